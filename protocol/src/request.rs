@@ -1,0 +1,360 @@
+//! Requests: what an application asks of the display server.
+//!
+//! Requests never wait for an answer unless they say so ([`Request::Sync`],
+//! [`Request::GetImage`], [`Request::GetServerInfo`]): resource ids are chosen by the client
+//! from the range that the server gave it in the handshake, so that creating a window and
+//! drawing into it can travel in the same batch as the first frame.
+//!
+//! Every request has an *opcode*, its index in [`Request`], and a *sequence number*, its
+//! position in the connection's request stream counting from 1. Errors and replies name both.
+
+use serde::{Deserialize, Serialize};
+
+use crate::geometry::{Color, Point, Rect, Segment};
+
+/// The id of a window or pixmap. Windows and pixmaps share one id space; each client allocates
+/// ids in the range that the handshake gave it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ResourceId(pub u32);
+
+impl ResourceId {
+    /// The screen itself. It can be read ([`Request::GetImage`]) but belongs to no client.
+    pub const ROOT: ResourceId = ResourceId(0);
+}
+
+impl std::fmt::Display for ResourceId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#x}", self.0)
+    }
+}
+
+/// The typefaces that every server has. The font files ship with netui, so an application
+/// knows the metrics without asking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Font {
+    /// A proportional sans-serif face (DejaVu Sans).
+    #[default]
+    Sans,
+    /// A fixed-width face (DejaVu Sans Mono).
+    Mono,
+}
+
+/// The layout of the bytes of an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ImageFormat {
+    /// Three bytes per pixel: red, green, blue. Replaces what is under it.
+    Rgb8,
+    /// Four bytes per pixel: red, green, blue, straight alpha. Blended over what is under it.
+    Rgba8,
+}
+
+impl ImageFormat {
+    /// Bytes per pixel.
+    pub const fn bytes_per_pixel(self) -> usize {
+        match self {
+            ImageFormat::Rgb8 => 3,
+            ImageFormat::Rgba8 => 4,
+        }
+    }
+}
+
+/// A request from an application to the display server.
+///
+/// Drawing requests take a `target`: a window or pixmap of the client's own. Drawing is
+/// clipped to the target (and to its clip rectangle, see [`Request::SetClip`]); drawing
+/// outside it is not an error, as in X.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Request {
+    /// Creates an unmapped window. `rect` places its content area on the screen.
+    CreateWindow {
+        /// The new window's id, from the client's range.
+        id: ResourceId,
+        /// Position on the screen and size.
+        rect: Rect,
+        /// Title shown by the window manager.
+        title: String,
+        /// Color that fills the window when it is created or cleared.
+        background: Color,
+    },
+    /// Shows a window on the screen, on top of the others.
+    MapWindow {
+        /// The window.
+        id: ResourceId,
+    },
+    /// Hides a window; its contents are kept.
+    UnmapWindow {
+        /// The window.
+        id: ResourceId,
+    },
+    /// Moves and resizes a window. Contents are kept where they fit; new area gets the
+    /// background.
+    ConfigureWindow {
+        /// The window.
+        id: ResourceId,
+        /// New position and size.
+        rect: Rect,
+    },
+    /// Changes a window's title.
+    SetTitle {
+        /// The window.
+        id: ResourceId,
+        /// The new title.
+        title: String,
+    },
+    /// Destroys a window and frees its id.
+    DestroyWindow {
+        /// The window.
+        id: ResourceId,
+    },
+    /// Creates an offscreen image, cleared to black.
+    CreatePixmap {
+        /// The new pixmap's id, from the client's range.
+        id: ResourceId,
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+    },
+    /// Frees a pixmap and its id.
+    FreePixmap {
+        /// The pixmap.
+        id: ResourceId,
+    },
+    /// Fills rectangles with a color (blended when not opaque).
+    FillRects {
+        /// Window or pixmap.
+        target: ResourceId,
+        /// Fill color.
+        color: Color,
+        /// The rectangles.
+        rects: Vec<Rect>,
+    },
+    /// Draws the outlines of rectangles, `width` pixels wide, inside each rectangle.
+    StrokeRects {
+        /// Window or pixmap.
+        target: ResourceId,
+        /// Line color.
+        color: Color,
+        /// Line width in pixels (0 is drawn as 1).
+        width: u16,
+        /// The rectangles.
+        rects: Vec<Rect>,
+    },
+    /// Draws a connected line through the points (a polyline), both ends included.
+    Lines {
+        /// Window or pixmap.
+        target: ResourceId,
+        /// Line color.
+        color: Color,
+        /// Line width in pixels (0 is drawn as 1); wide lines get round joins and ends.
+        width: u16,
+        /// The points, in order.
+        points: Vec<Point>,
+    },
+    /// Draws separate line segments, both ends included.
+    Segments {
+        /// Window or pixmap.
+        target: ResourceId,
+        /// Line color.
+        color: Color,
+        /// Line width in pixels (0 is drawn as 1); wide lines get round ends.
+        width: u16,
+        /// The segments.
+        segments: Vec<Segment>,
+    },
+    /// Draws the ellipse inscribed in `rect`, filled or as an outline.
+    Ellipse {
+        /// Window or pixmap.
+        target: ResourceId,
+        /// Color.
+        color: Color,
+        /// The bounding rectangle.
+        rect: Rect,
+        /// `None` fills it; `Some(w)` draws an outline `w` pixels wide inside `rect`.
+        outline: Option<u16>,
+    },
+    /// Draws a line of UTF-8 text. `pos` is the top-left corner of the line box; the
+    /// baseline is at `pos.y` plus the font's ascent at `size`.
+    Text {
+        /// Window or pixmap.
+        target: ResourceId,
+        /// Top-left corner of the line box.
+        pos: Point,
+        /// Typeface.
+        font: Font,
+        /// Font size in pixels (the em height).
+        size: u16,
+        /// Text color.
+        color: Color,
+        /// The text, one line.
+        text: String,
+    },
+    /// Puts an image at `rect` (whose size is the image's size).
+    PutImage {
+        /// Window or pixmap.
+        target: ResourceId,
+        /// Where the image goes, and its size.
+        rect: Rect,
+        /// How `data` is laid out.
+        format: ImageFormat,
+        /// Rows of pixels, top to bottom, with no padding.
+        data: Vec<u8>,
+    },
+    /// Copies pixels between drawables, or within one (scrolling). Overlapping copies within
+    /// one drawable behave as if the source were read first.
+    CopyArea {
+        /// Window or pixmap to read.
+        src: ResourceId,
+        /// Window or pixmap to write.
+        dst: ResourceId,
+        /// The source pixels.
+        src_rect: Rect,
+        /// Where the top-left source pixel goes in `dst`.
+        dst_pos: Point,
+    },
+    /// Fills an area of a window with its background (a pixmap with black). `None` clears
+    /// the whole drawable.
+    Clear {
+        /// Window or pixmap.
+        target: ResourceId,
+        /// The area, or everything.
+        area: Option<Rect>,
+    },
+    /// Restricts later drawing into `target` to a rectangle (`None` removes the clip).
+    SetClip {
+        /// Window or pixmap.
+        target: ResourceId,
+        /// The clip rectangle in the drawable's coordinates.
+        clip: Option<Rect>,
+    },
+    /// Marks the end of a frame of `window`'s drawing: the server shows everything drawn so
+    /// far. It is the boundary that frame counters and viewers count.
+    Present {
+        /// The window whose frame is complete.
+        window: ResourceId,
+    },
+    /// Asks for a [`crate::Reply::Sync`] once every earlier request has been carried out.
+    Sync,
+    /// Reads pixels back: of a window or pixmap, or of the whole screen with
+    /// [`ResourceId::ROOT`]. Answered by [`crate::Reply::Image`].
+    GetImage {
+        /// Window, pixmap or the root.
+        source: ResourceId,
+        /// The area to read; `None` reads everything.
+        area: Option<Rect>,
+    },
+    /// Asks for [`crate::Reply::ServerInfo`]: version, screen, clients and their windows.
+    GetServerInfo,
+}
+
+/// The opcode of a request: its name, for errors and logs. The discriminant is the index
+/// of the variant in [`Request`], which is what the wire carries first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum RequestKind {
+    CreateWindow = 0,
+    MapWindow,
+    UnmapWindow,
+    ConfigureWindow,
+    SetTitle,
+    DestroyWindow,
+    CreatePixmap,
+    FreePixmap,
+    FillRects,
+    StrokeRects,
+    Lines,
+    Segments,
+    Ellipse,
+    Text,
+    PutImage,
+    CopyArea,
+    Clear,
+    SetClip,
+    Present,
+    Sync,
+    GetImage,
+    GetServerInfo,
+}
+
+impl RequestKind {
+    /// Every opcode, in wire order.
+    pub const ALL: [RequestKind; 22] = [
+        RequestKind::CreateWindow,
+        RequestKind::MapWindow,
+        RequestKind::UnmapWindow,
+        RequestKind::ConfigureWindow,
+        RequestKind::SetTitle,
+        RequestKind::DestroyWindow,
+        RequestKind::CreatePixmap,
+        RequestKind::FreePixmap,
+        RequestKind::FillRects,
+        RequestKind::StrokeRects,
+        RequestKind::Lines,
+        RequestKind::Segments,
+        RequestKind::Ellipse,
+        RequestKind::Text,
+        RequestKind::PutImage,
+        RequestKind::CopyArea,
+        RequestKind::Clear,
+        RequestKind::SetClip,
+        RequestKind::Present,
+        RequestKind::Sync,
+        RequestKind::GetImage,
+        RequestKind::GetServerInfo,
+    ];
+
+    /// The request with this opcode, if there is one.
+    pub fn from_opcode(opcode: u32) -> Option<RequestKind> {
+        Self::ALL.get(usize::try_from(opcode).ok()?).copied()
+    }
+
+    /// The opcode on the wire.
+    pub const fn opcode(self) -> u32 {
+        self as u32
+    }
+}
+
+impl std::fmt::Display for RequestKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
+}
+
+impl Request {
+    /// The opcode of this request.
+    pub fn kind(&self) -> RequestKind {
+        match self {
+            Request::CreateWindow { .. } => RequestKind::CreateWindow,
+            Request::MapWindow { .. } => RequestKind::MapWindow,
+            Request::UnmapWindow { .. } => RequestKind::UnmapWindow,
+            Request::ConfigureWindow { .. } => RequestKind::ConfigureWindow,
+            Request::SetTitle { .. } => RequestKind::SetTitle,
+            Request::DestroyWindow { .. } => RequestKind::DestroyWindow,
+            Request::CreatePixmap { .. } => RequestKind::CreatePixmap,
+            Request::FreePixmap { .. } => RequestKind::FreePixmap,
+            Request::FillRects { .. } => RequestKind::FillRects,
+            Request::StrokeRects { .. } => RequestKind::StrokeRects,
+            Request::Lines { .. } => RequestKind::Lines,
+            Request::Segments { .. } => RequestKind::Segments,
+            Request::Ellipse { .. } => RequestKind::Ellipse,
+            Request::Text { .. } => RequestKind::Text,
+            Request::PutImage { .. } => RequestKind::PutImage,
+            Request::CopyArea { .. } => RequestKind::CopyArea,
+            Request::Clear { .. } => RequestKind::Clear,
+            Request::SetClip { .. } => RequestKind::SetClip,
+            Request::Present { .. } => RequestKind::Present,
+            Request::Sync => RequestKind::Sync,
+            Request::GetImage { .. } => RequestKind::GetImage,
+            Request::GetServerInfo => RequestKind::GetServerInfo,
+        }
+    }
+
+    /// True for requests that the server answers with a reply.
+    pub fn expects_reply(&self) -> bool {
+        matches!(
+            self,
+            Request::Sync | Request::GetImage { .. } | Request::GetServerInfo
+        )
+    }
+}

@@ -151,7 +151,10 @@ mod tests {
 
     #[test]
     fn names_parse() {
-        assert_eq!(DisplayName::parse(":3"), Ok(DisplayName::Local { number: 3 }));
+        assert_eq!(
+            DisplayName::parse(":3"),
+            Ok(DisplayName::Local { number: 3 })
+        );
         assert_eq!(
             DisplayName::parse("example.org:12"),
             Ok(DisplayName::Tcp {

@@ -302,7 +302,8 @@ impl BatchWriter {
         if len + 5 > limit {
             return Err(EncodeError::TooLarge { len, limit });
         }
-        if self.payload.len() + len + 5 > limit || self.messages >= self.limits.max_messages as usize
+        if self.payload.len() + len + 5 > limit
+            || self.messages >= self.limits.max_messages as usize
         {
             self.seal_payload();
         }
@@ -422,7 +423,10 @@ mod tests {
             Err(DecodeError::FrameTooLarge { .. })
         ));
         let flags = [0x00, 0x00, 0x00, 0x00, 0x80, 0x00, 0x00, 0x00];
-        assert_eq!(check_frame(&flags, &limits), Err(DecodeError::UnknownFlags(0x80)));
+        assert_eq!(
+            check_frame(&flags, &limits),
+            Err(DecodeError::UnknownFlags(0x80))
+        );
         let mismatch = [0x02, 0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00];
         assert!(matches!(
             check_frame(&mismatch, &limits),
@@ -455,7 +459,9 @@ mod tests {
     #[test]
     fn a_batch_of_rectangles_is_small_and_compresses() {
         let mut w = BatchWriter::new(Limits::default(), true);
-        let rects: Vec<Rect> = (0..1000).map(|i| Rect::new(i % 1000, i / 10, 10, 10)).collect();
+        let rects: Vec<Rect> = (0..1000)
+            .map(|i| Rect::new(i % 1000, i / 10, 10, 10))
+            .collect();
         let req = Request::FillRects {
             target: ResourceId(0x20_0001),
             color: Color::RED,
@@ -497,8 +503,14 @@ mod tests {
 
     #[test]
     fn unknown_opcodes_are_told_apart_from_malformed_bodies() {
-        assert_eq!(decode_request(&[200, 1]), Err(DecodeError::UnknownOpcode(200)));
-        assert!(matches!(decode_request(&[1]), Err(DecodeError::Malformed(_))));
+        assert_eq!(
+            decode_request(&[200, 1]),
+            Err(DecodeError::UnknownOpcode(200))
+        );
+        assert!(matches!(
+            decode_request(&[1]),
+            Err(DecodeError::Malformed(_))
+        ));
         // MapWindow with a trailing byte.
         assert!(matches!(
             decode_request(&[1, 5, 0]),

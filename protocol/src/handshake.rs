@@ -21,6 +21,15 @@ pub struct HelloPrefix {
     pub version: u16,
 }
 
+impl HelloPrefix {
+    /// Reads the prefix of a hello of any version (the rest of the body is ignored).
+    pub fn peek(body: &[u8]) -> Result<Self, crate::DecodeError> {
+        postcard::take_from_bytes(body)
+            .map(|(prefix, _)| prefix)
+            .map_err(|e| crate::DecodeError::Malformed(e.to_string()))
+    }
+}
+
 /// The client's first message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientHello {

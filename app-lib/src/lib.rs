@@ -1,0 +1,27 @@
+//! The netui application library: connect to a display by name, create windows, draw, and
+//! receive events.
+//!
+//! Drawing never waits for the network: calls queue requests, resource ids are chosen here
+//! from the range the server gave, and [`Display::flush`] hands whole batches to a writer
+//! thread. See [`Display`] for an example.
+//!
+//! # Layout
+//! - [`display`]: [`Display`], the connection, its drawing calls, events and replies.
+//! - [`connect`]: display names, sockets and tokens.
+//! - [`transport`]: the socket and the blocking frame reader.
+//! - [`event_stream`]: events as an async stream.
+//! - [`error`]: the error type.
+#![forbid(unsafe_code)]
+
+pub mod connect;
+pub mod display;
+pub mod error;
+pub mod event_stream;
+pub mod transport;
+
+pub use display::{Display, Image, Pixmap, Stats, Window};
+pub use error::Error;
+pub use netui_protocol::{
+    Button, Color, ErrorCode, Event, Font, ImageFormat, Key, KeyEvent, Modifiers, Point, Rect,
+    ResourceId, Segment, ServerInfo, Size,
+};

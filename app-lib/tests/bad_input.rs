@@ -1,0 +1,449 @@
+//! Bad input from the network: each kind gets an error report or a closed connection for the
+//! client that sent it, and a second client keeps drawing unharmed (checked by its pixels).
+//!
+//! | input                                  | what the sender gets                       |
+//! |----------------------------------------|--------------------------------------------|
+//! | garbage bytes (bad frame flags)        | `Protocol` error, then the socket closes   |
+//! | a frame header announcing 100 MB       | `Protocol` error, then the socket closes   |
+//! | a broken LZ4 payload                   | `Protocol` error, then the socket closes   |
+//! | an unknown opcode                      | `UnknownRequest` error; the batch goes on  |
+//! | a request whose body does not decode   | `Malformed` error; the batch goes on       |
+//! | another client's window id             | `BadId` error                              |
+//! | an id outside its range                | `IdChoice` error                           |
+//! | drawing into the root                  | `BadMatch` error                           |
+//! | drawing far outside a window           | nothing: clipped, as in X                  |
+//! | an image whose bytes do not match      | `BadLength` error                          |
+//! | an image or window above the size limit| `BadValue` error                           |
+//! | windows beyond the pixel budget        | `ResourceLimit` error                      |
+//! | a hello from another protocol version  | refusal that names both versions           |
+//! | not a netui hello at all               | refusal, then the socket closes            |
+
+mod common;
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+
+use common::{pixel, TestServer};
+use netui::transport::FrameReader;
+use netui::{Color, Display, ErrorCode, Point, Rect, ResourceId, Window};
+use netui_protocol::frame::{self, decode_message, messages, BatchWriter, FrameHeader};
+use netui_protocol::{
+    ClientHello, ErrorReport, HelloOutcome, Limits, Request, ServerHello, ServerMessage, Welcome,
+};
+
+/// A client that speaks raw bytes after a proper handshake.
+struct Raw {
+    stream: UnixStream,
+    reader: FrameReader,
+    welcome: Welcome,
+    /// Messages read but not yet looked at.
+    inbox: std::collections::VecDeque<ServerMessage>,
+}
+
+impl Raw {
+    fn connect(server: &TestServer) -> Raw {
+        let mut stream = UnixStream::connect(server.socket()).expect("connect");
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .expect("timeout");
+        let hello = frame::encode_single(&ClientHello::new("raw", None)).expect("hello");
+        stream.write_all(&hello).expect("send hello");
+        let mut reader = FrameReader::new();
+        let payload = reader
+            .read_frame(&mut stream, &Limits::default())
+            .expect("server hello");
+        let body = messages(&payload, &Limits::default())
+            .next()
+            .expect("one")
+            .expect("framed");
+        let HelloOutcome::Accepted(welcome) = decode_message::<ServerHello>(body)
+            .expect("decodes")
+            .outcome
+        else {
+            panic!("refused");
+        };
+        Raw {
+            stream,
+            reader,
+            welcome,
+            inbox: Default::default(),
+        }
+    }
+
+    fn send_bytes(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).expect("send");
+    }
+
+    fn send(&mut self, requests: &[Request]) {
+        let mut w = BatchWriter::new(Limits::default(), false);
+        for r in requests {
+            w.push(r).expect("encode");
+        }
+        self.send_bytes(&w.take_frames());
+    }
+
+    /// Reads server messages until an error report arrives.
+    fn next_error(&mut self) -> ErrorReport {
+        loop {
+            while let Some(message) = self.inbox.pop_front() {
+                if let ServerMessage::Error(report) = message {
+                    return report;
+                }
+            }
+            let payload = self
+                .reader
+                .read_frame(&mut self.stream, &Limits::default())
+                .expect("a frame");
+            for body in messages(&payload, &Limits::default()) {
+                self.inbox
+                    .push_back(decode_message(body.expect("framed")).expect("decodes"));
+            }
+        }
+    }
+
+    /// Asserts that the server closes the connection (after any messages it had left).
+    fn assert_closed(&mut self) {
+        let mut buf = [0u8; 4096];
+        loop {
+            match self.stream.read(&mut buf) {
+                Ok(0) => return,
+                Ok(_) => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return,
+                Err(e) => panic!("expected the server to close the connection, got {e}"),
+            }
+        }
+    }
+
+    fn id(&self, n: u32) -> ResourceId {
+        ResourceId(self.welcome.id_base | n)
+    }
+}
+
+/// A well-behaved client with a window that it draws into; `check` proves it still works.
+struct Bystander {
+    display: Display,
+    window: Window,
+    round: u8,
+}
+
+impl Bystander {
+    fn new(server: &TestServer) -> Self {
+        let mut display = server.client("bystander");
+        let window = display
+            .create_window(Rect::new(200, 150, 40, 30), "ok", Color::WHITE)
+            .expect("window");
+        display.map(window);
+        display.sync().expect("bystander set up");
+        Bystander {
+            display,
+            window,
+            round: 0,
+        }
+    }
+
+    /// Draws a new color and reads it back from the window and the screen.
+    fn check(&mut self) {
+        self.round = self.round.wrapping_add(37);
+        let color = Color::rgb(self.round, 100, 200);
+        self.display
+            .fill_rect(self.window, Rect::new(0, 0, 40, 30), color);
+        self.display
+            .sync()
+            .expect("the bystander's requests still succeed");
+        let image = self.display.get_image(self.window, None).expect("read");
+        assert_eq!(
+            pixel(&image.rgba, 40, 20, 15),
+            [color.r, color.g, color.b, 255]
+        );
+        assert_eq!(
+            common::screen_pixel(&mut self.display, 210, 160),
+            [color.r, color.g, color.b, 255]
+        );
+    }
+}
+
+#[test]
+fn garbage_bytes_close_only_that_connection() {
+    let server = TestServer::start();
+    let mut ok = Bystander::new(&server);
+    let mut raw = Raw::connect(&server);
+    raw.send_bytes(&[0xde, 0xad, 0xbe, 0xef, 0xff, 0xff, 0xff, 0xff, 1, 2, 3]);
+    let report = raw.next_error();
+    assert_eq!(report.code, ErrorCode::Protocol);
+    assert!(report.message.contains("unknown flags"), "{report}");
+    raw.assert_closed();
+    ok.check();
+}
+
+#[test]
+fn an_oversized_frame_is_refused_before_its_payload() {
+    let server = TestServer::start();
+    let mut ok = Bystander::new(&server);
+    let mut raw = Raw::connect(&server);
+    // 100 MB announced; nothing follows.
+    let header = [0x00, 0xe1, 0xf5, 0x05, 0x00, 0xff, 0xff, 0xff];
+    raw.send_bytes(&header);
+    let report = raw.next_error();
+    assert_eq!(report.code, ErrorCode::Protocol);
+    assert!(report.message.contains("exceeds the limit"), "{report}");
+    raw.assert_closed();
+    ok.check();
+}
+
+#[test]
+fn a_corrupt_compressed_frame_closes_only_that_connection() {
+    let server = TestServer::start();
+    let mut ok = Bystander::new(&server);
+    let mut raw = Raw::connect(&server);
+    let junk = [0xf0u8; 40];
+    let header = FrameHeader {
+        wire_len: junk.len(),
+        payload_len: 5000,
+        compressed: true,
+    };
+    raw.send_bytes(&header.to_bytes());
+    raw.send_bytes(&junk);
+    let report = raw.next_error();
+    assert_eq!(report.code, ErrorCode::Protocol);
+    raw.assert_closed();
+    ok.check();
+}
+
+#[test]
+fn an_unknown_or_malformed_request_is_reported_and_the_batch_goes_on() {
+    let server = TestServer::start();
+    let mut ok = Bystander::new(&server);
+    let mut raw = Raw::connect(&server);
+    // One frame: [unknown opcode 99] [MapWindow cut short] [Sync].
+    let payload = [2, 99, 0, 1, 1, 1, 19];
+    let header = FrameHeader {
+        wire_len: payload.len(),
+        payload_len: payload.len(),
+        compressed: false,
+    };
+    raw.send_bytes(&header.to_bytes());
+    raw.send_bytes(&payload);
+    let unknown = raw.next_error();
+    assert_eq!(
+        (unknown.code, unknown.seq, unknown.opcode),
+        (ErrorCode::UnknownRequest, 1, Some(99))
+    );
+    assert!(unknown.to_string().contains("opcode 99"), "{unknown}");
+    let malformed = raw.next_error();
+    assert_eq!((malformed.code, malformed.seq), (ErrorCode::Malformed, 2));
+    assert!(
+        malformed
+            .to_string()
+            .starts_with("MapWindow (request #2) failed"),
+        "{malformed}"
+    );
+    // The connection still works: a window drawn afterwards shows.
+    raw.send(&[
+        Request::CreateWindow {
+            id: raw.id(1),
+            rect: Rect::new(0, 0, 10, 10),
+            title: "r".into(),
+            background: Color::RED,
+        },
+        Request::MapWindow { id: raw.id(1) },
+    ]);
+    ok.check();
+    assert_eq!(
+        common::screen_pixel(&mut ok.display, 5, 5),
+        [255, 0, 0, 255]
+    );
+}
+
+#[test]
+fn another_clients_window_is_not_yours() {
+    let server = TestServer::start();
+    let mut ok = Bystander::new(&server);
+    let mut bad = server.client("intruder");
+    bad.fill_rect(ok.window, Rect::new(0, 0, 40, 30), Color::BLACK);
+    let err = bad.sync().expect_err("BadId");
+    let report = err.report().expect("a request error");
+    assert_eq!(report.code, ErrorCode::BadId);
+    assert!(
+        err.to_string().contains("FillRects") && err.to_string().contains("another client"),
+        "{err}"
+    );
+    bad.send(Request::DestroyWindow { id: ok.window.0 });
+    assert_eq!(
+        bad.sync().expect_err("BadId").report().map(|r| r.code),
+        Some(ErrorCode::BadId)
+    );
+    // Ids outside one's own range cannot be created.
+    bad.send(Request::CreateWindow {
+        id: ResourceId(ok.window.0 .0 + 1),
+        rect: Rect::new(0, 0, 5, 5),
+        title: String::new(),
+        background: Color::RED,
+    });
+    assert_eq!(
+        bad.sync().expect_err("IdChoice").report().map(|r| r.code),
+        Some(ErrorCode::IdChoice)
+    );
+    // Drawing into the root is refused.
+    bad.fill_rect(ResourceId::ROOT, Rect::new(0, 0, 5, 5), Color::RED);
+    assert_eq!(
+        bad.sync().expect_err("BadMatch").report().map(|r| r.code),
+        Some(ErrorCode::BadMatch)
+    );
+    ok.check();
+}
+
+#[test]
+fn drawing_far_outside_a_window_is_clipped_not_an_error() {
+    let server = TestServer::start();
+    let mut ok = Bystander::new(&server);
+    let mut d = server.client("wild");
+    let w = d
+        .create_window(Rect::new(10, 10, 20, 20), "w", Color::WHITE)
+        .expect("window");
+    d.map(w);
+    d.fill_rect(
+        w,
+        Rect::new(i32::MIN, i32::MIN, u32::MAX, u32::MAX),
+        Color::rgb(0, 90, 0),
+    );
+    d.fill_rect(
+        w,
+        Rect::new(i32::MAX, i32::MAX, u32::MAX, u32::MAX),
+        Color::RED,
+    );
+    d.line(
+        w,
+        Point::new(-2_000_000_000, -2_000_000_000),
+        Point::new(2_000_000_000, 2_000_000_000),
+        9,
+        Color::BLUE,
+    );
+    d.fill_ellipse(
+        w,
+        Rect::new(-1_000_000, -1_000_000, 3_000_000, 3_000_000),
+        Color::RED,
+    );
+    d.copy_area(
+        w,
+        w,
+        Rect::new(-500_000, 5, 1_000_000, 5),
+        Point::new(i32::MAX, 0),
+    );
+    d.text(
+        w,
+        Point::new(i32::MAX - 5, 0),
+        netui::Font::Sans,
+        40,
+        Color::BLACK,
+        "far away",
+    );
+    d.sync().expect("clipped drawing is not an error");
+    // Nothing leaked onto the screen outside the window.
+    assert_eq!(
+        common::screen_pixel(&mut d, 35, 35),
+        common::screen_pixel(&mut d, 300, 5)
+    );
+    ok.check();
+}
+
+#[test]
+fn huge_or_inconsistent_images_and_windows_are_refused() {
+    let server = TestServer::start();
+    let mut ok = Bystander::new(&server);
+    let mut d = server.client("huge");
+    let w = d
+        .create_window(Rect::new(0, 0, 10, 10), "w", Color::WHITE)
+        .expect("window");
+    // Claims 100000x100000 pixels with 12 bytes of data.
+    d.send(Request::PutImage {
+        target: w.0,
+        rect: Rect::new(0, 0, 100_000, 100_000),
+        format: netui::ImageFormat::Rgb8,
+        data: vec![0; 12],
+    });
+    let err = d.sync().expect_err("BadValue");
+    assert_eq!(
+        err.report().map(|r| r.code),
+        Some(ErrorCode::BadValue),
+        "{err}"
+    );
+    d.send(Request::PutImage {
+        target: w.0,
+        rect: Rect::new(0, 0, 4, 4),
+        format: netui::ImageFormat::Rgba8,
+        data: vec![0; 12],
+    });
+    let err = d.sync().expect_err("BadLength");
+    assert_eq!(
+        err.report().map(|r| r.code),
+        Some(ErrorCode::BadLength),
+        "{err}"
+    );
+    assert!(err.to_string().contains("needs 64 bytes"), "{err}");
+    // A window beyond the side limit, and windows beyond the pixel budget.
+    d.create_window(Rect::new(0, 0, 100_000, 10), "wide", Color::WHITE)
+        .expect("id");
+    assert_eq!(
+        d.sync().expect_err("BadValue").report().map(|r| r.code),
+        Some(ErrorCode::BadValue)
+    );
+    for _ in 0..2 {
+        d.create_window(Rect::new(0, 0, 8192, 8192), "big", Color::WHITE)
+            .expect("id");
+    }
+    assert_eq!(
+        d.sync()
+            .expect_err("ResourceLimit")
+            .report()
+            .map(|r| r.code),
+        Some(ErrorCode::ResourceLimit)
+    );
+    ok.check();
+}
+
+#[test]
+fn a_hello_of_another_version_is_refused_naming_both_versions() {
+    let server = TestServer::start();
+    let mut ok = Bystander::new(&server);
+    let mut stream = UnixStream::connect(server.socket()).expect("connect");
+    let mut hello = ClientHello::new("future", None);
+    hello.version = 42;
+    stream
+        .write_all(&frame::encode_single(&hello).expect("hello"))
+        .expect("send");
+    let payload = FrameReader::new()
+        .read_frame(&mut stream, &Limits::default())
+        .expect("answer");
+    let body = messages(&payload, &Limits::default())
+        .next()
+        .expect("one")
+        .expect("framed");
+    let answer: ServerHello = decode_message(body).expect("decodes");
+    let HelloOutcome::Refused(refusal) = answer.outcome else {
+        panic!("accepted")
+    };
+    let text = refusal.to_string();
+    assert!(
+        text.contains("version 1") && text.contains("version 42"),
+        "{text}"
+    );
+    ok.check();
+}
+
+#[test]
+fn a_stranger_that_is_not_netui_is_turned_away() {
+    let server = TestServer::start();
+    let mut ok = Bystander::new(&server);
+    let mut stream = UnixStream::connect(server.socket()).expect("connect");
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("send");
+    stream
+        .shutdown(std::net::Shutdown::Write)
+        .expect("half close");
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    // The answer (if any) is a refusal frame, and then the connection is closed.
+    assert!(answer.len() < 512);
+    ok.check();
+}

@@ -1,0 +1,55 @@
+//! `netinfo`: describes a display (like xdpyinfo): server, screen, clients and their windows.
+
+use clap::Parser;
+
+/// Prints what a netui display server says about itself, its screen and its clients.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Display to describe (:N or HOST:N); defaults to $NETUI_DISPLAY.
+    #[arg(long)]
+    display: Option<String>,
+}
+
+fn main() -> anyhow::Result<()> {
+    demos::cli::init_logging();
+    let args = Args::parse();
+    let mut display = demos::cli::connect(args.display.as_deref())?;
+    let welcome = display.welcome().clone();
+    let info = display.server_info()?;
+    println!("display:          {}", info.display);
+    println!("vendor:           {}", info.vendor);
+    println!("protocol version: {}", info.protocol_version);
+    println!(
+        "screen:           {}x{} pixels, {:?}",
+        info.screen.width, info.screen.height, welcome.pixel_format
+    );
+    println!(
+        "limits:           frames up to {} bytes, drawables up to {}x{}",
+        welcome.limits.max_payload, welcome.limits.max_side, welcome.limits.max_side
+    );
+    println!("clients:          {}", info.clients.len());
+    for c in &info.clients {
+        println!(
+            "  client {} {:?} from {}: {} windows, {} pixmaps",
+            c.id,
+            c.name,
+            c.peer,
+            c.windows.len(),
+            c.pixmaps
+        );
+        for w in &c.windows {
+            println!(
+                "    window {} {:?} {}x{}+{}+{} {}",
+                w.id,
+                w.title,
+                w.rect.width,
+                w.rect.height,
+                w.rect.x,
+                w.rect.y,
+                if w.mapped { "mapped" } else { "unmapped" }
+            );
+        }
+    }
+    Ok(())
+}

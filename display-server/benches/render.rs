@@ -1,0 +1,133 @@
+//! Renderer throughput on a 1280x800 canvas, shaped after the x11perf tests the server is
+//! compared with: -rect10, -rect500, -seg10, -ftext, -putimage100, -copywinwin100.
+#![allow(missing_docs)] // criterion's macros generate undocumented items.
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use netui_protocol::{Color, Font, ImageFormat, Point, Rect};
+use netui_server::render::{Canvas, Fonts};
+
+const WIDTH: u32 = 1280;
+const HEIGHT: u32 = 800;
+
+fn canvas() -> Canvas {
+    Canvas::new(WIDTH, HEIGHT, Color::rgb(40, 40, 40))
+}
+
+/// Positions that walk over the canvas, so each call touches fresh memory as x11perf does.
+fn spot(i: u32, size: u32) -> Point {
+    let x = (i * 37) % (WIDTH - size);
+    let y = (i * 23) % (HEIGHT - size);
+    Point::new(x as i32, y as i32)
+}
+
+fn fills(c: &mut Criterion) {
+    let mut group = c.benchmark_group("fill_rect");
+    for (size, alpha) in [(10, 255), (500, 255), (10, 128), (500, 128)] {
+        let mut canvas = canvas();
+        let clip = canvas.bounds();
+        let color = Color::rgba(200, 100, 50, alpha);
+        let mut i = 0;
+        group.throughput(Throughput::Elements(1));
+        group.bench_function(format!("{size}x{size} alpha {alpha}"), |b| {
+            b.iter(|| {
+                i = (i + 1) % 10_000;
+                let p = spot(i, size);
+                black_box(canvas.fill_rect(Rect::new(p.x, p.y, size, size), color, clip))
+            })
+        });
+    }
+    group.finish();
+}
+
+fn lines(c: &mut Criterion) {
+    let mut group = c.benchmark_group("line");
+    for (name, width) in [("10px thin", 0), ("10px width 5", 5)] {
+        let mut canvas = canvas();
+        let clip = canvas.bounds();
+        let mut i = 0;
+        group.throughput(Throughput::Elements(1));
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                i = (i + 1) % 10_000;
+                let a = spot(i, 20);
+                // Ten pixels along the major axis, in the eight directions in turn.
+                let (dx, dy) = [
+                    (9, 3),
+                    (3, 9),
+                    (-3, 9),
+                    (-9, 3),
+                    (-9, -3),
+                    (-3, -9),
+                    (3, -9),
+                    (9, -3),
+                ][i as usize % 8];
+                let a = Point::new(a.x + 10, a.y + 10);
+                let b2 = Point::new(a.x + dx, a.y + dy);
+                black_box(canvas.line(a, b2, width, Color::WHITE, clip))
+            })
+        });
+    }
+    group.finish();
+}
+
+fn text(c: &mut Criterion) {
+    let mut canvas = canvas();
+    let clip = canvas.bounds();
+    let mut fonts = Fonts::new();
+    let line: String =
+        "The quick brown fox jumps over the lazy dog. 0123456789 ABCDEFGHIJKLMNOPQRSTUVW"
+            .chars()
+            .take(80)
+            .collect();
+    let mut i: u32 = 0;
+    let mut group = c.benchmark_group("text");
+    group.throughput(Throughput::Elements(line.chars().count() as u64));
+    group.bench_function("80 chars 12px", |b| {
+        b.iter(|| {
+            i = (i + 1) % 10_000;
+            let pos = Point::new(((i * 7) % 600) as i32, ((i * 16) % 780) as i32);
+            black_box(canvas.text(&mut fonts, pos, Font::Sans, 12, Color::WHITE, &line, clip))
+        })
+    });
+    group.finish();
+}
+
+fn images(c: &mut Criterion) {
+    let mut group = c.benchmark_group("put_image");
+    for format in [ImageFormat::Rgb8, ImageFormat::Rgba8] {
+        let mut canvas = canvas();
+        let clip = canvas.bounds();
+        let bpp = format.bytes_per_pixel();
+        let data: Vec<u8> = (0..100 * 100 * bpp).map(|i| (i * 31 % 251) as u8).collect();
+        let mut i = 0;
+        group.throughput(Throughput::Elements(1));
+        group.bench_function(format!("100x100 {format:?}"), |b| {
+            b.iter(|| {
+                i = (i + 1) % 10_000;
+                let p = spot(i, 100);
+                black_box(canvas.put_image(Rect::new(p.x, p.y, 100, 100), format, &data, clip))
+            })
+        });
+    }
+    group.finish();
+}
+
+fn copies(c: &mut Criterion) {
+    let mut canvas = canvas();
+    let clip = canvas.bounds();
+    let mut i = 0;
+    let mut group = c.benchmark_group("copy_within");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("100x100", |b| {
+        b.iter(|| {
+            i = (i + 1) % 10_000;
+            let from = spot(i, 100);
+            let to = spot(i + 5, 100);
+            black_box(canvas.copy_within(Rect::new(from.x, from.y, 100, 100), to, clip))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, fills, lines, text, images, copies);
+criterion_main!(benches);

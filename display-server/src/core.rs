@@ -1,0 +1,530 @@
+//! The core: the one owner of the server's state.
+//!
+//! Connection tasks decode requests concurrently and send them here through a channel; the
+//! core runs on its own thread, checks what each client may touch, carries the requests out
+//! on the [`Scene`], routes events and replies back to each client's outbox, and composites
+//! damage into frames for the backend. No lock is shared with the connections: a slow client
+//! can only fill its own outbox, and then it is disconnected.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use netui_protocol::handshake::PixelFormat;
+use netui_protocol::{
+    ClientInfo, DecodeError, ErrorCode, ErrorReport, Limits, Refusal, Reply, Request, RequestKind,
+    ResourceId, ServerInfo, ServerMessage, Size, Welcome, WindowInfo, PROTOCOL_VERSION,
+};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::backend::Backend;
+use crate::scene::{Scene, SceneError};
+
+/// Resource ids are `client << ID_SHIFT | n`: the client number is in the top bits.
+pub const ID_SHIFT: u32 = 21;
+/// The part of an id that a client chooses.
+pub const ID_MASK: u32 = (1 << ID_SHIFT) - 1;
+/// Client numbers run from 1 to this (0 is the server's own: the root).
+pub const MAX_CLIENTS: u32 = (u32::MAX >> ID_SHIFT) - 1;
+/// Messages that may wait in a client's outbox before the client counts as stuck.
+pub const OUTBOX_CAPACITY: usize = 4096;
+
+/// A connection, numbered uniquely for the server's lifetime (client numbers are reused).
+pub type ConnId = u64;
+
+/// A request as it came off the wire: decoded, or the reason it could not be.
+#[derive(Debug)]
+pub struct Incoming {
+    /// Its sequence number on the connection.
+    pub seq: u32,
+    /// Its opcode, when the bytes had one.
+    pub opcode: Option<u32>,
+    /// The request, or why it did not decode.
+    pub request: Result<Request, DecodeError>,
+}
+
+/// What the connections (and later the window backend) tell the core.
+#[derive(Debug)]
+pub enum CoreMsg {
+    /// A client passed authentication and wants a welcome.
+    Hello {
+        /// The connection.
+        conn: ConnId,
+        /// The name from its hello.
+        name: String,
+        /// Where it came from.
+        peer: String,
+        /// Where its replies and events go.
+        outbox: mpsc::Sender<ServerMessage>,
+        /// The answer.
+        respond: oneshot::Sender<Result<Welcome, Refusal>>,
+    },
+    /// Requests from one frame.
+    Batch {
+        /// The connection.
+        conn: ConnId,
+        /// The requests, in order.
+        items: Vec<Incoming>,
+    },
+    /// The connection broke the framing rules: report it to the client and drop it.
+    ProtocolError {
+        /// The connection.
+        conn: ConnId,
+        /// What went wrong.
+        error: DecodeError,
+    },
+    /// The connection closed.
+    Gone {
+        /// The connection.
+        conn: ConnId,
+    },
+}
+
+struct Client {
+    number: u32,
+    name: String,
+    peer: String,
+    outbox: mpsc::Sender<ServerMessage>,
+    /// Windows in creation order.
+    windows: BTreeSet<ResourceId>,
+    pixmaps: BTreeSet<ResourceId>,
+    /// Pixels held by its windows and pixmaps.
+    pixels: u64,
+}
+
+impl Client {
+    fn id_base(&self) -> u32 {
+        self.number << ID_SHIFT
+    }
+
+    fn owns(&self, id: ResourceId) -> bool {
+        id.0 >> ID_SHIFT == self.number
+    }
+}
+
+/// The server's state and the loop that serves it.
+pub struct Core {
+    scene: Scene,
+    backend: Box<dyn Backend>,
+    clients: BTreeMap<ConnId, Client>,
+    /// Client number → connection, for routing events to a window's owner.
+    numbers: BTreeMap<u32, ConnId>,
+    limits: Limits,
+    display: String,
+    /// Connections to drop once the current message is handled.
+    doomed: Vec<ConnId>,
+}
+
+/// The server program's name and version, as clients see it.
+pub fn vendor() -> String {
+    format!("netui-display-server {}", env!("CARGO_PKG_VERSION"))
+}
+
+impl Core {
+    /// A core with an empty screen of `size`.
+    pub fn new(size: Size, limits: Limits, display: String, backend: Box<dyn Backend>) -> Self {
+        Self {
+            scene: Scene::new(size, limits),
+            backend,
+            clients: BTreeMap::new(),
+            numbers: BTreeMap::new(),
+            limits,
+            display,
+            doomed: Vec::new(),
+        }
+    }
+
+    /// Serves messages until every sender is gone. Composites after each burst of messages,
+    /// so that any number of requests between two frames end in one present.
+    pub fn run(mut self, mut inbox: mpsc::Receiver<CoreMsg>) {
+        while let Some(msg) = inbox.blocking_recv() {
+            self.handle(msg);
+            while let Ok(msg) = inbox.try_recv() {
+                self.handle(msg);
+            }
+            self.present();
+        }
+        tracing::debug!("core: all connections and listeners gone, stopping");
+    }
+
+    /// Composites pending damage and hands it to the backend.
+    pub fn present(&mut self) {
+        if self.scene.damage().is_empty() {
+            return;
+        }
+        let rects = self.scene.composite();
+        if !rects.is_empty() {
+            self.backend.present(self.scene.screen(), &rects);
+        }
+    }
+
+    /// Handles one message.
+    pub fn handle(&mut self, msg: CoreMsg) {
+        match msg {
+            CoreMsg::Hello {
+                conn,
+                name,
+                peer,
+                outbox,
+                respond,
+            } => {
+                let answer = self.accept(conn, name, peer, outbox);
+                // The connection may have gone while waiting; then it will send Gone.
+                let _ = respond.send(answer);
+            }
+            CoreMsg::Batch { conn, items } => {
+                for item in items {
+                    if !self.clients.contains_key(&conn) {
+                        break;
+                    }
+                    self.serve(conn, item);
+                }
+            }
+            CoreMsg::ProtocolError { conn, error } => {
+                tracing::warn!(conn, %error, "protocol error: closing the connection");
+                let report = ErrorReport {
+                    seq: 0,
+                    opcode: None,
+                    code: ErrorCode::Protocol,
+                    resource: None,
+                    message: format!("{error}; closing the connection"),
+                };
+                self.send(conn, ServerMessage::Error(report));
+                self.disconnect(conn);
+            }
+            CoreMsg::Gone { conn } => self.disconnect(conn),
+        }
+        for conn in std::mem::take(&mut self.doomed) {
+            self.disconnect(conn);
+        }
+    }
+
+    fn accept(
+        &mut self,
+        conn: ConnId,
+        name: String,
+        peer: String,
+        outbox: mpsc::Sender<ServerMessage>,
+    ) -> Result<Welcome, Refusal> {
+        let number = (1..=MAX_CLIENTS)
+            .find(|n| !self.numbers.contains_key(n))
+            .ok_or(Refusal::TooManyClients)?;
+        tracing::info!(conn, number, %name, %peer, "client connected");
+        let client = Client {
+            number,
+            name,
+            peer,
+            outbox,
+            windows: BTreeSet::new(),
+            pixmaps: BTreeSet::new(),
+            pixels: 0,
+        };
+        let welcome = Welcome {
+            vendor: vendor(),
+            client_id: number,
+            screen: self.scene.size(),
+            pixel_format: PixelFormat::Xrgb8888,
+            id_base: client.id_base(),
+            id_mask: ID_MASK,
+            limits: self.limits,
+        };
+        self.numbers.insert(number, conn);
+        self.clients.insert(conn, client);
+        Ok(welcome)
+    }
+
+    /// Removes a client and everything it owns; its windows vanish from the screen.
+    fn disconnect(&mut self, conn: ConnId) {
+        let Some(client) = self.clients.remove(&conn) else {
+            return;
+        };
+        self.numbers.remove(&client.number);
+        for id in &client.windows {
+            self.scene.destroy_window(*id);
+        }
+        for id in &client.pixmaps {
+            self.scene.free_pixmap(*id);
+        }
+        tracing::info!(
+            conn,
+            number = client.number,
+            name = %client.name,
+            windows = client.windows.len(),
+            "client disconnected"
+        );
+        // Dropping the outbox lets the connection's writer finish and close the socket.
+    }
+
+    fn send(&mut self, conn: ConnId, msg: ServerMessage) {
+        let Some(client) = self.clients.get(&conn) else {
+            return;
+        };
+        match client.outbox.try_send(msg) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!(
+                    conn,
+                    name = %client.name,
+                    "client does not read its events ({OUTBOX_CAPACITY} waiting): disconnecting it"
+                );
+                self.doomed.push(conn);
+            }
+            // The connection is closing; its Gone message is on the way.
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
+    }
+
+    fn error(&mut self, conn: ConnId, seq: u32, opcode: Option<u32>, e: SceneError) {
+        tracing::debug!(conn, seq, ?opcode, code = ?e.code, message = %e.message, "request failed");
+        self.send(
+            conn,
+            ServerMessage::Error(ErrorReport {
+                seq,
+                opcode,
+                code: e.code,
+                resource: e.resource,
+                message: e.message,
+            }),
+        );
+    }
+
+    fn serve(&mut self, conn: ConnId, item: Incoming) {
+        let Incoming {
+            seq,
+            opcode,
+            request,
+        } = item;
+        let request = match request {
+            Ok(request) => request,
+            Err(DecodeError::UnknownOpcode(op)) => {
+                let e = SceneError {
+                    code: ErrorCode::UnknownRequest,
+                    resource: None,
+                    message: format!("this server has no request with opcode {op}"),
+                };
+                return self.error(conn, seq, opcode, e);
+            }
+            Err(err) => {
+                let e = SceneError {
+                    code: ErrorCode::Malformed,
+                    resource: None,
+                    message: err.to_string(),
+                };
+                return self.error(conn, seq, opcode, e);
+            }
+        };
+        if let Err(e) = self.check_access(conn, &request) {
+            return self.error(conn, seq, opcode, e);
+        }
+        if let Err(e) = self.execute(conn, seq, &request) {
+            self.error(conn, seq, opcode, e);
+        }
+    }
+
+    /// Checks that the client may use every id in the request and has room for new pixels.
+    fn check_access(&self, conn: ConnId, request: &Request) -> Result<(), SceneError> {
+        let Some(client) = self.clients.get(&conn) else {
+            return Ok(());
+        };
+        let bad = |id: ResourceId, code, message: String| SceneError {
+            code,
+            resource: Some(id),
+            message,
+        };
+        let (created, used) = resources(request);
+        if let Some((id, size)) = created {
+            if !client.owns(id) || id.0 & ID_MASK == 0 {
+                return Err(bad(
+                    id,
+                    ErrorCode::IdChoice,
+                    format!(
+                        "id {id} is outside this client's range {:#x}..={:#x}",
+                        client.id_base() + 1,
+                        client.id_base() | ID_MASK
+                    ),
+                ));
+            }
+            self.check_pixels(client, id, size.area(), 0)?;
+        }
+        for id in used.into_iter().flatten() {
+            if !client.owns(id) && self.scene.exists(id) {
+                return Err(bad(
+                    id,
+                    ErrorCode::BadId,
+                    format!("resource {id} belongs to another client"),
+                ));
+            }
+        }
+        if let Request::ConfigureWindow { id, rect } = request {
+            if let Some(old) = self.scene.drawable_size(*id).filter(|_| client.owns(*id)) {
+                self.check_pixels(client, *id, rect.size().area(), old.area())?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_pixels(
+        &self,
+        client: &Client,
+        id: ResourceId,
+        new: u64,
+        old: u64,
+    ) -> Result<(), SceneError> {
+        let total = client.pixels.saturating_sub(old).saturating_add(new);
+        if total > self.limits.max_client_pixels {
+            return Err(SceneError {
+                code: ErrorCode::ResourceLimit,
+                resource: Some(id),
+                message: format!(
+                    "the client would hold {total} pixels, above the limit of {}",
+                    self.limits.max_client_pixels
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn execute(&mut self, conn: ConnId, seq: u32, request: &Request) -> Result<(), SceneError> {
+        match request {
+            Request::Sync => {
+                self.send(conn, ServerMessage::Reply(Reply::Sync { seq }));
+                return Ok(());
+            }
+            Request::GetImage { source, area } => {
+                let (area, data) = self.scene.read(*source, *area)?;
+                let limit = self.limits.max_payload as usize - 64;
+                if data.len() > limit {
+                    return Err(SceneError {
+                        code: ErrorCode::BadValue,
+                        resource: Some(*source),
+                        message: format!(
+                            "{}x{} pixels do not fit in one reply of {limit} bytes: read them in parts",
+                            area.width, area.height
+                        ),
+                    });
+                }
+                self.send(conn, ServerMessage::Reply(Reply::Image { seq, area, data }));
+                return Ok(());
+            }
+            Request::GetServerInfo => {
+                let info = self.info();
+                self.send(conn, ServerMessage::Reply(Reply::ServerInfo { seq, info }));
+                return Ok(());
+            }
+            _ => {}
+        }
+        let before = match request {
+            Request::ConfigureWindow { id, .. }
+            | Request::DestroyWindow { id }
+            | Request::FreePixmap { id } => self.scene.drawable_size(*id).map_or(0, Size::area),
+            _ => 0,
+        };
+        let mut events = Vec::new();
+        self.scene.apply(request, &mut events)?;
+        if let Some(client) = self.clients.get_mut(&conn) {
+            match request {
+                Request::CreateWindow { id, rect, .. } => {
+                    client.windows.insert(*id);
+                    client.pixels += rect.size().area();
+                }
+                Request::CreatePixmap { id, width, height } => {
+                    client.pixmaps.insert(*id);
+                    client.pixels += Size::new(*width, *height).area();
+                }
+                Request::ConfigureWindow { rect, .. } => {
+                    client.pixels = client.pixels - before + rect.size().area();
+                }
+                Request::DestroyWindow { id } => {
+                    client.windows.remove(id);
+                    client.pixels -= before;
+                }
+                Request::FreePixmap { id } => {
+                    client.pixmaps.remove(id);
+                    client.pixels -= before;
+                }
+                _ => {}
+            }
+        }
+        self.route(events);
+        Ok(())
+    }
+
+    /// Sends each event to the owner of its window.
+    fn route(&mut self, events: Vec<netui_protocol::Event>) {
+        for event in events {
+            let owner = event.window().0 >> ID_SHIFT;
+            if let Some(&conn) = self.numbers.get(&owner) {
+                self.send(conn, ServerMessage::Event(event));
+            }
+        }
+    }
+
+    fn info(&self) -> ServerInfo {
+        let clients = self
+            .clients
+            .values()
+            .map(|c| ClientInfo {
+                id: c.number,
+                name: c.name.clone(),
+                peer: c.peer.clone(),
+                windows: self
+                    .scene
+                    .stack()
+                    .iter()
+                    .filter(|id| c.windows.contains(id))
+                    .filter_map(|id| {
+                        self.scene.window(*id).map(|w| WindowInfo {
+                            id: *id,
+                            title: w.title.clone(),
+                            rect: w.rect,
+                            mapped: w.mapped,
+                        })
+                    })
+                    .collect(),
+                pixmaps: c.pixmaps.len() as u32,
+            })
+            .collect();
+        ServerInfo {
+            vendor: vendor(),
+            protocol_version: PROTOCOL_VERSION,
+            display: self.display.clone(),
+            screen: self.scene.size(),
+            clients,
+        }
+    }
+}
+
+/// The id a request creates (with its size), and up to two ids it uses. `GetImage` uses none
+/// that must be the client's own: like `xwd`, any client may read any window.
+fn resources(request: &Request) -> (Option<(ResourceId, Size)>, [Option<ResourceId>; 2]) {
+    use Request::*;
+    match request {
+        CreateWindow { id, rect, .. } => (Some((*id, rect.size())), [None, None]),
+        CreatePixmap { id, width, height } => {
+            (Some((*id, Size::new(*width, *height))), [None, None])
+        }
+        MapWindow { id }
+        | UnmapWindow { id }
+        | ConfigureWindow { id, .. }
+        | SetTitle { id, .. }
+        | DestroyWindow { id }
+        | FreePixmap { id } => (None, [Some(*id), None]),
+        FillRects { target, .. }
+        | StrokeRects { target, .. }
+        | Lines { target, .. }
+        | Segments { target, .. }
+        | Ellipse { target, .. }
+        | Text { target, .. }
+        | PutImage { target, .. }
+        | Clear { target, .. }
+        | SetClip { target, .. } => (None, [Some(*target), None]),
+        CopyArea { src, dst, .. } => (None, [Some(*src), Some(*dst)]),
+        Present { window } => (None, [Some(*window), None]),
+        Sync | GetImage { .. } | GetServerInfo => (None, [None, None]),
+    }
+}
+
+/// The name of a request's opcode, for logs.
+pub fn request_name(opcode: Option<u32>) -> String {
+    opcode
+        .and_then(RequestKind::from_opcode)
+        .map_or_else(|| format!("opcode {opcode:?}"), |k| k.to_string())
+}

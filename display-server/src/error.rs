@@ -1,0 +1,20 @@
+//! The server's error type.
+
+use thiserror::Error;
+
+/// What can stop a display server from starting or running.
+#[derive(Debug, Error)]
+pub enum ServerError {
+    /// An I/O operation failed; the string says which.
+    #[error("{0}: {1}")]
+    Io(String, #[source] std::io::Error),
+    /// Another server already serves this display.
+    #[error("{0}")]
+    DisplayInUse(String),
+    /// The runtime directory is not private.
+    #[error("unsafe runtime directory: {0}")]
+    UnsafeDir(String),
+    /// The rendering thread is gone.
+    #[error("the server's core thread stopped")]
+    CoreGone,
+}

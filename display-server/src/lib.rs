@@ -1,0 +1,33 @@
+//! The netui display server: it owns a screen, accepts applications over a Unix socket and
+//! TCP, keeps each client's windows and pixmaps, composites them into the screen, and serves
+//! their pixels back.
+//!
+//! Data flows one way: connection tasks ([`server`]) decode frames into requests, the [`core`]
+//! thread checks and applies them to the [`scene`], the scene draws with the [`render`]er and
+//! records [`damage`], and the core composites damage into frames for a [`backend`].
+//!
+//! # Layout
+//! - [`render`]: the software renderer: draws into 32-bit pixel canvases. No server state;
+//!   the thin client renders with the same code.
+//! - [`scene`]: windows, pixmaps, stacking, compositing; carries out requests.
+//! - [`damage`]: the screen areas waiting to be composited.
+//! - [`core`]: the owner of all state: clients, access checks, events and replies.
+//! - [`server`]: listeners, connection tasks, and [`ServerHandle`] for running in-process.
+//! - [`backend`]: where frames go (headless now; a real window in its own issue).
+//! - [`launch`]: display number → listeners and token file, as the programs start them.
+//! - [`runtime`]: the private per-user directory, sockets and token files.
+//! - [`error`]: the server's error type.
+#![forbid(unsafe_code)]
+
+pub mod backend;
+pub mod core;
+pub mod damage;
+pub mod error;
+pub mod launch;
+pub mod render;
+pub mod runtime;
+pub mod scene;
+pub mod server;
+
+pub use error::ServerError;
+pub use server::{Server, ServerConfig, ServerHandle};

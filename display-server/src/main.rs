@@ -1,0 +1,97 @@
+//! `display-server`: serves a netui display.
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::Parser;
+use netui_protocol::display::DisplayName;
+use netui_protocol::{Limits, Size};
+use netui_server::backend::Headless;
+use netui_server::launch::{self, Tcp};
+
+/// A netui display server: owns a screen, serves applications over a Unix socket and TCP.
+///
+/// Display :N listens on the Unix socket display-N.sock in your private runtime directory
+/// ($XDG_RUNTIME_DIR/netui, else /tmp/netui-UID) and on TCP port 7100+N on loopback. TCP
+/// clients must present the token written to display-N.token beside the socket.
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    after_help = "Logs go to stderr; set RUST_LOG=debug for more."
+)]
+struct Args {
+    /// Run without a screen: the display lives in memory (a virtual screen).
+    #[arg(long)]
+    headless: bool,
+    /// Screen size, WIDTHxHEIGHT.
+    #[arg(long, default_value = "1280x800", value_parser = parse_size)]
+    size: Size,
+    /// The display to serve, :N.
+    #[arg(long, default_value = ":0")]
+    display: String,
+    /// Address to listen on for TCP: an IP (port 7100+N) or IP:PORT. Loopback by default;
+    /// pass 0.0.0.0 to accept other machines.
+    #[arg(long, value_parser = Tcp::parse)]
+    listen: Option<Tcp>,
+    /// Do not listen on TCP at all.
+    #[arg(long, conflicts_with = "listen")]
+    no_tcp: bool,
+}
+
+/// Parses WIDTHxHEIGHT.
+fn parse_size(s: &str) -> Result<Size, String> {
+    let (w, h) = s
+        .split_once('x')
+        .ok_or("expected WIDTHxHEIGHT, such as 1280x800")?;
+    let w: u32 = w.parse().map_err(|_| "width is not a number")?;
+    let h: u32 = h.parse().map_err(|_| "height is not a number")?;
+    let max = Limits::default().max_side;
+    if w == 0 || h == 0 || w > max || h > max {
+        return Err(format!("size must be between 1x1 and {max}x{max}"));
+    }
+    Ok(Size::new(w, h))
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("display-server: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    if !args.headless {
+        bail!(
+            "the windowed screen is not built yet; run with --headless for a virtual screen \
+             (see the README's Status section)"
+        );
+    }
+    let number = match DisplayName::parse(&args.display)? {
+        DisplayName::Local { number } => number,
+        DisplayName::Tcp { .. } => bail!("--display takes a local name such as :1, not HOST:N"),
+    };
+    let tcp = if args.no_tcp {
+        Tcp::Off
+    } else {
+        args.listen.unwrap_or_default()
+    };
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
+    runtime.block_on(async {
+        let launched = launch::bind_display(number, args.size, tcp).await?;
+        println!("{}", launched.ready_line(args.size, "headless"));
+        launched
+            .run(Box::new(Headless::default()), launch::shutdown_signal())
+            .await?;
+        anyhow::Ok(())
+    })
+}

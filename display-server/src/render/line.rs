@@ -1,0 +1,540 @@
+//! Lines and polylines.
+//!
+//! A one-pixel line is Bresenham's: along the major axis, the minor coordinate is the exact
+//! line rounded (halves away from the start), computed from the end points and not from where
+//! the clip begins, so a clipped line lights the same pixels as the whole one. The walk covers
+//! only the part of the major axis inside the clip, so a line from -2e9 to 2e9 costs as much as
+//! one across the clip.
+//!
+//! A wide line is the set of pixels whose centers lie within `width / 2` of the segment: a
+//! band with round caps. It is filled row by row, each row's span computed directly, so its
+//! cost is bounded by the clip's height whatever the width. Wide polylines are the union of
+//! such capsules, which gives round joins.
+
+use super::blend::Paint;
+use super::{Area, Canvas, Damage};
+use netui_protocol::{Color, Point, Rect};
+
+impl Canvas {
+    /// The segment from `a` to `b`, both end points included. Width 0 or 1 draws a one-pixel
+    /// line (the same pixels whether clipped or not); wider lines get round ends.
+    pub fn line(&mut self, a: Point, b: Point, width: u16, color: Color, clip: Rect) -> Rect {
+        let (Some(paint), Some(area)) = (Paint::new(color), self.area(clip)) else {
+            return Rect::default();
+        };
+        let mut damage = Damage::new();
+        if width <= 1 {
+            self.thin_line(a, b, Ends::BOTH, &paint, &area, &mut damage);
+        } else {
+            self.capsule(&Capsule::new(a, b, width), &paint, &area, &mut damage);
+        }
+        damage.to_rect()
+    }
+
+    /// Connected segments through `points`. One-pixel polylines draw each joint once (and the
+    /// first point once if the polyline is closed); wide ones are filled as one shape, with
+    /// round joins, so a translucent color covers every pixel once.
+    pub fn polyline(&mut self, points: &[Point], width: u16, color: Color, clip: Rect) -> Rect {
+        let (Some(paint), Some(area)) = (Paint::new(color), self.area(clip)) else {
+            return Rect::default();
+        };
+        let (first, last) = match points {
+            [] => return Rect::default(),
+            [p] => return self.line(*p, *p, width, color, clip),
+            [first, .., last] => (*first, *last),
+        };
+        let mut damage = Damage::new();
+        if width <= 1 {
+            let closed = points.len() > 2 && first == last;
+            let segments = points.len() - 1;
+            for (i, pair) in points.windows(2).enumerate() {
+                if let &[a, b] = pair {
+                    let ends = Ends {
+                        start: i == 0,
+                        end: !(closed && i + 1 == segments),
+                    };
+                    self.thin_line(a, b, ends, &paint, &area, &mut damage);
+                }
+            }
+            return damage.to_rect();
+        }
+        let capsules = points.windows(2).filter_map(|pair| match pair {
+            &[a, b] => Some(Capsule::new(a, b, width)),
+            _ => None,
+        });
+        if paint.is_opaque() {
+            // Overlaps do not show with an opaque color, so each capsule can go on its own.
+            for capsule in capsules {
+                self.capsule(&capsule, &paint, &area, &mut damage);
+            }
+        } else {
+            self.capsules_once(&capsules.collect::<Vec<_>>(), &paint, &area, &mut damage);
+        }
+        damage.to_rect()
+    }
+
+    /// Bresenham's line from `a` to `b`, leaving out the end pixels that `ends` excludes.
+    fn thin_line(
+        &mut self,
+        a: Point,
+        b: Point,
+        ends: Ends,
+        paint: &Paint,
+        area: &Area,
+        damage: &mut Damage,
+    ) {
+        let (ax, ay) = (i64::from(a.x), i64::from(a.y));
+        let (bx, by) = (i64::from(b.x), i64::from(b.y));
+        let x_major = (bx - ax).abs() >= (by - ay).abs();
+        // (u, v) are the (major, minor) coordinates; walk u upwards, so that a line and its
+        // reverse light the same pixels.
+        let (mut u0, mut v0, mut u1, mut v1) = if x_major {
+            (ax, ay, bx, by)
+        } else {
+            (ay, ax, by, bx)
+        };
+        if u0 > u1 {
+            (u0, v0, u1, v1) = (u1, v1, u0, v0);
+        }
+        let (major, minor) = if x_major {
+            ((area.left, area.right), (area.top, area.bottom))
+        } else {
+            ((area.top, area.bottom), (area.left, area.right))
+        };
+        let (start, end) = (u0.max(major.0), u1.min(major.1 - 1));
+        if start > end {
+            return;
+        }
+        let du = u1 - u0;
+        let step = (v1 - v0).signum();
+        let rise = 2 * (v1 - v0).abs();
+        let run = (2 * du).max(1);
+        // At u the minor offset is floor(((u - u0) * rise + du) / run), the exact line rounded.
+        // `rem` is the remainder of that division, carried from pixel to pixel.
+        let (offset, mut rem) = minor_offset(start - u0, rise, du, run);
+        let mut v = v0 + step * offset;
+        let skip_a = (!ends.start).then_some((ax, ay));
+        let skip_b = (!ends.end).then_some((bx, by));
+        let (mut first, mut last) = (None, (0, 0));
+        let stride = self.width as usize;
+        for u in start..=end {
+            if v >= minor.0 && v < minor.1 {
+                let (x, y) = if x_major { (u, v) } else { (v, u) };
+                if Some((x, y)) != skip_a && Some((x, y)) != skip_b {
+                    if let Some(p) = self.pixels.get_mut(y as usize * stride + x as usize) {
+                        *p = paint.over(*p);
+                    }
+                    first.get_or_insert((x, y));
+                    last = (x, y);
+                }
+            } else if step == 0 || (step > 0 && v >= minor.1) || (step < 0 && v < minor.0) {
+                // Out of the clip and moving away from it (or not moving): nothing more to draw.
+                break;
+            }
+            rem += rise;
+            if rem >= run {
+                rem -= run;
+                v += step;
+            }
+        }
+        if let Some((x, y)) = first {
+            // The walk is monotonic in both axes, so its first and last pixels span its box.
+            let (left, right) = (x.min(last.0), x.max(last.0));
+            let (top, bottom) = (y.min(last.1), y.max(last.1));
+            damage.add(Area::new(left, top, right + 1, bottom + 1));
+        }
+    }
+
+    /// Fills one capsule, row by row within `area`.
+    fn capsule(&mut self, capsule: &Capsule, paint: &Paint, area: &Area, damage: &mut Damage) {
+        for y in capsule.top.max(area.top)..=capsule.bottom.min(area.bottom - 1) {
+            if let Some((left, right)) = capsule.span(y) {
+                self.span(y, left, right, paint, area, damage);
+            }
+        }
+    }
+
+    /// Fills the union of `capsules`, each pixel once: per row, the spans of all capsules are
+    /// sorted and merged before they are drawn.
+    fn capsules_once(
+        &mut self,
+        capsules: &[Capsule],
+        paint: &Paint,
+        area: &Area,
+        damage: &mut Damage,
+    ) {
+        let top = capsules.iter().map(|c| c.top).min().unwrap_or(0);
+        let bottom = capsules.iter().map(|c| c.bottom).max().unwrap_or(-1);
+        let mut spans = Vec::new();
+        for y in top.max(area.top)..=bottom.min(area.bottom - 1) {
+            spans.clear();
+            let crossing = capsules.iter().filter(|c| c.top <= y && y <= c.bottom);
+            spans.extend(crossing.filter_map(|c| c.span(y)));
+            spans.sort_unstable();
+            let mut current: Option<(i64, i64)> = None;
+            for &(left, right) in &spans {
+                current = match current {
+                    Some((l, r)) if left <= r.saturating_add(1) => Some((l, r.max(right))),
+                    _ => {
+                        if let Some((l, r)) = current {
+                            self.span(y, l, r, paint, area, damage);
+                        }
+                        Some((left, right))
+                    }
+                };
+            }
+            if let Some((l, r)) = current {
+                self.span(y, l, r, paint, area, damage);
+            }
+        }
+    }
+}
+
+/// Which end pixels of a one-pixel segment to draw: a polyline leaves out the start of every
+/// segment after the first, as the previous one drew it.
+#[derive(Debug, Clone, Copy)]
+struct Ends {
+    start: bool,
+    end: bool,
+}
+
+impl Ends {
+    const BOTH: Ends = Ends {
+        start: true,
+        end: true,
+    };
+}
+
+/// `floor((k * rise + du) / run)` and its remainder, for `k, du >= 0`, `run = max(2 * du, 1)`,
+/// `rise <= run`. The product can need 66 bits, so the slow exact path is taken when i64 would
+/// overflow; an unclipped line starts at `k = 0` and takes neither.
+fn minor_offset(k: i64, rise: i64, du: i64, run: i64) -> (i64, i64) {
+    if k == 0 {
+        return (du / run, du % run);
+    }
+    if let Some(n) = k.checked_mul(rise).and_then(|p| p.checked_add(du)) {
+        return (n / run, n % run);
+    }
+    let n = i128::from(k) * i128::from(rise) + i128::from(du);
+    let run = i128::from(run);
+    // Both fit: the quotient is at most the minor distance, the remainder is below `run`.
+    ((n / run) as i64, (n % run) as i64)
+}
+
+/// A wide segment: the points within `radius` of the segment between its two centers.
+#[derive(Debug, Clone, Copy)]
+struct Capsule {
+    ax: f64,
+    ay: f64,
+    bx: f64,
+    by: f64,
+    radius_sq: f64,
+    /// `radius * |b - a|`: the bound on the cross product across the band.
+    reach: f64,
+    /// `|b - a|²`: the bound on the dot product along the band.
+    length_sq: f64,
+    /// First and last row that may hold a pixel.
+    top: i64,
+    bottom: i64,
+}
+
+impl Capsule {
+    fn new(a: Point, b: Point, width: u16) -> Capsule {
+        // Pixel centers sit on integer coordinates: a band of even width centred on them would
+        // cover one row too many, so it moves half a pixel up and left and covers exactly
+        // `width` rows (or columns), like an X server's.
+        let shift = if width & 1 == 0 { 0.5 } else { 0.0 };
+        let (ax, ay) = (f64::from(a.x) - shift, f64::from(a.y) - shift);
+        let (bx, by) = (f64::from(b.x) - shift, f64::from(b.y) - shift);
+        let radius = f64::from(width) / 2.0;
+        let length_sq = (bx - ax).powi(2) + (by - ay).powi(2);
+        Capsule {
+            ax,
+            ay,
+            bx,
+            by,
+            radius_sq: radius * radius,
+            reach: radius * length_sq.sqrt(),
+            length_sq,
+            // f64 to i64 saturates; these stay far inside i64.
+            top: (ay.min(by) - radius).floor() as i64,
+            bottom: (ay.max(by) + radius).ceil() as i64,
+        }
+    }
+
+    /// The first and last pixel of row `y` inside the capsule.
+    fn span(&self, y: i64) -> Option<(i64, i64)> {
+        let y = y as f64;
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        // The row is an interval of the convex capsule, so it is the hull of its intervals
+        // through the two end discs and the band between them.
+        for (cx, cy) in [(self.ax, self.ay), (self.bx, self.by)] {
+            let ey = y - cy;
+            if ey * ey <= self.radius_sq {
+                let half = (self.radius_sq - ey * ey).sqrt();
+                lo = lo.min(cx - half);
+                hi = hi.max(cx + half);
+            }
+        }
+        if self.length_sq > 0.0 {
+            // With X = x - ax: along the band 0 <= X*dx + ey*dy <= |d|², across it
+            // |X*dy - ey*dx| <= radius*|d|.
+            let (dx, dy, ey) = (self.bx - self.ax, self.by - self.ay, y - self.ay);
+            let mut band = (f64::NEG_INFINITY, f64::INFINITY);
+            if restrict(&mut band, dx, ey * dy, 0.0, self.length_sq)
+                && restrict(&mut band, dy, -ey * dx, -self.reach, self.reach)
+                && band.0 <= band.1
+            {
+                lo = lo.min(self.ax + band.0);
+                hi = hi.max(self.ax + band.1);
+            }
+        }
+        let (left, right) = (lo.ceil(), hi.floor());
+        (left <= right).then_some((left as i64, right as i64))
+    }
+}
+
+/// Narrows `band` to the X with `lo <= k*X + m <= hi`; false when no X qualifies.
+fn restrict(band: &mut (f64, f64), k: f64, m: f64, lo: f64, hi: f64) -> bool {
+    if k == 0.0 {
+        return lo <= m && m <= hi;
+    }
+    let (p, q) = ((lo - m) / k, (hi - m) / k);
+    band.0 = band.0.max(p.min(q));
+    band.1 = band.1.min(p.max(q));
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::pattern::{assert_picture, blank};
+    use super::*;
+
+    const BIG: Rect = Rect::new(i32::MIN, i32::MIN, u32::MAX, u32::MAX);
+
+    /// Lines of every slope and direction, some with far-away ends, on a 24x20 canvas.
+    fn sample_lines() -> Vec<(Point, Point)> {
+        let mut lines = Vec::new();
+        let ends = [
+            (0, 0),
+            (23, 19),
+            (5, 17),
+            (-7, 3),
+            (30, -4),
+            (11, 11),
+            (12, 2),
+            (-900, 850),
+        ];
+        for &(ax, ay) in &ends {
+            for &(bx, by) in &ends {
+                lines.push((Point::new(ax, ay), Point::new(bx, by)));
+            }
+        }
+        lines.push((
+            Point::new(-1_000_003, -999_998),
+            Point::new(1_000_001, 1_000_017),
+        ));
+        lines.push((Point::new(-2_000_000_000, 7), Point::new(2_000_000_000, 13)));
+        lines
+    }
+
+    #[test]
+    fn diagonal_line_includes_both_ends() {
+        let mut c = blank(6, 4);
+        let damage = c.line(Point::new(0, 0), Point::new(4, 2), 1, Color::WHITE, BIG);
+        assert_eq!(damage, Rect::new(0, 0, 5, 3));
+        #[rustfmt::skip]
+        assert_picture(&c, &[
+            "#.....",
+            ".##...",
+            "...##.",
+            "......",
+        ]);
+        let mut reverse = blank(6, 4);
+        reverse.line(Point::new(4, 2), Point::new(0, 0), 0, Color::WHITE, BIG);
+        assert_eq!(reverse, c);
+    }
+
+    #[test]
+    fn steep_line() {
+        let mut c = blank(4, 5);
+        let damage = c.line(Point::new(1, 0), Point::new(2, 4), 0, Color::WHITE, BIG);
+        assert_eq!(damage, Rect::new(1, 0, 2, 5));
+        #[rustfmt::skip]
+        assert_picture(&c, &[
+            ".#..",
+            ".#..",
+            "..#.",
+            "..#.",
+            "..#.",
+        ]);
+    }
+
+    #[test]
+    fn single_point_and_reverse_lines() {
+        let mut c = blank(3, 3);
+        assert_eq!(
+            c.line(Point::new(1, 1), Point::new(1, 1), 1, Color::RED, BIG),
+            Rect::new(1, 1, 1, 1)
+        );
+        #[rustfmt::skip]
+        assert_picture(&c, &[
+            "...",
+            ".R.",
+            "...",
+        ]);
+        for (a, b) in sample_lines() {
+            let mut forward = blank(24, 20);
+            forward.line(a, b, 1, Color::WHITE, BIG);
+            let mut backward = blank(24, 20);
+            backward.line(b, a, 1, Color::WHITE, BIG);
+            assert_eq!(forward, backward, "{a:?} {b:?}");
+        }
+    }
+
+    #[test]
+    fn clipped_line_lights_the_same_pixels() {
+        let clips = [
+            Rect::new(3, 4, 10, 9),
+            Rect::new(0, 0, 1, 20),
+            Rect::new(15, 0, 9, 6),
+            Rect::new(-5, 10, 40, 1),
+        ];
+        for (a, b) in sample_lines() {
+            for width in [1, 4, 7] {
+                let mut whole = blank(24, 20);
+                whole.line(a, b, width, Color::WHITE, BIG);
+                for clip in clips {
+                    let mut clipped = blank(24, 20);
+                    let damage = clipped.line(a, b, width, Color::WHITE, clip);
+                    assert!(clip.contains_rect(damage));
+                    for y in 0..20 {
+                        for x in 0..24 {
+                            let inside = clip.contains(Point::new(x, y));
+                            let want = if inside { whole.pixel(x, y) } else { Some(0) };
+                            assert_eq!(clipped.pixel(x, y), want, "{a:?} {b:?} {clip:?} ({x},{y})");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn damage_covers_what_is_drawn() {
+        for (a, b) in sample_lines() {
+            for width in [1, 2, 5] {
+                let mut c = blank(24, 20);
+                let damage = c.line(a, b, width, Color::WHITE, BIG);
+                for y in 0..20 {
+                    for x in 0..24 {
+                        if c.pixel(x, y) != Some(0) {
+                            assert!(damage.contains(Point::new(x, y)), "{a:?} {b:?} {width}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn wide_lines_have_their_width_and_round_ends() {
+        let mut c = blank(10, 9);
+        c.line(Point::new(2, 2), Point::new(6, 2), 2, Color::WHITE, BIG);
+        c.line(Point::new(2, 5), Point::new(6, 5), 3, Color::RED, BIG);
+        #[rustfmt::skip]
+        assert_picture(&c, &[
+            "..........",
+            ".######...",
+            ".######...",
+            "..........",
+            ".RRRRRRR..",
+            ".RRRRRRR..",
+            ".RRRRRRR..",
+            "..........",
+            "..........",
+        ]);
+        let mut dot = blank(7, 7);
+        dot.line(Point::new(3, 3), Point::new(3, 3), 5, Color::WHITE, BIG);
+        #[rustfmt::skip]
+        assert_picture(&dot, &[
+            ".......",
+            "..###..",
+            ".#####.",
+            ".#####.",
+            ".#####.",
+            "..###..",
+            ".......",
+        ]);
+    }
+
+    #[test]
+    fn polyline_draws_each_joint_once() {
+        let square = [
+            Point::new(0, 0),
+            Point::new(4, 0),
+            Point::new(4, 3),
+            Point::new(0, 3),
+            Point::new(0, 0),
+        ];
+        let mut c = blank(6, 5);
+        let damage = c.polyline(&square, 1, Color::rgba(255, 255, 255, 128), BIG);
+        assert_eq!(damage, Rect::new(0, 0, 5, 4));
+        let lit: Vec<u32> = c.pixels().iter().copied().filter(|&p| p != 0).collect();
+        assert_eq!(lit.len(), 14);
+        assert!(lit.iter().all(|&p| p == 0x0080_8080), "{lit:x?}");
+        let mut c = blank(6, 5);
+        c.polyline(&square[..4], 0, Color::WHITE, BIG);
+        #[rustfmt::skip]
+        assert_picture(&c, &[
+            "#####.",
+            "....#.",
+            "....#.",
+            "#####.",
+            "......",
+        ]);
+    }
+
+    #[test]
+    fn wide_polyline_covers_the_union_once() {
+        let points = [
+            Point::new(2, 2),
+            Point::new(14, 3),
+            Point::new(4, 12),
+            Point::new(15, 14),
+        ];
+        let mut opaque = blank(18, 18);
+        let damage_opaque = opaque.polyline(&points, 4, Color::WHITE, BIG);
+        let mut translucent = blank(18, 18);
+        let damage = translucent.polyline(&points, 4, Color::rgba(255, 255, 255, 128), BIG);
+        assert_eq!(damage, damage_opaque);
+        for (o, t) in opaque.pixels().iter().zip(translucent.pixels()) {
+            let want = if *o == 0 { 0 } else { 0x0080_8080 };
+            assert_eq!(*t, want);
+        }
+        // The union holds every segment drawn alone.
+        for pair in points.windows(2) {
+            let mut one = blank(18, 18);
+            one.line(pair[0], pair[1], 4, Color::WHITE, BIG);
+            for (o, s) in opaque.pixels().iter().zip(one.pixels()) {
+                assert!(*s == 0 || *o != 0);
+            }
+        }
+    }
+
+    #[test]
+    fn short_polylines() {
+        let mut c = blank(3, 3);
+        assert!(c.polyline(&[], 1, Color::WHITE, BIG).is_empty());
+        assert_eq!(
+            c.polyline(&[Point::new(2, 0)], 1, Color::WHITE, BIG),
+            Rect::new(2, 0, 1, 1)
+        );
+        #[rustfmt::skip]
+        assert_picture(&c, &[
+            "..#",
+            "...",
+            "...",
+        ]);
+    }
+}

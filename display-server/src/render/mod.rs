@@ -1,0 +1,573 @@
+//! The software renderer: draws into [`Canvas`]es of `0x00RRGGBB` pixels.
+//!
+//! Every drawing call takes a clip rectangle, clips to it and to the canvas, and returns the
+//! rectangle of pixels it may have changed so that the caller can track damage. Coordinates
+//! arrive from the network, so all edge arithmetic is done in `i64` and every loop runs over
+//! the clipped area only: no input value can panic the renderer or make it run long.
+//!
+//! # Layout
+//! - `mod.rs`: [`Canvas`], clipping, spans, rectangle fills and outlines.
+//! - `blend`: colors prepared for drawing and the source-over blend.
+//! - `image`: image uploads, copies between and within canvases, read-back.
+//! - `line`: one-pixel (Bresenham) and wide (round-capped) lines and polylines.
+//! - `ellipse`: filled and outlined ellipses.
+//! - `text`: the shipped typefaces, their metrics and the glyph cache.
+
+mod blend;
+mod ellipse;
+mod image;
+mod line;
+#[cfg(test)]
+mod pattern;
+mod text;
+
+pub use text::{Fonts, LineMetrics, MAX_FONT_SIZE};
+
+use blend::Paint;
+use netui_protocol::{Color, Point, Rect, Size};
+
+/// A 32-bit image, pixels `0x00RRGGBB` row-major: the screen, a window's backing store, a
+/// pixmap.
+///
+/// ```
+/// use netui_protocol::{Color, Rect};
+/// use netui_server::render::Canvas;
+///
+/// let mut canvas = Canvas::new(4, 4, Color::BLACK);
+/// let damage = canvas.fill_rect(Rect::new(2, 2, 5, 5), Color::RED, canvas.bounds());
+/// assert_eq!(damage, Rect::new(2, 2, 2, 2));
+/// assert_eq!(canvas.pixel(3, 3), Some(0x00ff_0000));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Canvas {
+    width: u32,
+    height: u32,
+    /// `width * height` pixels; every method keeps this length.
+    pixels: Vec<u32>,
+}
+
+impl std::fmt::Debug for Canvas {
+    // The pixels would flood any log, so only the size is shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Canvas")
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Canvas {
+    /// A canvas filled with `fill` (its alpha is ignored: a canvas is opaque).
+    ///
+    /// # Panics
+    /// When `width * height` pixels cannot be allocated. Sizes that come from the network
+    /// should go through [`Canvas::try_new`].
+    pub fn new(width: u32, height: u32, fill: Color) -> Canvas {
+        let len = pixel_count(width, height).expect("canvas size overflows the address space");
+        Canvas {
+            width,
+            height,
+            pixels: vec![fill.to_xrgb(); len],
+        }
+    }
+
+    /// Like [`Canvas::new`], but `None` instead of a panic when the memory is not available.
+    pub fn try_new(width: u32, height: u32, fill: Color) -> Option<Canvas> {
+        let len = pixel_count(width, height)?;
+        let mut pixels = Vec::new();
+        pixels.try_reserve_exact(len).ok()?;
+        pixels.resize(len, fill.to_xrgb());
+        Some(Canvas {
+            width,
+            height,
+            pixels,
+        })
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// Width and height.
+    pub fn size(&self) -> Size {
+        Size::new(self.width, self.height)
+    }
+
+    /// The rectangle `(0, 0, width, height)`.
+    pub fn bounds(&self) -> Rect {
+        Rect::new(0, 0, self.width, self.height)
+    }
+
+    /// All pixels, row-major, `0x00RRGGBB`.
+    pub fn pixels(&self) -> &[u32] {
+        &self.pixels
+    }
+
+    /// All pixels, for a backend that draws on its own. The top byte of each pixel should stay 0.
+    pub fn pixels_mut(&mut self) -> &mut [u32] {
+        &mut self.pixels
+    }
+
+    /// The pixel at `(x, y)`, or `None` outside the canvas.
+    pub fn pixel(&self, x: i32, y: i32) -> Option<u32> {
+        if !self.bounds().contains(Point::new(x, y)) {
+            return None;
+        }
+        // Both are non-negative and inside the canvas after the check above.
+        let index = y as usize * self.width as usize + x as usize;
+        self.pixels.get(index).copied()
+    }
+
+    /// New size; the old contents stay at the top-left where they fit, new area gets `fill`.
+    ///
+    /// # Panics
+    /// When the new size cannot be allocated, as [`Canvas::new`].
+    pub fn resize(&mut self, width: u32, height: u32, fill: Color) {
+        if (width, height) == (self.width, self.height) {
+            return;
+        }
+        let mut resized = Canvas::new(width, height, fill);
+        let keep = width.min(self.width) as usize;
+        if keep > 0 {
+            let rows = self.pixels.chunks_exact(self.width as usize);
+            for (new_row, old_row) in resized.pixels.chunks_exact_mut(width as usize).zip(rows) {
+                new_row[..keep].copy_from_slice(&old_row[..keep]);
+            }
+        }
+        *self = resized;
+    }
+
+    /// Fills `rect` with `color`.
+    pub fn fill_rect(&mut self, rect: Rect, color: Color, clip: Rect) -> Rect {
+        let (Some(paint), Some(area)) = (Paint::new(color), self.area(clip)) else {
+            return Rect::default();
+        };
+        let visible = Area::of(rect).intersect(area);
+        self.fill_area(visible, &paint);
+        visible.to_rect()
+    }
+
+    /// Outline drawn inside `rect`, `width` pixels thick (0 means 1). An outline thicker than
+    /// half the rectangle fills it.
+    pub fn stroke_rect(&mut self, rect: Rect, width: u16, color: Color, clip: Rect) -> Rect {
+        let (Some(paint), Some(area)) = (Paint::new(color), self.area(clip)) else {
+            return Rect::default();
+        };
+        let outer = Area::of(rect);
+        let w = i64::from(width.max(1));
+        if outer.is_empty() {
+            return Rect::default();
+        }
+        if 2 * w >= outer.right - outer.left || 2 * w >= outer.bottom - outer.top {
+            let visible = outer.intersect(area);
+            self.fill_area(visible, &paint);
+            return visible.to_rect();
+        }
+        let Area {
+            left: l,
+            top: t,
+            right: r,
+            bottom: b,
+        } = outer;
+        // Four bands that do not overlap, so a translucent outline is blended once per pixel.
+        let bands = [
+            Area::new(l, t, r, t + w),
+            Area::new(l, b - w, r, b),
+            Area::new(l, t + w, l + w, b - w),
+            Area::new(r - w, t + w, r, b - w),
+        ];
+        let mut damage = Damage::new();
+        for band in bands {
+            let visible = band.intersect(area);
+            self.fill_area(visible, &paint);
+            damage.add(visible);
+        }
+        damage.to_rect()
+    }
+
+    /// The part of `clip` inside the canvas, or `None` when nothing can be drawn.
+    fn area(&self, clip: Rect) -> Option<Area> {
+        let area = Area::of(clip).intersect(Area::of(self.bounds()));
+        (!area.is_empty()).then_some(area)
+    }
+
+    /// The pixels `left..right` of row `y`. The caller has clipped the span to the canvas; a
+    /// span outside it (which would be a bug) gives an empty slice rather than a panic.
+    fn row_mut(&mut self, y: i64, left: i64, right: i64) -> &mut [u32] {
+        let start = y as usize * self.width as usize + left as usize;
+        let end = start + (right - left) as usize;
+        self.pixels.get_mut(start..end).unwrap_or_default()
+    }
+
+    /// Paints an area already clipped to the canvas (possibly empty).
+    fn fill_area(&mut self, area: Area, paint: &Paint) {
+        if area.is_empty() {
+            return;
+        }
+        for y in area.top..area.bottom {
+            paint.fill(self.row_mut(y, area.left, area.right));
+        }
+    }
+
+    /// Paints the pixels `x0..=x1` of row `y` that lie in `area` and records them in `damage`.
+    fn span(&mut self, y: i64, x0: i64, x1: i64, paint: &Paint, area: &Area, damage: &mut Damage) {
+        if y < area.top || y >= area.bottom {
+            return;
+        }
+        let left = x0.max(area.left);
+        // `x1` may be as large as i64::MAX, so clip before adding one.
+        let right = x1.min(area.right - 1) + 1;
+        if left >= right {
+            return;
+        }
+        paint.fill(self.row_mut(y, left, right));
+        damage.add(Area::new(left, y, right, y + 1));
+    }
+}
+
+/// `width * height` as a `usize`, if it fits.
+fn pixel_count(width: u32, height: u32) -> Option<usize> {
+    usize::try_from(width)
+        .ok()?
+        .checked_mul(usize::try_from(height).ok()?)
+}
+
+/// A rectangle as `i64` edges, `left..right` by `top..bottom`: wide enough that no sum of two
+/// wire coordinates overflows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Area {
+    left: i64,
+    top: i64,
+    right: i64,
+    bottom: i64,
+}
+
+impl Area {
+    fn new(left: i64, top: i64, right: i64, bottom: i64) -> Area {
+        Area {
+            left,
+            top,
+            right,
+            bottom,
+        }
+    }
+
+    fn of(rect: Rect) -> Area {
+        Area::new(rect.x.into(), rect.y.into(), rect.right(), rect.bottom())
+    }
+
+    fn intersect(self, other: Area) -> Area {
+        Area::new(
+            self.left.max(other.left),
+            self.top.max(other.top),
+            self.right.min(other.right),
+            self.bottom.min(other.bottom),
+        )
+    }
+
+    fn is_empty(self) -> bool {
+        self.left >= self.right || self.top >= self.bottom
+    }
+
+    fn width(self) -> usize {
+        (self.right - self.left).max(0) as usize
+    }
+
+    /// The wire rectangle; every empty area becomes the default (empty) rectangle.
+    fn to_rect(self) -> Rect {
+        if self.is_empty() {
+            Rect::default()
+        } else {
+            Rect::from_edges(self.left, self.top, self.right, self.bottom)
+        }
+    }
+}
+
+/// The bounding box of what a call has drawn so far.
+#[derive(Debug, Clone, Copy)]
+struct Damage(Area);
+
+impl Damage {
+    fn new() -> Damage {
+        // Inverted, so that the first `add` sets every edge.
+        Damage(Area::new(i64::MAX, i64::MAX, i64::MIN, i64::MIN))
+    }
+
+    fn add(&mut self, area: Area) {
+        if area.is_empty() {
+            return;
+        }
+        let d = &mut self.0;
+        *d = Area::new(
+            d.left.min(area.left),
+            d.top.min(area.top),
+            d.right.max(area.right),
+            d.bottom.max(area.bottom),
+        );
+    }
+
+    fn to_rect(self) -> Rect {
+        self.0.to_rect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pattern::{assert_picture, blank};
+    use super::*;
+
+    const BIG: Rect = Rect::new(i32::MIN, i32::MIN, u32::MAX, u32::MAX);
+
+    #[test]
+    fn fill_rect_clips_to_canvas_and_clip() {
+        let mut c = blank(6, 4);
+        let damage = c.fill_rect(Rect::new(-2, 1, 5, 9), Color::WHITE, BIG);
+        assert_eq!(damage, Rect::new(0, 1, 3, 3));
+        let damage = c.fill_rect(Rect::new(2, 0, 4, 4), Color::RED, Rect::new(4, 1, 10, 2));
+        assert_eq!(damage, Rect::new(4, 1, 2, 2));
+        #[rustfmt::skip]
+        assert_picture(&c, &[
+            "......",
+            "###.RR",
+            "###.RR",
+            "###...",
+        ]);
+    }
+
+    #[test]
+    fn fill_rect_with_nothing_to_do() {
+        let mut c = blank(4, 4);
+        let before = c.clone();
+        assert!(c
+            .fill_rect(Rect::new(1, 1, 2, 2), Color::rgba(255, 0, 0, 0), BIG)
+            .is_empty());
+        assert!(c
+            .fill_rect(Rect::new(1, 1, 0, 2), Color::RED, BIG)
+            .is_empty());
+        assert!(c
+            .fill_rect(Rect::new(4, 0, 2, 2), Color::RED, BIG)
+            .is_empty());
+        assert!(c
+            .fill_rect(Rect::new(0, 0, 2, 2), Color::RED, Rect::new(2, 2, 2, 2))
+            .is_empty());
+        assert_eq!(c, before);
+    }
+
+    #[test]
+    fn translucent_fill_blends() {
+        let mut c = Canvas::new(2, 1, Color::rgb(0, 0, 200));
+        c.fill_rect(Rect::new(0, 0, 1, 1), Color::rgba(255, 100, 0, 51), BIG);
+        // (255*51 + 0*204 + 127) / 255 = 51; (100*51 + 127) / 255 = 20; (200*204 + 127) / 255 = 160.
+        assert_eq!(c.pixels(), &[0x0033_14a0, 0x0000_00c8]);
+    }
+
+    #[test]
+    fn stroke_rect_draws_inside() {
+        let mut c = blank(8, 7);
+        let damage = c.stroke_rect(Rect::new(1, 1, 6, 5), 0, Color::WHITE, BIG);
+        assert_eq!(damage, Rect::new(1, 1, 6, 5));
+        c.stroke_rect(Rect::new(2, 2, 4, 3), 2, Color::RED, BIG);
+        #[rustfmt::skip]
+        assert_picture(&c, &[
+            "........",
+            ".######.",
+            ".#RRRR#.",
+            ".#RRRR#.",
+            ".#RRRR#.",
+            ".######.",
+            "........",
+        ]);
+    }
+
+    #[test]
+    fn stroke_rect_thick_and_clipped() {
+        let mut c = blank(9, 8);
+        let damage = c.stroke_rect(
+            Rect::new(0, 0, 9, 8),
+            2,
+            Color::WHITE,
+            Rect::new(0, 0, 9, 5),
+        );
+        assert_eq!(damage, Rect::new(0, 0, 9, 5));
+        #[rustfmt::skip]
+        assert_picture(&c, &[
+            "#########",
+            "#########",
+            "##.....##",
+            "##.....##",
+            "##.....##",
+            ".........",
+            ".........",
+            ".........",
+        ]);
+    }
+
+    #[test]
+    fn translucent_stroke_blends_each_pixel_once() {
+        let mut c = blank(5, 5);
+        c.stroke_rect(
+            Rect::new(0, 0, 5, 5),
+            1,
+            Color::rgba(255, 255, 255, 128),
+            BIG,
+        );
+        let ring: Vec<u32> = c.pixels().iter().copied().filter(|&p| p != 0).collect();
+        assert_eq!(ring.len(), 16);
+        assert!(ring.iter().all(|&p| p == 0x0080_8080));
+    }
+
+    #[test]
+    fn pixel_and_bounds() {
+        let c = Canvas::new(3, 2, Color::rgb(1, 2, 3));
+        assert_eq!(c.size(), Size::new(3, 2));
+        assert_eq!(c.bounds(), Rect::new(0, 0, 3, 2));
+        assert_eq!(c.pixel(2, 1), Some(0x0001_0203));
+        assert_eq!(c.pixel(3, 1), None);
+        assert_eq!(c.pixel(-1, 0), None);
+        assert_eq!(c.pixel(i32::MAX, i32::MAX), None);
+        assert_eq!(c.pixels().len(), 6);
+    }
+
+    #[test]
+    fn resize_keeps_top_left() {
+        let mut c = blank(3, 3);
+        c.fill_rect(Rect::new(0, 0, 2, 2), Color::WHITE, BIG);
+        c.fill_rect(Rect::new(2, 2, 1, 1), Color::RED, BIG);
+        c.resize(4, 2, Color::GREEN);
+        #[rustfmt::skip]
+        assert_picture(&c, &[
+            "##.G",
+            "##.G",
+        ]);
+        c.resize(2, 3, Color::BLUE);
+        #[rustfmt::skip]
+        assert_picture(&c, &[
+            "##",
+            "##",
+            "BB",
+        ]);
+        c.resize(0, 5, Color::BLUE);
+        assert_eq!((c.width(), c.height(), c.pixels().len()), (0, 5, 0));
+        c.resize(1, 1, Color::RED);
+        assert_eq!(c.pixels(), &[0x00ff_0000]);
+    }
+
+    /// Every call with the most hostile values returns, quickly, and draws only in its clip.
+    #[test]
+    fn extreme_values_neither_panic_nor_hang() {
+        use netui_protocol::{Font, ImageFormat};
+        let started = std::time::Instant::now();
+        let mut fonts = Fonts::new();
+        let far = [
+            i32::MIN,
+            -2_000_000_000,
+            -1,
+            0,
+            1,
+            31,
+            2_000_000_000,
+            i32::MAX,
+        ];
+        let sizes = [0, 1, u32::MAX / 2, u32::MAX];
+        let mut rects = vec![BIG, Rect::new(i32::MAX, i32::MAX, u32::MAX, u32::MAX)];
+        for &x in &far {
+            for &w in &sizes {
+                rects.push(Rect::new(x, x, w, w));
+                rects.push(Rect::new(x, -x.saturating_add(1), w, u32::MAX - w));
+            }
+        }
+        let points: Vec<Point> = far
+            .iter()
+            .flat_map(|&x| far.iter().map(move |&y| Point::new(x, y)))
+            .collect();
+        let colors = [Color::WHITE, Color::rgba(9, 8, 7, 100)];
+        let mut other = blank(16, 16);
+        for (width, height) in [(32, 24), (0, 0), (0, 5), (1, 1)] {
+            let mut c = blank(width, height);
+            let canvas = c.bounds();
+            for &clip in &rects[..6] {
+                let inside = |r: Rect| canvas.intersect(clip).contains_rect(r);
+                for &rect in &rects {
+                    for color in colors {
+                        assert!(inside(c.fill_rect(rect, color, clip)));
+                        for w in [0, 1, 7, u16::MAX] {
+                            assert!(inside(c.stroke_rect(rect, w, color, clip)));
+                            assert!(inside(c.ellipse(rect, Some(w), color, clip)));
+                        }
+                        assert!(inside(c.ellipse(rect, None, color, clip)));
+                    }
+                    for format in [ImageFormat::Rgb8, ImageFormat::Rgba8] {
+                        assert!(inside(c.put_image(rect, format, &[1; 64], clip)));
+                    }
+                    let small = Rect::new(rect.x, rect.y, rect.width % 5, rect.height % 3);
+                    assert!(inside(c.put_image(
+                        small,
+                        ImageFormat::Rgba8,
+                        &[200; 60],
+                        clip
+                    )));
+                    for &p in points.iter().step_by(5) {
+                        assert!(inside(c.copy_within(rect, p, clip)));
+                        assert!(inside(c.copy_from(&other, rect, p, clip)));
+                        other.copy_from(&c, rect, p, clip);
+                    }
+                    let (area, bytes) = c.read_rgba(rect);
+                    assert!(canvas.contains_rect(area));
+                    assert_eq!(bytes.len() as u64, area.size().area() * 4);
+                }
+                for (i, &a) in points.iter().enumerate() {
+                    for &b in points.iter().skip(i % 7).step_by(5) {
+                        for w in [0, 1, 2, 255, u16::MAX] {
+                            assert!(inside(c.line(a, b, w, colors[i % 2], clip)));
+                        }
+                    }
+                }
+                for w in [0, 1, 6, u16::MAX] {
+                    for color in colors {
+                        assert!(inside(c.polyline(&points, w, color, clip)));
+                        assert!(inside(c.polyline(&[], w, color, clip)));
+                        assert!(inside(c.polyline(&points[9..10], w, color, clip)));
+                    }
+                }
+                for &p in &points {
+                    for size in [0, 1, 12, u16::MAX] {
+                        for text in ["", "\n", "Wide text \u{1F600} \u{10FFFF}"] {
+                            let font = if size % 2 == 0 {
+                                Font::Sans
+                            } else {
+                                Font::Mono
+                            };
+                            assert!(inside(c.text(
+                                &mut fonts,
+                                p,
+                                font,
+                                size,
+                                Color::WHITE,
+                                text,
+                                clip
+                            )));
+                        }
+                    }
+                }
+            }
+            assert_eq!(c.pixels().len(), width as usize * height as usize);
+        }
+        assert!(fonts.text_width(Font::Sans, u16::MAX, &"W".repeat(10_000)) > 0);
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    }
+
+    #[test]
+    fn try_new_refuses_impossible_sizes() {
+        assert!(Canvas::try_new(u32::MAX, u32::MAX, Color::BLACK).is_none());
+        assert_eq!(
+            Canvas::try_new(2, 2, Color::WHITE),
+            Some(Canvas::new(2, 2, Color::WHITE))
+        );
+    }
+}

@@ -1,0 +1,426 @@
+//! Text: the two shipped typefaces, their metrics, and a cache of rasterized glyphs.
+//!
+//! Glyphs are placed at whole pixels (the pen advances by each glyph's rounded advance, no
+//! kerning), so one coverage bitmap per (font, size, char) serves every position, and a client
+//! can measure text exactly with the same fonts. The cache holds metrics for every glyph seen
+//! and bitmaps for the glyphs actually drawn; it is emptied when it grows past a bound, since
+//! a client can ask for any of a million characters at 512 sizes.
+
+use super::blend::{mul255, Paint};
+use super::{Area, Canvas, Damage};
+use netui_protocol::{Color, Font, Point, Rect};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// The largest font size drawn; larger sizes are drawn at this size.
+pub const MAX_FONT_SIZE: u16 = 512;
+
+/// The cache is emptied when its bitmaps pass this many bytes...
+const CACHE_BYTES: usize = 32 << 20;
+/// ... or it holds this many glyphs.
+const CACHE_GLYPHS: usize = 1 << 16;
+
+const SANS: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+const MONO: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSansMono.ttf");
+
+/// The vertical measures of a line of text, in whole pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LineMetrics {
+    /// Pixels above the baseline, rounded up: the baseline is this far below the top of the
+    /// line box.
+    pub ascent: i32,
+    /// Pixels below the baseline, rounded up (positive).
+    pub descent: i32,
+    /// Distance from one line's top to the next one's: at least `ascent + descent`.
+    pub line_height: i32,
+}
+
+/// The two shipped typefaces (DejaVu Sans and DejaVu Sans Mono) and a glyph cache keyed by
+/// (font, size, char).
+pub struct Fonts {
+    sans: fontdue::Font,
+    mono: fontdue::Font,
+    glyphs: HashMap<u64, Glyph, BuildHasherDefault<KeyHasher>>,
+    /// Bytes of coverage held by `glyphs`.
+    bytes: usize,
+}
+
+impl std::fmt::Debug for Fonts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fonts")
+            .field("cached_glyphs", &self.glyphs.len())
+            .field("cached_bytes", &self.bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Fonts {
+    fn default() -> Self {
+        Fonts::new()
+    }
+}
+
+impl Fonts {
+    /// Loads the shipped typefaces, with an empty cache.
+    pub fn new() -> Fonts {
+        let load = |bytes: &'static [u8]| {
+            fontdue::Font::from_bytes(bytes, fontdue::FontSettings::default())
+                // The files are compiled in and a test loads them, so this cannot fail at run time.
+                .expect("the shipped fonts parse")
+        };
+        Fonts {
+            sans: load(SANS),
+            mono: load(MONO),
+            glyphs: HashMap::default(),
+            bytes: 0,
+        }
+    }
+
+    /// Ascent (pixels above the baseline, rounded up), descent (below it, rounded up) and line
+    /// height at `size` pixels per em. Size 0 measures zero; sizes above [`MAX_FONT_SIZE`]
+    /// measure as that size.
+    pub fn line_metrics(&self, font: Font, size: u16) -> LineMetrics {
+        let Some(size) = drawn_size(size) else {
+            return LineMetrics::default();
+        };
+        let px = f32::from(size);
+        let (ascent, descent, height) = match self.face(font).horizontal_line_metrics(px) {
+            Some(m) => (m.ascent, -m.descent, m.new_line_size),
+            // DejaVu has these metrics; this is only a sane default.
+            None => (px, px / 4.0, px * 1.25),
+        };
+        // Font sizes are at most 512, so these are small numbers.
+        let ascent = ascent.ceil().max(0.0) as i32;
+        let descent = descent.ceil().max(0.0) as i32;
+        LineMetrics {
+            ascent,
+            descent,
+            line_height: (height.ceil() as i32).max(ascent + descent),
+        }
+    }
+
+    /// Width in pixels of a line of text: the sum of the rounded advances, no kerning (the
+    /// same advances [`Canvas::text`] uses). Control characters have no width.
+    pub fn text_width(&mut self, font: Font, size: u16, text: &str) -> u32 {
+        let Some(size) = drawn_size(size) else {
+            return 0;
+        };
+        let sum: u64 = text
+            .chars()
+            .filter(|c| !c.is_control())
+            .map(|c| self.glyph(font, size, c, |_| false).advance as u64)
+            .sum();
+        u32::try_from(sum).unwrap_or(u32::MAX)
+    }
+
+    fn face(&self, font: Font) -> &fontdue::Font {
+        match font {
+            Font::Sans => &self.sans,
+            Font::Mono => &self.mono,
+        }
+    }
+
+    /// The cached glyph, measured if new, and rasterized if `draw` says its bitmap is needed.
+    fn glyph(
+        &mut self,
+        font: Font,
+        size: u16,
+        c: char,
+        draw: impl FnOnce(&Glyph) -> bool,
+    ) -> &Glyph {
+        if self.bytes > CACHE_BYTES || self.glyphs.len() >= CACHE_GLYPHS {
+            self.glyphs.clear();
+            self.bytes = 0;
+        }
+        let face = match font {
+            Font::Sans => &self.sans,
+            Font::Mono => &self.mono,
+        };
+        let px = f32::from(size);
+        let key = (font as u64) << 48 | u64::from(size) << 32 | u64::from(c);
+        let glyph = self.glyphs.entry(key).or_insert_with(|| {
+            let m = face.metrics(c, px);
+            Glyph::new(&m, None)
+        });
+        if glyph.coverage.is_none() && draw(glyph) {
+            let (m, coverage) = face.rasterize(c, px);
+            self.bytes += coverage.len();
+            *glyph = Glyph::new(&m, Some(coverage.into()));
+        }
+        glyph
+    }
+}
+
+/// One glyph at one size: where its bitmap goes relative to the pen on the baseline.
+#[derive(Debug, Clone)]
+struct Glyph {
+    /// Rounded advance, never negative, so that the pen only moves right.
+    advance: i32,
+    /// Bitmap offset from the pen: right, and down (negative: above the baseline).
+    left: i32,
+    top: i32,
+    width: usize,
+    height: usize,
+    /// `width * height` coverage bytes, row-major, once rasterized.
+    coverage: Option<Box<[u8]>>,
+}
+
+impl Glyph {
+    fn new(m: &fontdue::Metrics, coverage: Option<Box<[u8]>>) -> Glyph {
+        // At 512 px at most, every measure is small.
+        let height = i32::try_from(m.height).unwrap_or(0);
+        Glyph {
+            advance: (m.advance_width.round() as i32).max(0),
+            left: m.xmin,
+            top: -(m.ymin + height),
+            width: m.width,
+            height: m.height,
+            coverage,
+        }
+    }
+
+    /// The pixels the bitmap covers with the pen at `(x, baseline)`.
+    fn area(&self, x: i64, baseline: i64) -> Area {
+        let (left, top) = (x + i64::from(self.left), baseline + i64::from(self.top));
+        Area::new(
+            left,
+            top,
+            left + self.width as i64,
+            top + self.height as i64,
+        )
+    }
+}
+
+impl Canvas {
+    /// One line of text with the top-left of its line box at `pos`: the baseline is at
+    /// `pos.y + ascent`. Glyph coverage multiplies the color's alpha. Control characters
+    /// (newlines included) draw nothing and do not advance; size 0 draws nothing, sizes above
+    /// [`MAX_FONT_SIZE`] draw at that size.
+    #[allow(clippy::too_many_arguments)] // The protocol's request has all of these.
+    pub fn text(
+        &mut self,
+        fonts: &mut Fonts,
+        pos: Point,
+        font: Font,
+        size: u16,
+        color: Color,
+        text: &str,
+        clip: Rect,
+    ) -> Rect {
+        let (Some(size), Some(area)) = (drawn_size(size), self.area(clip)) else {
+            return Rect::default();
+        };
+        if color.a == 0 {
+            return Rect::default();
+        }
+        let baseline = i64::from(pos.y) + i64::from(fonts.line_metrics(font, size).ascent);
+        let mut pen = i64::from(pos.x);
+        let mut damage = Damage::new();
+        for c in text.chars().filter(|c| !c.is_control()) {
+            let visible = |g: &Glyph| !g.area(pen, baseline).intersect(area).is_empty();
+            let glyph = fonts.glyph(font, size, c, visible);
+            if let Some(coverage) = &glyph.coverage {
+                let place = glyph.area(pen, baseline);
+                let drawn = place.intersect(area);
+                self.coverage(place, coverage, color, drawn);
+                damage.add(drawn);
+            }
+            pen += i64::from(glyph.advance);
+        }
+        damage.to_rect()
+    }
+
+    /// Blends `color` through a coverage bitmap that covers `place`, within `drawn` (the part
+    /// of `place` inside the clip).
+    fn coverage(&mut self, place: Area, coverage: &[u8], color: Color, drawn: Area) {
+        if drawn.is_empty() {
+            return;
+        }
+        let stride = (place.right - place.left) as usize;
+        let skip = (drawn.left - place.left) as usize;
+        let rgb = color.to_xrgb();
+        let opaque = Paint::with_alpha(rgb, 255);
+        for y in drawn.top..drawn.bottom {
+            let start = (y - place.top) as usize * stride + skip;
+            let Some(src) = coverage.get(start..start + drawn.width()) else {
+                break;
+            };
+            let row = self.row_mut(y, drawn.left, drawn.right);
+            for (p, &c) in row.iter_mut().zip(src) {
+                let alpha = mul255(c.into(), color.a.into());
+                *p = match alpha {
+                    0 => *p,
+                    255 => opaque.pixel(),
+                    _ => Paint::with_alpha(rgb, alpha).over(*p),
+                };
+            }
+        }
+    }
+}
+
+/// The size drawn for a requested size: `None` for 0, at most [`MAX_FONT_SIZE`].
+fn drawn_size(size: u16) -> Option<u16> {
+    (size > 0).then(|| size.min(MAX_FONT_SIZE))
+}
+
+/// A hasher for the cache's packed `u64` keys: one multiply instead of SipHash, as text is
+/// drawn a glyph lookup at a time. The keys come from clients, but the cache is bounded, so a
+/// crafted collision can only slow that client's own text.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        // Fibonacci hashing: the multiply spreads the low bits (the char) into the high bits
+        // that hashbrown uses.
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::pattern::blank;
+    use super::*;
+
+    const BIG: Rect = Rect::new(i32::MIN, i32::MIN, u32::MAX, u32::MAX);
+
+    /// The box of all lit pixels, if any.
+    fn lit_box(c: &Canvas) -> Option<Rect> {
+        let mut lit = Rect::default();
+        for y in 0..c.height() as i32 {
+            for x in 0..c.width() as i32 {
+                if c.pixel(x, y) != Some(0) {
+                    lit = lit.union(Rect::new(x, y, 1, 1));
+                }
+            }
+        }
+        (!lit.is_empty()).then_some(lit)
+    }
+
+    #[test]
+    fn shipped_fonts_load_and_measure() {
+        let fonts = Fonts::new();
+        for font in [Font::Sans, Font::Mono] {
+            let m = fonts.line_metrics(font, 12);
+            assert!(m.ascent >= 9 && m.ascent <= 13, "{m:?}");
+            assert!(m.descent >= 2 && m.descent <= 4, "{m:?}");
+            assert!(
+                m.line_height >= m.ascent + m.descent && m.line_height <= 16,
+                "{m:?}"
+            );
+        }
+        assert_eq!(fonts.line_metrics(Font::Sans, 0), LineMetrics::default());
+        assert_eq!(
+            fonts.line_metrics(Font::Sans, u16::MAX),
+            fonts.line_metrics(Font::Sans, MAX_FONT_SIZE)
+        );
+    }
+
+    #[test]
+    fn text_stays_in_its_box() {
+        let mut fonts = Fonts::new();
+        for font in [Font::Sans, Font::Mono] {
+            let mut c = blank(160, 30);
+            let text = "Hello, world";
+            let pos = Point::new(5, 4);
+            let damage = c.text(&mut fonts, pos, font, 16, Color::WHITE, text, BIG);
+            let width = fonts.text_width(font, 16, text);
+            let m = fonts.line_metrics(font, 16);
+            let line_box = Rect::new(pos.x, pos.y, width, m.line_height as u32);
+            let lit = lit_box(&c).expect("text draws something");
+            assert!(line_box.contains_rect(lit), "{lit:?} outside {line_box:?}");
+            assert!(
+                damage.contains_rect(lit),
+                "{lit:?} outside damage {damage:?}"
+            );
+            // The ink reaches close to both ends of the measured width.
+            assert!(
+                lit.x - pos.x <= 2 && line_box.right() - lit.right() <= 2,
+                "{lit:?}"
+            );
+            // The same text again lights the same pixels.
+            let mut again = blank(160, 30);
+            again.text(&mut fonts, pos, font, 16, Color::WHITE, text, BIG);
+            assert_eq!(again, c);
+        }
+    }
+
+    #[test]
+    fn text_is_antialiased_and_clipped() {
+        let mut fonts = Fonts::new();
+        let mut c = blank(60, 20);
+        let clip = Rect::new(0, 0, 20, 20);
+        let damage = c.text(
+            &mut fonts,
+            Point::new(2, 2),
+            Font::Sans,
+            14,
+            Color::WHITE,
+            "Sow",
+            clip,
+        );
+        assert!(clip.contains_rect(damage) && !damage.is_empty());
+        let lit = lit_box(&c).expect("text draws something");
+        assert!(clip.contains_rect(lit));
+        // Antialiasing leaves some pixels between black and white.
+        assert!(c.pixels().iter().any(|&p| p != 0 && p != 0x00ff_ffff));
+        // A translucent color never reaches full white.
+        let mut faint = blank(60, 20);
+        faint.text(
+            &mut fonts,
+            Point::new(2, 2),
+            Font::Sans,
+            14,
+            Color::rgba(255, 255, 255, 100),
+            "Sow",
+            BIG,
+        );
+        assert!(faint.pixels().iter().all(|&p| p & 0xff <= 100));
+    }
+
+    #[test]
+    fn mono_advances_are_equal_and_controls_are_empty() {
+        let mut fonts = Fonts::new();
+        let one = fonts.text_width(Font::Mono, 12, "i");
+        assert!(one > 0);
+        assert_eq!(fonts.text_width(Font::Mono, 12, "iWm."), 4 * one);
+        assert_eq!(
+            fonts.text_width(Font::Sans, 12, "a\nb\t"),
+            fonts.text_width(Font::Sans, 12, "ab")
+        );
+        assert_eq!(fonts.text_width(Font::Sans, 0, "abc"), 0);
+        assert_eq!(fonts.text_width(Font::Sans, 12, ""), 0);
+        let mut c = blank(40, 20);
+        assert!(c
+            .text(
+                &mut fonts,
+                Point::new(0, 0),
+                Font::Sans,
+                12,
+                Color::WHITE,
+                "\n\r\t",
+                BIG
+            )
+            .is_empty());
+        assert_eq!(c, blank(40, 20));
+    }
+
+    #[test]
+    fn cache_stays_bounded() {
+        let mut fonts = Fonts::new();
+        for c in ('\u{4e00}'..).take(CACHE_GLYPHS + 10) {
+            fonts.text_width(Font::Sans, 9, &c.to_string());
+        }
+        assert!(fonts.glyphs.len() <= CACHE_GLYPHS);
+    }
+}

@@ -1,0 +1,80 @@
+//! The per-user runtime directory, its display sockets and token files.
+//!
+//! Like `/tmp/.X11-unix` and `~/.Xauthority`, but private: the directory is created with mode
+//! 0700 and refused if anyone else could enter it; token files are 0600.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use netui_protocol::display;
+
+use crate::error::ServerError;
+
+/// Bytes of a fresh token.
+pub const TOKEN_LEN: usize = 32;
+
+/// This user's runtime directory (`$XDG_RUNTIME_DIR/netui`, else `/tmp/netui-UID`).
+pub fn user_runtime_dir() -> PathBuf {
+    let xdg = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from);
+    display::runtime_dir(xdg.as_deref(), rustix::process::getuid().as_raw())
+}
+
+/// Creates `dir` (mode 0700) if needed and checks that it is a real directory that belongs to
+/// this user and that nobody else can enter.
+pub fn ensure_private_dir(dir: &Path) -> Result<(), ServerError> {
+    let io = |e| ServerError::Io(format!("cannot create {}", dir.display()), e);
+    if !dir.exists() {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(io)?;
+    }
+    let meta = fs::symlink_metadata(dir).map_err(io)?;
+    let uid = rustix::process::getuid().as_raw();
+    if !meta.is_dir() || meta.uid() != uid {
+        return Err(ServerError::UnsafeDir(format!(
+            "{} is not a directory owned by you (uid {uid}); remove it",
+            dir.display()
+        )));
+    }
+    if meta.permissions().mode() & 0o077 != 0 {
+        return Err(ServerError::UnsafeDir(format!(
+            "{} can be entered by other users; run: chmod 700 {}",
+            dir.display(),
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+/// A fresh random token.
+pub fn new_token() -> Result<Vec<u8>, ServerError> {
+    let mut token = vec![0; TOKEN_LEN];
+    getrandom::getrandom(&mut token).map_err(|e| {
+        ServerError::Io(
+            "no randomness for the token".into(),
+            std::io::Error::other(e.to_string()),
+        )
+    })?;
+    Ok(token)
+}
+
+/// Writes a token file readable by its owner only (replacing an old one).
+pub fn write_token(path: &Path, token: &[u8]) -> Result<(), ServerError> {
+    let io = |e| ServerError::Io(format!("cannot write the token file {}", path.display()), e);
+    // Remove first: an existing file keeps its old mode, and could be a link planted by others.
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+        _ => {}
+    }
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io)?;
+    writeln!(file, "{}", display::format_token(token)).map_err(io)
+}

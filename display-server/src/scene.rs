@@ -1,0 +1,637 @@
+//! The scene: windows and pixmaps, their stacking, and the screen composited from them.
+//!
+//! The scene carries out requests and knows nothing of clients or sockets: the server checks
+//! who owns what before it calls in, and a thin client in command mode keeps a copy of the
+//! scene by feeding it the same requests. Each window has its own backing store (a [`Canvas`]);
+//! drawing into it damages the screen where the window shows, and [`Scene::composite`] repaints
+//! only damaged screen areas, bottom window first.
+
+use std::collections::HashMap;
+
+use netui_protocol::{
+    Color, ErrorCode, Event, Font, ImageFormat, Limits, Point, Rect, Request, ResourceId, Size,
+};
+
+use crate::damage::Damage;
+use crate::render::{Canvas, Fonts};
+
+/// The desktop's color, behind every window.
+pub const DESKTOP: Color = Color::rgb(0x2e, 0x34, 0x40);
+/// Largest font size, in pixels; larger sizes are refused.
+pub const MAX_FONT_SIZE: u16 = 512;
+
+/// A window: a place on the screen and the pixels it holds.
+#[derive(Debug)]
+pub struct Window {
+    /// Position on the screen and size of its content area.
+    pub rect: Rect,
+    /// Title for the window manager.
+    pub title: String,
+    /// Color that fills new and cleared areas.
+    pub background: Color,
+    /// Whether it is shown.
+    pub mapped: bool,
+    canvas: Canvas,
+    clip: Option<Rect>,
+}
+
+impl Window {
+    /// The window's pixels.
+    pub fn canvas(&self) -> &Canvas {
+        &self.canvas
+    }
+}
+
+#[derive(Debug)]
+struct Pixmap {
+    canvas: Canvas,
+    clip: Option<Rect>,
+}
+
+/// Why the scene refused a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SceneError {
+    /// The X-style error code.
+    pub code: ErrorCode,
+    /// The resource it was about.
+    pub resource: Option<ResourceId>,
+    /// A sentence for people.
+    pub message: String,
+}
+
+impl SceneError {
+    fn new(code: ErrorCode, resource: Option<ResourceId>, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            resource,
+            message: message.into(),
+        }
+    }
+
+    fn bad_id(id: ResourceId, what: &str) -> Self {
+        Self::new(
+            ErrorCode::BadId,
+            Some(id),
+            format!("no {what} with id {id}"),
+        )
+    }
+}
+
+/// An event for the owner of a window.
+pub type WindowEvent = Event;
+
+/// The screen and everything on it.
+#[derive(Debug)]
+pub struct Scene {
+    screen: Canvas,
+    windows: HashMap<ResourceId, Window>,
+    pixmaps: HashMap<ResourceId, Pixmap>,
+    /// Window ids, bottom of the stack first.
+    stack: Vec<ResourceId>,
+    damage: Damage,
+    fonts: Fonts,
+    limits: Limits,
+}
+
+impl Scene {
+    /// An empty desktop of the given size.
+    pub fn new(size: Size, limits: Limits) -> Self {
+        Self {
+            screen: Canvas::new(size.width, size.height, DESKTOP),
+            windows: HashMap::new(),
+            pixmaps: HashMap::new(),
+            stack: Vec::new(),
+            damage: Damage::default(),
+            fonts: Fonts::new(),
+            limits,
+        }
+    }
+
+    /// The screen's size.
+    pub fn size(&self) -> Size {
+        self.screen.size()
+    }
+
+    /// The composited screen. Call [`Scene::composite`] first to bring it up to date.
+    pub fn screen(&self) -> &Canvas {
+        &self.screen
+    }
+
+    /// A window, if it exists.
+    pub fn window(&self, id: ResourceId) -> Option<&Window> {
+        self.windows.get(&id)
+    }
+
+    /// Window ids, bottom of the stack first.
+    pub fn stack(&self) -> &[ResourceId] {
+        &self.stack
+    }
+
+    /// True when `id` names a window or pixmap.
+    pub fn exists(&self, id: ResourceId) -> bool {
+        self.windows.contains_key(&id) || self.pixmaps.contains_key(&id)
+    }
+
+    /// The size of a window or pixmap.
+    pub fn drawable_size(&self, id: ResourceId) -> Option<Size> {
+        if let Some(w) = self.windows.get(&id) {
+            return Some(w.canvas.size());
+        }
+        self.pixmaps.get(&id).map(|p| p.canvas.size())
+    }
+
+    /// Damage not yet composited.
+    pub fn damage(&self) -> &Damage {
+        &self.damage
+    }
+
+    /// Carries out one request. Replies (`Sync`, `GetImage`, `GetServerInfo`) are the server's
+    /// business and do nothing here. Events for window owners are pushed onto `events`.
+    pub fn apply(
+        &mut self,
+        request: &Request,
+        events: &mut Vec<WindowEvent>,
+    ) -> Result<(), SceneError> {
+        match request {
+            Request::CreateWindow {
+                id,
+                rect,
+                title,
+                background,
+            } => {
+                self.check_new_size(*id, rect.width, rect.height)?;
+                self.check_text(*id, title)?;
+                self.windows.insert(
+                    *id,
+                    Window {
+                        rect: *rect,
+                        title: title.clone(),
+                        background: *background,
+                        mapped: false,
+                        canvas: Canvas::new(rect.width, rect.height, *background),
+                        clip: None,
+                    },
+                );
+                self.stack.push(*id);
+            }
+            Request::MapWindow { id } => {
+                let w = self
+                    .windows
+                    .get_mut(id)
+                    .ok_or_else(|| SceneError::bad_id(*id, "window"))?;
+                if !w.mapped {
+                    w.mapped = true;
+                    let (rect, size) = (w.rect, w.canvas.size());
+                    self.raise(*id);
+                    self.damage.add(rect);
+                    events.push(Event::Expose {
+                        window: *id,
+                        area: Rect::from_size(size),
+                    });
+                }
+            }
+            Request::UnmapWindow { id } => {
+                let w = self
+                    .windows
+                    .get_mut(id)
+                    .ok_or_else(|| SceneError::bad_id(*id, "window"))?;
+                if w.mapped {
+                    w.mapped = false;
+                    let rect = w.rect;
+                    self.damage.add(rect);
+                }
+            }
+            Request::ConfigureWindow { id, rect } => {
+                self.check_size(*id, rect.width, rect.height)?;
+                self.configure(*id, *rect, events)?;
+            }
+            Request::SetTitle { id, title } => {
+                self.check_text(*id, title)?;
+                let w = self
+                    .windows
+                    .get_mut(id)
+                    .ok_or_else(|| SceneError::bad_id(*id, "window"))?;
+                w.title.clone_from(title);
+            }
+            Request::DestroyWindow { id } => {
+                self.destroy_window(*id)
+                    .ok_or_else(|| SceneError::bad_id(*id, "window"))?;
+            }
+            Request::CreatePixmap { id, width, height } => {
+                self.check_new_size(*id, *width, *height)?;
+                self.pixmaps.insert(
+                    *id,
+                    Pixmap {
+                        canvas: Canvas::new(*width, *height, Color::BLACK),
+                        clip: None,
+                    },
+                );
+            }
+            Request::FreePixmap { id } => {
+                self.pixmaps
+                    .remove(id)
+                    .ok_or_else(|| SceneError::bad_id(*id, "pixmap"))?;
+            }
+            Request::FillRects {
+                target,
+                color,
+                rects,
+            } => self.draw(*target, |c, clip, _| {
+                rects.iter().fold(Rect::default(), |d, r| {
+                    d.union(c.fill_rect(*r, *color, clip))
+                })
+            })?,
+            Request::StrokeRects {
+                target,
+                color,
+                width,
+                rects,
+            } => self.draw(*target, |c, clip, _| {
+                rects.iter().fold(Rect::default(), |d, r| {
+                    d.union(c.stroke_rect(*r, *width, *color, clip))
+                })
+            })?,
+            Request::Lines {
+                target,
+                color,
+                width,
+                points,
+            } => self.draw(*target, |c, clip, _| {
+                c.polyline(points, *width, *color, clip)
+            })?,
+            Request::Segments {
+                target,
+                color,
+                width,
+                segments,
+            } => self.draw(*target, |c, clip, _| {
+                segments.iter().fold(Rect::default(), |d, s| {
+                    d.union(c.line(s.a, s.b, *width, *color, clip))
+                })
+            })?,
+            Request::Ellipse {
+                target,
+                color,
+                rect,
+                outline,
+            } => self.draw(*target, |c, clip, _| {
+                c.ellipse(*rect, *outline, *color, clip)
+            })?,
+            Request::Text {
+                target,
+                pos,
+                font,
+                size,
+                color,
+                text,
+            } => {
+                self.check_text(*target, text)?;
+                if *size > MAX_FONT_SIZE {
+                    return Err(SceneError::new(
+                        ErrorCode::BadValue,
+                        Some(*target),
+                        format!("font size {size} is above the limit of {MAX_FONT_SIZE}"),
+                    ));
+                }
+                self.draw_text(*target, *pos, *font, *size, *color, text)?;
+            }
+            Request::PutImage {
+                target,
+                rect,
+                format,
+                data,
+            } => {
+                self.check_image(*target, *rect, *format, data)?;
+                self.draw(*target, |c, clip, _| {
+                    c.put_image(*rect, *format, data, clip)
+                })?;
+            }
+            Request::CopyArea {
+                src,
+                dst,
+                src_rect,
+                dst_pos,
+            } => self.copy_area(*src, *dst, *src_rect, *dst_pos)?,
+            Request::Clear { target, area } => {
+                let area = *area;
+                self.draw(*target, |c, _clip, background| {
+                    let bounds = c.bounds();
+                    c.fill_rect(area.unwrap_or(bounds), background, bounds)
+                })?
+            }
+            Request::SetClip { target, clip } => {
+                let slot = if let Some(w) = self.windows.get_mut(target) {
+                    &mut w.clip
+                } else if let Some(p) = self.pixmaps.get_mut(target) {
+                    &mut p.clip
+                } else {
+                    return Err(SceneError::bad_id(*target, "window or pixmap"));
+                };
+                *slot = *clip;
+            }
+            Request::Present { window } => {
+                if !self.windows.contains_key(window) {
+                    return Err(SceneError::bad_id(*window, "window"));
+                }
+            }
+            Request::Sync | Request::GetImage { .. } | Request::GetServerInfo => {}
+        }
+        Ok(())
+    }
+
+    /// Moves and resizes a window (the client's request or the window manager's decision).
+    pub fn configure(
+        &mut self,
+        id: ResourceId,
+        rect: Rect,
+        events: &mut Vec<WindowEvent>,
+    ) -> Result<(), SceneError> {
+        let w = self
+            .windows
+            .get_mut(&id)
+            .ok_or_else(|| SceneError::bad_id(id, "window"))?;
+        let old = w.rect;
+        if old == rect {
+            return Ok(());
+        }
+        let old_size = w.canvas.size();
+        w.rect = rect;
+        if old_size != rect.size() {
+            w.canvas.resize(rect.width, rect.height, w.background);
+            // Newly uncovered parts of the window need drawing: expose them.
+            for area in [
+                Rect::new(
+                    old_size.width as i32,
+                    0,
+                    rect.width.saturating_sub(old_size.width),
+                    rect.height,
+                ),
+                Rect::new(
+                    0,
+                    old_size.height as i32,
+                    rect.width,
+                    rect.height.saturating_sub(old_size.height),
+                ),
+            ] {
+                if !area.is_empty() && w.mapped {
+                    events.push(Event::Expose { window: id, area });
+                }
+            }
+        }
+        if w.mapped {
+            self.damage.add(old);
+            self.damage.add(rect);
+        }
+        events.push(Event::Configure { window: id, rect });
+        Ok(())
+    }
+
+    /// Puts a window on top of the stack.
+    pub fn raise(&mut self, id: ResourceId) {
+        if let Some(i) = self.stack.iter().position(|w| *w == id) {
+            self.stack.remove(i);
+            self.stack.push(id);
+            if let Some(w) = self.windows.get(&id).filter(|w| w.mapped) {
+                self.damage.add(w.rect);
+            }
+        }
+    }
+
+    /// Removes a window; returns it if it existed. Its screen area is repainted.
+    pub fn destroy_window(&mut self, id: ResourceId) -> Option<Window> {
+        let w = self.windows.remove(&id)?;
+        self.stack.retain(|s| *s != id);
+        if w.mapped {
+            self.damage.add(w.rect);
+        }
+        Some(w)
+    }
+
+    /// Removes a pixmap; returns whether it existed.
+    pub fn free_pixmap(&mut self, id: ResourceId) -> bool {
+        self.pixmaps.remove(&id).is_some()
+    }
+
+    /// The topmost mapped window at a screen position.
+    pub fn window_at(&self, p: Point) -> Option<ResourceId> {
+        self.stack.iter().rev().copied().find(|id| {
+            self.windows
+                .get(id)
+                .is_some_and(|w| w.mapped && w.rect.contains(p))
+        })
+    }
+
+    /// Marks a screen area for compositing (for instance, after the screen changed size).
+    pub fn damage_screen(&mut self, rect: Rect) {
+        self.damage.add(rect);
+    }
+
+    /// Repaints the damaged parts of the screen from the windows, bottom first, and returns
+    /// the screen rectangles that changed.
+    pub fn composite(&mut self) -> Vec<Rect> {
+        let screen_bounds = self.screen.bounds();
+        let damaged: Vec<Rect> = self
+            .damage
+            .take()
+            .into_iter()
+            .map(|r| r.intersect(screen_bounds))
+            .filter(|r| !r.is_empty())
+            .collect();
+        for &area in &damaged {
+            self.screen.fill_rect(area, DESKTOP, area);
+            for id in &self.stack {
+                let Some(w) = self.windows.get(id).filter(|w| w.mapped) else {
+                    continue;
+                };
+                let visible = w.rect.intersect(area);
+                if visible.is_empty() {
+                    continue;
+                }
+                let src = visible.translate(-w.rect.x, -w.rect.y);
+                self.screen
+                    .copy_from(&w.canvas, src, visible.origin(), visible);
+            }
+        }
+        damaged
+    }
+
+    /// Reads pixels of a window, a pixmap, or ([`ResourceId::ROOT`]) the composited screen,
+    /// as RGBA. Returns the area actually read (clipped to the source).
+    pub fn read(
+        &mut self,
+        source: ResourceId,
+        area: Option<Rect>,
+    ) -> Result<(Rect, Vec<u8>), SceneError> {
+        let canvas = if source == ResourceId::ROOT {
+            self.composite();
+            &self.screen
+        } else if let Some(w) = self.windows.get(&source) {
+            &w.canvas
+        } else if let Some(p) = self.pixmaps.get(&source) {
+            &p.canvas
+        } else {
+            return Err(SceneError::bad_id(source, "window or pixmap"));
+        };
+        Ok(canvas.read_rgba(area.unwrap_or(canvas.bounds())))
+    }
+
+    /// Changes the screen's size; everything is composited again.
+    pub fn resize_screen(&mut self, size: Size) {
+        self.screen.resize(size.width, size.height, DESKTOP);
+        self.damage.add(Rect::from_size(size));
+    }
+
+    /// Runs a drawing operation on a drawable with its clip, and records screen damage.
+    /// The closure gets the canvas, the effective clip and the drawable's background.
+    fn draw(
+        &mut self,
+        target: ResourceId,
+        op: impl FnOnce(&mut Canvas, Rect, Color) -> Rect,
+    ) -> Result<(), SceneError> {
+        if let Some(w) = self.windows.get_mut(&target) {
+            let clip = effective_clip(&w.canvas, w.clip);
+            let changed = op(&mut w.canvas, clip, w.background);
+            if w.mapped && !changed.is_empty() {
+                self.damage.add(changed.translate(w.rect.x, w.rect.y));
+            }
+            return Ok(());
+        }
+        if let Some(p) = self.pixmaps.get_mut(&target) {
+            let clip = effective_clip(&p.canvas, p.clip);
+            op(&mut p.canvas, clip, Color::BLACK);
+            return Ok(());
+        }
+        if target == ResourceId::ROOT {
+            return Err(SceneError::new(
+                ErrorCode::BadMatch,
+                Some(target),
+                "the root belongs to the server: draw into a window of your own",
+            ));
+        }
+        Err(SceneError::bad_id(target, "window or pixmap"))
+    }
+
+    fn draw_text(
+        &mut self,
+        target: ResourceId,
+        pos: Point,
+        font: Font,
+        size: u16,
+        color: Color,
+        text: &str,
+    ) -> Result<(), SceneError> {
+        // The glyph cache lives beside the drawables; take it out while the closure borrows them.
+        let mut fonts = std::mem::take(&mut self.fonts);
+        let result = self.draw(target, |c, clip, _| {
+            c.text(&mut fonts, pos, font, size, color, text, clip)
+        });
+        self.fonts = fonts;
+        result
+    }
+
+    fn copy_area(
+        &mut self,
+        src: ResourceId,
+        dst: ResourceId,
+        src_rect: Rect,
+        dst_pos: Point,
+    ) -> Result<(), SceneError> {
+        if src == dst {
+            return self.draw(dst, |c, clip, _| c.copy_within(src_rect, dst_pos, clip));
+        }
+        // Take the source out of its map so that the destination can be borrowed mutably.
+        let source = if let Some(w) = self.windows.get_mut(&src) {
+            std::mem::replace(&mut w.canvas, Canvas::new(0, 0, Color::BLACK))
+        } else if let Some(p) = self.pixmaps.get_mut(&src) {
+            std::mem::replace(&mut p.canvas, Canvas::new(0, 0, Color::BLACK))
+        } else {
+            return Err(SceneError::bad_id(src, "window or pixmap"));
+        };
+        let result = self.draw(dst, |c, clip, _| {
+            c.copy_from(&source, src_rect, dst_pos, clip)
+        });
+        if let Some(w) = self.windows.get_mut(&src) {
+            w.canvas = source;
+        } else if let Some(p) = self.pixmaps.get_mut(&src) {
+            p.canvas = source;
+        }
+        result
+    }
+
+    fn check_size(&self, id: ResourceId, width: u32, height: u32) -> Result<(), SceneError> {
+        let max = self.limits.max_side;
+        if width == 0 || height == 0 || width > max || height > max {
+            return Err(SceneError::new(
+                ErrorCode::BadValue,
+                Some(id),
+                format!("size {width}x{height} is outside 1x1 to {max}x{max}"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_new_size(&self, id: ResourceId, width: u32, height: u32) -> Result<(), SceneError> {
+        if self.exists(id) || id == ResourceId::ROOT {
+            return Err(SceneError::new(
+                ErrorCode::IdChoice,
+                Some(id),
+                format!("id {id} is already in use"),
+            ));
+        }
+        self.check_size(id, width, height)
+    }
+
+    fn check_text(&self, id: ResourceId, text: &str) -> Result<(), SceneError> {
+        let max = self.limits.max_text_len as usize;
+        if text.len() > max {
+            return Err(SceneError::new(
+                ErrorCode::BadValue,
+                Some(id),
+                format!(
+                    "text of {} bytes is longer than the limit of {max}",
+                    text.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_image(
+        &self,
+        id: ResourceId,
+        rect: Rect,
+        format: ImageFormat,
+        data: &[u8],
+    ) -> Result<(), SceneError> {
+        let max = self.limits.max_side;
+        if rect.width > max || rect.height > max {
+            return Err(SceneError::new(
+                ErrorCode::BadValue,
+                Some(id),
+                format!(
+                    "image of {}x{} is larger than the limit of {max}x{max}",
+                    rect.width, rect.height
+                ),
+            ));
+        }
+        let expected = rect.size().area() * format.bytes_per_pixel() as u64;
+        if data.len() as u64 != expected {
+            return Err(SceneError::new(
+                ErrorCode::BadLength,
+                Some(id),
+                format!(
+                    "image of {}x{} in {format:?} needs {expected} bytes, the request has {}",
+                    rect.width,
+                    rect.height,
+                    data.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn effective_clip(canvas: &Canvas, clip: Option<Rect>) -> Rect {
+    let bounds = canvas.bounds();
+    clip.map_or(bounds, |c| c.intersect(bounds))
+}

@@ -77,8 +77,8 @@ pub fn draw(display: &mut Display, window: Window) -> Result<(), netui::Error> {
     for i in 0..8 {
         display.line(
             window,
-            Point::new(24, 240 + i * 8),
-            Point::new(192, 232 + i * 10),
+            Point::new(24, 236 + i * 6),
+            Point::new(192, 230 + i * 7),
             1,
             Color::rgb(0x4a, 0x55, 0x68),
         );
@@ -93,7 +93,7 @@ pub fn draw(display: &mut Display, window: Window) -> Result<(), netui::Error> {
     );
     display.text(
         window,
-        Point::new(24, 288),
+        Point::new(24, 294),
         Font::Mono,
         14,
         Color::rgb(0x2d, 0x37, 0x48),

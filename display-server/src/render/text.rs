@@ -6,7 +6,7 @@
 //! and bitmaps for the glyphs actually drawn; it is emptied when it grows past a bound, since
 //! a client can ask for any of a million characters at 512 sizes.
 
-use super::blend::{mul255, Paint};
+use super::blend::{mul255, over};
 use super::{Area, Canvas, Damage};
 use netui_protocol::{Color, Font, Point, Rect};
 use std::collections::HashMap;
@@ -239,20 +239,20 @@ impl Canvas {
         let stride = (place.right - place.left) as usize;
         let skip = (drawn.left - place.left) as usize;
         let rgb = color.to_xrgb();
-        let opaque = Paint::with_alpha(rgb, 255);
         for y in drawn.top..drawn.bottom {
             let start = (y - place.top) as usize * stride + skip;
             let Some(src) = coverage.get(start..start + drawn.width()) else {
                 break;
             };
             let row = self.row_mut(y, drawn.left, drawn.right);
-            for (p, &c) in row.iter_mut().zip(src) {
-                let alpha = mul255(c.into(), color.a.into());
-                *p = match alpha {
-                    0 => *p,
-                    255 => opaque.pixel(),
-                    _ => Paint::with_alpha(rgb, alpha).over(*p),
-                };
+            if color.a == 255 {
+                for (p, &c) in row.iter_mut().zip(src) {
+                    *p = over(rgb, c.into(), *p);
+                }
+            } else {
+                for (p, &c) in row.iter_mut().zip(src) {
+                    *p = over(rgb, mul255(c.into(), color.a.into()), *p);
+                }
             }
         }
     }

@@ -1,0 +1,144 @@
+//! The `display-server` program as a user runs it: the ready line, the private directory and
+//! token file, a client over the socket and over TCP, refusals, and a clean exit on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use netui::Display;
+
+struct Running {
+    child: Child,
+    ready: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(runtime: &Path, display: &str, extra: &[&str]) -> Running {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_display-server"))
+        .args(["--headless", "--size", "200x100", "--display", display])
+        .args(extra)
+        .env("XDG_RUNTIME_DIR", runtime)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("display-server starts");
+    let mut ready = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut ready)
+        .expect("ready line");
+    Running { child, ready }
+}
+
+fn terminate(running: &mut Running) -> std::process::ExitStatus {
+    let status = Command::new("kill")
+        .args(["-TERM", &running.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    running.child.wait().expect("exits")
+}
+
+#[test]
+fn serves_a_display_and_cleans_up_on_sigterm() {
+    let runtime = tempfile::tempdir().expect("tempdir");
+    let mut server = start(runtime.path(), ":7", &["--listen", "127.0.0.1:0"]);
+    let dir = runtime.path().join("netui");
+    let socket = dir.join("display-7.sock");
+    let token_file = dir.join("display-7.token");
+    assert!(server.ready.starts_with("netui display :7 ready (200x100 headless)"), "{}", server.ready);
+    assert!(server.ready.contains(&socket.display().to_string()), "{}", server.ready);
+
+    // Only the owner can enter the directory or read the token.
+    let mode = |p: &Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&token_file), 0o600);
+    let token = netui_protocol::display::parse_token(&std::fs::read_to_string(&token_file).expect("token"))
+        .expect("hex token");
+    assert_eq!(token.len(), 32);
+
+    // A client over the socket sees the screen the server was asked for.
+    let mut d = Display::connect_unix(&socket, "cli-test").expect("connects");
+    assert_eq!(d.screen_size(), netui::Size::new(200, 100));
+    let info = d.server_info().expect("info");
+    assert_eq!(info.display, ":7");
+    drop(d);
+
+    // Over TCP with the token from the file.
+    let tcp: std::net::SocketAddr = server
+        .ready
+        .split("tcp ")
+        .nth(1)
+        .and_then(|s| s.split(',').next())
+        .expect("tcp address in the ready line")
+        .parse()
+        .expect("an address");
+    assert!(tcp.ip().is_loopback(), "listens on loopback by default");
+    Display::connect_tcp(tcp, Some(token), "cli-tcp").expect("tcp with the token");
+
+    let status = terminate(&mut server);
+    assert!(status.success(), "{status:?}");
+    assert!(!socket.exists(), "socket removed");
+    assert!(!token_file.exists(), "token removed");
+}
+
+#[test]
+fn a_second_server_on_the_same_display_says_so() {
+    let runtime = tempfile::tempdir().expect("tempdir");
+    let _first = start(runtime.path(), ":3", &["--no-tcp"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_display-server"))
+        .args(["--headless", "--display", ":3", "--no-tcp"])
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("display :3 is already served"), "{stderr}");
+}
+
+#[test]
+fn without_headless_it_explains_what_to_do() {
+    let out = Command::new(env!("CARGO_BIN_EXE_display-server"))
+        .args(["--display", ":9", "--no-tcp"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--headless"), "{stderr}");
+}
+
+#[test]
+fn a_runtime_directory_others_can_enter_is_refused() {
+    let runtime = tempfile::tempdir().expect("tempdir");
+    let dir = runtime.path().join("netui");
+    std::fs::create_dir(&dir).expect("mkdir");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let out = Command::new(env!("CARGO_BIN_EXE_display-server"))
+        .args(["--headless", "--display", ":4", "--no-tcp"])
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("chmod 700"), "{stderr}");
+}
+
+#[test]
+fn help_describes_the_display_and_its_files() {
+    let out = Command::new(env!("CARGO_BIN_EXE_display-server"))
+        .arg("--help")
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for word in ["--headless", "--display", "--listen", "7100", "token"] {
+        assert!(text.contains(word), "--help lacks {word}: {text}");
+    }
+}

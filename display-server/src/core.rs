@@ -488,6 +488,7 @@ impl Core {
             display: self.display.clone(),
             screen: self.scene.size(),
             clients,
+            stack: self.scene.stack().to_vec(),
         }
     }
 }

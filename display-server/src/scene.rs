@@ -13,12 +13,10 @@ use netui_protocol::{
 };
 
 use crate::damage::Damage;
-use crate::render::{Canvas, Fonts};
+use crate::render::{Canvas, Fonts, MAX_FONT_SIZE};
 
 /// The desktop's color, behind every window.
 pub const DESKTOP: Color = Color::rgb(0x2e, 0x34, 0x40);
-/// Largest font size, in pixels; larger sizes are refused.
-pub const MAX_FONT_SIZE: u16 = 512;
 
 /// A window: a place on the screen and the pixels it holds.
 #[derive(Debug)]

@@ -53,15 +53,26 @@ fn serves_a_display_and_cleans_up_on_sigterm() {
     let dir = runtime.path().join("netui");
     let socket = dir.join("display-7.sock");
     let token_file = dir.join("display-7.token");
-    assert!(server.ready.starts_with("netui display :7 ready (200x100 headless)"), "{}", server.ready);
-    assert!(server.ready.contains(&socket.display().to_string()), "{}", server.ready);
+    assert!(
+        server
+            .ready
+            .starts_with("netui display :7 ready (200x100 headless)"),
+        "{}",
+        server.ready
+    );
+    assert!(
+        server.ready.contains(&socket.display().to_string()),
+        "{}",
+        server.ready
+    );
 
     // Only the owner can enter the directory or read the token.
     let mode = |p: &Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
     assert_eq!(mode(&dir), 0o700);
     assert_eq!(mode(&token_file), 0o600);
-    let token = netui_protocol::display::parse_token(&std::fs::read_to_string(&token_file).expect("token"))
-        .expect("hex token");
+    let token =
+        netui_protocol::display::parse_token(&std::fs::read_to_string(&token_file).expect("token"))
+            .expect("hex token");
     assert_eq!(token.len(), 32);
 
     // A client over the socket sees the screen the server was asked for.

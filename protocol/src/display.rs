@@ -131,7 +131,7 @@ pub fn token_path(runtime_dir: &Path, number: u16) -> PathBuf {
 /// Parses a token file's text: hexadecimal, surrounding white space ignored.
 pub fn parse_token(text: &str) -> Option<Vec<u8>> {
     let text = text.trim();
-    if text.is_empty() || text.len() % 2 != 0 {
+    if text.is_empty() || !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())

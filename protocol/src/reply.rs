@@ -65,6 +65,8 @@ pub struct ServerInfo {
     pub screen: Size,
     /// Connected clients, in connection order.
     pub clients: Vec<ClientInfo>,
+    /// Every window, bottom of the stack first.
+    pub stack: Vec<ResourceId>,
 }
 
 /// One connected client.

@@ -265,14 +265,16 @@ fn server_info() -> impl Strategy<Value = ServerInfo> {
         text(),
         size(),
         prop::collection::vec(client, 0..4),
+        prop::collection::vec(id(), 0..6),
     )
         .prop_map(
-            |(vendor, protocol_version, display, screen, clients)| ServerInfo {
+            |(vendor, protocol_version, display, screen, clients, stack)| ServerInfo {
                 vendor,
                 protocol_version,
                 display,
                 screen,
                 clients,
+                stack,
             },
         )
 }

@@ -40,12 +40,17 @@ fn main() -> anyhow::Result<()> {
         (Some(id), _) => ResourceId(id),
         (None, Some(title)) => {
             let info = display.server_info()?;
-            info.clients
+            let titled = |id: &netui::ResourceId| {
+                info.clients
+                    .iter()
+                    .flat_map(|c| &c.windows)
+                    .any(|w| w.id == *id && &w.title == title)
+            };
+            info.stack
                 .iter()
-                .flat_map(|c| &c.windows)
-                .filter(|w| &w.title == title)
-                .last()
-                .map(|w| w.id)
+                .rev()
+                .copied()
+                .find(titled)
                 .with_context(|| format!("no window titled {title:?} (netinfo lists them)"))?
         }
         (None, None) => ResourceId::ROOT,

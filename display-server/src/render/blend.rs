@@ -117,7 +117,11 @@ mod tests {
                         | reference(s ^ 0x5a, 255 - d, a);
                     assert_eq!(got, want, "s={s} d={d} a={a}");
                     if a > 0 {
-                        assert_eq!(Paint::with_alpha(src, a).over(dst), want, "paint {s} {d} {a}");
+                        assert_eq!(
+                            Paint::with_alpha(src, a).over(dst),
+                            want,
+                            "paint {s} {d} {a}"
+                        );
                     }
                 }
             }

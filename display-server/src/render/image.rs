@@ -116,7 +116,7 @@ impl Canvas {
     /// The pixels `left..right` of row `y`, already clipped to the canvas (else empty).
     fn row(&self, y: i64, left: i64, right: i64) -> &[u32] {
         let start = y as usize * self.width as usize + left as usize;
-        let end = start + (right - left) as usize;
+        let end = start + (right - left).max(0) as usize;
         self.pixels.get(start..end).unwrap_or_default()
     }
 }

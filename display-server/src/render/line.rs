@@ -6,12 +6,10 @@
 //! only the part of the major axis inside the clip, so a line from -2e9 to 2e9 costs as much as
 //! one across the clip.
 //!
-//! A wide line is the set of pixels whose centers lie within `width / 2` of the segment: a
-//! band with round caps. It is filled row by row, each row's span computed directly, so its
-//! cost is bounded by the clip's height whatever the width. Wide polylines are the union of
-//! such capsules, which gives round joins.
+//! Wider lines are capsules (see `capsule`).
 
 use super::blend::Paint;
+use super::capsule::Capsule;
 use super::{Area, Canvas, Damage};
 use netui_protocol::{Color, Point, Rect};
 
@@ -144,50 +142,6 @@ impl Canvas {
             damage.add(Area::new(left, top, right + 1, bottom + 1));
         }
     }
-
-    /// Fills one capsule, row by row within `area`.
-    fn capsule(&mut self, capsule: &Capsule, paint: &Paint, area: &Area, damage: &mut Damage) {
-        for y in capsule.top.max(area.top)..=capsule.bottom.min(area.bottom - 1) {
-            if let Some((left, right)) = capsule.span(y) {
-                self.span(y, left, right, paint, area, damage);
-            }
-        }
-    }
-
-    /// Fills the union of `capsules`, each pixel once: per row, the spans of all capsules are
-    /// sorted and merged before they are drawn.
-    fn capsules_once(
-        &mut self,
-        capsules: &[Capsule],
-        paint: &Paint,
-        area: &Area,
-        damage: &mut Damage,
-    ) {
-        let top = capsules.iter().map(|c| c.top).min().unwrap_or(0);
-        let bottom = capsules.iter().map(|c| c.bottom).max().unwrap_or(-1);
-        let mut spans = Vec::new();
-        for y in top.max(area.top)..=bottom.min(area.bottom - 1) {
-            spans.clear();
-            let crossing = capsules.iter().filter(|c| c.top <= y && y <= c.bottom);
-            spans.extend(crossing.filter_map(|c| c.span(y)));
-            spans.sort_unstable();
-            let mut current: Option<(i64, i64)> = None;
-            for &(left, right) in &spans {
-                current = match current {
-                    Some((l, r)) if left <= r.saturating_add(1) => Some((l, r.max(right))),
-                    _ => {
-                        if let Some((l, r)) = current {
-                            self.span(y, l, r, paint, area, damage);
-                        }
-                        Some((left, right))
-                    }
-                };
-            }
-            if let Some((l, r)) = current {
-                self.span(y, l, r, paint, area, damage);
-            }
-        }
-    }
 }
 
 /// Which end pixels of a one-pixel segment to draw: a polyline leaves out the start of every
@@ -219,90 +173,6 @@ fn minor_offset(k: i64, rise: i64, du: i64, run: i64) -> (i64, i64) {
     let run = i128::from(run);
     // Both fit: the quotient is at most the minor distance, the remainder is below `run`.
     ((n / run) as i64, (n % run) as i64)
-}
-
-/// A wide segment: the points within `radius` of the segment between its two centers.
-#[derive(Debug, Clone, Copy)]
-struct Capsule {
-    ax: f64,
-    ay: f64,
-    bx: f64,
-    by: f64,
-    radius_sq: f64,
-    /// `radius * |b - a|`: the bound on the cross product across the band.
-    reach: f64,
-    /// `|b - a|²`: the bound on the dot product along the band.
-    length_sq: f64,
-    /// First and last row that may hold a pixel.
-    top: i64,
-    bottom: i64,
-}
-
-impl Capsule {
-    fn new(a: Point, b: Point, width: u16) -> Capsule {
-        // Pixel centers sit on integer coordinates: a band of even width centred on them would
-        // cover one row too many, so it moves half a pixel up and left and covers exactly
-        // `width` rows (or columns), like an X server's.
-        let shift = if width & 1 == 0 { 0.5 } else { 0.0 };
-        let (ax, ay) = (f64::from(a.x) - shift, f64::from(a.y) - shift);
-        let (bx, by) = (f64::from(b.x) - shift, f64::from(b.y) - shift);
-        let radius = f64::from(width) / 2.0;
-        let length_sq = (bx - ax).powi(2) + (by - ay).powi(2);
-        Capsule {
-            ax,
-            ay,
-            bx,
-            by,
-            radius_sq: radius * radius,
-            reach: radius * length_sq.sqrt(),
-            length_sq,
-            // f64 to i64 saturates; these stay far inside i64.
-            top: (ay.min(by) - radius).floor() as i64,
-            bottom: (ay.max(by) + radius).ceil() as i64,
-        }
-    }
-
-    /// The first and last pixel of row `y` inside the capsule.
-    fn span(&self, y: i64) -> Option<(i64, i64)> {
-        let y = y as f64;
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        // The row is an interval of the convex capsule, so it is the hull of its intervals
-        // through the two end discs and the band between them.
-        for (cx, cy) in [(self.ax, self.ay), (self.bx, self.by)] {
-            let ey = y - cy;
-            if ey * ey <= self.radius_sq {
-                let half = (self.radius_sq - ey * ey).sqrt();
-                lo = lo.min(cx - half);
-                hi = hi.max(cx + half);
-            }
-        }
-        if self.length_sq > 0.0 {
-            // With X = x - ax: along the band 0 <= X*dx + ey*dy <= |d|², across it
-            // |X*dy - ey*dx| <= radius*|d|.
-            let (dx, dy, ey) = (self.bx - self.ax, self.by - self.ay, y - self.ay);
-            let mut band = (f64::NEG_INFINITY, f64::INFINITY);
-            if restrict(&mut band, dx, ey * dy, 0.0, self.length_sq)
-                && restrict(&mut band, dy, -ey * dx, -self.reach, self.reach)
-                && band.0 <= band.1
-            {
-                lo = lo.min(self.ax + band.0);
-                hi = hi.max(self.ax + band.1);
-            }
-        }
-        let (left, right) = (lo.ceil(), hi.floor());
-        (left <= right).then_some((left as i64, right as i64))
-    }
-}
-
-/// Narrows `band` to the X with `lo <= k*X + m <= hi`; false when no X qualifies.
-fn restrict(band: &mut (f64, f64), k: f64, m: f64, lo: f64, hi: f64) -> bool {
-    if k == 0.0 {
-        return lo <= m && m <= hi;
-    }
-    let (p, q) = ((lo - m) / k, (hi - m) / k);
-    band.0 = band.0.max(p.min(q));
-    band.1 = band.1.min(p.max(q));
-    true
 }
 
 #[cfg(test)]
@@ -418,6 +288,34 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn far_away_line_matches_the_exact_formula() {
+        // Ends so far apart that the offset at the clip needs more than 64 bits to compute.
+        let (a, b) = (
+            Point::new(-2_000_000_000, -1_500_000_000),
+            Point::new(2_000_000_000, 1_500_000_023),
+        );
+        let mut c = blank(24, 20);
+        let clip = Rect::new(2, 0, 20, 20);
+        c.line(a, b, 1, Color::WHITE, clip);
+        let (dx, dy) = (
+            i128::from(b.x) - i128::from(a.x),
+            i128::from(b.y) - i128::from(a.y),
+        );
+        let mut lit = 0;
+        for x in 0..24 {
+            // y = a.y + round((x - a.x) * dy / dx), halves up.
+            let k = i128::from(x) - i128::from(a.x);
+            let y = i128::from(a.y) + (2 * k * dy + dx).div_euclid(2 * dx);
+            for row in 0..20 {
+                let want = clip.contains(Point::new(x, row)) && i128::from(row) == y;
+                assert_eq!(c.pixel(x, row) != Some(0), want, "({x}, {row})");
+                lit += usize::from(want);
+            }
+        }
+        assert!(lit > 0);
     }
 
     #[test]

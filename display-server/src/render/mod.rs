@@ -9,12 +9,16 @@
 //! - `mod.rs`: [`Canvas`], clipping, spans, rectangle fills and outlines.
 //! - `blend`: colors prepared for drawing and the source-over blend.
 //! - `image`: image uploads, copies between and within canvases, read-back.
-//! - `line`: one-pixel (Bresenham) and wide (round-capped) lines and polylines.
+//! - `line`: lines and polylines; one-pixel ones by Bresenham.
+//! - `capsule`: wide lines, round-capped, and the union of them that a wide polyline is.
 //! - `ellipse`: filled and outlined ellipses.
 //! - `text`: the shipped typefaces, their metrics and the glyph cache.
 
 mod blend;
+mod capsule;
 mod ellipse;
+#[cfg(test)]
+mod extreme;
 mod image;
 mod line;
 #[cfg(test)]
@@ -201,7 +205,7 @@ impl Canvas {
     /// span outside it (which would be a bug) gives an empty slice rather than a panic.
     fn row_mut(&mut self, y: i64, left: i64, right: i64) -> &mut [u32] {
         let start = y as usize * self.width as usize + left as usize;
-        let end = start + (right - left) as usize;
+        let end = start + (right - left).max(0) as usize;
         self.pixels.get_mut(start..end).unwrap_or_default()
     }
 
@@ -456,110 +460,6 @@ mod tests {
         assert_eq!((c.width(), c.height(), c.pixels().len()), (0, 5, 0));
         c.resize(1, 1, Color::RED);
         assert_eq!(c.pixels(), &[0x00ff_0000]);
-    }
-
-    /// Every call with the most hostile values returns, quickly, and draws only in its clip.
-    #[test]
-    fn extreme_values_neither_panic_nor_hang() {
-        use netui_protocol::{Font, ImageFormat};
-        let started = std::time::Instant::now();
-        let mut fonts = Fonts::new();
-        let far = [
-            i32::MIN,
-            -2_000_000_000,
-            -1,
-            0,
-            1,
-            31,
-            2_000_000_000,
-            i32::MAX,
-        ];
-        let sizes = [0, 1, u32::MAX / 2, u32::MAX];
-        let mut rects = vec![BIG, Rect::new(i32::MAX, i32::MAX, u32::MAX, u32::MAX)];
-        for &x in &far {
-            for &w in &sizes {
-                rects.push(Rect::new(x, x, w, w));
-                rects.push(Rect::new(x, -x.saturating_add(1), w, u32::MAX - w));
-            }
-        }
-        let points: Vec<Point> = far
-            .iter()
-            .flat_map(|&x| far.iter().map(move |&y| Point::new(x, y)))
-            .collect();
-        let colors = [Color::WHITE, Color::rgba(9, 8, 7, 100)];
-        let mut other = blank(16, 16);
-        for (width, height) in [(32, 24), (0, 0), (0, 5), (1, 1)] {
-            let mut c = blank(width, height);
-            let canvas = c.bounds();
-            for &clip in &rects[..6] {
-                let inside = |r: Rect| canvas.intersect(clip).contains_rect(r);
-                for &rect in &rects {
-                    for color in colors {
-                        assert!(inside(c.fill_rect(rect, color, clip)));
-                        for w in [0, 1, 7, u16::MAX] {
-                            assert!(inside(c.stroke_rect(rect, w, color, clip)));
-                            assert!(inside(c.ellipse(rect, Some(w), color, clip)));
-                        }
-                        assert!(inside(c.ellipse(rect, None, color, clip)));
-                    }
-                    for format in [ImageFormat::Rgb8, ImageFormat::Rgba8] {
-                        assert!(inside(c.put_image(rect, format, &[1; 64], clip)));
-                    }
-                    let small = Rect::new(rect.x, rect.y, rect.width % 5, rect.height % 3);
-                    assert!(inside(c.put_image(
-                        small,
-                        ImageFormat::Rgba8,
-                        &[200; 60],
-                        clip
-                    )));
-                    for &p in points.iter().step_by(5) {
-                        assert!(inside(c.copy_within(rect, p, clip)));
-                        assert!(inside(c.copy_from(&other, rect, p, clip)));
-                        other.copy_from(&c, rect, p, clip);
-                    }
-                    let (area, bytes) = c.read_rgba(rect);
-                    assert!(canvas.contains_rect(area));
-                    assert_eq!(bytes.len() as u64, area.size().area() * 4);
-                }
-                for (i, &a) in points.iter().enumerate() {
-                    for &b in points.iter().skip(i % 7).step_by(5) {
-                        for w in [0, 1, 2, 255, u16::MAX] {
-                            assert!(inside(c.line(a, b, w, colors[i % 2], clip)));
-                        }
-                    }
-                }
-                for w in [0, 1, 6, u16::MAX] {
-                    for color in colors {
-                        assert!(inside(c.polyline(&points, w, color, clip)));
-                        assert!(inside(c.polyline(&[], w, color, clip)));
-                        assert!(inside(c.polyline(&points[9..10], w, color, clip)));
-                    }
-                }
-                for &p in &points {
-                    for size in [0, 1, 12, u16::MAX] {
-                        for text in ["", "\n", "Wide text \u{1F600} \u{10FFFF}"] {
-                            let font = if size % 2 == 0 {
-                                Font::Sans
-                            } else {
-                                Font::Mono
-                            };
-                            assert!(inside(c.text(
-                                &mut fonts,
-                                p,
-                                font,
-                                size,
-                                Color::WHITE,
-                                text,
-                                clip
-                            )));
-                        }
-                    }
-                }
-            }
-            assert_eq!(c.pixels().len(), width as usize * height as usize);
-        }
-        assert!(fonts.text_width(Font::Sans, u16::MAX, &"W".repeat(10_000)) > 0);
-        assert!(started.elapsed() < std::time::Duration::from_secs(60));
     }
 
     #[test]

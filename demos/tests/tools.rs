@@ -32,7 +32,10 @@ impl Fixture {
             limits: Limits::default(),
         })
         .expect("server");
-        Self { runtime, server: Some(server) }
+        Self {
+            runtime,
+            server: Some(server),
+        }
     }
 
     fn command(&self, program: &str) -> Command {
@@ -65,7 +68,10 @@ impl Fixture {
             if info.contains(text) {
                 return info;
             }
-            assert!(start.elapsed() < Duration::from_secs(20), "never saw {text:?} in:\n{info}");
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "never saw {text:?} in:\n{info}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -81,7 +87,9 @@ impl Drop for Killed {
 }
 
 fn golden(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name)
 }
 
 /// Compares a PNG file with a golden one; on a mismatch keeps the actual file beside it.
@@ -95,14 +103,23 @@ fn assert_same_png(actual: &Path, name: &str) {
     let (ew, eh, e) = demos::image::read_png(&expected).unwrap_or_default();
     if (aw, ah, &a) != (ew, eh, &e) {
         std::fs::copy(actual, &keep).expect("keep actual");
-        panic!("{} differs from {}; actual kept in {}", actual.display(), expected.display(), keep.display());
+        panic!(
+            "{} differs from {}; actual kept in {}",
+            actual.display(),
+            expected.display(),
+            keep.display()
+        );
     }
 }
 
 #[test]
 fn hello_draws_and_screenshot_and_netinfo_see_it() {
     let fx = Fixture::start();
-    let _hello = Killed(fx.command(env!("CARGO_BIN_EXE_hello")).spawn().expect("hello starts"));
+    let _hello = Killed(
+        fx.command(env!("CARGO_BIN_EXE_hello"))
+            .spawn()
+            .expect("hello starts"),
+    );
     let info = fx.wait_for("\"Hello, netui\" 480x320+80+60 mapped");
     assert!(info.contains("display:          :1"), "{info}");
     assert!(info.contains("screen:           640x400 pixels"), "{info}");
@@ -113,20 +130,31 @@ fn hello_draws_and_screenshot_and_netinfo_see_it() {
     let out_text = out.to_str().expect("utf-8 path");
     let start = Instant::now();
     loop {
-        fx.run(env!("CARGO_BIN_EXE_screenshot"), &["--title", "Hello, netui", "-o", out_text]);
+        fx.run(
+            env!("CARGO_BIN_EXE_screenshot"),
+            &["--title", "Hello, netui", "-o", out_text],
+        );
         let (_, _, rgba) = demos::image::read_png(&out).expect("png");
         // The title band is blue once hello has drawn.
         if rgba[..4] == [0x3b, 0x5b, 0x98, 255] {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "hello never drew");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "hello never drew"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_same_png(&out, "hello.png");
 
     // The whole screen: the window at its place on the desktop.
     let screen = fx.runtime.path().join("screen.png");
-    let stdout = fx.run(env!("CARGO_BIN_EXE_screenshot"), &["-o", screen.to_str().expect("utf-8")]).stdout;
+    let stdout = fx
+        .run(
+            env!("CARGO_BIN_EXE_screenshot"),
+            &["-o", screen.to_str().expect("utf-8")],
+        )
+        .stdout;
     assert!(String::from_utf8_lossy(&stdout).starts_with("640x400 written to"));
     assert_same_png(&screen, "hello-screen.png");
 }
@@ -165,7 +193,10 @@ fn tools_without_a_display_say_how_to_name_one() {
         .output()
         .expect("runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("is a display server running there?"), "{stderr}");
+    assert!(
+        stderr.contains("is a display server running there?"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -184,17 +215,24 @@ fn the_session_starts_a_display_with_hello_and_ends_on_sigterm() {
     let mut session = Killed(session);
 
     let mut info = Command::new(env!("CARGO_BIN_EXE_netinfo"));
-    info.args(["--display", ":0"]).env("XDG_RUNTIME_DIR", runtime.path());
+    info.args(["--display", ":0"])
+        .env("XDG_RUNTIME_DIR", runtime.path());
     let start = Instant::now();
     loop {
         let out = info.output().expect("netinfo");
         if String::from_utf8_lossy(&out.stdout).contains("\"Hello, netui\"") {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "hello never appeared");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "hello never appeared"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
-    let kill = Command::new("kill").args(["-TERM", &session.0.id().to_string()]).status().expect("kill");
+    let kill = Command::new("kill")
+        .args(["-TERM", &session.0.id().to_string()])
+        .status()
+        .expect("kill");
     assert!(kill.success());
     let status = session.0.wait().expect("session ends");
     assert!(status.success(), "{status:?}");
@@ -203,7 +241,14 @@ fn the_session_starts_a_display_with_hello_and_ends_on_sigterm() {
     assert!(rest.contains("session on :0 ended"), "{rest}");
     // The session's hello (this program, run as `netui hello`) is gone with it.
     let pattern = format!("^{} hello$", env!("CARGO_BIN_EXE_netui"));
-    let left = Command::new("pgrep").args(["-f", &pattern]).output().expect("pgrep");
-    assert!(left.stdout.is_empty(), "left behind: {}", String::from_utf8_lossy(&left.stdout));
+    let left = Command::new("pgrep")
+        .args(["-f", &pattern])
+        .output()
+        .expect("pgrep");
+    assert!(
+        left.stdout.is_empty(),
+        "left behind: {}",
+        String::from_utf8_lossy(&left.stdout)
+    );
     assert!(!runtime.path().join("netui/display-0.sock").exists());
 }

@@ -760,7 +760,8 @@ fn read_loop(
     let why = loop {
         let payload = match reader.read_frame(stream, &limits) {
             Ok(payload) => payload,
-            Err(e) => break read_error(e).to_string(),
+            Err(ReadError::Closed(why)) => break why,
+            Err(ReadError::Decode(e)) => break format!("bad data from the server: {e}"),
         };
         let mut broken = None;
         for body in messages(&payload, &limits) {

@@ -162,7 +162,7 @@ fn map_sends_expose_and_configure_sends_configure() {
     let server = TestServer::start();
     let mut d = server.client("events");
     let w = d
-        .create_window(Rect::new(0, 0, 50, 40), "e", Color::WHITE)
+        .create_window(Rect::new(10, 40, 50, 40), "e", Color::WHITE)
         .expect("window");
     d.map(w);
     d.flush().expect("flush");
@@ -172,6 +172,11 @@ fn map_sends_expose_and_configure_sends_configure() {
             window: w.0,
             area: Rect::new(0, 0, 50, 40)
         }
+    );
+    // A newly mapped window takes the focus.
+    assert_eq!(
+        d.wait_event().expect("event"),
+        Event::FocusIn { window: w.0 }
     );
     d.configure(w, Rect::new(5, 5, 60, 40));
     d.flush().expect("flush");
@@ -202,7 +207,7 @@ fn events_arrive_as_an_async_stream() {
         .expect("runtime");
     runtime.block_on(async {
         let w = d
-            .create_window(Rect::new(0, 0, 20, 20), "a", Color::WHITE)
+            .create_window(Rect::new(10, 40, 20, 20), "a", Color::WHITE)
             .expect("window");
         d.map(w);
         d.flush().expect("flush");
@@ -285,4 +290,26 @@ fn large_images_are_split_and_arrive_whole() {
         bottom.rgba == data[split..],
         "bottom half differs after the round trip"
     );
+}
+
+#[test]
+fn the_window_manager_keeps_title_bars_on_the_screen() {
+    let server = TestServer::start();
+    let mut d = server.client("corner");
+    let w = d
+        .create_window(Rect::new(0, 0, 40, 30), "corner", Color::WHITE)
+        .expect("window");
+    d.map(w);
+    d.flush().expect("flush");
+    // Placed below and right of where it asked, so that its frame is on the screen.
+    let placed = Rect::new(1, 25, 40, 30);
+    assert_eq!(
+        d.wait_event().expect("event"),
+        Event::Configure {
+            window: w.0,
+            rect: placed
+        }
+    );
+    let info = d.server_info().expect("info");
+    assert_eq!(info.clients[0].windows[0].rect, placed);
 }

@@ -3,12 +3,13 @@
 use anyhow::Context;
 use netui::Display;
 
-/// Sends `tracing` logs to stderr, filtered by `RUST_LOG` (warnings by default).
+/// Sends `tracing` logs to stderr, filtered by `RUST_LOG` (warnings by default; winit's
+/// complaints about the X server's settings only as errors).
 pub fn init_logging() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,winit=error")),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -203,7 +203,7 @@ fn tools_without_a_display_say_how_to_name_one() {
 fn the_session_starts_a_display_with_hello_and_ends_on_sigterm() {
     let runtime = tempfile::tempdir().expect("tempdir");
     let mut session = Command::new(env!("CARGO_BIN_EXE_netui"))
-        .args(["--listen", "127.0.0.1:0", "--size", "640x400"])
+        .args(["--headless", "--listen", "127.0.0.1:0", "--size", "640x400"])
         .env("XDG_RUNTIME_DIR", runtime.path())
         .stdout(Stdio::piped())
         .spawn()

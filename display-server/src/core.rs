@@ -7,6 +7,7 @@
 //! can only fill its own outbox, and then it is disconnected.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
 
 use netui_protocol::handshake::PixelFormat;
 use netui_protocol::{
@@ -16,6 +17,7 @@ use netui_protocol::{
 use tokio::sync::{mpsc, oneshot};
 
 use crate::backend::Backend;
+use crate::input::{Action, Input, InputEvent};
 use crate::scene::{Scene, SceneError};
 
 /// Resource ids are `client << ID_SHIFT | n`: the client number is in the top bits.
@@ -76,6 +78,10 @@ pub enum CoreMsg {
         /// The connection.
         conn: ConnId,
     },
+    /// Keyboard or pointer input from the screen.
+    Input(InputEvent),
+    /// The screen changed size (the host window was resized).
+    ResizeScreen(Size),
 }
 
 struct Client {
@@ -111,6 +117,9 @@ pub struct Core {
     display: String,
     /// Connections to drop once the current message is handled.
     doomed: Vec<ConnId>,
+    input: Input,
+    /// The earliest time of the next present (frames are paced to the display's rate).
+    next_frame: Instant,
 }
 
 /// The server program's name and version, as clients see it.
@@ -129,23 +138,59 @@ impl Core {
             limits,
             display,
             doomed: Vec::new(),
+            input: Input::default(),
+            next_frame: Instant::now(),
         }
     }
 
-    /// Serves messages until every sender is gone. Composites after each burst of messages,
-    /// so that any number of requests between two frames end in one present.
-    pub fn run(mut self, mut inbox: mpsc::Receiver<CoreMsg>) {
-        while let Some(msg) = inbox.blocking_recv() {
-            self.handle(msg);
-            while let Ok(msg) = inbox.try_recv() {
-                self.handle(msg);
+    /// Serves messages until every sender is gone.
+    ///
+    /// Frames are paced: damage is composited and presented at most once per frame interval
+    /// of the backend (60 Hz unless it knows better), so any number of requests between two
+    /// frames end in one present. An idle server sleeps in `recv`: no timer runs without damage.
+    pub fn run(
+        mut self,
+        mut inbox: mpsc::Receiver<CoreMsg>,
+        mut screen: mpsc::UnboundedReceiver<CoreMsg>,
+    ) {
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(e) => {
+                tracing::error!("core: cannot start its timer: {e}");
+                return;
             }
-            self.present();
-        }
+        };
+        runtime.block_on(async {
+            loop {
+                let pending = !self.scene.damage().is_empty();
+                let deadline = tokio::time::Instant::from_std(self.next_frame);
+                tokio::select! {
+                    // Input from the screen goes first: it must not wait behind bulk drawing.
+                    biased;
+                    Some(msg) = screen.recv() => self.handle(msg),
+                    msg = inbox.recv() => {
+                        let Some(msg) = msg else { break };
+                        self.handle(msg);
+                        // Take whatever else is waiting before looking at the clock.
+                        for _ in 0..256 {
+                            let Ok(msg) = inbox.try_recv() else { break };
+                            self.handle(msg);
+                        }
+                    }
+                    () = tokio::time::sleep_until(deadline), if pending => {}
+                }
+                if Instant::now() >= self.next_frame {
+                    self.present();
+                }
+            }
+        });
         tracing::debug!("core: all connections and listeners gone, stopping");
     }
 
-    /// Composites pending damage and hands it to the backend.
+    /// Composites pending damage and hands it to the backend (now, whatever the pacing).
     pub fn present(&mut self) {
         if self.scene.damage().is_empty() {
             return;
@@ -153,7 +198,13 @@ impl Core {
         let rects = self.scene.composite();
         if !rects.is_empty() {
             self.backend.present(self.scene.screen(), &rects);
+            self.next_frame = Instant::now() + self.backend.frame_interval();
         }
+    }
+
+    /// The scene (for benchmarks and tests).
+    pub fn scene(&self) -> &Scene {
+        &self.scene
     }
 
     /// Handles one message.
@@ -191,6 +242,29 @@ impl Core {
                 self.disconnect(conn);
             }
             CoreMsg::Gone { conn } => self.disconnect(conn),
+            CoreMsg::Input(input) => {
+                let mut events = Vec::new();
+                let action = self.input.handle(&mut self.scene, input, &mut events);
+                self.route(events);
+                if let Some(Action::Kill(window)) = action {
+                    if let Some(&conn) = self.numbers.get(&(window.0 >> ID_SHIFT)) {
+                        tracing::info!(conn, %window, "close pressed twice: disconnecting the client");
+                        self.disconnect(conn);
+                    }
+                }
+            }
+            CoreMsg::ResizeScreen(size) => {
+                if size != self.scene.size() && size.width > 0 && size.height > 0 {
+                    self.scene.resize_screen(size);
+                    let conns: Vec<ConnId> = self.clients.keys().copied().collect();
+                    for conn in conns {
+                        self.send(
+                            conn,
+                            ServerMessage::Event(netui_protocol::Event::ScreenResized { size }),
+                        );
+                    }
+                }
+            }
         }
         for conn in std::mem::take(&mut self.doomed) {
             self.disconnect(conn);
@@ -237,8 +311,9 @@ impl Core {
             return;
         };
         self.numbers.remove(&client.number);
+        let mut events = Vec::new();
         for id in &client.windows {
-            self.scene.destroy_window(*id);
+            self.scene.destroy_window(*id, &mut events);
         }
         for id in &client.pixmaps {
             self.scene.free_pixmap(*id);
@@ -250,6 +325,8 @@ impl Core {
             windows = client.windows.len(),
             "client disconnected"
         );
+        // Focus moves on to another client's window.
+        self.route(events);
         // Dropping the outbox lets the connection's writer finish and close the socket.
     }
 

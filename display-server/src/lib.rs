@@ -11,10 +11,13 @@
 //!   the thin client renders with the same code.
 //! - [`scene`]: windows, pixmaps, stacking, compositing; carries out requests.
 //! - [`damage`]: the screen areas waiting to be composited.
+//! - [`wm`]: the built-in window manager's frames: title bars, borders, close buttons.
+//! - [`input`]: keyboard and pointer routing, focus, grabs, moves and closes.
 //! - [`core`]: the owner of all state: clients, access checks, events and replies.
 //! - [`server`]: listeners, connection tasks, and [`ServerHandle`] for running in-process.
 //! - [`backend`]: where frames go (headless now; a real window in its own issue).
 //! - [`launch`]: display number → listeners and token file, as the programs start them.
+//! - [`screen`]: running a display whose screen is a window (event loop and server together).
 //! - [`runtime`]: the private per-user directory, sockets and token files.
 //! - [`error`]: the server's error type.
 #![forbid(unsafe_code)]
@@ -23,11 +26,14 @@ pub mod backend;
 pub mod core;
 pub mod damage;
 pub mod error;
+pub mod input;
 pub mod launch;
 pub mod render;
 pub mod runtime;
 pub mod scene;
+pub mod screen;
 pub mod server;
+pub mod wm;
 
 pub use error::ServerError;
 pub use server::{Server, ServerConfig, ServerHandle};

@@ -8,6 +8,7 @@ use netui_protocol::display::DisplayName;
 use netui_protocol::{Limits, Size};
 use netui_server::backend::Headless;
 use netui_server::launch::{self, Tcp};
+use netui_server::screen;
 
 /// A netui display server: owns a screen, serves applications over a Unix socket and TCP.
 ///
@@ -20,7 +21,8 @@ use netui_server::launch::{self, Tcp};
     after_help = "Logs go to stderr; set RUST_LOG=debug for more."
 )]
 struct Args {
-    /// Run without a screen: the display lives in memory (a virtual screen).
+    /// Run without a screen: the display lives in memory (a virtual screen). Without this
+    /// flag the screen is a window on the desktop you run it from (X11 or Wayland).
     #[arg(long)]
     headless: bool,
     /// Screen size, WIDTHxHEIGHT.
@@ -56,7 +58,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,winit=error")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -70,12 +72,6 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    if !args.headless {
-        bail!(
-            "the windowed screen is not built yet; run with --headless for a virtual screen \
-             (see the README's Status section)"
-        );
-    }
     let number = match DisplayName::parse(&args.display)? {
         DisplayName::Local { number } => number,
         DisplayName::Tcp { .. } => bail!("--display takes a local name such as :1, not HOST:N"),
@@ -86,12 +82,26 @@ fn run(args: Args) -> anyhow::Result<()> {
         args.listen.unwrap_or_default()
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
-    runtime.block_on(async {
-        let launched = launch::bind_display(number, args.size, tcp).await?;
-        println!("{}", launched.ready_line(args.size, "headless"));
-        launched
-            .run(Box::new(Headless::default()), launch::shutdown_signal())
-            .await?;
-        anyhow::Ok(())
-    })
+    if args.headless {
+        return runtime.block_on(async {
+            let launched = launch::bind_display(number, args.size, tcp).await?;
+            println!("{}", launched.ready_line(args.size, "headless"));
+            launched
+                .run(Box::new(Headless::default()), launch::shutdown_signal())
+                .await?;
+            anyhow::Ok(())
+        });
+    }
+    // The screen is a window: winit wants the main thread, so the server runs on others.
+    let event_loop = screen::event_loop()?;
+    let launched = runtime.block_on(launch::bind_display(number, args.size, tcp))?;
+    println!("{}", launched.ready_line(args.size, "window"));
+    screen::run(
+        event_loop,
+        runtime,
+        launched,
+        format!("netui :{number}"),
+        args.size,
+    )?;
+    Ok(())
 }

@@ -14,6 +14,7 @@ use netui_protocol::{
 
 use crate::damage::Damage;
 use crate::render::{Canvas, Fonts, MAX_FONT_SIZE};
+use crate::wm::{self, Part};
 
 /// The desktop's color, behind every window.
 pub const DESKTOP: Color = Color::rgb(0x2e, 0x34, 0x40);
@@ -86,6 +87,8 @@ pub struct Scene {
     pixmaps: HashMap<ResourceId, Pixmap>,
     /// Window ids, bottom of the stack first.
     stack: Vec<ResourceId>,
+    /// The window with the keyboard focus.
+    focus: Option<ResourceId>,
     damage: Damage,
     fonts: Fonts,
     limits: Limits,
@@ -94,15 +97,46 @@ pub struct Scene {
 impl Scene {
     /// An empty desktop of the given size.
     pub fn new(size: Size, limits: Limits) -> Self {
+        let mut damage = Damage::default();
+        // The first frame shows the whole (empty) desktop.
+        damage.add(Rect::from_size(size));
         Self {
             screen: Canvas::new(size.width, size.height, DESKTOP),
             windows: HashMap::new(),
             pixmaps: HashMap::new(),
             stack: Vec::new(),
-            damage: Damage::default(),
+            focus: None,
+            damage,
             fonts: Fonts::new(),
             limits,
         }
+    }
+
+    /// The window with the keyboard focus.
+    pub fn focus(&self) -> Option<ResourceId> {
+        self.focus
+    }
+
+    /// Gives the keyboard focus to a mapped window (or to none), repainting both title bars
+    /// and telling both windows.
+    pub fn set_focus(&mut self, id: Option<ResourceId>, events: &mut Vec<WindowEvent>) {
+        let id = id.filter(|id| self.windows.get(id).is_some_and(|w| w.mapped));
+        if id == self.focus {
+            return;
+        }
+        if let Some(old) = self.focus.take() {
+            if let Some(w) = self.windows.get(&old) {
+                self.damage.add(wm::frame_rect(w.rect));
+                events.push(Event::FocusOut { window: old });
+            }
+        }
+        if let Some(new) = id {
+            if let Some(w) = self.windows.get(&new) {
+                self.damage.add(wm::frame_rect(w.rect));
+                events.push(Event::FocusIn { window: new });
+            }
+        }
+        self.focus = id;
     }
 
     /// The screen's size.
@@ -181,11 +215,18 @@ impl Scene {
                     w.mapped = true;
                     let (rect, size) = (w.rect, w.canvas.size());
                     self.raise(*id);
-                    self.damage.add(rect);
+                    self.damage.add(wm::frame_rect(rect));
+                    // The window manager keeps the title bar reachable.
+                    let placed = wm::place(rect, self.size());
+                    if placed != rect {
+                        self.configure(*id, placed, events)?;
+                    }
                     events.push(Event::Expose {
                         window: *id,
                         area: Rect::from_size(size),
                     });
+                    // A new window takes the focus, as most window managers do.
+                    self.set_focus(Some(*id), events);
                 }
             }
             Request::UnmapWindow { id } => {
@@ -196,7 +237,10 @@ impl Scene {
                 if w.mapped {
                     w.mapped = false;
                     let rect = w.rect;
-                    self.damage.add(rect);
+                    self.damage.add(wm::frame_rect(rect));
+                    if self.focus == Some(*id) {
+                        self.focus_topmost(events);
+                    }
                 }
             }
             Request::ConfigureWindow { id, rect } => {
@@ -210,9 +254,12 @@ impl Scene {
                     .get_mut(id)
                     .ok_or_else(|| SceneError::bad_id(*id, "window"))?;
                 w.title.clone_from(title);
+                if w.mapped {
+                    self.damage.add(wm::title_rect(w.rect));
+                }
             }
             Request::DestroyWindow { id } => {
-                self.destroy_window(*id)
+                self.destroy_window(*id, events)
                     .ok_or_else(|| SceneError::bad_id(*id, "window"))?;
             }
             Request::CreatePixmap { id, width, height } => {
@@ -377,8 +424,8 @@ impl Scene {
             }
         }
         if w.mapped {
-            self.damage.add(old);
-            self.damage.add(rect);
+            self.damage.add(wm::frame_rect(old));
+            self.damage.add(wm::frame_rect(rect));
         }
         events.push(Event::Configure { window: id, rect });
         Ok(())
@@ -390,19 +437,36 @@ impl Scene {
             self.stack.remove(i);
             self.stack.push(id);
             if let Some(w) = self.windows.get(&id).filter(|w| w.mapped) {
-                self.damage.add(w.rect);
+                self.damage.add(wm::frame_rect(w.rect));
             }
         }
     }
 
     /// Removes a window; returns it if it existed. Its screen area is repainted.
-    pub fn destroy_window(&mut self, id: ResourceId) -> Option<Window> {
+    pub fn destroy_window(
+        &mut self,
+        id: ResourceId,
+        events: &mut Vec<WindowEvent>,
+    ) -> Option<Window> {
         let w = self.windows.remove(&id)?;
         self.stack.retain(|s| *s != id);
         if w.mapped {
-            self.damage.add(w.rect);
+            self.damage.add(wm::frame_rect(w.rect));
+        }
+        if self.focus == Some(id) {
+            self.focus = None;
+            self.focus_topmost(events);
         }
         Some(w)
+    }
+
+    /// Gives the focus to the topmost mapped window, if any.
+    fn focus_topmost(&mut self, events: &mut Vec<WindowEvent>) {
+        let top =
+            self.stack.iter().rev().copied().find(|id| {
+                Some(*id) != self.focus && self.windows.get(id).is_some_and(|w| w.mapped)
+            });
+        self.set_focus(top, events);
     }
 
     /// Removes a pixmap; returns whether it existed.
@@ -410,12 +474,11 @@ impl Scene {
         self.pixmaps.remove(&id).is_some()
     }
 
-    /// The topmost mapped window at a screen position.
-    pub fn window_at(&self, p: Point) -> Option<ResourceId> {
-        self.stack.iter().rev().copied().find(|id| {
-            self.windows
-                .get(id)
-                .is_some_and(|w| w.mapped && w.rect.contains(p))
+    /// The topmost mapped window whose frame holds a screen position, and the part hit.
+    pub fn window_at(&self, p: Point) -> Option<(ResourceId, Part)> {
+        self.stack.iter().rev().find_map(|id| {
+            let w = self.windows.get(id).filter(|w| w.mapped)?;
+            wm::hit(w.rect, p).map(|part| (*id, part))
         })
     }
 
@@ -441,6 +504,15 @@ impl Scene {
                 let Some(w) = self.windows.get(id).filter(|w| w.mapped) else {
                     continue;
                 };
+                let focused = self.focus == Some(*id);
+                wm::draw_frame(
+                    &mut self.screen,
+                    &mut self.fonts,
+                    w.rect,
+                    &w.title,
+                    focused,
+                    area,
+                );
                 let visible = w.rect.intersect(area);
                 if visible.is_empty() {
                     continue;

@@ -23,6 +23,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::backend::windowed::ScreenLink;
 use crate::backend::{Backend, Headless};
 use crate::core::{ConnId, Core, CoreMsg, Incoming, OUTBOX_CAPACITY};
 use crate::error::ServerError;
@@ -55,6 +56,8 @@ pub struct Server {
     unix: Option<UnixListener>,
     tcp: Option<TcpListener>,
     tcp_addr: Option<SocketAddr>,
+    screen_tx: mpsc::UnboundedSender<CoreMsg>,
+    screen_rx: mpsc::UnboundedReceiver<CoreMsg>,
 }
 
 impl Server {
@@ -76,12 +79,20 @@ impl Server {
             None => None,
         };
         let tcp_addr = tcp.as_ref().and_then(|l| l.local_addr().ok());
+        let (screen_tx, screen_rx) = mpsc::unbounded_channel();
         Ok(Self {
             config,
             unix,
             tcp,
             tcp_addr,
+            screen_tx,
+            screen_rx,
         })
+    }
+
+    /// The way for a screen's window to send input and resizes to this server's core.
+    pub fn screen_link(&self) -> ScreenLink {
+        ScreenLink::new(self.screen_tx.clone())
     }
 
     /// The bound TCP address (with the real port when 0 was asked for).
@@ -107,13 +118,17 @@ impl Server {
         shutdown: impl Future<Output = ()>,
     ) -> Result<(), ServerError> {
         let Server {
-            config, unix, tcp, ..
+            config,
+            unix,
+            tcp,
+            screen_rx,
+            ..
         } = self;
         let (core_tx, core_rx) = mpsc::channel(CORE_QUEUE);
         let core = Core::new(config.size, config.limits, config.display.clone(), backend);
         let core_thread = std::thread::Builder::new()
             .name("netui-core".into())
-            .spawn(move || core.run(core_rx))
+            .spawn(move || core.run(core_rx, screen_rx))
             .map_err(|e| ServerError::Io("cannot start the core thread".into(), e))?;
 
         let shared = Arc::new(Shared {

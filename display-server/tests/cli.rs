@@ -115,17 +115,6 @@ fn a_second_server_on_the_same_display_says_so() {
 }
 
 #[test]
-fn without_headless_it_explains_what_to_do() {
-    let out = Command::new(env!("CARGO_BIN_EXE_display-server"))
-        .args(["--display", ":9", "--no-tcp"])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("--headless"), "{stderr}");
-}
-
-#[test]
 fn a_runtime_directory_others_can_enter_is_refused() {
     let runtime = tempfile::tempdir().expect("tempdir");
     let dir = runtime.path().join("netui");

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::geometry::{Point, Rect};
+use crate::geometry::{Point, Rect, Size};
 use crate::request::ResourceId;
 
 /// Keyboard modifiers held during an input event, as a bit set.
@@ -186,10 +186,15 @@ pub enum Event {
         /// Modifiers held.
         modifiers: Modifiers,
     },
+    /// The screen changed size (the server's window was resized). Sent to every client.
+    ScreenResized {
+        /// The new size.
+        size: Size,
+    },
 }
 
 impl Event {
-    /// The window that the event is about.
+    /// The window that the event is about ([`ResourceId::ROOT`] for the screen).
     pub fn window(&self) -> ResourceId {
         match self {
             Event::Expose { window, .. }
@@ -204,6 +209,7 @@ impl Event {
             | Event::ButtonRelease { window, .. }
             | Event::Wheel { window, .. } => *window,
             Event::KeyPress(k) | Event::KeyRelease(k) => k.window,
+            Event::ScreenResized { .. } => ResourceId::ROOT,
         }
     }
 }

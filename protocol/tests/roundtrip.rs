@@ -179,6 +179,7 @@ fn key_event() -> impl Strategy<Value = KeyEvent> {
 
 fn event() -> impl Strategy<Value = Event> {
     prop_oneof![
+        size().prop_map(|size| Event::ScreenResized { size }),
         (id(), rect()).prop_map(|(window, area)| Event::Expose { window, area }),
         (id(), rect()).prop_map(|(window, rect)| Event::Configure { window, rect }),
         id().prop_map(|window| Event::CloseRequested { window }),

@@ -4,8 +4,8 @@
 //! applications as separate processes connected to it like any remote application, and prints
 //! how other machines join. Ctrl-C or SIGTERM ends the session and its applications.
 //!
-//! Today the display is headless (the windowed screen and the launcher are their own issues),
-//! so the session runs `hello` on a virtual screen that `screenshot` and `netinfo` can look at.
+//! The screen is a window when there is a desktop (X11 or Wayland) to show it on, and a virtual
+//! (headless) screen otherwise. Until the launcher exists, the session runs `hello`.
 
 use std::process::{Child, Command, ExitCode};
 
@@ -15,6 +15,7 @@ use netui_protocol::display::{format_token, DISPLAY_ENV};
 use netui_protocol::Size;
 use netui_server::backend::Headless;
 use netui_server::launch::{self, Tcp};
+use netui_server::screen;
 
 /// The netui desktop session: a display server and its applications.
 #[derive(Debug, Parser)]
@@ -30,7 +31,7 @@ struct Args {
     /// that other machines can join.
     #[arg(long, value_parser = Tcp::parse)]
     listen: Option<Tcp>,
-    /// Run a headless (virtual) screen. Currently always the case.
+    /// Run a headless (virtual) screen even when a desktop could show a window.
     #[arg(long)]
     headless: bool,
     #[command(subcommand)]
@@ -71,42 +72,78 @@ fn main() -> ExitCode {
 }
 
 fn session(args: &Args) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
-    runtime.block_on(async {
-        let tcp = args.listen.unwrap_or_default();
-        let launched = launch::bind_free_display(args.first_display, args.size, tcp).await?;
-        let display = format!(":{}", launched.number);
-        println!("{}", launched.ready_line(args.size, "headless"));
-        println!("No screen yet: this session's display is virtual (headless); the windowed");
-        println!("screen and the launcher come in later releases.");
-        println!();
-        println!("  run an application here:   NETUI_DISPLAY={display} cargo run -p demos --bin hello");
-        println!("  look at the screen:        NETUI_DISPLAY={display} cargo run -p demos --bin screenshot -- -o screen.png");
-        if let Some(addr) = launched.server.tcp_addr() {
-            println!("  join from another machine: NETUI_DISPLAY=THIS_HOST{display} NETUI_AUTH=token-file hello");
-            println!("      where token-file holds: {}", format_token(&launched.token));
-            if addr.ip().is_loopback() {
-                println!("      (TCP listens on {addr} only: restart with --listen 0.0.0.0 to accept other machines)");
+    // A real window when there is a desktop to show it on; a virtual screen otherwise.
+    let event_loop = if args.headless {
+        None
+    } else {
+        match screen::event_loop() {
+            Ok(event_loop) => Some(event_loop),
+            Err(e) => {
+                eprintln!("netui: {e}");
+                eprintln!("netui: starting a headless (virtual) display instead");
+                None
             }
         }
-        println!();
-        println!("Ctrl-C ends the session.");
+    };
+    let mode = if event_loop.is_some() {
+        "window"
+    } else {
+        "headless"
+    };
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
+    let tcp = args.listen.unwrap_or_default();
+    let launched = runtime.block_on(launch::bind_free_display(
+        args.first_display,
+        args.size,
+        tcp,
+    ))?;
+    let display = format!(":{}", launched.number);
+    println!("{}", launched.ready_line(args.size, mode));
+    println!();
+    println!("  run an application here:   NETUI_DISPLAY={display} cargo run -p demos --bin hello");
+    println!("  look at the screen:        NETUI_DISPLAY={display} cargo run -p demos --bin screenshot -- -o screen.png");
+    if let Some(addr) = launched.server.tcp_addr() {
+        println!("  join from another machine: NETUI_DISPLAY=THIS_HOST{display} NETUI_AUTH=token-file hello");
+        println!(
+            "      where token-file holds: {}",
+            format_token(&launched.token)
+        );
+        if addr.ip().is_loopback() {
+            println!("      (TCP listens on {addr} only: restart with --listen 0.0.0.0 to accept other machines)");
+        }
+    }
+    println!();
+    println!(
+        "Ctrl-C{} ends the session.",
+        if event_loop.is_some() {
+            " or closing the window"
+        } else {
+            ""
+        }
+    );
 
-        let mut apps = Apps::default();
-        let exe = std::env::current_exe().context("cannot find this program to start applications")?;
-        let child = Command::new(exe)
-            .arg("hello")
-            .env(DISPLAY_ENV, &display)
-            .spawn()
-            .context("cannot start hello")?;
-        apps.0.push(child);
-        launched
-            .run(Box::new(Headless::default()), launch::shutdown_signal())
-            .await?;
-        drop(apps);
-        println!("session on {display} ended");
-        anyhow::Ok(())
-    })
+    let mut apps = Apps::default();
+    let exe = std::env::current_exe().context("cannot find this program to start applications")?;
+    let child = Command::new(exe)
+        .arg("hello")
+        .env(DISPLAY_ENV, &display)
+        .spawn()
+        .context("cannot start hello")?;
+    apps.0.push(child);
+    match event_loop {
+        Some(event_loop) => screen::run(
+            event_loop,
+            runtime,
+            launched,
+            format!("netui {display}"),
+            args.size,
+        )?,
+        None => runtime
+            .block_on(launched.run(Box::new(Headless::default()), launch::shutdown_signal()))?,
+    }
+    drop(apps);
+    println!("session on {display} ended");
+    Ok(())
 }
 
 /// The session's application processes; they end with the session.

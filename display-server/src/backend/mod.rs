@@ -1,17 +1,32 @@
 //! Backends: how a composited frame reaches a screen.
 //!
 //! The core composites damaged areas into the screen canvas and hands the result to a backend.
-//! Headless keeps the frame in memory (the canvas *is* the screen); the windowed backend (its
-//! own issue) copies the damaged rectangles into a real window. Nothing else differs.
+//! Headless keeps the frame in memory (the canvas *is* the screen); the windowed backend copies
+//! the damaged rectangles to a real window on the main thread. Nothing else differs.
+//!
+//! - [`Headless`]: a virtual screen.
+//! - [`windowed`]: a winit + softbuffer window that is the screen, with its keyboard and mouse.
+
+pub mod windowed;
+
+use std::time::Duration;
 
 use netui_protocol::Rect;
 
 use crate::render::Canvas;
 
+/// The frame interval when the display's refresh rate is unknown (60 Hz).
+pub const DEFAULT_FRAME_INTERVAL: Duration = Duration::from_nanos(16_666_667);
+
 /// Where frames go.
 pub trait Backend: Send {
     /// Shows the damaged rectangles of a freshly composited screen.
     fn present(&mut self, screen: &Canvas, damage: &[Rect]);
+
+    /// The shortest time between two presents: the display's refresh interval.
+    fn frame_interval(&self) -> Duration {
+        DEFAULT_FRAME_INTERVAL
+    }
 }
 
 /// A virtual screen in memory: presenting costs nothing, the frame stays in the canvas where

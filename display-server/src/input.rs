@@ -1,0 +1,273 @@
+//! Input routing and the window manager's pointer actions.
+//!
+//! Keys go to the focused window. Pointer events go to the window under the pointer, in its
+//! coordinates; a button press in a window's content grabs the pointer for that window until
+//! every button is up, so drags work outside it. On a frame, a press raises and focuses the
+//! window; on the title bar it starts a move; on the close button it asks the application to
+//! close, and a second press while that request is unanswered disconnects the application,
+//! as `xkill` would.
+
+use std::collections::BTreeSet;
+
+use netui_protocol::{Button, Event, Key, KeyEvent, Modifiers, Point, Rect, ResourceId};
+
+use crate::scene::Scene;
+use crate::wm::Part;
+
+/// Input from the screen's keyboard and pointer, in screen coordinates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputEvent {
+    /// The pointer moved to a screen position.
+    PointerMoved(Point),
+    /// The pointer left the screen.
+    PointerLeft,
+    /// A button went down or up.
+    Button {
+        /// Which.
+        button: Button,
+        /// Down (true) or up.
+        pressed: bool,
+    },
+    /// The wheel turned, in lines.
+    Wheel {
+        /// Horizontal lines.
+        dx: i32,
+        /// Vertical lines (positive scrolls down).
+        dy: i32,
+    },
+    /// A key went down or up; `text` is what a press types.
+    Key {
+        /// Which key.
+        key: Key,
+        /// Down (true) or up.
+        pressed: bool,
+        /// What it types.
+        text: String,
+    },
+    /// The held modifiers changed.
+    Modifiers(Modifiers),
+}
+
+/// What input asks of the core beyond events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Disconnect the client that owns this window (the second press on its close button).
+    Kill(ResourceId),
+}
+
+/// The pointer and keyboard state that routing needs.
+#[derive(Debug, Default)]
+pub struct Input {
+    pointer: Point,
+    modifiers: Modifiers,
+    /// The window whose content holds the pointer (for enter and leave).
+    under: Option<ResourceId>,
+    /// The window that gets pointer events while buttons are held.
+    grab: Option<ResourceId>,
+    buttons: u32,
+    /// A window being moved by its title bar, and where the pointer holds it.
+    drag: Option<(ResourceId, Point)>,
+    /// Windows that were asked to close and have not gone yet.
+    close_asked: BTreeSet<ResourceId>,
+}
+
+impl Input {
+    /// Routes one input event: changes the scene (raise, focus, move) and pushes events for
+    /// the applications.
+    pub fn handle(
+        &mut self,
+        scene: &mut Scene,
+        input: InputEvent,
+        events: &mut Vec<Event>,
+    ) -> Option<Action> {
+        self.close_asked.retain(|id| scene.window(*id).is_some());
+        if self.grab.is_some_and(|g| scene.window(g).is_none()) {
+            self.grab = None;
+        }
+        if self.drag.is_some_and(|(id, _)| scene.window(id).is_none()) {
+            self.drag = None;
+        }
+        match input {
+            InputEvent::PointerMoved(p) => self.moved(scene, p, events),
+            InputEvent::PointerLeft => {
+                if self.grab.is_none() && self.drag.is_none() {
+                    self.set_under(scene, None, events);
+                }
+            }
+            InputEvent::Button {
+                button,
+                pressed: true,
+            } => return self.pressed(scene, button, events),
+            InputEvent::Button {
+                button,
+                pressed: false,
+            } => self.released(scene, button, events),
+            InputEvent::Wheel { dx, dy } => {
+                if let Some((window, pos)) = self.target(scene) {
+                    events.push(Event::Wheel {
+                        window,
+                        dx,
+                        dy,
+                        pos,
+                        modifiers: self.modifiers,
+                    });
+                }
+            }
+            InputEvent::Key { key, pressed, text } => {
+                if let Some(window) = scene.focus() {
+                    let key = KeyEvent {
+                        window,
+                        key,
+                        modifiers: self.modifiers,
+                        text: if pressed { text } else { String::new() },
+                    };
+                    events.push(if pressed {
+                        Event::KeyPress(key)
+                    } else {
+                        Event::KeyRelease(key)
+                    });
+                }
+            }
+            InputEvent::Modifiers(m) => self.modifiers = m,
+        }
+        None
+    }
+
+    /// The window that pointer events go to now, and the pointer in its coordinates.
+    fn target(&self, scene: &Scene) -> Option<(ResourceId, Point)> {
+        let window = self.grab.or(self.under)?;
+        let rect = scene.window(window)?.rect;
+        Some((window, relative(self.pointer, rect)))
+    }
+
+    fn moved(&mut self, scene: &mut Scene, p: Point, events: &mut Vec<Event>) {
+        self.pointer = p;
+        if let Some((window, hold)) = self.drag {
+            if let Some(rect) = scene.window(window).map(|w| w.rect) {
+                let moved = Rect::new(
+                    p.x.saturating_sub(hold.x),
+                    p.y.saturating_sub(hold.y),
+                    rect.width,
+                    rect.height,
+                );
+                // The window exists (checked above), so configure cannot fail.
+                let _ = scene.configure(window, moved, events);
+            }
+            return;
+        }
+        if self.grab.is_none() {
+            self.update_under(scene, events);
+        }
+        if let Some((window, pos)) = self.target(scene) {
+            events.push(Event::PointerMotion {
+                window,
+                pos,
+                modifiers: self.modifiers,
+            });
+        }
+    }
+
+    fn pressed(
+        &mut self,
+        scene: &mut Scene,
+        button: Button,
+        events: &mut Vec<Event>,
+    ) -> Option<Action> {
+        self.buttons += 1;
+        if let Some(window) = self.grab {
+            if let Some((_, pos)) = self.target(scene) {
+                events.push(Event::ButtonPress {
+                    window,
+                    button,
+                    pos,
+                    modifiers: self.modifiers,
+                });
+            }
+            return None;
+        }
+        if self.drag.is_some() {
+            return None;
+        }
+        let (window, part) = scene.window_at(self.pointer)?;
+        scene.raise(window);
+        scene.set_focus(Some(window), events);
+        let rect = scene.window(window)?.rect;
+        match part {
+            Part::Content => {
+                self.grab = Some(window);
+                let pos = relative(self.pointer, rect);
+                events.push(Event::ButtonPress {
+                    window,
+                    button,
+                    pos,
+                    modifiers: self.modifiers,
+                });
+            }
+            Part::Title if button == Button::Left => {
+                self.drag = Some((window, relative(self.pointer, rect)));
+            }
+            Part::Close if button == Button::Left => {
+                if !self.close_asked.insert(window) {
+                    return Some(Action::Kill(window));
+                }
+                events.push(Event::CloseRequested { window });
+            }
+            _ => {}
+        }
+        None
+    }
+
+    fn released(&mut self, scene: &mut Scene, button: Button, events: &mut Vec<Event>) {
+        self.buttons = self.buttons.saturating_sub(1);
+        if self.drag.is_some() {
+            if self.buttons == 0 {
+                self.drag = None;
+            }
+            return;
+        }
+        if let Some((window, pos)) = self.grab.and_then(|_| self.target(scene)) {
+            events.push(Event::ButtonRelease {
+                window,
+                button,
+                pos,
+                modifiers: self.modifiers,
+            });
+        }
+        if self.buttons == 0 && self.grab.take().is_some() {
+            // The pointer may have ended over another window.
+            self.update_under(scene, events);
+        }
+    }
+
+    /// Finds the window whose content holds the pointer and sends enter and leave.
+    fn update_under(&mut self, scene: &Scene, events: &mut Vec<Event>) {
+        let under = scene
+            .window_at(self.pointer)
+            .filter(|(_, part)| *part == Part::Content)
+            .map(|(id, _)| id);
+        self.set_under(scene, under, events);
+    }
+
+    fn set_under(&mut self, scene: &Scene, under: Option<ResourceId>, events: &mut Vec<Event>) {
+        if under == self.under {
+            return;
+        }
+        if let Some(old) = self.under.take() {
+            events.push(Event::Leave { window: old });
+        }
+        if let Some(window) = under {
+            if let Some(w) = scene.window(window) {
+                events.push(Event::Enter {
+                    window,
+                    pos: relative(self.pointer, w.rect),
+                });
+            }
+        }
+        self.under = under;
+    }
+}
+
+/// A screen point in a window's coordinates.
+fn relative(p: Point, rect: Rect) -> Point {
+    Point::new(p.x.saturating_sub(rect.x), p.y.saturating_sub(rect.y))
+}

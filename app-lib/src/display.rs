@@ -257,6 +257,17 @@ impl Display {
         self.welcome.screen
     }
 
+    /// The width in pixels of a line of text as the server draws it, measured here from the
+    /// font metrics of the welcome (no round trip). Exact for U+0020..=U+00FF.
+    pub fn text_width(&self, font: Font, size: u16, text: &str) -> u32 {
+        self.welcome.fonts.get(font).text_width(text, size)
+    }
+
+    /// Ascent, descent and line height of a font at `size`, in pixels.
+    pub fn line_metrics(&self, font: Font, size: u16) -> netui_protocol::LineMetrics {
+        self.welcome.fonts.get(font).line_metrics(size)
+    }
+
     /// Counts of what this connection has sent, and of its round trips.
     pub fn stats(&self) -> Stats {
         let s = self.batch.stats();
@@ -475,6 +486,29 @@ impl Display {
             id: window.0,
             title: title.to_owned(),
         });
+    }
+
+    /// Tells the window manager what kind of window this is (a panel such as a taskbar has
+    /// no frame, stays on top and takes no focus). Set it before mapping the window.
+    pub fn set_window_kind(&mut self, window: Window, kind: netui_protocol::WindowKind) {
+        self.send(Request::SetWindowKind { id: window.0, kind });
+    }
+
+    /// Raises and focuses any window, this client's or another's (what a taskbar does).
+    pub fn activate(&mut self, window: ResourceId) {
+        self.send(Request::ActivateWindow { id: window });
+    }
+
+    /// Asks for an [`Event::WindowsChanged`] whenever windows come, go, or change title,
+    /// stacking or focus.
+    pub fn watch_windows(&mut self) {
+        self.send(Request::WatchWindows);
+    }
+
+    /// Injects keyboard or pointer input into the display as if it came from its own devices
+    /// (like XTEST). Only clients on the local Unix socket may; others get an `Access` error.
+    pub fn inject(&mut self, input: netui_protocol::InputEvent) {
+        self.send(Request::InjectInput { input });
     }
 
     /// Destroys a window.

@@ -22,6 +22,6 @@ pub mod transport;
 pub use display::{Display, Image, Pixmap, Stats, Window};
 pub use error::Error;
 pub use netui_protocol::{
-    Button, Color, ErrorCode, Event, Font, ImageFormat, Key, KeyEvent, Modifiers, Point, Rect,
-    ResourceId, Segment, ServerInfo, Size,
+    Button, Color, ErrorCode, Event, Font, ImageFormat, InputEvent, Key, KeyEvent, LineMetrics,
+    Modifiers, Point, Rect, ResourceId, Segment, ServerInfo, Size, WindowKind,
 };

@@ -11,13 +11,14 @@ use std::time::Instant;
 
 use netui_protocol::handshake::PixelFormat;
 use netui_protocol::{
-    ClientInfo, DecodeError, ErrorCode, ErrorReport, Limits, Refusal, Reply, Request, RequestKind,
-    ResourceId, ServerInfo, ServerMessage, Size, Welcome, WindowInfo, PROTOCOL_VERSION,
+    ClientInfo, DecodeError, ErrorCode, ErrorReport, Event, FontSet, InputEvent, Limits, Refusal,
+    Reply, Request, RequestKind, ResourceId, ServerInfo, ServerMessage, Size, Welcome, WindowInfo,
+    PROTOCOL_VERSION,
 };
 use tokio::sync::{mpsc, oneshot};
 
 use crate::backend::Backend;
-use crate::input::{Action, Input, InputEvent};
+use crate::input::{Action, Input};
 use crate::scene::{Scene, SceneError};
 
 /// Resource ids are `client << ID_SHIFT | n`: the client number is in the top bits.
@@ -94,6 +95,8 @@ struct Client {
     pixmaps: BTreeSet<ResourceId>,
     /// Pixels held by its windows and pixmaps.
     pixels: u64,
+    /// Whether it asked for [`Event::WindowsChanged`].
+    watches_windows: bool,
 }
 
 impl Client {
@@ -103,6 +106,11 @@ impl Client {
 
     fn owns(&self, id: ResourceId) -> bool {
         id.0 >> ID_SHIFT == self.number
+    }
+
+    /// Whether it came through the Unix socket, as the display's owner.
+    fn is_local(&self) -> bool {
+        self.peer == "unix"
     }
 }
 
@@ -120,6 +128,8 @@ pub struct Core {
     input: Input,
     /// The earliest time of the next present (frames are paced to the display's rate).
     next_frame: Instant,
+    /// The typefaces' metrics, sent in every welcome.
+    fonts: FontSet,
 }
 
 /// The server program's name and version, as clients see it.
@@ -130,8 +140,10 @@ pub fn vendor() -> String {
 impl Core {
     /// A core with an empty screen of `size`.
     pub fn new(size: Size, limits: Limits, display: String, backend: Box<dyn Backend>) -> Self {
+        let scene = Scene::new(size, limits);
         Self {
-            scene: Scene::new(size, limits),
+            fonts: scene.font_metrics(),
+            scene,
             backend,
             clients: BTreeMap::new(),
             numbers: BTreeMap::new(),
@@ -242,32 +254,43 @@ impl Core {
                 self.disconnect(conn);
             }
             CoreMsg::Gone { conn } => self.disconnect(conn),
-            CoreMsg::Input(input) => {
-                let mut events = Vec::new();
-                let action = self.input.handle(&mut self.scene, input, &mut events);
-                self.route(events);
-                if let Some(Action::Kill(window)) = action {
-                    if let Some(&conn) = self.numbers.get(&(window.0 >> ID_SHIFT)) {
-                        tracing::info!(conn, %window, "close pressed twice: disconnecting the client");
-                        self.disconnect(conn);
-                    }
-                }
-            }
+            CoreMsg::Input(input) => self.input(input),
             CoreMsg::ResizeScreen(size) => {
                 if size != self.scene.size() && size.width > 0 && size.height > 0 {
                     self.scene.resize_screen(size);
                     let conns: Vec<ConnId> = self.clients.keys().copied().collect();
                     for conn in conns {
-                        self.send(
-                            conn,
-                            ServerMessage::Event(netui_protocol::Event::ScreenResized { size }),
-                        );
+                        self.send(conn, ServerMessage::Event(Event::ScreenResized { size }));
                     }
                 }
             }
         }
         for conn in std::mem::take(&mut self.doomed) {
             self.disconnect(conn);
+        }
+        if self.scene.take_windows_changed() {
+            let watchers: Vec<ConnId> = self
+                .clients
+                .iter()
+                .filter(|(_, c)| c.watches_windows)
+                .map(|(conn, _)| *conn)
+                .collect();
+            for conn in watchers {
+                self.send(conn, ServerMessage::Event(Event::WindowsChanged));
+            }
+        }
+    }
+
+    /// Routes input from the screen (or injected) through the window manager.
+    fn input(&mut self, input: InputEvent) {
+        let mut events = Vec::new();
+        let action = self.input.handle(&mut self.scene, input, &mut events);
+        self.route(events);
+        if let Some(Action::Kill(window)) = action {
+            if let Some(&conn) = self.numbers.get(&(window.0 >> ID_SHIFT)) {
+                tracing::info!(conn, %window, "close pressed twice: disconnecting the client");
+                self.disconnect(conn);
+            }
         }
     }
 
@@ -290,6 +313,7 @@ impl Core {
             windows: BTreeSet::new(),
             pixmaps: BTreeSet::new(),
             pixels: 0,
+            watches_windows: false,
         };
         let welcome = Welcome {
             vendor: vendor(),
@@ -299,6 +323,7 @@ impl Core {
             id_base: client.id_base(),
             id_mask: ID_MASK,
             limits: self.limits,
+            fonts: self.fonts.clone(),
         };
         self.numbers.insert(number, conn);
         self.clients.insert(conn, client);
@@ -486,6 +511,23 @@ impl Core {
                 self.send(conn, ServerMessage::Reply(Reply::ServerInfo { seq, info }));
                 return Ok(());
             }
+            Request::WatchWindows => {
+                if let Some(client) = self.clients.get_mut(&conn) {
+                    client.watches_windows = true;
+                }
+                return Ok(());
+            }
+            Request::InjectInput { input } => {
+                if !self.clients.get(&conn).is_some_and(Client::is_local) {
+                    return Err(SceneError {
+                        code: ErrorCode::Access,
+                        resource: None,
+                        message: "only clients on the local Unix socket may inject input".into(),
+                    });
+                }
+                self.input(input.clone());
+                return Ok(());
+            }
             _ => {}
         }
         let before = match request {
@@ -553,6 +595,8 @@ impl Core {
                             title: w.title.clone(),
                             rect: w.rect,
                             mapped: w.mapped,
+                            kind: w.kind,
+                            focused: self.scene.focus() == Some(*id),
                         })
                     })
                     .collect(),
@@ -584,7 +628,8 @@ fn resources(request: &Request) -> (Option<(ResourceId, Size)>, [Option<Resource
         | ConfigureWindow { id, .. }
         | SetTitle { id, .. }
         | DestroyWindow { id }
-        | FreePixmap { id } => (None, [Some(*id), None]),
+        | FreePixmap { id }
+        | SetWindowKind { id, .. } => (None, [Some(*id), None]),
         FillRects { target, .. }
         | StrokeRects { target, .. }
         | Lines { target, .. }
@@ -596,7 +641,13 @@ fn resources(request: &Request) -> (Option<(ResourceId, Size)>, [Option<Resource
         | SetClip { target, .. } => (None, [Some(*target), None]),
         CopyArea { src, dst, .. } => (None, [Some(*src), Some(*dst)]),
         Present { window } => (None, [Some(*window), None]),
-        Sync | GetImage { .. } | GetServerInfo => (None, [None, None]),
+        // Like GetImage, these may name (or touch) any client's windows.
+        Sync
+        | GetImage { .. }
+        | GetServerInfo
+        | ActivateWindow { .. }
+        | WatchWindows
+        | InjectInput { .. } => (None, [None, None]),
     }
 }
 

@@ -9,44 +9,11 @@
 
 use std::collections::BTreeSet;
 
-use netui_protocol::{Button, Event, Key, KeyEvent, Modifiers, Point, Rect, ResourceId};
+pub use netui_protocol::InputEvent;
+use netui_protocol::{Button, Event, KeyEvent, Modifiers, Point, Rect, ResourceId};
 
 use crate::scene::Scene;
 use crate::wm::Part;
-
-/// Input from the screen's keyboard and pointer, in screen coordinates.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum InputEvent {
-    /// The pointer moved to a screen position.
-    PointerMoved(Point),
-    /// The pointer left the screen.
-    PointerLeft,
-    /// A button went down or up.
-    Button {
-        /// Which.
-        button: Button,
-        /// Down (true) or up.
-        pressed: bool,
-    },
-    /// The wheel turned, in lines.
-    Wheel {
-        /// Horizontal lines.
-        dx: i32,
-        /// Vertical lines (positive scrolls down).
-        dy: i32,
-    },
-    /// A key went down or up; `text` is what a press types.
-    Key {
-        /// Which key.
-        key: Key,
-        /// Down (true) or up.
-        pressed: bool,
-        /// What it types.
-        text: String,
-    },
-    /// The held modifiers changed.
-    Modifiers(Modifiers),
-}
 
 /// What input asks of the core beyond events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

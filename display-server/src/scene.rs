@@ -9,7 +9,8 @@
 use std::collections::HashMap;
 
 use netui_protocol::{
-    Color, ErrorCode, Event, Font, ImageFormat, Limits, Point, Rect, Request, ResourceId, Size,
+    Color, ErrorCode, Event, Font, FontSet, ImageFormat, Limits, Point, Rect, Request, ResourceId,
+    Size, WindowKind,
 };
 
 use crate::damage::Damage;
@@ -30,6 +31,8 @@ pub struct Window {
     pub background: Color,
     /// Whether it is shown.
     pub mapped: bool,
+    /// What the window manager makes of it.
+    pub kind: WindowKind,
     canvas: Canvas,
     clip: Option<Rect>,
 }
@@ -38,6 +41,18 @@ impl Window {
     /// The window's pixels.
     pub fn canvas(&self) -> &Canvas {
         &self.canvas
+    }
+
+    /// The screen area it covers when mapped: its frame, or for a panel its content alone.
+    pub fn footprint(&self) -> Rect {
+        footprint(self.kind, self.rect)
+    }
+}
+
+fn footprint(kind: WindowKind, rect: Rect) -> Rect {
+    match kind {
+        WindowKind::Normal => wm::frame_rect(rect),
+        WindowKind::Panel => rect,
     }
 }
 
@@ -92,6 +107,8 @@ pub struct Scene {
     damage: Damage,
     fonts: Fonts,
     limits: Limits,
+    /// Whether the list of windows changed since [`Scene::take_windows_changed`].
+    windows_changed: bool,
 }
 
 impl Scene {
@@ -109,7 +126,19 @@ impl Scene {
             damage,
             fonts: Fonts::new(),
             limits,
+            windows_changed: false,
         }
+    }
+
+    /// The metrics of the typefaces the scene draws with, for clients.
+    pub fn font_metrics(&self) -> FontSet {
+        self.fonts.metrics()
+    }
+
+    /// True (once) when windows were created, destroyed, shown, hidden, retitled, restacked
+    /// or focused since the last call.
+    pub fn take_windows_changed(&mut self) -> bool {
+        std::mem::take(&mut self.windows_changed)
     }
 
     /// The window with the keyboard focus.
@@ -120,19 +149,26 @@ impl Scene {
     /// Gives the keyboard focus to a mapped window (or to none), repainting both title bars
     /// and telling both windows.
     pub fn set_focus(&mut self, id: Option<ResourceId>, events: &mut Vec<WindowEvent>) {
-        let id = id.filter(|id| self.windows.get(id).is_some_and(|w| w.mapped));
-        if id == self.focus {
+        // Panels (a taskbar) and hidden windows never take the keyboard: asking for them
+        // leaves the focus where it is.
+        let focusable = |id: &ResourceId| {
+            self.windows
+                .get(id)
+                .is_some_and(|w| w.mapped && w.kind == WindowKind::Normal)
+        };
+        if id.is_some_and(|id| !focusable(&id)) || id == self.focus {
             return;
         }
+        self.windows_changed = true;
         if let Some(old) = self.focus.take() {
             if let Some(w) = self.windows.get(&old) {
-                self.damage.add(wm::frame_rect(w.rect));
+                self.damage.add(w.footprint());
                 events.push(Event::FocusOut { window: old });
             }
         }
         if let Some(new) = id {
             if let Some(w) = self.windows.get(&new) {
-                self.damage.add(wm::frame_rect(w.rect));
+                self.damage.add(w.footprint());
                 events.push(Event::FocusIn { window: new });
             }
         }
@@ -200,11 +236,14 @@ impl Scene {
                         title: title.clone(),
                         background: *background,
                         mapped: false,
+                        kind: WindowKind::Normal,
                         canvas: Canvas::new(rect.width, rect.height, *background),
                         clip: None,
                     },
                 );
                 self.stack.push(*id);
+                self.restack();
+                self.windows_changed = true;
             }
             Request::MapWindow { id } => {
                 let w = self
@@ -213,12 +252,13 @@ impl Scene {
                     .ok_or_else(|| SceneError::bad_id(*id, "window"))?;
                 if !w.mapped {
                     w.mapped = true;
-                    let (rect, size) = (w.rect, w.canvas.size());
+                    let (rect, size, kind) = (w.rect, w.canvas.size(), w.kind);
+                    self.windows_changed = true;
                     self.raise(*id);
-                    self.damage.add(wm::frame_rect(rect));
-                    // The window manager keeps the title bar reachable.
+                    self.damage.add(footprint(kind, rect));
+                    // The window manager keeps the title bar reachable; panels go where asked.
                     let placed = wm::place(rect, self.size());
-                    if placed != rect {
+                    if kind == WindowKind::Normal && placed != rect {
                         self.configure(*id, placed, events)?;
                     }
                     events.push(Event::Expose {
@@ -236,8 +276,9 @@ impl Scene {
                     .ok_or_else(|| SceneError::bad_id(*id, "window"))?;
                 if w.mapped {
                     w.mapped = false;
-                    let rect = w.rect;
-                    self.damage.add(wm::frame_rect(rect));
+                    let area = w.footprint();
+                    self.windows_changed = true;
+                    self.damage.add(area);
                     if self.focus == Some(*id) {
                         self.focus_topmost(events);
                     }
@@ -254,7 +295,8 @@ impl Scene {
                     .get_mut(id)
                     .ok_or_else(|| SceneError::bad_id(*id, "window"))?;
                 w.title.clone_from(title);
-                if w.mapped {
+                self.windows_changed = true;
+                if w.mapped && w.kind == WindowKind::Normal {
                     self.damage.add(wm::title_rect(w.rect));
                 }
             }
@@ -379,7 +421,38 @@ impl Scene {
                     return Err(SceneError::bad_id(*window, "window"));
                 }
             }
-            Request::Sync | Request::GetImage { .. } | Request::GetServerInfo => {}
+            Request::SetWindowKind { id, kind } => {
+                let w = self
+                    .windows
+                    .get_mut(id)
+                    .ok_or_else(|| SceneError::bad_id(*id, "window"))?;
+                if w.kind != *kind {
+                    let before = w.footprint();
+                    w.kind = *kind;
+                    let after = w.footprint();
+                    if w.mapped {
+                        self.damage.add(before);
+                        self.damage.add(after);
+                    }
+                    if self.focus == Some(*id) {
+                        self.focus_topmost(events);
+                    }
+                    self.restack();
+                    self.windows_changed = true;
+                }
+            }
+            Request::ActivateWindow { id } => {
+                if !self.windows.contains_key(id) {
+                    return Err(SceneError::bad_id(*id, "window"));
+                }
+                self.raise(*id);
+                self.set_focus(Some(*id), events);
+            }
+            Request::Sync
+            | Request::GetImage { .. }
+            | Request::GetServerInfo
+            | Request::WatchWindows
+            | Request::InjectInput { .. } => {}
         }
         Ok(())
     }
@@ -424,8 +497,8 @@ impl Scene {
             }
         }
         if w.mapped {
-            self.damage.add(wm::frame_rect(old));
-            self.damage.add(wm::frame_rect(rect));
+            self.damage.add(footprint(w.kind, old));
+            self.damage.add(footprint(w.kind, rect));
         }
         events.push(Event::Configure { window: id, rect });
         Ok(())
@@ -434,12 +507,24 @@ impl Scene {
     /// Puts a window on top of the stack.
     pub fn raise(&mut self, id: ResourceId) {
         if let Some(i) = self.stack.iter().position(|w| *w == id) {
+            if i + 1 == self.stack.len() {
+                return;
+            }
             self.stack.remove(i);
             self.stack.push(id);
+            self.restack();
+            self.windows_changed = true;
             if let Some(w) = self.windows.get(&id).filter(|w| w.mapped) {
-                self.damage.add(wm::frame_rect(w.rect));
+                self.damage.add(w.footprint());
             }
         }
+    }
+
+    /// Keeps panels above normal windows, each group in its own order.
+    fn restack(&mut self) {
+        let windows = &self.windows;
+        self.stack
+            .sort_by_key(|id| windows.get(id).is_some_and(|w| w.kind == WindowKind::Panel));
     }
 
     /// Removes a window; returns it if it existed. Its screen area is repainted.
@@ -450,8 +535,9 @@ impl Scene {
     ) -> Option<Window> {
         let w = self.windows.remove(&id)?;
         self.stack.retain(|s| *s != id);
+        self.windows_changed = true;
         if w.mapped {
-            self.damage.add(wm::frame_rect(w.rect));
+            self.damage.add(w.footprint());
         }
         if self.focus == Some(id) {
             self.focus = None;
@@ -462,10 +548,13 @@ impl Scene {
 
     /// Gives the focus to the topmost mapped window, if any.
     fn focus_topmost(&mut self, events: &mut Vec<WindowEvent>) {
-        let top =
-            self.stack.iter().rev().copied().find(|id| {
-                Some(*id) != self.focus && self.windows.get(id).is_some_and(|w| w.mapped)
-            });
+        let top = self.stack.iter().rev().copied().find(|id| {
+            Some(*id) != self.focus
+                && self
+                    .windows
+                    .get(id)
+                    .is_some_and(|w| w.mapped && w.kind == WindowKind::Normal)
+        });
         self.set_focus(top, events);
     }
 
@@ -478,7 +567,10 @@ impl Scene {
     pub fn window_at(&self, p: Point) -> Option<(ResourceId, Part)> {
         self.stack.iter().rev().find_map(|id| {
             let w = self.windows.get(id).filter(|w| w.mapped)?;
-            wm::hit(w.rect, p).map(|part| (*id, part))
+            match w.kind {
+                WindowKind::Normal => wm::hit(w.rect, p).map(|part| (*id, part)),
+                WindowKind::Panel => w.rect.contains(p).then_some((*id, Part::Content)),
+            }
         })
     }
 
@@ -504,15 +596,17 @@ impl Scene {
                 let Some(w) = self.windows.get(id).filter(|w| w.mapped) else {
                     continue;
                 };
-                let focused = self.focus == Some(*id);
-                wm::draw_frame(
-                    &mut self.screen,
-                    &mut self.fonts,
-                    w.rect,
-                    &w.title,
-                    focused,
-                    area,
-                );
+                if w.kind == WindowKind::Normal {
+                    let focused = self.focus == Some(*id);
+                    wm::draw_frame(
+                        &mut self.screen,
+                        &mut self.fonts,
+                        w.rect,
+                        &w.title,
+                        focused,
+                        area,
+                    );
+                }
                 let visible = w.rect.intersect(area);
                 if visible.is_empty() {
                     continue;

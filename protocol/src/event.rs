@@ -191,6 +191,45 @@ pub enum Event {
         /// The new size.
         size: Size,
     },
+    /// Windows were created, destroyed, mapped, unmapped, retitled or restacked. Sent to
+    /// clients that asked with [`crate::Request::WatchWindows`] (a taskbar), at most once per
+    /// batch of changes; `GetServerInfo` tells what changed.
+    WindowsChanged,
+}
+
+/// Keyboard and pointer input as the screen produces it, in screen coordinates: what the
+/// windowed backend reads from its window, and what [`crate::Request::InjectInput`] injects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InputEvent {
+    /// The pointer moved to a screen position.
+    PointerMoved(Point),
+    /// The pointer left the screen.
+    PointerLeft,
+    /// A button went down or up.
+    Button {
+        /// Which.
+        button: Button,
+        /// Down (true) or up.
+        pressed: bool,
+    },
+    /// The wheel turned, in lines.
+    Wheel {
+        /// Horizontal lines.
+        dx: i32,
+        /// Vertical lines (positive scrolls down).
+        dy: i32,
+    },
+    /// A key went down or up; `text` is what a press types.
+    Key {
+        /// Which key.
+        key: Key,
+        /// Down (true) or up.
+        pressed: bool,
+        /// What it types.
+        text: String,
+    },
+    /// The held modifiers changed.
+    Modifiers(Modifiers),
 }
 
 impl Event {
@@ -209,7 +248,7 @@ impl Event {
             | Event::ButtonRelease { window, .. }
             | Event::Wheel { window, .. } => *window,
             Event::KeyPress(k) | Event::KeyRelease(k) => k.window,
-            Event::ScreenResized { .. } => ResourceId::ROOT,
+            Event::ScreenResized { .. } | Event::WindowsChanged => ResourceId::ROOT,
         }
     }
 }

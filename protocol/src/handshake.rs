@@ -106,6 +106,8 @@ pub struct Welcome {
     pub id_mask: u32,
     /// The limits that the server enforces.
     pub limits: Limits,
+    /// The metrics of the server's typefaces, for laying out text without asking.
+    pub fonts: crate::FontSet,
 }
 
 impl Welcome {

@@ -15,6 +15,7 @@
 //! - [`request`]: what a client asks of the server, and the opcode of each request.
 //! - [`event`]: input and window events that the server sends to applications.
 //! - [`reply`]: replies, error reports, and the [`ServerMessage`] envelope.
+//! - [`font`]: the metrics of the shipped typefaces, for layout without a round trip.
 //! - [`frame`]: the frame header, batching, compression and the decoding limits.
 //! - [`display`]: display names (`:N`, `HOST:N`), ports and per-user file names.
 //! - [`error`]: what can go wrong while encoding or decoding.
@@ -24,6 +25,7 @@
 pub mod display;
 pub mod error;
 pub mod event;
+pub mod font;
 pub mod frame;
 pub mod geometry;
 pub mod handshake;
@@ -31,12 +33,13 @@ pub mod reply;
 pub mod request;
 
 pub use error::{DecodeError, EncodeError};
-pub use event::{Button, Event, Key, KeyEvent, Modifiers};
+pub use event::{Button, Event, InputEvent, Key, KeyEvent, Modifiers};
+pub use font::{FontMetrics, FontSet, LineMetrics};
 pub use frame::{BatchWriter, FrameHeader, Limits};
 pub use geometry::{Color, Point, Rect, Segment, Size};
 pub use handshake::{ClientHello, HelloOutcome, Refusal, ServerHello, Welcome};
 pub use reply::{ClientInfo, ErrorCode, ErrorReport, Reply, ServerInfo, ServerMessage, WindowInfo};
-pub use request::{Font, ImageFormat, Request, RequestKind, ResourceId};
+pub use request::{Font, ImageFormat, Request, RequestKind, ResourceId, WindowKind};
 
 /// The protocol version that this crate speaks. Both ends must speak the same one.
 pub const PROTOCOL_VERSION: u16 = 1;

@@ -95,6 +95,10 @@ pub struct WindowInfo {
     pub rect: Rect,
     /// Whether it is shown.
     pub mapped: bool,
+    /// What kind of window it is.
+    pub kind: crate::WindowKind,
+    /// Whether it has the keyboard focus.
+    pub focused: bool,
 }
 
 /// Why a request failed, in the terms of X11 errors.
@@ -116,6 +120,8 @@ pub enum ErrorCode {
     BadMatch,
     /// The client would hold more pixels than the server allows.
     ResourceLimit,
+    /// The client may not make this request (input injection over TCP).
+    Access,
     /// The byte stream broke the framing rules; the connection is closed after this.
     Protocol,
 }

@@ -246,6 +246,39 @@ pub enum Request {
     },
     /// Asks for [`crate::Reply::ServerInfo`]: version, screen, clients and their windows.
     GetServerInfo,
+    /// Sets what kind of window this is, for the window manager (before mapping it).
+    SetWindowKind {
+        /// The window.
+        id: ResourceId,
+        /// Its kind.
+        kind: WindowKind,
+    },
+    /// Raises and focuses a window, any client's (what a taskbar does on a click).
+    ActivateWindow {
+        /// The window.
+        id: ResourceId,
+    },
+    /// Asks for [`crate::Event::WindowsChanged`] whenever the list of windows changes.
+    WatchWindows,
+    /// Injects keyboard or pointer input as if it came from the screen's own devices (as
+    /// X's XTEST does). Only clients on the local Unix socket may: they run as the display's
+    /// owner, who could type into every window anyway. A TCP client holds the token that
+    /// lets it draw, but not the right to drive other applications.
+    InjectInput {
+        /// The input.
+        input: crate::InputEvent,
+    },
+}
+
+/// What kind of window a window is, for the window manager (as EWMH's window types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum WindowKind {
+    /// An application window: decorated, focusable, movable.
+    #[default]
+    Normal,
+    /// A panel such as a taskbar: no decorations, always above normal windows, placed where
+    /// it asks, and it does not take the keyboard focus.
+    Panel,
 }
 
 /// The opcode of a request: its name, for errors and logs. The discriminant is the index
@@ -275,11 +308,15 @@ pub enum RequestKind {
     Sync,
     GetImage,
     GetServerInfo,
+    SetWindowKind,
+    ActivateWindow,
+    WatchWindows,
+    InjectInput,
 }
 
 impl RequestKind {
     /// Every opcode, in wire order.
-    pub const ALL: [RequestKind; 22] = [
+    pub const ALL: [RequestKind; 26] = [
         RequestKind::CreateWindow,
         RequestKind::MapWindow,
         RequestKind::UnmapWindow,
@@ -302,6 +339,10 @@ impl RequestKind {
         RequestKind::Sync,
         RequestKind::GetImage,
         RequestKind::GetServerInfo,
+        RequestKind::SetWindowKind,
+        RequestKind::ActivateWindow,
+        RequestKind::WatchWindows,
+        RequestKind::InjectInput,
     ];
 
     /// The request with this opcode, if there is one.
@@ -347,6 +388,10 @@ impl Request {
             Request::Sync => RequestKind::Sync,
             Request::GetImage { .. } => RequestKind::GetImage,
             Request::GetServerInfo => RequestKind::GetServerInfo,
+            Request::SetWindowKind { .. } => RequestKind::SetWindowKind,
+            Request::ActivateWindow { .. } => RequestKind::ActivateWindow,
+            Request::WatchWindows => RequestKind::WatchWindows,
+            Request::InjectInput { .. } => RequestKind::InjectInput,
         }
     }
 

@@ -140,6 +140,30 @@ fn request() -> impl Strategy<Value = Request> {
         (id(), proptest::option::of(rect()))
             .prop_map(|(source, area)| Request::GetImage { source, area }),
         Just(Request::GetServerInfo),
+        (
+            id(),
+            prop_oneof![Just(WindowKind::Normal), Just(WindowKind::Panel)]
+        )
+            .prop_map(|(id, kind)| Request::SetWindowKind { id, kind }),
+        id().prop_map(|id| Request::ActivateWindow { id }),
+        Just(Request::WatchWindows),
+        input_event().prop_map(|input| Request::InjectInput { input }),
+    ]
+}
+
+fn input_event() -> impl Strategy<Value = InputEvent> {
+    prop_oneof![
+        point().prop_map(InputEvent::PointerMoved),
+        Just(InputEvent::PointerLeft),
+        (button(), any::<bool>())
+            .prop_map(|(button, pressed)| InputEvent::Button { button, pressed }),
+        (any::<i32>(), any::<i32>()).prop_map(|(dx, dy)| InputEvent::Wheel { dx, dy }),
+        (key(), any::<bool>(), text()).prop_map(|(key, pressed, text)| InputEvent::Key {
+            key,
+            pressed,
+            text
+        }),
+        modifiers().prop_map(InputEvent::Modifiers),
     ]
 }
 
@@ -180,6 +204,7 @@ fn key_event() -> impl Strategy<Value = KeyEvent> {
 fn event() -> impl Strategy<Value = Event> {
     prop_oneof![
         size().prop_map(|size| Event::ScreenResized { size }),
+        Just(Event::WindowsChanged),
         (id(), rect()).prop_map(|(window, area)| Event::Expose { window, area }),
         (id(), rect()).prop_map(|(window, rect)| Event::Configure { window, rect }),
         id().prop_map(|window| Event::CloseRequested { window }),
@@ -234,17 +259,31 @@ fn error_code() -> impl Strategy<Value = ErrorCode> {
         Just(ErrorCode::BadLength),
         Just(ErrorCode::BadMatch),
         Just(ErrorCode::ResourceLimit),
+        Just(ErrorCode::Access),
         Just(ErrorCode::Protocol),
     ]
 }
 
 fn server_info() -> impl Strategy<Value = ServerInfo> {
-    let window =
-        (id(), text(), rect(), any::<bool>()).prop_map(|(id, title, rect, mapped)| WindowInfo {
+    let window = (
+        id(),
+        text(),
+        rect(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(id, title, rect, mapped, panel, focused)| WindowInfo {
             id,
             title,
             rect,
             mapped,
+            kind: if panel {
+                WindowKind::Panel
+            } else {
+                WindowKind::Normal
+            },
+            focused,
         });
     let client = (
         any::<u32>(),
@@ -360,6 +399,17 @@ fn server_hello() -> impl Strategy<Value = ServerHello> {
                 id_base,
                 id_mask,
                 limits,
+                fonts: FontSet {
+                    sans: FontMetrics {
+                        units_per_em: 2048,
+                        ascent: 1901,
+                        descent: -483,
+                        line_gap: 0,
+                        advances: vec![1233, 1300, 900],
+                        default_advance: 1000,
+                    },
+                    mono: FontMetrics::default(),
+                },
             },
         );
     prop_oneof![

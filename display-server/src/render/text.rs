@@ -8,12 +8,12 @@
 
 use super::blend::{mul255, over};
 use super::{Area, Canvas, Damage};
+use netui_protocol::font::{drawn_size, FontMetrics, FontSet, FIRST_CHAR, LAST_CHAR};
 use netui_protocol::{Color, Font, Point, Rect};
+
+pub use netui_protocol::font::{LineMetrics, MAX_FONT_SIZE};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-
-/// The largest font size drawn; larger sizes are drawn at this size.
-pub const MAX_FONT_SIZE: u16 = 512;
 
 /// The cache is emptied when its bitmaps pass this many bytes...
 const CACHE_BYTES: usize = 32 << 20;
@@ -22,18 +22,6 @@ const CACHE_GLYPHS: usize = 1 << 16;
 
 const SANS: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
 const MONO: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSansMono.ttf");
-
-/// The vertical measures of a line of text, in whole pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct LineMetrics {
-    /// Pixels above the baseline, rounded up: the baseline is this far below the top of the
-    /// line box.
-    pub ascent: i32,
-    /// Pixels below the baseline, rounded up (positive).
-    pub descent: i32,
-    /// Distance from one line's top to the next one's: at least `ascent + descent`.
-    pub line_height: i32,
-}
 
 /// The two shipped typefaces (DejaVu Sans and DejaVu Sans Mono) and a glyph cache keyed by
 /// (font, size, char).
@@ -113,6 +101,14 @@ impl Fonts {
         u32::try_from(sum).unwrap_or(u32::MAX)
     }
 
+    /// The metrics of both typefaces in font units, as the welcome sends them to clients.
+    pub fn metrics(&self) -> FontSet {
+        FontSet {
+            sans: units(&self.sans),
+            mono: units(&self.mono),
+        }
+    }
+
     fn face(&self, font: Font) -> &fontdue::Font {
         match font {
             Font::Sans => &self.sans,
@@ -148,6 +144,32 @@ impl Fonts {
             *glyph = Glyph::new(&m, Some(coverage.into()));
         }
         glyph
+    }
+}
+
+/// A face's measures in font units: measured at one pixel per unit, where fontdue's scale is 1.
+fn units(face: &fontdue::Font) -> FontMetrics {
+    let upem = face.units_per_em();
+    let advance = |c: char| {
+        face.metrics(c, upem)
+            .advance_width
+            .round()
+            .clamp(0.0, 65535.0) as u16
+    };
+    let line = face.horizontal_line_metrics(upem);
+    let (ascent, descent, gap) = line.map_or((upem, -upem / 4.0, 0.0), |m| {
+        (m.ascent, m.descent, m.line_gap)
+    });
+    let clamp = |v: f32| v.round().clamp(-32768.0, 32767.0) as i16;
+    FontMetrics {
+        units_per_em: upem.round().clamp(1.0, 65535.0) as u16,
+        ascent: clamp(ascent),
+        descent: clamp(descent),
+        line_gap: clamp(gap),
+        advances: (FIRST_CHAR..=LAST_CHAR)
+            .map(|c| char::from_u32(c).map_or(0, advance))
+            .collect(),
+        default_advance: advance('?'),
     }
 }
 
@@ -256,11 +278,6 @@ impl Canvas {
             }
         }
     }
-}
-
-/// The size drawn for a requested size: `None` for 0, at most [`MAX_FONT_SIZE`].
-fn drawn_size(size: u16) -> Option<u16> {
-    (size > 0).then(|| size.min(MAX_FONT_SIZE))
 }
 
 /// A hasher for the cache's packed `u64` keys: one multiply instead of SipHash, as text is
@@ -386,6 +403,32 @@ mod tests {
             BIG,
         );
         assert!(faint.pixels().iter().all(|&p| p & 0xff <= 100));
+    }
+
+    #[test]
+    fn client_metrics_measure_exactly_what_is_drawn() {
+        // Applications lay text out with the metrics of the welcome; they must agree with the
+        // renderer to the pixel for every character of the table and every size.
+        let mut fonts = Fonts::new();
+        let set = fonts.metrics();
+        for font in [Font::Sans, Font::Mono] {
+            let table = set.get(font);
+            for size in (1..=80).chain([100, 200, 512, 600]) {
+                assert_eq!(
+                    table.line_metrics(size),
+                    fonts.line_metrics(font, size),
+                    "{font:?} {size}"
+                );
+                for c in (FIRST_CHAR..=LAST_CHAR).filter_map(char::from_u32) {
+                    let s = c.to_string();
+                    assert_eq!(
+                        table.text_width(&s, size),
+                        fonts.text_width(font, size, &s),
+                        "{font:?} size {size} char {c:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -2,6 +2,12 @@
 //!
 //! Each program is a thin `main` in `src/bin/`; what they share lives here.
 //!
+//! Every demo is a module with the same two entry points: `run(display)`, the interactive
+//! program (redraws on expose, reflows on resize, exits on close-request), and
+//! `script(display, frames)`, a deterministic session (fixed time, seeded randomness,
+//! synthetic input fed to the same handlers) that draws `frames` frames and returns with the
+//! connection open, so that tests and benchmarks can read its pixels.
+//!
 //! # Layout
 //! - [`hello`]: the hello-window demo: shapes, text and an image, redrawn on expose.
 //! - [`image`]: PNG writing for `screenshot` and tests.

@@ -119,6 +119,8 @@ pub struct Display {
     events: tokio_mpsc::UnboundedReceiver<Result<Event, Error>>,
     stream: Stream,
     threads: Vec<JoinHandle<()>>,
+    /// A timer for [`Display::wait_event_timeout`], made on first use.
+    timer: Option<tokio::runtime::Runtime>,
 }
 
 impl std::fmt::Debug for Display {
@@ -244,6 +246,7 @@ impl Display {
             events,
             stream,
             threads: vec![writer, reader_thread],
+            timer: None,
         })
     }
 
@@ -427,6 +430,37 @@ impl Display {
     /// The next event if one has arrived, without waiting.
     pub fn poll_event(&mut self) -> Option<Result<Event, Error>> {
         self.events.try_recv().ok()
+    }
+
+    /// Waits for the next event for at most `timeout` (blocking): `Ok(None)` when none came.
+    /// For programs that also keep time, such as a clock: the thread sleeps until an event or
+    /// the deadline, so an idle program costs no CPU. Not for use inside an async runtime.
+    pub fn wait_event_timeout(
+        &mut self,
+        timeout: std::time::Duration,
+    ) -> Result<Option<Event>, Error> {
+        self.flush()?;
+        if let Some(event) = self.poll_event() {
+            return event.map(Some);
+        }
+        if self.timer.is_none() {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .map_err(|e| Error::Disconnected(format!("cannot start a timer: {e}")))?;
+            self.timer = Some(runtime);
+        }
+        let (Some(timer), events) = (&self.timer, &mut self.events) else {
+            return Ok(None);
+        };
+        // The timeout's timer must be made inside the runtime, hence the async block.
+        match timer.block_on(async { tokio::time::timeout(timeout, events.recv()).await }) {
+            Err(_elapsed) => Ok(None),
+            Ok(Some(event)) => event.map(Some),
+            Ok(None) => Err(Error::Disconnected(
+                "the connection to the display was lost".into(),
+            )),
+        }
     }
 
     /// Waits for the next event (async).

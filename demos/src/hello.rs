@@ -5,11 +5,14 @@ use netui::{Color, Display, Event, Font, ImageFormat, Key, Point, Rect, Window};
 
 /// The window's place and size.
 pub const RECT: Rect = Rect::new(80, 60, 480, 320);
+/// The window's title.
+pub const TITLE: &str = "Hello, netui";
+const BACKGROUND: Color = Color::rgb(0xf4, 0xf1, 0xea);
 
 /// Opens the window and serves it until it is closed. Returns when the user closes it or
 /// presses Escape.
 pub fn run(display: &mut Display) -> Result<(), netui::Error> {
-    let window = display.create_window(RECT, "Hello, netui", Color::rgb(0xf4, 0xf1, 0xea))?;
+    let window = display.create_window(RECT, TITLE, BACKGROUND)?;
     display.map(window);
     display.flush()?;
     loop {
@@ -21,6 +24,17 @@ pub fn run(display: &mut Display) -> Result<(), netui::Error> {
             _ => {}
         }
     }
+}
+
+/// Opens the window and draws it `frames` times (at least once), for tests and benchmarks.
+pub fn script(display: &mut Display, frames: u32) -> Result<Window, netui::Error> {
+    let window = display.create_window(RECT, TITLE, BACKGROUND)?;
+    display.map(window);
+    for _ in 0..frames.max(1) {
+        draw(display, window)?;
+    }
+    display.sync()?;
+    Ok(window)
 }
 
 /// Draws the whole window.

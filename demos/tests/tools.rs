@@ -200,7 +200,7 @@ fn tools_without_a_display_say_how_to_name_one() {
 }
 
 #[test]
-fn the_session_starts_a_display_with_hello_and_ends_on_sigterm() {
+fn the_session_starts_a_display_with_its_launcher_and_ends_on_sigterm() {
     let runtime = tempfile::tempdir().expect("tempdir");
     let mut session = Command::new(env!("CARGO_BIN_EXE_netui"))
         .args(["--headless", "--listen", "127.0.0.1:0", "--size", "640x400"])
@@ -220,12 +220,12 @@ fn the_session_starts_a_display_with_hello_and_ends_on_sigterm() {
     let start = Instant::now();
     loop {
         let out = info.output().expect("netinfo");
-        if String::from_utf8_lossy(&out.stdout).contains("\"Hello, netui\"") {
+        if String::from_utf8_lossy(&out.stdout).contains("\"Launcher\"") {
             break;
         }
         assert!(
             start.elapsed() < Duration::from_secs(20),
-            "hello never appeared"
+            "the launcher never appeared"
         );
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -239,8 +239,8 @@ fn the_session_starts_a_display_with_hello_and_ends_on_sigterm() {
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stdout, &mut rest).expect("stdout");
     assert!(rest.contains("session on :0 ended"), "{rest}");
-    // The session's hello (this program, run as `netui hello`) is gone with it.
-    let pattern = format!("^{} hello$", env!("CARGO_BIN_EXE_netui"));
+    // The session's launcher (this program, run as `netui launcher`) is gone with it.
+    let pattern = format!("^{} launcher$", env!("CARGO_BIN_EXE_netui"));
     let left = Command::new("pgrep")
         .args(["-f", &pattern])
         .output()

@@ -547,9 +547,9 @@ fn the_session_opens_its_screen_window_and_ends_on_sigterm() {
     stdout.read_line(&mut ready).expect("ready");
     assert!(ready.contains("(800x600 window)"), "{ready}");
     let mut screen = Screen::find(Killed(session), xvfb, runtime, ":0");
-    // hello's blue band shows in the window.
-    screen.wait_pixels("hello in the session", |w, _, p| {
-        p[(65 * w + 85) as usize] == 0x003b_5b98
+    // The launcher's bar runs along the bottom of the window.
+    screen.wait_pixels("the launcher in the session", |w, h, p| {
+        (w, h) == (800, 600) && p[((h - 10) * w + w - 2) as usize] == 0x001c_2028
     });
     let pid = screen.server.0.id().to_string();
     let kill = Command::new("kill")

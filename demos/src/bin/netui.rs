@@ -5,12 +5,13 @@
 //! how other machines join. Ctrl-C or SIGTERM ends the session and its applications.
 //!
 //! The screen is a window when there is a desktop (X11 or Wayland) to show it on, and a virtual
-//! (headless) screen otherwise. Until the launcher exists, the session runs `hello`.
+//! (headless) screen otherwise. The session's first application is the launcher, whose buttons
+//! start the demos, each as a process of this same program (`netui clock`, ...).
 
 use std::process::{Child, Command, ExitCode};
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::Parser;
 use netui_protocol::display::{format_token, DISPLAY_ENV};
 use netui_protocol::Size;
 use netui_server::backend::Headless;
@@ -34,16 +35,22 @@ struct Args {
     /// Run a headless (virtual) screen even when a desktop could show a window.
     #[arg(long)]
     headless: bool,
-    #[command(subcommand)]
-    app: Option<App>,
+    /// Run one application on $NETUI_DISPLAY instead of a session: `launcher` or a demo
+    /// (the launcher starts demos this way, as processes of this same program).
+    #[arg(value_parser = app_name)]
+    app: Option<String>,
 }
 
-/// Applications that the session starts as processes of this same program.
-#[derive(Debug, Subcommand)]
-enum App {
-    /// Run the hello demo on $NETUI_DISPLAY (what the session starts).
-    #[command(hide = true)]
-    Hello,
+fn app_name(name: &str) -> Result<String, String> {
+    let known = demos::catalog().iter().any(|d| d.name == name) || name == "launcher";
+    if known {
+        return Ok(name.to_owned());
+    }
+    let names: Vec<&str> = demos::catalog().iter().map(|d| d.name).collect();
+    Err(format!(
+        "no application {name:?}; there are: launcher, {}",
+        names.join(", ")
+    ))
 }
 
 fn parse_size(s: &str) -> Result<Size, String> {
@@ -57,9 +64,8 @@ fn parse_size(s: &str) -> Result<Size, String> {
 fn main() -> ExitCode {
     demos::cli::init_logging();
     let args = Args::parse();
-    let result = match args.app {
-        Some(App::Hello) => demos::cli::connect(None)
-            .and_then(|mut d| demos::hello::run(&mut d).map_err(Into::into)),
+    let result = match args.app.as_deref() {
+        Some(name) => app(name),
         None => session(&args),
     };
     match result {
@@ -69,6 +75,22 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs the launcher or one demo on $NETUI_DISPLAY.
+fn app(name: &str) -> anyhow::Result<()> {
+    let mut display = demos::cli::connect(None)?;
+    if name == "launcher" {
+        let exe = std::env::current_exe().context("cannot find this program to start demos")?;
+        let spawn: demos::launcher::Spawn =
+            Box::new(move |demo| Command::new(&exe).arg(demo).spawn());
+        return Ok(demos::launcher::run(&mut display, spawn)?);
+    }
+    let demo = demos::catalog()
+        .iter()
+        .find(|d| d.name == name)
+        .context("no such demo")?;
+    Ok((demo.run)(&mut display)?)
 }
 
 fn session(args: &Args) -> anyhow::Result<()> {
@@ -100,8 +122,8 @@ fn session(args: &Args) -> anyhow::Result<()> {
     let display = format!(":{}", launched.number);
     println!("{}", launched.ready_line(args.size, mode));
     println!();
-    println!("  run an application here:   NETUI_DISPLAY={display} cargo run -p demos --bin hello");
-    println!("  look at the screen:        NETUI_DISPLAY={display} cargo run -p demos --bin screenshot -- -o screen.png");
+    println!("  run an application here:   NETUI_DISPLAY={display} cargo run --release -p demos --bin hello");
+    println!("  look at the screen:        NETUI_DISPLAY={display} cargo run --release -p demos --bin screenshot -- -o screen.png");
     if let Some(addr) = launched.server.tcp_addr() {
         println!("  join from another machine: NETUI_DISPLAY=THIS_HOST{display} NETUI_AUTH=token-file hello");
         println!(
@@ -125,10 +147,10 @@ fn session(args: &Args) -> anyhow::Result<()> {
     let mut apps = Apps::default();
     let exe = std::env::current_exe().context("cannot find this program to start applications")?;
     let child = Command::new(exe)
-        .arg("hello")
+        .arg("launcher")
         .env(DISPLAY_ENV, &display)
         .spawn()
-        .context("cannot start hello")?;
+        .context("cannot start the launcher")?;
     apps.0.push(child);
     match event_loop {
         Some(event_loop) => screen::run(

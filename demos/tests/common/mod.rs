@@ -73,13 +73,20 @@ pub fn assert_golden(name: &str, image: &Image) {
             demos::image::write_png(&actual, w, h, &image.rgba).expect("write actual");
             let why = match other {
                 Ok((ew, eh, expected)) if (ew, eh) == (w, h) => {
-                    let n = expected.chunks(4).zip(image.rgba.chunks(4)).filter(|(a, b)| a != b).count();
+                    let n = expected
+                        .chunks(4)
+                        .zip(image.rgba.chunks(4))
+                        .filter(|(a, b)| a != b)
+                        .count();
                     format!("{n} pixels differ")
                 }
                 Ok((ew, eh, _)) => format!("size {w}x{h} differs from the golden's {ew}x{eh}"),
                 Err(e) => format!("no golden: {e}"),
             };
-            panic!("{name}: {why}; actual written to {} (NETUI_BLESS=1 rewrites goldens)", actual.display());
+            panic!(
+                "{name}: {why}; actual written to {} (NETUI_BLESS=1 rewrites goldens)",
+                actual.display()
+            );
         }
     }
 }

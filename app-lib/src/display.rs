@@ -7,8 +7,8 @@ use netui_protocol::frame::{self, decode_message, messages, BatchWriter};
 use netui_protocol::handshake::HelloPrefix;
 use netui_protocol::{
     ClientHello, Color, ErrorReport, Event, Font, HelloOutcome, ImageFormat, Limits, Point, Rect,
-    Reply, Request, ResourceId, Segment, ServerHello, ServerInfo, ServerMessage, Size, Welcome,
-    MAGIC, PROTOCOL_VERSION,
+    Reply, Request, ResourceId, Segment, ServerHello, ServerInfo, ServerMessage, Size, ViewMessage,
+    Welcome, MAGIC, PROTOCOL_VERSION,
 };
 use tokio::sync::mpsc as tokio_mpsc;
 
@@ -117,6 +117,8 @@ pub struct Display {
     frames_tx: Option<std_mpsc::SyncSender<Vec<u8>>>,
     answers: std_mpsc::Receiver<Answer>,
     events: tokio_mpsc::UnboundedReceiver<Result<Event, Error>>,
+    /// What the server sends a viewer (see [`Display::attach_viewer`]).
+    views: std_mpsc::Receiver<ViewMessage>,
     stream: Stream,
     threads: Vec<JoinHandle<()>>,
     /// A timer for [`Display::wait_event_timeout`], made on first use.
@@ -213,6 +215,7 @@ impl Display {
         let (frames_tx, frames_rx) = std_mpsc::sync_channel::<Vec<u8>>(WRITE_QUEUE);
         let (answers_tx, answers) = std_mpsc::channel();
         let (events_tx, events) = tokio_mpsc::unbounded_channel();
+        let (views_tx, views) = std_mpsc::channel();
         let mut write_half = stream.try_clone().map_err(closed)?;
         let mut read_half = stream.try_clone().map_err(closed)?;
         let limits = welcome.limits;
@@ -230,7 +233,16 @@ impl Display {
             .map_err(closed)?;
         let reader_thread = std::thread::Builder::new()
             .name("netui-reader".into())
-            .spawn(move || read_loop(&mut read_half, reader, limits, answers_tx, events_tx))
+            .spawn(move || {
+                read_loop(
+                    &mut read_half,
+                    reader,
+                    limits,
+                    answers_tx,
+                    events_tx,
+                    views_tx,
+                )
+            })
             .map_err(closed)?;
         Ok(Self {
             batch: BatchWriter::new(welcome.limits, true),
@@ -244,6 +256,7 @@ impl Display {
             frames_tx: Some(frames_tx),
             answers,
             events,
+            views,
             stream,
             threads: vec![writer, reader_thread],
             timer: None,
@@ -477,6 +490,47 @@ impl Display {
     pub fn events(&mut self) -> EventStream<'_> {
         EventStream {
             rx: &mut self.events,
+        }
+    }
+
+    // ---- Viewing (thin clients) ----
+
+    /// Makes this connection a viewer of the display's screen, or switches its mode. The
+    /// server answers with a `Start` and a stream of updates: read them with
+    /// [`Display::wait_view`], apply them, and acknowledge each with [`Display::ack_update`].
+    pub fn attach_viewer(&mut self, mode: netui_protocol::ViewMode) -> Result<(), Error> {
+        self.send(Request::AttachViewer { mode });
+        self.flush()
+    }
+
+    /// Sends the viewer's user's input, numbered by `seq`.
+    pub fn viewer_input(
+        &mut self,
+        seq: u64,
+        input: netui_protocol::InputEvent,
+    ) -> Result<(), Error> {
+        self.send(Request::ViewerInput { seq, input });
+        self.flush()
+    }
+
+    /// Tells the server that update `update` has been applied (flow control).
+    pub fn ack_update(&mut self, update: u64) -> Result<(), Error> {
+        self.send(Request::AckUpdate { update });
+        self.flush()
+    }
+
+    /// Waits for the next viewer message for at most `timeout`: `Ok(None)` when none came.
+    pub fn wait_view(
+        &mut self,
+        timeout: std::time::Duration,
+    ) -> Result<Option<ViewMessage>, Error> {
+        self.flush()?;
+        match self.views.recv_timeout(timeout) {
+            Ok(view) => Ok(Some(view)),
+            Err(std_mpsc::RecvTimeoutError::Timeout) => Ok(None),
+            Err(std_mpsc::RecvTimeoutError::Disconnected) => Err(Error::Disconnected(
+                "the connection to the display was lost".into(),
+            )),
         }
     }
 
@@ -824,6 +878,7 @@ fn read_loop(
     limits: Limits,
     answers: std_mpsc::Sender<Answer>,
     events: tokio_mpsc::UnboundedSender<Result<Event, Error>>,
+    views: std_mpsc::Sender<ViewMessage>,
 ) {
     let why = loop {
         let payload = match reader.read_frame(stream, &limits) {
@@ -839,6 +894,9 @@ fn read_loop(
             match message {
                 Ok(ServerMessage::Event(event)) => {
                     let _ = events.send(Ok(event));
+                }
+                Ok(ServerMessage::View(view)) => {
+                    let _ = views.send(view);
                 }
                 Ok(ServerMessage::Reply(reply)) => {
                     let _ = answers.send(Answer::Reply(reply));

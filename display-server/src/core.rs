@@ -647,7 +647,10 @@ fn resources(request: &Request) -> (Option<(ResourceId, Size)>, [Option<Resource
         | GetServerInfo
         | ActivateWindow { .. }
         | WatchWindows
-        | InjectInput { .. } => (None, [None, None]),
+        | InjectInput { .. }
+        | AttachViewer { .. }
+        | ViewerInput { .. }
+        | AckUpdate { .. } => (None, [None, None]),
     }
 }
 

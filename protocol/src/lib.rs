@@ -17,6 +17,7 @@
 //! - [`reply`]: replies, error reports, and the [`ServerMessage`] envelope.
 //! - [`font`]: the metrics of the shipped typefaces, for layout without a round trip.
 //! - [`frame`]: the frame header, batching, compression and the decoding limits.
+//! - [`view`]: what viewers (thin clients) receive: scene operations or encoded pixels.
 //! - [`display`]: display names (`:N`, `HOST:N`), ports and per-user file names.
 //! - [`error`]: what can go wrong while encoding or decoding.
 
@@ -31,6 +32,7 @@ pub mod geometry;
 pub mod handshake;
 pub mod reply;
 pub mod request;
+pub mod view;
 
 pub use error::{DecodeError, EncodeError};
 pub use event::{Button, Event, InputEvent, Key, KeyEvent, Modifiers};
@@ -40,6 +42,7 @@ pub use geometry::{Color, Point, Rect, Segment, Size};
 pub use handshake::{ClientHello, HelloOutcome, Refusal, ServerHello, Welcome};
 pub use reply::{ClientInfo, ErrorCode, ErrorReport, Reply, ServerInfo, ServerMessage, WindowInfo};
 pub use request::{Font, ImageFormat, Request, RequestKind, ResourceId, WindowKind};
+pub use view::{EncodedRect, PixelEncoding, RectEncoding, SceneOp, ViewMessage, ViewMode};
 
 /// The protocol version that this crate speaks. Both ends must speak the same one.
 pub const PROTOCOL_VERSION: u16 = 1;

@@ -15,6 +15,8 @@ pub enum ServerMessage {
     Event(Event),
     /// A request failed, or the connection is about to be closed.
     Error(ErrorReport),
+    /// For viewers: the screen's state and its updates.
+    View(crate::ViewMessage),
 }
 
 /// The answer to a request. `seq` is the sequence number of that request.

@@ -268,6 +268,25 @@ pub enum Request {
         /// The input.
         input: crate::InputEvent,
     },
+    /// Makes this connection a viewer of the screen in `mode`, or switches its mode (see
+    /// [`crate::view`]). Answered by [`crate::ViewMessage::Start`] and a stream of updates.
+    AttachViewer {
+        /// Commands or pixels.
+        mode: crate::ViewMode,
+    },
+    /// Input from a viewer's user, as if the screen's own devices produced it. A viewer is
+    /// the display's user at another place (as a VNC client is), so any viewer may send it.
+    ViewerInput {
+        /// Numbers the input, so that updates can say which input they reflect.
+        seq: u64,
+        /// The input.
+        input: crate::InputEvent,
+    },
+    /// A viewer has applied the update with this number (flow control).
+    AckUpdate {
+        /// The update's number.
+        update: u64,
+    },
 }
 
 /// What kind of window a window is, for the window manager (as EWMH's window types).
@@ -312,11 +331,14 @@ pub enum RequestKind {
     ActivateWindow,
     WatchWindows,
     InjectInput,
+    AttachViewer,
+    ViewerInput,
+    AckUpdate,
 }
 
 impl RequestKind {
     /// Every opcode, in wire order.
-    pub const ALL: [RequestKind; 26] = [
+    pub const ALL: [RequestKind; 29] = [
         RequestKind::CreateWindow,
         RequestKind::MapWindow,
         RequestKind::UnmapWindow,
@@ -343,6 +365,9 @@ impl RequestKind {
         RequestKind::ActivateWindow,
         RequestKind::WatchWindows,
         RequestKind::InjectInput,
+        RequestKind::AttachViewer,
+        RequestKind::ViewerInput,
+        RequestKind::AckUpdate,
     ];
 
     /// The request with this opcode, if there is one.
@@ -392,6 +417,9 @@ impl Request {
             Request::ActivateWindow { .. } => RequestKind::ActivateWindow,
             Request::WatchWindows => RequestKind::WatchWindows,
             Request::InjectInput { .. } => RequestKind::InjectInput,
+            Request::AttachViewer { .. } => RequestKind::AttachViewer,
+            Request::ViewerInput { .. } => RequestKind::ViewerInput,
+            Request::AckUpdate { .. } => RequestKind::AckUpdate,
         }
     }
 

@@ -148,6 +148,78 @@ fn request() -> impl Strategy<Value = Request> {
         id().prop_map(|id| Request::ActivateWindow { id }),
         Just(Request::WatchWindows),
         input_event().prop_map(|input| Request::InjectInput { input }),
+        view_mode().prop_map(|mode| Request::AttachViewer { mode }),
+        (any::<u64>(), input_event()).prop_map(|(seq, input)| Request::ViewerInput { seq, input }),
+        any::<u64>().prop_map(|update| Request::AckUpdate { update }),
+    ]
+}
+
+fn view_mode() -> impl Strategy<Value = ViewMode> {
+    prop_oneof![
+        Just(ViewMode::Commands),
+        prop::sample::select(PixelEncoding::ALL.to_vec()).prop_map(ViewMode::Pixels),
+    ]
+}
+
+fn scene_op() -> BoxedStrategy<SceneOp> {
+    prop_oneof![
+        // Requests are covered above; a few here keep the strategy small.
+        id().prop_map(|id| SceneOp::Request(Request::MapWindow { id })),
+        (id(), rect()).prop_map(|(id, rect)| SceneOp::Configure { id, rect }),
+        id().prop_map(|id| SceneOp::Raise { id }),
+        proptest::option::of(id()).prop_map(|id| SceneOp::Focus { id }),
+        id().prop_map(|id| SceneOp::DestroyWindow { id }),
+        id().prop_map(|id| SceneOp::FreePixmap { id }),
+        size().prop_map(|size| SceneOp::ResizeScreen { size }),
+        (id(), rect(), text(), color(), any::<bool>(), any::<bool>()).prop_map(
+            |(id, rect, title, background, panel, mapped)| SceneOp::Window {
+                id,
+                rect,
+                title,
+                background,
+                kind: if panel {
+                    WindowKind::Panel
+                } else {
+                    WindowKind::Normal
+                },
+                mapped,
+            }
+        ),
+        (id(), size()).prop_map(|(id, size)| SceneOp::Pixmap { id, size }),
+        prop::collection::vec(id(), 0..5).prop_map(|ids| SceneOp::Stack { ids }),
+    ]
+    .boxed()
+}
+
+fn view_message() -> impl Strategy<Value = ViewMessage> {
+    let kind = prop_oneof![
+        Just(RectEncoding::Raw),
+        Just(RectEncoding::Lz4),
+        Just(RectEncoding::DeltaLz4),
+        point().prop_map(|src| RectEncoding::Copy { src }),
+    ];
+    let encoded = (rect(), kind, prop::collection::vec(any::<u8>(), 0..64))
+        .prop_map(|(rect, kind, data)| EncodedRect { rect, kind, data });
+    prop_oneof![
+        (size(), view_mode()).prop_map(|(size, mode)| ViewMessage::Start { size, mode }),
+        (
+            any::<u64>(),
+            proptest::option::of(any::<u64>()),
+            prop::collection::vec(scene_op(), 0..6)
+        )
+            .prop_map(|(update, input, ops)| ViewMessage::Scene { update, input, ops }),
+        (
+            any::<u64>(),
+            proptest::option::of(any::<u64>()),
+            size(),
+            prop::collection::vec(encoded, 0..4)
+        )
+            .prop_map(|(update, input, size, rects)| ViewMessage::Pixels {
+                update,
+                input,
+                size,
+                rects
+            }),
     ]
 }
 
@@ -321,6 +393,7 @@ fn server_info() -> impl Strategy<Value = ServerInfo> {
 
 fn server_message() -> impl Strategy<Value = ServerMessage> {
     prop_oneof![
+        view_message().prop_map(ServerMessage::View),
         event().prop_map(ServerMessage::Event),
         any::<u32>().prop_map(|seq| ServerMessage::Reply(Reply::Sync { seq })),
         (

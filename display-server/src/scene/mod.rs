@@ -17,6 +17,10 @@ use crate::damage::Damage;
 use crate::render::{Canvas, Fonts, MAX_FONT_SIZE};
 use crate::wm::{self, Part};
 
+mod log;
+
+pub use log::copy_hint;
+
 /// The desktop's color, behind every window.
 pub const DESKTOP: Color = Color::rgb(0x2e, 0x34, 0x40);
 
@@ -109,6 +113,8 @@ pub struct Scene {
     limits: Limits,
     /// Whether the list of windows changed since [`Scene::take_windows_changed`].
     windows_changed: bool,
+    /// What viewers need to follow the scene.
+    log: log::Log,
 }
 
 impl Scene {
@@ -127,6 +133,7 @@ impl Scene {
             fonts: Fonts::new(),
             limits,
             windows_changed: false,
+            log: log::Log::default(),
         }
     }
 
@@ -148,7 +155,7 @@ impl Scene {
 
     /// Gives the keyboard focus to a mapped window (or to none), repainting both title bars
     /// and telling both windows.
-    pub fn set_focus(&mut self, id: Option<ResourceId>, events: &mut Vec<WindowEvent>) {
+    fn set_focus_now(&mut self, id: Option<ResourceId>, events: &mut Vec<WindowEvent>) {
         // Panels (a taskbar) and hidden windows never take the keyboard: asking for them
         // leaves the focus where it is.
         let focusable = |id: &ResourceId| {
@@ -215,7 +222,7 @@ impl Scene {
 
     /// Carries out one request. Replies (`Sync`, `GetImage`, `GetServerInfo`) are the server's
     /// business and do nothing here. Events for window owners are pushed onto `events`.
-    pub fn apply(
+    fn apply_now(
         &mut self,
         request: &Request,
         events: &mut Vec<WindowEvent>,
@@ -452,13 +459,16 @@ impl Scene {
             | Request::GetImage { .. }
             | Request::GetServerInfo
             | Request::WatchWindows
-            | Request::InjectInput { .. } => {}
+            | Request::InjectInput { .. }
+            | Request::AttachViewer { .. }
+            | Request::ViewerInput { .. }
+            | Request::AckUpdate { .. } => {}
         }
         Ok(())
     }
 
     /// Moves and resizes a window (the client's request or the window manager's decision).
-    pub fn configure(
+    fn configure_now(
         &mut self,
         id: ResourceId,
         rect: Rect,
@@ -505,7 +515,7 @@ impl Scene {
     }
 
     /// Puts a window on top of the stack.
-    pub fn raise(&mut self, id: ResourceId) {
+    fn raise_now(&mut self, id: ResourceId) {
         if let Some(i) = self.stack.iter().position(|w| *w == id) {
             if i + 1 == self.stack.len() {
                 return;
@@ -528,7 +538,7 @@ impl Scene {
     }
 
     /// Removes a window; returns it if it existed. Its screen area is repainted.
-    pub fn destroy_window(
+    fn destroy_window_now(
         &mut self,
         id: ResourceId,
         events: &mut Vec<WindowEvent>,
@@ -559,7 +569,7 @@ impl Scene {
     }
 
     /// Removes a pixmap; returns whether it existed.
-    pub fn free_pixmap(&mut self, id: ResourceId) -> bool {
+    fn free_pixmap_now(&mut self, id: ResourceId) -> bool {
         self.pixmaps.remove(&id).is_some()
     }
 
@@ -640,7 +650,7 @@ impl Scene {
     }
 
     /// Changes the screen's size; everything is composited again.
-    pub fn resize_screen(&mut self, size: Size) {
+    fn resize_screen_now(&mut self, size: Size) {
         self.screen.resize(size.width, size.height, DESKTOP);
         self.damage.add(Rect::from_size(size));
     }
@@ -701,6 +711,7 @@ impl Scene {
         dst_pos: Point,
     ) -> Result<(), SceneError> {
         if src == dst {
+            self.hint_copy_within(dst, src_rect, dst_pos);
             return self.draw(dst, |c, clip, _| c.copy_within(src_rect, dst_pos, clip));
         }
         // Take the source out of its map so that the destination can be borrowed mutably.

@@ -1,0 +1,192 @@
+//! Viewers: what a thin client receives to show a display's screen elsewhere.
+//!
+//! A connection becomes a viewer with [`crate::Request::AttachViewer`]. In
+//! [`ViewMode::Commands`] it receives the screen's state once (as [`SceneOp`]s that rebuild
+//! it), then every change to it: the applications' requests and the window manager's moves,
+//! raises and focus changes, which it replays with the same renderer as the server. In
+//! [`ViewMode::Pixels`] the server renders and sends the damaged areas, encoded
+//! ([`PixelEncoding`]). Updates are numbered; the viewer acknowledges them
+//! ([`crate::Request::AckUpdate`]) and the server keeps only a few unacknowledged, merging
+//! what changes meanwhile, so that a slow link never builds a queue.
+//!
+//! Input from the viewer's user travels as [`crate::Request::ViewerInput`], stamped with a
+//! number; each update says the newest input it reflects, which gives the viewer its
+//! input-to-update latency.
+
+use serde::{Deserialize, Serialize};
+
+use crate::geometry::{Color, Point, Rect, Size};
+use crate::request::{Request, ResourceId, WindowKind};
+
+/// How a viewer receives the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ViewMode {
+    /// The drawing commands, rendered by the viewer (the X / NX way).
+    Commands,
+    /// Pixels rendered by the server (the VNC way), in an encoding.
+    Pixels(PixelEncoding),
+}
+
+/// How damaged pixels are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum PixelEncoding {
+    /// `px-raw`: the whole screen, uncompressed, on every update.
+    Raw,
+    /// `px-damage`: only the damaged rectangles, uncompressed.
+    Damage,
+    /// `px-damage-lz4`: the damaged rectangles, each LZ4-compressed.
+    DamageLz4,
+    /// `px-delta-lz4`: scrolls and moves as copies, the rest of the damage as the XOR with
+    /// what the viewer already has, LZ4-compressed.
+    #[default]
+    DeltaLz4,
+}
+
+impl PixelEncoding {
+    /// Every encoding, from the simplest.
+    pub const ALL: [PixelEncoding; 4] = [
+        PixelEncoding::Raw,
+        PixelEncoding::Damage,
+        PixelEncoding::DamageLz4,
+        PixelEncoding::DeltaLz4,
+    ];
+
+    /// The name used on command lines and in reports (`px-raw`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            PixelEncoding::Raw => "px-raw",
+            PixelEncoding::Damage => "px-damage",
+            PixelEncoding::DamageLz4 => "px-damage-lz4",
+            PixelEncoding::DeltaLz4 => "px-delta-lz4",
+        }
+    }
+}
+
+/// One encoded rectangle of a pixel update. Pixels are `0x00RRGGBB` little-endian `u32`s,
+/// rows top to bottom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncodedRect {
+    /// Where on the screen.
+    pub rect: Rect,
+    /// How `data` encodes it.
+    pub kind: RectEncoding,
+    /// The encoded bytes.
+    pub data: Vec<u8>,
+}
+
+/// The encoding of one rectangle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RectEncoding {
+    /// `rect.width * rect.height * 4` bytes of pixels.
+    Raw,
+    /// An LZ4 block that expands to the raw pixels.
+    Lz4,
+    /// An LZ4 block that expands to the XOR of the new pixels with the viewer's.
+    DeltaLz4,
+    /// No data: copy the viewer's pixels at `src` (same size) to `rect` (a scroll or a move).
+    Copy {
+        /// Top-left corner of the source.
+        src: Point,
+    },
+}
+
+/// A change to the screen's state, as a command-mode viewer replays it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum SceneOp {
+    /// An application's request, carried out as the server did.
+    Request(Request),
+    /// The window manager moved or resized a window.
+    Configure {
+        /// The window.
+        id: ResourceId,
+        /// Its new place and size.
+        rect: Rect,
+    },
+    /// The window manager raised a window.
+    Raise {
+        /// The window.
+        id: ResourceId,
+    },
+    /// The keyboard focus moved.
+    Focus {
+        /// The focused window, if any.
+        id: Option<ResourceId>,
+    },
+    /// A window went away with its client.
+    DestroyWindow {
+        /// The window.
+        id: ResourceId,
+    },
+    /// A pixmap went away with its client.
+    FreePixmap {
+        /// The pixmap.
+        id: ResourceId,
+    },
+    /// The screen changed size.
+    ResizeScreen {
+        /// The new size.
+        size: Size,
+    },
+    /// Part of the initial state: a window as it is (its pixels follow as `PutImage`, then its
+    /// clip as `SetClip`).
+    Window {
+        /// The window.
+        id: ResourceId,
+        /// Its place and size.
+        rect: Rect,
+        /// Its title.
+        title: String,
+        /// Its background.
+        background: Color,
+        /// Its kind.
+        kind: WindowKind,
+        /// Whether it is shown.
+        mapped: bool,
+    },
+    /// Part of the initial state: a pixmap (its pixels follow as `PutImage`).
+    Pixmap {
+        /// The pixmap.
+        id: ResourceId,
+        /// Its size.
+        size: Size,
+    },
+    /// Part of the initial state: the stacking order, bottom first.
+    Stack {
+        /// Every window.
+        ids: Vec<ResourceId>,
+    },
+}
+
+/// What the server sends a viewer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ViewMessage {
+    /// The viewer is attached (or switched mode): the screen's size and the mode. In command
+    /// mode the first [`ViewMessage::Scene`] that follows rebuilds the whole state; in pixel
+    /// mode the first update covers the whole screen.
+    Start {
+        /// The screen's size.
+        size: Size,
+        /// The mode now in force.
+        mode: ViewMode,
+    },
+    /// Command mode: changes to replay, in order.
+    Scene {
+        /// The update's number (acknowledge it).
+        update: u64,
+        /// The newest viewer input this update reflects.
+        input: Option<u64>,
+        /// The changes.
+        ops: Vec<SceneOp>,
+    },
+    /// Pixel mode: encoded rectangles, to apply in order.
+    Pixels {
+        /// The update's number (acknowledge it).
+        update: u64,
+        /// The newest viewer input this update reflects.
+        input: Option<u64>,
+        /// The screen's size.
+        size: Size,
+        /// The rectangles.
+        rects: Vec<EncodedRect>,
+    },
+}

@@ -175,6 +175,16 @@ impl Display {
         Self::handshake(Stream::Tcp(stream), token, addr.to_string(), client_name)
     }
 
+    /// Connects over a stream that is already open (a thin client's shaped link, say).
+    pub fn connect_stream(
+        stream: Stream,
+        token: Option<Vec<u8>>,
+        display_name: String,
+        client_name: &str,
+    ) -> Result<Self, Error> {
+        Self::handshake(stream, token, display_name, client_name)
+    }
+
     fn handshake(
         mut stream: Stream,
         token: Option<Vec<u8>>,

@@ -12,14 +12,15 @@ use std::time::Instant;
 use netui_protocol::handshake::PixelFormat;
 use netui_protocol::{
     ClientInfo, DecodeError, ErrorCode, ErrorReport, Event, FontSet, InputEvent, Limits, Refusal,
-    Reply, Request, RequestKind, ResourceId, ServerInfo, ServerMessage, Size, Welcome, WindowInfo,
-    PROTOCOL_VERSION,
+    Reply, Request, RequestKind, ResourceId, ServerInfo, ServerMessage, Size, ViewMessage,
+    ViewMode, Welcome, WindowInfo, PROTOCOL_VERSION,
 };
 use tokio::sync::{mpsc, oneshot};
 
 use crate::backend::Backend;
 use crate::input::{Action, Input};
 use crate::scene::{Scene, SceneError};
+use crate::viewer::Viewer;
 
 /// Resource ids are `client << ID_SHIFT | n`: the client number is in the top bits.
 pub const ID_SHIFT: u32 = 21;
@@ -97,6 +98,8 @@ struct Client {
     pixels: u64,
     /// Whether it asked for [`Event::WindowsChanged`].
     watches_windows: bool,
+    /// Its state as a viewer, once it attached as one.
+    viewer: Option<Viewer>,
 }
 
 impl Client {
@@ -202,16 +205,64 @@ impl Core {
         tracing::debug!("core: all connections and listeners gone, stopping");
     }
 
-    /// Composites pending damage and hands it to the backend (now, whatever the pacing).
+    /// Composites pending damage and hands it to the backend and to pixel-mode viewers (now,
+    /// whatever the pacing).
     pub fn present(&mut self) {
         if self.scene.damage().is_empty() {
             return;
         }
         let rects = self.scene.composite();
-        if !rects.is_empty() {
-            self.backend.present(self.scene.screen(), &rects);
-            self.next_frame = Instant::now() + self.backend.frame_interval();
+        if rects.is_empty() {
+            return;
         }
+        self.backend.present(self.scene.screen(), &rects);
+        self.next_frame = Instant::now() + self.backend.frame_interval();
+        let copies = self.scene.take_copies();
+        let conns: Vec<ConnId> = self.clients.keys().copied().collect();
+        for conn in conns {
+            if let Some(viewer) = self.clients.get_mut(&conn).and_then(|c| c.viewer.as_mut()) {
+                if matches!(viewer.mode(), ViewMode::Pixels(_)) {
+                    viewer.push_damage(&rects, &copies);
+                    self.pump(conn);
+                }
+            }
+        }
+    }
+
+    /// Hands the scene's logged changes to command-mode viewers and sends what they may take.
+    fn update_viewers_with_ops(&mut self) {
+        let ops = self.scene.take_ops();
+        let conns: Vec<ConnId> = self.clients.keys().copied().collect();
+        for conn in conns {
+            if let Some(viewer) = self.clients.get_mut(&conn).and_then(|c| c.viewer.as_mut()) {
+                if viewer.mode() == ViewMode::Commands {
+                    viewer.push_ops(&ops);
+                    self.pump(conn);
+                }
+            }
+        }
+    }
+
+    /// Sends a viewer the updates that flow control allows.
+    fn pump(&mut self, conn: ConnId) {
+        let Some(viewer) = self.clients.get_mut(&conn).and_then(|c| c.viewer.as_mut()) else {
+            return;
+        };
+        for message in viewer.pump(&self.scene) {
+            self.send(conn, ServerMessage::View(message));
+        }
+    }
+
+    /// Tells the scene what to keep for the viewers attached now.
+    fn update_logging(&mut self) {
+        let modes = || {
+            self.clients
+                .values()
+                .filter_map(|c| c.viewer.as_ref().map(Viewer::mode))
+        };
+        let commands = modes().any(|m| m == ViewMode::Commands);
+        let pixels = modes().any(|m| matches!(m, ViewMode::Pixels(_)));
+        self.scene.set_logging(commands, pixels);
     }
 
     /// The scene (for benchmarks and tests).
@@ -268,6 +319,7 @@ impl Core {
         for conn in std::mem::take(&mut self.doomed) {
             self.disconnect(conn);
         }
+        self.update_viewers_with_ops();
         if self.scene.take_windows_changed() {
             let watchers: Vec<ConnId> = self
                 .clients
@@ -314,6 +366,7 @@ impl Core {
             pixmaps: BTreeSet::new(),
             pixels: 0,
             watches_windows: false,
+            viewer: None,
         };
         let welcome = Welcome {
             vendor: vendor(),
@@ -352,6 +405,9 @@ impl Core {
         );
         // Focus moves on to another client's window.
         self.route(events);
+        if client.viewer.is_some() {
+            self.update_logging();
+        }
         // Dropping the outbox lets the connection's writer finish and close the socket.
     }
 
@@ -515,6 +571,45 @@ impl Core {
                 if let Some(client) = self.clients.get_mut(&conn) {
                     client.watches_windows = true;
                 }
+                return Ok(());
+            }
+            Request::AttachViewer { mode } => {
+                // Changes logged so far belong to the state that the viewer is about to get.
+                self.update_viewers_with_ops();
+                let size = self.scene.size();
+                if let Some(client) = self.clients.get_mut(&conn) {
+                    match &mut client.viewer {
+                        Some(viewer) => viewer.set_mode(*mode, &self.scene),
+                        None => client.viewer = Some(Viewer::new(*mode, &self.scene)),
+                    }
+                    tracing::info!(conn, ?mode, "viewer attached");
+                }
+                self.send(
+                    conn,
+                    ServerMessage::View(ViewMessage::Start { size, mode: *mode }),
+                );
+                self.update_logging();
+                self.pump(conn);
+                return Ok(());
+            }
+            Request::ViewerInput { seq, input } => {
+                let Some(viewer) = self.clients.get_mut(&conn).and_then(|c| c.viewer.as_mut())
+                else {
+                    return Err(SceneError {
+                        code: ErrorCode::Access,
+                        resource: None,
+                        message: "viewer input needs AttachViewer first".into(),
+                    });
+                };
+                viewer.input_seen(*seq);
+                self.input(input.clone());
+                return Ok(());
+            }
+            Request::AckUpdate { update } => {
+                if let Some(viewer) = self.clients.get_mut(&conn).and_then(|c| c.viewer.as_mut()) {
+                    viewer.ack(*update);
+                }
+                self.pump(conn);
                 return Ok(());
             }
             Request::InjectInput { input } => {

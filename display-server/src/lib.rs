@@ -11,10 +11,13 @@
 //!   the thin client renders with the same code.
 //! - [`scene`]: windows, pixmaps, stacking, compositing; carries out requests.
 //! - [`damage`]: the screen areas waiting to be composited.
+//! - [`encoding`]: pixel encodings for pixel-mode viewers: the encoder (with its shadow of
+//!   the viewer's screen) and the decoder.
 //! - [`wm`]: the built-in window manager's frames: title bars, borders, close buttons.
 //! - [`input`]: keyboard and pointer routing, focus, grabs, moves and closes.
 //! - [`core`]: the owner of all state: clients, access checks, events and replies.
 //! - [`server`]: listeners, connection tasks, and [`ServerHandle`] for running in-process.
+//! - [`viewer`]: each thin client's state: what it was sent, flow control.
 //! - [`backend`]: where frames go (headless now; a real window in its own issue).
 //! - [`launch`]: display number → listeners and token file, as the programs start them.
 //! - [`screen`]: running a display whose screen is a window (event loop and server together).
@@ -25,6 +28,7 @@
 pub mod backend;
 pub mod core;
 pub mod damage;
+pub mod encoding;
 pub mod error;
 pub mod input;
 pub mod launch;
@@ -33,6 +37,7 @@ pub mod runtime;
 pub mod scene;
 pub mod screen;
 pub mod server;
+pub mod viewer;
 pub mod wm;
 
 pub use error::ServerError;

@@ -1,0 +1,1111 @@
+//! Pixel encodings: how a pixel-mode viewer receives the screen, VNC-style.
+//!
+//! The server keeps one [`PixelEncoder`] per viewer. It holds a shadow of what that viewer
+//! has on its screen and, for every update, encodes the damaged areas of the composited
+//! screen as [`EncodedRect`]s in the viewer's [`PixelEncoding`]. The viewer applies them with
+//! a [`PixelDecoder`], which trusts nothing: every rectangle, length and LZ4 block is checked,
+//! and bad data is a [`PixelError`].
+//!
+//! The compressed encodings work on bands of at most [`BAND_BYTES`] bytes of pixels: LZ4 only
+//! looks back 64 KiB anyway, so bands lose almost nothing in size, keep the buffers in cache
+//! and let `px-delta-lz4` skip the bands (and rows) that did not change.
+//!
+//! ```
+//! use netui_protocol::{Color, PixelEncoding, Rect};
+//! use netui_server::encoding::{PixelDecoder, PixelEncoder};
+//! use netui_server::render::Canvas;
+//!
+//! let mut screen = Canvas::new(64, 48, Color::BLUE);
+//! let mut encoder = PixelEncoder::new(PixelEncoding::DeltaLz4, screen.size());
+//! let mut decoder = PixelDecoder::new(screen.size());
+//! let rects = encoder.encode(&screen, &[screen.bounds()], &[]);
+//! decoder.apply(screen.size(), &rects).unwrap();
+//!
+//! let damage = screen.fill_rect(Rect::new(8, 8, 16, 4), Color::WHITE, screen.bounds());
+//! let rects = encoder.encode(&screen, &[damage], &[]);
+//! assert_eq!(decoder.apply(screen.size(), &rects).unwrap(), vec![damage]);
+//! assert_eq!(decoder.canvas(), &screen);
+//! ```
+
+use lz4_flex::block::{compress_into, decompress_into, get_maximum_output_size, DecompressError};
+use netui_protocol::{Color, EncodedRect, PixelEncoding, Point, Rect, RectEncoding, Size};
+
+use crate::render::Canvas;
+
+/// The largest width or height of a screen a [`PixelDecoder`] accepts (the protocol's
+/// default `Limits::max_side`).
+pub const MAX_SIDE: u32 = 8192;
+
+/// The most bytes of pixels in one LZ4 block: just under 64 KiB, where LZ4 switches to its
+/// smaller hash table.
+pub const BAND_BYTES: usize = 64 * 1024 - 1024;
+
+/// `px-delta-lz4` also tries the plain pixels of a band when its XOR does not compress
+/// better than this ratio: the XOR of unrelated content (a new image) is no smaller than the
+/// content, while a real delta (text typed, a cursor) compresses far better, and trying both
+/// every time would halve the speed.
+const PIXELS_TRY_RATIO: usize = 8;
+
+/// What can be wrong with an update a viewer receives.
+#[derive(Debug, thiserror::Error)]
+pub enum PixelError {
+    /// The screen size is beyond [`MAX_SIDE`].
+    #[error("a {}x{} screen is larger than {MAX_SIDE}x{MAX_SIDE}", .0.width, .0.height)]
+    ScreenTooLarge(Size),
+    /// The memory for the screen could not be had.
+    #[error("no memory for a {}x{} screen", .0.width, .0.height)]
+    OutOfMemory(Size),
+    /// A rectangle reaches outside the screen.
+    #[error("rectangle {rect:?} is outside the {}x{} screen", .size.width, .size.height)]
+    OutsideScreen {
+        /// The rectangle.
+        rect: Rect,
+        /// The screen's size.
+        size: Size,
+    },
+    /// Raw pixels whose length is not four bytes per pixel of their rectangle.
+    #[error("raw rectangle {rect:?} needs {expected} bytes, got {actual}")]
+    RawLength {
+        /// The rectangle.
+        rect: Rect,
+        /// Four bytes per pixel.
+        expected: usize,
+        /// The bytes received.
+        actual: usize,
+    },
+    /// An LZ4 block that is corrupt or expands beyond its rectangle.
+    #[error("the LZ4 block of rectangle {rect:?} is corrupt or too long")]
+    Lz4 {
+        /// The rectangle.
+        rect: Rect,
+        /// What LZ4 found.
+        #[source]
+        source: DecompressError,
+    },
+    /// An LZ4 block that expands to less than its rectangle.
+    #[error("the LZ4 block of rectangle {rect:?} expands to {actual} bytes, not {expected}")]
+    Lz4Length {
+        /// The rectangle.
+        rect: Rect,
+        /// Four bytes per pixel.
+        expected: usize,
+        /// What the block expanded to.
+        actual: usize,
+    },
+    /// A copy whose source reaches outside the screen.
+    #[error("the source {src:?} of copy {rect:?} is outside the screen")]
+    CopySource {
+        /// The destination.
+        rect: Rect,
+        /// The source's top-left corner.
+        src: Point,
+    },
+    /// A copy that carries data.
+    #[error("copy {rect:?} carries {len} bytes; a copy carries none")]
+    CopyData {
+        /// The destination.
+        rect: Rect,
+        /// The bytes it carried.
+        len: usize,
+    },
+}
+
+/// The total bytes of encoded data in an update.
+pub fn bytes(rects: &[EncodedRect]) -> usize {
+    rects.iter().map(|r| r.data.len()).sum()
+}
+
+/// The server's side for one viewer: remembers what the viewer has (a shadow canvas) and
+/// encodes what changed.
+#[derive(Debug)]
+pub struct PixelEncoder {
+    encoding: PixelEncoding,
+    /// What the viewer has on its screen, as far as it was sent.
+    shadow: Canvas,
+    /// Set until the first encode after [`PixelEncoder::new`], a reset or a resize: that
+    /// update sends plain pixels, so that it does not depend on what the viewer held before.
+    fresh: bool,
+    /// This update's damage, clipped to the screen.
+    damage: Vec<Rect>,
+    /// The pixels or XOR of one band, as bytes (its length only grows).
+    bytes: Vec<u8>,
+    /// LZ4 output of the XOR (its length only grows).
+    packed: Vec<u8>,
+    /// LZ4 output of the pixels (its length only grows).
+    packed_pixels: Vec<u8>,
+}
+
+impl PixelEncoder {
+    /// An encoder for a viewer that has nothing yet: its shadow is black, and the first
+    /// update sends whatever it is given (the caller passes the whole screen as damage).
+    ///
+    /// # Panics
+    /// When the shadow canvas cannot be allocated, as [`Canvas::new`].
+    pub fn new(encoding: PixelEncoding, size: Size) -> Self {
+        PixelEncoder {
+            encoding,
+            shadow: Canvas::new(size.width, size.height, Color::BLACK),
+            fresh: true,
+            damage: Vec::new(),
+            bytes: Vec::new(),
+            packed: Vec::new(),
+            packed_pixels: Vec::new(),
+        }
+    }
+
+    /// The encoding in force.
+    pub fn encoding(&self) -> PixelEncoding {
+        self.encoding
+    }
+
+    /// Switches encoding. The shadow stays valid: the viewer keeps what it has.
+    pub fn set_encoding(&mut self, encoding: PixelEncoding) {
+        self.encoding = encoding;
+    }
+
+    /// Forgets what the viewer has (a new viewer, a mode switch): the next encode sends plain
+    /// pixels for its damage, which the caller makes the whole screen.
+    pub fn reset(&mut self, size: Size) {
+        if self.shadow.size() == size {
+            self.shadow.pixels_mut().fill(0);
+        } else {
+            self.shadow = Canvas::new(size.width, size.height, Color::BLACK);
+        }
+        self.fresh = true;
+    }
+
+    /// Encodes the damaged areas of `screen` (the composited screen, whose size may have
+    /// changed: then the shadow is resized and everything is sent). `copies` are screen-space
+    /// moves (destination rectangle, source point) that happened since the last encode, in
+    /// order — scrolls and window moves — which `px-delta-lz4` sends as
+    /// [`RectEncoding::Copy`] before the delta (the other encodings ignore them).
+    ///
+    /// The damage must cover every pixel that changed; it is clipped to the screen and empty
+    /// rectangles are ignored.
+    /// - `px-raw` sends the whole screen as one raw rectangle, whatever the damage.
+    /// - `px-damage` sends each damaged rectangle raw.
+    /// - `px-damage-lz4` sends each band of a damaged rectangle LZ4-compressed, or raw when LZ4
+    ///   does not make it smaller.
+    /// - `px-delta-lz4` applies the copies to the shadow and sends them, then sends each band
+    ///   of the damage (copy destinations included) as the LZ4 of its XOR with the shadow,
+    ///   trimmed to the rows that changed and skipped when none did. A band whose XOR
+    ///   compresses poorly is also tried as plain pixels (LZ4, else raw), and the smaller wins.
+    ///
+    /// Afterwards the shadow equals the screen in every area sent.
+    pub fn encode(
+        &mut self,
+        screen: &Canvas,
+        damage: &[Rect],
+        copies: &[(Rect, Point)],
+    ) -> Vec<EncodedRect> {
+        let bounds = screen.bounds();
+        let mut out = Vec::new();
+        self.damage.clear();
+        if screen.size() != self.shadow.size() {
+            self.shadow
+                .resize(bounds.width, bounds.height, Color::BLACK);
+            self.fresh = true;
+            self.damage.push(bounds);
+        } else {
+            if self.encoding == PixelEncoding::DeltaLz4 && !self.fresh {
+                self.apply_copies(copies, &mut out);
+            }
+            let clipped = damage.iter().map(|r| r.intersect(bounds));
+            self.damage.extend(clipped.filter(|r| !r.is_empty()));
+        }
+        let damage = std::mem::take(&mut self.damage);
+        match self.encoding {
+            PixelEncoding::Raw => {
+                out.push(EncodedRect {
+                    rect: bounds,
+                    kind: RectEncoding::Raw,
+                    data: pixel_bytes(screen, bounds),
+                });
+                // Same size: the shadow was resized above.
+                self.shadow.pixels_mut().copy_from_slice(screen.pixels());
+            }
+            PixelEncoding::Damage => {
+                for &rect in &damage {
+                    let data = pixel_bytes(screen, rect);
+                    copy_rows(screen, &mut self.shadow, rect);
+                    out.push(EncodedRect {
+                        rect,
+                        kind: RectEncoding::Raw,
+                        data,
+                    });
+                }
+            }
+            PixelEncoding::DamageLz4 => {
+                for band in damage.iter().flat_map(|&rect| bands(rect)) {
+                    out.push(self.pack_pixels(screen, band));
+                    copy_rows(screen, &mut self.shadow, band);
+                }
+            }
+            PixelEncoding::DeltaLz4 => {
+                for band in damage.iter().flat_map(|&rect| bands(rect)) {
+                    if self.fresh {
+                        out.push(self.pack_pixels(screen, band));
+                        copy_rows(screen, &mut self.shadow, band);
+                    } else if let Some(rect) = self.pack_delta(screen, band) {
+                        out.push(rect);
+                    }
+                }
+            }
+        }
+        self.damage = damage;
+        self.fresh = false;
+        out
+    }
+
+    /// Carries out `copies` on the shadow as the viewer will, sends them, and adds their
+    /// destinations to the damage: a wrong hint then costs bytes, never correctness.
+    fn apply_copies(&mut self, copies: &[(Rect, Point)], out: &mut Vec<EncodedRect>) {
+        let bounds = self.shadow.bounds();
+        for &(dst, src) in copies {
+            let Some((rect, src)) = clip_copy(bounds, dst, src) else {
+                continue;
+            };
+            let from = Rect::new(src.x, src.y, rect.width, rect.height);
+            self.shadow.copy_within(from, rect.origin(), bounds);
+            self.damage.push(rect);
+            out.push(EncodedRect {
+                rect,
+                kind: RectEncoding::Copy { src },
+                data: Vec::new(),
+            });
+        }
+    }
+
+    /// The band's pixels as LZ4, or raw when that is not smaller. Leaves the pixels in
+    /// `self.bytes`.
+    fn pack_pixels(&mut self, screen: &Canvas, band: Rect) -> EncodedRect {
+        let bytes = buffer(&mut self.bytes, byte_len(band));
+        put_pixels(bytes, screen, band);
+        let n = compress(bytes, &mut self.packed);
+        let (kind, data) = match self.packed.get(..n) {
+            Some(packed) if n < bytes.len() => (RectEncoding::Lz4, packed.to_vec()),
+            _ => (RectEncoding::Raw, bytes.to_vec()),
+        };
+        EncodedRect {
+            rect: band,
+            kind,
+            data,
+        }
+    }
+
+    /// The band's change against the shadow, trimmed to the rows that changed (`None` when
+    /// none did), and the shadow brought up to date.
+    fn pack_delta(&mut self, screen: &Canvas, band: Rect) -> Option<EncodedRect> {
+        let shadow = &mut self.shadow;
+        let changed = |y: u32| row(screen, band, y) != row(shadow, band, y);
+        let first = (0..band.height).find(|&y| changed(y))?;
+        let last = (first..band.height).rev().find(|&y| changed(y))?;
+        // Both are below `band.height`, which fits in an i32 for a band inside a canvas.
+        let band = Rect::new(band.x, band.y + first as i32, band.width, last - first + 1);
+
+        let bytes = buffer(&mut self.bytes, byte_len(band));
+        let stride = band.width as usize * 4;
+        for (y, out) in (0..band.height).zip(bytes.chunks_exact_mut(stride)) {
+            let new = row(screen, band, y);
+            let old = row_mut(shadow, band, y);
+            put_xor(out, new, old);
+            old.copy_from_slice(new);
+        }
+        let delta = compress(bytes, &mut self.packed);
+        let raw = bytes.len();
+        let pixels = if delta.saturating_mul(PIXELS_TRY_RATIO) > raw {
+            put_pixels(bytes, screen, band);
+            compress(bytes, &mut self.packed_pixels)
+        } else {
+            usize::MAX
+        };
+        let (kind, data) = if delta <= pixels && delta < raw {
+            (RectEncoding::DeltaLz4, self.packed.get(..delta))
+        } else if pixels < raw {
+            (RectEncoding::Lz4, self.packed_pixels.get(..pixels))
+        } else {
+            // `pixels` was computed (`delta >= raw`), so `bytes` holds the pixels.
+            (RectEncoding::Raw, Some(&*bytes))
+        };
+        Some(EncodedRect {
+            rect: band,
+            kind,
+            data: data.unwrap_or_default().to_vec(),
+        })
+    }
+}
+
+/// The viewer's side: applies encoded rectangles to its copy of the screen.
+#[derive(Debug)]
+pub struct PixelDecoder {
+    canvas: Canvas,
+    /// Decompressed bytes of one rectangle (its length only grows, up to the screen's).
+    scratch: Vec<u8>,
+}
+
+impl PixelDecoder {
+    /// A decoder whose screen is black.
+    ///
+    /// # Panics
+    /// When the canvas cannot be allocated, as [`Canvas::new`].
+    pub fn new(size: Size) -> Self {
+        PixelDecoder {
+            canvas: Canvas::new(size.width, size.height, Color::BLACK),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The viewer's copy of the screen.
+    pub fn canvas(&self) -> &Canvas {
+        &self.canvas
+    }
+
+    /// Applies one update (resizing to `size` first if it differs: the old pixels stay at the
+    /// top-left, new area is black). Returns the rectangles changed.
+    ///
+    /// Bad data is an error, never a panic, and allocates no more than the screen's size. The
+    /// rectangles before the bad one stay applied; the viewer should ask for the whole screen.
+    pub fn apply(&mut self, size: Size, rects: &[EncodedRect]) -> Result<Vec<Rect>, PixelError> {
+        if size != self.canvas.size() {
+            self.resize(size)?;
+        }
+        let mut changed = Vec::with_capacity(rects.len());
+        for rect in rects {
+            self.apply_rect(rect)?;
+            if !rect.rect.is_empty() {
+                changed.push(rect.rect);
+            }
+        }
+        Ok(changed)
+    }
+
+    fn resize(&mut self, size: Size) -> Result<(), PixelError> {
+        if size.width > MAX_SIDE || size.height > MAX_SIDE {
+            return Err(PixelError::ScreenTooLarge(size));
+        }
+        let mut canvas = Canvas::try_new(size.width, size.height, Color::BLACK)
+            .ok_or(PixelError::OutOfMemory(size))?;
+        let bounds = canvas.bounds();
+        canvas.copy_from(&self.canvas, self.canvas.bounds(), Point::new(0, 0), bounds);
+        self.canvas = canvas;
+        // A smaller screen does not need the old screen's scratch space.
+        if self.scratch.len() > byte_len(bounds) {
+            self.scratch = Vec::new();
+        }
+        Ok(())
+    }
+
+    fn apply_rect(&mut self, encoded: &EncodedRect) -> Result<(), PixelError> {
+        let EncodedRect { rect, kind, data } = encoded;
+        let rect = *rect;
+        let bounds = self.canvas.bounds();
+        if !bounds.contains_rect(rect) {
+            let size = bounds.size();
+            return Err(PixelError::OutsideScreen { rect, size });
+        }
+        // Inside a screen of at most MAX_SIDE x MAX_SIDE: no overflow.
+        let expected = byte_len(rect);
+        match *kind {
+            RectEncoding::Raw => {
+                if data.len() != expected {
+                    let actual = data.len();
+                    return Err(PixelError::RawLength {
+                        rect,
+                        expected,
+                        actual,
+                    });
+                }
+                get_pixels(&mut self.canvas, rect, data, false);
+            }
+            RectEncoding::Lz4 | RectEncoding::DeltaLz4 => {
+                let out = buffer(&mut self.scratch, expected);
+                let actual = decompress_into(data, out)
+                    .map_err(|source| PixelError::Lz4 { rect, source })?;
+                if actual != expected {
+                    return Err(PixelError::Lz4Length {
+                        rect,
+                        expected,
+                        actual,
+                    });
+                }
+                let xor = *kind == RectEncoding::DeltaLz4;
+                get_pixels(&mut self.canvas, rect, out, xor);
+            }
+            RectEncoding::Copy { src } => {
+                if !data.is_empty() {
+                    let len = data.len();
+                    return Err(PixelError::CopyData { rect, len });
+                }
+                let from = Rect::new(src.x, src.y, rect.width, rect.height);
+                if !bounds.contains_rect(from) {
+                    return Err(PixelError::CopySource { rect, src });
+                }
+                self.canvas.copy_within(from, rect.origin(), bounds);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A copy of `dst`'s size from `src` to `dst`, clipped so that both ends lie in `bounds`:
+/// the clipped destination and its source, or `None` when nothing is left to copy (or the
+/// copy does not move anything).
+fn clip_copy(bounds: Rect, dst: Rect, src: Point) -> Option<(Rect, Point)> {
+    let dx = i64::from(dst.x) - i64::from(src.x);
+    let dy = i64::from(dst.y) - i64::from(src.y);
+    if dx == 0 && dy == 0 {
+        return None;
+    }
+    let left = i64::from(dst.x).max(dx).max(0);
+    let top = i64::from(dst.y).max(dy).max(0);
+    let right = dst.right().min(bounds.right()).min(bounds.right() + dx);
+    let bottom = dst.bottom().min(bounds.bottom()).min(bounds.bottom() + dy);
+    if left >= right || top >= bottom {
+        return None;
+    }
+    // All four edges lie inside `bounds`, and so do the source's.
+    let rect = Rect::from_edges(left, top, right, bottom);
+    Some((rect, Point::new((left - dx) as i32, (top - dy) as i32)))
+}
+
+/// The bands a damaged rectangle (clipped, not empty) is encoded in: whole rows, at most
+/// [`BAND_BYTES`] (or one row) each.
+fn bands(rect: Rect) -> impl Iterator<Item = Rect> {
+    let rows = (BAND_BYTES / (rect.width as usize * 4).max(1)).max(1) as u32;
+    (0..rect.height).step_by(rows as usize).map(move |dy| {
+        // `dy` is below the height of a rectangle inside a canvas: it fits in an i32.
+        Rect::new(
+            rect.x,
+            rect.y + dy as i32,
+            rect.width,
+            rows.min(rect.height - dy),
+        )
+    })
+}
+
+/// Four bytes per pixel of `rect`.
+fn byte_len(rect: Rect) -> usize {
+    rect.width as usize * rect.height as usize * 4
+}
+
+/// The first `len` bytes of `buf`, grown if needed (growing zeroes; reuse does not).
+fn buffer(buf: &mut Vec<u8>, len: usize) -> &mut [u8] {
+    if buf.len() < len {
+        buf.resize(len, 0);
+    }
+    &mut buf[..len]
+}
+
+/// LZ4 of `input` into `output` (grown to the worst case): the compressed length, or
+/// `usize::MAX` in the case that cannot happen, the output being too small.
+fn compress(input: &[u8], output: &mut Vec<u8>) -> usize {
+    let out = buffer(output, get_maximum_output_size(input.len()));
+    compress_into(input, out).unwrap_or(usize::MAX)
+}
+
+/// The pixels of row `y` of `rect`. The rectangle lies inside the canvas (the encoder clips,
+/// the decoder checks); one outside it, which would be a bug, gives an empty slice.
+fn row(canvas: &Canvas, rect: Rect, y: u32) -> &[u32] {
+    let start = (rect.y as usize + y as usize) * canvas.width() as usize + rect.x as usize;
+    let end = start + rect.width as usize;
+    canvas.pixels().get(start..end).unwrap_or_default()
+}
+
+/// [`row`], writable.
+fn row_mut(canvas: &mut Canvas, rect: Rect, y: u32) -> &mut [u32] {
+    let start = (rect.y as usize + y as usize) * canvas.width() as usize + rect.x as usize;
+    let end = start + rect.width as usize;
+    canvas.pixels_mut().get_mut(start..end).unwrap_or_default()
+}
+
+/// Copies `rect` of `from` into `to`, both the same size.
+fn copy_rows(from: &Canvas, to: &mut Canvas, rect: Rect) {
+    for y in 0..rect.height {
+        let src = row(from, rect, y);
+        let dst = row_mut(to, rect, y);
+        if src.len() == dst.len() {
+            dst.copy_from_slice(src);
+        }
+    }
+}
+
+/// The pixels of `rect` as little-endian bytes, in a new vector.
+fn pixel_bytes(canvas: &Canvas, rect: Rect) -> Vec<u8> {
+    let mut bytes = vec![0; byte_len(rect)];
+    put_pixels(&mut bytes, canvas, rect);
+    bytes
+}
+
+/// Writes the pixels of `rect` into `bytes` (four per pixel), rows top to bottom.
+fn put_pixels(bytes: &mut [u8], canvas: &Canvas, rect: Rect) {
+    let stride = (rect.width as usize * 4).max(1);
+    for (y, out) in (0..rect.height).zip(bytes.chunks_exact_mut(stride)) {
+        for (b, p) in out.chunks_exact_mut(4).zip(row(canvas, rect, y)) {
+            b.copy_from_slice(&p.to_le_bytes());
+        }
+    }
+}
+
+/// Writes the XOR of two rows into `bytes`, four bytes per pixel.
+fn put_xor(bytes: &mut [u8], new: &[u32], old: &[u32]) {
+    for ((b, n), o) in bytes.chunks_exact_mut(4).zip(new).zip(old) {
+        b.copy_from_slice(&(n ^ o).to_le_bytes());
+    }
+}
+
+/// Writes (or, with `xor`, XORs) the pixels in `bytes` into `rect` of the canvas.
+fn get_pixels(canvas: &mut Canvas, rect: Rect, bytes: &[u8], xor: bool) {
+    let stride = (rect.width as usize * 4).max(1);
+    for (y, src) in (0..rect.height).zip(bytes.chunks_exact(stride)) {
+        let dst = row_mut(canvas, rect, y);
+        let pixels = src.chunks_exact(4).map(|b| {
+            let mut word = [0; 4];
+            word.copy_from_slice(b);
+            u32::from_le_bytes(word)
+        });
+        if xor {
+            dst.iter_mut().zip(pixels).for_each(|(d, p)| *d ^= p);
+        } else {
+            dst.iter_mut().zip(pixels).for_each(|(d, p)| *d = p);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::Fonts;
+    use netui_protocol::Font;
+
+    /// xorshift64*: deterministic and good enough to shuffle test screens.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        fn below(&mut self, n: u32) -> u32 {
+            (self.next() % u64::from(n.max(1))) as u32
+        }
+
+        fn range(&mut self, lo: i32, hi: i32) -> i32 {
+            lo + self.below((hi - lo) as u32) as i32
+        }
+
+        fn color(&mut self) -> Color {
+            let [r, g, b, ..] = self.next().to_le_bytes();
+            Color::rgb(r, g, b)
+        }
+
+        /// A rectangle mostly on a `w`x`h` screen, sometimes reaching past its edges.
+        fn rect(&mut self, w: u32, h: u32) -> Rect {
+            let (w, h) = (w as i32, h as i32);
+            let x = self.range(-8, w);
+            let y = self.range(-8, h);
+            Rect::new(
+                x,
+                y,
+                self.below(w as u32 / 2 + 8),
+                self.below(h as u32 / 2 + 8),
+            )
+        }
+    }
+
+    /// Photo-like content: noise, which LZ4 cannot shrink.
+    fn noise(rng: &mut Rng, screen: &mut Canvas, rect: Rect) -> Rect {
+        let rect = rect.intersect(screen.bounds());
+        for y in 0..rect.height {
+            for p in row_mut(screen, rect, y) {
+                *p = rng.next() as u32 & 0x00ff_ffff;
+            }
+        }
+        rect
+    }
+
+    /// A screen with some of everything on it.
+    fn desktop(rng: &mut Rng, fonts: &mut Fonts, w: u32, h: u32) -> Canvas {
+        let mut screen = Canvas::new(w, h, Color::rgb(30, 60, 90));
+        for _ in 0..6 {
+            let (rect, color) = (rng.rect(w, h), rng.color());
+            screen.fill_rect(rect, color, screen.bounds());
+            let pos = Point::new(rect.x + 2, rect.y + 2);
+            screen.text(
+                fonts,
+                pos,
+                Font::Sans,
+                11,
+                Color::BLACK,
+                "Hello, pixels",
+                rect,
+            );
+        }
+        let rect = rng.rect(w, h);
+        noise(rng, &mut screen, rect);
+        screen
+    }
+
+    /// One change to the screen, as the server would see it: damage and copy hints.
+    fn change(
+        rng: &mut Rng,
+        fonts: &mut Fonts,
+        screen: &mut Canvas,
+    ) -> (Vec<Rect>, Vec<(Rect, Point)>) {
+        let bounds = screen.bounds();
+        let (w, h) = (screen.width(), screen.height());
+        match rng.below(9) {
+            0 | 1 => {
+                let damage = (0..1 + rng.below(4))
+                    .map(|_| screen.fill_rect(rng.rect(w, h), rng.color(), bounds))
+                    .collect();
+                (damage, Vec::new())
+            }
+            2 => {
+                let rect = rng.rect(w, h);
+                (vec![noise(rng, screen, rect)], Vec::new())
+            }
+            3 => {
+                let pos = Point::new(rng.range(-10, w as i32), rng.range(-5, h as i32));
+                let text = ["typed", "a", "netui", "0123456789"][rng.below(4) as usize];
+                let color = rng.color();
+                let size = 9 + rng.below(12) as u16;
+                (
+                    vec![screen.text(fonts, pos, Font::Mono, size, color, text, bounds)],
+                    Vec::new(),
+                )
+            }
+            4 | 5 => {
+                // A scroll, up or down, of a region inside the screen; new lines come in.
+                let region = rng.rect(w, h).intersect(bounds);
+                if region.height < 2 {
+                    return (Vec::new(), Vec::new());
+                }
+                let d = 1 + rng.below(region.height - 1);
+                let kept = region.height - d;
+                let (src_y, dst_y, fresh_y) = if rng.below(2) == 0 {
+                    (region.y + d as i32, region.y, region.y + kept as i32)
+                } else {
+                    (region.y, region.y + d as i32, region.y)
+                };
+                let src = Rect::new(region.x, src_y, region.width, kept);
+                let dst = screen.copy_within(src, Point::new(region.x, dst_y), bounds);
+                let fresh = Rect::new(region.x, fresh_y, region.width, d);
+                screen.fill_rect(fresh, rng.color(), bounds);
+                let pos = Point::new(region.x, fresh_y);
+                screen.text(fonts, pos, Font::Sans, 10, Color::WHITE, "new line", fresh);
+                (vec![region], vec![(dst, Point::new(region.x, src_y))])
+            }
+            6 => {
+                // A window moves, maybe partly off screen; the desktop shows where it was.
+                let window = rng.rect(w, h);
+                let to = Point::new(rng.range(-20, w as i32), rng.range(-20, h as i32));
+                let mut saved = Canvas::new(window.width, window.height, Color::BLACK);
+                saved.copy_from(screen, window, Point::new(0, 0), saved.bounds());
+                let old = screen.fill_rect(window, Color::rgb(30, 60, 90), bounds);
+                let new = screen.copy_from(&saved, saved.bounds(), to, bounds);
+                let moved = Rect::new(to.x, to.y, window.width, window.height);
+                (vec![old, new], vec![(moved, window.origin())])
+            }
+            7 => {
+                // Hints that are wrong, far away or empty, and damage as odd as it comes.
+                let damage = vec![
+                    screen.fill_rect(rng.rect(w, h), rng.color(), bounds),
+                    Rect::new(i32::MAX, i32::MIN, u32::MAX, u32::MAX),
+                    Rect::new(i32::MIN, i32::MIN, u32::MAX, u32::MAX),
+                    Rect::new(5, 5, 0, 7),
+                ];
+                let copies = vec![
+                    (
+                        rng.rect(w, h),
+                        Point::new(rng.range(-30, 30), rng.range(-30, 30)),
+                    ),
+                    (Rect::new(i32::MAX, 0, u32::MAX, 3), Point::new(i32::MIN, 0)),
+                    (Rect::new(-5, -5, 20, 20), Point::new(i32::MAX, i32::MAX)),
+                ];
+                (damage, copies)
+            }
+            _ => {
+                if rng.below(4) == 0 {
+                    let (nw, nh) = (8 + rng.below(120), 8 + rng.below(90));
+                    screen.resize(nw, nh, rng.color());
+                }
+                (vec![screen.bounds()], Vec::new())
+            }
+        }
+    }
+
+    /// Runs `steps` random changes through an encoder and a decoder, checking after each that
+    /// the viewer's screen and the shadow equal the server's. `switch` changes the encoding
+    /// on the way.
+    fn round_trip(encoding: PixelEncoding, seed: u64, steps: usize, switch: bool) {
+        let mut rng = Rng(seed);
+        let mut fonts = Fonts::new();
+        let mut screen = desktop(&mut rng, &mut fonts, 96, 64);
+        let mut encoder = PixelEncoder::new(encoding, screen.size());
+        let mut decoder = PixelDecoder::new(screen.size());
+        let rects = encoder.encode(&screen, &[screen.bounds()], &[]);
+        decoder.apply(screen.size(), &rects).unwrap();
+        assert_eq!(decoder.canvas(), &screen);
+        let mut kinds = Vec::new();
+        for step in 0..steps {
+            if switch && rng.below(5) == 0 {
+                encoder.set_encoding(PixelEncoding::ALL[rng.below(4) as usize]);
+            }
+            let (damage, copies) = change(&mut rng, &mut fonts, &mut screen);
+            let rects = encoder.encode(&screen, &damage, &copies);
+            for r in &rects {
+                assert!(screen.bounds().contains_rect(r.rect) && !r.rect.is_empty());
+            }
+            decoder.apply(screen.size(), &rects).unwrap();
+            kinds.extend(rects.iter().map(|r| std::mem::discriminant(&r.kind)));
+            let what = format!("{:?} step {step}", encoder.encoding());
+            assert!(decoder.canvas() == &screen, "viewer differs after {what}");
+            assert!(encoder.shadow == screen, "shadow differs after {what}");
+        }
+        // The changes reach every kind of rectangle the encoding can send.
+        let copy = RectEncoding::Copy {
+            src: Point::default(),
+        };
+        let expected = match encoding {
+            PixelEncoding::Raw | PixelEncoding::Damage => vec![RectEncoding::Raw],
+            PixelEncoding::DamageLz4 => vec![RectEncoding::Raw, RectEncoding::Lz4],
+            PixelEncoding::DeltaLz4 => vec![RectEncoding::Lz4, RectEncoding::DeltaLz4, copy],
+        };
+        for kind in expected {
+            assert!(
+                kinds.contains(&std::mem::discriminant(&kind)),
+                "no {kind:?} sent"
+            );
+        }
+    }
+
+    #[test]
+    fn every_encoding_round_trips_random_changes() {
+        for encoding in PixelEncoding::ALL {
+            for seed in 1..4 {
+                round_trip(encoding, seed * 7919, 150, false);
+            }
+        }
+    }
+
+    #[test]
+    fn switching_encodings_keeps_the_viewer_in_step() {
+        round_trip(PixelEncoding::DeltaLz4, 42, 300, true);
+    }
+
+    #[test]
+    fn raw_always_sends_the_whole_screen() {
+        let mut rng = Rng(3);
+        let mut fonts = Fonts::new();
+        let mut screen = desktop(&mut rng, &mut fonts, 50, 40);
+        let mut encoder = PixelEncoder::new(PixelEncoding::Raw, screen.size());
+        for _ in 0..20 {
+            let (damage, copies) = change(&mut rng, &mut fonts, &mut screen);
+            let rects = encoder.encode(&screen, &damage, &copies);
+            let whole = screen.width() as usize * screen.height() as usize * 4;
+            assert_eq!(rects.len(), 1);
+            assert_eq!(
+                (rects[0].rect, rects[0].kind),
+                (screen.bounds(), RectEncoding::Raw)
+            );
+            assert_eq!(bytes(&rects), whole);
+        }
+        assert_eq!(bytes(&encoder.encode(&screen, &[], &[])), 50 * 40 * 4);
+    }
+
+    #[test]
+    fn delta_of_an_unchanged_area_sends_nothing() {
+        let mut rng = Rng(5);
+        let screen = desktop(&mut rng, &mut Fonts::new(), 80, 60);
+        let mut encoder = PixelEncoder::new(PixelEncoding::DeltaLz4, screen.size());
+        assert!(!encoder.encode(&screen, &[screen.bounds()], &[]).is_empty());
+        assert_eq!(encoder.encode(&screen, &[screen.bounds()], &[]), vec![]);
+        assert_eq!(
+            encoder.encode(&screen, &[Rect::new(3, 4, 10, 10)], &[]),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn delta_sends_only_the_rows_that_changed() {
+        let mut screen = Canvas::new(64, 64, Color::WHITE);
+        let mut encoder = PixelEncoder::new(PixelEncoding::DeltaLz4, screen.size());
+        encoder.encode(&screen, &[screen.bounds()], &[]);
+        screen.fill_rect(Rect::new(10, 20, 3, 2), Color::RED, screen.bounds());
+        let rects = encoder.encode(&screen, &[screen.bounds()], &[]);
+        assert_eq!(rects.len(), 1);
+        assert_eq!(
+            (rects[0].rect, rects[0].kind),
+            (Rect::new(0, 20, 64, 2), RectEncoding::DeltaLz4)
+        );
+    }
+
+    /// A 1280x800 desktop with a text window whose 500x400 area scrolls by 20 lines.
+    fn scrolled(encoding: PixelEncoding) -> Vec<EncodedRect> {
+        let mut fonts = Fonts::new();
+        let mut screen = Canvas::new(1280, 800, Color::rgb(30, 60, 90));
+        let area = Rect::new(100, 100, 500, 400);
+        screen.fill_rect(area, Color::WHITE, screen.bounds());
+        for line in 0..30 {
+            let pos = Point::new(104, 100 + line * 14);
+            let text = format!("line {line}: the quick brown fox jumps over the lazy dog");
+            screen.text(&mut fonts, pos, Font::Mono, 12, Color::BLACK, &text, area);
+        }
+        let mut encoder = PixelEncoder::new(encoding, screen.size());
+        encoder.encode(&screen, &[screen.bounds()], &[]);
+        let kept = Rect::new(area.x, area.y + 20, area.width, area.height - 20);
+        let dst = screen.copy_within(kept, area.origin(), screen.bounds());
+        let fresh = Rect::new(area.x, area.bottom() as i32 - 20, area.width, 20);
+        screen.fill_rect(fresh, Color::WHITE, area);
+        let pos = fresh.origin();
+        screen.text(
+            &mut fonts,
+            pos,
+            Font::Mono,
+            12,
+            Color::BLACK,
+            "a new line",
+            area,
+        );
+        encoder.encode(&screen, &[area], &[(dst, kept.origin())])
+    }
+
+    #[test]
+    fn a_scroll_hint_is_sent_as_a_copy_and_saves_bytes() {
+        let delta = scrolled(PixelEncoding::DeltaLz4);
+        let plain = scrolled(PixelEncoding::DamageLz4);
+        let copy = RectEncoding::Copy {
+            src: Point::new(100, 120),
+        };
+        assert_eq!(
+            (delta[0].rect, delta[0].kind),
+            (Rect::new(100, 100, 500, 380), copy)
+        );
+        assert!(delta[1..].iter().all(|r| r.rect.y >= 480), "{delta:?}");
+        assert!(
+            bytes(&delta) * 10 < bytes(&plain),
+            "{} vs {}",
+            bytes(&delta),
+            bytes(&plain)
+        );
+    }
+
+    #[test]
+    fn damage_lz4_falls_back_to_raw_for_noise() {
+        let mut rng = Rng(9);
+        let mut screen = Canvas::new(40, 30, Color::BLACK);
+        let bounds = screen.bounds();
+        noise(&mut rng, &mut screen, bounds);
+        let mut encoder = PixelEncoder::new(PixelEncoding::DamageLz4, screen.size());
+        let rects = encoder.encode(&screen, &[bounds], &[]);
+        assert_eq!(rects.len(), 1);
+        assert_eq!(rects[0].kind, RectEncoding::Raw);
+        assert_eq!(bytes(&rects), 40 * 30 * 4);
+    }
+
+    #[test]
+    fn delta_falls_back_to_pixels_when_the_xor_is_larger() {
+        let mut rng = Rng(11);
+        let mut screen = Canvas::new(40, 30, Color::BLACK);
+        let bounds = screen.bounds();
+        noise(&mut rng, &mut screen, bounds);
+        let mut encoder = PixelEncoder::new(PixelEncoding::DeltaLz4, screen.size());
+        encoder.encode(&screen, &[bounds], &[]);
+        screen.fill_rect(bounds, Color::GREEN, bounds);
+        let rects = encoder.encode(&screen, &[bounds], &[]);
+        assert_eq!(rects.len(), 1);
+        assert_eq!(rects[0].kind, RectEncoding::Lz4);
+        assert!(bytes(&rects) < 100);
+    }
+
+    #[test]
+    fn reset_sends_everything_to_a_viewer_that_holds_anything() {
+        let mut rng = Rng(13);
+        let mut fonts = Fonts::new();
+        let screen = desktop(&mut rng, &mut fonts, 70, 50);
+        let mut encoder = PixelEncoder::new(PixelEncoding::DeltaLz4, screen.size());
+        encoder.encode(&screen, &[screen.bounds()], &[]);
+        // A viewer that holds something else entirely, and an encoder told to forget.
+        let mut decoder = PixelDecoder::new(screen.size());
+        let other = desktop(&mut rng, &mut fonts, 70, 50);
+        let junk = EncodedRect {
+            rect: other.bounds(),
+            kind: RectEncoding::Raw,
+            data: pixel_bytes(&other, other.bounds()),
+        };
+        decoder.apply(screen.size(), &[junk]).unwrap();
+        encoder.reset(screen.size());
+        let rects = encoder.encode(&screen, &[screen.bounds()], &[]);
+        decoder.apply(screen.size(), &rects).unwrap();
+        assert_eq!(decoder.canvas(), &screen);
+    }
+
+    #[test]
+    fn a_new_screen_size_sends_everything() {
+        let mut rng = Rng(17);
+        let mut fonts = Fonts::new();
+        let mut screen = desktop(&mut rng, &mut fonts, 60, 40);
+        let mut encoder = PixelEncoder::new(PixelEncoding::DeltaLz4, screen.size());
+        let mut decoder = PixelDecoder::new(screen.size());
+        decoder
+            .apply(
+                screen.size(),
+                &encoder.encode(&screen, &[screen.bounds()], &[]),
+            )
+            .unwrap();
+        screen.resize(90, 30, Color::RED);
+        let rects = encoder.encode(&screen, &[], &[]);
+        assert_eq!(
+            decoder.apply(screen.size(), &rects).unwrap().len(),
+            rects.len()
+        );
+        assert_eq!(decoder.canvas(), &screen);
+    }
+
+    /// A well-formed rectangle of `kind` on a 16x16 screen, to be spoiled by the tests.
+    fn good(kind: RectEncoding) -> EncodedRect {
+        let rect = Rect::new(2, 2, 4, 4);
+        let pixels = vec![0x55; byte_len(rect)];
+        let data = match kind {
+            RectEncoding::Raw => pixels,
+            RectEncoding::Lz4 | RectEncoding::DeltaLz4 => lz4_flex::block::compress(&pixels),
+            RectEncoding::Copy { .. } => Vec::new(),
+        };
+        EncodedRect { rect, kind, data }
+    }
+
+    fn apply(rect: EncodedRect) -> Result<Vec<Rect>, PixelError> {
+        PixelDecoder::new(Size::new(16, 16)).apply(Size::new(16, 16), &[rect])
+    }
+
+    #[test]
+    fn malformed_rects_are_errors() {
+        let copy = RectEncoding::Copy {
+            src: Point::new(10, 10),
+        };
+        let kinds = [
+            RectEncoding::Raw,
+            RectEncoding::Lz4,
+            RectEncoding::DeltaLz4,
+            copy,
+        ];
+        for kind in kinds {
+            assert_eq!(apply(good(kind)).unwrap(), vec![Rect::new(2, 2, 4, 4)]);
+            for rect in [
+                Rect::new(14, 2, 4, 4),
+                Rect::new(-1, 0, 1, 1),
+                Rect::new(0, 0, 17, 1),
+            ] {
+                let bad = EncodedRect { rect, ..good(kind) };
+                assert!(matches!(apply(bad), Err(PixelError::OutsideScreen { .. })));
+            }
+        }
+        let mut short = good(RectEncoding::Raw);
+        short.data.pop();
+        assert!(matches!(apply(short), Err(PixelError::RawLength { .. })));
+
+        let mut corrupt = good(RectEncoding::Lz4);
+        corrupt.data.truncate(corrupt.data.len() / 2);
+        assert!(matches!(apply(corrupt), Err(PixelError::Lz4 { .. })));
+        let mut too_short = good(RectEncoding::DeltaLz4);
+        too_short.data = lz4_flex::block::compress(&[1; 63]);
+        assert!(matches!(
+            apply(too_short),
+            Err(PixelError::Lz4Length { .. })
+        ));
+        let mut too_long = good(RectEncoding::Lz4);
+        too_long.data = lz4_flex::block::compress(&[1; 65]);
+        assert!(matches!(apply(too_long), Err(PixelError::Lz4 { .. })));
+        let mut huge = good(RectEncoding::Lz4);
+        huge.data = lz4_flex::block::compress(&vec![0; 1 << 20]);
+        assert!(matches!(apply(huge), Err(PixelError::Lz4 { .. })));
+
+        let mut outside = good(copy);
+        outside.kind = RectEncoding::Copy {
+            src: Point::new(13, 0),
+        };
+        assert!(matches!(apply(outside), Err(PixelError::CopySource { .. })));
+        let mut far = good(copy);
+        far.kind = RectEncoding::Copy {
+            src: Point::new(i32::MAX, i32::MIN),
+        };
+        assert!(matches!(apply(far), Err(PixelError::CopySource { .. })));
+        let mut loaded = good(copy);
+        loaded.data = vec![0];
+        assert!(matches!(apply(loaded), Err(PixelError::CopyData { .. })));
+
+        let mut decoder = PixelDecoder::new(Size::new(16, 16));
+        let too_large = Size::new(MAX_SIDE + 1, 1);
+        assert!(matches!(
+            decoder.apply(too_large, &[]),
+            Err(PixelError::ScreenTooLarge(_))
+        ));
+        assert_eq!(decoder.canvas().size(), Size::new(16, 16));
+    }
+
+    #[test]
+    fn random_junk_is_an_error_or_applies_but_never_panics() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let size = Size::new(24, 16);
+        let mut decoder = PixelDecoder::new(size);
+        let (mut applied, mut refused) = (0, 0);
+        for _ in 0..20_000 {
+            let rect = match rng.below(4) {
+                0 => Rect::new(
+                    rng.next() as i32,
+                    rng.next() as i32,
+                    rng.next() as u32,
+                    rng.next() as u32,
+                ),
+                _ => Rect::new(
+                    rng.range(-2, 26),
+                    rng.range(-2, 18),
+                    rng.below(28),
+                    rng.below(20),
+                ),
+            };
+            let len = match rng.below(3) {
+                0 => rect.width.wrapping_mul(rect.height).wrapping_mul(4) as usize % 4096,
+                _ => rng.below(300) as usize,
+            };
+            let mut data: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+            let kind = match rng.below(5) {
+                0 => RectEncoding::Raw,
+                1 => RectEncoding::Lz4,
+                2 => {
+                    // Valid LZ4 of the wrong (or, by luck, right) length.
+                    data = lz4_flex::block::compress(&data);
+                    RectEncoding::DeltaLz4
+                }
+                3 => RectEncoding::DeltaLz4,
+                _ => {
+                    if rng.below(2) == 0 {
+                        data.clear();
+                    }
+                    RectEncoding::Copy {
+                        src: Point::new(rng.range(-30, 30), rng.range(-30, 30)),
+                    }
+                }
+            };
+            let encoded = EncodedRect { rect, kind, data };
+            let inside = Rect::from_size(size).contains_rect(rect);
+            match decoder.apply(size, &[encoded]) {
+                Ok(changed) => {
+                    assert!(inside);
+                    assert!(changed
+                        .iter()
+                        .all(|r| Rect::from_size(size).contains_rect(*r)));
+                    applied += 1;
+                }
+                Err(_) => refused += 1,
+            }
+        }
+        assert!(
+            applied > 100 && refused > 100,
+            "{applied} applied, {refused} refused"
+        );
+    }
+}

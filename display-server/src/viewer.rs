@@ -1,0 +1,282 @@
+//! Viewers: the server's side of a thin client — what each one has been sent, and flow
+//! control.
+//!
+//! A viewer never has more than [`MAX_IN_FLIGHT`] unacknowledged updates. Meanwhile, changes
+//! wait, merged: in pixel mode as damage (a few rectangles, however much was drawn), in command
+//! mode as a list of scene operations that, past [`MAX_PENDING`] bytes, is dropped for a
+//! snapshot of the current scene. So a viewer on a slow link costs bounded memory, and when the
+//! link frees up it gets the newest state, not a backlog.
+
+use netui_protocol::{
+    EncodedRect, Point, Rect, RectEncoding, Request, SceneOp, ViewMessage, ViewMode,
+};
+
+use crate::damage::Damage;
+use crate::encoding::PixelEncoder;
+use crate::scene::Scene;
+
+/// Updates a viewer may have unacknowledged.
+pub const MAX_IN_FLIGHT: u64 = 2;
+/// Bytes of scene operations that may wait for a command-mode viewer before they are dropped
+/// in favour of a snapshot.
+pub const MAX_PENDING: usize = 8 << 20;
+/// Bytes of encoded data per update message (messages must fit in frames).
+const MESSAGE_BYTES: usize = 4 << 20;
+/// Pixels per rectangle handed to the encoder, so that no encoded rectangle outgrows a message.
+const MAX_RECT_PIXELS: u64 = (MESSAGE_BYTES / 4) as u64;
+
+/// One viewer's state.
+#[derive(Debug)]
+pub struct Viewer {
+    mode: ViewMode,
+    /// The number the next update gets (updates count from 1).
+    next_update: u64,
+    /// The highest update the viewer has acknowledged.
+    acked: u64,
+    /// The newest input the viewer sent.
+    input: Option<u64>,
+    /// Command mode: operations not yet sent, their size, and whether a snapshot must go first.
+    ops: Vec<SceneOp>,
+    ops_bytes: usize,
+    resync: bool,
+    /// Pixel mode: the encoder, and the damage and copies not yet sent.
+    encoder: Option<PixelEncoder>,
+    damage: Damage,
+    copies: Vec<(Rect, Point)>,
+}
+
+impl Viewer {
+    /// A viewer in `mode` of a screen like `scene`'s; the first update will carry everything.
+    pub fn new(mode: ViewMode, scene: &Scene) -> Viewer {
+        let mut viewer = Viewer {
+            mode,
+            next_update: 1,
+            acked: 0,
+            input: None,
+            ops: Vec::new(),
+            ops_bytes: 0,
+            resync: false,
+            encoder: None,
+            damage: Damage::default(),
+            copies: Vec::new(),
+        };
+        viewer.set_mode(mode, scene);
+        viewer
+    }
+
+    /// Switches mode; the next update carries the whole screen again.
+    pub fn set_mode(&mut self, mode: ViewMode, scene: &Scene) {
+        self.mode = mode;
+        self.ops.clear();
+        self.ops_bytes = 0;
+        self.copies.clear();
+        self.damage = Damage::default();
+        match mode {
+            ViewMode::Commands => {
+                self.encoder = None;
+                self.resync = true;
+            }
+            ViewMode::Pixels(encoding) => {
+                self.resync = false;
+                self.encoder = Some(PixelEncoder::new(encoding, scene.size()));
+                self.damage.add(Rect::from_size(scene.size()));
+            }
+        }
+    }
+
+    /// The mode.
+    pub fn mode(&self) -> ViewMode {
+        self.mode
+    }
+
+    /// The viewer sent input number `seq`.
+    pub fn input_seen(&mut self, seq: u64) {
+        self.input = Some(self.input.map_or(seq, |s| s.max(seq)));
+    }
+
+    /// The viewer applied update `update`.
+    pub fn ack(&mut self, update: u64) {
+        self.acked = self
+            .acked
+            .max(update.min(self.next_update.saturating_sub(1)));
+    }
+
+    /// Updates sent and not yet acknowledged.
+    pub fn in_flight(&self) -> u64 {
+        self.next_update - 1 - self.acked
+    }
+
+    /// Command mode: changes to send.
+    pub fn push_ops(&mut self, ops: &[SceneOp]) {
+        if self.mode != ViewMode::Commands || self.resync {
+            return;
+        }
+        self.ops_bytes += ops.iter().map(op_bytes).sum::<usize>();
+        if self.ops_bytes > MAX_PENDING {
+            // Too far behind: forget the backlog, send the current state when the link frees.
+            tracing::debug!(
+                "viewer behind by {} bytes of commands: will resynchronize",
+                self.ops_bytes
+            );
+            self.ops.clear();
+            self.ops_bytes = 0;
+            self.resync = true;
+        } else {
+            self.ops.extend_from_slice(ops);
+        }
+    }
+
+    /// Pixel mode: screen areas composited since the last update, and copy hints.
+    pub fn push_damage(&mut self, rects: &[Rect], copies: &[(Rect, Point)]) {
+        if self.encoder.is_none() {
+            return;
+        }
+        for r in rects {
+            self.damage.add(*r);
+        }
+        if self.copies.len() + copies.len() <= 64 {
+            self.copies.extend_from_slice(copies);
+        }
+    }
+
+    /// The updates to send now: none while too many are unacknowledged.
+    pub fn pump(&mut self, scene: &Scene) -> Vec<ViewMessage> {
+        if self.in_flight() >= MAX_IN_FLIGHT {
+            return Vec::new();
+        }
+        match self.mode {
+            ViewMode::Commands => self.pump_commands(scene),
+            ViewMode::Pixels(_) => self.pump_pixels(scene),
+        }
+    }
+
+    fn number(&mut self) -> u64 {
+        self.next_update += 1;
+        self.next_update - 1
+    }
+
+    fn pump_commands(&mut self, scene: &Scene) -> Vec<ViewMessage> {
+        if self.resync {
+            self.resync = false;
+            self.ops = scene.snapshot();
+        }
+        if self.ops.is_empty() {
+            return Vec::new();
+        }
+        self.ops_bytes = 0;
+        let mut messages = Vec::new();
+        let mut batch = Vec::new();
+        let mut bytes = 0;
+        for op in self.ops.drain(..) {
+            let size = op_bytes(&op);
+            if bytes + size > MESSAGE_BYTES && !batch.is_empty() {
+                messages.push(std::mem::take(&mut batch));
+                bytes = 0;
+            }
+            bytes += size;
+            batch.push(op);
+        }
+        messages.push(batch);
+        messages
+            .into_iter()
+            .map(|ops| ViewMessage::Scene {
+                update: self.number(),
+                input: self.input,
+                ops,
+            })
+            .collect()
+    }
+
+    fn pump_pixels(&mut self, scene: &Scene) -> Vec<ViewMessage> {
+        let Some(encoder) = &mut self.encoder else {
+            return Vec::new();
+        };
+        if self.damage.is_empty() {
+            return Vec::new();
+        }
+        // Damage is added right after each composite, so the screen holds those areas as
+        // composited then or later: encoding them now sends the newest pixels.
+        let damage: Vec<Rect> = self.damage.take().into_iter().flat_map(split).collect();
+        let copies = std::mem::take(&mut self.copies);
+        let rects = encoder.encode(scene.screen(), &damage, &copies);
+        let size = scene.size();
+        let mut messages = Vec::new();
+        let mut batch = Vec::new();
+        let mut bytes = 0;
+        for rect in rects.into_iter().flat_map(split_encoded) {
+            if bytes + rect.data.len() > MESSAGE_BYTES && !batch.is_empty() {
+                messages.push(std::mem::take(&mut batch));
+                bytes = 0;
+            }
+            bytes += rect.data.len();
+            batch.push(rect);
+        }
+        messages.push(batch);
+        messages
+            .into_iter()
+            .map(|rects| ViewMessage::Pixels {
+                update: self.number(),
+                input: self.input,
+                size,
+                rects,
+            })
+            .collect()
+    }
+}
+
+/// About how many bytes an operation takes on the wire.
+fn op_bytes(op: &SceneOp) -> usize {
+    match op {
+        SceneOp::Request(Request::PutImage { data, .. }) => data.len() + 32,
+        SceneOp::Request(Request::FillRects { rects, .. } | Request::StrokeRects { rects, .. }) => {
+            rects.len() * 8 + 16
+        }
+        SceneOp::Request(Request::Lines { points, .. }) => points.len() * 4 + 16,
+        SceneOp::Request(Request::Segments { segments, .. }) => segments.len() * 8 + 16,
+        SceneOp::Request(Request::Text { text, .. }) => text.len() + 24,
+        SceneOp::Stack { ids } => ids.len() * 4 + 8,
+        _ => 32,
+    }
+}
+
+/// Splits a tall rectangle into strips small enough for one message.
+fn split(rect: Rect) -> Vec<Rect> {
+    if rect.size().area() <= MAX_RECT_PIXELS || rect.width == 0 {
+        return vec![rect];
+    }
+    let rows = (MAX_RECT_PIXELS / u64::from(rect.width)).max(1) as u32;
+    (0..rect.height)
+        .step_by(rows as usize)
+        .map(|y| {
+            Rect::new(
+                rect.x,
+                rect.y + y as i32,
+                rect.width,
+                rows.min(rect.height - y),
+            )
+        })
+        .collect()
+}
+
+/// Splits a raw rectangle (a whole `px-raw` frame) into strips of rows that fit a message.
+fn split_encoded(rect: EncodedRect) -> Vec<EncodedRect> {
+    if rect.kind != RectEncoding::Raw || rect.data.len() <= MESSAGE_BYTES {
+        return vec![rect];
+    }
+    let row = rect.rect.width as usize * 4;
+    let rows = (MESSAGE_BYTES / row.max(1)).max(1);
+    rect.data
+        .chunks(row * rows)
+        .enumerate()
+        .map(|(i, data)| EncodedRect {
+            rect: Rect::new(
+                rect.rect.x,
+                rect.rect.y + (i * rows) as i32,
+                rect.rect.width,
+                (data.len() / row.max(1)) as u32,
+            ),
+            kind: RectEncoding::Raw,
+            data: data.to_vec(),
+        })
+        .collect()
+}

@@ -529,6 +529,13 @@ impl Display {
         self.flush()
     }
 
+    /// Takes the channel of viewer messages out of the connection, for a program that reads
+    /// them on another thread (the connection keeps sending). Later calls get a closed channel.
+    pub fn take_views(&mut self) -> std_mpsc::Receiver<ViewMessage> {
+        let (_, closed) = std_mpsc::channel();
+        std::mem::replace(&mut self.views, closed)
+    }
+
     /// Waits for the next viewer message for at most `timeout`: `Ok(None)` when none came.
     pub fn wait_view(
         &mut self,

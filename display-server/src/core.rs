@@ -603,6 +603,12 @@ impl Core {
                 };
                 viewer.input_seen(*seq);
                 self.input(input.clone());
+                // With nothing to show for it, the answer goes now; otherwise with the next
+                // frame that shows what the input did.
+                if self.scene.damage().is_empty() {
+                    self.update_viewers_with_ops();
+                    self.pump(conn);
+                }
                 return Ok(());
             }
             Request::AckUpdate { update } => {
@@ -696,6 +702,7 @@ impl Core {
                     })
                     .collect(),
                 pixmaps: c.pixmaps.len() as u32,
+                backlog: c.viewer.as_ref().map_or(0, Viewer::backlog),
             })
             .collect();
         ServerInfo {

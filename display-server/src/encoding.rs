@@ -40,10 +40,9 @@ pub const MAX_SIDE: u32 = 8192;
 /// smaller hash table.
 pub const BAND_BYTES: usize = 64 * 1024 - 1024;
 
-/// `px-delta-lz4` also tries the plain pixels of a band when its XOR does not compress
-/// better than this ratio: the XOR of unrelated content (a new image) is no smaller than the
-/// content, while a real delta (text typed, a cursor) compresses far better, and trying both
-/// every time would halve the speed.
+/// `px-delta-lz4` tries a band both as XOR and as pixels only when the first form it tries
+/// compresses worse than this ratio: trying both every time would halve the speed, and a
+/// form that compresses this well leaves little to gain.
 const PIXELS_TRY_RATIO: usize = 8;
 
 /// What can be wrong with an update a viewer receives.
@@ -127,8 +126,10 @@ pub struct PixelEncoder {
     fresh: bool,
     /// This update's damage, clipped to the screen.
     damage: Vec<Rect>,
-    /// The pixels or XOR of one band, as bytes (its length only grows).
+    /// The pixels of one band, as bytes (its length only grows).
     bytes: Vec<u8>,
+    /// The XOR of one band with the shadow (its length only grows).
+    xor: Vec<u8>,
     /// LZ4 output of the XOR (its length only grows).
     packed: Vec<u8>,
     /// LZ4 output of the pixels (its length only grows).
@@ -148,6 +149,7 @@ impl PixelEncoder {
             fresh: true,
             damage: Vec::new(),
             bytes: Vec::new(),
+            xor: Vec::new(),
             packed: Vec::new(),
             packed_pixels: Vec::new(),
         }
@@ -188,8 +190,10 @@ impl PixelEncoder {
     ///   does not make it smaller.
     /// - `px-delta-lz4` applies the copies to the shadow and sends them, then sends each band
     ///   of the damage (copy destinations included) as the LZ4 of its XOR with the shadow,
-    ///   trimmed to the rows that changed and skipped when none did. A band whose XOR
-    ///   compresses poorly is also tried as plain pixels (LZ4, else raw), and the smaller wins.
+    ///   trimmed to the rows that changed and skipped when none did. A band may also go as
+    ///   plain pixels (LZ4, else raw), whichever is smaller; to save time the second form is
+    ///   only tried when the first (the pixels when most of them changed, else the XOR) does
+    ///   not compress 8:1.
     ///
     /// Afterwards the shadow equals the screen in every area sent.
     pub fn encode(
@@ -303,29 +307,39 @@ impl PixelEncoder {
         // Both are below `band.height`, which fits in an i32 for a band inside a canvas.
         let band = Rect::new(band.x, band.y + first as i32, band.width, last - first + 1);
 
-        let bytes = buffer(&mut self.bytes, byte_len(band));
+        let raw = byte_len(band);
+        let xor = buffer(&mut self.xor, raw);
         let stride = band.width as usize * 4;
-        for (y, out) in (0..band.height).zip(bytes.chunks_exact_mut(stride)) {
+        let mut changed = 0;
+        for (y, out) in (0..band.height).zip(xor.chunks_exact_mut(stride)) {
             let new = row(screen, band, y);
             let old = row_mut(shadow, band, y);
-            put_xor(out, new, old);
+            changed += put_xor(out, new, old);
             old.copy_from_slice(new);
         }
-        let delta = compress(bytes, &mut self.packed);
-        let raw = bytes.len();
-        let pixels = if delta.saturating_mul(PIXELS_TRY_RATIO) > raw {
+        // When most pixels changed, the content was replaced (a new image, a scroll without a
+        // hint) and its XOR with the old is rarely smaller than itself: try the pixels first.
+        let pixels_first = changed * 2 > band.width as usize * band.height as usize;
+        let poor = |len: usize| len.saturating_mul(PIXELS_TRY_RATIO) > raw;
+        let (mut delta, mut pixels) = (usize::MAX, usize::MAX);
+        if !pixels_first {
+            delta = compress(xor, &mut self.packed);
+        }
+        if pixels_first || poor(delta) {
+            let bytes = buffer(&mut self.bytes, raw);
             put_pixels(bytes, screen, band);
-            compress(bytes, &mut self.packed_pixels)
-        } else {
-            usize::MAX
-        };
+            pixels = compress(bytes, &mut self.packed_pixels);
+            if pixels_first && poor(pixels) {
+                delta = compress(xor, &mut self.packed);
+            }
+        }
         let (kind, data) = if delta <= pixels && delta < raw {
             (RectEncoding::DeltaLz4, self.packed.get(..delta))
         } else if pixels < raw {
             (RectEncoding::Lz4, self.packed_pixels.get(..pixels))
         } else {
-            // `pixels` was computed (`delta >= raw`), so `bytes` holds the pixels.
-            (RectEncoding::Raw, Some(&*bytes))
+            // Neither compressed well, so the pixels were put in `bytes`.
+            (RectEncoding::Raw, self.bytes.get(..raw))
         };
         Some(EncodedRect {
             rect: band,
@@ -344,13 +358,15 @@ pub struct PixelDecoder {
 }
 
 impl PixelDecoder {
-    /// A decoder whose screen is black.
-    ///
-    /// # Panics
-    /// When the canvas cannot be allocated, as [`Canvas::new`].
+    /// A decoder whose screen is black. The size comes from the network, so it does not
+    /// panic: a size beyond [`MAX_SIDE`], or one that cannot be allocated, gives an empty
+    /// screen, and the first [`PixelDecoder::apply`] at that size reports the error.
     pub fn new(size: Size) -> Self {
+        let canvas = (size.width <= MAX_SIDE && size.height <= MAX_SIDE)
+            .then(|| Canvas::try_new(size.width, size.height, Color::BLACK))
+            .flatten();
         PixelDecoder {
-            canvas: Canvas::new(size.width, size.height, Color::BLACK),
+            canvas: canvas.unwrap_or_else(|| Canvas::new(0, 0, Color::BLACK)),
             scratch: Vec::new(),
         }
     }
@@ -546,11 +562,16 @@ fn put_pixels(bytes: &mut [u8], canvas: &Canvas, rect: Rect) {
     }
 }
 
-/// Writes the XOR of two rows into `bytes`, four bytes per pixel.
-fn put_xor(bytes: &mut [u8], new: &[u32], old: &[u32]) {
+/// Writes the XOR of two rows into `bytes`, four bytes per pixel, and counts the pixels
+/// that differ.
+fn put_xor(bytes: &mut [u8], new: &[u32], old: &[u32]) -> usize {
+    let mut changed = 0;
     for ((b, n), o) in bytes.chunks_exact_mut(4).zip(new).zip(old) {
-        b.copy_from_slice(&(n ^ o).to_le_bytes());
+        let x = n ^ o;
+        b.copy_from_slice(&x.to_le_bytes());
+        changed += usize::from(x != 0);
     }
+    changed
 }
 
 /// Writes (or, with `xor`, XORs) the pixels in `bytes` into `rect` of the canvas.
@@ -1044,6 +1065,10 @@ mod tests {
             Err(PixelError::ScreenTooLarge(_))
         ));
         assert_eq!(decoder.canvas().size(), Size::new(16, 16));
+        let mut decoder = PixelDecoder::new(Size::new(u32::MAX, u32::MAX));
+        assert_eq!(decoder.canvas().size(), Size::new(0, 0));
+        let result = decoder.apply(Size::new(u32::MAX, u32::MAX), &[]);
+        assert!(matches!(result, Err(PixelError::ScreenTooLarge(_))));
     }
 
     #[test]

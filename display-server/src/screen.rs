@@ -30,13 +30,18 @@ pub enum ScreenError {
 /// The event loop of the screen window, or a clear error when there is no desktop to show it
 /// on. Call it on the main thread.
 pub fn event_loop() -> Result<EventLoop<UserEvent>, ScreenError> {
+    event_loop_with::<UserEvent>()
+}
+
+/// Like [`event_loop`], for a program with its own user events (the thin client's window).
+pub fn event_loop_with<T: 'static>() -> Result<EventLoop<T>, ScreenError> {
     let has = |var: &str| std::env::var_os(var).is_some_and(|v| !v.is_empty());
     if !has("DISPLAY") && !has("WAYLAND_DISPLAY") {
         return Err(ScreenError::NoDesktop);
     }
     // winit reports a display it cannot open as an error; guard against a panic from a
     // missing system library as well, so that the user always gets the sentence above.
-    let built = std::panic::catch_unwind(|| EventLoop::<UserEvent>::with_user_event().build());
+    let built = std::panic::catch_unwind(|| EventLoop::<T>::with_user_event().build());
     match built {
         Ok(Ok(event_loop)) => Ok(event_loop),
         Ok(Err(e)) => Err(ScreenError::Unavailable(e.to_string())),

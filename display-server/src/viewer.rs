@@ -35,6 +35,10 @@ pub struct Viewer {
     acked: u64,
     /// The newest input the viewer sent.
     input: Option<u64>,
+    /// The newest input that an update has reported.
+    reported: Option<u64>,
+    /// Sizes of the updates sent and not yet acknowledged, by number.
+    unacked: std::collections::VecDeque<(u64, usize)>,
     /// Command mode: operations not yet sent, their size, and whether a snapshot must go first.
     ops: Vec<SceneOp>,
     ops_bytes: usize,
@@ -53,6 +57,8 @@ impl Viewer {
             next_update: 1,
             acked: 0,
             input: None,
+            reported: None,
+            unacked: std::collections::VecDeque::new(),
             ops: Vec::new(),
             ops_bytes: 0,
             resync: false,
@@ -99,6 +105,15 @@ impl Viewer {
         self.acked = self
             .acked
             .max(update.min(self.next_update.saturating_sub(1)));
+        while self.unacked.front().is_some_and(|(n, _)| *n <= self.acked) {
+            self.unacked.pop_front();
+        }
+    }
+
+    /// The memory this viewer holds in the server: updates sent and not yet acknowledged,
+    /// and command-mode changes waiting (pixel-mode damage is a few rectangles).
+    pub fn backlog(&self) -> u64 {
+        (self.unacked.iter().map(|(_, b)| b).sum::<usize>() + self.ops_bytes) as u64
     }
 
     /// Updates sent and not yet acknowledged.
@@ -139,15 +154,47 @@ impl Viewer {
         }
     }
 
-    /// The updates to send now: none while too many are unacknowledged.
+    /// The updates to send now: none while too many are unacknowledged. When there is
+    /// nothing to send but input that no update has reported yet, an empty update reports it,
+    /// so that input which changes nothing still gets its answer.
     pub fn pump(&mut self, scene: &Scene) -> Vec<ViewMessage> {
         if self.in_flight() >= MAX_IN_FLIGHT {
             return Vec::new();
         }
-        match self.mode {
+        let mut messages = match self.mode {
             ViewMode::Commands => self.pump_commands(scene),
             ViewMode::Pixels(_) => self.pump_pixels(scene),
+        };
+        if messages.is_empty() && self.input != self.reported {
+            let update = self.number();
+            messages.push(match self.mode {
+                ViewMode::Commands => ViewMessage::Scene {
+                    update,
+                    input: self.input,
+                    ops: Vec::new(),
+                },
+                ViewMode::Pixels(_) => ViewMessage::Pixels {
+                    update,
+                    input: self.input,
+                    size: scene.size(),
+                    rects: Vec::new(),
+                },
+            });
         }
+        if !messages.is_empty() {
+            self.reported = self.input;
+        }
+        for m in &messages {
+            let (update, bytes) = match m {
+                ViewMessage::Scene { update, ops, .. } => (*update, ops.iter().map(op_bytes).sum()),
+                ViewMessage::Pixels { update, rects, .. } => {
+                    (*update, rects.iter().map(|r| r.data.len() + 24).sum())
+                }
+                ViewMessage::Start { .. } => continue,
+            };
+            self.unacked.push_back((update, bytes));
+        }
+        messages
     }
 
     fn number(&mut self) -> u64 {

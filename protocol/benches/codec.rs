@@ -66,7 +66,11 @@ fn desktop_batch() -> Vec<Request> {
         batch.push(Request::Text {
             target: WINDOW,
             pos: Point::new(12, 40 + line as i32 * 16),
-            font: if line % 5 == 0 { Font::Mono } else { Font::Sans },
+            font: if line % 5 == 0 {
+                Font::Mono
+            } else {
+                Font::Sans
+            },
             size: 13,
             color: Color::BLACK,
             text,
@@ -119,7 +123,9 @@ fn desktop_batch() -> Vec<Request> {
 fn encode(writer: &mut BatchWriter, batch: &[Request]) -> Vec<u8> {
     for request in batch {
         // The batch is far below every limit, so pushing cannot fail.
-        writer.push(request).expect("the batch is within the limits");
+        writer
+            .push(request)
+            .expect("the batch is within the limits");
     }
     writer.take_frames()
 }

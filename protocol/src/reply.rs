@@ -84,6 +84,8 @@ pub struct ClientInfo {
     pub windows: Vec<WindowInfo>,
     /// How many pixmaps it holds.
     pub pixmaps: u32,
+    /// For a viewer: bytes of updates sent and not yet acknowledged, plus changes waiting.
+    pub backlog: u64,
 }
 
 /// One window.

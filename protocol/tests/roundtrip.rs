@@ -363,13 +363,15 @@ fn server_info() -> impl Strategy<Value = ServerInfo> {
         text(),
         prop::collection::vec(window, 0..4),
         any::<u32>(),
+        any::<u64>(),
     )
-        .prop_map(|(id, name, peer, windows, pixmaps)| ClientInfo {
+        .prop_map(|(id, name, peer, windows, pixmaps, backlog)| ClientInfo {
             id,
             name,
             peer,
             windows,
             pixmaps,
+            backlog,
         });
     (
         text(),

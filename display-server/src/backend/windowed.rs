@@ -332,19 +332,8 @@ impl ApplicationHandler<UserEvent> for ScreenWindow {
                 }
             }
             WindowEvent::ModifiersChanged(m) => {
-                let s = m.state();
-                let mut mods = Modifiers::NONE;
-                for (held, bit) in [
-                    (s.shift_key(), Modifiers::SHIFT),
-                    (s.control_key(), Modifiers::CONTROL),
-                    (s.alt_key(), Modifiers::ALT),
-                    (s.super_key(), Modifiers::SUPER),
-                ] {
-                    if held {
-                        mods = mods | bit;
-                    }
-                }
-                self.link.input(InputEvent::Modifiers(mods));
+                self.link
+                    .input(InputEvent::Modifiers(modifiers_from_winit(m.state())));
             }
             WindowEvent::KeyboardInput { event, .. } => {
                 let pressed = event.state == ElementState::Pressed;
@@ -368,7 +357,24 @@ impl ApplicationHandler<UserEvent> for ScreenWindow {
     }
 }
 
-fn button_from_winit(button: MouseButton) -> Button {
+/// The protocol's modifiers for winit's.
+pub fn modifiers_from_winit(s: winit::keyboard::ModifiersState) -> Modifiers {
+    let mut mods = Modifiers::NONE;
+    for (held, bit) in [
+        (s.shift_key(), Modifiers::SHIFT),
+        (s.control_key(), Modifiers::CONTROL),
+        (s.alt_key(), Modifiers::ALT),
+        (s.super_key(), Modifiers::SUPER),
+    ] {
+        if held {
+            mods = mods | bit;
+        }
+    }
+    mods
+}
+
+/// The protocol's button for a winit mouse button.
+pub fn button_from_winit(button: MouseButton) -> Button {
     match button {
         MouseButton::Left => Button::Left,
         MouseButton::Middle => Button::Middle,

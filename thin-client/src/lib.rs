@@ -1,0 +1,19 @@
+//! The netui thin client: shows a display server's screen at another place, either by
+//! replaying the drawing commands with the server's own renderer or by decoding pixels, and
+//! measures what each costs.
+//!
+//! # Layout
+//! - [`view`]: the viewer's copy of the screen, fed by view messages.
+//! - [`connect`]: the connection to the display, through the emulated link.
+//! - [`net`]: the network side: applies updates, acknowledges them, forwards input.
+//! - [`link`]: link emulation: a bandwidth cap and a delay in each direction.
+//! - [`window`]: the viewer's window, its input and its overlay.
+//! - [`stats`]: bytes, frames/s and input-to-update latency, measured.
+#![forbid(unsafe_code)]
+
+pub mod connect;
+pub mod link;
+pub mod net;
+pub mod stats;
+pub mod view;
+pub mod window;

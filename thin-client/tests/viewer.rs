@@ -1,0 +1,302 @@
+//! Viewers against a real headless server: in every mode and pixel encoding, the viewer's
+//! picture equals the server's screen after each step of an application's drawing (windows
+//! mapped, drawn, scrolled, moved, raised, closed); switching mode keeps it equal; viewers
+//! that join late or two at once see the same; bad input from a viewer is refused without
+//! harm.
+
+use std::time::{Duration, Instant};
+
+use netui::{Button, Color, Display, Font, ImageFormat, InputEvent, Point, Rect, ResourceId, Size};
+use netui_protocol::{Limits, PixelEncoding, ViewMode};
+use netui_server::{ServerConfig, ServerHandle};
+use netui_viewer::view::View;
+
+fn server() -> (ServerHandle, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let handle = ServerHandle::start(ServerConfig {
+        display: ":test".into(),
+        size: Size::new(480, 360),
+        unix: Some(dir.path().join("display.sock")),
+        tcp: None,
+        token: vec![3; 32],
+        limits: Limits::default(),
+    })
+    .expect("server");
+    (handle, dir)
+}
+
+fn connect(server: &ServerHandle, name: &str) -> Display {
+    Display::connect_unix(server.unix_path().expect("socket"), name).expect("connects")
+}
+
+/// A viewer in the test: its connection and its copy of the screen.
+struct Viewer {
+    display: Display,
+    view: View,
+}
+
+impl Viewer {
+    fn attach(server: &ServerHandle, mode: ViewMode) -> Viewer {
+        let mut display = connect(server, "viewer");
+        display.attach_viewer(mode).expect("attach");
+        Viewer {
+            display,
+            view: View::default(),
+        }
+    }
+
+    /// Applies whatever arrives within `wait`; acknowledges each update.
+    fn follow(&mut self, wait: Duration) {
+        while let Some(message) = self.display.wait_view(wait).expect("view") {
+            let applied = self.view.apply(message).expect("applies");
+            if let Some(update) = applied.update {
+                self.display.ack_update(update).expect("ack");
+            }
+        }
+    }
+
+    /// Follows updates until the picture equals the server's screen.
+    fn assert_matches(&mut self, reader: &mut Display, step: &str) {
+        let start = Instant::now();
+        loop {
+            self.follow(Duration::from_millis(10));
+            let server = screen(reader);
+            let mine: Vec<u32> = self.view.screen().pixels().to_vec();
+            if self.view.size() == Size::new(480, 360) && mine == server {
+                return;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                let differing = mine.iter().zip(&server).filter(|(a, b)| a != b).count();
+                panic!(
+                    "{step}: the viewer ({:?}) differs from the server in {differing} pixels",
+                    self.view.mode()
+                );
+            }
+        }
+    }
+}
+
+/// The server's screen as 0x00RRGGBB pixels.
+fn screen(d: &mut Display) -> Vec<u32> {
+    let image = d.get_image(ResourceId::ROOT, None).expect("screen");
+    image
+        .rgba
+        .chunks_exact(4)
+        .map(|p| u32::from(p[0]) << 16 | u32::from(p[1]) << 8 | u32::from(p[2]))
+        .collect()
+}
+
+fn click(d: &mut Display, x: i32, y: i32) {
+    d.inject(InputEvent::PointerMoved(Point::new(x, y)));
+    d.inject(InputEvent::Button {
+        button: Button::Left,
+        pressed: true,
+    });
+    d.inject(InputEvent::Button {
+        button: Button::Left,
+        pressed: false,
+    });
+}
+
+/// An application's session in steps; after each, every viewer must match.
+fn steps(app: &mut Display, step: usize) -> Option<&'static str> {
+    let a = netui::Window(ResourceId(app.welcome().id_base | 1));
+    let b = netui::Window(ResourceId(app.welcome().id_base | 2));
+    match step {
+        0 => {
+            let w = app
+                .create_window(Rect::new(30, 40, 200, 150), "first", Color::WHITE)
+                .expect("window");
+            assert_eq!(w, a);
+            app.map(a);
+            app.fill_rect(a, Rect::new(10, 10, 80, 40), Color::rgb(200, 30, 30));
+            app.text(
+                a,
+                Point::new(10, 60),
+                Font::Sans,
+                16,
+                Color::BLACK,
+                "Hello viewers",
+            );
+            app.fill_ellipse(a, Rect::new(100, 80, 80, 50), Color::rgb(30, 90, 200));
+            Some("a window drawn")
+        }
+        1 => {
+            let w = app
+                .create_window(
+                    Rect::new(150, 100, 220, 160),
+                    "second",
+                    Color::rgb(240, 240, 200),
+                )
+                .expect("window");
+            assert_eq!(w, b);
+            app.map(b);
+            let image: Vec<u8> = (0..64 * 64)
+                .flat_map(|i| [(i % 64 * 4) as u8, (i / 64 * 4) as u8, 128])
+                .collect();
+            app.put_image(b, Rect::new(20, 20, 64, 64), ImageFormat::Rgb8, &image);
+            Some("a second window on top, with an image")
+        }
+        2 => {
+            for i in 0..8 {
+                app.text(
+                    b,
+                    Point::new(100, 10 + i * 16),
+                    Font::Mono,
+                    12,
+                    Color::BLACK,
+                    &format!("line {i}"),
+                );
+            }
+            app.copy_area(b, b, Rect::new(0, 16, 220, 144), Point::new(0, 0));
+            app.fill_rect(b, Rect::new(0, 144, 220, 16), Color::rgb(240, 240, 200));
+            Some("a scroll by copy_area")
+        }
+        3 => {
+            app.configure(a, Rect::new(60, 180, 200, 150));
+            Some("a window moved by its application")
+        }
+        4 => {
+            // A click on the first window's title bar raises it (the window manager).
+            click(app, 100, 180 - 12);
+            Some("a window raised by a click")
+        }
+        5 => {
+            app.destroy_window(b);
+            Some("a window closed")
+        }
+        _ => None,
+    }
+}
+
+fn run_session(mode: ViewMode) {
+    let (server, _dir) = server();
+    let mut viewer = Viewer::attach(&server, mode);
+    let mut app = connect(&server, "app");
+    let mut reader = connect(&server, "reader");
+    viewer.assert_matches(&mut reader, "the empty desktop");
+    let mut step = 0;
+    while let Some(what) = steps(&mut app, step) {
+        app.sync().expect("the application's requests succeed");
+        viewer.assert_matches(&mut reader, what);
+        step += 1;
+    }
+}
+
+#[test]
+fn command_mode_viewer_equals_the_server() {
+    run_session(ViewMode::Commands);
+}
+
+#[test]
+fn every_pixel_encoding_equals_the_server() {
+    for encoding in PixelEncoding::ALL {
+        run_session(ViewMode::Pixels(encoding));
+    }
+}
+
+#[test]
+fn switching_mode_midway_keeps_the_picture_equal() {
+    let (server, _dir) = server();
+    let mut viewer = Viewer::attach(&server, ViewMode::Commands);
+    let mut app = connect(&server, "app");
+    let mut reader = connect(&server, "reader");
+    let modes = [
+        ViewMode::Pixels(PixelEncoding::DeltaLz4),
+        ViewMode::Commands,
+        ViewMode::Pixels(PixelEncoding::Raw),
+    ];
+    let mut step = 0;
+    while let Some(what) = steps(&mut app, step) {
+        app.sync().expect("sync");
+        viewer.assert_matches(&mut reader, what);
+        viewer
+            .display
+            .attach_viewer(modes[step % modes.len()])
+            .expect("switch");
+        viewer.assert_matches(&mut reader, "after switching");
+        step += 1;
+    }
+}
+
+#[test]
+fn viewers_that_join_late_or_together_see_the_same_screen() {
+    let (server, _dir) = server();
+    let mut app = connect(&server, "app");
+    let mut reader = connect(&server, "reader");
+    let mut early = Viewer::attach(&server, ViewMode::Pixels(PixelEncoding::DeltaLz4));
+    steps(&mut app, 0);
+    steps(&mut app, 1);
+    app.sync().expect("sync");
+    early.assert_matches(&mut reader, "before the others join");
+    // One leaves while the application keeps drawing; two join, one per mode.
+    drop(early);
+    steps(&mut app, 2);
+    let mut commands = Viewer::attach(&server, ViewMode::Commands);
+    steps(&mut app, 3);
+    let mut pixels = Viewer::attach(&server, ViewMode::Pixels(PixelEncoding::DamageLz4));
+    app.sync().expect("sync");
+    commands.assert_matches(&mut reader, "a command viewer that joined late");
+    pixels.assert_matches(&mut reader, "a pixel viewer that joined late");
+    steps(&mut app, 4);
+    app.sync().expect("sync");
+    commands.assert_matches(&mut reader, "both viewers at once (commands)");
+    pixels.assert_matches(&mut reader, "both viewers at once (pixels)");
+}
+
+#[test]
+fn bad_input_from_a_viewer_is_refused_and_harms_no_application() {
+    let (server, _dir) = server();
+    let mut app = connect(&server, "app");
+    steps(&mut app, 0);
+    app.sync().expect("sync");
+    let mut stranger = connect(&server, "not-a-viewer");
+    // Viewer input before attaching is refused.
+    stranger
+        .viewer_input(1, InputEvent::PointerMoved(Point::new(1, 1)))
+        .expect("sent");
+    let err = stranger.sync().expect_err("refused");
+    assert_eq!(
+        err.report().map(|r| r.code),
+        Some(netui::ErrorCode::Access),
+        "{err}"
+    );
+    // Coordinates far out of range and acknowledgements of updates never sent do no harm.
+    let mut viewer = Viewer::attach(&server, ViewMode::Commands);
+    viewer
+        .display
+        .viewer_input(1, InputEvent::PointerMoved(Point::new(i32::MIN, i32::MAX)))
+        .expect("sent");
+    viewer
+        .display
+        .viewer_input(
+            2,
+            InputEvent::Button {
+                button: Button::Other(999),
+                pressed: true,
+            },
+        )
+        .expect("sent");
+    viewer
+        .display
+        .viewer_input(
+            3,
+            InputEvent::Wheel {
+                dx: i32::MAX,
+                dy: i32::MIN,
+            },
+        )
+        .expect("sent");
+    viewer.display.ack_update(u64::MAX).expect("sent");
+    viewer.display.sync().expect("accepted without errors");
+    let mut reader = connect(&server, "reader");
+    viewer.assert_matches(&mut reader, "after odd input");
+    // The application still draws.
+    app.fill_rect(
+        netui::Window(ResourceId(app.welcome().id_base | 1)),
+        Rect::new(0, 0, 5, 5),
+        Color::GREEN,
+    );
+    app.sync().expect("the application is unharmed");
+    viewer.assert_matches(&mut reader, "after the application drew again");
+}

@@ -662,27 +662,13 @@ impl Scene {
         target: ResourceId,
         op: impl FnOnce(&mut Canvas, Rect, Color) -> Rect,
     ) -> Result<(), SceneError> {
-        if let Some(w) = self.windows.get_mut(&target) {
-            let clip = effective_clip(&w.canvas, w.clip);
-            let changed = op(&mut w.canvas, clip, w.background);
-            if w.mapped && !changed.is_empty() {
-                self.damage.add(changed.translate(w.rect.x, w.rect.y));
-            }
-            return Ok(());
-        }
-        if let Some(p) = self.pixmaps.get_mut(&target) {
-            let clip = effective_clip(&p.canvas, p.clip);
-            op(&mut p.canvas, clip, Color::BLACK);
-            return Ok(());
-        }
-        if target == ResourceId::ROOT {
-            return Err(SceneError::new(
-                ErrorCode::BadMatch,
-                Some(target),
-                "the root belongs to the server: draw into a window of your own",
-            ));
-        }
-        Err(SceneError::bad_id(target, "window or pixmap"))
+        draw_in(
+            &mut self.windows,
+            &mut self.pixmaps,
+            &mut self.damage,
+            target,
+            op,
+        )
     }
 
     fn draw_text(
@@ -694,13 +680,17 @@ impl Scene {
         color: Color,
         text: &str,
     ) -> Result<(), SceneError> {
-        // The glyph cache lives beside the drawables; take it out while the closure borrows them.
-        let mut fonts = std::mem::take(&mut self.fonts);
-        let result = self.draw(target, |c, clip, _| {
-            c.text(&mut fonts, pos, font, size, color, text, clip)
-        });
-        self.fonts = fonts;
-        result
+        // The glyph cache lives beside the drawables: borrow the fields apart.
+        let Scene {
+            windows,
+            pixmaps,
+            damage,
+            fonts,
+            ..
+        } = self;
+        draw_in(windows, pixmaps, damage, target, |c, clip, _| {
+            c.text(fonts, pos, font, size, color, text, clip)
+        })
     }
 
     fn copy_area(
@@ -804,6 +794,38 @@ impl Scene {
         }
         Ok(())
     }
+}
+
+/// Runs a drawing operation on a drawable with its clip, and records screen damage.
+/// The closure gets the canvas, the effective clip and the drawable's background.
+fn draw_in(
+    windows: &mut HashMap<ResourceId, Window>,
+    pixmaps: &mut HashMap<ResourceId, Pixmap>,
+    damage: &mut Damage,
+    target: ResourceId,
+    op: impl FnOnce(&mut Canvas, Rect, Color) -> Rect,
+) -> Result<(), SceneError> {
+    if let Some(w) = windows.get_mut(&target) {
+        let clip = effective_clip(&w.canvas, w.clip);
+        let changed = op(&mut w.canvas, clip, w.background);
+        if w.mapped && !changed.is_empty() {
+            damage.add(changed.translate(w.rect.x, w.rect.y));
+        }
+        return Ok(());
+    }
+    if let Some(p) = pixmaps.get_mut(&target) {
+        let clip = effective_clip(&p.canvas, p.clip);
+        op(&mut p.canvas, clip, Color::BLACK);
+        return Ok(());
+    }
+    if target == ResourceId::ROOT {
+        return Err(SceneError::new(
+            ErrorCode::BadMatch,
+            Some(target),
+            "the root belongs to the server: draw into a window of your own",
+        ));
+    }
+    Err(SceneError::bad_id(target, "window or pixmap"))
 }
 
 fn effective_clip(canvas: &Canvas, clip: Option<Rect>) -> Rect {

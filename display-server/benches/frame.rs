@@ -1,0 +1,107 @@
+//! The cost of a frame on the windowed screen, at 1280x800 and 1920x1080, for a small damaged
+//! region (a 100x20 line of text in a window) and for the whole screen damaged: compositing
+//! the damage, copying it out of the core (the frame sent to the window's thread), into the
+//! window thread's copy of the screen, and into the presentation buffer, as the windowed
+//! backend does. What the X server then does with the presented rectangles is not included.
+//!
+//! `cargo bench -p netui-display-server --bench frame`
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use netui_protocol::{Color, Font, Limits, Rect, Request, ResourceId, Size};
+use netui_server::backend::windowed::Frame;
+use netui_server::render::Canvas;
+use netui_server::scene::Scene;
+
+/// A desktop with three overlapping windows.
+fn desktop(size: Size) -> Scene {
+    let mut scene = Scene::new(size, Limits::default());
+    let mut events = Vec::new();
+    for i in 0..3u32 {
+        let id = ResourceId(0x20_0001 + i);
+        let rect = Rect::new(100 + 150 * i as i32, 80 + 100 * i as i32, 640, 420);
+        let requests = [
+            Request::CreateWindow {
+                id,
+                rect,
+                title: format!("window {i}"),
+                background: Color::rgb(240, 240, 235),
+            },
+            Request::MapWindow { id },
+            Request::FillRects {
+                target: id,
+                color: Color::rgb(60, 90, 160),
+                rects: vec![Rect::new(0, 0, 640, 40)],
+            },
+        ];
+        for r in &requests {
+            scene.apply(r, &mut events).expect("request applies");
+        }
+    }
+    scene.composite();
+    scene
+}
+
+/// One frame as the windowed backend makes it: composite, capture, apply, copy to the buffer.
+fn frame(scene: &mut Scene, mirror: &mut Canvas, buffer: &mut [u32]) -> usize {
+    let damage = scene.composite();
+    let frame = Frame::capture(scene.screen(), &damage);
+    let written = frame.apply(mirror);
+    let width = mirror.width() as usize;
+    let mut copied = 0;
+    for r in written {
+        for y in r.y as usize..(r.y as usize + r.height as usize) {
+            let start = y * width + r.x as usize;
+            buffer[start..start + r.width as usize]
+                .copy_from_slice(&mirror.pixels()[start..start + r.width as usize]);
+            copied += r.width as usize * 4;
+        }
+    }
+    copied
+}
+
+fn bench(c: &mut Criterion) {
+    let mut group = c.benchmark_group("frame");
+    for size in [Size::new(1280, 800), Size::new(1920, 1080)] {
+        let mut scene = desktop(size);
+        let mut mirror = Canvas::new(size.width, size.height, Color::BLACK);
+        let mut buffer = vec![0u32; size.area() as usize];
+        let label = format!("{}x{}", size.width, size.height);
+        let top = ResourceId(0x20_0003);
+        let mut n = 0u32;
+        let small = Rect::new(20, 60, 100, 20);
+        group.throughput(Throughput::Bytes(u64::from(small.width * small.height * 4)));
+        group.bench_with_input(BenchmarkId::new("small-100x20", &label), &(), |b, _| {
+            b.iter(|| {
+                n = n.wrapping_add(1);
+                let text = Request::Text {
+                    target: top,
+                    pos: small.origin(),
+                    font: Font::Sans,
+                    size: 14,
+                    color: Color::BLACK,
+                    text: format!("{n:08}"),
+                };
+                let clear = Request::FillRects {
+                    target: top,
+                    color: Color::rgb(240, 240, 235),
+                    rects: vec![small],
+                };
+                let mut events = Vec::new();
+                scene.apply(&clear, &mut events).expect("clear");
+                scene.apply(&text, &mut events).expect("text");
+                frame(&mut scene, &mut mirror, &mut buffer)
+            })
+        });
+        group.throughput(Throughput::Bytes(size.area() * 4));
+        group.bench_with_input(BenchmarkId::new("whole-screen", &label), &(), |b, _| {
+            b.iter(|| {
+                scene.damage_screen(Rect::from_size(size));
+                frame(&mut scene, &mut mirror, &mut buffer)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -184,3 +184,39 @@ fn a_second_close_press_disconnects_a_stubborn_client() {
         }
     }
 }
+
+#[test]
+fn dragging_the_border_resizes_and_exposes_the_new_area() {
+    let server = TestServer::start();
+    let mut app = server.client("resizable");
+    let w = app
+        .create_window(Rect::new(40, 60, 100, 80), "r", Color::WHITE)
+        .expect("window");
+    app.map(w);
+    app.sync().expect("sync");
+    while app.poll_event().is_some() {}
+    let mut driver = server.client("driver");
+    // The right border is one pixel wide, just right of the content.
+    driver.inject(InputEvent::PointerMoved(Point::new(140, 100)));
+    driver.inject(InputEvent::Button {
+        button: Button::Left,
+        pressed: true,
+    });
+    driver.inject(InputEvent::PointerMoved(Point::new(200, 170)));
+    driver.inject(InputEvent::Button {
+        button: Button::Left,
+        pressed: false,
+    });
+    driver.sync().expect("sync");
+    let mut configured = None;
+    let mut exposed = Vec::new();
+    while configured.is_none() {
+        match app.wait_event().expect("event") {
+            Event::Configure { rect, .. } => configured = Some(rect),
+            Event::Expose { area, .. } => exposed.push(area),
+            _ => {}
+        }
+    }
+    assert_eq!(configured, Some(Rect::new(40, 60, 160, 110)));
+    assert!(exposed.contains(&Rect::new(100, 0, 60, 110)), "{exposed:?}");
+}

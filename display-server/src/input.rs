@@ -3,7 +3,8 @@
 //! Keys go to the focused window. Pointer events go to the window under the pointer, in its
 //! coordinates; a button press in a window's content grabs the pointer for that window until
 //! every button is up, so drags work outside it. On a frame, a press raises and focuses the
-//! window; on the title bar it starts a move; on the close button it asks the application to
+//! window; on the title bar it starts a move, on the border a resize (the bottom-right corner
+//! follows the pointer); on the close button it asks the application to
 //! close, and a second press while that request is unanswered disconnects the application,
 //! as `xkill` would.
 
@@ -34,6 +35,8 @@ pub struct Input {
     buttons: u32,
     /// A window being moved by its title bar, and where the pointer holds it.
     drag: Option<(ResourceId, Point)>,
+    /// A window being resized by its border (its bottom-right corner follows the pointer).
+    resize: Option<ResourceId>,
     /// Windows that were asked to close and have not gone yet.
     close_asked: BTreeSet<ResourceId>,
 }
@@ -53,6 +56,9 @@ impl Input {
         }
         if self.drag.is_some_and(|(id, _)| scene.window(id).is_none()) {
             self.drag = None;
+        }
+        if self.resize.is_some_and(|id| scene.window(id).is_none()) {
+            self.resize = None;
         }
         match input {
             InputEvent::PointerMoved(p) => self.moved(scene, p, events),
@@ -109,6 +115,18 @@ impl Input {
 
     fn moved(&mut self, scene: &mut Scene, p: Point, events: &mut Vec<Event>) {
         self.pointer = p;
+        if let Some(window) = self.resize {
+            if let Some(rect) = scene.window(window).map(|w| w.rect) {
+                let width =
+                    (i64::from(p.x) - i64::from(rect.x)).clamp(MIN_SIDE, i64::from(MAX_SIDE));
+                let height =
+                    (i64::from(p.y) - i64::from(rect.y)).clamp(MIN_SIDE, i64::from(MAX_SIDE));
+                let resized = Rect::new(rect.x, rect.y, width as u32, height as u32);
+                // The window exists (checked above), so configure cannot fail.
+                let _ = scene.configure(window, resized, events);
+            }
+            return;
+        }
         if let Some((window, hold)) = self.drag {
             if let Some(rect) = scene.window(window).map(|w| w.rect) {
                 let moved = Rect::new(
@@ -152,7 +170,7 @@ impl Input {
             }
             return None;
         }
-        if self.drag.is_some() {
+        if self.drag.is_some() || self.resize.is_some() {
             return None;
         }
         let (window, part) = scene.window_at(self.pointer)?;
@@ -173,6 +191,7 @@ impl Input {
             Part::Title if button == Button::Left => {
                 self.drag = Some((window, relative(self.pointer, rect)));
             }
+            Part::Border if button == Button::Left => self.resize = Some(window),
             Part::Close if button == Button::Left => {
                 if !self.close_asked.insert(window) {
                     return Some(Action::Kill(window));
@@ -186,9 +205,10 @@ impl Input {
 
     fn released(&mut self, scene: &mut Scene, button: Button, events: &mut Vec<Event>) {
         self.buttons = self.buttons.saturating_sub(1);
-        if self.drag.is_some() {
+        if self.drag.is_some() || self.resize.is_some() {
             if self.buttons == 0 {
                 self.drag = None;
+                self.resize = None;
             }
             return;
         }
@@ -233,6 +253,11 @@ impl Input {
         self.under = under;
     }
 }
+
+/// The smallest side a window can be resized to.
+const MIN_SIDE: i64 = 40;
+/// The largest: a window bigger than the limit of the protocol could not be drawn into.
+const MAX_SIDE: u32 = 8192;
 
 /// A screen point in a window's coordinates.
 fn relative(p: Point, rect: Rect) -> Point {

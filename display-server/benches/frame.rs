@@ -5,6 +5,7 @@
 //! backend does. What the X server then does with the presented rectangles is not included.
 //!
 //! `cargo bench -p netui-display-server --bench frame`
+#![allow(missing_docs)] // criterion's macros generate undocumented items.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use netui_protocol::{Color, Font, Limits, Rect, Request, ResourceId, Size};

@@ -1,0 +1,541 @@
+//! Round trips, fallbacks and bad data for the pixel encodings.
+use super::*;
+use crate::render::Fonts;
+use netui_protocol::Font;
+
+/// xorshift64*: deterministic and good enough to shuffle test screens.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: u32) -> u32 {
+        (self.next() % u64::from(n.max(1))) as u32
+    }
+
+    fn range(&mut self, lo: i32, hi: i32) -> i32 {
+        lo + self.below((hi - lo) as u32) as i32
+    }
+
+    fn color(&mut self) -> Color {
+        let [r, g, b, ..] = self.next().to_le_bytes();
+        Color::rgb(r, g, b)
+    }
+
+    /// A rectangle mostly on a `w`x`h` screen, sometimes reaching past its edges.
+    fn rect(&mut self, w: u32, h: u32) -> Rect {
+        let (w, h) = (w as i32, h as i32);
+        let x = self.range(-8, w);
+        let y = self.range(-8, h);
+        Rect::new(
+            x,
+            y,
+            self.below(w as u32 / 2 + 8),
+            self.below(h as u32 / 2 + 8),
+        )
+    }
+}
+
+/// Photo-like content: noise, which LZ4 cannot shrink.
+fn noise(rng: &mut Rng, screen: &mut Canvas, rect: Rect) -> Rect {
+    let rect = rect.intersect(screen.bounds());
+    for y in 0..rect.height {
+        for p in row_mut(screen, rect, y) {
+            *p = rng.next() as u32 & 0x00ff_ffff;
+        }
+    }
+    rect
+}
+
+/// A screen with some of everything on it.
+fn desktop(rng: &mut Rng, fonts: &mut Fonts, w: u32, h: u32) -> Canvas {
+    let mut screen = Canvas::new(w, h, Color::rgb(30, 60, 90));
+    for _ in 0..6 {
+        let (rect, color) = (rng.rect(w, h), rng.color());
+        screen.fill_rect(rect, color, screen.bounds());
+        let pos = Point::new(rect.x + 2, rect.y + 2);
+        screen.text(
+            fonts,
+            pos,
+            Font::Sans,
+            11,
+            Color::BLACK,
+            "Hello, pixels",
+            rect,
+        );
+    }
+    let rect = rng.rect(w, h);
+    noise(rng, &mut screen, rect);
+    screen
+}
+
+/// One change to the screen, as the server would see it: damage and copy hints.
+fn change(
+    rng: &mut Rng,
+    fonts: &mut Fonts,
+    screen: &mut Canvas,
+) -> (Vec<Rect>, Vec<(Rect, Point)>) {
+    let bounds = screen.bounds();
+    let (w, h) = (screen.width(), screen.height());
+    match rng.below(9) {
+        0 | 1 => {
+            let damage = (0..1 + rng.below(4))
+                .map(|_| screen.fill_rect(rng.rect(w, h), rng.color(), bounds))
+                .collect();
+            (damage, Vec::new())
+        }
+        2 => {
+            let rect = rng.rect(w, h);
+            (vec![noise(rng, screen, rect)], Vec::new())
+        }
+        3 => {
+            let pos = Point::new(rng.range(-10, w as i32), rng.range(-5, h as i32));
+            let text = ["typed", "a", "netui", "0123456789"][rng.below(4) as usize];
+            let color = rng.color();
+            let size = 9 + rng.below(12) as u16;
+            (
+                vec![screen.text(fonts, pos, Font::Mono, size, color, text, bounds)],
+                Vec::new(),
+            )
+        }
+        4 | 5 => {
+            // A scroll, up or down, of a region inside the screen; new lines come in.
+            let region = rng.rect(w, h).intersect(bounds);
+            if region.height < 2 {
+                return (Vec::new(), Vec::new());
+            }
+            let d = 1 + rng.below(region.height - 1);
+            let kept = region.height - d;
+            let (src_y, dst_y, fresh_y) = if rng.below(2) == 0 {
+                (region.y + d as i32, region.y, region.y + kept as i32)
+            } else {
+                (region.y, region.y + d as i32, region.y)
+            };
+            let src = Rect::new(region.x, src_y, region.width, kept);
+            let dst = screen.copy_within(src, Point::new(region.x, dst_y), bounds);
+            let fresh = Rect::new(region.x, fresh_y, region.width, d);
+            screen.fill_rect(fresh, rng.color(), bounds);
+            let pos = Point::new(region.x, fresh_y);
+            screen.text(fonts, pos, Font::Sans, 10, Color::WHITE, "new line", fresh);
+            (vec![region], vec![(dst, Point::new(region.x, src_y))])
+        }
+        6 => {
+            // A window moves, maybe partly off screen; the desktop shows where it was.
+            let window = rng.rect(w, h);
+            let to = Point::new(rng.range(-20, w as i32), rng.range(-20, h as i32));
+            let mut saved = Canvas::new(window.width, window.height, Color::BLACK);
+            saved.copy_from(screen, window, Point::new(0, 0), saved.bounds());
+            let old = screen.fill_rect(window, Color::rgb(30, 60, 90), bounds);
+            let new = screen.copy_from(&saved, saved.bounds(), to, bounds);
+            let moved = Rect::new(to.x, to.y, window.width, window.height);
+            (vec![old, new], vec![(moved, window.origin())])
+        }
+        7 => {
+            // Hints that are wrong, far away or empty, and damage as odd as it comes.
+            let damage = vec![
+                screen.fill_rect(rng.rect(w, h), rng.color(), bounds),
+                Rect::new(i32::MAX, i32::MIN, u32::MAX, u32::MAX),
+                Rect::new(i32::MIN, i32::MIN, u32::MAX, u32::MAX),
+                Rect::new(5, 5, 0, 7),
+            ];
+            let copies = vec![
+                (
+                    rng.rect(w, h),
+                    Point::new(rng.range(-30, 30), rng.range(-30, 30)),
+                ),
+                (Rect::new(i32::MAX, 0, u32::MAX, 3), Point::new(i32::MIN, 0)),
+                (Rect::new(-5, -5, 20, 20), Point::new(i32::MAX, i32::MAX)),
+            ];
+            (damage, copies)
+        }
+        _ => {
+            if rng.below(4) == 0 {
+                let (nw, nh) = (8 + rng.below(120), 8 + rng.below(90));
+                screen.resize(nw, nh, rng.color());
+            }
+            (vec![screen.bounds()], Vec::new())
+        }
+    }
+}
+
+/// Runs `steps` random changes through an encoder and a decoder, checking after each that
+/// the viewer's screen and the shadow equal the server's. `switch` changes the encoding
+/// on the way.
+fn round_trip(encoding: PixelEncoding, seed: u64, steps: usize, switch: bool) {
+    let mut rng = Rng(seed);
+    let mut fonts = Fonts::new();
+    let mut screen = desktop(&mut rng, &mut fonts, 96, 64);
+    let mut encoder = PixelEncoder::new(encoding, screen.size());
+    let mut decoder = PixelDecoder::new(screen.size());
+    let rects = encoder.encode(&screen, &[screen.bounds()], &[]);
+    decoder.apply(screen.size(), &rects).unwrap();
+    assert_eq!(decoder.canvas(), &screen);
+    let mut kinds = Vec::new();
+    for step in 0..steps {
+        if switch && rng.below(5) == 0 {
+            encoder.set_encoding(PixelEncoding::ALL[rng.below(4) as usize]);
+        }
+        let (damage, copies) = change(&mut rng, &mut fonts, &mut screen);
+        let rects = encoder.encode(&screen, &damage, &copies);
+        for r in &rects {
+            assert!(screen.bounds().contains_rect(r.rect) && !r.rect.is_empty());
+        }
+        decoder.apply(screen.size(), &rects).unwrap();
+        kinds.extend(rects.iter().map(|r| std::mem::discriminant(&r.kind)));
+        let what = format!("{:?} step {step}", encoder.encoding());
+        assert!(decoder.canvas() == &screen, "viewer differs after {what}");
+        assert!(encoder.shadow == screen, "shadow differs after {what}");
+    }
+    // The changes reach every kind of rectangle the encoding can send.
+    let copy = RectEncoding::Copy {
+        src: Point::default(),
+    };
+    let expected = match encoding {
+        PixelEncoding::Raw | PixelEncoding::Damage => vec![RectEncoding::Raw],
+        PixelEncoding::DamageLz4 => vec![RectEncoding::Raw, RectEncoding::Lz4],
+        PixelEncoding::DeltaLz4 => vec![RectEncoding::Lz4, RectEncoding::DeltaLz4, copy],
+    };
+    for kind in expected {
+        assert!(
+            kinds.contains(&std::mem::discriminant(&kind)),
+            "no {kind:?} sent"
+        );
+    }
+}
+
+#[test]
+fn every_encoding_round_trips_random_changes() {
+    for encoding in PixelEncoding::ALL {
+        for seed in 1..4 {
+            round_trip(encoding, seed * 7919, 150, false);
+        }
+    }
+}
+
+#[test]
+fn switching_encodings_keeps_the_viewer_in_step() {
+    round_trip(PixelEncoding::DeltaLz4, 42, 300, true);
+}
+
+#[test]
+fn raw_always_sends_the_whole_screen() {
+    let mut rng = Rng(3);
+    let mut fonts = Fonts::new();
+    let mut screen = desktop(&mut rng, &mut fonts, 50, 40);
+    let mut encoder = PixelEncoder::new(PixelEncoding::Raw, screen.size());
+    for _ in 0..20 {
+        let (damage, copies) = change(&mut rng, &mut fonts, &mut screen);
+        let rects = encoder.encode(&screen, &damage, &copies);
+        let whole = screen.width() as usize * screen.height() as usize * 4;
+        assert_eq!(rects.len(), 1);
+        assert_eq!(
+            (rects[0].rect, rects[0].kind),
+            (screen.bounds(), RectEncoding::Raw)
+        );
+        assert_eq!(bytes(&rects), whole);
+    }
+    assert_eq!(bytes(&encoder.encode(&screen, &[], &[])), 50 * 40 * 4);
+}
+
+#[test]
+fn delta_of_an_unchanged_area_sends_nothing() {
+    let mut rng = Rng(5);
+    let screen = desktop(&mut rng, &mut Fonts::new(), 80, 60);
+    let mut encoder = PixelEncoder::new(PixelEncoding::DeltaLz4, screen.size());
+    assert!(!encoder.encode(&screen, &[screen.bounds()], &[]).is_empty());
+    assert_eq!(encoder.encode(&screen, &[screen.bounds()], &[]), vec![]);
+    assert_eq!(
+        encoder.encode(&screen, &[Rect::new(3, 4, 10, 10)], &[]),
+        vec![]
+    );
+}
+
+#[test]
+fn delta_sends_only_the_rows_that_changed() {
+    let mut screen = Canvas::new(64, 64, Color::WHITE);
+    let mut encoder = PixelEncoder::new(PixelEncoding::DeltaLz4, screen.size());
+    encoder.encode(&screen, &[screen.bounds()], &[]);
+    screen.fill_rect(Rect::new(10, 20, 3, 2), Color::RED, screen.bounds());
+    let rects = encoder.encode(&screen, &[screen.bounds()], &[]);
+    assert_eq!(rects.len(), 1);
+    assert_eq!(
+        (rects[0].rect, rects[0].kind),
+        (Rect::new(0, 20, 64, 2), RectEncoding::DeltaLz4)
+    );
+}
+
+/// A 1280x800 desktop with a text window whose 500x400 area scrolls by 20 lines.
+fn scrolled(encoding: PixelEncoding) -> Vec<EncodedRect> {
+    let mut fonts = Fonts::new();
+    let mut screen = Canvas::new(1280, 800, Color::rgb(30, 60, 90));
+    let area = Rect::new(100, 100, 500, 400);
+    screen.fill_rect(area, Color::WHITE, screen.bounds());
+    for line in 0..30 {
+        let pos = Point::new(104, 100 + line * 14);
+        let text = format!("line {line}: the quick brown fox jumps over the lazy dog");
+        screen.text(&mut fonts, pos, Font::Mono, 12, Color::BLACK, &text, area);
+    }
+    let mut encoder = PixelEncoder::new(encoding, screen.size());
+    encoder.encode(&screen, &[screen.bounds()], &[]);
+    let kept = Rect::new(area.x, area.y + 20, area.width, area.height - 20);
+    let dst = screen.copy_within(kept, area.origin(), screen.bounds());
+    let fresh = Rect::new(area.x, area.bottom() as i32 - 20, area.width, 20);
+    screen.fill_rect(fresh, Color::WHITE, area);
+    let pos = fresh.origin();
+    screen.text(
+        &mut fonts,
+        pos,
+        Font::Mono,
+        12,
+        Color::BLACK,
+        "a new line",
+        area,
+    );
+    encoder.encode(&screen, &[area], &[(dst, kept.origin())])
+}
+
+#[test]
+fn a_scroll_hint_is_sent_as_a_copy_and_saves_bytes() {
+    let delta = scrolled(PixelEncoding::DeltaLz4);
+    let plain = scrolled(PixelEncoding::DamageLz4);
+    let copy = RectEncoding::Copy {
+        src: Point::new(100, 120),
+    };
+    assert_eq!(
+        (delta[0].rect, delta[0].kind),
+        (Rect::new(100, 100, 500, 380), copy)
+    );
+    assert!(delta[1..].iter().all(|r| r.rect.y >= 480), "{delta:?}");
+    assert!(
+        bytes(&delta) * 10 < bytes(&plain),
+        "{} vs {}",
+        bytes(&delta),
+        bytes(&plain)
+    );
+}
+
+#[test]
+fn damage_lz4_falls_back_to_raw_for_noise() {
+    let mut rng = Rng(9);
+    let mut screen = Canvas::new(40, 30, Color::BLACK);
+    let bounds = screen.bounds();
+    noise(&mut rng, &mut screen, bounds);
+    let mut encoder = PixelEncoder::new(PixelEncoding::DamageLz4, screen.size());
+    let rects = encoder.encode(&screen, &[bounds], &[]);
+    assert_eq!(rects.len(), 1);
+    assert_eq!(rects[0].kind, RectEncoding::Raw);
+    assert_eq!(bytes(&rects), 40 * 30 * 4);
+}
+
+#[test]
+fn delta_falls_back_to_pixels_when_the_xor_is_larger() {
+    let mut rng = Rng(11);
+    let mut screen = Canvas::new(40, 30, Color::BLACK);
+    let bounds = screen.bounds();
+    noise(&mut rng, &mut screen, bounds);
+    let mut encoder = PixelEncoder::new(PixelEncoding::DeltaLz4, screen.size());
+    encoder.encode(&screen, &[bounds], &[]);
+    screen.fill_rect(bounds, Color::GREEN, bounds);
+    let rects = encoder.encode(&screen, &[bounds], &[]);
+    assert_eq!(rects.len(), 1);
+    assert_eq!(rects[0].kind, RectEncoding::Lz4);
+    assert!(bytes(&rects) < 100);
+}
+
+#[test]
+fn reset_sends_everything_to_a_viewer_that_holds_anything() {
+    let mut rng = Rng(13);
+    let mut fonts = Fonts::new();
+    let screen = desktop(&mut rng, &mut fonts, 70, 50);
+    let mut encoder = PixelEncoder::new(PixelEncoding::DeltaLz4, screen.size());
+    encoder.encode(&screen, &[screen.bounds()], &[]);
+    // A viewer that holds something else entirely, and an encoder told to forget.
+    let mut decoder = PixelDecoder::new(screen.size());
+    let other = desktop(&mut rng, &mut fonts, 70, 50);
+    let junk = EncodedRect {
+        rect: other.bounds(),
+        kind: RectEncoding::Raw,
+        data: pixel_bytes(&other, other.bounds()),
+    };
+    decoder.apply(screen.size(), &[junk]).unwrap();
+    encoder.reset(screen.size());
+    let rects = encoder.encode(&screen, &[screen.bounds()], &[]);
+    decoder.apply(screen.size(), &rects).unwrap();
+    assert_eq!(decoder.canvas(), &screen);
+}
+
+#[test]
+fn a_new_screen_size_sends_everything() {
+    let mut rng = Rng(17);
+    let mut fonts = Fonts::new();
+    let mut screen = desktop(&mut rng, &mut fonts, 60, 40);
+    let mut encoder = PixelEncoder::new(PixelEncoding::DeltaLz4, screen.size());
+    let mut decoder = PixelDecoder::new(screen.size());
+    decoder
+        .apply(
+            screen.size(),
+            &encoder.encode(&screen, &[screen.bounds()], &[]),
+        )
+        .unwrap();
+    screen.resize(90, 30, Color::RED);
+    let rects = encoder.encode(&screen, &[], &[]);
+    assert_eq!(
+        decoder.apply(screen.size(), &rects).unwrap().len(),
+        rects.len()
+    );
+    assert_eq!(decoder.canvas(), &screen);
+}
+
+/// A well-formed rectangle of `kind` on a 16x16 screen, to be spoiled by the tests.
+fn good(kind: RectEncoding) -> EncodedRect {
+    let rect = Rect::new(2, 2, 4, 4);
+    let pixels = vec![0x55; byte_len(rect)];
+    let data = match kind {
+        RectEncoding::Raw => pixels,
+        RectEncoding::Lz4 | RectEncoding::DeltaLz4 => lz4_flex::block::compress(&pixels),
+        RectEncoding::Copy { .. } => Vec::new(),
+    };
+    EncodedRect { rect, kind, data }
+}
+
+fn apply(rect: EncodedRect) -> Result<Vec<Rect>, PixelError> {
+    PixelDecoder::new(Size::new(16, 16)).apply(Size::new(16, 16), &[rect])
+}
+
+#[test]
+fn malformed_rects_are_errors() {
+    let copy = RectEncoding::Copy {
+        src: Point::new(10, 10),
+    };
+    let kinds = [
+        RectEncoding::Raw,
+        RectEncoding::Lz4,
+        RectEncoding::DeltaLz4,
+        copy,
+    ];
+    for kind in kinds {
+        assert_eq!(apply(good(kind)).unwrap(), vec![Rect::new(2, 2, 4, 4)]);
+        for rect in [
+            Rect::new(14, 2, 4, 4),
+            Rect::new(-1, 0, 1, 1),
+            Rect::new(0, 0, 17, 1),
+        ] {
+            let bad = EncodedRect { rect, ..good(kind) };
+            assert!(matches!(apply(bad), Err(PixelError::OutsideScreen { .. })));
+        }
+    }
+    let mut short = good(RectEncoding::Raw);
+    short.data.pop();
+    assert!(matches!(apply(short), Err(PixelError::RawLength { .. })));
+
+    let mut corrupt = good(RectEncoding::Lz4);
+    corrupt.data.truncate(corrupt.data.len() / 2);
+    assert!(matches!(apply(corrupt), Err(PixelError::Lz4 { .. })));
+    let mut too_short = good(RectEncoding::DeltaLz4);
+    too_short.data = lz4_flex::block::compress(&[1; 63]);
+    assert!(matches!(
+        apply(too_short),
+        Err(PixelError::Lz4Length { .. })
+    ));
+    let mut too_long = good(RectEncoding::Lz4);
+    too_long.data = lz4_flex::block::compress(&[1; 65]);
+    assert!(matches!(apply(too_long), Err(PixelError::Lz4 { .. })));
+    let mut huge = good(RectEncoding::Lz4);
+    huge.data = lz4_flex::block::compress(&vec![0; 1 << 20]);
+    assert!(matches!(apply(huge), Err(PixelError::Lz4 { .. })));
+
+    let mut outside = good(copy);
+    outside.kind = RectEncoding::Copy {
+        src: Point::new(13, 0),
+    };
+    assert!(matches!(apply(outside), Err(PixelError::CopySource { .. })));
+    let mut far = good(copy);
+    far.kind = RectEncoding::Copy {
+        src: Point::new(i32::MAX, i32::MIN),
+    };
+    assert!(matches!(apply(far), Err(PixelError::CopySource { .. })));
+    let mut loaded = good(copy);
+    loaded.data = vec![0];
+    assert!(matches!(apply(loaded), Err(PixelError::CopyData { .. })));
+
+    let mut decoder = PixelDecoder::new(Size::new(16, 16));
+    let too_large = Size::new(MAX_SIDE + 1, 1);
+    assert!(matches!(
+        decoder.apply(too_large, &[]),
+        Err(PixelError::ScreenTooLarge(_))
+    ));
+    assert_eq!(decoder.canvas().size(), Size::new(16, 16));
+    let mut decoder = PixelDecoder::new(Size::new(u32::MAX, u32::MAX));
+    assert_eq!(decoder.canvas().size(), Size::new(0, 0));
+    let result = decoder.apply(Size::new(u32::MAX, u32::MAX), &[]);
+    assert!(matches!(result, Err(PixelError::ScreenTooLarge(_))));
+}
+
+#[test]
+fn random_junk_is_an_error_or_applies_but_never_panics() {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let size = Size::new(24, 16);
+    let mut decoder = PixelDecoder::new(size);
+    let (mut applied, mut refused) = (0, 0);
+    for _ in 0..20_000 {
+        let rect = match rng.below(4) {
+            0 => Rect::new(
+                rng.next() as i32,
+                rng.next() as i32,
+                rng.next() as u32,
+                rng.next() as u32,
+            ),
+            _ => Rect::new(
+                rng.range(-2, 26),
+                rng.range(-2, 18),
+                rng.below(28),
+                rng.below(20),
+            ),
+        };
+        let len = match rng.below(3) {
+            0 => rect.width.wrapping_mul(rect.height).wrapping_mul(4) as usize % 4096,
+            _ => rng.below(300) as usize,
+        };
+        let mut data: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        let kind = match rng.below(5) {
+            0 => RectEncoding::Raw,
+            1 => RectEncoding::Lz4,
+            2 => {
+                // Valid LZ4 of the wrong (or, by luck, right) length.
+                data = lz4_flex::block::compress(&data);
+                RectEncoding::DeltaLz4
+            }
+            3 => RectEncoding::DeltaLz4,
+            _ => {
+                if rng.below(2) == 0 {
+                    data.clear();
+                }
+                RectEncoding::Copy {
+                    src: Point::new(rng.range(-30, 30), rng.range(-30, 30)),
+                }
+            }
+        };
+        let encoded = EncodedRect { rect, kind, data };
+        let inside = Rect::from_size(size).contains_rect(rect);
+        match decoder.apply(size, &[encoded]) {
+            Ok(changed) => {
+                assert!(inside);
+                assert!(decoder.canvas().pixels().iter().all(|p| p >> 24 == 0));
+                assert!(changed
+                    .iter()
+                    .all(|r| Rect::from_size(size).contains_rect(*r)));
+                applied += 1;
+            }
+            Err(_) => refused += 1,
+        }
+    }
+    assert!(
+        applied > 100 && refused > 100,
+        "{applied} applied, {refused} refused"
+    );
+}

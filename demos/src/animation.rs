@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use netui::{Color, Display, Event, Font, Key, Point, Rect, Size, Window};
 
-use crate::timer::Timer;
+use crate::timer;
 
 /// The window's title.
 pub const TITLE: &str = "Bouncing balls";
@@ -212,12 +212,13 @@ pub fn run(display: &mut Display) -> Result<(), netui::Error> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(SCRIPT_SEED, |d| d.as_nanos() as u64);
     let mut animation = Animation::new(window, SIZE, seed);
-    let timer = Timer::new()?;
+    // Until a second has been measured.
+    animation.rate = "… fps".to_owned();
     let period = Duration::from_secs(1) / FPS;
     let mut due = Instant::now();
     let (mut counted, mut since) = (0u32, Instant::now());
     loop {
-        match timer.event_until(display, due)? {
+        match timer::event_until(display, due)? {
             None => {
                 animation.frame(display, period.as_secs_f64())?;
                 counted += 1;

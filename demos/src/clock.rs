@@ -8,7 +8,7 @@
 
 use netui::{Color, Display, Event, Font, Key, Pixmap, Point, Rect, Size, Window};
 
-use crate::timer::{self, Timer};
+use crate::timer;
 
 /// The window's title.
 pub const TITLE: &str = "Clock";
@@ -257,10 +257,9 @@ pub fn run(display: &mut Display) -> Result<(), netui::Error> {
     )?;
     display.map(window);
     let mut clock = Clock::new(display, window, SIZE, local_seconds())?;
-    let timer = Timer::new()?;
     clock.redraw(display)?;
     loop {
-        let Some(event) = timer.event_until(display, timer::next_second())? else {
+        let Some(event) = timer::event_until(display, timer::next_second())? else {
             clock.show(display, local_seconds())?;
             continue;
         };

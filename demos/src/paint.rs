@@ -86,6 +86,9 @@ struct Paint {
     size: Size,
     /// The drawing, the size of the area under the toolbar.
     paper: Pixmap,
+    /// The pixmap's size: the largest area under the toolbar the window has had, so that
+    /// shrinking the window hides part of the drawing without losing it.
+    paper_size: Size,
     color: usize,
     width: usize,
     stroke: Option<Stroke>,
@@ -101,12 +104,14 @@ struct Paint {
 
 impl Paint {
     fn new(display: &mut Display, window: Window, size: Size) -> Result<Paint, netui::Error> {
-        let paper = display.create_pixmap(paper_size(size))?;
-        display.fill_rect(paper, Rect::from_size(paper_size(size)), PAPER);
+        let paper_size = paper_size(size);
+        let paper = display.create_pixmap(paper_size)?;
+        display.fill_rect(paper, Rect::from_size(paper_size), PAPER);
         Ok(Paint {
             window,
             size,
             paper,
+            paper_size,
             color: 0,
             width: 1,
             stroke: None,
@@ -191,7 +196,7 @@ impl Paint {
     fn clear(&mut self, display: &mut Display) {
         self.pending.clear();
         self.last = None;
-        display.fill_rect(self.paper, Rect::from_size(paper_size(self.size)), PAPER);
+        display.fill_rect(self.paper, Rect::from_size(self.paper_size), PAPER);
         self.set_clip(display, None);
         display.fill_rect(self.window, self.canvas(), PAPER);
     }
@@ -199,12 +204,19 @@ impl Paint {
     /// Keeps the drawing over a resize: a new pixmap of the new size gets the old one's pixels.
     fn resize(&mut self, display: &mut Display, size: Size) -> Result<(), netui::Error> {
         self.draw_pending(display);
-        let (old, old_size) = (self.paper, paper_size(self.size));
-        let new_size = paper_size(size);
-        self.paper = display.create_pixmap(new_size)?;
-        display.fill_rect(self.paper, Rect::from_size(new_size), PAPER);
-        display.copy_area(old, self.paper, Rect::from_size(old_size), Point::new(0, 0));
-        display.free_pixmap(old);
+        let (old, old_size) = (self.paper, self.paper_size);
+        let wanted = paper_size(size);
+        let new_size = Size::new(
+            old_size.width.max(wanted.width),
+            old_size.height.max(wanted.height),
+        );
+        if new_size != old_size {
+            self.paper = display.create_pixmap(new_size)?;
+            display.fill_rect(self.paper, Rect::from_size(new_size), PAPER);
+            display.copy_area(old, self.paper, Rect::from_size(old_size), Point::new(0, 0));
+            display.free_pixmap(old);
+            self.paper_size = new_size;
+        }
         self.size = size;
         self.clip = None;
         display.set_clip(self.window, None);

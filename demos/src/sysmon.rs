@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 
 use netui::{Color, Display, Event, Font, Key, Point, Rect, Size, Window};
 
-use crate::timer::{self, Timer};
+use crate::timer;
 
 mod sample;
 
@@ -305,10 +305,9 @@ pub fn run(display: &mut Display) -> Result<(), netui::Error> {
     display.map(window);
     let mut monitor = Monitor::new(window, SIZE);
     let mut source = Proc::default();
-    let timer = Timer::new()?;
     monitor.push(display, source.sample(), true)?;
     loop {
-        let Some(event) = timer.event_until(display, timer::next_second())? else {
+        let Some(event) = timer::event_until(display, timer::next_second())? else {
             monitor.push(display, source.sample(), false)?;
             continue;
         };

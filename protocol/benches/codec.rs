@@ -91,7 +91,7 @@ fn desktop_batch() -> Vec<Request> {
             segments,
         });
     }
-    // A 64x64 icon: a gradient with a light texture, as a rendered icon has.
+    // A 64x64 icon: a round gradient with a light texture on a transparent square.
     let mut data = Vec::with_capacity(64 * 64 * 4);
     let mut seed = 0x2545_f491_u32;
     for y in 0..64u32 {
@@ -101,12 +101,12 @@ fn desktop_batch() -> Vec<Request> {
             seed ^= seed << 5;
             let noise = (seed & 0x07) as u8;
             let inside = (x as i32 - 32).pow(2) + (y as i32 - 32).pow(2) < 30 * 30;
-            data.extend_from_slice(&[
-                (x * 4) as u8 ^ noise,
-                (y * 4) as u8 ^ noise,
-                160 ^ noise,
-                if inside { 255 } else { 0 },
-            ]);
+            if inside {
+                data.extend_from_slice(&[(x * 4) as u8 ^ noise, (y * 4) as u8 ^ noise, 160, 255]);
+            } else {
+                // Transparent corners, all zero as icon files have them.
+                data.extend_from_slice(&[0; 4]);
+            }
         }
     }
     batch.push(Request::PutImage {

@@ -148,6 +148,11 @@ impl Stats {
         self.last = (down, up, now);
     }
 
+    /// How many input-to-update latencies have been measured.
+    pub fn latency_count(&self) -> usize {
+        self.latencies.len()
+    }
+
     /// The latency at percentile `p` (0..=100), in milliseconds.
     pub fn latency_ms(&self, p: f64) -> Option<f64> {
         let mut sorted = self.latencies.clone();

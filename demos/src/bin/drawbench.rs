@@ -1,0 +1,483 @@
+//! `drawbench`: end-to-end drawing throughput, the netui counterpart of x11perf.
+//!
+//! It starts a headless 1280x800 server in this process on a Unix socket in a temporary
+//! directory, connects a client through app-lib, maps a 600x600 window and times six of
+//! x11perf's tests through the whole path: app-lib batching and compression, the socket, the
+//! server's decoding, the renderer and compositing. Like x11perf, each test first calibrates
+//! (doubling the calls until a synced run takes a tenth of `--seconds`), then times the number
+//! of calls that should take `--seconds`, flushing every `--batch` calls and ending with
+//! [`netui::Display::sync`], so that the time counts the server's work too.
+//!
+//! - `rect10`, `rect500`: filled 10x10 and 500x500 rectangles, one color (app-lib merges
+//!   them into `FillRects` requests, as Xlib batches `PolyFillRectangle`).
+//! - `seg10`: 10-pixel segments in eight directions, merged into `Segments` requests.
+//! - `ftext`: one 80-character line of 12 px Sans per call (also counted in characters, the
+//!   unit x11perf reports).
+//! - `putimage100`: 100x100 Rgb8 images, noisy so that LZ4 cannot shrink them.
+//! - `copywinwin100`: 100x100 copies within the window.
+//!
+//! The timed run also gives the bytes that each call costs, before LZ4 (payload) and on the
+//! wire (after LZ4, with frame headers). With `--xvfb` drawbench then starts Xvfb, runs
+//! x11perf's matching tests against it, and prints both side by side.
+//!
+//! ```text
+//! cargo run --release -p demos --bin drawbench -- --xvfb
+//! ```
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use clap::{Parser, ValueEnum};
+use netui::{Color, Display, Font, ImageFormat, Point, Rect, Size, Window};
+use netui_protocol::Limits;
+use netui_server::{ServerConfig, ServerHandle};
+
+/// Measures netui's drawing throughput end to end, optionally against Xvfb with x11perf.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Seconds to run each test (x11perf gets the same, rounded up, per repetition).
+    #[arg(long, default_value_t = 2.0)]
+    seconds: f64,
+    /// Drawing calls between two flushes.
+    #[arg(long, default_value_t = 1000)]
+    batch: u32,
+    /// Also run x11perf against Xvfb (needs the xvfb and x11-apps packages).
+    #[arg(long)]
+    xvfb: bool,
+    /// x11perf repetitions per test; their average is compared.
+    #[arg(long, default_value_t = 2)]
+    repeat: u32,
+    /// Tests to run (all by default).
+    #[arg(value_enum)]
+    tests: Vec<Test>,
+}
+
+/// The x11perf tests that drawbench reproduces, named as x11perf names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Test {
+    Rect10,
+    Rect500,
+    Seg10,
+    Ftext,
+    Putimage100,
+    Copywinwin100,
+}
+
+/// Characters in one `ftext` line, as in x11perf.
+const TEXT_LEN: usize = 80;
+const SCREEN: Size = Size::new(1280, 800);
+const WINDOW_SIDE: i32 = 600;
+/// x11perf's label for antialiased text, compared with `ftext` too.
+const AA_TEXT_LABEL: &str = "Char in 80-char aa line (Courier 12)";
+
+impl Test {
+    /// The name, as on drawbench's command line and x11perf's (`-rect10`).
+    fn name(self) -> String {
+        format!("{self:?}").to_lowercase()
+    }
+
+    /// What one call draws; the label that ends x11perf's result line; x11perf's units per
+    /// call (`ftext` reports characters, and a call draws a line of 80); and the operation's
+    /// bytes in the X11 protocol: 8 per rectangle or segment of a batched request, PolyText8
+    /// with one 80-character item (16 + 2 + 80, padded to 4), PutImage's 24-byte header and 4
+    /// bytes a pixel at depth 24, CopyArea's 28.
+    fn info(self) -> (&'static str, &'static str, f64, u32) {
+        match self {
+            Test::Rect10 => ("rect", "10x10 rectangle", 1.0, 8),
+            Test::Rect500 => ("rect", "500x500 rectangle", 1.0, 8),
+            Test::Seg10 => ("segment", "10-pixel line segment", 1.0, 8),
+            Test::Ftext => ("80-char line", "Char in 80-char line (6x13)", 80.0, 100),
+            Test::Putimage100 => ("image", "PutImage 100x100 square", 1.0, 24 + 40_000),
+            Test::Copywinwin100 => ("copy", "Copy 100x100 from window to window", 1.0, 28),
+        }
+    }
+}
+
+/// What the drawing calls draw: prepared once, so that the timed loop only issues calls.
+struct Scene {
+    window: Window,
+    lines: Vec<String>,
+    images: Vec<Vec<u8>>,
+}
+
+impl Scene {
+    fn new(window: Window) -> Self {
+        // Words drawn at random into many different lines: text that LZ4 compresses as it
+        // compresses prose, not as it would one line repeated.
+        const WORDS: [&str; 24] = [
+            "the", "window", "of", "server", "draws", "a", "line", "and", "client", "text",
+            "pixels", "to", "frame", "is", "batch", "in", "glyph", "with", "network", "display",
+            "for", "each", "request", "screen",
+        ];
+        let mut seed = 0x2545_f491_u32;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed
+        };
+        let lines = (0..1024)
+            .map(|_| {
+                let mut line = String::with_capacity(TEXT_LEN + 16);
+                while line.len() < TEXT_LEN {
+                    line.push_str(WORDS[next() as usize % WORDS.len()]);
+                    line.push(' ');
+                }
+                line.truncate(TEXT_LEN);
+                line
+            })
+            .collect();
+        // Four different images, each larger than half of LZ4's 64 KiB window, so that a batch
+        // cannot compress one image against an earlier copy of itself.
+        let images = (0..4)
+            .map(|k| {
+                let mut data = Vec::with_capacity(100 * 100 * 3);
+                for y in 0..100u32 {
+                    for x in 0..100u32 {
+                        let n = next().to_le_bytes();
+                        data.extend_from_slice(&[
+                            (x * 2 + k * 40) as u8 ^ n[0],
+                            (y * 2) as u8 ^ n[1],
+                            (x + y) as u8 ^ n[2],
+                        ]);
+                    }
+                }
+                data
+            })
+            .collect();
+        Self {
+            window,
+            lines,
+            images,
+        }
+    }
+
+    /// Issues the `i`th call of a test.
+    fn draw(&self, display: &mut Display, test: Test, i: u32) {
+        let w = self.window;
+        // A grid of 11-pixel cells, walked row by row, as x11perf lays out small objects.
+        let cell = |i: u32| {
+            let cols = 53;
+            (((i % cols) * 11) as i32, (((i / cols) % cols) * 11) as i32)
+        };
+        // A scattered walk for the big objects.
+        let spot = |i: u32, room: u32| {
+            let at = |k: u32| (i.wrapping_mul(k) % room) as i32;
+            (at(37), at(23))
+        };
+        match test {
+            Test::Rect10 => {
+                let (x, y) = cell(i);
+                display.fill_rect(w, Rect::new(x, y, 10, 10), Color::BLACK);
+            }
+            Test::Rect500 => {
+                let (x, y) = spot(i, 100);
+                display.fill_rect(w, Rect::new(x, y, 500, 500), Color::BLACK);
+            }
+            Test::Seg10 => {
+                // Eight directions: dx walks the circle, dy is a quarter turn behind.
+                const D: [i32; 8] = [10, 7, 0, -7, -10, -7, 0, 7];
+                let (x, y) = cell(i);
+                let k = i as usize % 8;
+                let (dx, dy) = (D[k], D[(k + 6) % 8]);
+                let a = Point::new(x + 10, y + 10);
+                let b = Point::new(a.x + dx, a.y + dy);
+                display.line(w, a, b, 0, Color::BLACK);
+            }
+            Test::Ftext => {
+                let lines_per_window = (WINDOW_SIDE / 14) as u32;
+                let pos = Point::new(4, ((i % lines_per_window) * 14) as i32);
+                let text = &self.lines[i as usize % self.lines.len()];
+                display.text(w, pos, Font::Sans, 12, Color::BLACK, text);
+            }
+            Test::Putimage100 => {
+                let (x, y) = spot(i, 500);
+                let data = &self.images[i as usize % self.images.len()];
+                display.put_image(w, Rect::new(x, y, 100, 100), ImageFormat::Rgb8, data);
+            }
+            Test::Copywinwin100 => {
+                let (x, y) = spot(i, 500);
+                let (dx, dy) = spot(i + 250, 500);
+                let src = Rect::new(x, y, 100, 100);
+                display.copy_area(w, w, src, Point::new(dx, dy));
+            }
+        }
+    }
+}
+
+/// One test's netui figures.
+struct Measured {
+    calls_per_sec: f64,
+    payload_per_call: f64,
+    wire_per_call: f64,
+}
+
+/// Issues `calls` calls of a test, flushing every `batch` calls and at the end.
+fn issue(
+    display: &mut Display,
+    scene: &Scene,
+    test: Test,
+    calls: u32,
+    batch: u32,
+) -> anyhow::Result<()> {
+    for i in 0..calls {
+        scene.draw(display, test, i);
+        if (i + 1) % batch == 0 {
+            display.flush()?;
+        }
+    }
+    Ok(display.flush()?)
+}
+
+fn measure(
+    display: &mut Display,
+    scene: &Scene,
+    test: Test,
+    args: &Args,
+) -> anyhow::Result<Measured> {
+    // Calibrate as x11perf does: double the calls until a synced run takes a tenth of the
+    // time, then run the number of calls that should take `--seconds`. Checking the clock in
+    // the client instead would stop issuing calls while the server still has a queue of them.
+    let target = Duration::from_secs_f64(args.seconds / 10.0);
+    let mut calls = 1u32;
+    let rate = loop {
+        let start = Instant::now();
+        issue(display, scene, test, calls, args.batch)?;
+        display.sync()?;
+        let took = start.elapsed();
+        if took >= target || calls >= 1 << 30 {
+            break f64::from(calls) / took.as_secs_f64();
+        }
+        calls *= 2;
+    };
+    let calls = (rate * args.seconds).clamp(1.0, f64::from(u32::MAX)) as u32;
+
+    let before = display.stats();
+    let start = Instant::now();
+    issue(display, scene, test, calls, args.batch)?;
+    // Everything is encoded by now; the sync below adds one small request, not counted.
+    let after = display.stats();
+    display
+        .sync()
+        .with_context(|| format!("the server reported an error during {}", test.name()))?;
+    let secs = start.elapsed().as_secs_f64();
+    let calls = f64::from(calls);
+    Ok(Measured {
+        calls_per_sec: calls / secs,
+        payload_per_call: (after.payload_bytes - before.payload_bytes) as f64 / calls,
+        wire_per_call: (after.wire_bytes - before.wire_bytes) as f64 / calls,
+    })
+}
+
+fn run_netui(tests: &[Test], args: &Args) -> anyhow::Result<Vec<Measured>> {
+    let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let server = ServerHandle::start(ServerConfig {
+        display: ":drawbench".into(),
+        size: SCREEN,
+        unix: Some(dir.path().join("drawbench.sock")),
+        tcp: None,
+        token: b"drawbench-has-no-tcp-listener".to_vec(),
+        limits: Limits::default(),
+    })
+    .context("cannot start the in-process server")?;
+    let socket = server.unix_path().context("the server has no socket")?;
+    let mut display = Display::connect_unix(socket, "drawbench")?;
+    let side = WINDOW_SIDE as u32;
+    let window =
+        display.create_window(Rect::new(100, 100, side, side), "drawbench", Color::WHITE)?;
+    display.map(window);
+    display.sync()?;
+    let scene = Scene::new(window);
+    let mut results = Vec::new();
+    for &test in tests {
+        eprintln!("netui: {}", test.name());
+        display.clear(window, None);
+        results.push(measure(&mut display, &scene, test, args)?);
+        // A benchmark that draws nothing measures nothing: check that the pixels changed
+        // (copying white onto white changes none, so the copy test is not checked).
+        let image = display.get_image(window, None)?;
+        let drawn = image
+            .rgba
+            .chunks_exact(4)
+            .filter(|p| p[..3] != [255; 3])
+            .count();
+        if drawn == 0 && test != Test::Copywinwin100 {
+            bail!("{} left the window white: nothing was drawn", test.name());
+        }
+    }
+    drop(display);
+    server.stop();
+    Ok(results)
+}
+
+/// Xvfb, killed when dropped.
+struct Xvfb {
+    child: Child,
+    display: String,
+}
+
+impl Xvfb {
+    fn start() -> anyhow::Result<Self> {
+        let n = (99..200)
+            .find(|n| {
+                !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+                    && !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+            })
+            .context("no free X display number between :99 and :199")?;
+        let display = format!(":{n}");
+        let child = Command::new("Xvfb")
+            .args([&display, "-screen", "0", "1280x800x24", "-noreset"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start Xvfb (apt-get install xvfb)")?;
+        let mut xvfb = Self { child, display };
+        let socket = format!("/tmp/.X11-unix/X{n}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !Path::new(&socket).exists() {
+            if let Some(status) = xvfb.child.try_wait()? {
+                bail!("Xvfb {} exited at start: {status}", xvfb.display);
+            }
+            if Instant::now() > deadline {
+                bail!("Xvfb {} did not create {socket} within 10 s", xvfb.display);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(xvfb)
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        // SIGTERM lets Xvfb remove its lock file and socket; SIGKILL would leave them behind.
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs x11perf on Xvfb; returns its rate (x11perf's unit per second) by result label.
+fn run_x11perf(tests: &[Test], args: &Args) -> anyhow::Result<HashMap<String, f64>> {
+    let xvfb = Xvfb::start()?;
+    let seconds = args.seconds.ceil().max(1.0).to_string();
+    let repeat = args.repeat.to_string();
+    let mut cmd = Command::new("x11perf");
+    cmd.args(["-display", &xvfb.display]);
+    cmd.args(["-repeat", &repeat, "-time", &seconds]);
+    for &test in tests {
+        cmd.arg(format!("-{}", test.name()));
+    }
+    if tests.contains(&Test::Ftext) {
+        cmd.arg("-aaftext");
+    }
+    eprintln!("Xvfb {}: {cmd:?}", xvfb.display);
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .context("cannot run x11perf (apt-get install x11-apps)")?;
+    if !out.status.success() {
+        bail!("x11perf failed: {}", out.status);
+    }
+    Ok(parse_x11perf(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// Reads x11perf's result lines, `  4000000 trep @   0.0002 msec (4960000.0/sec): 10x10
+/// rectangle`: the average over repetitions (`trep`) where there is one, else the first rep.
+fn parse_x11perf(out: &str) -> HashMap<String, f64> {
+    let mut rates = HashMap::new();
+    for line in out.lines() {
+        let parsed = line.split_once("/sec): ").and_then(|(head, label)| {
+            let (_, rate) = head.rsplit_once('(')?;
+            Some((label.trim(), rate.trim().parse::<f64>().ok()?))
+        });
+        if let Some((label, rate)) = parsed {
+            if line.contains(" trep ") || !rates.contains_key(label) {
+                rates.insert(label.to_owned(), rate);
+            }
+        }
+    }
+    rates
+}
+
+/// A ratio with three significant digits, however small.
+fn ratio(r: f64) -> String {
+    if r >= 0.01 {
+        format!("{r:.3}")
+    } else {
+        format!("{r:.2e}")
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    demos::cli::init_logging();
+    let args = Args::parse();
+    if args.batch == 0 || !args.seconds.is_finite() || args.seconds <= 0.0 {
+        bail!("--batch and --seconds must be positive");
+    }
+    let tests = if args.tests.is_empty() {
+        Test::value_variants().to_vec()
+    } else {
+        args.tests.clone()
+    };
+    let netui = run_netui(&tests, &args)?;
+    let x11 = if args.xvfb {
+        Some(run_x11perf(&tests, &args)?)
+    } else {
+        None
+    };
+    let xvfb_rate = |label: &str| x11.as_ref().and_then(|x| x.get(label)).copied();
+
+    println!(
+        "netui: {}x{} window on a {}x{} headless server, {} s per test, flush every {} calls",
+        WINDOW_SIDE, WINDOW_SIDE, SCREEN.width, SCREEN.height, args.seconds, args.batch
+    );
+    println!(
+        "\n{:<14} {:<13} {:>12} {:>12} {:>11} {:>10} {:>10} {:>9}",
+        "test", "per", "netui/s", "Xvfb/s", "netui/Xvfb", "payload B", "wire B", "X11 B"
+    );
+    for (&test, m) in tests.iter().zip(&netui) {
+        let (unit, label, per_call, x11_bytes) = test.info();
+        let x = xvfb_rate(label).map(|r| r / per_call);
+        println!(
+            "{:<14} {:<13} {:>12.0} {:>12} {:>11} {:>10.1} {:>10.1} {:>9}",
+            test.name(),
+            unit,
+            m.calls_per_sec,
+            x.map_or_else(|| "-".into(), |x| format!("{x:.0}")),
+            x.map_or_else(|| "-".into(), |x| ratio(m.calls_per_sec / x)),
+            m.payload_per_call,
+            m.wire_per_call,
+            x11_bytes,
+        );
+    }
+    if let Some((_, m)) = tests.iter().zip(&netui).find(|(t, _)| **t == Test::Ftext) {
+        let chars = m.calls_per_sec * TEXT_LEN as f64;
+        println!("\nftext in characters/s: netui {chars:.0} (12 px Sans, antialiased)");
+        let aa = "-aaftext, antialiased";
+        let ftext = [
+            (Test::Ftext.info().1, "-ftext, 6x13 bitmap font"),
+            (AA_TEXT_LABEL, aa),
+        ];
+        for (label, what) in ftext {
+            if let Some(x) = xvfb_rate(label) {
+                println!("  Xvfb {what}: {x:.0}, netui/Xvfb {}", ratio(chars / x));
+            }
+        }
+    }
+    println!("\npayload B, wire B: netui bytes per call before and after LZ4 (wire has headers)");
+    println!("X11 B: the same operation's bytes in the X11 protocol");
+    Ok(())
+}

@@ -1,0 +1,173 @@
+//! `latency`: input-to-update latency of the thin client, per mode, measured on loopback: a
+//! viewer drags a window by its title bar, one pointer move every 25 ms (a 40 Hz mouse), and
+//! times each move until the first update that reflects it. With `--link modem --animation`
+//! an animation runs meanwhile, the worst case of the issue.
+//!
+//! `cargo run --release -p thin-client --bin latency [-- --link modem --animation]`
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Parser;
+use netui::{Button, Color, Display, InputEvent, Point, Rect, Size};
+use netui_protocol::{Limits, PixelEncoding, ViewMode};
+use netui_server::{ServerConfig, ServerHandle};
+use netui_viewer::link::LinkProfile;
+use netui_viewer::net::{Net, NetMsg};
+
+/// Measures input-to-update latency per viewer mode.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// The link between viewer and server.
+    #[arg(long, default_value = "unlimited", value_parser = LinkProfile::parse)]
+    link: LinkProfile,
+    /// Pointer moves per mode.
+    #[arg(long, default_value_t = 200)]
+    moves: u32,
+    /// Run a bouncing-balls animation meanwhile.
+    #[arg(long)]
+    animation: bool,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let size = Size::new(1280, 800);
+    println!(
+        "Input-to-update latency, {} pointer moves per mode, link {}{}, screen {}x{}:",
+        args.moves,
+        args.link,
+        if args.animation {
+            ", animation running"
+        } else {
+            ""
+        },
+        size.width,
+        size.height
+    );
+    println!(
+        "  {:<14} {:>9} {:>9} {:>9} {:>8}",
+        "mode", "p50 ms", "p99 ms", "max ms", "samples"
+    );
+    let modes = std::iter::once(ViewMode::Commands)
+        .chain(PixelEncoding::ALL.into_iter().map(ViewMode::Pixels));
+    for mode in modes {
+        let (p50, p99, max, n) = measure(&args, size, mode)?;
+        println!(
+            "  {:<14} {p50:>9.2} {p99:>9.2} {max:>9.2} {n:>8}",
+            netui_viewer::stats::mode_name(Some(mode))
+        );
+    }
+    Ok(())
+}
+
+fn measure(args: &Args, size: Size, mode: ViewMode) -> anyhow::Result<(f64, f64, f64, usize)> {
+    let dir = tempfile::tempdir()?;
+    let server = ServerHandle::start(ServerConfig {
+        display: ":bench".into(),
+        size,
+        unix: Some(dir.path().join("display.sock")),
+        tcp: None,
+        token: vec![1; 32],
+        limits: Limits::default(),
+    })?;
+    let socket = server.unix_path().context("socket")?.to_owned();
+    let mut app = Display::connect_unix(&socket, "target")?;
+    let w = app.create_window(
+        Rect::new(100, 100, 400, 300),
+        "drag me",
+        Color::rgb(240, 240, 235),
+    )?;
+    app.map(w);
+    app.fill_rect(w, Rect::new(20, 20, 200, 100), Color::rgb(60, 90, 160));
+    app.sync()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let animation = args.animation.then(|| {
+        let stop = Arc::clone(&stop);
+        let d = Display::connect_unix(&socket, "animation");
+        std::thread::spawn(move || {
+            let Ok(mut d) = d else { return };
+            let Ok(a) = d.create_window(Rect::new(600, 300, 500, 400), "balls", Color::WHITE)
+            else {
+                return;
+            };
+            d.map(a);
+            let mut t = 0i32;
+            while !stop.load(Ordering::Relaxed) {
+                d.clear(a, None);
+                for i in 0..6 {
+                    let (x, y) = ((t * (i + 2) + i * 50) % 460, (t * (i + 1) + i * 40) % 360);
+                    d.fill_ellipse(
+                        a,
+                        Rect::new(x, y, 40, 40),
+                        Color::rgb((i * 40) as u8, 120, 200),
+                    );
+                }
+                if d.present(a).is_err() {
+                    return;
+                }
+                t += 1;
+                std::thread::sleep(Duration::from_millis(16));
+            }
+        })
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    let stream = netui::transport::Stream::Unix(std::os::unix::net::UnixStream::connect(&socket)?);
+    let (display, link) =
+        netui_viewer::connect::open_stream(&runtime, stream, None, "latency", args.link.clone())?;
+    let mut net = Net::start(display, link, mode)?;
+    let input = net.sender();
+    // Let the first full update arrive before measuring.
+    let settle = Instant::now()
+        + Duration::from_secs(if args.link.bytes_per_sec.is_some_and(|r| r < 100_000) {
+            20
+        } else {
+            1
+        });
+    while Instant::now() < settle {
+        net.step(Duration::from_millis(20))
+            .map_err(anyhow::Error::msg)?;
+    }
+    // Grab the title bar, then move one pixel every 25 ms.
+    let title = Point::new(200, 100 - 12);
+    input.send(NetMsg::Input(InputEvent::PointerMoved(title)))?;
+    input.send(NetMsg::Input(InputEvent::Button {
+        button: Button::Left,
+        pressed: true,
+    }))?;
+    let before = net.stats.latency_count();
+    for i in 1..=args.moves {
+        let next = Instant::now() + Duration::from_millis(25);
+        let x = title.x + (i % 200) as i32;
+        input.send(NetMsg::Input(InputEvent::PointerMoved(Point::new(
+            x, title.y,
+        ))))?;
+        while Instant::now() < next {
+            net.step(next.saturating_duration_since(Instant::now()))
+                .map_err(anyhow::Error::msg)?;
+        }
+    }
+    // Let the last answers arrive.
+    let end = Instant::now()
+        + Duration::from_secs(if args.link.bytes_per_sec.is_some_and(|r| r < 100_000) {
+            10
+        } else {
+            1
+        });
+    while Instant::now() < end {
+        net.step(Duration::from_millis(20))
+            .map_err(anyhow::Error::msg)?;
+    }
+    stop.store(true, Ordering::Relaxed);
+    if let Some(a) = animation {
+        let _ = a.join();
+    }
+    let samples = net.stats.latency_count() - before;
+    let p = |q| net.stats.latency_ms(q).unwrap_or(f64::NAN);
+    Ok((p(50.0), p(99.0), p(100.0), samples))
+}

@@ -38,6 +38,8 @@ pub mod rows;
 pub mod sysmon;
 pub mod timer;
 
+use std::path::PathBuf;
+
 use netui::{Display, Window};
 
 /// A demo that the launcher offers and the session can start.
@@ -47,35 +49,97 @@ pub struct Demo {
     pub name: &'static str,
     /// The launcher's label.
     pub title: &'static str,
+    /// One line for `--help`.
+    pub about: &'static str,
     /// The interactive program.
     pub run: Run,
+    /// The interactive program with a file or folder to open, for the demos that take one.
+    pub open: Option<Open>,
     /// The deterministic session of `frames` frames.
     pub script: Script,
+    /// The frames a script draws unless told otherwise.
+    pub frames: u32,
 }
 
 type Run = fn(&mut Display) -> Result<(), netui::Error>;
+type Open = fn(&mut Display, Option<PathBuf>) -> Result<(), netui::Error>;
 type Script = fn(&mut Display, u32) -> Result<Window, netui::Error>;
-
-const fn demo(name: &'static str, title: &'static str, run: Run, script: Script) -> Demo {
-    Demo {
-        name,
-        title,
-        run,
-        script,
-    }
-}
 
 /// Every demo, in the launcher's order.
 pub fn catalog() -> &'static [Demo] {
     const DEMOS: &[Demo] = &[
-        demo("clock", "Clock", clock::run, clock::script),
-        demo("paint", "Paint", paint::run, paint::script),
-        demo("notepad", "Notepad", notepad::run, notepad::script),
-        demo("files", "Files", files::run, files::script),
-        demo("imageview", "Images", imageview::run, imageview::script),
-        demo("animation", "Animation", animation::run, animation::script),
-        demo("sysmon", "Monitor", sysmon::run, sysmon::script),
-        demo("hello", "Hello", hello::run, hello::script),
+        Demo {
+            name: "clock",
+            title: "Clock",
+            about: "An analog and digital clock of local time, ticking once a second.",
+            run: clock::run,
+            open: None,
+            script: clock::script,
+            frames: 60,
+        },
+        Demo {
+            name: "paint",
+            title: "Paint",
+            about: "Draw with the mouse in colors and widths chosen from a toolbar.",
+            run: paint::run,
+            open: None,
+            script: paint::script,
+            frames: 60,
+        },
+        Demo {
+            name: "notepad",
+            title: "Notepad",
+            about: "A text editor: FILE is loaded if it exists; Ctrl+S saves it [default: notepad.txt].",
+            run: notepad::run,
+            open: Some(notepad::run_with),
+            script: notepad::script,
+            frames: 1200,
+        },
+        Demo {
+            name: "files",
+            title: "Files",
+            about: "A file browser of a folder [default: the current one]: arrows, PageUp/PageDown and the wheel scroll, Enter opens, Backspace goes up.",
+            run: files::run,
+            open: Some(files::run_with),
+            script: files::script,
+            frames: 300,
+        },
+        Demo {
+            name: "imageview",
+            title: "Images",
+            about: "Shows the PNG images of a folder [default: the samples shipped with netui]; arrows browse.",
+            run: imageview::run,
+            open: Some(imageview::run_with),
+            script: imageview::script,
+            frames: 60,
+        },
+        Demo {
+            name: "animation",
+            title: "Animation",
+            about: "Bouncing balls at 60 frames a second with a frame counter.",
+            run: animation::run,
+            open: None,
+            script: animation::script,
+            frames: 60,
+        },
+        Demo {
+            name: "sysmon",
+            title: "Monitor",
+            about: "CPU and memory use as scrolling charts, sampled once a second.",
+            run: sysmon::run,
+            open: None,
+            script: sysmon::script,
+            frames: 60,
+        },
+        Demo {
+            name: "hello",
+            title: "Hello",
+            about: "A window with shapes, text and an image; Escape or close quits.",
+            run: hello::run,
+            open: None,
+            script: hello::script,
+            frames: 1,
+        },
     ];
     DEMOS
 }

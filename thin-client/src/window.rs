@@ -11,7 +11,7 @@ use std::sync::mpsc::Sender;
 
 use netui_protocol::{Color, Font, InputEvent, PixelEncoding, Point, Rect, Size, ViewMode};
 use netui_server::backend::windowed::{
-    button_from_winit, key_from_winit, modifiers_from_winit, Frame,
+    button_from_winit, copy_rects, key_from_winit, modifiers_from_winit, Frame,
 };
 use netui_server::render::{Canvas, Fonts};
 use winit::application::ApplicationHandler;
@@ -123,34 +123,7 @@ impl ViewerWindow {
         // The overlay lies over the screen copy, so its area is repainted every time.
         rects.push(OVERLAY);
         let width = size.width as usize;
-        let mut presented = Vec::new();
-        for r in rects
-            .iter()
-            .map(|r| r.intersect(target))
-            .filter(|r| !r.is_empty())
-        {
-            let inside = r.intersect(self.mirror.bounds());
-            for y in r.y..r.y + r.height as i32 {
-                let start = y as usize * width + r.x as usize;
-                let dst = &mut buffer[start..start + r.width as usize];
-                let n = if inside.is_empty() || i64::from(y) >= inside.bottom() {
-                    0
-                } else {
-                    inside.width as usize
-                };
-                let src = y as usize * self.mirror.width() as usize + r.x as usize;
-                dst[..n].copy_from_slice(&self.mirror.pixels()[src..src + n]);
-                dst[n..].fill(0);
-            }
-            if let (Some(rw), Some(rh)) = (NonZeroU32::new(r.width), NonZeroU32::new(r.height)) {
-                presented.push(softbuffer::Rect {
-                    x: r.x as u32,
-                    y: r.y as u32,
-                    width: rw,
-                    height: rh,
-                });
-            }
-        }
+        let presented = copy_rects(&mut buffer, size.width, &self.mirror, &rects, 0);
         if self.overlay {
             let panel = overlay(&self.mirror, &self.lines, self.mode, &mut self.fonts);
             let area = OVERLAY.intersect(target);

@@ -1,30 +1,6 @@
-//! `clock`: an analog and digital clock of local time, ticking once a second. Escape or close quits; `--script` draws a fixed session and exits.
-
-use clap::Parser;
-
-/// Shows an analog and digital clock of local time on a netui display.
-#[derive(Debug, Parser)]
-#[command(version)]
-struct Args {
-    /// Display to connect to (:N or HOST:N); defaults to $NETUI_DISPLAY.
-    #[arg(long)]
-    display: Option<String>,
-    /// Draw the deterministic scripted session (no sleeping, no input) and exit.
-    #[arg(long)]
-    script: bool,
-    /// Frames the script draws.
-    #[arg(long, default_value_t = 60, requires = "script")]
-    frames: u32,
-}
+//! `clock`: an analog and digital clock of local time, ticking once a second. `--script` draws a fixed session and
+//! exits; `--help` says more. The command line is shared by every demo (`demos::cli`).
 
 fn main() -> anyhow::Result<()> {
-    demos::cli::init_logging();
-    let args = Args::parse();
-    let mut display = demos::cli::connect(args.display.as_deref())?;
-    if args.script {
-        demos::clock::script(&mut display, args.frames)?;
-    } else {
-        demos::clock::run(&mut display)?;
-    }
-    Ok(())
+    demos::cli::demo_main("clock")
 }

@@ -228,33 +228,13 @@ impl ScreenWindow {
         } else {
             vec![target]
         };
-        let mirror_width = self.mirror.width() as usize;
-        let desktop = DESKTOP.to_xrgb();
-        let mut presented = Vec::with_capacity(rects.len());
-        for r in rects.into_iter().filter(|r| !r.is_empty()) {
-            // Outside the screen copy (while a resize is on its way) the desktop shows.
-            let inside = r.intersect(self.mirror.bounds());
-            for y in r.y..r.y + r.height as i32 {
-                let start = y as usize * size.width as usize + r.x as usize;
-                let dst = &mut buffer[start..start + r.width as usize];
-                let n = if inside.is_empty() || i64::from(y) >= inside.bottom() {
-                    0
-                } else {
-                    inside.width as usize
-                };
-                let src = y as usize * mirror_width + r.x as usize;
-                dst[..n].copy_from_slice(&self.mirror.pixels()[src..src + n]);
-                dst[n..].fill(desktop);
-            }
-            if let (Some(rw), Some(rh)) = (NonZeroU32::new(r.width), NonZeroU32::new(r.height)) {
-                presented.push(softbuffer::Rect {
-                    x: r.x as u32,
-                    y: r.y as u32,
-                    width: rw,
-                    height: rh,
-                });
-            }
-        }
+        let presented = copy_rects(
+            &mut buffer,
+            size.width,
+            &self.mirror,
+            &rects,
+            DESKTOP.to_xrgb(),
+        );
         self.damage.clear();
         buffer
             .present_with_damage(&presented)
@@ -355,6 +335,49 @@ impl ApplicationHandler<UserEvent> for ScreenWindow {
             _ => {}
         }
     }
+}
+
+/// Copies rectangles of a screen copy into a presentation buffer `width` pixels wide, and
+/// returns them as softbuffer's damage. Parts outside the copy (while a resize is on its
+/// way) get `outside`. Shared by the display's window and the thin client's.
+pub fn copy_rects(
+    buffer: &mut [u32],
+    width: u32,
+    copy: &Canvas,
+    rects: &[Rect],
+    outside: u32,
+) -> Vec<softbuffer::Rect> {
+    let height = (buffer.len() / width.max(1) as usize) as u32;
+    let target = Rect::new(0, 0, width, height);
+    let mut presented = Vec::with_capacity(rects.len());
+    for r in rects
+        .iter()
+        .map(|r| r.intersect(target))
+        .filter(|r| !r.is_empty())
+    {
+        let inside = r.intersect(copy.bounds());
+        for y in r.y..r.y + r.height as i32 {
+            let start = y as usize * width as usize + r.x as usize;
+            let dst = &mut buffer[start..start + r.width as usize];
+            let n = if inside.is_empty() || i64::from(y) >= inside.bottom() {
+                0
+            } else {
+                inside.width as usize
+            };
+            let src = y as usize * copy.width() as usize + r.x as usize;
+            dst[..n].copy_from_slice(&copy.pixels()[src..src + n]);
+            dst[n..].fill(outside);
+        }
+        if let (Some(rw), Some(rh)) = (NonZeroU32::new(r.width), NonZeroU32::new(r.height)) {
+            presented.push(softbuffer::Rect {
+                x: r.x as u32,
+                y: r.y as u32,
+                width: rw,
+                height: rh,
+            });
+        }
+    }
+    presented
 }
 
 /// The protocol's modifiers for winit's.

@@ -547,6 +547,12 @@ impl Core {
                 return Ok(());
             }
             Request::GetImage { source, area } => {
+                if *source == ResourceId::ROOT {
+                    // The screen must be read as shown: present pending damage first, so that
+                    // the backend and pixel viewers get it too (the scene's own composite on
+                    // read would consume it unseen).
+                    self.present();
+                }
                 let (area, data) = self.scene.read(*source, *area)?;
                 let limit = self.limits.max_payload as usize - 64;
                 if data.len() > limit {

@@ -1,0 +1,304 @@
+//! One workload on a headless server: a viewer per pixel encoding attached before it starts,
+//! the application connected through a recording proxy, and the server's screen at the end.
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context};
+use netui::transport::Stream;
+use netui::{Display, ResourceId, Size, Window};
+use netui_protocol::frame::check_frame;
+use netui_protocol::{Limits, PixelEncoding, ViewMessage, ViewMode};
+use netui_server::{ServerConfig, ServerHandle};
+use netui_viewer::link::{LinkProfile, LinkStats};
+use netui_viewer::stats::Stats;
+use netui_viewer::view::View;
+
+use crate::command::differing_pixels;
+
+/// How long a viewer must hear nothing, with the right pixels, to count as done.
+const QUIET: Duration = Duration::from_millis(60);
+/// The time between two frames of the application reaching the server (60 Hz).
+const FRAME_PACE: Duration = Duration::from_micros(16_667);
+/// How long a viewer may take to catch up after the workload ends.
+const CATCH_UP: Duration = Duration::from_secs(30);
+
+/// A workload's deterministic session.
+pub type Script = fn(&mut Display, u32) -> Result<Window, netui::Error>;
+
+/// What one pixel-mode viewer measured.
+#[derive(Debug, Clone)]
+pub struct ViewerResult {
+    /// The encoding.
+    pub encoding: PixelEncoding,
+    /// Bytes from the server to the viewer, handshake included.
+    pub bytes_down: u64,
+    /// Bytes from the viewer to the server (hello, attach, acknowledgements).
+    pub bytes_up: u64,
+    /// Bytes of encoded pixel data in the updates, before the connection's framing (which
+    /// LZ4-compresses every frame it can shrink).
+    pub encoded: u64,
+    /// Updates applied.
+    pub updates: u64,
+    /// CPU time of decoding (applying the view messages).
+    pub decode: Duration,
+}
+
+/// What a session produced.
+pub struct Session {
+    /// The screen's size.
+    pub size: Size,
+    /// The server's screen at the end, RGBA.
+    pub screen: Vec<u8>,
+    /// Everything the application sent, hello frame first.
+    pub recorded: Vec<u8>,
+    /// Bytes the server sent the application (welcome, replies, events).
+    pub app_down: u64,
+    /// One result per pixel encoding, or why it failed.
+    pub viewers: Vec<Result<ViewerResult, String>>,
+}
+
+/// Runs `script` for `frames` frames on a fresh headless server of `size`.
+pub fn run(size: Size, name: &str, script: Script, frames: u32) -> anyhow::Result<Session> {
+    let dir = tempfile::tempdir().context("temporary directory")?;
+    let socket = dir.path().join("display.sock");
+    let server = ServerHandle::start(ServerConfig {
+        display: ":bandwidth".into(),
+        size,
+        unix: Some(socket.clone()),
+        tcp: None,
+        token: vec![9; 32],
+        limits: Limits::default(),
+    })
+    .context("starting the headless server")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .context("tokio runtime")?;
+
+    // The viewers, attached before the workload starts.
+    let mut viewers = Vec::new();
+    for encoding in PixelEncoding::ALL {
+        let stream = Stream::Unix(UnixStream::connect(&socket).context("viewer connects")?);
+        let (display, link) = netui_viewer::connect::open_stream(
+            &runtime,
+            stream,
+            None,
+            encoding.name(),
+            LinkProfile::unlimited(),
+        )?;
+        let (ready_tx, ready) = mpsc::channel();
+        let (target_tx, target) = mpsc::channel::<Arc<Vec<u8>>>();
+        let thread = std::thread::Builder::new()
+            .name(format!("viewer {}", encoding.name()))
+            .spawn(move || follow(display, link, encoding, ready_tx, target))?;
+        ready
+            .recv_timeout(Duration::from_secs(10))
+            .map_err(|_| anyhow!("{} viewer was not attached", encoding.name()))??;
+        viewers.push((target_tx, thread));
+    }
+
+    // The application, through the recording proxy.
+    let (app_end, proxy_end) = UnixStream::pair().context("socket pair")?;
+    let upstream = UnixStream::connect(&socket).context("proxy connects")?;
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let app_down = Arc::new(AtomicU64::new(0));
+    pace_frames(
+        proxy_end.try_clone()?,
+        upstream.try_clone()?,
+        Arc::clone(&recorded),
+    );
+    pump(upstream, proxy_end, Some(Arc::clone(&app_down)));
+    let (done_tx, done) = mpsc::channel();
+    let (release_tx, release) = mpsc::channel::<()>();
+    let app_name = name.to_owned();
+    let app = std::thread::Builder::new()
+        .name(format!("app {name}"))
+        .spawn(move || {
+            let result =
+                Display::connect_stream(Stream::Unix(app_end), None, "bandwidth".into(), &app_name)
+                    .and_then(|mut display| {
+                        script(&mut display, frames)?;
+                        Ok(display)
+                    });
+            match result {
+                Ok(display) => {
+                    let _ = done_tx.send(Ok(()));
+                    // The window stays on the screen until the measurements are done.
+                    let _ = release.recv();
+                    drop(display);
+                }
+                Err(e) => {
+                    let _ = done_tx.send(Err(e.to_string()));
+                }
+            }
+        })?;
+    done.recv()
+        .map_err(|_| anyhow!("the {name} script panicked"))?
+        .map_err(|e| anyhow!("the {name} script failed: {e}"))?;
+
+    // The script synced: the server has carried out (and the proxy seen) every request.
+    // Reading the root presents pending damage first, so the viewers get the last frame too.
+    let mut observer = Display::connect_unix(&socket, "bandwidth-observer")?;
+    let image = observer.get_image(ResourceId::ROOT, None)?;
+    let recorded = recorded.lock().map_err(|_| anyhow!("recorder"))?.clone();
+    let screen = Arc::new(image.rgba);
+    let mut results = Vec::new();
+    for (target_tx, thread) in viewers {
+        let _ = target_tx.send(Arc::clone(&screen));
+        results.push(
+            thread
+                .join()
+                .unwrap_or_else(|_| Err("the viewer panicked".into())),
+        );
+    }
+    let _ = release_tx.send(());
+    let _ = app.join();
+    drop(observer);
+    server.stop();
+    Ok(Session {
+        size,
+        screen: Arc::try_unwrap(screen).unwrap_or_else(|s| (*s).clone()),
+        recorded,
+        app_down: app_down.load(Ordering::Relaxed),
+        viewers: results,
+    })
+}
+
+/// Copies `from` to `to` on a thread, counting the bytes.
+fn pump(mut from: UnixStream, mut to: UnixStream, count: Option<Arc<AtomicU64>>) {
+    std::thread::spawn(move || {
+        let mut buf = vec![0; 64 * 1024];
+        loop {
+            let n = match from.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            if let Some(count) = &count {
+                count.fetch_add(n as u64, Ordering::Relaxed);
+            }
+            if to.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
+        let _ = to.shutdown(std::net::Shutdown::Write);
+    });
+}
+
+/// Copies the application's frames to the server on a thread, keeping every byte, one frame
+/// per [`FRAME_PACE`]: a script draws as fast as it can, and unpaced the server would merge
+/// a whole session into two or three pixel updates, which no interactive session does.
+fn pace_frames(mut from: UnixStream, mut to: UnixStream, keep: Arc<Mutex<Vec<u8>>>) {
+    std::thread::spawn(move || {
+        let limits = Limits::default();
+        let mut buf = vec![0; 64 * 1024];
+        let mut pending = Vec::new();
+        loop {
+            let n = match from.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            pending.extend_from_slice(&buf[..n]);
+            while let Ok(Some(header)) = check_frame(&pending, &limits) {
+                let frame: Vec<u8> = pending.drain(..header.frame_len()).collect();
+                if let Ok(mut keep) = keep.lock() {
+                    keep.extend_from_slice(&frame);
+                }
+                if to.write_all(&frame).is_err() {
+                    return;
+                }
+                std::thread::sleep(FRAME_PACE);
+            }
+        }
+        let _ = to.write_all(&pending);
+        let _ = to.shutdown(std::net::Shutdown::Write);
+    });
+}
+
+/// A headless viewer: attaches in `encoding`, says when it is ready, applies and acknowledges
+/// updates, and once it gets the server's final screen follows until it shows that screen and
+/// the server has gone quiet.
+fn follow(
+    mut display: Display,
+    link: Arc<LinkStats>,
+    encoding: PixelEncoding,
+    ready: mpsc::Sender<anyhow::Result<()>>,
+    target: Receiver<Arc<Vec<u8>>>,
+) -> Result<ViewerResult, String> {
+    let name = encoding.name();
+    let views = display.take_views();
+    if let Err(e) = display.attach_viewer(ViewMode::Pixels(encoding)) {
+        let _ = ready.send(Err(anyhow!("{name}: cannot attach: {e}")));
+        return Err(e.to_string());
+    }
+    let mut view = View::default();
+    let mut stats = Stats::default();
+    let mut decode = Duration::ZERO;
+    let mut encoded = 0u64;
+    let mut ready = Some(ready);
+    let mut expected: Option<(Arc<Vec<u8>>, Instant)> = None;
+    let mut last_message = Instant::now();
+    loop {
+        match views.recv_timeout(Duration::from_millis(20)) {
+            Ok(message) => {
+                last_message = Instant::now();
+                if let ViewMessage::Pixels { rects, .. } = &message {
+                    encoded += netui_server::encoding::bytes(rects) as u64;
+                }
+                let started = Instant::now();
+                let applied = view
+                    .apply(message)
+                    .map_err(|e| format!("{name}: bad data from the display: {e}"))?;
+                decode += started.elapsed();
+                if let Some(update) = applied.update {
+                    stats.update(applied.input, &applied.changed);
+                    display
+                        .ack_update(update)
+                        .map_err(|e| format!("{name}: {e}"))?;
+                }
+                if view.mode().is_some() {
+                    if let Some(ready) = ready.take() {
+                        let _ = ready.send(Ok(()));
+                    }
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(format!("{name}: the display closed the connection"))
+            }
+        }
+        if expected.is_none() {
+            if let Ok(screen) = target.try_recv() {
+                expected = Some((screen, Instant::now()));
+            }
+        }
+        let Some((screen, since)) = &expected else {
+            continue;
+        };
+        if last_message.elapsed() >= QUIET {
+            let canvas = view.screen();
+            let (_, rgba) = canvas.read_rgba(canvas.bounds());
+            if rgba == **screen {
+                return Ok(ViewerResult {
+                    encoding,
+                    bytes_down: link.down.load(Ordering::Relaxed),
+                    bytes_up: link.up.load(Ordering::Relaxed),
+                    encoded,
+                    updates: stats.updates,
+                    decode,
+                });
+            }
+            if since.elapsed() > CATCH_UP {
+                return Err(format!(
+                    "{name}: the viewer's screen differs from the server's in {} pixels",
+                    differing_pixels(&rgba, screen)
+                ));
+            }
+        }
+    }
+}

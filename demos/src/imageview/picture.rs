@@ -63,38 +63,14 @@ impl std::error::Error for LoadError {
 /// Decodes a PNG file's bytes (any color type and depth) to RGBA. The decoder's default
 /// limits bound the memory a hostile file can make it allocate.
 pub fn decode_png(name: &str, bytes: &[u8]) -> Result<Picture, LoadError> {
-    let not_png = |e: png::DecodingError| LoadError::NotPng {
-        name: name.to_owned(),
-        reason: e.to_string().trim_end_matches('.').to_lowercase(),
-    };
-    let mut decoder = png::Decoder::new(bytes);
-    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let mut reader = decoder.read_info().map_err(not_png)?;
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).map_err(not_png)?;
-    buf.truncate(info.buffer_size());
-    let rgba = match info.color_type {
-        png::ColorType::Rgba => buf,
-        png::ColorType::Rgb => buf
-            .chunks_exact(3)
-            .flat_map(|p| [p[0], p[1], p[2], 255])
-            .collect(),
-        png::ColorType::GrayscaleAlpha => buf
-            .chunks_exact(2)
-            .flat_map(|p| [p[0], p[0], p[0], p[1]])
-            .collect(),
-        png::ColorType::Grayscale => buf.iter().flat_map(|&g| [g, g, g, 255]).collect(),
-        // EXPAND turns palettes into RGB(A); say so rather than show garbage.
-        png::ColorType::Indexed => {
-            return Err(LoadError::NotPng {
-                name: name.to_owned(),
-                reason: "an indexed image was not expanded".into(),
-            })
-        }
-    };
+    let (width, height, rgba) =
+        crate::image::decode_png(bytes).map_err(|reason| LoadError::NotPng {
+            name: name.to_owned(),
+            reason: reason.trim_end_matches('.').to_lowercase(),
+        })?;
     Ok(Picture {
-        width: info.width,
-        height: info.height,
+        width,
+        height,
         rgba,
     })
 }

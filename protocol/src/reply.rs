@@ -34,6 +34,7 @@ pub enum Reply {
         /// The area that was read, in the source's coordinates (clipped to it).
         area: Rect,
         /// `area.width * area.height * 4` bytes.
+        #[serde(with = "serde_bytes")]
         data: Vec<u8>,
     },
     /// The server's description of itself.

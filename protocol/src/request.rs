@@ -198,7 +198,9 @@ pub enum Request {
         rect: Rect,
         /// How `data` is laid out.
         format: ImageFormat,
-        /// Rows of pixels, top to bottom, with no padding.
+        /// Rows of pixels, top to bottom, with no padding. (Encoded as a byte string: the
+        /// same bytes on the wire as a sequence, but copied whole instead of one by one.)
+        #[serde(with = "serde_bytes")]
         data: Vec<u8>,
     },
     /// Copies pixels between drawables, or within one (scrolling). Overlapping copies within

@@ -71,6 +71,7 @@ pub struct EncodedRect {
     /// How `data` encodes it.
     pub kind: RectEncoding,
     /// The encoded bytes.
+    #[serde(with = "serde_bytes")]
     pub data: Vec<u8>,
 }
 

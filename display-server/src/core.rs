@@ -12,8 +12,8 @@ use std::time::Instant;
 use netui_protocol::handshake::PixelFormat;
 use netui_protocol::{
     ClientInfo, DecodeError, ErrorCode, ErrorReport, Event, FontSet, InputEvent, Limits, Refusal,
-    Reply, Request, RequestKind, ResourceId, ServerInfo, ServerMessage, Size, ViewMessage,
-    ViewMode, Welcome, WindowInfo, PROTOCOL_VERSION,
+    Reply, Request, ResourceId, ServerInfo, ServerMessage, Size, ViewMessage, ViewMode, Welcome,
+    WindowInfo, PROTOCOL_VERSION,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -760,11 +760,4 @@ fn resources(request: &Request) -> (Option<(ResourceId, Size)>, [Option<Resource
         | ViewerInput { .. }
         | AckUpdate { .. } => (None, [None, None]),
     }
-}
-
-/// The name of a request's opcode, for logs.
-pub fn request_name(opcode: Option<u32>) -> String {
-    opcode
-        .and_then(RequestKind::from_opcode)
-        .map_or_else(|| format!("opcode {opcode:?}"), |k| k.to_string())
 }

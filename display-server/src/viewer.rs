@@ -15,8 +15,10 @@ use crate::damage::Damage;
 use crate::encoding::PixelEncoder;
 use crate::scene::Scene;
 
-/// Updates a viewer may have unacknowledged.
-pub const MAX_IN_FLIGHT: u64 = 2;
+/// Updates a viewer may have unacknowledged. One, as VNC's framebuffer update requests: an
+/// input's answer then waits behind at most one update on a slow link, and on a fast one the
+/// acknowledgement comes back long before the next frame.
+pub const MAX_IN_FLIGHT: u64 = 1;
 /// Bytes of scene operations that may wait for a command-mode viewer before they are dropped
 /// in favour of a snapshot.
 pub const MAX_PENDING: usize = 8 << 20;

@@ -10,13 +10,11 @@ use std::rc::Rc;
 use std::sync::mpsc::Sender;
 
 use netui_protocol::{Color, Font, InputEvent, PixelEncoding, Point, Rect, Size, ViewMode};
-use netui_server::backend::windowed::{
-    button_from_winit, copy_rects, key_from_winit, modifiers_from_winit, Frame,
-};
+use netui_server::backend::windowed::{copy_rects, input_from_winit, Frame};
 use netui_server::render::{Canvas, Fonts};
 use winit::application::ApplicationHandler;
 use winit::dpi::PhysicalSize;
-use winit::event::{ElementState, MouseScrollDelta, WindowEvent};
+use winit::event::{ElementState, WindowEvent};
 use winit::event_loop::ActiveEventLoop;
 use winit::keyboard::{Key, ModifiersState};
 use winit::window::{Window, WindowId};
@@ -239,79 +237,57 @@ impl ApplicationHandler<ViewerEvent> for ViewerWindow {
     }
 
     fn window_event(&mut self, event_loop: &ActiveEventLoop, _id: WindowId, event: WindowEvent) {
-        match event {
-            WindowEvent::CloseRequested => event_loop.exit(),
+        // What the viewer keeps for itself: closing, drawing, its key combinations and its
+        // overlay button. Everything else goes to the remote display.
+        match &event {
+            WindowEvent::CloseRequested => return event_loop.exit(),
             WindowEvent::RedrawRequested => {
                 if let Err(e) = self.redraw() {
                     self.error = Some(format!("cannot present: {e}"));
                     event_loop.exit();
                 }
+                return;
             }
-            WindowEvent::ModifiersChanged(m) => {
-                self.modifiers = m.state();
-                self.input(InputEvent::Modifiers(modifiers_from_winit(m.state())));
-            }
-            WindowEvent::KeyboardInput { event, .. } => {
-                let pressed = event.state == ElementState::Pressed;
+            WindowEvent::ModifiersChanged(m) => self.modifiers = m.state(),
+            WindowEvent::KeyboardInput { event: key, .. } => {
                 let local = self.modifiers.control_key() && self.modifiers.alt_key();
-                if let (true, Key::Character(c)) = (local, &event.logical_key) {
-                    if pressed {
-                        match c.to_lowercase().as_str() {
-                            "m" => self.toggle_mode(),
-                            "e" => self.next_encoding(),
-                            "o" => {
-                                self.overlay = !self.overlay;
-                                self.damage.push(OVERLAY);
-                                if let Some(w) = &self.window {
-                                    w.request_redraw();
-                                }
-                            }
-                            _ => {}
-                        }
+                if let (true, Key::Character(c)) = (local, &key.logical_key) {
+                    if key.state == ElementState::Pressed {
+                        self.shortcut(c);
                     }
                     return;
                 }
-                let text = if pressed {
-                    event
-                        .text
-                        .as_ref()
-                        .map(|t| t.to_string())
-                        .unwrap_or_default()
-                } else {
-                    String::new()
-                };
-                self.input(InputEvent::Key {
-                    key: key_from_winit(&event.logical_key),
-                    pressed,
-                    text,
-                });
             }
             WindowEvent::CursorMoved { position, .. } => {
                 self.pointer = Point::new(position.x.round() as i32, position.y.round() as i32);
-                self.input(InputEvent::PointerMoved(self.pointer));
             }
-            WindowEvent::CursorLeft { .. } => self.input(InputEvent::PointerLeft),
-            WindowEvent::MouseInput { state, button, .. } => {
-                if self.overlay && BUTTON.contains(self.pointer) {
-                    if state == ElementState::Pressed {
-                        self.toggle_mode();
-                    }
-                    return;
+            WindowEvent::MouseInput { state, .. }
+                if self.overlay && BUTTON.contains(self.pointer) =>
+            {
+                if *state == ElementState::Pressed {
+                    self.toggle_mode();
                 }
-                self.input(InputEvent::Button {
-                    button: button_from_winit(button),
-                    pressed: state == ElementState::Pressed,
-                });
+                return;
             }
-            WindowEvent::MouseWheel { delta, .. } => {
-                let (dx, dy) = match delta {
-                    MouseScrollDelta::LineDelta(x, y) => (x.round() as i32, -y.round() as i32),
-                    MouseScrollDelta::PixelDelta(p) => {
-                        ((p.x / 20.0).round() as i32, (-p.y / 20.0).round() as i32)
-                    }
-                };
-                if dx != 0 || dy != 0 {
-                    self.input(InputEvent::Wheel { dx, dy });
+            _ => {}
+        }
+        if let Some(input) = input_from_winit(&event) {
+            self.input(input);
+        }
+    }
+}
+
+impl ViewerWindow {
+    /// Ctrl+Alt+M, E and O.
+    fn shortcut(&mut self, c: &str) {
+        match c.to_lowercase().as_str() {
+            "m" => self.toggle_mode(),
+            "e" => self.next_encoding(),
+            "o" => {
+                self.overlay = !self.overlay;
+                self.damage.push(OVERLAY);
+                if let Some(w) = &self.window {
+                    w.request_redraw();
                 }
             }
             _ => {}

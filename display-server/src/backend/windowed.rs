@@ -288,53 +288,56 @@ impl ApplicationHandler<UserEvent> for ScreenWindow {
                 self.damage.push(Rect::from_size(size));
                 self.link.resize(size);
             }
-            WindowEvent::CursorMoved { position, .. } => {
-                let p = Point::new(position.x.round() as i32, position.y.round() as i32);
-                self.link.input(InputEvent::PointerMoved(p));
-            }
-            WindowEvent::CursorLeft { .. } => self.link.input(InputEvent::PointerLeft),
-            WindowEvent::MouseInput { state, button, .. } => {
-                self.link.input(InputEvent::Button {
-                    button: button_from_winit(button),
-                    pressed: state == ElementState::Pressed,
-                });
-            }
-            WindowEvent::MouseWheel { delta, .. } => {
-                // winit's positive y scrolls up; the protocol's positive dy scrolls down.
-                let (dx, dy) = match delta {
-                    MouseScrollDelta::LineDelta(x, y) => (x.round() as i32, -y.round() as i32),
-                    MouseScrollDelta::PixelDelta(p) => {
-                        ((p.x / 20.0).round() as i32, (-p.y / 20.0).round() as i32)
-                    }
-                };
-                if dx != 0 || dy != 0 {
-                    self.link.input(InputEvent::Wheel { dx, dy });
+            other => {
+                if let Some(input) = input_from_winit(&other) {
+                    self.link.input(input);
                 }
             }
-            WindowEvent::ModifiersChanged(m) => {
-                self.link
-                    .input(InputEvent::Modifiers(modifiers_from_winit(m.state())));
-            }
-            WindowEvent::KeyboardInput { event, .. } => {
-                let pressed = event.state == ElementState::Pressed;
-                let text = if pressed {
-                    event
-                        .text
-                        .as_ref()
-                        .map(|t| t.to_string())
-                        .unwrap_or_default()
-                } else {
-                    String::new()
-                };
-                self.link.input(InputEvent::Key {
-                    key: key_from_winit(&event.logical_key),
-                    pressed,
-                    text,
-                });
-            }
-            _ => {}
         }
     }
+}
+
+/// The protocol's input for a winit window event (pointer, buttons, wheel, modifiers, keys),
+/// in the window's coordinates. Shared by the display's window and the thin client's.
+pub fn input_from_winit(event: &WindowEvent) -> Option<InputEvent> {
+    Some(match event {
+        WindowEvent::CursorMoved { position, .. } => InputEvent::PointerMoved(Point::new(
+            position.x.round() as i32,
+            position.y.round() as i32,
+        )),
+        WindowEvent::CursorLeft { .. } => InputEvent::PointerLeft,
+        WindowEvent::MouseInput { state, button, .. } => InputEvent::Button {
+            button: button_from_winit(*button),
+            pressed: *state == ElementState::Pressed,
+        },
+        WindowEvent::MouseWheel { delta, .. } => {
+            // winit's positive y scrolls up; the protocol's positive dy scrolls down.
+            let (dx, dy) = match delta {
+                MouseScrollDelta::LineDelta(x, y) => (x.round() as i32, -y.round() as i32),
+                MouseScrollDelta::PixelDelta(p) => {
+                    ((p.x / 20.0).round() as i32, (-p.y / 20.0).round() as i32)
+                }
+            };
+            if dx == 0 && dy == 0 {
+                return None;
+            }
+            InputEvent::Wheel { dx, dy }
+        }
+        WindowEvent::ModifiersChanged(m) => InputEvent::Modifiers(modifiers_from_winit(m.state())),
+        WindowEvent::KeyboardInput { event, .. } => {
+            let pressed = event.state == ElementState::Pressed;
+            let text = match (&event.text, pressed) {
+                (Some(text), true) => text.to_string(),
+                _ => String::new(),
+            };
+            InputEvent::Key {
+                key: key_from_winit(&event.logical_key),
+                pressed,
+                text,
+            }
+        }
+        _ => return None,
+    })
 }
 
 /// Copies rectangles of a screen copy into a presentation buffer `width` pixels wide, and

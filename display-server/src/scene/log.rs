@@ -273,18 +273,8 @@ impl Scene {
             } => {
                 self.check_size(*id, rect.width, rect.height)?;
                 self.check_text(*id, title)?;
-                self.windows.insert(
-                    *id,
-                    Window {
-                        rect: *rect,
-                        title: title.clone(),
-                        background: *background,
-                        mapped: *mapped,
-                        kind: *kind,
-                        canvas: Canvas::new(rect.width, rect.height, *background),
-                        clip: None,
-                    },
-                );
+                self.windows
+                    .insert(*id, Window::new(*rect, title, *background, *kind, *mapped));
                 if !self.stack.contains(id) {
                     self.stack.push(*id);
                 }

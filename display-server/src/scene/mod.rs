@@ -42,6 +42,19 @@ pub struct Window {
 }
 
 impl Window {
+    /// A window filled with its background (sizes checked by the caller).
+    fn new(rect: Rect, title: &str, background: Color, kind: WindowKind, mapped: bool) -> Window {
+        Window {
+            rect,
+            title: title.to_owned(),
+            background,
+            mapped,
+            kind,
+            canvas: Canvas::new(rect.width, rect.height, background),
+            clip: None,
+        }
+    }
+
     /// The window's pixels.
     pub fn canvas(&self) -> &Canvas {
         &self.canvas
@@ -238,15 +251,7 @@ impl Scene {
                 self.check_text(*id, title)?;
                 self.windows.insert(
                     *id,
-                    Window {
-                        rect: *rect,
-                        title: title.clone(),
-                        background: *background,
-                        mapped: false,
-                        kind: WindowKind::Normal,
-                        canvas: Canvas::new(rect.width, rect.height, *background),
-                        clip: None,
-                    },
+                    Window::new(*rect, title, *background, WindowKind::Normal, false),
                 );
                 self.stack.push(*id);
                 self.restack();

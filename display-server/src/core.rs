@@ -7,7 +7,7 @@
 //! can only fill its own outbox, and then it is disconnected.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use netui_protocol::handshake::PixelFormat;
 use netui_protocol::{
@@ -21,6 +21,10 @@ use crate::backend::Backend;
 use crate::input::{Action, Input};
 use crate::scene::{Scene, SceneError};
 use crate::viewer::Viewer;
+
+/// How long a viewer's input waits for the applications it went to: an update reports the
+/// input once they have answered (sent their next batch of requests), or after this.
+const ANSWER_WAIT: Duration = Duration::from_millis(250);
 
 /// Resource ids are `client << ID_SHIFT | n`: the client number is in the top bits.
 pub const ID_SHIFT: u32 = 21;
@@ -182,6 +186,8 @@ impl Core {
             loop {
                 let pending = !self.scene.damage().is_empty();
                 let deadline = tokio::time::Instant::from_std(self.next_frame);
+                let answer = self.answer_deadline();
+                let answer_at = tokio::time::Instant::from_std(answer.unwrap_or(self.next_frame));
                 tokio::select! {
                     // Input from the screen goes first: it must not wait behind bulk drawing.
                     biased;
@@ -196,6 +202,9 @@ impl Core {
                         }
                     }
                     () = tokio::time::sleep_until(deadline), if pending => {}
+                    () = tokio::time::sleep_until(answer_at), if answer.is_some() => {
+                        self.settle_inputs(None);
+                    }
                 }
                 if Instant::now() >= self.next_frame {
                     self.present();
@@ -227,6 +236,32 @@ impl Core {
                 }
             }
         }
+    }
+
+    /// Settles the viewers' inputs that waited for `app` to answer (it has: its batch is
+    /// carried out) or, with `None`, for too long; sends the answers that are due.
+    fn settle_inputs(&mut self, app: Option<ConnId>) {
+        let now = Instant::now();
+        let conns: Vec<ConnId> = self.clients.keys().copied().collect();
+        for conn in conns {
+            if let Some(viewer) = self.clients.get_mut(&conn).and_then(|c| c.viewer.as_mut()) {
+                if viewer.answer_deadline().is_some() {
+                    viewer.answered(app, now);
+                    if viewer.answer_deadline().is_none() && self.scene.damage().is_empty() {
+                        self.update_viewers_with_ops();
+                        self.pump(conn);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The earliest moment a viewer's input stops waiting for its answer.
+    fn answer_deadline(&self) -> Option<Instant> {
+        self.clients
+            .values()
+            .filter_map(|c| c.viewer.as_ref()?.answer_deadline())
+            .min()
     }
 
     /// Hands the scene's logged changes to command-mode viewers and sends what they may take.
@@ -291,6 +326,7 @@ impl Core {
                     }
                     self.serve(conn, item);
                 }
+                self.settle_inputs(Some(conn));
             }
             CoreMsg::ProtocolError { conn, error } => {
                 tracing::warn!(conn, %error, "protocol error: closing the connection");
@@ -305,7 +341,9 @@ impl Core {
                 self.disconnect(conn);
             }
             CoreMsg::Gone { conn } => self.disconnect(conn),
-            CoreMsg::Input(input) => self.input(input),
+            CoreMsg::Input(input) => {
+                self.input(input);
+            }
             CoreMsg::ResizeScreen(size) => {
                 if size != self.scene.size() && size.width > 0 && size.height > 0 {
                     self.scene.resize_screen(size);
@@ -334,16 +372,18 @@ impl Core {
     }
 
     /// Routes input from the screen (or injected) through the window manager.
-    fn input(&mut self, input: InputEvent) {
+    /// Carries out one input event; returns the applications it sent events to.
+    fn input(&mut self, input: InputEvent) -> BTreeSet<ConnId> {
         let mut events = Vec::new();
         let action = self.input.handle(&mut self.scene, input, &mut events);
-        self.route(events);
+        let apps = self.route(events);
         if let Some(Action::Kill(window)) = action {
             if let Some(&conn) = self.numbers.get(&(window.0 >> ID_SHIFT)) {
                 tracing::info!(conn, %window, "close pressed twice: disconnecting the client");
                 self.disconnect(conn);
             }
         }
+        apps
     }
 
     fn accept(
@@ -599,16 +639,28 @@ impl Core {
                 return Ok(());
             }
             Request::ViewerInput { seq, input } => {
-                let Some(viewer) = self.clients.get_mut(&conn).and_then(|c| c.viewer.as_mut())
-                else {
+                if self
+                    .clients
+                    .get(&conn)
+                    .and_then(|c| c.viewer.as_ref())
+                    .is_none()
+                {
                     return Err(SceneError {
                         code: ErrorCode::Access,
                         resource: None,
                         message: "viewer input needs AttachViewer first".into(),
                     });
-                };
-                viewer.input_seen(*seq);
-                self.input(input.clone());
+                }
+                let seq = *seq;
+                let mut apps = self.input(input.clone());
+                apps.remove(&conn);
+                if let Some(viewer) = self.clients.get_mut(&conn).and_then(|c| c.viewer.as_mut()) {
+                    if apps.is_empty() {
+                        viewer.input_seen(seq);
+                    } else {
+                        viewer.input_awaits(seq, apps, Instant::now() + ANSWER_WAIT);
+                    }
+                }
                 // With nothing to show for it, the answer goes now; otherwise with the next
                 // frame that shows what the input did.
                 if self.scene.damage().is_empty() {
@@ -674,13 +726,17 @@ impl Core {
     }
 
     /// Sends each event to the owner of its window.
-    fn route(&mut self, events: Vec<netui_protocol::Event>) {
+    /// Sends each event to the client that owns its window; returns those clients.
+    fn route(&mut self, events: Vec<netui_protocol::Event>) -> BTreeSet<ConnId> {
+        let mut sent = BTreeSet::new();
         for event in events {
             let owner = event.window().0 >> ID_SHIFT;
             if let Some(&conn) = self.numbers.get(&owner) {
                 self.send(conn, ServerMessage::Event(event));
+                sent.insert(conn);
             }
         }
+        sent
     }
 
     fn info(&self) -> ServerInfo {
@@ -709,6 +765,10 @@ impl Core {
                     .collect(),
                 pixmaps: c.pixmaps.len() as u32,
                 backlog: c.viewer.as_ref().map_or(0, Viewer::backlog),
+                encode_micros: c
+                    .viewer
+                    .as_ref()
+                    .map_or(0, |v| v.encode_time().as_micros() as u64),
             })
             .collect();
         ServerInfo {

@@ -7,10 +7,14 @@
 //! snapshot of the current scene. So a viewer on a slow link costs bounded memory, and when the
 //! link frees up it gets the newest state, not a backlog.
 
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
 use netui_protocol::{
     EncodedRect, Point, Rect, RectEncoding, Request, SceneOp, ViewMessage, ViewMode,
 };
 
+use crate::core::ConnId;
 use crate::damage::Damage;
 use crate::encoding::PixelEncoder;
 use crate::scene::Scene;
@@ -27,6 +31,14 @@ const MESSAGE_BYTES: usize = 4 << 20;
 /// Pixels per rectangle handed to the encoder, so that no encoded rectangle outgrows a message.
 const MAX_RECT_PIXELS: u64 = (MESSAGE_BYTES / 4) as u64;
 
+/// An input whose events went to applications that have not answered them yet.
+#[derive(Debug)]
+struct Awaiting {
+    seq: u64,
+    apps: BTreeSet<ConnId>,
+    deadline: Instant,
+}
+
 /// One viewer's state.
 #[derive(Debug)]
 pub struct Viewer {
@@ -35,8 +47,13 @@ pub struct Viewer {
     next_update: u64,
     /// The highest update the viewer has acknowledged.
     acked: u64,
-    /// The newest input the viewer sent.
+    /// The newest input the viewer sent whose answer is in the scene: the window manager's
+    /// at once, an application's once it has answered the events the input caused.
     input: Option<u64>,
+    /// The newest input whose events went to applications that have not answered yet.
+    awaiting: Option<Awaiting>,
+    /// CPU time spent encoding this viewer's pixel updates.
+    encode_time: Duration,
     /// The newest input that an update has reported.
     reported: Option<u64>,
     /// Sizes of the updates sent and not yet acknowledged, by number.
@@ -59,6 +76,8 @@ impl Viewer {
             next_update: 1,
             acked: 0,
             input: None,
+            awaiting: None,
+            encode_time: Duration::ZERO,
             reported: None,
             unacked: std::collections::VecDeque::new(),
             ops: Vec::new(),
@@ -97,9 +116,53 @@ impl Viewer {
         self.mode
     }
 
-    /// The viewer sent input number `seq`.
+    /// The answer to the viewer's input number `seq` is in the scene.
     pub fn input_seen(&mut self, seq: u64) {
         self.input = Some(self.input.map_or(seq, |s| s.max(seq)));
+    }
+
+    /// The viewer's input number `seq` went as events to the applications `apps`: its answer
+    /// is in the scene once each of them has sent a batch of requests after it, or at
+    /// `deadline` (an application that draws nothing for an event).
+    pub fn input_awaits(&mut self, seq: u64, apps: BTreeSet<ConnId>, deadline: Instant) {
+        match &mut self.awaiting {
+            Some(a) => {
+                a.seq = a.seq.max(seq);
+                a.apps.extend(apps);
+                a.deadline = deadline;
+            }
+            None => {
+                self.awaiting = Some(Awaiting {
+                    seq,
+                    apps,
+                    deadline,
+                })
+            }
+        }
+    }
+
+    /// Application `app` has answered (its batch of requests is carried out), or `app` is
+    /// `None` and the clock says `now`: settles the awaited input if it is answered.
+    pub fn answered(&mut self, app: Option<ConnId>, now: Instant) {
+        let Some(a) = &mut self.awaiting else { return };
+        if let Some(app) = app {
+            a.apps.remove(&app);
+        }
+        if a.apps.is_empty() || now >= a.deadline {
+            let seq = a.seq;
+            self.awaiting = None;
+            self.input_seen(seq);
+        }
+    }
+
+    /// When the awaited input stops waiting, if one does.
+    pub fn answer_deadline(&self) -> Option<Instant> {
+        self.awaiting.as_ref().map(|a| a.deadline)
+    }
+
+    /// CPU time spent encoding pixel updates for this viewer.
+    pub fn encode_time(&self) -> Duration {
+        self.encode_time
     }
 
     /// The viewer applied update `update`.
@@ -157,19 +220,24 @@ impl Viewer {
     }
 
     /// The updates to send now: none while too many are unacknowledged. When there is
-    /// nothing to send but input that no update has reported yet, an empty update reports it,
-    /// so that input which changes nothing still gets its answer.
+    /// nothing to send but answered input that no update has reported yet, an empty update
+    /// reports it, so that input which changes nothing still gets its answer. It repeats the
+    /// number of the last update, so it goes even while that one is unacknowledged and never
+    /// holds back the next one.
     pub fn pump(&mut self, scene: &Scene) -> Vec<ViewMessage> {
-        if self.in_flight() >= MAX_IN_FLIGHT {
-            return Vec::new();
-        }
-        let mut messages = match self.mode {
-            ViewMode::Commands => self.pump_commands(scene),
-            ViewMode::Pixels(_) => self.pump_pixels(scene),
+        let messages = if self.in_flight() >= MAX_IN_FLIGHT {
+            Vec::new()
+        } else {
+            match self.mode {
+                ViewMode::Commands => self.pump_commands(scene),
+                ViewMode::Pixels(_) => self.pump_pixels(scene),
+            }
         };
-        if messages.is_empty() && self.input != self.reported {
-            let update = self.number();
-            messages.push(match self.mode {
+        let nothing_waits = self.ops.is_empty() && !self.resync && self.damage.is_empty();
+        if messages.is_empty() && nothing_waits && self.input != self.reported {
+            self.reported = self.input;
+            let update = self.next_update - 1;
+            return vec![match self.mode {
                 ViewMode::Commands => ViewMessage::Scene {
                     update,
                     input: self.input,
@@ -181,7 +249,7 @@ impl Viewer {
                     size: scene.size(),
                     rects: Vec::new(),
                 },
-            });
+            }];
         }
         if !messages.is_empty() {
             self.reported = self.input;
@@ -247,7 +315,9 @@ impl Viewer {
         // composited then or later: encoding them now sends the newest pixels.
         let damage: Vec<Rect> = self.damage.take().into_iter().flat_map(split).collect();
         let copies = std::mem::take(&mut self.copies);
+        let started = Instant::now();
         let rects = encoder.encode(scene.screen(), &damage, &copies);
+        self.encode_time += started.elapsed();
         let size = scene.size();
         let mut messages = Vec::new();
         let mut batch = Vec::new();

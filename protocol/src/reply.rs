@@ -87,6 +87,9 @@ pub struct ClientInfo {
     pub pixmaps: u32,
     /// For a viewer: bytes of updates sent and not yet acknowledged, plus changes waiting.
     pub backlog: u64,
+    /// For a pixel-mode viewer: CPU time the server spent encoding its updates, in
+    /// microseconds.
+    pub encode_micros: u64,
 }
 
 /// One window.

@@ -104,7 +104,9 @@ impl Stats {
         }
     }
 
-    /// An update arrived that reflects inputs up to `input` and changed `changed`.
+    /// An update arrived that reflects inputs up to `input` and changed `changed`. An input's
+    /// latency is the time until an update that reflects it changes the screen; an input whose
+    /// first report changes nothing had nothing to show and gives no sample.
     pub fn update(&mut self, input: Option<u64>, changed: &[netui_protocol::Rect]) {
         let now = Instant::now();
         self.updates += 1;
@@ -116,7 +118,9 @@ impl Stats {
             let reflected: Vec<u64> = self.inputs.range(..=seen).map(|(k, _)| *k).collect();
             for seq in reflected {
                 if let Some(sent) = self.inputs.remove(&seq) {
-                    self.latencies.push(now.duration_since(sent));
+                    if !changed.is_empty() {
+                        self.latencies.push(now.duration_since(sent));
+                    }
                 }
             }
         }

@@ -3,7 +3,7 @@
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
 
-use netui_protocol::frame::{self, decode_message, messages, BatchWriter};
+use netui_protocol::frame::{self, decode_message, BatchWriter, Compression};
 use netui_protocol::handshake::HelloPrefix;
 use netui_protocol::{
     ClientHello, Color, ErrorReport, Event, Font, HelloOutcome, ImageFormat, Limits, Point, Rect,
@@ -78,6 +78,9 @@ enum Answer {
 ///
 /// Drawing calls queue requests and return at once; [`Display::flush`] hands the batch to a
 /// writer thread (compressed when that pays), so the application never waits for the network.
+/// The connection's [`Compression`] is LZ4 per frame unless chosen otherwise with
+/// [`Display::connect_stream_with`]; it applies both ways (the server writes to this client
+/// in it, and this client writes to the server in it).
 /// Only [`Display::sync`], [`Display::get_image`] and [`Display::server_info`] wait for the
 /// server. Consecutive fills of one color into one target, or segments of one style, are
 /// merged into one request, as Xlib does.
@@ -141,7 +144,7 @@ impl Display {
     pub fn connect(name: Option<&str>) -> Result<Self, Error> {
         let name = connect::display_name(name)?;
         let (stream, token) = connect::open(&name)?;
-        Self::handshake(stream, token, name.to_string(), &program_name())
+        Self::connect_stream(stream, token, name.to_string(), &program_name())
     }
 
     /// Connects over an explicit Unix socket (tests, tools).
@@ -152,7 +155,7 @@ impl Display {
                 address: path.display().to_string(),
                 source,
             })?;
-        Self::handshake(
+        Self::connect_stream(
             Stream::Unix(stream),
             None,
             path.display().to_string(),
@@ -172,7 +175,7 @@ impl Display {
             source,
         })?;
         let _ = stream.set_nodelay(true);
-        Self::handshake(Stream::Tcp(stream), token, addr.to_string(), client_name)
+        Self::connect_stream(Stream::Tcp(stream), token, addr.to_string(), client_name)
     }
 
     /// Connects over a stream that is already open (a thin client's shaped link, say).
@@ -182,7 +185,42 @@ impl Display {
         display_name: String,
         client_name: &str,
     ) -> Result<Self, Error> {
-        Self::handshake(stream, token, display_name, client_name)
+        Self::handshake(
+            stream,
+            token,
+            display_name,
+            client_name,
+            Compression::default(),
+        )
+    }
+
+    /// Connects over a stream that is already open, with the connection's frames written in
+    /// `compression` both ways: the hello asks the server for it, and this client's requests
+    /// go in it too. [`Compression::Lz4Ctx`] compresses each frame against the earlier ones
+    /// and sends a repeated large message (an image drawn again, say) as a reference.
+    ///
+    /// ```no_run
+    /// use netui::transport::Stream;
+    /// use netui::{Compression, Display};
+    ///
+    /// let socket = std::os::unix::net::UnixStream::connect("/tmp/display.sock")?;
+    /// let display = Display::connect_stream_with(
+    ///     Stream::Unix(socket),
+    ///     None,
+    ///     ":1".into(),
+    ///     "my-app",
+    ///     Compression::Lz4Ctx,
+    /// )?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn connect_stream_with(
+        stream: Stream,
+        token: Option<Vec<u8>>,
+        display_name: String,
+        client_name: &str,
+        compression: Compression,
+    ) -> Result<Self, Error> {
+        Self::handshake(stream, token, display_name, client_name, compression)
     }
 
     fn handshake(
@@ -190,37 +228,17 @@ impl Display {
         token: Option<Vec<u8>>,
         display_name: String,
         client_name: &str,
+        compression: Compression,
     ) -> Result<Self, Error> {
         use std::io::Write;
         let closed = |e: std::io::Error| Error::Disconnected(e.to_string());
-        let hello = frame::encode_single(&ClientHello::new(client_name, token))?;
-        stream.write_all(&hello).map_err(closed)?;
+        let hello = ClientHello::new(client_name, token).with_compression(compression);
+        stream
+            .write_all(&frame::encode_single(&hello)?)
+            .map_err(closed)?;
         let mut reader = FrameReader::new();
-        let limits = Limits::default();
-        let payload = reader
-            .read_frame(&mut stream, &limits)
-            .map_err(read_error)?;
-        let body = messages(&payload, &limits)
-            .next()
-            .ok_or_else(|| Error::Disconnected("empty answer to the hello".into()))??;
-        let prefix = HelloPrefix::peek(body)
-            .map_err(|e| Error::Disconnected(format!("not a netui server: {e}")))?;
-        if prefix.magic != MAGIC {
-            return Err(Error::Disconnected(
-                "not a netui server (bad magic bytes)".into(),
-            ));
-        }
-        if prefix.version != PROTOCOL_VERSION {
-            return Err(Error::Refused(netui_protocol::Refusal::VersionMismatch {
-                server: prefix.version,
-                client: PROTOCOL_VERSION,
-            }));
-        }
-        let welcome = match decode_message::<ServerHello>(body)?.outcome {
-            HelloOutcome::Accepted(welcome) => welcome,
-            HelloOutcome::Refused(refusal) => return Err(Error::Refused(refusal)),
-        };
-        tracing::debug!(?welcome, "connected to {display_name}");
+        let welcome = read_welcome(&mut reader, &mut stream)?;
+        tracing::debug!(?welcome, %compression, "connected to {display_name}");
 
         let (frames_tx, frames_rx) = std_mpsc::sync_channel::<Vec<u8>>(WRITE_QUEUE);
         let (answers_tx, answers) = std_mpsc::channel();
@@ -255,7 +273,7 @@ impl Display {
             })
             .map_err(closed)?;
         Ok(Self {
-            batch: BatchWriter::new(welcome.limits, true),
+            batch: BatchWriter::new(welcome.limits, compression),
             welcome,
             display_name,
             open: None,
@@ -881,6 +899,33 @@ fn merge(open: &mut Request, next: &Request) -> bool {
     }
 }
 
+/// Reads the server's answer to the hello: the welcome, or why not.
+fn read_welcome(reader: &mut FrameReader, stream: &mut Stream) -> Result<Welcome, Error> {
+    let mut bodies = reader
+        .read_frame(stream, &Limits::default())
+        .map_err(read_error)?;
+    let body = bodies
+        .next()
+        .ok_or_else(|| Error::Disconnected("empty answer to the hello".into()))?;
+    let prefix = HelloPrefix::peek(body)
+        .map_err(|e| Error::Disconnected(format!("not a netui server: {e}")))?;
+    if prefix.magic != MAGIC {
+        return Err(Error::Disconnected(
+            "not a netui server (bad magic bytes)".into(),
+        ));
+    }
+    if prefix.version != PROTOCOL_VERSION {
+        return Err(Error::Refused(netui_protocol::Refusal::VersionMismatch {
+            server: prefix.version,
+            client: PROTOCOL_VERSION,
+        }));
+    }
+    match decode_message::<ServerHello>(body)?.outcome {
+        HelloOutcome::Accepted(welcome) => Ok(welcome),
+        HelloOutcome::Refused(refusal) => Err(Error::Refused(refusal)),
+    }
+}
+
 fn read_error(e: ReadError) -> Error {
     match e {
         ReadError::Closed(why) => Error::Disconnected(why),
@@ -898,17 +943,14 @@ fn read_loop(
     views: std_mpsc::Sender<ViewMessage>,
 ) {
     let why = loop {
-        let payload = match reader.read_frame(stream, &limits) {
-            Ok(payload) => payload,
+        let bodies = match reader.read_frame(stream, &limits) {
+            Ok(bodies) => bodies,
             Err(ReadError::Closed(why)) => break why,
             Err(ReadError::Decode(e)) => break format!("bad data from the server: {e}"),
         };
         let mut broken = None;
-        for body in messages(&payload, &limits) {
-            let message = body
-                .map_err(Error::from)
-                .and_then(|b| Ok(decode_message::<ServerMessage>(b)?));
-            match message {
+        for body in bodies {
+            match decode_message::<ServerMessage>(body) {
                 Ok(ServerMessage::Event(event)) => {
                     let _ = events.send(Ok(event));
                 }

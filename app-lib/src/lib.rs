@@ -8,7 +8,8 @@
 //! # Layout
 //! - [`display`]: [`Display`], the connection, its drawing calls, events and replies.
 //! - [`connect`]: display names, sockets and tokens.
-//! - [`transport`]: the socket and the blocking frame reader.
+//! - [`transport`]: the socket and the blocking frame reader (which keeps the stream's
+//!   decoding context).
 //! - [`event_stream`]: events as an async stream.
 //! - [`error`]: the error type.
 #![forbid(unsafe_code)]
@@ -22,6 +23,6 @@ pub mod transport;
 pub use display::{Display, Image, Pixmap, Stats, Window};
 pub use error::Error;
 pub use netui_protocol::{
-    Button, Color, ErrorCode, Event, Font, ImageFormat, InputEvent, Key, KeyEvent, LineMetrics,
-    Modifiers, Point, Rect, ResourceId, Segment, ServerInfo, Size, WindowKind,
+    Button, Color, Compression, ErrorCode, Event, Font, ImageFormat, InputEvent, Key, KeyEvent,
+    LineMetrics, Modifiers, Point, Rect, ResourceId, Segment, ServerInfo, Size, WindowKind,
 };

@@ -1,11 +1,11 @@
 //! The byte stream under a connection: a Unix socket or TCP, read by one thread and written by
-//! another, and the blocking frame reader they share.
+//! another, and the blocking frame reader that decodes what the server sends.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::unix::net::UnixStream;
 
-use netui_protocol::frame::{check_frame, frame_payload};
+use netui_protocol::frame::{check_frame, Bodies, FrameDecoder};
 use netui_protocol::{DecodeError, Limits};
 
 /// One end of a connection.
@@ -69,40 +69,37 @@ pub enum ReadError {
     Decode(DecodeError),
 }
 
-/// Reads whole frames from a stream into a reusable buffer.
+/// Reads whole frames from a stream into a reusable buffer and decodes them, in whatever
+/// compression the server wrote them. It keeps the stream's context (see
+/// [`netui_protocol::frame`]), so one reader must read every frame of a connection.
 #[derive(Debug)]
 pub struct FrameReader {
     buf: Vec<u8>,
     start: usize,
     end: usize,
+    decoder: FrameDecoder,
 }
 
 impl FrameReader {
-    /// An empty reader.
+    /// A reader at the start of a connection.
     pub fn new() -> Self {
         Self {
             buf: vec![0; 64 * 1024],
             start: 0,
             end: 0,
+            decoder: FrameDecoder::new(),
         }
     }
 
-    /// Reads until a whole frame is buffered and returns its (decompressed) payload.
+    /// Reads until a whole frame is buffered and returns its messages' bodies, undecoded.
     pub fn read_frame(
         &mut self,
         stream: &mut impl Read,
         limits: &Limits,
-    ) -> Result<Vec<u8>, ReadError> {
-        loop {
-            let window = &self.buf[self.start..self.end];
-            match check_frame(window, limits) {
-                Ok(Some(header)) => {
-                    let payload = frame_payload(header, window)
-                        .map_err(ReadError::Decode)?
-                        .into_owned();
-                    self.start += header.frame_len();
-                    return Ok(payload);
-                }
+    ) -> Result<Bodies<'_>, ReadError> {
+        let header = loop {
+            match check_frame(&self.buf[self.start..self.end], limits) {
+                Ok(Some(header)) => break header,
                 Ok(None) => {}
                 Err(e) => return Err(ReadError::Decode(e)),
             }
@@ -122,7 +119,12 @@ impl FrameReader {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(ReadError::Closed(e.to_string())),
             }
-        }
+        };
+        let frame = &self.buf[self.start..self.end];
+        self.start += header.frame_len();
+        self.decoder
+            .decode(header, frame, limits)
+            .map_err(ReadError::Decode)
     }
 }
 

@@ -6,6 +6,7 @@
 //! | garbage bytes (bad frame flags)        | `Protocol` error, then the socket closes   |
 //! | a frame header announcing 100 MB       | `Protocol` error, then the socket closes   |
 //! | a broken LZ4 payload                   | `Protocol` error, then the socket closes   |
+//! | an lz4-ctx reference to an uncached msg| `Protocol` error, then the socket closes   |
 //! | an unknown opcode                      | `UnknownRequest` error; the batch goes on  |
 //! | a request whose body does not decode   | `Malformed` error; the batch goes on       |
 //! | another client's window id             | `BadId` error                              |
@@ -26,9 +27,10 @@ use std::os::unix::net::UnixStream;
 use common::{pixel, TestServer};
 use netui::transport::FrameReader;
 use netui::{Color, Display, ErrorCode, Point, Rect, ResourceId, Window};
-use netui_protocol::frame::{self, decode_message, messages, BatchWriter, FrameHeader};
+use netui_protocol::frame::{self, decode_message, BatchWriter, Compression, FrameHeader};
 use netui_protocol::{
     ClientHello, ErrorReport, HelloOutcome, Limits, Request, ServerHello, ServerMessage, Welcome,
+    PROTOCOL_VERSION,
 };
 
 /// A client that speaks raw bytes after a proper handshake.
@@ -49,13 +51,11 @@ impl Raw {
         let hello = frame::encode_single(&ClientHello::new("raw", None)).expect("hello");
         stream.write_all(&hello).expect("send hello");
         let mut reader = FrameReader::new();
-        let payload = reader
+        let body = reader
             .read_frame(&mut stream, &Limits::default())
-            .expect("server hello");
-        let body = messages(&payload, &Limits::default())
+            .expect("server hello")
             .next()
-            .expect("one")
-            .expect("framed");
+            .expect("one");
         let HelloOutcome::Accepted(welcome) = decode_message::<ServerHello>(body)
             .expect("decodes")
             .outcome
@@ -75,7 +75,7 @@ impl Raw {
     }
 
     fn send(&mut self, requests: &[Request]) {
-        let mut w = BatchWriter::new(Limits::default(), false);
+        let mut w = BatchWriter::new(Limits::default(), Compression::None);
         for r in requests {
             w.push(r).expect("encode");
         }
@@ -90,13 +90,12 @@ impl Raw {
                     return report;
                 }
             }
-            let payload = self
+            let bodies = self
                 .reader
                 .read_frame(&mut self.stream, &Limits::default())
                 .expect("a frame");
-            for body in messages(&payload, &Limits::default()) {
-                self.inbox
-                    .push_back(decode_message(body.expect("framed")).expect("decodes"));
+            for body in bodies {
+                self.inbox.push_back(decode_message(body).expect("decodes"));
             }
         }
     }
@@ -200,11 +199,43 @@ fn a_corrupt_compressed_frame_closes_only_that_connection() {
         wire_len: junk.len(),
         payload_len: 5000,
         compressed: true,
+        context: false,
     };
     raw.send_bytes(&header.to_bytes());
     raw.send_bytes(&junk);
     let report = raw.next_error();
     assert_eq!(report.code, ErrorCode::Protocol);
+    raw.assert_closed();
+    ok.check();
+}
+
+#[test]
+fn a_context_frame_referring_to_what_was_never_sent_closes_only_that_connection() {
+    let server = TestServer::start();
+    let mut ok = Bystander::new(&server);
+    let mut raw = Raw::connect(&server);
+    // Good lz4-ctx frames first: the server's decoder keeps their context.
+    let mut w = BatchWriter::new(Limits::default(), Compression::Lz4Ctx);
+    w.push(&Request::MapWindow { id: raw.id(1) })
+        .expect("encode");
+    raw.send_bytes(&w.take_frames());
+    // Then a reference to a cache entry that no frame put there.
+    let payload = [0x0b]; // entry: a reference (low bit 1) to 5 admissions back (11 = 2 × 5 + 1)
+    let header = FrameHeader {
+        wire_len: payload.len(),
+        payload_len: payload.len(),
+        compressed: false,
+        context: true,
+    };
+    raw.send_bytes(&header.to_bytes());
+    raw.send_bytes(&payload);
+    loop {
+        let report = raw.next_error();
+        if report.code == ErrorCode::Protocol {
+            assert!(report.message.contains("cache holds 0"), "{report}");
+            break;
+        }
+    }
     raw.assert_closed();
     ok.check();
 }
@@ -220,6 +251,7 @@ fn an_unknown_or_malformed_request_is_reported_and_the_batch_goes_on() {
         wire_len: payload.len(),
         payload_len: payload.len(),
         compressed: false,
+        context: false,
     };
     raw.send_bytes(&header.to_bytes());
     raw.send_bytes(&payload);
@@ -411,20 +443,19 @@ fn a_hello_of_another_version_is_refused_naming_both_versions() {
     stream
         .write_all(&frame::encode_single(&hello).expect("hello"))
         .expect("send");
-    let payload = FrameReader::new()
+    let mut reader = FrameReader::new();
+    let body = reader
         .read_frame(&mut stream, &Limits::default())
-        .expect("answer");
-    let body = messages(&payload, &Limits::default())
+        .expect("answer")
         .next()
-        .expect("one")
-        .expect("framed");
+        .expect("one");
     let answer: ServerHello = decode_message(body).expect("decodes");
     let HelloOutcome::Refused(refusal) = answer.outcome else {
         panic!("accepted")
     };
     let text = refusal.to_string();
     assert!(
-        text.contains("version 1") && text.contains("version 42"),
+        text.contains(&format!("version {PROTOCOL_VERSION}")) && text.contains("version 42"),
         "{text}"
     );
     ok.check();

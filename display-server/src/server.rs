@@ -2,7 +2,10 @@
 //!
 //! One task per connection reads frames, decodes them (concurrently with every other
 //! connection) and hands the requests to the core thread; a writer task per connection batches
-//! whatever the core sends back into frames. The core owns all state, so nothing here locks.
+//! whatever the core sends back into frames, in the compression the client's hello asked for
+//! (pixel updates excepted: they go in plain frames, uncompressed, since their encoding
+//! already decides how pixels are compressed). The core owns all state, so nothing here
+//! locks.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -12,11 +15,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Buf, BytesMut};
-use netui_protocol::frame::{self, check_frame, frame_payload, messages, BatchWriter};
+use netui_protocol::frame::{
+    self, check_frame, frame_payload, messages, BatchWriter, Compression, FrameDecoder,
+};
 use netui_protocol::handshake::HelloPrefix;
 use netui_protocol::{
     ClientHello, DecodeError, HelloOutcome, Limits, Refusal, ServerHello, ServerMessage, Size,
-    MAGIC, PROTOCOL_VERSION,
+    ViewMessage, MAGIC, PROTOCOL_VERSION,
 };
 use subtle::ConstantTimeEq;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -256,7 +261,7 @@ where
     }
     let (outbox_tx, outbox_rx) = mpsc::channel(OUTBOX_CAPACITY);
     let (respond, answer) = oneshot::channel();
-    let compress = hello.accepts_lz4;
+    let compression = hello.compression;
     core.send(CoreMsg::Hello {
         conn,
         name: hello.client_name,
@@ -273,7 +278,7 @@ where
     };
     write_hello(&mut writer, HelloOutcome::Accepted(welcome)).await?;
 
-    let writing = write_loop(writer, outbox_rx, shared.limits, compress);
+    let writing = write_loop(writer, outbox_rx, shared.limits, compression);
     tokio::pin!(writing);
     tokio::select! {
         result = read_loop(conn, &mut reader, buf, shared.limits, &core) => {
@@ -350,6 +355,8 @@ async fn read_hello<R: AsyncRead + Unpin>(
 }
 
 /// Reads frames until the peer closes or breaks the rules, handing requests to the core.
+/// The client writes in whichever compression it likes: one decoder reads them all, keeping
+/// the context that `lz4-ctx` frames need.
 async fn read_loop<R: AsyncRead + Unpin>(
     conn: ConnId,
     reader: &mut R,
@@ -358,13 +365,13 @@ async fn read_loop<R: AsyncRead + Unpin>(
     core: &mpsc::Sender<CoreMsg>,
 ) -> Result<(), std::io::Error> {
     let mut seq: u32 = 0;
+    let mut decoder = FrameDecoder::new();
     loop {
         match check_frame(&buf, &limits) {
             Ok(Some(header)) => {
-                let items = match frame_payload(header, &buf) {
-                    Ok(payload) => decode_batch(&payload, &limits, &mut seq),
-                    Err(e) => Err(e),
-                };
+                let items = decoder
+                    .decode(header, &buf, &limits)
+                    .map(|bodies| decode_batch(bodies, &mut seq));
                 buf.advance(header.frame_len());
                 let msg = match items {
                     Ok(items) => CoreMsg::Batch { conn, items },
@@ -402,46 +409,61 @@ async fn read_loop<R: AsyncRead + Unpin>(
     }
 }
 
-/// Decodes the messages of one payload. A request that does not decode is kept as an error
-/// for the core to report (the length prefix lets the batch go on); broken framing inside the
-/// payload is a protocol error.
-fn decode_batch(
-    payload: &[u8],
-    limits: &Limits,
-    seq: &mut u32,
-) -> Result<Vec<Incoming>, DecodeError> {
-    let mut items = Vec::new();
-    for body in messages(payload, limits) {
-        let body = body?;
-        *seq = seq.wrapping_add(1);
-        items.push(Incoming {
-            seq: *seq,
-            opcode: frame::opcode(body),
-            request: frame::decode_request(body),
-        });
-    }
-    Ok(items)
+/// Decodes the requests of one frame (its framing was checked by the decoder). A request
+/// that does not decode is kept as an error for the core to report: the length prefix lets
+/// the batch go on.
+fn decode_batch<'a>(bodies: impl Iterator<Item = &'a [u8]>, seq: &mut u32) -> Vec<Incoming> {
+    bodies
+        .map(|body| {
+            *seq = seq.wrapping_add(1);
+            Incoming {
+                seq: *seq,
+                opcode: frame::opcode(body),
+                request: frame::decode_request(body),
+            }
+        })
+        .collect()
 }
 
-/// Sends what the core puts in the outbox, batching whatever has piled up into one frame.
+/// Sends what the core puts in the outbox, batching whatever has piled up into frames in
+/// the client's chosen compression.
 async fn write_loop<W: AsyncWrite + Unpin>(
     mut writer: W,
     mut outbox: mpsc::Receiver<ServerMessage>,
     limits: Limits,
-    compress: bool,
+    compression: Compression,
 ) -> Result<(), std::io::Error> {
-    let mut batch = BatchWriter::new(limits, compress);
+    let mut batch = BatchWriter::new(limits, compression);
     while let Some(first) = outbox.recv().await {
-        batch.push(&first).map_err(std::io::Error::other)?;
+        push(&mut batch, &first, compression)?;
         while batch.pending_bytes() < 1 << 20 {
             let Ok(next) = outbox.try_recv() else { break };
-            batch.push(&next).map_err(std::io::Error::other)?;
+            push(&mut batch, &next, compression)?;
         }
         writer.write_all(&batch.take_frames()).await?;
     }
     writer.flush().await?;
     let _ = writer.shutdown().await;
     Ok(())
+}
+
+/// Adds a message to the batch. A pixel update goes in a plain frame that the connection
+/// does not compress (alone in it, unless the connection compresses nothing anyway), which
+/// also keeps it out of an `lz4-ctx` context: the viewer's pixel encoding alone decides how
+/// its pixels are compressed, so `px-raw` and `px-damage` are what they say on the wire, and
+/// LZ4 never runs twice over `px-*-lz4` data.
+fn push(
+    batch: &mut BatchWriter,
+    message: &ServerMessage,
+    compression: Compression,
+) -> std::io::Result<()> {
+    if let ServerMessage::View(ViewMessage::Pixels { .. }) = message {
+        batch.set_compression(Compression::None);
+        batch.push(message).map_err(std::io::Error::other)?;
+        batch.set_compression(compression);
+        return Ok(());
+    }
+    batch.push(message).map_err(std::io::Error::other)
 }
 
 /// A server running on threads of its own, for tests, tools and benchmarks.

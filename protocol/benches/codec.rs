@@ -1,10 +1,12 @@
 //! Encode and decode throughput of the wire format, on a batch shaped like one frame of a
 //! desktop application: fills, lines of text, line segments, an icon, a scroll and a present.
 //!
-//! Two groups measure the same four cases (encode and decode, raw and LZ4): `messages` in
-//! messages per second and `bytes` in payload bytes per second (before compression, so that
-//! raw and LZ4 count the same work). The batch's sizes and its LZ4 ratio are printed once at
-//! the start.
+//! Two groups measure the same six cases (encode and decode, in each compression: raw, LZ4,
+//! and lz4-ctx): `messages` in messages per second and `bytes` in payload bytes per second
+//! (before compression, so that every case counts the same work). lz4-ctx is measured on a
+//! connection's first batch (a fresh writer and decoder each time: an empty dictionary and
+//! cache), so that it is the same work every time. The batch's sizes and its ratios are
+//! printed once at the start.
 //!
 //! ```text
 //! cargo bench -p netui-protocol --bench codec -- --warm-up-time 1 --measurement-time 3
@@ -14,7 +16,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use netui_protocol::frame::{check_frame, decode_request, frame_payload, messages};
+use netui_protocol::frame::{check_frame, decode_request, Compression, FrameDecoder};
 use netui_protocol::{
     BatchWriter, Color, Font, ImageFormat, Limits, Point, Rect, Request, ResourceId, Segment,
 };
@@ -130,14 +132,15 @@ fn encode(writer: &mut BatchWriter, batch: &[Request]) -> Vec<u8> {
     writer.take_frames()
 }
 
-/// Decodes every request of a stream of whole frames, as a server's connection task does.
+/// Decodes every request of a stream of whole frames, as a server's connection task does
+/// (from the start of the stream: a fresh decoder).
 fn decode(mut wire: &[u8], limits: &Limits) -> usize {
+    let mut decoder = FrameDecoder::new();
     let mut count = 0;
     // The stream was encoded by `encode` above, so none of these steps can fail.
     while let Some(header) = check_frame(wire, limits).expect("valid header") {
-        let payload = frame_payload(header, wire).expect("valid payload");
-        for body in messages(&payload, limits) {
-            black_box(decode_request(body.expect("valid message")).expect("valid request"));
+        for body in decoder.decode(header, wire, limits).expect("valid frame") {
+            black_box(decode_request(body).expect("valid request"));
             count += 1;
         }
         wire = &wire[header.frame_len()..];
@@ -148,23 +151,30 @@ fn decode(mut wire: &[u8], limits: &Limits) -> usize {
 fn codec(c: &mut Criterion) {
     let limits = Limits::default();
     let batch = desktop_batch();
-    let raw = encode(&mut BatchWriter::new(limits, false), &batch);
-    let mut lz4_writer = BatchWriter::new(limits, true);
+    let raw = encode(&mut BatchWriter::new(limits, Compression::None), &batch);
+    let mut lz4_writer = BatchWriter::new(limits, Compression::Lz4);
     let lz4 = encode(&mut lz4_writer, &batch);
+    let ctx = encode(&mut BatchWriter::new(limits, Compression::Lz4Ctx), &batch);
     let stats = lz4_writer.stats();
-    assert_eq!(decode(&raw, &limits), batch.len());
-    assert_eq!(decode(&lz4, &limits), batch.len());
+    for wire in [&raw, &lz4, &ctx] {
+        assert_eq!(decode(wire, &limits), batch.len());
+    }
     eprintln!(
         "desktop batch: {} messages, {} payload bytes, {} wire bytes raw, {} wire bytes lz4 \
-         (lz4 ratio {:.2})",
+         (lz4 ratio {:.2}), {} wire bytes lz4-ctx (a connection's first batch)",
         batch.len(),
         stats.payload_bytes,
         raw.len(),
         lz4.len(),
         lz4.len() as f64 / raw.len() as f64,
+        ctx.len(),
     );
 
-    let cases = [("raw", false, &raw), ("lz4", true, &lz4)];
+    let cases = [
+        ("raw", Compression::None, &raw),
+        ("lz4", Compression::Lz4, &lz4),
+        ("lz4-ctx", Compression::Lz4Ctx, &ctx),
+    ];
     let groups = [
         ("messages", Throughput::Elements(batch.len() as u64)),
         ("bytes", Throughput::Bytes(stats.payload_bytes)),
@@ -172,10 +182,20 @@ fn codec(c: &mut Criterion) {
     for (group_name, throughput) in groups {
         let mut group = c.benchmark_group(group_name);
         group.throughput(throughput);
-        for (name, compress, wire) in cases {
-            let mut writer = BatchWriter::new(limits, compress);
+        for (name, compression, wire) in cases {
+            let mut writer = BatchWriter::new(limits, compression);
             group.bench_function(format!("encode/{name}"), |b| {
-                b.iter(|| encode(&mut writer, black_box(&batch)))
+                if compression == Compression::Lz4Ctx {
+                    // A fresh context each time: the batch again would be all references.
+                    b.iter(|| {
+                        encode(
+                            &mut BatchWriter::new(limits, compression),
+                            black_box(&batch),
+                        )
+                    })
+                } else {
+                    b.iter(|| encode(&mut writer, black_box(&batch)))
+                }
             });
             group.bench_function(format!("decode/{name}"), |b| {
                 b.iter(|| decode(black_box(wire), &limits))

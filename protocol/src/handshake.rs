@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::frame::Limits;
+use crate::frame::{Compression, Limits};
 use crate::geometry::Size;
 use crate::request::ResourceId;
 use crate::{MAGIC, PROTOCOL_VERSION};
@@ -41,20 +41,27 @@ pub struct ClientHello {
     pub client_name: String,
     /// The display's secret token; required over TCP.
     pub token: Option<Vec<u8>>,
-    /// Whether the client decodes LZ4-compressed frames.
-    pub accepts_lz4: bool,
+    /// How the server must write the frames it sends this client (the client decodes all
+    /// three; the server decodes whatever the client writes).
+    pub compression: Compression,
 }
 
 impl ClientHello {
-    /// A hello of this version.
+    /// A hello of this version, asking for the default compression ([`Compression::Lz4`]).
     pub fn new(client_name: impl Into<String>, token: Option<Vec<u8>>) -> Self {
         Self {
             magic: MAGIC,
             version: PROTOCOL_VERSION,
             client_name: client_name.into(),
             token,
-            accepts_lz4: true,
+            compression: Compression::default(),
         }
+    }
+
+    /// The same hello, asking the server to write with `compression`.
+    pub fn with_compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
     }
 }
 

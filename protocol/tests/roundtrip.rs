@@ -1,7 +1,11 @@
-//! Every message survives encode → frame → decode, compressed or not, and the decoder never
-//! panics on arbitrary bytes.
+//! Every message survives encode → frame → decode in every compression (streams of batches
+//! too, long enough to wrap `lz4-ctx`'s dictionary and evict from its cache), bad context
+//! frames get a named error, and the decoders never panic on arbitrary bytes.
 
-use netui_protocol::frame::{self, decode_request, decode_stream, BatchWriter};
+use netui_protocol::frame::{
+    self, check_frame, decode_request, decode_stream, BatchWriter, Compression, FrameDecoder,
+    FrameHeader, CACHE_BYTES, DICT_BYTES,
+};
 use netui_protocol::handshake::{HelloPrefix, PixelFormat};
 use netui_protocol::*;
 use proptest::prelude::*;
@@ -364,15 +368,19 @@ fn server_info() -> impl Strategy<Value = ServerInfo> {
         prop::collection::vec(window, 0..4),
         any::<u32>(),
         any::<u64>(),
+        any::<u64>(),
     )
-        .prop_map(|(id, name, peer, windows, pixmaps, backlog)| ClientInfo {
-            id,
-            name,
-            peer,
-            windows,
-            pixmaps,
-            backlog,
-        });
+        .prop_map(
+            |(id, name, peer, windows, pixmaps, backlog, encode_micros)| ClientInfo {
+                id,
+                name,
+                peer,
+                windows,
+                pixmaps,
+                backlog,
+                encode_micros,
+            },
+        );
     (
         text(),
         any::<u16>(),
@@ -494,13 +502,13 @@ fn server_hello() -> impl Strategy<Value = ServerHello> {
     .prop_map(ServerHello::new)
 }
 
-/// Encodes a batch with and without compression, decodes both, and compares.
+/// Encodes a batch in every compression, decodes each, and compares.
 fn round_trip<T>(batch: &[T]) -> Result<(), TestCaseError>
 where
     T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
 {
-    for compress in [false, true] {
-        let mut writer = BatchWriter::new(Limits::default(), compress);
+    for compression in Compression::ALL {
+        let mut writer = BatchWriter::new(Limits::default(), compression);
         for message in batch {
             writer
                 .push(message)
@@ -508,10 +516,116 @@ where
         }
         let bytes = writer.take_frames();
         let back: Vec<T> = decode_stream(&bytes, &Limits::default())
-            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            .map_err(|e| TestCaseError::fail(format!("{compression}: {e}")))?;
         prop_assert_eq!(back.as_slice(), batch);
     }
     Ok(())
+}
+
+/// Writes `batches` as a connection does (one `take_frames` per batch; the batches marked
+/// plain with compression off, as a server writes pixel updates), then decodes the stream
+/// frame by frame with one decoder and returns the messages and the bytes on the wire.
+fn stream<T>(
+    compression: Compression,
+    batches: &[(bool, Vec<T>)],
+    limits: &Limits,
+) -> Result<(Vec<T>, usize), String>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
+    let mut writer = BatchWriter::new(*limits, compression);
+    let mut decoder = FrameDecoder::new();
+    let mut out = Vec::new();
+    let mut wire = 0;
+    for (plain, batch) in batches {
+        if *plain {
+            writer.set_compression(Compression::None);
+        }
+        for message in batch {
+            writer.push(message).map_err(|e| e.to_string())?;
+        }
+        writer.set_compression(compression);
+        let bytes = writer.take_frames();
+        wire += bytes.len();
+        let mut rest = bytes.as_slice();
+        while !rest.is_empty() {
+            let header = check_frame(rest, limits)
+                .map_err(|e| e.to_string())?
+                .ok_or("a frame is cut off")?;
+            if *plain {
+                // Plain frames stay outside the context: flags 0.
+                if header.compressed || header.context {
+                    return Err(format!("a plain batch went as {header:?}"));
+                }
+            }
+            for body in decoder
+                .decode(header, rest, limits)
+                .map_err(|e| e.to_string())?
+            {
+                out.push(frame::decode_message(body).map_err(|e| e.to_string())?);
+            }
+            rest = &rest[header.frame_len()..];
+        }
+    }
+    Ok((out, wire))
+}
+
+/// A request that is the same every time for the same `n`: an image of `len` bytes that LZ4
+/// cannot shrink on its own.
+fn noise_image(n: u32, len: usize) -> Request {
+    let mut x = n.wrapping_mul(2_654_435_761) | 1;
+    let data = (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect();
+    Request::PutImage {
+        target: ResourceId(0x20_0001),
+        rect: Rect::new(0, 0, 1, 1),
+        format: ImageFormat::Rgb8,
+        data,
+    }
+}
+
+/// Printable text that LZ4 cannot shrink on its own, the same for the same `n`.
+fn noise_text(n: u32, len: usize) -> Request {
+    let Request::PutImage { data, .. } = noise_image(n, len) else {
+        unreachable!("noise_image makes images")
+    };
+    Request::Text {
+        target: ResourceId(0x20_0001),
+        pos: Point::new(0, 0),
+        font: Font::Sans,
+        size: 12,
+        color: Color::BLACK,
+        text: data.iter().map(|b| char::from(b'a' + b % 26)).collect(),
+    }
+}
+
+/// Batches of requests drawn from a small pool, so that messages repeat (some of them large
+/// enough for the cache), some batches plain.
+fn pooled_batches() -> impl Strategy<Value = Vec<(bool, Vec<Request>)>> {
+    let large = (0u32..6, 256usize..3000).prop_map(|(n, len)| noise_image(n, len));
+    let pool = prop::collection::vec(prop_oneof![request(), large], 1..12);
+    pool.prop_flat_map(|pool| {
+        let n = pool.len();
+        let batch = (
+            any::<bool>(),
+            prop::collection::vec(prop::sample::Index::arbitrary(), 1..12),
+        );
+        prop::collection::vec(batch, 1..10).prop_map(move |batches| {
+            batches
+                .into_iter()
+                .map(|(plain, picks)| {
+                    let batch = picks.iter().map(|i| pool[i.index(n)].clone()).collect();
+                    (plain, batch)
+                })
+                .collect()
+        })
+    })
 }
 
 proptest! {
@@ -522,7 +636,7 @@ proptest! {
 
     #[test]
     fn the_opcode_on_the_wire_is_the_request_kind(req in request()) {
-        let mut writer = BatchWriter::new(Limits::default(), false);
+        let mut writer = BatchWriter::new(Limits::default(), Compression::None);
         writer.push(&req).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let bytes = writer.take_frames();
         let payload = &bytes[frame::HEADER_LEN..];
@@ -542,14 +656,44 @@ proptest! {
         token in proptest::option::of(prop::collection::vec(any::<u8>(), 0..64)),
         hello in server_hello(),
     ) {
-        round_trip(&[ClientHello::new(name, token)])?;
+        round_trip(&[ClientHello::new(name.clone(), token.clone())])?;
+        for compression in Compression::ALL {
+            round_trip(&[ClientHello::new(name.clone(), token.clone()).with_compression(compression)])?;
+        }
         round_trip(&[hello])?;
+    }
+
+    /// Streams of batches, with repeats and plain batches between context frames, come back
+    /// whole in every compression, read by one decoder frame by frame.
+    #[test]
+    fn streams_round_trip_in_every_compression(batches in pooled_batches()) {
+        let expected: Vec<Request> = batches.iter().flat_map(|(_, b)| b.clone()).collect();
+        for compression in Compression::ALL {
+            let (back, _) = stream(compression, &batches, &Limits::default())
+                .map_err(|e| TestCaseError::fail(format!("{compression}: {e}")))?;
+            prop_assert_eq!(&back, &expected, "{}", compression);
+        }
+    }
+
+    /// Small limits split batches into many frames; references still count as the messages
+    /// they stand for, so every frame decodes within the same limits.
+    #[test]
+    fn streams_round_trip_under_small_limits(batches in pooled_batches()) {
+        let limits = Limits { max_payload: 8192, max_messages: 3, ..Limits::default() };
+        let expected: Vec<Request> = batches.iter().flat_map(|(_, b)| b.clone()).collect();
+        for compression in Compression::ALL {
+            match stream(compression, &batches, &limits) {
+                Ok((back, _)) => prop_assert_eq!(&back, &expected, "{}", compression),
+                // A single message above the limit cannot be written in any compression.
+                Err(e) => prop_assert!(e.contains("exceeds the frame limit"), "{}: {}", compression, e),
+            }
+        }
     }
 
     /// Whatever the bytes, decoding returns (Ok or Err) without panicking, and the payload it
     /// accepts is never larger than the limit.
     #[test]
-    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048), compressed in any::<bool>()) {
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048), compressed in any::<bool>(), context in any::<bool>()) {
         let limits = Limits { max_payload: 4096, ..Limits::default() };
         // Raw garbage as a stream of frames.
         let _ = decode_stream::<Request>(&bytes, &limits);
@@ -559,9 +703,26 @@ proptest! {
             wire_len: bytes.len(),
             payload_len: if compressed { 4096 } else { bytes.len() },
             compressed,
+            context,
         };
         let mut framed = header.to_bytes().to_vec();
         framed.extend_from_slice(&bytes);
+        // Twice through one decoder, so that the second sees what the first left in the
+        // context; what it accepts is within the limits.
+        let mut decoder = FrameDecoder::new();
+        for _ in 0..2 {
+            if let Ok(Some(h)) = frame::check_frame(&framed, &limits) {
+                if let Ok(bodies) = decoder.decode(h, &framed, &limits) {
+                    prop_assert!(bodies.len() <= limits.max_messages as usize);
+                    let mut total = 0;
+                    for body in bodies {
+                        total += body.len();
+                        let _ = decode_request(body);
+                    }
+                    prop_assert!(total <= 4096);
+                }
+            }
+        }
         if let Ok(Some(h)) = frame::check_frame(&framed, &limits) {
             if let Ok(payload) = frame::frame_payload(h, &framed) {
                 prop_assert!(payload.len() <= 4096);
@@ -577,15 +738,20 @@ proptest! {
 
     /// A mangled valid stream is the garbage most likely to reach deep into the decoder.
     #[test]
-    fn mutated_streams_never_panic(batch in prop::collection::vec(request(), 1..10), flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8)) {
-        let mut writer = BatchWriter::new(Limits::default(), false);
-        for r in &batch { writer.push(r).map_err(|e| TestCaseError::fail(e.to_string()))?; }
-        let mut bytes = writer.take_frames();
-        for (at, value) in flips {
-            let i = at.index(bytes.len());
-            bytes[i] ^= value;
+    fn mutated_streams_never_panic(batches in pooled_batches(), flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8)) {
+        for compression in Compression::ALL {
+            let mut writer = BatchWriter::new(Limits::default(), compression);
+            let mut bytes = Vec::new();
+            for (_, batch) in &batches {
+                for r in batch { writer.push(r).map_err(|e| TestCaseError::fail(e.to_string()))?; }
+                bytes.extend(writer.take_frames());
+            }
+            for (at, value) in &flips {
+                let i = at.index(bytes.len());
+                bytes[i] ^= value;
+            }
+            let _ = decode_stream::<Request>(&bytes, &Limits::default());
         }
-        let _ = decode_stream::<Request>(&bytes, &Limits::default());
     }
 }
 
@@ -610,5 +776,302 @@ fn refusals_explain_themselves() {
     assert!(
         text.contains("version 1") && text.contains("version 2"),
         "{text}"
+    );
+}
+
+/// Hundreds of frames of text, some repeated from near and some from far back, push the
+/// dictionary well past its 64 KiB; both sides must still agree on it, frame after frame.
+#[test]
+fn long_streams_wrap_the_dictionary() {
+    let batches: Vec<(bool, Vec<Request>)> = (0..400u32)
+        .map(|i| {
+            // New text, the text of the frame before (in the dictionary), the text of 300
+            // frames ago (long gone from it), and every 7th frame a plain one between.
+            let batch = vec![
+                noise_text(i, 200),
+                noise_text(i.saturating_sub(1), 200),
+                noise_text(i.saturating_sub(300), 200),
+            ];
+            (i % 7 == 3, batch)
+        })
+        .collect();
+    let expected: Vec<Request> = batches.iter().flat_map(|(_, b)| b.clone()).collect();
+    let payload: usize = expected
+        .iter()
+        .map(|r| postcard::to_allocvec(r).expect("encodes").len())
+        .sum();
+    assert!(
+        payload > 3 * DICT_BYTES,
+        "{payload} bytes do not wrap the dictionary"
+    );
+    let mut wire = Vec::new();
+    for compression in Compression::ALL {
+        let (back, bytes) = stream(compression, &batches, &Limits::default())
+            .unwrap_or_else(|e| panic!("{compression}: {e}"));
+        assert!(
+            back == expected,
+            "{compression}: the stream came back different"
+        );
+        wire.push(bytes);
+    }
+    // Text repeated from the frame before costs next to nothing against the dictionary,
+    // but LZ4 on a frame alone cannot see it.
+    let [none, lz4, ctx] = wire[..] else {
+        unreachable!()
+    };
+    assert!(lz4 > none * 9 / 10, "none {none}, lz4 {lz4}");
+    assert!(ctx < lz4 * 3 / 4, "lz4 {lz4}, lz4-ctx {ctx}");
+}
+
+/// More than the cache's 16 MiB of large messages: the oldest are evicted on both sides at
+/// the same moment, so a repeat of an evicted one travels whole again and a repeat of a held
+/// one as a reference.
+#[test]
+fn long_streams_evict_from_the_cache() {
+    const IMAGE: usize = 1 << 20;
+    let image = |n: u32| noise_image(n, IMAGE);
+    let limits = Limits::default();
+    let mut writer = BatchWriter::new(limits, Compression::Lz4Ctx);
+    let mut decoder = FrameDecoder::new();
+    // Writes one batch, decodes it, and returns its wire size.
+    let mut send = |batch: &[Request]| -> usize {
+        for r in batch {
+            writer.push(r).expect("encodes");
+        }
+        let bytes = writer.take_frames();
+        let back: Vec<Request> = decoder.decode_messages(&bytes, &limits).expect("decodes");
+        assert!(back == batch, "a batch came back different");
+        bytes.len()
+    };
+    let images = (CACHE_BYTES / IMAGE) as u32 + 4;
+    for n in 0..images {
+        // Each image is new (whole on the wire), then repeated at once (a reference).
+        assert!(send(&[image(n)]) > IMAGE, "image {n} the first time");
+        assert!(send(&[image(n)]) < 32, "image {n} the second time");
+    }
+    // The first images were evicted (each body is a few bytes over 1 MiB): whole again.
+    assert!(send(&[image(0)]) > IMAGE, "image 0 after its eviction");
+    assert!(send(&[image(1)]) > IMAGE, "image 1 after its eviction");
+    // The newest is still held.
+    assert!(send(&[image(images - 1)]) < 32);
+    // And a reference to an evicted image, forged, is refused rather than misread: the
+    // cache holds 15 bodies, so 15 back is one too far.
+    let forged = context_frame(false, &[31]); // 2 × 15 + 1
+    let header = check_frame(&forged, &limits)
+        .expect("valid")
+        .expect("whole");
+    let err = decoder
+        .decode(header, &forged, &limits)
+        .map(|b| b.len())
+        .expect_err("refused");
+    assert!(
+        matches!(&err, DecodeError::Malformed(m) if m.contains("cache holds 15 messages")),
+        "{err}"
+    );
+}
+
+/// A context frame around `payload`: stored, or one LZ4 block (without a dictionary).
+fn context_frame(compress: bool, payload: &[u8]) -> Vec<u8> {
+    let body = if compress {
+        lz4_flex::block::compress(payload)
+    } else {
+        payload.to_vec()
+    };
+    let header = FrameHeader {
+        wire_len: body.len(),
+        payload_len: payload.len(),
+        compressed: compress,
+        context: true,
+    };
+    let mut frame = header.to_bytes().to_vec();
+    frame.extend_from_slice(&body);
+    frame
+}
+
+/// Decodes one frame with `decoder` and returns the error it must give.
+fn refused(decoder: &mut FrameDecoder, frame: &[u8], limits: &Limits) -> DecodeError {
+    let result = check_frame(frame, limits).and_then(|header| {
+        let header = header.ok_or(DecodeError::Truncated {
+            len: frame.len(),
+            left: frame.len(),
+        })?;
+        decoder.decode(header, frame, limits).map(|b| b.len())
+    });
+    match result {
+        Ok(n) => panic!("accepted {n} messages from {frame:?}"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn a_reference_to_a_cache_entry_not_held_is_refused() {
+    let limits = Limits::default();
+    // Nothing cached yet.
+    let err = refused(
+        &mut FrameDecoder::new(),
+        &context_frame(false, &[0x01]),
+        &limits,
+    );
+    assert!(
+        matches!(&err, DecodeError::Malformed(m) if m.contains("0 admissions back") && m.contains("cache holds 0")),
+        "{err}"
+    );
+    // One body cached: 0 back is it, 1 back is nothing.
+    let mut writer = BatchWriter::new(limits, Compression::Lz4Ctx);
+    writer.push(&noise_image(1, 300)).expect("encodes");
+    let first = writer.take_frames();
+    let mut decoder = FrameDecoder::new();
+    let header = check_frame(&first, &limits).expect("valid").expect("whole");
+    assert_eq!(
+        decoder.decode(header, &first, &limits).map(|b| b.len()),
+        Ok(1)
+    );
+    let ok = context_frame(false, &[0x01]);
+    let header = check_frame(&ok, &limits).expect("valid").expect("whole");
+    let body: Vec<u8> = decoder
+        .decode(header, &ok, &limits)
+        .expect("decodes")
+        .next()
+        .expect("one")
+        .to_vec();
+    assert_eq!(decode_request(&body), Ok(noise_image(1, 300)));
+    let err = refused(&mut decoder, &context_frame(false, &[0x03]), &limits);
+    assert!(
+        matches!(&err, DecodeError::Malformed(m) if m.contains("cache holds 1 messages")),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_dictionary_frame_before_any_context_is_refused() {
+    let limits = Limits::default();
+    let text = noise_text(5, 200);
+    let mut writer = BatchWriter::new(limits, Compression::Lz4Ctx);
+    writer.push(&text).expect("encodes");
+    let first = writer.take_frames();
+    writer.push(&text).expect("encodes");
+    let second = writer.take_frames();
+    assert_eq!(first[4], 0x02, "new text: stored");
+    assert_eq!(second[4], 0x03, "repeated text: LZ4 against the dictionary");
+    assert!(second.len() < 40, "{} bytes", second.len());
+    // The second frame alone, without the first: its block refers to a dictionary that this
+    // decoder does not have.
+    let err = refused(&mut FrameDecoder::new(), &second, &limits);
+    assert!(
+        matches!(&err, DecodeError::Decompress(m) if m.contains("before its dictionary") && m.contains("holds 0 bytes")),
+        "{err}"
+    );
+    // With the first, it decodes.
+    let mut both = first.clone();
+    both.extend_from_slice(&second);
+    assert_eq!(
+        decode_stream::<Request>(&both, &limits),
+        Ok(vec![text.clone(), text])
+    );
+}
+
+#[test]
+fn truncated_and_lying_context_frames_are_refused() {
+    let limits = Limits::default();
+    let fresh = || FrameDecoder::new();
+    // A message entry whose length runs past the payload.
+    let err = refused(&mut fresh(), &context_frame(false, &[18, 1, 2]), &limits);
+    assert_eq!(err, DecodeError::Truncated { len: 9, left: 2 });
+    // An entry cut off inside its length prefix, or after its tag.
+    for payload in [&[0x80][..], &[4, 19, 19, 0x81][..]] {
+        let err = refused(&mut fresh(), &context_frame(false, payload), &limits);
+        assert!(
+            matches!(&err, DecodeError::Malformed(m) if m.contains("cut off")),
+            "{payload:?}: {err}"
+        );
+    }
+    // A compressed context frame whose header lies about the expanded length, either way.
+    let good = context_frame(true, &[2, 19].repeat(60));
+    for lie in [-1i32, 1] {
+        let mut frame = good.clone();
+        let len = u32::from_le_bytes([frame[5], frame[6], frame[7], 0]) as i32 + lie;
+        frame[5..8].copy_from_slice(&len.to_le_bytes()[..3]);
+        let err = refused(&mut fresh(), &frame, &limits);
+        assert!(matches!(err, DecodeError::Decompress(_)), "{lie}: {err}");
+    }
+    // A stored context frame whose lengths disagree is refused by its header.
+    let mut frame = context_frame(false, &[2, 19]);
+    frame[5] = 4;
+    assert!(matches!(
+        check_frame(&frame, &limits),
+        Err(DecodeError::LengthMismatch { wire: 2, raw: 4 })
+    ));
+    // A stream that ends inside a frame.
+    let whole = context_frame(true, &[2, 19].repeat(60));
+    assert!(matches!(
+        decode_stream::<Request>(&whole[..whole.len() - 1], &limits),
+        Err(DecodeError::Truncated { .. })
+    ));
+    // The stateless reader cannot read a context frame, and says so.
+    let header = check_frame(&whole, &limits).expect("valid").expect("whole");
+    assert!(matches!(
+        frame::frame_payload(header, &whole),
+        Err(DecodeError::Malformed(m)) if m.contains("FrameDecoder")
+    ));
+}
+
+#[test]
+fn references_cannot_expand_a_frame_past_the_limits() {
+    let limits = Limits {
+        max_payload: 4096,
+        max_messages: 8,
+        ..Limits::default()
+    };
+    let mut writer = BatchWriter::new(limits, Compression::Lz4Ctx);
+    writer.push(&noise_image(2, 1000)).expect("encodes");
+    let first = writer.take_frames();
+    let setup = |decoder: &mut FrameDecoder| {
+        let header = check_frame(&first, &limits).expect("valid").expect("whole");
+        assert_eq!(
+            decoder.decode(header, &first, &limits).map(|b| b.len()),
+            Ok(1)
+        );
+    };
+    // Five references to a 1 KB message: 10 bytes on the wire, 5 KB of messages.
+    let mut decoder = FrameDecoder::new();
+    setup(&mut decoder);
+    let err = refused(
+        &mut decoder,
+        &context_frame(false, &[0x01].repeat(5)),
+        &limits,
+    );
+    assert!(
+        matches!(err, DecodeError::FrameTooLarge { limit: 4096, .. }),
+        "{err}"
+    );
+    // Nine messages where eight are allowed.
+    let mut decoder = FrameDecoder::new();
+    setup(&mut decoder);
+    let err = refused(
+        &mut decoder,
+        &context_frame(false, &[2, 19].repeat(9)),
+        &limits,
+    );
+    assert_eq!(err, DecodeError::TooManyMessages { limit: 8 });
+}
+
+#[test]
+fn after_a_broken_context_frame_only_plain_frames_decode() {
+    let limits = Limits::default();
+    let mut decoder = FrameDecoder::new();
+    let err = refused(&mut decoder, &context_frame(false, &[0x01]), &limits);
+    assert!(matches!(err, DecodeError::Malformed(_)), "{err}");
+    // A valid context frame now: the context may differ from the writer's, so it is refused.
+    let err = refused(&mut decoder, &context_frame(false, &[2, 19]), &limits);
+    assert!(
+        matches!(&err, DecodeError::Malformed(m) if m.contains("after a broken one")),
+        "{err}"
+    );
+    // A plain frame needs no context.
+    let plain = frame::encode_single(&Request::Sync).expect("encodes");
+    let header = check_frame(&plain, &limits).expect("valid").expect("whole");
+    assert_eq!(
+        decoder.decode(header, &plain, &limits).map(|b| b.len()),
+        Ok(1)
     );
 }

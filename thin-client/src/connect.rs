@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use netui::transport::Stream;
-use netui::Display;
+use netui::{Compression, Display};
 use netui_protocol::display::DisplayName;
 use tokio::runtime::Runtime;
 
@@ -30,6 +30,27 @@ pub fn open_stream(
     name: &str,
     profile: LinkProfile,
 ) -> anyhow::Result<(Display, Arc<LinkStats>)> {
+    open_stream_with(
+        runtime,
+        server,
+        token,
+        name,
+        profile,
+        Compression::default(),
+    )
+}
+
+/// Connects over an open socket to the server through a link shaped as `profile`, with the
+/// connection's frames in `compression` (pixel updates excepted: the server never compresses
+/// their frames, since the pixel encoding does).
+pub fn open_stream_with(
+    runtime: &Runtime,
+    server: Stream,
+    token: Option<Vec<u8>>,
+    name: &str,
+    profile: LinkProfile,
+    compression: Compression,
+) -> anyhow::Result<(Display, Arc<LinkStats>)> {
     let (near, far) =
         std::os::unix::net::UnixStream::pair().context("cannot make a socket pair")?;
     far.set_nonblocking(true).context("socket pair")?;
@@ -48,7 +69,12 @@ pub fn open_stream(
             spawn_shaped(s, far, profile, Arc::clone(&stats));
         }
     }
-    let display =
-        Display::connect_stream(Stream::Unix(near), token, name.to_owned(), "thin-client")?;
+    let display = Display::connect_stream_with(
+        Stream::Unix(near),
+        token,
+        name.to_owned(),
+        "thin-client",
+        compression,
+    )?;
     Ok((display, stats))
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 use netui_protocol::display::DisplayName;
-use netui_protocol::{PixelEncoding, ViewMode};
+use netui_protocol::{Compression, PixelEncoding, ViewMode};
 use netui_server::backend::windowed::Frame;
 use netui_viewer::link::LinkProfile;
 use netui_viewer::net::Net;
@@ -30,6 +30,12 @@ struct Args {
     /// The pixel encoding: px-raw, px-damage, px-damage-lz4 or px-delta-lz4.
     #[arg(long, default_value = "px-delta-lz4", value_parser = parse_encoding)]
     encoding: PixelEncoding,
+    /// How the connection's frames are compressed, both ways: none, lz4 (each frame on its
+    /// own) or lz4-ctx (each frame against the last 64 KiB sent before, and repeated large
+    /// messages as references to a cache). This is what command mode costs on the link
+    /// (cmd-raw, cmd-lz4, cmd-lz4-ctx); pixel updates are never compressed by the connection.
+    #[arg(long, default_value = "lz4", value_parser = Compression::parse)]
+    compression: Compression,
     /// Emulate a link: lan, broadband, wan, modem, or RATE,DELAY such as 1mbit,20ms.
     #[arg(long, value_parser = LinkProfile::parse)]
     link: Option<LinkProfile>,
@@ -93,7 +99,15 @@ fn run(args: Args) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{e}"))?,
         )
     };
-    let (display, link) = netui_viewer::connect::open(&runtime, &name, profile.clone())?;
+    let (server, token) = netui::connect::open(&name)?;
+    let (display, link) = netui_viewer::connect::open_stream_with(
+        &runtime,
+        server,
+        token,
+        &name.to_string(),
+        profile.clone(),
+        args.compression,
+    )?;
     let size = display.screen_size();
     let mut net = Net::start(display, link, mode)?;
     let Some(event_loop) = event_loop else {

@@ -187,7 +187,7 @@ fn input_that_changes_nothing_is_reported_at_once_without_a_new_update_number() 
 #[test]
 fn a_key_the_application_ignores_is_reported_after_the_wait() {
     let (server, _dir) = server();
-    let (mut app, _w) = application(&server);
+    let (_app, _w) = application(&server);
     let (mut viewer, _) = attach(&server, ViewMode::Pixels(PixelEncoding::DamageLz4));
     viewer
         .viewer_input(1, InputEvent::PointerMoved(Point::new(100, 100)))

@@ -1,13 +1,23 @@
 //! Viewers against a real headless server: in every mode and pixel encoding, the viewer's
 //! picture equals the server's screen after each step of an application's drawing (windows
-//! mapped, drawn, scrolled, moved, raised, closed); switching mode keeps it equal; viewers
-//! that join late or two at once see the same; bad input from a viewer is refused without
-//! harm.
+//! mapped, drawn, scrolled, moved, raised, closed), over a connection in every compression;
+//! switching mode keeps it equal; viewers that join late or two at once see the same; bad
+//! input from a viewer is refused without harm; pixel updates travel in frames that the
+//! connection does not compress.
 
 use std::time::{Duration, Instant};
 
-use netui::{Button, Color, Display, Font, ImageFormat, InputEvent, Point, Rect, ResourceId, Size};
-use netui_protocol::{Limits, PixelEncoding, ViewMode};
+use std::io::{Read, Write};
+
+use netui::transport::Stream;
+use netui::{
+    Button, Color, Compression, Display, Font, ImageFormat, InputEvent, Point, Rect, ResourceId,
+    Size,
+};
+use netui_protocol::frame::{self, check_frame, BatchWriter, FrameDecoder};
+use netui_protocol::{
+    ClientHello, Limits, PixelEncoding, Request, ServerMessage, ViewMessage, ViewMode,
+};
 use netui_server::{ServerConfig, ServerHandle};
 use netui_viewer::view::View;
 
@@ -37,7 +47,20 @@ struct Viewer {
 
 impl Viewer {
     fn attach(server: &ServerHandle, mode: ViewMode) -> Viewer {
-        let mut display = connect(server, "viewer");
+        Self::attach_with(server, mode, Compression::default())
+    }
+
+    fn attach_with(server: &ServerHandle, mode: ViewMode, compression: Compression) -> Viewer {
+        let socket = std::os::unix::net::UnixStream::connect(server.unix_path().expect("socket"))
+            .expect("connect");
+        let mut display = Display::connect_stream_with(
+            Stream::Unix(socket),
+            None,
+            ":test".into(),
+            "viewer",
+            compression,
+        )
+        .expect("connects");
         display.attach_viewer(mode).expect("attach");
         Viewer {
             display,
@@ -170,8 +193,12 @@ fn steps(app: &mut Display, step: usize) -> Option<&'static str> {
 }
 
 fn run_session(mode: ViewMode) {
+    run_session_with(mode, Compression::default());
+}
+
+fn run_session_with(mode: ViewMode, compression: Compression) {
     let (server, _dir) = server();
-    let mut viewer = Viewer::attach(&server, mode);
+    let mut viewer = Viewer::attach_with(&server, mode, compression);
     let mut app = connect(&server, "app");
     let mut reader = connect(&server, "reader");
     viewer.assert_matches(&mut reader, "the empty desktop");
@@ -192,6 +219,120 @@ fn command_mode_viewer_equals_the_server() {
 fn every_pixel_encoding_equals_the_server() {
     for encoding in PixelEncoding::ALL {
         run_session(ViewMode::Pixels(encoding));
+    }
+}
+
+#[test]
+fn command_mode_viewer_equals_the_server_in_every_compression() {
+    for compression in Compression::ALL {
+        run_session_with(ViewMode::Commands, compression);
+    }
+    // Pixels over an lz4-ctx connection: their frames stay out of its context.
+    run_session_with(
+        ViewMode::Pixels(PixelEncoding::DeltaLz4),
+        Compression::Lz4Ctx,
+    );
+}
+
+/// A viewer that speaks bytes: it attaches in pixel mode over a connection that asked for
+/// `compression`, and looks at the header of every frame.
+fn pixel_frames(compression: Compression, encoding: PixelEncoding) -> Vec<(u8, usize, usize)> {
+    let (server, _dir) = server();
+    let mut app = connect(&server, "app");
+    let mut stream = std::os::unix::net::UnixStream::connect(server.unix_path().expect("socket"))
+        .expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let limits = Limits::default();
+    let send = |stream: &mut std::os::unix::net::UnixStream, request: Request| {
+        let mut w = BatchWriter::new(limits, Compression::None);
+        w.push(&request).expect("encodes");
+        stream.write_all(&w.take_frames()).expect("send");
+    };
+    let hello = ClientHello::new("raw-viewer", None).with_compression(compression);
+    stream
+        .write_all(&frame::encode_single(&hello).expect("hello"))
+        .expect("send hello");
+    send(
+        &mut stream,
+        Request::AttachViewer {
+            mode: ViewMode::Pixels(encoding),
+        },
+    );
+    // A white window over most of the screen: pixels that LZ4 would shrink a hundredfold.
+    let w = app
+        .create_window(Rect::new(10, 10, 400, 300), "white", Color::WHITE)
+        .expect("window");
+    app.map(w);
+    app.sync().expect("sync");
+    // (flags, wire length, messages) of each frame with a pixel update.
+    let mut seen = Vec::new();
+    let mut decoder = FrameDecoder::new();
+    let mut buf = Vec::new();
+    let mut hello_read = false;
+    while seen.len() < 3 {
+        let Some(header) = check_frame(&buf, &limits).expect("valid header") else {
+            let mut chunk = [0; 64 * 1024];
+            let n = stream.read(&mut chunk).expect("read");
+            assert!(n > 0, "the server closed the connection");
+            buf.extend_from_slice(&chunk[..n]);
+            continue;
+        };
+        let bodies: Vec<Vec<u8>> = decoder
+            .decode(header, &buf, &limits)
+            .expect("decodes")
+            .map(<[u8]>::to_vec)
+            .collect();
+        buf.drain(..header.frame_len());
+        if !hello_read {
+            hello_read = true;
+            continue;
+        }
+        let mut updates = Vec::new();
+        for body in &bodies {
+            if let ServerMessage::View(ViewMessage::Pixels { update, .. }) =
+                frame::decode_message(body).expect("a server message")
+            {
+                updates.push(update);
+            }
+        }
+        if !updates.is_empty() {
+            seen.push((header.flags(), header.wire_len, bodies.len()));
+        }
+        for update in updates {
+            send(&mut stream, Request::AckUpdate { update });
+            // Something new to send after the acknowledgement.
+            app.fill_rect(
+                w,
+                Rect::new(0, 0, 400, 300),
+                Color::rgb(0, 0, 200 + update as u8),
+            );
+            app.sync().expect("sync");
+        }
+    }
+    seen
+}
+
+#[test]
+fn pixel_updates_travel_in_frames_the_connection_does_not_compress() {
+    for compression in [Compression::Lz4, Compression::Lz4Ctx] {
+        // px-raw: whole screens of mostly one color, which the connection's LZ4 used to
+        // shrink to almost nothing; now they cost what px-raw says.
+        for (flags, wire, messages) in pixel_frames(compression, PixelEncoding::Raw) {
+            assert_eq!(flags, 0, "{compression}: a pixel frame was compressed");
+            assert_eq!(
+                messages, 1,
+                "{compression}: a pixel update shares its frame"
+            );
+            assert!(
+                wire >= 480 * 360 * 4,
+                "{compression}: {wire} B for a whole screen"
+            );
+        }
+        for (flags, _, messages) in pixel_frames(compression, PixelEncoding::DeltaLz4) {
+            assert_eq!((flags, messages), (0, 1), "{compression}");
+        }
     }
 }
 

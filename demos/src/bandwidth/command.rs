@@ -1,41 +1,23 @@
 //! The command modes: an application's recorded request stream, re-encoded per mode, decoded
 //! back, and replayed onto a replica scene whose screen must equal the server's.
 //!
-//! `cmd-lz4-ctx` is defined here. Each batch is one frame with the protocol's 8-byte header
-//! (`u32 LE` wire length, `u8` flags, `u24 LE` payload length); flag `0x02` means the payload
-//! is an LZ4 block compressed against a dictionary: the last [`DICT_BYTES`] bytes of the
-//! payloads before it (both sides keep them). The payload is a sequence of entries:
-//!
-//! ```text
-//! entry = 0x00 varint(len) body                 a request, postcard, as the protocol has it
-//!       | 0x01 varint(slot) varint(len) body    a PutImage whose `data` is empty in `body`:
-//!                                               its pixels are those of image cache `slot`
-//! ```
-//!
-//! Every PutImage of at least [`CACHE_MIN`] bytes sent in full takes the next cache slot, on
-//! both sides, while the cache holds at most [`CACHE_BYTES`]; a PutImage whose pixels are in
-//! the cache is sent as a reference.
+//! Each mode is one of the protocol's compressions (`netui_protocol::frame`), written by its
+//! `BatchWriter` one batch (one flush of the application) at a time and read back by one
+//! `FrameDecoder`, as a connection does:
+//! - `cmd-raw`: [`Compression::None`], plain frames.
+//! - `cmd-lz4`: [`Compression::Lz4`], each frame LZ4-compressed on its own when that pays.
+//! - `cmd-lz4-ctx`: [`Compression::Lz4Ctx`], each frame LZ4-compressed against the last
+//!   64 KiB of the earlier ones, and every request of 256 bytes or more that was sent before
+//!   (an image drawn again, say) sent as a reference to the protocol's message cache
+//!   (16 MiB, oldest out first). Its format is defined and documented in the protocol crate.
 
-use std::collections::hash_map::DefaultHasher;
-use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::time::{Duration, Instant};
 
 use netui_protocol::frame::{
-    check_frame, decode_request, decode_stream, frame_payload, messages, BatchWriter, FrameHeader,
-    HEADER_LEN, MAX_PAYLOAD,
+    check_frame, decode_request, BatchWriter, Compression, FrameDecoder, FrameHeader,
 };
 use netui_protocol::{Limits, Request, Size};
 use netui_server::scene::Scene;
-
-/// Bytes of earlier payloads that `cmd-lz4-ctx` compresses against (LZ4's window).
-pub const DICT_BYTES: usize = 64 * 1024;
-/// The smallest image that goes into the cache.
-pub const CACHE_MIN: usize = 256;
-/// The most image bytes the cache holds.
-pub const CACHE_BYTES: usize = 64 << 20;
-/// Header flag of `cmd-lz4-ctx`: LZ4 against the dictionary of earlier payloads.
-const FLAG_DICT: u8 = 0x02;
 
 /// The command modes, in report order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +26,7 @@ pub enum CmdMode {
     Raw,
     /// Each batch LZ4-compressed on its own.
     Lz4,
-    /// Each batch compressed against earlier ones, with an image cache.
+    /// Each batch compressed against earlier ones, with a cache of repeated messages.
     Lz4Ctx,
 }
 
@@ -58,6 +40,15 @@ impl CmdMode {
             CmdMode::Raw => "cmd-raw",
             CmdMode::Lz4 => "cmd-lz4",
             CmdMode::Lz4Ctx => "cmd-lz4-ctx",
+        }
+    }
+
+    /// The connection compression that this mode measures.
+    fn compression(self) -> Compression {
+        match self {
+            CmdMode::Raw => Compression::None,
+            CmdMode::Lz4 => Compression::Lz4,
+            CmdMode::Lz4Ctx => Compression::Lz4Ctx,
         }
     }
 }
@@ -76,9 +67,10 @@ pub struct CmdResult {
 }
 
 /// Splits a recorded client→server stream into batches of requests, one per frame, skipping
-/// the hello frame.
+/// the hello frame. The stream may be in any compression.
 pub fn batches(recorded: &[u8]) -> Result<Vec<Vec<Request>>, String> {
     let limits = Limits::default();
+    let mut decoder = FrameDecoder::new();
     let mut rest = recorded;
     let mut out = Vec::new();
     let mut first = true;
@@ -86,14 +78,14 @@ pub fn batches(recorded: &[u8]) -> Result<Vec<Vec<Request>>, String> {
         let header = check_frame(rest, &limits)
             .map_err(|e| format!("recorded stream: {e}"))?
             .ok_or("recorded stream ends inside a frame")?;
+        let bodies = decoder
+            .decode(header, rest, &limits)
+            .map_err(|e| format!("recorded stream: {e}"))?;
         if !first {
-            let payload =
-                frame_payload(header, rest).map_err(|e| format!("recorded stream: {e}"))?;
-            let mut batch = Vec::new();
-            for body in messages(&payload, &limits) {
-                let body = body.map_err(|e| format!("recorded stream: {e}"))?;
-                batch.push(decode_request(body).map_err(|e| format!("recorded stream: {e}"))?);
-            }
+            let batch = bodies
+                .map(decode_request)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("recorded stream: {e}"))?;
             out.push(batch);
         }
         first = false;
@@ -110,40 +102,39 @@ pub fn measure(
     size: Size,
     expected: &[u8],
 ) -> Result<CmdResult, String> {
+    let limits = Limits::default();
     let mut encode = Duration::ZERO;
     let mut decode = Duration::ZERO;
     let mut bytes = 0u64;
     let mut frames = 0u64;
-    let mut encoder = CtxEncoder::default();
-    let mut decoder = CtxDecoder::default();
-    let mut writer = BatchWriter::new(Limits::default(), mode == CmdMode::Lz4);
-    let mut scene = Scene::new(size, Limits::default());
+    let mut writer = BatchWriter::new(limits, mode.compression());
+    let mut decoder = FrameDecoder::new();
+    let mut scene = Scene::new(size, limits);
     let mut events = Vec::new();
+    let mut decoded = Vec::new();
     for batch in batches {
         let started = Instant::now();
-        let wire = match mode {
-            CmdMode::Raw | CmdMode::Lz4 => {
-                for request in batch {
-                    writer.push(request).map_err(|e| format!("encoding: {e}"))?;
-                }
-                writer.take_frames()
-            }
-            CmdMode::Lz4Ctx => encoder.encode(batch)?,
-        };
+        for request in batch {
+            writer.push(request).map_err(|e| format!("encoding: {e}"))?;
+        }
+        let wire = writer.take_frames();
         encode += started.elapsed();
         bytes += wire.len() as u64;
 
         let started = Instant::now();
-        let decoded: Vec<Request> = match mode {
-            CmdMode::Raw | CmdMode::Lz4 => {
-                frames += count_frames(&wire)?;
-                decode_stream(&wire, &Limits::default()).map_err(|e| format!("decoding: {e}"))?
+        decoded.clear();
+        let mut rest = wire.as_slice();
+        while !rest.is_empty() {
+            let header = whole_frame(rest, &limits)?;
+            let bodies = decoder
+                .decode(header, rest, &limits)
+                .map_err(|e| format!("decoding: {e}"))?;
+            for body in bodies {
+                decoded.push(decode_request(body).map_err(|e| format!("decoding: {e}"))?);
             }
-            CmdMode::Lz4Ctx => {
-                frames += 1;
-                decoder.decode(&wire)?
-            }
-        };
+            rest = &rest[header.frame_len()..];
+            frames += 1;
+        }
         decode += started.elapsed();
         if decoded.len() != batch.len() {
             return Err(format!(
@@ -181,223 +172,11 @@ pub fn differing_pixels(a: &[u8], b: &[u8]) -> usize {
     differ + a.len().abs_diff(b.len()) / 4
 }
 
-fn count_frames(mut wire: &[u8]) -> Result<u64, String> {
-    let mut n = 0;
-    while !wire.is_empty() {
-        let header = check_frame(wire, &Limits::default())
-            .map_err(|e| format!("decoding: {e}"))?
-            .ok_or("decoding: a frame is cut off")?;
-        wire = &wire[header.frame_len()..];
-        n += 1;
-    }
-    Ok(n)
-}
-
-fn write_varint(mut value: usize, out: &mut Vec<u8>) {
-    while value >= 0x80 {
-        out.push(value as u8 | 0x80);
-        value >>= 7;
-    }
-    out.push(value as u8);
-}
-
-fn read_varint(bytes: &mut &[u8]) -> Result<usize, String> {
-    let mut value = 0usize;
-    for shift in (0..35).step_by(7) {
-        let (&byte, rest) = bytes.split_first().ok_or("cmd-lz4-ctx: varint cut off")?;
-        *bytes = rest;
-        value |= usize::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Ok(value);
-        }
-    }
-    Err("cmd-lz4-ctx: varint too long".into())
-}
-
-fn take<'a>(bytes: &mut &'a [u8], len: usize) -> Result<&'a [u8], String> {
-    if bytes.len() < len {
-        return Err("cmd-lz4-ctx: entry cut off".into());
-    }
-    let (head, rest) = bytes.split_at(len);
-    *bytes = rest;
-    Ok(head)
-}
-
-/// The last [`DICT_BYTES`] of payload, as both sides keep it.
-#[derive(Default)]
-struct History(Vec<u8>);
-
-impl History {
-    fn push(&mut self, payload: &[u8]) {
-        self.0.extend_from_slice(payload);
-        if self.0.len() > DICT_BYTES {
-            self.0.drain(..self.0.len() - DICT_BYTES);
-        }
-    }
-}
-
-/// The image cache's bookkeeping, the same on both sides.
-#[derive(Default)]
-struct Cache {
-    slots: Vec<Vec<u8>>,
-    bytes: usize,
-}
-
-impl Cache {
-    /// Takes `data` into the next slot if the rule says so.
-    fn admit(&mut self, data: &[u8]) -> Option<usize> {
-        if data.len() < CACHE_MIN || self.bytes + data.len() > CACHE_BYTES {
-            return None;
-        }
-        self.bytes += data.len();
-        self.slots.push(data.to_vec());
-        Some(self.slots.len() - 1)
-    }
-}
-
-fn hash(data: &[u8]) -> u64 {
-    let mut h = DefaultHasher::new();
-    data.hash(&mut h);
-    h.finish()
-}
-
-#[derive(Default)]
-struct CtxEncoder {
-    history: History,
-    cache: Cache,
-    /// Hash of an image's pixels → the slots that hold pixels with that hash.
-    index: HashMap<u64, Vec<usize>>,
-}
-
-impl CtxEncoder {
-    fn encode(&mut self, batch: &[Request]) -> Result<Vec<u8>, String> {
-        let mut payload = Vec::new();
-        for request in batch {
-            let mut reference = None;
-            if let Request::PutImage { data, .. } = request {
-                let key = hash(data);
-                reference = self.index.get(&key).and_then(|slots| {
-                    slots
-                        .iter()
-                        .copied()
-                        .find(|&s| self.cache.slots[s] == *data)
-                });
-                if reference.is_none() {
-                    if let Some(slot) = self.cache.admit(data) {
-                        self.index.entry(key).or_default().push(slot);
-                    }
-                }
-            }
-            let body = match (reference, request) {
-                (
-                    Some(slot),
-                    Request::PutImage {
-                        target,
-                        rect,
-                        format,
-                        ..
-                    },
-                ) => {
-                    payload.push(1);
-                    write_varint(slot, &mut payload);
-                    postcard::to_allocvec(&Request::PutImage {
-                        target: *target,
-                        rect: *rect,
-                        format: *format,
-                        data: Vec::new(),
-                    })
-                }
-                _ => {
-                    payload.push(0);
-                    postcard::to_allocvec(request)
-                }
-            }
-            .map_err(|e| format!("cmd-lz4-ctx encoding: {e}"))?;
-            write_varint(body.len(), &mut payload);
-            payload.extend_from_slice(&body);
-        }
-        if payload.len() > MAX_PAYLOAD {
-            return Err(format!(
-                "cmd-lz4-ctx: a batch of {} bytes is above the frame limit",
-                payload.len()
-            ));
-        }
-        let packed = lz4_flex::block::compress_with_dict(&payload, &self.history.0);
-        let compressed = packed.len() < payload.len();
-        let body = if compressed { &packed } else { &payload };
-        let header = FrameHeader {
-            wire_len: body.len(),
-            payload_len: payload.len(),
-            compressed: false,
-        };
-        let mut frame = header.to_bytes().to_vec();
-        if compressed {
-            frame[4] = FLAG_DICT;
-        }
-        frame.extend_from_slice(body);
-        self.history.push(&payload);
-        Ok(frame)
-    }
-}
-
-#[derive(Default)]
-struct CtxDecoder {
-    history: History,
-    cache: Cache,
-}
-
-impl CtxDecoder {
-    fn decode(&mut self, frame: &[u8]) -> Result<Vec<Request>, String> {
-        let head: [u8; HEADER_LEN] = frame
-            .get(..HEADER_LEN)
-            .and_then(|h| h.try_into().ok())
-            .ok_or("cmd-lz4-ctx: header cut off")?;
-        let wire_len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
-        let raw_len = u32::from_le_bytes([head[5], head[6], head[7], 0]) as usize;
-        let body = frame
-            .get(HEADER_LEN..HEADER_LEN + wire_len)
-            .ok_or("cmd-lz4-ctx: frame cut off")?;
-        let payload = match head[4] {
-            0 => body.to_vec(),
-            FLAG_DICT => lz4_flex::block::decompress_with_dict(body, raw_len, &self.history.0)
-                .map_err(|e| format!("cmd-lz4-ctx: {e}"))?,
-            flags => return Err(format!("cmd-lz4-ctx: unknown flags {flags:#x}")),
-        };
-        if payload.len() != raw_len {
-            return Err("cmd-lz4-ctx: payload length differs from the header".into());
-        }
-        let mut rest = payload.as_slice();
-        let mut out = Vec::new();
-        while let Some((&tag, after)) = rest.split_first() {
-            rest = after;
-            let slot = match tag {
-                0 => None,
-                1 => Some(read_varint(&mut rest)?),
-                _ => return Err(format!("cmd-lz4-ctx: unknown entry {tag}")),
-            };
-            let len = read_varint(&mut rest)?;
-            let body = take(&mut rest, len)?;
-            let mut request = decode_request(body).map_err(|e| format!("cmd-lz4-ctx: {e}"))?;
-            match (slot, &mut request) {
-                (Some(slot), Request::PutImage { data, .. }) => {
-                    *data = self
-                        .cache
-                        .slots
-                        .get(slot)
-                        .ok_or_else(|| format!("cmd-lz4-ctx: no image in slot {slot}"))?
-                        .clone();
-                }
-                (Some(_), _) => return Err("cmd-lz4-ctx: a reference that is not an image".into()),
-                (None, Request::PutImage { data, .. }) => {
-                    self.cache.admit(data);
-                }
-                (None, _) => {}
-            }
-            out.push(request);
-        }
-        self.history.push(&payload);
-        Ok(out)
-    }
+/// The header of the whole frame at the start of `wire`.
+fn whole_frame(wire: &[u8], limits: &Limits) -> Result<FrameHeader, String> {
+    check_frame(wire, limits)
+        .map_err(|e| format!("decoding: {e}"))?
+        .ok_or_else(|| "decoding: a frame is cut off".to_owned())
 }
 
 #[cfg(test)]
@@ -414,12 +193,19 @@ mod tests {
             data: (0..1024).map(|i| (i * 7) as u8).collect(),
         };
         let batch = vec![image.clone(), Request::Sync];
-        let mut encoder = CtxEncoder::default();
-        let mut decoder = CtxDecoder::default();
-        let first = encoder.encode(&batch).unwrap();
-        assert_eq!(decoder.decode(&first).unwrap(), batch);
-        let second = encoder.encode(&batch).unwrap();
-        assert!(second.len() < 64, "the second image is a reference");
-        assert_eq!(decoder.decode(&second).unwrap(), batch);
+        let limits = Limits::default();
+        let mut writer = BatchWriter::new(limits, Compression::Lz4Ctx);
+        let mut decoder = FrameDecoder::new();
+        let mut send = |batch: &[Request]| {
+            for r in batch {
+                writer.push(r).unwrap();
+            }
+            let wire = writer.take_frames();
+            let back: Vec<Request> = decoder.decode_messages(&wire, &limits).unwrap();
+            assert_eq!(back, batch);
+            wire.len()
+        };
+        assert!(send(&batch) > 64);
+        assert!(send(&batch) < 64, "the second image is a reference");
     }
 }

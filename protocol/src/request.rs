@@ -432,4 +432,272 @@ impl Request {
             Request::Sync | Request::GetImage { .. } | Request::GetServerInfo
         )
     }
+
+    /// Rewrites every [`ResourceId`] that the request names, in field order, to `f(id)`:
+    /// windows, pixmaps, drawing targets, copy sources, and ids of the root or of other
+    /// clients alike (`f` decides what to keep). Replaying a recorded request stream on a
+    /// connection with another id range is what this is for.
+    ///
+    /// ```
+    /// use netui_protocol::{Request, ResourceId};
+    ///
+    /// let mut copy = Request::CopyArea {
+    ///     src: ResourceId(0x20_0001),
+    ///     dst: ResourceId(0x20_0002),
+    ///     src_rect: netui_protocol::Rect::new(0, 0, 8, 8),
+    ///     dst_pos: netui_protocol::Point::new(8, 0),
+    /// };
+    /// // From client 1's range to client 2's.
+    /// copy.map_ids(|id| ResourceId(0x40_0000 | (id.0 & 0x1f_ffff)));
+    /// let Request::CopyArea { src, dst, .. } = copy else { unreachable!() };
+    /// assert_eq!((src, dst), (ResourceId(0x40_0001), ResourceId(0x40_0002)));
+    /// ```
+    pub fn map_ids(&mut self, mut f: impl FnMut(ResourceId) -> ResourceId) {
+        // Every field is named (no `..`): a new variant or a new field does not compile here
+        // until someone has decided whether it holds an id.
+        match self {
+            Request::CreateWindow {
+                id,
+                rect: _,
+                title: _,
+                background: _,
+            }
+            | Request::ConfigureWindow { id, rect: _ }
+            | Request::SetTitle { id, title: _ }
+            | Request::CreatePixmap {
+                id,
+                width: _,
+                height: _,
+            }
+            | Request::SetWindowKind { id, kind: _ }
+            | Request::MapWindow { id }
+            | Request::UnmapWindow { id }
+            | Request::DestroyWindow { id }
+            | Request::FreePixmap { id }
+            | Request::ActivateWindow { id } => *id = f(*id),
+            Request::FillRects {
+                target,
+                color: _,
+                rects: _,
+            }
+            | Request::StrokeRects {
+                target,
+                color: _,
+                width: _,
+                rects: _,
+            }
+            | Request::Lines {
+                target,
+                color: _,
+                width: _,
+                points: _,
+            }
+            | Request::Segments {
+                target,
+                color: _,
+                width: _,
+                segments: _,
+            }
+            | Request::Ellipse {
+                target,
+                color: _,
+                rect: _,
+                outline: _,
+            }
+            | Request::Text {
+                target,
+                pos: _,
+                font: _,
+                size: _,
+                color: _,
+                text: _,
+            }
+            | Request::PutImage {
+                target,
+                rect: _,
+                format: _,
+                data: _,
+            }
+            | Request::Clear { target, area: _ }
+            | Request::SetClip { target, clip: _ } => *target = f(*target),
+            Request::CopyArea {
+                src,
+                dst,
+                src_rect: _,
+                dst_pos: _,
+            } => {
+                *src = f(*src);
+                *dst = f(*dst);
+            }
+            Request::Present { window } => *window = f(*window),
+            Request::GetImage { source, area: _ } => *source = f(*source),
+            // No ids: input events name screen positions and keys, not windows.
+            Request::Sync
+            | Request::GetServerInfo
+            | Request::WatchWindows
+            | Request::InjectInput { input: _ }
+            | Request::AttachViewer { mode: _ }
+            | Request::ViewerInput { seq: _, input: _ }
+            | Request::AckUpdate { update: _ } => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::{Color, Point, Rect, Segment};
+
+    /// A request of each kind, with every [`ResourceId`] field taken from `ids` in field
+    /// order (a new variant must be added here: the match has no wildcard).
+    fn sample(kind: RequestKind, ids: &mut impl FnMut() -> ResourceId) -> Request {
+        let rect = Rect::new(1, 2, 3, 4);
+        let input = crate::InputEvent::PointerMoved(Point::new(5, 6));
+        match kind {
+            RequestKind::CreateWindow => Request::CreateWindow {
+                id: ids(),
+                rect,
+                title: "t".into(),
+                background: Color::WHITE,
+            },
+            RequestKind::MapWindow => Request::MapWindow { id: ids() },
+            RequestKind::UnmapWindow => Request::UnmapWindow { id: ids() },
+            RequestKind::ConfigureWindow => Request::ConfigureWindow { id: ids(), rect },
+            RequestKind::SetTitle => Request::SetTitle {
+                id: ids(),
+                title: "t".into(),
+            },
+            RequestKind::DestroyWindow => Request::DestroyWindow { id: ids() },
+            RequestKind::CreatePixmap => Request::CreatePixmap {
+                id: ids(),
+                width: 7,
+                height: 8,
+            },
+            RequestKind::FreePixmap => Request::FreePixmap { id: ids() },
+            RequestKind::FillRects => Request::FillRects {
+                target: ids(),
+                color: Color::RED,
+                rects: vec![rect],
+            },
+            RequestKind::StrokeRects => Request::StrokeRects {
+                target: ids(),
+                color: Color::RED,
+                width: 2,
+                rects: vec![rect],
+            },
+            RequestKind::Lines => Request::Lines {
+                target: ids(),
+                color: Color::RED,
+                width: 1,
+                points: vec![Point::new(0, 0), Point::new(9, 9)],
+            },
+            RequestKind::Segments => Request::Segments {
+                target: ids(),
+                color: Color::RED,
+                width: 1,
+                segments: vec![Segment {
+                    a: Point::new(0, 0),
+                    b: Point::new(3, 3),
+                }],
+            },
+            RequestKind::Ellipse => Request::Ellipse {
+                target: ids(),
+                color: Color::RED,
+                rect,
+                outline: Some(1),
+            },
+            RequestKind::Text => Request::Text {
+                target: ids(),
+                pos: Point::new(1, 1),
+                font: Font::Mono,
+                size: 12,
+                color: Color::BLACK,
+                text: "x".into(),
+            },
+            RequestKind::PutImage => Request::PutImage {
+                target: ids(),
+                rect: Rect::new(0, 0, 1, 1),
+                format: ImageFormat::Rgb8,
+                data: vec![1, 2, 3],
+            },
+            RequestKind::CopyArea => Request::CopyArea {
+                src: ids(),
+                dst: ids(),
+                src_rect: rect,
+                dst_pos: Point::new(9, 9),
+            },
+            RequestKind::Clear => Request::Clear {
+                target: ids(),
+                area: Some(rect),
+            },
+            RequestKind::SetClip => Request::SetClip {
+                target: ids(),
+                clip: None,
+            },
+            RequestKind::Present => Request::Present { window: ids() },
+            RequestKind::Sync => Request::Sync,
+            RequestKind::GetImage => Request::GetImage {
+                source: ids(),
+                area: None,
+            },
+            RequestKind::GetServerInfo => Request::GetServerInfo,
+            RequestKind::SetWindowKind => Request::SetWindowKind {
+                id: ids(),
+                kind: WindowKind::Panel,
+            },
+            RequestKind::ActivateWindow => Request::ActivateWindow { id: ids() },
+            RequestKind::WatchWindows => Request::WatchWindows,
+            RequestKind::InjectInput => Request::InjectInput { input },
+            RequestKind::AttachViewer => Request::AttachViewer {
+                mode: crate::ViewMode::Commands,
+            },
+            RequestKind::ViewerInput => Request::ViewerInput { seq: 3, input },
+            RequestKind::AckUpdate => Request::AckUpdate { update: 4 },
+        }
+    }
+
+    /// Ids counting up from `first`.
+    fn ids_from(first: u32) -> impl FnMut() -> ResourceId {
+        let mut next = first;
+        move || {
+            next += 1;
+            ResourceId(next - 1)
+        }
+    }
+
+    #[test]
+    fn map_ids_rewrites_every_id_of_every_variant() {
+        const OLD: u32 = 0x20_0001;
+        const NEW: u32 = 0x60_0001;
+        for kind in RequestKind::ALL {
+            let mut request = sample(kind, &mut ids_from(OLD));
+            assert_eq!(request.kind(), kind);
+            let mut seen = Vec::new();
+            request.map_ids(|id| {
+                seen.push(id.0);
+                ResourceId(id.0 - OLD + NEW)
+            });
+            // Every id the sample holds was visited once, in field order...
+            let held = seen.len() as u32;
+            assert_eq!(seen, (OLD..OLD + held).collect::<Vec<_>>(), "{kind}");
+            // ...and none was left out: the result is the sample built from the new ids.
+            assert_eq!(request, sample(kind, &mut ids_from(NEW)), "{kind}");
+        }
+    }
+
+    #[test]
+    fn map_ids_hands_the_root_and_other_clients_ids_to_f() {
+        let mut request = Request::CopyArea {
+            src: ResourceId::ROOT,
+            dst: ResourceId(0x40_0003),
+            src_rect: Rect::new(0, 0, 1, 1),
+            dst_pos: Point::new(0, 0),
+        };
+        let mut seen = Vec::new();
+        request.map_ids(|id| {
+            seen.push(id);
+            id
+        });
+        assert_eq!(seen, [ResourceId::ROOT, ResourceId(0x40_0003)]);
+    }
 }

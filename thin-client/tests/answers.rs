@@ -91,6 +91,23 @@ fn attach(server: &ServerHandle, mode: ViewMode) -> (Display, u64) {
     (viewer, last.expect("no first update"))
 }
 
+/// Clicks the application's window (inputs 1 to 3), which gives it the focus, and lets the
+/// answers settle.
+fn focus(viewer: &mut Display) {
+    viewer
+        .viewer_input(1, InputEvent::PointerMoved(Point::new(100, 100)))
+        .expect("input");
+    for (seq, pressed) in [(2, true), (3, false)] {
+        let button = netui::Button::Left;
+        viewer
+            .viewer_input(seq, InputEvent::Button { button, pressed })
+            .expect("input");
+    }
+    updates(viewer, Duration::from_millis(600), |_, input, _| {
+        input == Some(3)
+    });
+}
+
 fn key(viewer: &mut Display, seq: u64) {
     let input = InputEvent::Key {
         key: Key::Character('a'),
@@ -109,19 +126,7 @@ fn a_key_is_reported_with_the_applications_drawing_not_before() {
         let (server, _dir) = server();
         let (mut app, w) = application(&server);
         let (mut viewer, _) = attach(&server, mode);
-        // Focus the window with a click, then let the answers settle.
-        viewer
-            .viewer_input(1, InputEvent::PointerMoved(Point::new(100, 100)))
-            .expect("input");
-        for (seq, pressed) in [(2, true), (3, false)] {
-            let button = netui::Button::Left;
-            viewer
-                .viewer_input(seq, InputEvent::Button { button, pressed })
-                .expect("input");
-        }
-        updates(&mut viewer, Duration::from_millis(600), |_, input, _| {
-            input == Some(3)
-        });
+        focus(&mut viewer);
         while let Some(Ok(_)) = app.poll_event() {}
 
         let sent = Instant::now();
@@ -189,18 +194,7 @@ fn a_key_the_application_ignores_is_reported_after_the_wait() {
     let (server, _dir) = server();
     let (_app, _w) = application(&server);
     let (mut viewer, _) = attach(&server, ViewMode::Pixels(PixelEncoding::DamageLz4));
-    viewer
-        .viewer_input(1, InputEvent::PointerMoved(Point::new(100, 100)))
-        .expect("input");
-    for (seq, pressed) in [(2, true), (3, false)] {
-        let button = netui::Button::Left;
-        viewer
-            .viewer_input(seq, InputEvent::Button { button, pressed })
-            .expect("input");
-    }
-    updates(&mut viewer, Duration::from_millis(600), |_, input, _| {
-        input == Some(3)
-    });
+    focus(&mut viewer);
     let sent = Instant::now();
     key(&mut viewer, 4);
     let seen = updates(&mut viewer, Duration::from_secs(5), |_, input, _| {

@@ -7,6 +7,8 @@ use std::time::Duration;
 use anyhow::Context;
 use plotters::prelude::*;
 
+use crate::links::{LinkResult, Outcome};
+
 /// Every protocol, in column order.
 pub const PROTOCOLS: [&str; 7] = [
     "cmd-raw",
@@ -27,16 +29,17 @@ pub struct Row {
     pub protocol: &'static str,
     /// Bytes of the stream that carries the drawing (to the renderer or the viewer).
     pub bytes: u64,
-    /// Pixel modes: bytes of encoded pixels in the updates, before the connection's framing
-    /// (which LZ4-compresses every frame it can shrink). Command modes: the same as `bytes`.
+    /// Pixel modes: bytes of encoded pixels in the updates, without the messages and frames
+    /// around them (the connection never compresses pixel updates again). Command modes: the
+    /// same as `bytes`.
     pub encoded: u64,
     /// Bytes the other way: for pixel modes the viewer's bytes up; for command modes what the
     /// server sent the application (welcome, replies, events), as recorded.
     pub bytes_back: u64,
     /// Frames (command modes) or updates applied (pixel modes).
     pub updates: u64,
-    /// CPU time of encoding, when measured.
-    pub encode: Option<Duration>,
+    /// CPU time of encoding (pixel modes: as the server measured it).
+    pub encode: Duration,
     /// CPU time of decoding.
     pub decode: Duration,
     /// Key presses in the workload (notepad), for bytes per typed character.
@@ -104,7 +107,7 @@ pub fn table(rows: &[Row]) -> String {
     }
     let _ = writeln!(
         out,
-        "\nPixel modes: encoded pixel bytes before the connection's LZ4 framing"
+        "\nPixel modes: encoded pixel bytes (without messages and frame headers)"
     );
     for name in &names {
         let _ = write!(out, "{name:width$}");
@@ -118,7 +121,7 @@ pub fn table(rows: &[Row]) -> String {
     }
     let _ = writeln!(
         out,
-        "\nCPU ms, encode/decode (pixel encode runs inside the server: not measured)"
+        "\nCPU ms, encode/decode (pixel encoding as the server measured it)"
     );
     let _ = write!(out, "{:width$}", "workload");
     for p in PROTOCOLS {
@@ -129,8 +132,7 @@ pub fn table(rows: &[Row]) -> String {
         let _ = write!(out, "{name:width$}");
         for p in PROTOCOLS {
             let cell = find(rows, name, p).map_or("-".to_owned(), |r| {
-                let enc = r.encode.map_or("n/m".to_owned(), ms);
-                format!("{enc}/{}", ms(r.decode))
+                format!("{}/{}", ms(r.encode), ms(r.decode))
             });
             let _ = write!(out, " | {cell:>17}");
         }
@@ -183,8 +185,7 @@ pub fn csv(rows: &[Row], path: &Path) -> anyhow::Result<()> {
             r.encoded,
             r.bytes_back,
             r.updates,
-            r.encode
-                .map_or("not measured".to_owned(), |d| d.as_micros().to_string()),
+            r.encode.as_micros(),
             r.decode.as_micros(),
             r.keys.map_or(String::new(), |k| k.to_string()),
             r.keys.map_or(String::new(), |k| format!(
@@ -209,18 +210,100 @@ const COLORS: [RGBColor; 7] = [
 /// Draws the grouped bar chart, bytes on a log scale, as SVG.
 pub fn chart(rows: &[Row], path: &Path, title: &str) -> anyhow::Result<()> {
     let names = workloads(rows);
-    let max = rows.iter().map(|r| r.bytes).max().unwrap_or(1).max(1) as f64;
     let root = SVGBackend::new(path, (1200, 640)).into_drawing_area();
-    let draw = |e: &dyn std::fmt::Display| anyhow::anyhow!("drawing the chart: {e}");
-    root.fill(&WHITE).map_err(|e| draw(&e))?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 22))
+    root.fill(&WHITE).map_err(|e| drawing(&e))?;
+    let value = |name: &str, protocol: &str| find(rows, name, protocol).map(|r| r.bytes as f64);
+    bars(
+        &root,
+        title,
+        "bytes (log scale)",
+        &names,
+        &PROTOCOLS,
+        &value,
+        &|y| human(y as u64),
+    )?;
+    root.present().map_err(|e| drawing(&e))?;
+    Ok(())
+}
+
+/// Draws the links chart as SVG: one panel per link, the median input-to-update latency per
+/// workload and protocol on a log scale; no bar where the viewer did not finish.
+pub fn links_chart(results: &[LinkResult], path: &Path, title: &str) -> anyhow::Result<()> {
+    let mut links: Vec<&str> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut protocols: Vec<&str> = Vec::new();
+    for r in results {
+        if !links.contains(&r.link.as_str()) {
+            links.push(&r.link);
+        }
+        if !names.contains(&r.workload) {
+            names.push(r.workload.clone());
+        }
+        if !protocols.contains(&r.protocol) {
+            protocols.push(r.protocol);
+        }
+    }
+    let rows = links.len().div_ceil(2).max(1);
+    let root = SVGBackend::new(path, (1400, 420 * rows as u32)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| drawing(&e))?;
+    let (title_area, panels) = root.split_vertically(40);
+    title_area
+        .titled(title, ("sans-serif", 22))
+        .map_err(|e| drawing(&e))?;
+    let columns = if links.len() > 1 { 2 } else { 1 };
+    for (area, link) in panels.split_evenly((rows, columns)).iter().zip(&links) {
+        let value = |name: &str, protocol: &str| {
+            results
+                .iter()
+                .find(|r| {
+                    r.link == *link
+                        && r.workload == name
+                        && r.protocol == protocol
+                        && r.outcome == Outcome::Finished
+                })
+                .and_then(|r| r.latency.map(|l| l.0))
+        };
+        let caption = format!("{link}: median input-to-update latency");
+        bars(
+            area,
+            &caption,
+            "ms (log scale)",
+            &names,
+            &protocols,
+            &value,
+            &|y| format!("{y:.0}"),
+        )?;
+    }
+    root.present().map_err(|e| drawing(&e))?;
+    Ok(())
+}
+
+fn drawing(e: &dyn std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("drawing the chart: {e}")
+}
+
+/// Grouped bars on a log scale: a group per name, a bar per series, `value` of each.
+fn bars(
+    area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
+    title: &str,
+    y_desc: &str,
+    names: &[String],
+    series: &[&str],
+    value: &dyn Fn(&str, &str) -> Option<f64>,
+    y_format: &dyn Fn(f64) -> String,
+) -> anyhow::Result<()> {
+    let max = names
+        .iter()
+        .flat_map(|n| series.iter().filter_map(move |s| value(n, s)))
+        .fold(1f64, f64::max);
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 18))
         .margin(16)
         .x_label_area_size(40)
         .y_label_area_size(80)
         .build_cartesian_2d(0f64..names.len() as f64, (1f64..max * 4.0).log_scale())
-        .map_err(|e| draw(&e))?;
-    let labels = names.clone();
+        .map_err(|e| drawing(&e))?;
+    let labels = names.to_vec();
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -233,29 +316,32 @@ pub fn chart(rows: &[Row], path: &Path, title: &str) -> anyhow::Result<()> {
                 String::new()
             }
         })
-        .y_desc("bytes (log scale)")
-        .y_label_formatter(&|y: &f64| human(*y as u64))
+        .y_desc(y_desc)
+        .y_label_formatter(&|y: &f64| y_format(*y))
         .draw()
-        .map_err(|e| draw(&e))?;
-    let bar = 0.8 / PROTOCOLS.len() as f64;
-    for (j, protocol) in PROTOCOLS.iter().enumerate() {
-        let color = COLORS[j];
+        .map_err(|e| drawing(&e))?;
+    let bar = 0.8 / series.len().max(1) as f64;
+    for (j, s) in series.iter().enumerate() {
+        let color = PROTOCOLS
+            .iter()
+            .position(|p| p == s)
+            .map_or(BLACK, |k| COLORS[k]);
         let bars: Vec<Rectangle<(f64, f64)>> = names
             .iter()
             .enumerate()
             .filter_map(|(i, name)| {
-                let r = find(rows, name, protocol)?;
+                let v = value(name, s)?;
                 let x0 = i as f64 + 0.1 + j as f64 * bar;
                 Some(Rectangle::new(
-                    [(x0, 1.0), (x0 + bar * 0.9, (r.bytes.max(1)) as f64)],
+                    [(x0, 1.0), (x0 + bar * 0.9, v.max(1.0))],
                     color.filled(),
                 ))
             })
             .collect();
         chart
             .draw_series(bars)
-            .map_err(|e| draw(&e))?
-            .label(*protocol)
+            .map_err(|e| drawing(&e))?
+            .label(*s)
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
     }
     chart
@@ -264,7 +350,98 @@ pub fn chart(rows: &[Row], path: &Path, title: &str) -> anyhow::Result<()> {
         .border_style(BLACK)
         .position(SeriesLabelPosition::UpperRight)
         .draw()
-        .map_err(|e| draw(&e))?;
-    root.present().map_err(|e| draw(&e))?;
+        .map_err(|e| drawing(&e))?;
     Ok(())
+}
+
+/// One link measurement in a few characters: seconds, frames per second and median latency,
+/// or why there are none.
+pub fn link_cell(r: &LinkResult) -> String {
+    match (r.outcome, r.seconds) {
+        (Outcome::Finished, Some(s)) => format!(
+            "{s:.1}s {:.0}/s {}",
+            r.fps().unwrap_or(0.0),
+            r.latency
+                .map_or("-".to_owned(), |(p50, ..)| format!("{p50:.0}ms"))
+        ),
+        (Outcome::NoFirstScreen, _) => "no 1st screen".into(),
+        _ => "behind".into(),
+    }
+}
+
+/// The links report: per link, rows of workloads, columns of live modes; each cell the
+/// workload's time on the viewer, its frames per second and the median input-to-update
+/// latency.
+pub fn links_table(results: &[LinkResult], cap: Duration) -> String {
+    let mut out = String::new();
+    let mut links: Vec<&str> = Vec::new();
+    let mut modes: Vec<&str> = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
+    for r in results {
+        for (list, item) in [
+            (&mut links, r.link.as_str()),
+            (&mut modes, r.protocol),
+            (&mut names, r.workload.as_str()),
+        ] {
+            if !list.contains(&item) {
+                list.push(item);
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "On each link: seconds until the viewer shows the workload's last frame, frames/s it \
+         shows, median input-to-update latency (\"behind\": not caught up {} s after the \
+         workload; \"no 1st screen\": the first screen took over {} s)",
+        cap.as_secs_f64(),
+        cap.as_secs_f64()
+    );
+    for link in links {
+        let _ = write!(out, "\n{link:<10}");
+        for m in &modes {
+            let _ = write!(out, "| {m:>20} ");
+        }
+        out.push('\n');
+        for name in &names {
+            let _ = write!(out, "{name:<10}");
+            for m in &modes {
+                let cell = results
+                    .iter()
+                    .find(|r| r.link == link && r.protocol == *m && r.workload == *name)
+                    .map_or("-".to_owned(), link_cell);
+                let _ = write!(out, "| {cell:>20} ");
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The link measurements as CSV, one line per workload, protocol and link.
+pub fn links_csv(results: &[LinkResult], path: &Path) -> anyhow::Result<()> {
+    let mut out = String::from(
+        "workload,protocol,link,outcome,seconds,frames,fps,latency_p50_ms,latency_p95_ms,\
+         latency_max_ms,latency_samples,bytes_down,bytes_up\n",
+    );
+    let opt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.2}"));
+    for r in results {
+        let _ = writeln!(
+            out,
+            "{},{},{},{:?},{},{},{},{},{},{},{},{},{}",
+            r.workload,
+            r.protocol,
+            r.link,
+            r.outcome,
+            opt(r.seconds),
+            r.frames,
+            opt(r.fps()),
+            opt(r.latency.map(|l| l.0)),
+            opt(r.latency.map(|l| l.1)),
+            opt(r.latency.map(|l| l.2)),
+            r.samples,
+            r.bytes_down,
+            r.bytes_up,
+        );
+    }
+    std::fs::write(path, out).with_context(|| format!("cannot write {}", path.display()))
 }

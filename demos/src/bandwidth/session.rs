@@ -19,6 +19,7 @@ use netui_viewer::stats::Stats;
 use netui_viewer::view::View;
 
 use crate::command::differing_pixels;
+use crate::record::Recording;
 
 /// How long a viewer must hear nothing, with the right pixels, to count as done.
 const QUIET: Duration = Duration::from_millis(60);
@@ -30,6 +31,90 @@ const CATCH_UP: Duration = Duration::from_secs(30);
 /// A workload's deterministic session.
 pub type Script = fn(&mut Display, u32) -> Result<Window, netui::Error>;
 
+/// What plays the application's part in a session.
+#[derive(Clone)]
+pub enum App {
+    /// A demo's script, for a number of frames.
+    Script(Script, u32),
+    /// A recorded request stream, played back.
+    Replay(Arc<Recording>),
+}
+
+impl App {
+    /// The same application with its script cut to at most `frames` frames (a recording is
+    /// played whole).
+    pub fn at_most(&self, frames: u32) -> App {
+        match self {
+            App::Script(script, f) => App::Script(*script, (*f).min(frames)),
+            App::Replay(r) => App::Replay(Arc::clone(r)),
+        }
+    }
+
+    /// Frames it draws.
+    pub fn frames(&self) -> u32 {
+        match self {
+            App::Script(_, f) => *f,
+            App::Replay(r) => r.frames,
+        }
+    }
+
+    /// Runs the application on `stream` on a thread of its own. When the server has carried
+    /// out everything it sends `done` the application's id base (or why it failed); its
+    /// connection, and so its windows, stay until `release` says or closes.
+    pub fn spawn(
+        &self,
+        name: &str,
+        stream: UnixStream,
+        done: mpsc::Sender<Result<u32, String>>,
+        release: Receiver<()>,
+    ) -> std::io::Result<std::thread::JoinHandle<()>> {
+        let app = self.clone();
+        let client_name = name.to_owned();
+        std::thread::Builder::new()
+            .name(format!("app {name}"))
+            .spawn(move || match app {
+                App::Script(script, frames) => {
+                    let result = Display::connect_stream(
+                        Stream::Unix(stream),
+                        None,
+                        "bandwidth".into(),
+                        &client_name,
+                    )
+                    .and_then(|mut display| {
+                        script(&mut display, frames)?;
+                        Ok(display)
+                    });
+                    match result {
+                        Ok(display) => {
+                            let _ = done.send(Ok(display.welcome().id_base));
+                            let _ = release.recv();
+                            drop(display);
+                        }
+                        Err(e) => {
+                            let _ = done.send(Err(e.to_string()));
+                        }
+                    }
+                }
+                App::Replay(recording) => {
+                    let Ok(keep) = stream.try_clone() else {
+                        let _ = done.send(Err("cannot keep the connection".into()));
+                        return;
+                    };
+                    match crate::record::play(stream, &recording) {
+                        Ok(()) => {
+                            let _ = done.send(Ok(recording.id_base));
+                            let _ = release.recv();
+                        }
+                        Err(e) => {
+                            let _ = done.send(Err(format!("{e:#}")));
+                        }
+                    }
+                    let _ = keep.shutdown(std::net::Shutdown::Both);
+                }
+            })
+    }
+}
+
 /// What one pixel-mode viewer measured.
 #[derive(Debug, Clone)]
 pub struct ViewerResult {
@@ -39,13 +124,15 @@ pub struct ViewerResult {
     pub bytes_down: u64,
     /// Bytes from the viewer to the server (hello, attach, acknowledgements).
     pub bytes_up: u64,
-    /// Bytes of encoded pixel data in the updates, before the connection's framing (which
-    /// LZ4-compresses every frame it can shrink).
+    /// Bytes of encoded pixel data in the updates, without the messages and frames around
+    /// them.
     pub encoded: u64,
     /// Updates applied.
     pub updates: u64,
     /// CPU time of decoding (applying the view messages).
     pub decode: Duration,
+    /// CPU time the server spent encoding this viewer's updates.
+    pub encode: Duration,
 }
 
 /// What a session produced.
@@ -56,30 +143,22 @@ pub struct Session {
     pub screen: Vec<u8>,
     /// Everything the application sent, hello frame first.
     pub recorded: Vec<u8>,
+    /// The id base the server gave the application.
+    pub id_base: u32,
     /// Bytes the server sent the application (welcome, replies, events).
     pub app_down: u64,
     /// One result per pixel encoding, or why it failed.
     pub viewers: Vec<Result<ViewerResult, String>>,
 }
 
-/// Runs `script` for `frames` frames on a fresh headless server of `size`.
-pub fn run(size: Size, name: &str, script: Script, frames: u32) -> anyhow::Result<Session> {
-    let dir = tempfile::tempdir().context("temporary directory")?;
-    let socket = dir.path().join("display.sock");
-    let server = ServerHandle::start(ServerConfig {
-        display: ":bandwidth".into(),
-        size,
-        unix: Some(socket.clone()),
-        tcp: None,
-        token: vec![9; 32],
-        limits: Limits::default(),
-    })
-    .context("starting the headless server")?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .context("tokio runtime")?;
+/// Runs `app` on a fresh headless server of `size`.
+pub fn run(size: Size, name: &str, app: &App) -> anyhow::Result<Session> {
+    let Headless {
+        dir: _dir,
+        socket,
+        server,
+        runtime,
+    } = Headless::start(size)?;
 
     // The viewers, attached before the workload starts.
     let mut viewers = Vec::new();
@@ -116,31 +195,11 @@ pub fn run(size: Size, name: &str, script: Script, frames: u32) -> anyhow::Resul
     pump(upstream, proxy_end, Some(Arc::clone(&app_down)));
     let (done_tx, done) = mpsc::channel();
     let (release_tx, release) = mpsc::channel::<()>();
-    let app_name = name.to_owned();
-    let app = std::thread::Builder::new()
-        .name(format!("app {name}"))
-        .spawn(move || {
-            let result =
-                Display::connect_stream(Stream::Unix(app_end), None, "bandwidth".into(), &app_name)
-                    .and_then(|mut display| {
-                        script(&mut display, frames)?;
-                        Ok(display)
-                    });
-            match result {
-                Ok(display) => {
-                    let _ = done_tx.send(Ok(()));
-                    // The window stays on the screen until the measurements are done.
-                    let _ = release.recv();
-                    drop(display);
-                }
-                Err(e) => {
-                    let _ = done_tx.send(Err(e.to_string()));
-                }
-            }
-        })?;
-    done.recv()
-        .map_err(|_| anyhow!("the {name} script panicked"))?
-        .map_err(|e| anyhow!("the {name} script failed: {e}"))?;
+    let app_thread = app.spawn(name, app_end, done_tx, release)?;
+    let id_base = done
+        .recv()
+        .map_err(|_| anyhow!("the {name} application panicked"))?
+        .map_err(|e| anyhow!("the {name} application failed: {e}"))?;
 
     // The script synced: the server has carried out (and the proxy seen) every request.
     // Reading the root presents pending damage first, so the viewers get the last frame too.
@@ -158,16 +217,58 @@ pub fn run(size: Size, name: &str, script: Script, frames: u32) -> anyhow::Resul
         );
     }
     let _ = release_tx.send(());
-    let _ = app.join();
+    let _ = app_thread.join();
     drop(observer);
     server.stop();
     Ok(Session {
         size,
         screen: Arc::try_unwrap(screen).unwrap_or_else(|s| (*s).clone()),
         recorded,
+        id_base,
         app_down: app_down.load(Ordering::Relaxed),
         viewers: results,
     })
+}
+
+/// A headless server of its own on a Unix socket in a temporary folder, and a runtime for the
+/// viewers' emulated links.
+pub struct Headless {
+    /// The folder, removed when this goes.
+    pub dir: tempfile::TempDir,
+    /// The server's socket.
+    pub socket: std::path::PathBuf,
+    /// The server.
+    pub server: ServerHandle,
+    /// The runtime that moves the viewers' link traffic.
+    pub runtime: tokio::runtime::Runtime,
+}
+
+impl Headless {
+    /// Starts a server of `size`.
+    pub fn start(size: Size) -> anyhow::Result<Headless> {
+        let dir = tempfile::tempdir().context("temporary directory")?;
+        let socket = dir.path().join("display.sock");
+        let server = ServerHandle::start(ServerConfig {
+            display: ":bandwidth".into(),
+            size,
+            unix: Some(socket.clone()),
+            tcp: None,
+            token: vec![9; 32],
+            limits: Limits::default(),
+        })
+        .context("starting the headless server")?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .context("tokio runtime")?;
+        Ok(Headless {
+            dir,
+            socket,
+            server,
+            runtime,
+        })
+    }
 }
 
 /// Copies `from` to `to` on a thread, counting the bytes.
@@ -284,7 +385,16 @@ fn follow(
             let canvas = view.screen();
             let (_, rgba) = canvas.read_rgba(canvas.bounds());
             if rgba == **screen {
+                let me = display.welcome().client_id;
+                let info = display.server_info().map_err(|e| format!("{name}: {e}"))?;
+                let encode = info
+                    .clients
+                    .iter()
+                    .find(|c| c.id == me)
+                    .map(|c| Duration::from_micros(c.encode_micros))
+                    .ok_or_else(|| format!("{name}: not in the server's list of clients"))?;
                 return Ok(ViewerResult {
+                    encode,
                     encoding,
                     bytes_down: link.down.load(Ordering::Relaxed),
                     bytes_up: link.up.load(Ordering::Relaxed),

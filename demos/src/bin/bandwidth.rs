@@ -1,33 +1,49 @@
-//! `bandwidth`: the bytes that each protocol mode needs for each demo's scripted workload.
+//! `bandwidth`: what each protocol mode needs for each workload, in bytes and on links.
 //!
-//! For every workload it starts a headless display server with one viewer per pixel
-//! encoding attached (on unlimited links), runs the demo's script through a proxy that
-//! records the application's request stream, and then:
+//! Bytes: for every workload it starts a headless display server with one viewer per pixel
+//! encoding attached (on unlimited links), runs the workload's application through a proxy
+//! that records its request stream, and then:
 //! - pixel modes: counts each viewer's link bytes and checks that its screen equals the
 //!   server's;
 //! - command modes: re-encodes the recorded requests per mode, decodes them back, replays
 //!   them onto a fresh scene and checks that its screen equals the server's.
 //!
-//! A mismatch fails the run (exit status 1, naming the workload and mode). Outputs: a table
-//! on the terminal, a CSV file and an SVG chart.
+//! Links: every workload again, in every mode, live on each emulated link (see links.rs): the
+//! time, frames per second and input-to-update latency a viewer gets.
+//!
+//! A mismatch or a failed measurement fails the run (exit status 1, naming the workload and
+//! mode). Outputs: tables on the terminal, CSV files and SVG charts. `--record` saves a
+//! workload's request stream and `--replay` measures a saved one (record.rs).
 
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use anyhow::bail;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
 use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
 use netui::Size;
+use netui_viewer::link::LinkProfile;
 
 #[path = "../bandwidth/command.rs"]
 mod command;
+#[path = "../bandwidth/links.rs"]
+mod links;
+#[path = "../bandwidth/record.rs"]
+mod record;
 #[path = "../bandwidth/report.rs"]
 mod report;
 #[path = "../bandwidth/session.rs"]
 mod session;
+#[path = "../bandwidth/workloads.rs"]
+mod workloads;
 
 use command::CmdMode;
+use record::Recording;
 use report::Row;
-use session::Script;
+use session::App;
+use workloads::Workload;
 
 /// Measures the bytes each protocol mode needs for each demo's workload.
 #[derive(Parser)]
@@ -45,62 +61,34 @@ struct Args {
     /// Run only the workloads whose names contain this text.
     #[arg(long)]
     only: Option<String>,
+    /// The links to measure each workload and mode on (comma-separated names or RATE,DELAY
+    /// pairs separated by `;`), or `none`. Default: lan,broadband,wan,modem (--quick: lan,modem).
+    #[arg(long)]
+    links: Option<String>,
+    /// The longest a viewer may take for its first screen, and to catch up at the end, in
+    /// seconds (default 4; --quick 2).
+    #[arg(long)]
+    cap: Option<f64>,
+    /// Link measurements run at once (each has a server of its own).
+    #[arg(long, default_value_t = 8)]
+    parallel: usize,
+    /// Where to write the CSV of the link measurements.
+    #[arg(long, default_value = "bandwidth-links.csv")]
+    links_csv: PathBuf,
+    /// Save the workload's request stream to FILE (one workload: choose it with --only).
+    #[arg(long, value_name = "FILE", conflicts_with = "replay")]
+    record: Option<PathBuf>,
+    /// Measure a saved request stream instead of the demos' scripts (on the screen size it was
+    /// recorded on).
+    #[arg(long, value_name = "FILE")]
+    replay: Option<PathBuf>,
+    /// Where to write the SVG chart of the link measurements.
+    #[arg(long, default_value = "bandwidth-links.svg")]
+    links_chart: PathBuf,
 }
 
-/// A workload: a demo's script and how many frames it draws.
-struct Workload {
-    name: &'static str,
-    script: Script,
-    frames: u32,
-    /// Key presses the script types (notepad: one per frame after the first).
-    keys: Option<u32>,
-}
-
-fn workloads(quick: bool) -> Vec<Workload> {
-    // (name, frames in a full run, frames in a quick run)
-    const FRAMES: &[(&str, u32, u32)] = &[
-        ("clock", 60, 5),
-        ("paint", 120, 20),
-        ("notepad", 240, 30),
-        ("files", 120, 12),
-        ("imageview", 16, 3),
-        ("animation", 300, 20),
-        ("sysmon", 60, 8),
-        ("hello", 3, 1),
-        ("launcher", 40, 6),
-    ];
-    let frames = |name: &str| {
-        FRAMES.iter().find(|(n, ..)| *n == name).map_or(
-            if quick { 5 } else { 30 },
-            |&(_, full, q)| {
-                if quick {
-                    q
-                } else {
-                    full
-                }
-            },
-        )
-    };
-    let mut list: Vec<Workload> = demos::catalog()
-        .iter()
-        .map(|demo| {
-            let frames = frames(demo.name);
-            Workload {
-                name: demo.name,
-                script: demo.script,
-                frames,
-                keys: (demo.name == "notepad").then(|| frames.saturating_sub(1)),
-            }
-        })
-        .collect();
-    list.push(Workload {
-        name: "launcher",
-        script: demos::launcher::script,
-        frames: frames("launcher"),
-        keys: None,
-    });
-    list
-}
+/// The workloads that --quick measures on links (typing and a drag: input answered by frames).
+const QUICK_LINK_WORKLOADS: [&str; 2] = ["notepad", "drag"];
 
 fn main() -> std::process::ExitCode {
     demos::cli::init_logging();
@@ -114,57 +102,112 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    let size = if args.quick {
+    let mut size = if args.quick {
         Size::new(800, 600)
     } else {
         Size::new(1280, 800)
     };
-    let list: Vec<Workload> = workloads(args.quick)
-        .into_iter()
-        .filter(|w| {
-            args.only
-                .as_deref()
-                .filter(|o| !w.name.contains(o))
-                .is_none()
-        })
-        .collect();
+    let list: Vec<Workload> = match &args.replay {
+        Some(path) => {
+            let recording = Recording::load(path)
+                .with_context(|| format!("cannot replay {}", path.display()))?;
+            size = recording.size;
+            vec![Workload {
+                name: recording.workload.clone(),
+                app: App::Replay(Arc::new(recording)),
+                keys: None,
+            }]
+        }
+        None => workloads::workloads(args.quick),
+    }
+    .into_iter()
+    .filter(|w| {
+        args.only
+            .as_deref()
+            .filter(|o| !w.name.contains(o))
+            .is_none()
+    })
+    .collect();
     if list.is_empty() {
         bail!("no workload matches --only");
     }
+    if args.record.is_some() && list.len() != 1 {
+        bail!(
+            "--record saves one workload's requests: choose it with --only (one of {})",
+            list.iter()
+                .map(|w| w.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let link_list = link_profiles(args.links.as_deref(), args.quick)?;
+    let cap = Duration::from_secs_f64(args.cap.unwrap_or(if args.quick { 2.0 } else { 4.0 }));
+    let link_frames = if args.quick { 8 } else { 40 };
+    let jobs: Vec<links::Job> = list
+        .iter()
+        .filter(|w| !args.quick || QUICK_LINK_WORKLOADS.contains(&w.name.as_str()))
+        .flat_map(|w| {
+            link_list.iter().flat_map(move |link| {
+                links::live_modes().into_iter().map(move |mode| links::Job {
+                    workload: w.name.clone(),
+                    app: w.app.at_most(link_frames),
+                    size,
+                    link: link.clone(),
+                    mode,
+                    cap,
+                })
+            })
+        })
+        .collect();
     let started = Instant::now();
+    let progress = Progress::new((list.len() + jobs.len()) as u64);
     let mut rows = Vec::new();
     let mut failures = Vec::new();
     for (i, w) in list.iter().enumerate() {
         let step = format!("[{}/{}] {}", i + 1, list.len(), w.name);
-        eprintln!(
-            "{step}: running {} frames on {}x{}",
-            w.frames, size.width, size.height
-        );
+        progress.message(&format!("bytes: {}", w.name));
         let t = Instant::now();
-        let session = session::run(size, w.name, w.script, w.frames)?;
+        let session = session::run(size, &w.name, &w.app)?;
+        if let Some(path) = &args.record {
+            let recording = Recording {
+                workload: w.name.clone(),
+                size,
+                frames: w.app.frames(),
+                id_base: session.id_base,
+                stream: session.recorded.clone(),
+            };
+            recording
+                .save(path)
+                .with_context(|| format!("cannot save {}", path.display()))?;
+            progress.line(&format!(
+                "{step}: saved its {} bytes of requests to {}",
+                recording.stream.len(),
+                path.display()
+            ));
+        }
         for viewer in session.viewers {
             match viewer {
                 Ok(v) => {
-                    eprintln!(
+                    progress.line(&format!(
                         "{step}: {:<14} {:>12} B down, {} updates: verified",
                         v.encoding.name(),
                         v.bytes_down,
                         v.updates
-                    );
+                    ));
                     rows.push(Row {
-                        workload: w.name.into(),
+                        workload: w.name.clone(),
                         protocol: v.encoding.name(),
                         bytes: v.bytes_down,
                         encoded: v.encoded,
                         bytes_back: v.bytes_up,
                         updates: v.updates,
-                        encode: None,
+                        encode: v.encode,
                         decode: v.decode,
                         keys: w.keys,
                     });
                 }
                 Err(e) => {
-                    eprintln!("{step}: FAILED: {e}");
+                    progress.line(&format!("{step}: FAILED: {e}"));
                     failures.push(format!("{}: {e}", w.name));
                 }
             }
@@ -179,32 +222,61 @@ fn run(args: Args) -> anyhow::Result<()> {
         for mode in CmdMode::ALL {
             match command::measure(mode, &batches, session.size, &session.screen) {
                 Ok(r) => {
-                    eprintln!(
+                    progress.line(&format!(
                         "{step}: {:<14} {:>12} B, {} frames: verified",
                         mode.name(),
                         r.bytes,
                         r.frames
-                    );
+                    ));
                     rows.push(Row {
-                        workload: w.name.into(),
+                        workload: w.name.clone(),
                         protocol: mode.name(),
                         bytes: r.bytes,
                         encoded: r.bytes,
                         bytes_back: session.app_down,
                         updates: r.frames,
-                        encode: Some(r.encode),
+                        encode: r.encode,
                         decode: r.decode,
                         keys: w.keys,
                     });
                 }
                 Err(e) => {
-                    eprintln!("{step}: {} FAILED: {e}", mode.name());
+                    progress.line(&format!("{step}: {} FAILED: {e}", mode.name()));
                     failures.push(format!("{} {}: {e}", w.name, mode.name()));
                 }
             }
         }
-        eprintln!("{step}: done in {:.1} s", t.elapsed().as_secs_f64());
+        progress.line(&format!(
+            "{step}: {} frames on {}x{} done in {:.1} s",
+            w.app.frames(),
+            size.width,
+            size.height,
+            t.elapsed().as_secs_f64()
+        ));
+        progress.inc();
     }
+
+    progress.message("links");
+    let link_results = links::run_all(&jobs, args.parallel, |job, result| {
+        let what = format!("{} {} on {}", job.workload, job.mode.name, job.link.name);
+        progress.line(&match result {
+            Ok(r) => format!("links: {what}: {}", report::link_cell(r)),
+            Err(e) => format!("links: {what}: FAILED: {e}"),
+        });
+        progress.inc();
+    });
+    progress.finish();
+    let mut measured = Vec::new();
+    for (job, result) in jobs.iter().zip(link_results) {
+        match result {
+            Ok(r) => measured.push(r),
+            Err(e) => failures.push(format!(
+                "{} {} on {}: {e}",
+                job.workload, job.mode.name, job.link.name
+            )),
+        }
+    }
+
     // Rows in the table's column order.
     rows.sort_by_key(|r| {
         (
@@ -213,6 +285,9 @@ fn run(args: Args) -> anyhow::Result<()> {
         )
     });
     println!("{}", report::table(&rows));
+    if !measured.is_empty() {
+        println!("{}", report::links_table(&measured, cap));
+    }
     report::csv(&rows, &args.csv)?;
     let title = format!(
         "netui bandwidth per protocol ({}x{}{})",
@@ -221,18 +296,92 @@ fn run(args: Args) -> anyhow::Result<()> {
         if args.quick { ", quick" } else { "" }
     );
     report::chart(&rows, &args.chart, &title)?;
+    let mut wrote = vec![args.csv.display(), args.chart.display()];
+    if !measured.is_empty() {
+        report::links_csv(&measured, &args.links_csv)?;
+        let title = format!(
+            "netui on emulated links, {} keys/s ({}x{}{})",
+            links::KEYS_PER_SEC,
+            size.width,
+            size.height,
+            if args.quick { ", quick" } else { "" }
+        );
+        report::links_chart(&measured, &args.links_chart, &title)?;
+        wrote.extend([args.links_csv.display(), args.links_chart.display()]);
+    }
+    let wrote: Vec<String> = wrote.iter().map(ToString::to_string).collect();
     eprintln!(
-        "wrote {} and {} in {:.1} s",
-        args.csv.display(),
-        args.chart.display(),
+        "wrote {} in {:.1} s",
+        wrote.join(", "),
         started.elapsed().as_secs_f64()
     );
     if !failures.is_empty() {
         bail!(
-            "{} measurement(s) failed verification:\n  {}",
+            "{} measurement(s) failed:\n  {}",
             failures.len(),
             failures.join("\n  ")
         );
     }
     Ok(())
+}
+
+/// The links of `--links`: `none`, or names and `RATE,DELAY` pairs separated by `;` (names
+/// may also be separated by commas).
+fn link_profiles(text: Option<&str>, quick: bool) -> anyhow::Result<Vec<LinkProfile>> {
+    let text = text.unwrap_or(if quick {
+        "lan,modem"
+    } else {
+        "lan,broadband,wan,modem"
+    });
+    if text.trim() == "none" {
+        return Ok(Vec::new());
+    }
+    let mut list = Vec::new();
+    for part in text.split(';').filter(|p| !p.trim().is_empty()) {
+        match LinkProfile::parse(part) {
+            Ok(link) => list.push(link),
+            Err(e) => {
+                for name in part.split(',') {
+                    list.push(LinkProfile::parse(name).map_err(|_| anyhow::anyhow!("{e}"))?);
+                }
+            }
+        }
+    }
+    Ok(list)
+}
+
+/// The progress bar on a terminal; one line per step otherwise (CI logs, pipes).
+struct Progress {
+    bar: ProgressBar,
+}
+
+impl Progress {
+    fn new(steps: u64) -> Progress {
+        let bar = ProgressBar::new(steps);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed} (eta {eta}) {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Progress { bar }
+    }
+
+    fn line(&self, text: &str) {
+        if self.bar.is_hidden() {
+            eprintln!("{text}");
+        } else {
+            self.bar.println(text);
+        }
+    }
+
+    fn message(&self, text: &str) {
+        self.bar.set_message(text.to_owned());
+    }
+
+    fn inc(&self) {
+        self.bar.inc(1);
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
 }

@@ -30,6 +30,7 @@ pub mod core;
 pub mod damage;
 pub mod encoding;
 pub mod error;
+pub mod flow;
 pub mod input;
 pub mod launch;
 pub mod render;

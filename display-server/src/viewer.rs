@@ -1,8 +1,8 @@
 //! Viewers: the server's side of a thin client — what each one has been sent, and flow
 //! control.
 //!
-//! A viewer never has more than [`MAX_IN_FLIGHT`] unacknowledged updates. Meanwhile, changes
-//! wait, merged: in pixel mode as damage (a few rectangles, however much was drawn), in command
+//! A viewer has unacknowledged updates only up to its link's window ([`Flow`]). Meanwhile,
+//! changes wait, merged: in pixel mode as damage (a few rectangles, however much was drawn), in command
 //! mode as a list of scene operations that, past [`MAX_PENDING`] bytes, is dropped for a
 //! snapshot of the current scene. So a viewer on a slow link costs bounded memory, and when the
 //! link frees up it gets the newest state, not a backlog.
@@ -17,12 +17,9 @@ use netui_protocol::{
 use crate::core::ConnId;
 use crate::damage::Damage;
 use crate::encoding::PixelEncoder;
+use crate::flow::Flow;
 use crate::scene::Scene;
 
-/// Updates a viewer may have unacknowledged. One, as VNC's framebuffer update requests: an
-/// input's answer then waits behind at most one update on a slow link, and on a fast one the
-/// acknowledgement comes back long before the next frame.
-pub const MAX_IN_FLIGHT: u64 = 1;
 /// Bytes of scene operations that may wait for a command-mode viewer before they are dropped
 /// in favour of a snapshot.
 pub const MAX_PENDING: usize = 8 << 20;
@@ -45,8 +42,6 @@ pub struct Viewer {
     mode: ViewMode,
     /// The number the next update gets (updates count from 1).
     next_update: u64,
-    /// The highest update the viewer has acknowledged.
-    acked: u64,
     /// The newest input the viewer sent whose answer is in the scene: the window manager's
     /// at once, an application's once it has answered the events the input caused.
     input: Option<u64>,
@@ -57,7 +52,7 @@ pub struct Viewer {
     /// The newest input that an update has reported.
     reported: Option<u64>,
     /// Sizes of the updates sent and not yet acknowledged, by number.
-    unacked: std::collections::VecDeque<(u64, usize)>,
+    flow: Flow,
     /// Command mode: operations not yet sent, their size, and whether a snapshot must go first.
     ops: Vec<SceneOp>,
     ops_bytes: usize,
@@ -74,12 +69,11 @@ impl Viewer {
         let mut viewer = Viewer {
             mode,
             next_update: 1,
-            acked: 0,
             input: None,
             awaiting: None,
             encode_time: Duration::ZERO,
             reported: None,
-            unacked: std::collections::VecDeque::new(),
+            flow: Flow::default(),
             ops: Vec::new(),
             ops_bytes: 0,
             resync: false,
@@ -165,25 +159,15 @@ impl Viewer {
         self.encode_time
     }
 
-    /// The viewer applied update `update`.
+    /// The viewer applied update `update` (and every one before it).
     pub fn ack(&mut self, update: u64) {
-        self.acked = self
-            .acked
-            .max(update.min(self.next_update.saturating_sub(1)));
-        while self.unacked.front().is_some_and(|(n, _)| *n <= self.acked) {
-            self.unacked.pop_front();
-        }
+        self.flow.ack(update, Instant::now());
     }
 
     /// The memory this viewer holds in the server: updates sent and not yet acknowledged,
     /// and command-mode changes waiting (pixel-mode damage is a few rectangles).
     pub fn backlog(&self) -> u64 {
-        (self.unacked.iter().map(|(_, b)| b).sum::<usize>() + self.ops_bytes) as u64
-    }
-
-    /// Updates sent and not yet acknowledged.
-    pub fn in_flight(&self) -> u64 {
-        self.next_update - 1 - self.acked
+        (self.flow.unacked_bytes() + self.ops_bytes) as u64
     }
 
     /// Command mode: changes to send.
@@ -219,13 +203,13 @@ impl Viewer {
         }
     }
 
-    /// The updates to send now: none while too many are unacknowledged. When there is
+    /// The updates to send now: none while the link's window is full. When there is
     /// nothing to send but answered input that no update has reported yet, an empty update
     /// reports it, so that input which changes nothing still gets its answer. It repeats the
     /// number of the last update, so it goes even while that one is unacknowledged and never
     /// holds back the next one.
     pub fn pump(&mut self, scene: &Scene) -> Vec<ViewMessage> {
-        let messages = if self.in_flight() >= MAX_IN_FLIGHT {
+        let messages = if !self.flow.may_send() {
             Vec::new()
         } else {
             match self.mode {
@@ -254,6 +238,7 @@ impl Viewer {
         if !messages.is_empty() {
             self.reported = self.input;
         }
+        let now = Instant::now();
         for m in &messages {
             let (update, bytes) = match m {
                 ViewMessage::Scene { update, ops, .. } => (*update, ops.iter().map(op_bytes).sum()),
@@ -262,7 +247,7 @@ impl Viewer {
                 }
                 ViewMessage::Start { .. } => continue,
             };
-            self.unacked.push_back((update, bytes));
+            self.flow.sent(update, bytes, now);
         }
         messages
     }

@@ -58,6 +58,8 @@ impl CmdMode {
 pub struct CmdResult {
     /// Bytes of the encoded stream, headers included.
     pub bytes: u64,
+    /// Bytes of the first batch's frames (the window's creation and first drawing).
+    pub first: u64,
     /// Frames (one or more per batch).
     pub frames: u64,
     /// CPU time of encoding.
@@ -106,6 +108,7 @@ pub fn measure(
     let mut encode = Duration::ZERO;
     let mut decode = Duration::ZERO;
     let mut bytes = 0u64;
+    let mut first = 0u64;
     let mut frames = 0u64;
     let mut writer = BatchWriter::new(limits, mode.compression());
     let mut decoder = FrameDecoder::new();
@@ -120,6 +123,9 @@ pub fn measure(
         let wire = writer.take_frames();
         encode += started.elapsed();
         bytes += wire.len() as u64;
+        if first == 0 {
+            first = bytes;
+        }
 
         let started = Instant::now();
         decoded.clear();
@@ -160,6 +166,7 @@ pub fn measure(
     }
     Ok(CmdResult {
         bytes,
+        first,
         frames,
         encode,
         decode,

@@ -38,12 +38,23 @@ pub struct Row {
     pub bytes_back: u64,
     /// Frames (command modes) or updates applied (pixel modes).
     pub updates: u64,
+    /// Bytes of `bytes` up to the end of the first frame or update (the window's creation,
+    /// or the whole first screen).
+    pub first: u64,
     /// CPU time of encoding (pixel modes: as the server measured it).
     pub encode: Duration,
     /// CPU time of decoding.
     pub decode: Duration,
     /// Key presses in the workload (notepad), for bytes per typed character.
     pub keys: Option<u32>,
+}
+
+impl Row {
+    /// Bytes per frame or update after the first, if there were several.
+    pub fn steady(&self) -> Option<f64> {
+        (self.updates > 1)
+            .then(|| self.bytes.saturating_sub(self.first) as f64 / (self.updates - 1) as f64)
+    }
 }
 
 fn human(bytes: u64) -> String {
@@ -138,6 +149,21 @@ pub fn table(rows: &[Row]) -> String {
         }
         out.push('\n');
     }
+    let _ = writeln!(
+        out,
+        "\nSteady state: bytes per frame or update after the first (which builds the window, \
+         or sends the whole screen)"
+    );
+    for name in &names {
+        let _ = write!(out, "{name:width$}");
+        for p in PROTOCOLS {
+            let cell = find(rows, name, p)
+                .and_then(Row::steady)
+                .map_or("-".to_owned(), |b| human(b.round() as u64));
+            let _ = write!(out, " | {cell:>17}");
+        }
+        out.push('\n');
+    }
     let _ = writeln!(out, "\nUpdates (pixel modes) / frames (command modes)");
     for name in &names {
         let _ = write!(out, "{name:width$}");
@@ -173,18 +199,20 @@ pub fn table(rows: &[Row]) -> String {
 /// Writes the CSV: one line per (workload, protocol).
 pub fn csv(rows: &[Row], path: &Path) -> anyhow::Result<()> {
     let mut out = String::from(
-        "workload,protocol,bytes,encoded_bytes,bytes_back,updates,encode_us,decode_us,keys,bytes_per_key\n",
+        "workload,protocol,bytes,encoded_bytes,bytes_back,updates,first_bytes,steady_bytes_per_update,encode_us,decode_us,keys,bytes_per_key\n",
     );
     for r in rows {
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{}",
             r.workload,
             r.protocol,
             r.bytes,
             r.encoded,
             r.bytes_back,
             r.updates,
+            r.first,
+            r.steady().map_or(String::new(), |b| format!("{b:.1}")),
             r.encode.as_micros(),
             r.decode.as_micros(),
             r.keys.map_or(String::new(), |k| k.to_string()),

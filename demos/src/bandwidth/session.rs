@@ -122,6 +122,9 @@ pub struct ViewerResult {
     pub encoding: PixelEncoding,
     /// Bytes from the server to the viewer, handshake included.
     pub bytes_down: u64,
+    /// Bytes from the server to the viewer until the first update was applied (the handshake
+    /// and the whole first screen).
+    pub first: u64,
     /// Bytes from the viewer to the server (hello, attach, acknowledgements).
     pub bytes_up: u64,
     /// Bytes of encoded pixel data in the updates, without the messages and frames around
@@ -341,6 +344,7 @@ fn follow(
     let mut stats = Stats::default();
     let mut decode = Duration::ZERO;
     let mut encoded = 0u64;
+    let mut first = 0u64;
     let mut ready = Some(ready);
     let mut expected: Option<(Arc<Vec<u8>>, Instant)> = None;
     let mut last_message = Instant::now();
@@ -357,6 +361,9 @@ fn follow(
                     .map_err(|e| format!("{name}: bad data from the display: {e}"))?;
                 decode += started.elapsed();
                 if let Some(update) = applied.update {
+                    if first == 0 {
+                        first = link.down.load(Ordering::Relaxed);
+                    }
                     stats.update(applied.input, &applied.changed);
                     display
                         .ack_update(update)
@@ -395,6 +402,7 @@ fn follow(
                     .ok_or_else(|| format!("{name}: not in the server's list of clients"))?;
                 return Ok(ViewerResult {
                     encode,
+                    first,
                     encoding,
                     bytes_down: link.down.load(Ordering::Relaxed),
                     bytes_up: link.up.load(Ordering::Relaxed),

@@ -70,7 +70,7 @@ struct Args {
     #[arg(long)]
     cap: Option<f64>,
     /// Link measurements run at once (each has a server of its own).
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 10)]
     parallel: usize,
     /// Where to write the CSV of the link measurements.
     #[arg(long, default_value = "bandwidth-links.csv")]
@@ -142,7 +142,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     let link_list = link_profiles(args.links.as_deref(), args.quick)?;
     let cap = Duration::from_secs_f64(args.cap.unwrap_or(if args.quick { 2.0 } else { 4.0 }));
-    let link_frames = if args.quick { 8 } else { 40 };
+    let link_frames = if args.quick { 8 } else { 30 };
     let jobs: Vec<links::Job> = list
         .iter()
         .filter(|w| !args.quick || QUICK_LINK_WORKLOADS.contains(&w.name.as_str()))
@@ -201,6 +201,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                         encoded: v.encoded,
                         bytes_back: v.bytes_up,
                         updates: v.updates,
+                        first: v.first,
                         encode: v.encode,
                         decode: v.decode,
                         keys: w.keys,
@@ -235,6 +236,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                         encoded: r.bytes,
                         bytes_back: session.app_down,
                         updates: r.frames,
+                        first: r.first,
                         encode: r.encode,
                         decode: r.decode,
                         keys: w.keys,

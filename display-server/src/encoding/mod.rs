@@ -297,15 +297,36 @@ impl PixelEncoder {
         }
     }
 
-    /// The band's change against the shadow, trimmed to the rows that changed (`None` when
-    /// none did), and the shadow brought up to date.
+    /// The band's change against the shadow, trimmed to the rows and columns that changed
+    /// (`None` when nothing did), and the shadow brought up to date. Trimming matters: LZ4
+    /// spends a byte per 255 unchanged (zero) bytes of XOR, so a clock hand moving in a wide
+    /// band would otherwise cost a kilobyte of nothing.
     fn pack_delta(&mut self, screen: &Canvas, band: Rect) -> Option<EncodedRect> {
         let shadow = &mut self.shadow;
         let changed = |y: u32| row(screen, band, y) != row(shadow, band, y);
         let first = (0..band.height).find(|&y| changed(y))?;
         let last = (first..band.height).rev().find(|&y| changed(y))?;
-        // Both are below `band.height`, which fits in an i32 for a band inside a canvas.
-        let band = Rect::new(band.x, band.y + first as i32, band.width, last - first + 1);
+        let (mut left, mut right) = (band.width, 0);
+        for y in first..=last {
+            let (new, old) = (row(screen, band, y), row(shadow, band, y));
+            let differs = |x: &usize| new[*x] != old[*x];
+            if let Some(l) = (0..left as usize).find(differs) {
+                left = l as u32;
+            }
+            if let Some(r) = (right as usize..new.len()).rev().find(differs) {
+                right = r as u32;
+            }
+        }
+        if left > right {
+            return None;
+        }
+        // All are below the band's sides, which fit in an i32 for a band inside a canvas.
+        let band = Rect::new(
+            band.x + left as i32,
+            band.y + first as i32,
+            right - left + 1,
+            last - first + 1,
+        );
 
         let raw = byte_len(band);
         let xor = buffer(&mut self.xor, raw);

@@ -652,10 +652,14 @@ impl Core {
                     });
                 }
                 let seq = *seq;
+                let before = self.scene.damage().rects().to_vec();
                 let mut apps = self.input(input.clone());
                 apps.remove(&conn);
+                // The window manager answered (moved, raised, focused): that is what the user
+                // sees, whatever the applications do with their events.
+                let managed = self.scene.damage().rects() != before.as_slice();
                 if let Some(viewer) = self.clients.get_mut(&conn).and_then(|c| c.viewer.as_mut()) {
-                    if apps.is_empty() {
+                    if apps.is_empty() || managed {
                         viewer.input_seen(seq);
                     } else {
                         viewer.input_awaits(seq, apps, Instant::now() + ANSWER_WAIT);

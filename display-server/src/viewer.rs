@@ -115,15 +115,17 @@ impl Viewer {
         self.input = Some(self.input.map_or(seq, |s| s.max(seq)));
     }
 
-    /// The viewer's input number `seq` went as events to the applications `apps`: its answer
-    /// is in the scene once each of them has sent a batch of requests after it, or at
-    /// `deadline` (an application that draws nothing for an event).
+    /// The viewer's input number `seq` went as events to the applications `apps` (and the
+    /// window manager changed nothing): its answer is in the scene once each of them has sent
+    /// a batch of requests after it, or at `deadline` (an application that draws nothing for
+    /// an event). Inputs that come while one waits join it.
     pub fn input_awaits(&mut self, seq: u64, apps: BTreeSet<ConnId>, deadline: Instant) {
         match &mut self.awaiting {
+            // The first input's deadline stands: an application that never answers pointer
+            // motion must not hold back the reports while the pointer keeps moving.
             Some(a) => {
                 a.seq = a.seq.max(seq);
                 a.apps.extend(apps);
-                a.deadline = deadline;
             }
             None => {
                 self.awaiting = Some(Awaiting {

@@ -208,3 +208,46 @@ fn a_key_the_application_ignores_is_reported_after_the_wait() {
         "reported after {after:?}"
     );
 }
+
+#[test]
+fn a_drag_is_reported_with_the_window_managers_move_at_once() {
+    let (server, _dir) = server();
+    // The application never reads its events: the pointer's motion over it must not hold
+    // back the report of what the window manager did.
+    let (_app, _w) = application(&server);
+    let (mut viewer, _) = attach(&server, ViewMode::Pixels(PixelEncoding::DeltaLz4));
+    let title = Point::new(120, 40 - 12);
+    viewer
+        .viewer_input(1, InputEvent::PointerMoved(title))
+        .expect("input");
+    let button = netui::Button::Left;
+    viewer
+        .viewer_input(
+            2,
+            InputEvent::Button {
+                button,
+                pressed: true,
+            },
+        )
+        .expect("input");
+    updates(&mut viewer, Duration::from_millis(600), |_, input, _| {
+        input == Some(2)
+    });
+    for seq in 3..=8 {
+        let sent = Instant::now();
+        let to = Point::new(title.x + 10 * seq as i32, title.y + 5);
+        viewer
+            .viewer_input(seq, InputEvent::PointerMoved(to))
+            .expect("input");
+        let seen = updates(&mut viewer, Duration::from_secs(5), |_, input, _| {
+            input >= Some(seq)
+        });
+        let (_, _, content, at) = *seen.last().expect("a report");
+        assert!(content, "move {seq}: reported without the move: {seen:?}");
+        assert!(
+            at.duration_since(sent) < Duration::from_millis(200),
+            "move {seq}: reported after {:?}, as if it waited for the application",
+            at.duration_since(sent)
+        );
+    }
+}

@@ -3,8 +3,8 @@
 //! One task per connection reads frames, decodes them (concurrently with every other
 //! connection) and hands the requests to the core thread; a writer task per connection batches
 //! whatever the core sends back into frames, in the compression the client's hello asked for
-//! (pixel updates excepted: they go in plain frames, uncompressed, since their encoding
-//! already decides how pixels are compressed). The core owns all state, so nothing here
+//! (pixel updates excepted: they go in plain frames of their own, px-raw and px-damage never
+//! compressed). The core owns all state, so nothing here
 //! locks.
 
 use std::future::Future;
@@ -20,8 +20,8 @@ use netui_protocol::frame::{
 };
 use netui_protocol::handshake::HelloPrefix;
 use netui_protocol::{
-    ClientHello, DecodeError, HelloOutcome, Limits, Refusal, ServerHello, ServerMessage, Size,
-    ViewMessage, MAGIC, PROTOCOL_VERSION,
+    ClientHello, DecodeError, HelloOutcome, Limits, RectEncoding, Refusal, ServerHello,
+    ServerMessage, Size, ViewMessage, MAGIC, PROTOCOL_VERSION,
 };
 use subtle::ConstantTimeEq;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -447,18 +447,26 @@ async fn write_loop<W: AsyncWrite + Unpin>(
     Ok(())
 }
 
-/// Adds a message to the batch. A pixel update goes in a plain frame that the connection
-/// does not compress (alone in it, unless the connection compresses nothing anyway), which
-/// also keeps it out of an `lz4-ctx` context: the viewer's pixel encoding alone decides how
-/// its pixels are compressed, so `px-raw` and `px-damage` are what they say on the wire, and
-/// LZ4 never runs twice over `px-*-lz4` data.
+/// Adds a message to the batch. A pixel update goes in a plain frame of its own, outside any
+/// `lz4-ctx` context: px-raw and px-damage uncompressed, as their names say; the LZ4
+/// encodings' updates with one more LZ4 pass if the client asked for compression, because
+/// LZ4 codes long runs (the zeros of a delta) as strings of length bytes that a second pass
+/// removes (a third of px-delta-lz4's bytes for an animation on the modem).
 fn push(
     batch: &mut BatchWriter,
     message: &ServerMessage,
     compression: Compression,
 ) -> std::io::Result<()> {
-    if let ServerMessage::View(ViewMessage::Pixels { .. }) = message {
-        batch.set_compression(Compression::None);
+    if let ServerMessage::View(ViewMessage::Pixels { rects, .. }) = message {
+        let lz4 = rects
+            .iter()
+            .any(|r| matches!(r.kind, RectEncoding::Lz4 | RectEncoding::DeltaLz4));
+        let frame = if lz4 && compression != Compression::None {
+            Compression::Lz4
+        } else {
+            Compression::None
+        };
+        batch.set_compression(frame);
         batch.push(message).map_err(std::io::Error::other)?;
         batch.set_compression(compression);
         return Ok(());

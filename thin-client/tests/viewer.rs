@@ -315,7 +315,7 @@ fn pixel_frames(compression: Compression, encoding: PixelEncoding) -> Vec<(u8, u
 }
 
 #[test]
-fn pixel_updates_travel_in_frames_the_connection_does_not_compress() {
+fn raw_pixel_updates_travel_in_frames_the_connection_does_not_compress() {
     for compression in [Compression::Lz4, Compression::Lz4Ctx] {
         // px-raw: whole screens of mostly one color, which the connection's LZ4 used to
         // shrink to almost nothing; now they cost what px-raw says.
@@ -330,8 +330,12 @@ fn pixel_updates_travel_in_frames_the_connection_does_not_compress() {
                 "{compression}: {wire} B for a whole screen"
             );
         }
+        // px-delta-lz4: plain frames (never in a context), LZ4 again or not.
         for (flags, _, messages) in pixel_frames(compression, PixelEncoding::DeltaLz4) {
-            assert_eq!((flags, messages), (0, 1), "{compression}");
+            assert!(
+                flags <= 1 && messages == 1,
+                "{compression}: {flags} {messages}"
+            );
         }
     }
 }

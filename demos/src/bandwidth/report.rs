@@ -30,8 +30,8 @@ pub struct Row {
     /// Bytes of the stream that carries the drawing (to the renderer or the viewer).
     pub bytes: u64,
     /// Pixel modes: bytes of encoded pixels in the updates, without the messages and frames
-    /// around them (the connection never compresses pixel updates again). Command modes: the
-    /// same as `bytes`.
+    /// around them and before the connection's second LZ4 pass over the LZ4 encodings.
+    /// Command modes: the same as `bytes`.
     pub encoded: u64,
     /// Bytes the other way: for pixel modes the viewer's bytes up; for command modes what the
     /// server sent the application (welcome, replies, events), as recorded.
@@ -118,7 +118,8 @@ pub fn table(rows: &[Row]) -> String {
     }
     let _ = writeln!(
         out,
-        "\nPixel modes: encoded pixel bytes (without messages and frame headers)"
+        "\nPixel modes: encoded pixel bytes (without messages, frame headers and the \
+         connection's second LZ4 pass)"
     );
     for name in &names {
         let _ = write!(out, "{name:width$}");

@@ -1,8 +1,9 @@
 //! Flow control for a viewer: how many bytes of updates may be on their way unacknowledged.
 //!
 //! The window is the link's bandwidth-delay product, estimated from the acknowledgements:
-//! the smallest round trip seen is the link's delay, and an update sent while nothing else
-//! was in flight that took `rtt` to come back tells the rate, `bytes / (rtt - base_rtt)`. One
+//! the smallest round trip of a small update is the link's delay, and a larger update sent
+//! while nothing else was in flight that took `rtt` to come back tells the rate,
+//! `bytes / (rtt - base_rtt)`. Until both are known the window is a few kilobytes. One
 //! update may always be in flight; more while the unacknowledged bytes are fewer than the
 //! window. So on a long fast link small updates follow each other without waiting for
 //! acknowledgements (one unacknowledged update at a time allowed at most one per round trip,
@@ -83,10 +84,16 @@ impl Flow {
                 break;
             }
             let rtt = now.saturating_duration_since(sent.at);
-            if sent.update == update && sent.alone {
-                self.sample(sent.bytes, rtt);
+            let (bytes, own) = (sent.bytes, sent.update == update && sent.alone);
+            if own {
+                self.sample(bytes, rtt);
             }
-            self.base_rtt = Some(self.base_rtt.map_or(rtt, |b| b.min(rtt)));
+            // Only a small update's round trip is the link's delay: a large one's includes its
+            // own transmission, and a base that large would turn the next sample's small
+            // excess into an enormous rate (a window of seconds on a modem).
+            if bytes < SAMPLE_BYTES {
+                self.base_rtt = Some(self.base_rtt.map_or(rtt, |b| b.min(rtt)));
+            }
             self.unacked.pop_front();
         }
     }
@@ -178,6 +185,16 @@ mod tests {
         flow.ack(10, Instant::now());
         assert!(flow.may_send());
         assert_eq!(flow.unacked_bytes(), 0);
+    }
+
+    #[test]
+    fn large_updates_alone_do_not_make_a_base_round_trip() {
+        // Pixel updates of 20 KB on a modem: no small update, so no delay is known and the
+        // window stays small (one large update at a time), however the samples fall.
+        let mut flow = measure(7_000.0, 200 * MS, &[20_000, 20_500, 21_000]);
+        assert_eq!(flow.window(), INITIAL_WINDOW);
+        flow.sent(10, 20_000, Instant::now());
+        assert!(!flow.may_send());
     }
 
     #[test]

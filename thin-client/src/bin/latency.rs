@@ -30,6 +30,10 @@ struct Args {
     /// Run a bouncing-balls animation meanwhile.
     #[arg(long)]
     animation: bool,
+    /// Measure only these modes (commands, px-raw, px-damage, px-damage-lz4, px-delta-lz4;
+    /// repeat the option for several). Default: every mode.
+    #[arg(long = "mode")]
+    modes: Vec<String>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -53,7 +57,11 @@ fn main() -> anyhow::Result<()> {
     );
     let modes = std::iter::once(ViewMode::Commands)
         .chain(PixelEncoding::ALL.into_iter().map(ViewMode::Pixels));
-    for mode in modes {
+    let chosen = |mode: &ViewMode| {
+        let name = netui_viewer::stats::mode_name(Some(*mode));
+        args.modes.is_empty() || args.modes.iter().any(|m| *m == name)
+    };
+    for mode in modes.filter(chosen) {
         let (p50, p99, max, n) = measure(&args, size, mode)?;
         println!(
             "  {:<14} {p50:>9.2} {p99:>9.2} {max:>9.2} {n:>8}",

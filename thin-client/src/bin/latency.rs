@@ -59,7 +59,7 @@ fn main() -> anyhow::Result<()> {
         .chain(PixelEncoding::ALL.into_iter().map(ViewMode::Pixels));
     let chosen = |mode: &ViewMode| {
         let name = netui_viewer::stats::mode_name(Some(*mode));
-        args.modes.is_empty() || args.modes.iter().any(|m| *m == name)
+        args.modes.is_empty() || args.modes.contains(&name)
     };
     for mode in modes.filter(chosen) {
         let (p50, p99, max, n) = measure(&args, size, mode)?;

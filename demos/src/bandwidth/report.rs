@@ -249,6 +249,7 @@ pub fn chart(rows: &[Row], path: &Path, title: &str) -> anyhow::Result<()> {
         &names,
         &PROTOCOLS,
         &value,
+        true,
         &|y| human(y as u64),
     )?;
     root.present().map_err(|e| drawing(&e))?;
@@ -280,7 +281,12 @@ pub fn links_chart(results: &[LinkResult], path: &Path, title: &str) -> anyhow::
         .titled(title, ("sans-serif", 22))
         .map_err(|e| drawing(&e))?;
     let columns = if links.len() > 1 { 2 } else { 1 };
-    for (area, link) in panels.split_evenly((rows, columns)).iter().zip(&links) {
+    for (i, (area, link)) in panels
+        .split_evenly((rows, columns))
+        .iter()
+        .zip(&links)
+        .enumerate()
+    {
         let value = |name: &str, protocol: &str| {
             results
                 .iter()
@@ -293,6 +299,7 @@ pub fn links_chart(results: &[LinkResult], path: &Path, title: &str) -> anyhow::
                 .and_then(|r| r.latency.map(|l| l.0))
         };
         let caption = format!("{link}: median input-to-update latency");
+        // One legend, in the first panel: the colors are the same in all.
         bars(
             area,
             &caption,
@@ -300,6 +307,7 @@ pub fn links_chart(results: &[LinkResult], path: &Path, title: &str) -> anyhow::
             &names,
             &protocols,
             &value,
+            i == 0,
             &|y| format!("{y:.0}"),
         )?;
     }
@@ -311,7 +319,9 @@ fn drawing(e: &dyn std::fmt::Display) -> anyhow::Error {
     anyhow::anyhow!("drawing the chart: {e}")
 }
 
-/// Grouped bars on a log scale: a group per name, a bar per series, `value` of each.
+/// Grouped bars on a log scale: a group per name, a bar per series, `value` of each, with
+/// a legend if asked.
+#[allow(clippy::too_many_arguments)]
 fn bars(
     area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
     title: &str,
@@ -319,6 +329,7 @@ fn bars(
     names: &[String],
     series: &[&str],
     value: &dyn Fn(&str, &str) -> Option<f64>,
+    legend: bool,
     y_format: &dyn Fn(f64) -> String,
 ) -> anyhow::Result<()> {
     let max = names
@@ -373,13 +384,15 @@ fn bars(
             .label(*s)
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .map_err(|e| drawing(&e))?;
+    if legend {
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(|e| drawing(&e))?;
+    }
     Ok(())
 }
 

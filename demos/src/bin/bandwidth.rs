@@ -141,11 +141,17 @@ fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     let link_list = link_profiles(args.links.as_deref(), args.quick)?;
-    let cap = Duration::from_secs_f64(args.cap.unwrap_or(if args.quick { 2.0 } else { 4.0 }));
+    let cap = args.cap.unwrap_or(if args.quick { 2.0 } else { 4.0 });
+    if !(cap.is_finite() && cap >= 0.0) {
+        bail!("--cap wants a number of seconds, not {cap}");
+    }
+    let cap = Duration::from_secs_f64(cap);
     let link_frames = if args.quick { 8 } else { 30 };
     let jobs: Vec<links::Job> = list
         .iter()
-        .filter(|w| !args.quick || QUICK_LINK_WORKLOADS.contains(&w.name.as_str()))
+        .filter(|w| {
+            !args.quick || args.replay.is_some() || QUICK_LINK_WORKLOADS.contains(&w.name.as_str())
+        })
         .flat_map(|w| {
             link_list.iter().flat_map(move |link| {
                 links::live_modes().into_iter().map(move |mode| links::Job {

@@ -56,10 +56,6 @@
 //! The module depends on external crates only, so that tests can include it with `#[path]`
 //! as the `bandwidth` binary does.
 
-// Included with `#[path]` by the bandwidth binary and by tests/record.rs, which each use a
-// part of it.
-#![allow(dead_code)]
-
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;

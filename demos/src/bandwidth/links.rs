@@ -16,6 +16,7 @@
 //! latency is the display stack's and the link's, not the application's. A job that does not
 //! finish within its cap says so instead of a time.
 
+use std::io::Write;
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -25,13 +26,13 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use netui::transport::Stream;
 use netui::{Display, InputEvent, Key, Point, ResourceId, Size, WindowKind};
-use netui_protocol::frame::{check_frame, decode_message, decode_request, frame_payload, messages};
+use netui_protocol::frame::{decode_message, decode_request, frame_payload, messages};
 use netui_protocol::{Compression, Event, Limits, PixelEncoding, Request, ServerMessage, ViewMode};
 use netui_viewer::link::LinkProfile;
 use netui_viewer::stats::Stats;
 use netui_viewer::view::View;
 
-use crate::session::{App, Headless};
+use crate::session::{each_frame, App, Headless};
 
 /// The rate at which the viewer's user types (one application frame per key).
 pub const KEYS_PER_SEC: u32 = 30;
@@ -470,90 +471,68 @@ impl Gate {
         changed.notify_all();
     }
 
-    /// Application → server: whole frames; after the batch that maps the window, one per key
-    /// press delivered.
+    /// Application → server: whole frames; after the batch that maps the window, one per
+    /// input event delivered.
     fn requests(&self, mut from: UnixStream, mut to: UnixStream) {
-        use std::io::{Read, Write};
         let limits = Limits::default();
-        let mut buf = vec![0; 64 * 1024];
-        let mut pending = Vec::new();
         let (mut hello, mut gated) = (true, false);
-        loop {
-            let n = match from.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => n,
-            };
-            pending.extend_from_slice(&buf[..n]);
-            while let Ok(Some(header)) = check_frame(&pending, &limits) {
-                let frame: Vec<u8> = pending.drain(..header.frame_len()).collect();
-                if gated {
-                    let (lock, changed) = &*self.state;
-                    let Ok(state) = lock.lock() else { return };
-                    let Ok(mut state) = changed.wait_while(state, |s| !s.open && s.used >= s.keys)
-                    else {
-                        return;
-                    };
-                    state.used += 1;
-                } else if !std::mem::take(&mut hello) {
-                    // The setup goes straight on, up to the batch that maps the window.
-                    gated = frame_payload(header, &frame).is_ok_and(|payload| {
-                        messages(&payload, &limits).flatten().any(|body| {
-                            matches!(decode_request(body), Ok(Request::MapWindow { .. }))
-                        })
-                    });
-                }
-                if to.write_all(&frame).is_err() {
-                    return;
-                }
+        let rest = each_frame(&mut from, |header, frame| {
+            if gated {
+                let (lock, changed) = &*self.state;
+                let Ok(state) = lock.lock() else { return false };
+                let Ok(mut state) = changed.wait_while(state, |s| !s.open && s.used >= s.keys)
+                else {
+                    return false;
+                };
+                state.used += 1;
+            } else if !std::mem::take(&mut hello) {
+                // The setup goes straight on, up to the batch that maps the window.
+                gated = frame_payload(header, &frame).is_ok_and(|payload| {
+                    messages(&payload, &limits)
+                        .flatten()
+                        .any(|body| matches!(decode_request(body), Ok(Request::MapWindow { .. })))
+                });
             }
-        }
-        let _ = to.write_all(&pending);
+            to.write_all(&frame).is_ok()
+        });
+        let _ = to.write_all(&rest);
         let _ = to.shutdown(std::net::Shutdown::Write);
     }
 
-    /// Server → application: copied as they come, watching for the first Expose and for key
-    /// presses.
+    /// Server → application: frame by frame, watching for the first Expose and for input
+    /// events.
     fn events(&self, mut from: UnixStream, mut to: UnixStream) {
-        use std::io::{Read, Write};
         let limits = Limits::default();
-        let mut buf = vec![0; 64 * 1024];
-        let mut pending = Vec::new();
-        let mut first = true;
-        loop {
-            let n = match from.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => n,
+        let mut hello = true;
+        let rest = each_frame(&mut from, |header, frame| {
+            if to.write_all(&frame).is_err() {
+                return false;
+            }
+            if std::mem::take(&mut hello) {
+                return true;
+            }
+            let Ok(payload) = frame_payload(header, &frame) else {
+                return true;
             };
-            if to.write_all(&buf[..n]).is_err() {
-                break;
-            }
-            pending.extend_from_slice(&buf[..n]);
-            while let Ok(Some(header)) = check_frame(&pending, &limits) {
-                let frame: Vec<u8> = pending.drain(..header.frame_len()).collect();
-                if std::mem::take(&mut first) {
-                    continue; // the server's hello
-                }
-                let Ok(payload) = frame_payload(header, &frame) else {
-                    continue;
-                };
-                let (mut exposed, mut keys) = (false, 0);
-                for body in messages(&payload, &limits).flatten() {
-                    match decode_message::<ServerMessage>(body) {
-                        Ok(ServerMessage::Event(Event::Expose { .. })) => exposed = true,
-                        Ok(ServerMessage::Event(
-                            Event::KeyPress(_) | Event::PointerMotion { .. },
-                        )) => keys += 1,
-                        _ => {}
+            let (mut exposed, mut keys) = (false, 0);
+            for body in messages(&payload, &limits).flatten() {
+                match decode_message::<ServerMessage>(body) {
+                    Ok(ServerMessage::Event(Event::Expose { .. })) => exposed = true,
+                    Ok(ServerMessage::Event(Event::KeyPress(_) | Event::PointerMotion { .. })) => {
+                        keys += 1
                     }
-                }
-                if exposed || keys > 0 {
-                    self.change(|s| {
-                        s.keys += keys;
-                        s.window |= exposed;
-                    });
+                    _ => {}
                 }
             }
-        }
+            if exposed || keys > 0 {
+                self.change(|s| {
+                    s.keys += keys;
+                    s.window |= exposed;
+                });
+            }
+            true
+        });
+        let _ = to.write_all(&rest);
         let _ = to.shutdown(std::net::Shutdown::Write);
     }
 }

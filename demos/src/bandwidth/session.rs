@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, Context};
 use netui::transport::Stream;
 use netui::{Display, ResourceId, Size, Window};
-use netui_protocol::frame::check_frame;
+use netui_protocol::frame::{check_frame, FrameHeader};
 use netui_protocol::{Limits, PixelEncoding, ViewMessage, ViewMode};
 use netui_server::{ServerConfig, ServerHandle};
 use netui_viewer::link::{LinkProfile, LinkStats};
@@ -299,29 +299,41 @@ fn pump(mut from: UnixStream, mut to: UnixStream, count: Option<Arc<AtomicU64>>)
 /// a whole session into two or three pixel updates, which no interactive session does.
 fn pace_frames(mut from: UnixStream, mut to: UnixStream, keep: Arc<Mutex<Vec<u8>>>) {
     std::thread::spawn(move || {
-        let limits = Limits::default();
-        let mut buf = vec![0; 64 * 1024];
-        let mut pending = Vec::new();
-        loop {
-            let n = match from.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => n,
-            };
-            pending.extend_from_slice(&buf[..n]);
-            while let Ok(Some(header)) = check_frame(&pending, &limits) {
-                let frame: Vec<u8> = pending.drain(..header.frame_len()).collect();
-                if let Ok(mut keep) = keep.lock() {
-                    keep.extend_from_slice(&frame);
-                }
-                if to.write_all(&frame).is_err() {
-                    return;
-                }
-                std::thread::sleep(FRAME_PACE);
+        let rest = each_frame(&mut from, |_, frame| {
+            if let Ok(mut keep) = keep.lock() {
+                keep.extend_from_slice(&frame);
             }
-        }
-        let _ = to.write_all(&pending);
+            let sent = to.write_all(&frame).is_ok();
+            std::thread::sleep(FRAME_PACE);
+            sent
+        });
+        let _ = to.write_all(&rest);
         let _ = to.shutdown(std::net::Shutdown::Write);
     });
+}
+
+/// Reads `from` until it closes or `f` returns false, handing `f` each whole frame as it
+/// arrives; returns the bytes of a frame cut off at the end.
+pub fn each_frame(
+    from: &mut UnixStream,
+    mut f: impl FnMut(FrameHeader, Vec<u8>) -> bool,
+) -> Vec<u8> {
+    let limits = Limits::default();
+    let mut buf = vec![0; 64 * 1024];
+    let mut pending = Vec::new();
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) | Err(_) => return pending,
+            Ok(n) => n,
+        };
+        pending.extend_from_slice(&buf[..n]);
+        while let Ok(Some(header)) = check_frame(&pending, &limits) {
+            let frame: Vec<u8> = pending.drain(..header.frame_len()).collect();
+            if !f(header, frame) {
+                return pending;
+            }
+        }
+    }
 }
 
 /// A headless viewer: attaches in `encoding`, says when it is ready, applies and acknowledges

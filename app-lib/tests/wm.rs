@@ -166,7 +166,7 @@ fn a_second_close_press_disconnects_a_stubborn_client() {
         .expect("window");
     app.map(w);
     app.sync().expect("sync");
-    let close = netui_server::wm::close_rect(content);
+    let close = netui_scene::wm::close_rect(content);
     let mut driver = server.client("driver");
     click(&mut driver, close.x + 4, close.y + 4);
     driver.sync().expect("sync");

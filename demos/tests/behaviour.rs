@@ -75,7 +75,7 @@ fn every_demo_draws_resizes_and_closes_cleanly() {
             demo.name
         );
         let grown = netui::Rect::new(r.x, r.y, r.width + 40, r.height + 30);
-        let close = netui_server::wm::close_rect(grown);
+        let close = netui_scene::wm::close_rect(grown);
         press(
             &mut d,
             Point::new(close.x + 3, close.y + 3),

@@ -142,7 +142,7 @@ fn a_click_starts_a_demo_whose_window_comes_and_goes_in_the_list() {
     }
 
     // The close button ends hello; the list empties again.
-    let close = netui_server::wm::close_rect(hello_rect);
+    let close = netui_scene::wm::close_rect(hello_rect);
     click(&mut d, Point::new(close.x + 4, close.y + 4));
     wait_windows(&mut d, "hello gone", |w| {
         !w.iter().any(|w| w.title == demos::hello::TITLE)

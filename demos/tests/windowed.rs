@@ -455,7 +455,7 @@ fn the_close_button_asks_then_disconnects() {
         .expect("window");
     d.map(w);
     d.sync().expect("sync");
-    let close = netui_server::wm::close_rect(content);
+    let close = netui_scene::wm::close_rect(content);
     let (cx, cy) = (
         close.x + close.width as i32 / 2,
         close.y + close.height as i32 / 2,
@@ -499,8 +499,7 @@ fn resizing_the_host_window_resizes_the_screen() {
     );
     assert_eq!(d.server_info().expect("info").screen, Size::new(900, 700));
     screen.wait_pixels("the desktop filling the larger window", |w, h, p| {
-        (w, h) == (900, 700)
-            && p[(699 * w + 899) as usize] == netui_server::scene::DESKTOP.to_xrgb()
+        (w, h) == (900, 700) && p[(699 * w + 899) as usize] == netui_scene::scene::DESKTOP.to_xrgb()
     });
 }
 

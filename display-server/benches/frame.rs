@@ -9,9 +9,9 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use netui_protocol::{Color, Font, Limits, Rect, Request, ResourceId, Size};
-use netui_server::backend::windowed::Frame;
-use netui_server::render::Canvas;
-use netui_server::scene::Scene;
+use netui_scene::render::Canvas;
+use netui_scene::scene::Scene;
+use netui_window::Frame;
 
 /// A desktop with three overlapping windows.
 fn desktop(size: Size) -> Scene {

@@ -19,8 +19,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::backend::Backend;
 use crate::input::{Action, Input};
-use crate::scene::{Scene, SceneError};
 use crate::viewer::Viewer;
+use netui_scene::scene::{Scene, SceneError};
 
 /// How long a viewer's input waits for the applications it went to: an update reports the
 /// input once they have answered (sent their next batch of requests), or after this.
@@ -88,6 +88,32 @@ pub enum CoreMsg {
     Input(InputEvent),
     /// The screen changed size (the host window was resized).
     ResizeScreen(Size),
+}
+
+/// The screen's way into the core, for a backend that has input (a window): keyboard and
+/// pointer events and resizes. They travel on a channel of their own, which the core reads
+/// before any client's requests, so input overtakes bulk drawing.
+#[derive(Debug, Clone)]
+pub struct ScreenSink {
+    tx: mpsc::UnboundedSender<CoreMsg>,
+}
+
+impl ScreenSink {
+    /// Wraps the core's screen channel.
+    pub(crate) fn new(tx: mpsc::UnboundedSender<CoreMsg>) -> Self {
+        Self { tx }
+    }
+
+    /// Sends input to the core.
+    pub fn input(&self, event: InputEvent) {
+        // Fails only once the core has stopped; then nobody needs the input.
+        let _ = self.tx.send(CoreMsg::Input(event));
+    }
+
+    /// Tells the core the screen's new size.
+    pub fn resize(&self, size: Size) {
+        let _ = self.tx.send(CoreMsg::ResizeScreen(size));
+    }
 }
 
 struct Client {

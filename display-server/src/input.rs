@@ -13,8 +13,8 @@ use std::collections::BTreeSet;
 pub use netui_protocol::InputEvent;
 use netui_protocol::{Button, Event, KeyEvent, Modifiers, Point, Rect, ResourceId};
 
-use crate::scene::Scene;
-use crate::wm::Part;
+use netui_scene::scene::Scene;
+use netui_scene::wm::Part;
 
 /// What input asks of the core beyond events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,21 +3,16 @@
 //! their pixels back.
 //!
 //! Data flows one way: connection tasks ([`server`]) decode frames into requests, the [`core`]
-//! thread checks and applies them to the [`scene`], the scene draws with the [`render`]er and
-//! records [`damage`], and the core composites damage into frames for a [`backend`].
+//! thread checks and applies them to the scene ([`netui_scene`]), which draws with its
+//! renderer and records damage, and the core composites damage into frames for a [`backend`].
 //!
 //! # Layout
-//! - [`render`]: the software renderer: draws into 32-bit pixel canvases. No server state;
-//!   the thin client renders with the same code.
-//! - [`scene`]: windows, pixmaps, stacking, compositing; carries out requests.
-//! - [`damage`]: the screen areas waiting to be composited.
-//! - [`encoding`]: pixel encodings for pixel-mode viewers: the encoder (with its shadow of
-//!   the viewer's screen) and the decoder.
-//! - [`wm`]: the built-in window manager's frames: title bars, borders, close buttons.
 //! - [`input`]: keyboard and pointer routing, focus, grabs, moves and closes.
 //! - [`core`]: the owner of all state: clients, access checks, events and replies.
 //! - [`server`]: listeners, connection tasks, and [`ServerHandle`] for running in-process.
 //! - [`viewer`]: each thin client's state: what it was sent, flow control.
+//! - [`flow`]: a viewer's window of unacknowledged updates, from the link's estimated
+//!   bandwidth-delay product.
 //! - [`backend`]: where frames go (headless now; a real window in its own issue).
 //! - [`launch`]: display number → listeners and token file, as the programs start them.
 //! - [`screen`]: running a display whose screen is a window (event loop and server together).
@@ -27,19 +22,14 @@
 
 pub mod backend;
 pub mod core;
-pub mod damage;
-pub mod encoding;
 pub mod error;
 pub mod flow;
 pub mod input;
 pub mod launch;
-pub mod render;
 pub mod runtime;
-pub mod scene;
 pub mod screen;
 pub mod server;
 pub mod viewer;
-pub mod wm;
 
 pub use error::ServerError;
 pub use server::{Server, ServerConfig, ServerHandle};

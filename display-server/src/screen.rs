@@ -5,6 +5,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use netui_protocol::Size;
+use netui_window::WindowError;
 use thiserror::Error;
 use winit::event_loop::EventLoop;
 
@@ -14,14 +15,9 @@ use crate::launch::{self, Launched};
 /// Why there is no screen window.
 #[derive(Debug, Error)]
 pub enum ScreenError {
-    /// Neither X11 nor Wayland is there to show a window.
-    #[error("no screen to open a window on: neither DISPLAY nor WAYLAND_DISPLAY is set; run with --headless for a virtual screen")]
-    NoDesktop,
-    /// The desktop could not be reached or refused the window.
-    #[error(
-        "cannot open a window on this desktop ({0}); run with --headless for a virtual screen"
-    )]
-    Unavailable(String),
+    /// There is no desktop to open the window on, or it refused the window.
+    #[error(transparent)]
+    Window(#[from] WindowError),
     /// The server behind the window failed.
     #[error(transparent)]
     Server(#[from] crate::ServerError),
@@ -30,25 +26,7 @@ pub enum ScreenError {
 /// The event loop of the screen window, or a clear error when there is no desktop to show it
 /// on. Call it on the main thread.
 pub fn event_loop() -> Result<EventLoop<UserEvent>, ScreenError> {
-    event_loop_with::<UserEvent>()
-}
-
-/// Like [`event_loop`], for a program with its own user events (the thin client's window).
-pub fn event_loop_with<T: 'static>() -> Result<EventLoop<T>, ScreenError> {
-    let has = |var: &str| std::env::var_os(var).is_some_and(|v| !v.is_empty());
-    if !has("DISPLAY") && !has("WAYLAND_DISPLAY") {
-        return Err(ScreenError::NoDesktop);
-    }
-    // winit reports a display it cannot open as an error; guard against a panic from a
-    // missing system library as well, so that the user always gets the sentence above.
-    let built = std::panic::catch_unwind(|| EventLoop::<T>::with_user_event().build());
-    match built {
-        Ok(Ok(event_loop)) => Ok(event_loop),
-        Ok(Err(e)) => Err(ScreenError::Unavailable(e.to_string())),
-        Err(_) => Err(ScreenError::Unavailable(
-            "the windowing system failed to start (is libxkbcommon-x11 installed?)".into(),
-        )),
-    }
+    Ok(netui_window::event_loop::<UserEvent>()?)
 }
 
 /// Runs the display with its screen in a window until the window is closed, or the server is
@@ -61,7 +39,7 @@ pub fn run(
     size: Size,
 ) -> Result<(), ScreenError> {
     let interval = Arc::new(AtomicU64::new(0));
-    let link = launched.server.screen_link();
+    let sink = launched.server.screen_sink();
     let proxy = event_loop.create_proxy();
     let backend = WindowBackend::new(proxy.clone(), Arc::clone(&interval));
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -78,17 +56,22 @@ pub fn run(
             let _ = proxy.send_event(UserEvent::Quit);
             result
         })
-        .map_err(|e| ScreenError::Unavailable(format!("cannot start the server thread: {e}")))?;
+        .map_err(|e| unavailable(format!("cannot start the server thread: {e}")))?;
 
-    let mut window = ScreenWindow::new(link, title, size, interval);
+    let mut window = ScreenWindow::new(sink, title, size, interval);
     let looped = event_loop.run_app(&mut window);
     let _ = stop_tx.send(());
     let served = server
         .join()
-        .map_err(|_| ScreenError::Unavailable("the server thread panicked".into()))?;
+        .map_err(|_| unavailable("the server thread panicked"))?;
     if let Some(error) = window.error() {
-        return Err(ScreenError::Unavailable(error.to_owned()));
+        return Err(unavailable(error.to_owned()));
     }
-    looped.map_err(|e| ScreenError::Unavailable(e.to_string()))?;
+    looped.map_err(|e| unavailable(e.to_string()))?;
     Ok(served?)
+}
+
+/// The window could not be shown, or its server thread failed to start or to end.
+fn unavailable(why: impl Into<String>) -> ScreenError {
+    ScreenError::Window(WindowError::Unavailable(why.into()))
 }

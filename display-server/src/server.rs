@@ -28,9 +28,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::backend::windowed::ScreenLink;
 use crate::backend::{Backend, Headless};
-use crate::core::{ConnId, Core, CoreMsg, Incoming, OUTBOX_CAPACITY};
+use crate::core::{ConnId, Core, CoreMsg, Incoming, ScreenSink, OUTBOX_CAPACITY};
 use crate::error::ServerError;
 
 /// How long a new connection has to send its hello.
@@ -96,8 +95,8 @@ impl Server {
     }
 
     /// The way for a screen's window to send input and resizes to this server's core.
-    pub fn screen_link(&self) -> ScreenLink {
-        ScreenLink::new(self.screen_tx.clone())
+    pub fn screen_sink(&self) -> ScreenSink {
+        ScreenSink::new(self.screen_tx.clone())
     }
 
     /// The bound TCP address (with the real port when 0 was asked for).

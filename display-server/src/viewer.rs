@@ -15,10 +15,10 @@ use netui_protocol::{
 };
 
 use crate::core::ConnId;
-use crate::damage::Damage;
-use crate::encoding::PixelEncoder;
 use crate::flow::Flow;
-use crate::scene::Scene;
+use netui_scene::damage::Damage;
+use netui_scene::encoding::PixelEncoder;
+use netui_scene::scene::Scene;
 
 /// Bytes of scene operations that may wait for a command-mode viewer before they are dropped
 /// in favour of a snapshot.

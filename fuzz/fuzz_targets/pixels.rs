@@ -5,8 +5,8 @@
 use libfuzzer_sys::fuzz_target;
 use netui_protocol::frame::decode_message;
 use netui_protocol::{Limits, Size, ViewMessage};
-use netui_server::encoding::PixelDecoder;
-use netui_server::scene::Scene;
+use netui_scene::encoding::PixelDecoder;
+use netui_scene::scene::Scene;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(message) = decode_message::<ViewMessage>(data) else { return };

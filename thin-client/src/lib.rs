@@ -9,8 +9,10 @@
 //! - [`link`]: link emulation: a bandwidth cap and a delay in each direction.
 //! - [`window`]: the viewer's window, its input and its overlay.
 //! - [`stats`]: bytes, frames/s and input-to-update latency, measured.
+//! - [`cli`]: the `thin-client` program (its `main.rs` calls [`cli::main`]).
 #![forbid(unsafe_code)]
 
+pub mod cli;
 pub mod connect;
 pub mod link;
 pub mod net;

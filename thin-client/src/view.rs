@@ -6,9 +6,9 @@
 //! server's screen once the updates in flight have arrived.
 
 use netui_protocol::{Limits, Rect, Size, ViewMessage, ViewMode};
-use netui_server::encoding::{PixelDecoder, PixelError};
-use netui_server::render::Canvas;
-use netui_server::scene::{Scene, SceneError};
+use netui_scene::encoding::{PixelDecoder, PixelError};
+use netui_scene::render::Canvas;
+use netui_scene::scene::{Scene, SceneError};
 use thiserror::Error;
 
 /// Why a view message could not be applied (bad data from the server).

@@ -5,19 +5,17 @@
 //! encoding, Ctrl+Alt+O shows or hides the overlay. A click on the overlay's mode button
 //! switches mode too. Everything else goes to the remote display.
 
-use std::num::NonZeroU32;
-use std::rc::Rc;
 use std::sync::mpsc::Sender;
 
 use netui_protocol::{Color, Font, InputEvent, PixelEncoding, Point, Rect, Size, ViewMode};
-use netui_server::backend::windowed::{copy_rects, input_from_winit, Frame};
-use netui_server::render::{Canvas, Fonts};
+use netui_scene::render::{Canvas, Fonts};
+use netui_window::{input_from_winit, Frame, Presenter};
 use winit::application::ApplicationHandler;
 use winit::dpi::PhysicalSize;
 use winit::event::{ElementState, WindowEvent};
 use winit::event_loop::ActiveEventLoop;
 use winit::keyboard::{Key, ModifiersState};
-use winit::window::{Window, WindowId};
+use winit::window::WindowId;
 
 use crate::net::NetMsg;
 
@@ -44,8 +42,7 @@ const BUTTON: Rect = Rect::new(8 + 470 - 118, 8 + 6, 110, 22);
 pub struct ViewerWindow {
     title: String,
     net: Sender<NetMsg>,
-    mirror: Canvas,
-    damage: Vec<Rect>,
+    presenter: Presenter,
     overlay: bool,
     lines: Vec<String>,
     mode: Option<ViewMode>,
@@ -53,8 +50,6 @@ pub struct ViewerWindow {
     fonts: Fonts,
     modifiers: ModifiersState,
     pointer: Point,
-    window: Option<Rc<Window>>,
-    surface: Option<softbuffer::Surface<Rc<Window>, Rc<Window>>>,
     /// Why the viewer stopped, when it was not the user.
     pub error: Option<String>,
 }
@@ -65,8 +60,7 @@ impl ViewerWindow {
         ViewerWindow {
             title,
             net,
-            mirror: Canvas::new(size.width, size.height, Color::BLACK),
-            damage: Vec::new(),
+            presenter: Presenter::new(size, Color::BLACK),
             overlay: true,
             lines: Vec::new(),
             mode: None,
@@ -74,8 +68,6 @@ impl ViewerWindow {
             fonts: Fonts::new(),
             modifiers: ModifiersState::empty(),
             pointer: Point::default(),
-            window: None,
-            surface: None,
             error: None,
         }
     }
@@ -101,40 +93,25 @@ impl ViewerWindow {
             .send(NetMsg::SetMode(ViewMode::Pixels(self.encoding)));
     }
 
+    /// Presents what changed, and the overlay over it (its area is repainted every time:
+    /// it shows the screen under it, darkened).
     fn redraw(&mut self) -> Result<(), String> {
-        let (Some(window), Some(surface)) = (&self.window, &mut self.surface) else {
-            return Ok(());
-        };
-        let size = window.inner_size();
-        let (Some(w), Some(h)) = (NonZeroU32::new(size.width), NonZeroU32::new(size.height)) else {
-            return Ok(());
-        };
-        surface.resize(w, h).map_err(|e| e.to_string())?;
-        let mut buffer = surface.buffer_mut().map_err(|e| e.to_string())?;
-        let target = Rect::new(0, 0, size.width, size.height);
-        let mut rects: Vec<Rect> = if buffer.age() == 1 {
-            std::mem::take(&mut self.damage)
-        } else {
-            vec![target]
-        };
-        self.damage.clear();
-        // The overlay lies over the screen copy, so its area is repainted every time.
-        rects.push(OVERLAY);
-        let width = size.width as usize;
-        let presented = copy_rects(&mut buffer, size.width, &self.mirror, &rects, 0);
-        if self.overlay {
-            let panel = overlay(&self.mirror, &self.lines, self.mode, &mut self.fonts);
-            let area = OVERLAY.intersect(target);
-            for row in 0..area.height as usize {
-                let start = (area.y as usize + row) * width + area.x as usize;
-                let src = row * panel.width() as usize;
-                buffer[start..start + area.width as usize]
-                    .copy_from_slice(&panel.pixels()[src..src + area.width as usize]);
-            }
-        }
-        buffer
-            .present_with_damage(&presented)
-            .map_err(|e| e.to_string())
+        let (shown, lines, mode, fonts) = (self.overlay, &self.lines, self.mode, &mut self.fonts);
+        self.presenter
+            .redraw(Some(OVERLAY), |buffer, width, mirror| {
+                if !shown {
+                    return;
+                }
+                let panel = overlay(mirror, lines, mode, fonts);
+                let height = (buffer.len() / width.max(1) as usize) as u32;
+                let area = OVERLAY.intersect(Rect::new(0, 0, width, height));
+                for row in 0..area.height as usize {
+                    let start = (area.y as usize + row) * width as usize + area.x as usize;
+                    let src = row * panel.width() as usize;
+                    buffer[start..start + area.width as usize]
+                        .copy_from_slice(&panel.pixels()[src..src + area.width as usize]);
+                }
+            })
     }
 }
 
@@ -176,50 +153,28 @@ fn overlay(screen: &Canvas, lines: &[String], mode: Option<ViewMode>, fonts: &mu
 
 impl ApplicationHandler<ViewerEvent> for ViewerWindow {
     fn resumed(&mut self, event_loop: &ActiveEventLoop) {
-        if self.window.is_some() {
+        if self.presenter.is_open() {
             return;
         }
-        let size = self.mirror.size();
-        let attributes = Window::default_attributes()
-            .with_title(self.title.clone())
-            .with_inner_size(PhysicalSize::new(size.width, size.height));
-        let opened = event_loop
-            .create_window(attributes)
-            .map_err(|e| e.to_string())
-            .and_then(|w| {
-                let w = Rc::new(w);
-                let context = softbuffer::Context::new(w.clone()).map_err(|e| e.to_string())?;
-                let surface =
-                    softbuffer::Surface::new(&context, w.clone()).map_err(|e| e.to_string())?;
-                Ok((w, surface))
-            });
-        match opened {
-            Ok((w, surface)) => {
-                self.window = Some(w);
-                self.surface = Some(surface);
-            }
-            Err(e) => {
-                self.error = Some(format!("cannot open the viewer window: {e}"));
-                event_loop.exit();
-            }
+        if let Err(e) = self.presenter.open(event_loop, &self.title) {
+            self.error = Some(format!("cannot open the viewer window: {e}"));
+            event_loop.exit();
         }
     }
 
     fn user_event(&mut self, event_loop: &ActiveEventLoop, event: ViewerEvent) {
         match event {
             ViewerEvent::Frame(frame) => {
-                if frame.size != self.mirror.size() {
-                    self.mirror
-                        .resize(frame.size.width, frame.size.height, Color::BLACK);
-                    if let Some(w) = &self.window {
+                if frame.size != self.presenter.mirror().size() {
+                    self.presenter.resize(frame.size);
+                    if let Some(w) = self.presenter.window() {
                         let _ = w.request_inner_size(PhysicalSize::new(
                             frame.size.width,
                             frame.size.height,
                         ));
                     }
                 }
-                let written = frame.apply(&mut self.mirror);
-                self.damage.extend(written);
+                self.presenter.apply(&frame);
             }
             ViewerEvent::Status { lines, mode } => {
                 self.lines = lines;
@@ -231,9 +186,7 @@ impl ApplicationHandler<ViewerEvent> for ViewerWindow {
                 return;
             }
         }
-        if let Some(w) = &self.window {
-            w.request_redraw();
-        }
+        self.presenter.request_redraw();
     }
 
     fn window_event(&mut self, event_loop: &ActiveEventLoop, _id: WindowId, event: WindowEvent) {
@@ -285,10 +238,7 @@ impl ViewerWindow {
             "e" => self.next_encoding(),
             "o" => {
                 self.overlay = !self.overlay;
-                self.damage.push(OVERLAY);
-                if let Some(w) = &self.window {
-                    w.request_redraw();
-                }
+                self.presenter.damage(OVERLAY);
             }
             _ => {}
         }

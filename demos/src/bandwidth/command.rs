@@ -17,7 +17,7 @@ use netui_protocol::frame::{
     check_frame, decode_request, BatchWriter, Compression, FrameDecoder, FrameHeader,
 };
 use netui_protocol::{Limits, Request, Size};
-use netui_server::scene::Scene;
+use netui_scene::scene::Scene;
 
 /// The command modes, in report order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

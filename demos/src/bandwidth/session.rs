@@ -365,7 +365,7 @@ fn follow(
             Ok(message) => {
                 last_message = Instant::now();
                 if let ViewMessage::Pixels { rects, .. } = &message {
-                    encoded += netui_server::encoding::bytes(rects) as u64;
+                    encoded += netui_scene::encoding::bytes(rects) as u64;
                 }
                 let started = Instant::now();
                 let applied = view

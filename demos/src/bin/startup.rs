@@ -106,7 +106,7 @@ fn main() -> anyhow::Result<()> {
             }
             times.push(start.elapsed());
             // Close it (twice if it does not listen) and wait until it is gone.
-            let close = netui_server::wm::close_rect(window.rect);
+            let close = netui_scene::wm::close_rect(window.rect);
             for _ in 0..2 {
                 probe.inject(InputEvent::PointerMoved(Point::new(
                     close.x + 3,

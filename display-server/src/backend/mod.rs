@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use netui_protocol::Rect;
 
-use crate::render::Canvas;
+use netui_scene::render::Canvas;
 
 /// The frame interval when the display's refresh rate is unknown (60 Hz).
 pub const DEFAULT_FRAME_INTERVAL: Duration = Duration::from_nanos(16_666_667);

@@ -12,8 +12,8 @@
 //!
 //! ```
 //! use netui_protocol::{Color, PixelEncoding, Rect};
-//! use netui_server::encoding::{PixelDecoder, PixelEncoder};
-//! use netui_server::render::Canvas;
+//! use netui_scene::encoding::{PixelDecoder, PixelEncoder};
+//! use netui_scene::render::Canvas;
 //!
 //! let mut screen = Canvas::new(64, 48, Color::BLUE);
 //! let mut encoder = PixelEncoder::new(PixelEncoding::DeltaLz4, screen.size());

@@ -4,7 +4,7 @@
 //! A window's `rect` is its content area, where the application draws; the frame is drawn
 //! around it by the compositor, so decorations cost the application nothing and look the same
 //! whether the screen is headless or a real window. What the pointer does with a frame
-//! (raise, move, close) is in [`crate::input`].
+//! (raise, move, close) is the display server's business (its `input` module).
 
 use netui_protocol::{Color, Font, Point, Rect, Size};
 

@@ -69,7 +69,7 @@ fn headless_viewer_writes_the_server_screen_and_its_stats() {
     for mode in ["commands", "pixels"] {
         let shot = runtime.path().join(format!("{mode}.png"));
         let stats = runtime.path().join(format!("{mode}.json"));
-        let out = Command::new(env!("CARGO_BIN_EXE_thin-client"))
+        let out = Command::new(env!("CARGO_BIN_EXE_thin-client-under-test"))
             .args([
                 ":1",
                 "--headless",
@@ -116,7 +116,7 @@ fn headless_viewer_writes_the_server_screen_and_its_stats() {
 
 #[test]
 fn a_bad_link_or_display_name_is_a_clear_error() {
-    let out = Command::new(env!("CARGO_BIN_EXE_thin-client"))
+    let out = Command::new(env!("CARGO_BIN_EXE_thin-client-under-test"))
         .args([":1", "--headless", "--link", "carrier-pigeon"])
         .output()
         .expect("runs");
@@ -127,7 +127,7 @@ fn a_bad_link_or_display_name_is_a_clear_error() {
         "{stderr}"
     );
     let runtime = tempfile::tempdir().expect("tempdir");
-    let out = Command::new(env!("CARGO_BIN_EXE_thin-client"))
+    let out = Command::new(env!("CARGO_BIN_EXE_thin-client-under-test"))
         .args([":4", "--headless"])
         .env("XDG_RUNTIME_DIR", runtime.path())
         .output()
@@ -205,7 +205,7 @@ fn the_window_shows_the_remote_desktop_and_clicks_reach_it() {
     let Some((_xvfb, x)) = xvfb() else { return };
     let (server, runtime, mut app, w) = display_with_app();
     let _viewer = Killed(
-        Command::new(env!("CARGO_BIN_EXE_thin-client"))
+        Command::new(env!("CARGO_BIN_EXE_thin-client-under-test"))
             .arg(":1")
             .env("DISPLAY", &x)
             .env_remove("WAYLAND_DISPLAY")

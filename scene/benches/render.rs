@@ -4,7 +4,7 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use netui_protocol::{Color, Font, ImageFormat, Point, Rect};
-use netui_server::render::{Canvas, Fonts};
+use netui_scene::render::{Canvas, Fonts};
 
 const WIDTH: u32 = 1280;
 const HEIGHT: u32 = 800;

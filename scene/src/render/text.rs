@@ -20,8 +20,8 @@ const CACHE_BYTES: usize = 32 << 20;
 /// ... or it holds this many glyphs.
 const CACHE_GLYPHS: usize = 1 << 16;
 
-const SANS: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
-const MONO: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSansMono.ttf");
+const SANS: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
+const MONO: &[u8] = include_bytes!("../../fonts/DejaVuSansMono.ttf");
 
 /// The two shipped typefaces (DejaVu Sans and DejaVu Sans Mono) and a glyph cache keyed by
 /// (font, size, char).

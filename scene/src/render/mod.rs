@@ -35,7 +35,7 @@ use netui_protocol::{Color, Point, Rect, Size};
 ///
 /// ```
 /// use netui_protocol::{Color, Rect};
-/// use netui_server::render::Canvas;
+/// use netui_scene::render::Canvas;
 ///
 /// let mut canvas = Canvas::new(4, 4, Color::BLACK);
 /// let damage = canvas.fill_rect(Rect::new(2, 2, 5, 5), Color::RED, canvas.bounds());

@@ -1,0 +1,33 @@
+//! The netui screen model: what a screen holds and how it turns drawing requests into pixels.
+//!
+//! The display server composites applications' windows with it, and the thin client replays a
+//! display's requests (command mode) or decodes its pixels (pixel mode) with the same code, so
+//! both pictures are the same by construction. The crate does no I/O and has no threads and
+//! no clock: it needs `std` and nothing else, and the fonts it draws with are its own
+//! (`fonts/`, DejaVu, compiled in).
+//!
+//! # Layout
+//! - [`render`]: the software renderer: draws into 32-bit pixel [`Canvas`]es.
+//! - [`scene`]: windows, pixmaps, stacking, compositing; carries out requests.
+//! - [`damage`]: the screen areas waiting to be composited.
+//! - [`wm`]: the built-in window manager's frames: title bars, borders, close buttons.
+//! - [`encoding`]: pixel encodings for pixel-mode viewers: the encoder (with its shadow of
+//!   the viewer's screen) and the decoder.
+//!
+//! # Where to make a change
+//! - A new drawing request: its scene operation in `scene/` (one method, called from
+//!   `Scene::apply`), its pixels in `render/` (a module per primitive, with a pattern test).
+//! - A new pixel encoding: `encoding/mod.rs` (encoder and decoder side by side, a round-trip
+//!   test in `encoding/tests.rs`), and its name in the protocol's `PixelEncoding`.
+//! - How windows are decorated: `wm.rs`.
+#![forbid(unsafe_code)]
+
+pub mod damage;
+pub mod encoding;
+pub mod render;
+pub mod scene;
+pub mod wm;
+
+pub use damage::Damage;
+pub use render::{Canvas, Fonts};
+pub use scene::{Scene, SceneError};

@@ -1,0 +1,6 @@
+//! The `thin-client` program, for the end-to-end tests in this crate.
+#![forbid(unsafe_code)]
+
+fn main() -> std::process::ExitCode {
+    netui_viewer::cli::main()
+}

@@ -1,0 +1,306 @@
+//! Tests of the frame format: byte fixtures, round trips, and hostile frames.
+
+use super::context::History;
+use super::*;
+use crate::geometry::{Color, Rect};
+use crate::request::ResourceId;
+
+#[test]
+fn header_bytes_are_as_documented() {
+    let header = FrameHeader {
+        wire_len: 0x0102_0304,
+        payload_len: 0x0a0b0c,
+        compressed: true,
+        context: false,
+    };
+    assert_eq!(
+        header.to_bytes(),
+        [
+            0x04, 0x03, 0x02, 0x01, // wire length, little-endian
+            0x01, // flags: LZ4
+            0x0c, 0x0b, 0x0a, // payload length, 24-bit little-endian
+        ]
+    );
+    let context = FrameHeader {
+        context: true,
+        ..header
+    };
+    assert_eq!(context.to_bytes()[4], 0x03, "LZ4 against the dictionary");
+    let stored = FrameHeader {
+        compressed: false,
+        payload_len: 0x0102_0304 & 0xff_ffff,
+        ..context
+    };
+    assert_eq!(stored.to_bytes()[4], 0x02, "a stored context frame");
+    let limits = Limits {
+        max_payload: u32::MAX,
+        ..Limits::default()
+    };
+    for h in [header, context] {
+        assert_eq!(FrameHeader::parse(h.to_bytes(), &limits), Ok(h));
+    }
+}
+
+#[test]
+fn header_limits_are_checked_before_the_payload_arrives() {
+    let limits = Limits::default();
+    // Announces 2^24 + 1 bytes: refused on the 8 header bytes alone.
+    let big = [0x01, 0x00, 0x00, 0x01, 0x00, 0xff, 0xff, 0xff];
+    assert!(matches!(
+        check_frame(&big, &limits),
+        Err(DecodeError::FrameTooLarge { .. })
+    ));
+    for flags in [0x80, 0x04, 0x07] {
+        let header = [0x00, 0x00, 0x00, 0x00, flags, 0x00, 0x00, 0x00];
+        assert_eq!(
+            check_frame(&header, &limits),
+            Err(DecodeError::UnknownFlags(flags))
+        );
+    }
+    let mismatch = [0x02, 0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00];
+    assert!(matches!(
+        check_frame(&mismatch, &limits),
+        Err(DecodeError::LengthMismatch { wire: 2, raw: 3 })
+    ));
+    // A stored context frame must not lie about its length either.
+    let mismatch = [0x02, 0x00, 0x00, 0x00, 0x02, 0x03, 0x00, 0x00];
+    assert!(matches!(
+        check_frame(&mismatch, &limits),
+        Err(DecodeError::LengthMismatch { wire: 2, raw: 3 })
+    ));
+    // Incomplete: not an error, just not yet.
+    assert_eq!(check_frame(&[0x02, 0, 0], &limits), Ok(None));
+    assert_eq!(check_frame(&[2, 0, 0, 0, 0, 2, 0, 0, 9], &limits), Ok(None));
+}
+
+#[test]
+fn a_small_request_has_the_exact_bytes() {
+    let frames = encode_single(&Request::MapWindow {
+        id: ResourceId(0x20_0001),
+    })
+    .expect("encodes");
+    assert_eq!(
+        frames,
+        [
+            6, 0, 0, 0, // wire length
+            0, // flags: not compressed
+            6, 0, 0, // payload length
+            5, // message length
+            1, // opcode 1: MapWindow
+            0x81, 0x80, 0x80, 0x01, // id 0x200001 as LEB128
+        ]
+    );
+}
+
+#[test]
+fn a_small_request_in_a_context_frame_has_the_exact_bytes() {
+    let mut w = BatchWriter::new(Limits::default(), Compression::Lz4Ctx);
+    w.push(&Request::MapWindow {
+        id: ResourceId(0x20_0001),
+    })
+    .expect("encodes");
+    assert_eq!(
+        w.take_frames(),
+        [
+            6, 0, 0, 0,    // wire length
+            0x02, // flags: context, stored (too small for LZ4)
+            6, 0, 0,  // payload length
+            10, // entry: a message (low bit 0) of 5 bytes (10 = 2 × 5)
+            1,  // opcode 1: MapWindow
+            0x81, 0x80, 0x80, 0x01, // id 0x200001 as LEB128
+        ]
+    );
+}
+
+/// A request of about 1 KiB that LZ4 cannot shrink.
+fn noise_image(seed: u32) -> Request {
+    let mut x = seed.wrapping_mul(2_654_435_761).max(1);
+    let data = (0..1024)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect();
+    Request::PutImage {
+        target: ResourceId(0x20_0001),
+        rect: Rect::new(0, 0, 16, 16),
+        format: crate::ImageFormat::Rgba8,
+        data,
+    }
+}
+
+#[test]
+fn a_repeated_message_travels_as_a_reference_to_its_cache_entry() {
+    let limits = Limits::default();
+    let image = noise_image(7);
+    let mut w = BatchWriter::new(limits, Compression::Lz4Ctx);
+    w.push(&image).expect("encodes");
+    w.push(&Request::Sync).expect("encodes");
+    w.push(&image).expect("encodes");
+    let frames = w.take_frames();
+    let header = check_frame(&frames, &limits)
+        .expect("valid")
+        .expect("whole");
+    assert!(header.context);
+    let mut decoder = FrameDecoder::new();
+    let bodies: Vec<&[u8]> = decoder
+        .decode(header, &frames, &limits)
+        .expect("decodes")
+        .collect();
+    assert_eq!(bodies.len(), 3);
+    assert_eq!(bodies[0], bodies[2]);
+    assert_eq!(decode_request(bodies[2]), Ok(image.clone()));
+    // Stored or compressed, the payload (now in the dictionary) ends with the Sync and
+    // the reference.
+    let context = decoder.context.as_ref().expect("a context");
+    let payload = &context.dict.0;
+    assert_eq!(
+        &payload[payload.len() - 3..],
+        [
+            2, 19, // entry: a message of 1 byte (2 = 2 × 1): opcode 19, Sync
+            1,  // entry: a reference (low bit 1) to the newest in the cache (0 back)
+        ]
+    );
+    // The stats count the reference as the message it stands for.
+    assert!(w.stats().payload_bytes > 2 * 1024, "{:?}", w.stats());
+    assert!(w.stats().wire_bytes < 1024 + 100, "{:?}", w.stats());
+
+    // In a later frame, the same message is still a reference: 1 byte of payload.
+    w.push(&image).expect("encodes");
+    let later = w.take_frames();
+    assert_eq!(later.len(), HEADER_LEN + 1, "{later:?}");
+    let header = check_frame(&later, &limits).expect("valid").expect("whole");
+    let mut bodies = decoder.decode(header, &later, &limits).expect("decodes");
+    assert_eq!(bodies.next().map(decode_request), Some(Ok(image)));
+}
+
+#[test]
+fn the_dictionary_keeps_the_last_64_kib() {
+    let mut h = History::default();
+    h.push(&[1; 1000]);
+    assert_eq!(h.0.len(), 1000);
+    h.push(&[2; DICT_BYTES - 10]);
+    assert_eq!(h.0.len(), DICT_BYTES);
+    assert_eq!(&h.0[..10], &[1; 10]);
+    h.push(&[3; 5]);
+    assert_eq!(h.0.len(), DICT_BYTES);
+    assert_eq!(h.0[..5], [1; 5]);
+    assert_eq!(h.0[5], 2);
+    assert_eq!(h.0[DICT_BYTES - 5..], [3; 5]);
+    let big: Vec<u8> = (0..DICT_BYTES * 2).map(|i| i as u8).collect();
+    h.push(&big);
+    assert_eq!(h.0, big[DICT_BYTES..]);
+}
+
+#[test]
+fn a_batch_of_rectangles_is_small_and_compresses() {
+    let rects: Vec<Rect> = (0..1000)
+        .map(|i| Rect::new(i % 1000, i / 10, 10, 10))
+        .collect();
+    let req = Request::FillRects {
+        target: ResourceId(0x20_0001),
+        color: Color::RED,
+        rects,
+    };
+    for compression in [Compression::Lz4, Compression::Lz4Ctx] {
+        let mut w = BatchWriter::new(Limits::default(), compression);
+        w.push(&req).expect("encodes");
+        let frames = w.take_frames();
+        let stats = w.stats();
+        // At most 8 bytes a rectangle before compression, as in X11's PolyFillRectangle.
+        assert!(stats.payload_bytes <= 8 * 1000 + 32, "{stats:?}");
+        assert!(stats.wire_bytes < stats.payload_bytes, "{stats:?}");
+        let back: Vec<Request> = decode_stream(&frames, &Limits::default()).expect("decodes");
+        assert_eq!(back, vec![req.clone()]);
+    }
+}
+
+#[test]
+fn big_batches_split_into_frames_within_limits() {
+    let limits = Limits {
+        max_payload: 1000,
+        max_messages: 10,
+        ..Limits::default()
+    };
+    for compression in Compression::ALL {
+        let mut w = BatchWriter::new(limits, compression);
+        for _ in 0..25 {
+            w.push(&Request::Sync).expect("encodes");
+        }
+        let frames = w.take_frames();
+        assert_eq!(w.stats().frames, 3, "{compression}");
+        let back: Vec<Request> = decode_stream(&frames, &limits).expect("decodes");
+        assert_eq!(back.len(), 25);
+        let image = Request::PutImage {
+            target: ResourceId(1),
+            rect: Rect::new(0, 0, 100, 100),
+            format: crate::ImageFormat::Rgba8,
+            data: vec![0; 40_000],
+        };
+        assert!(matches!(w.push(&image), Err(EncodeError::TooLarge { .. })));
+    }
+}
+
+#[test]
+fn references_count_against_the_payload_limit_as_the_messages_they_stand_for() {
+    // 900 bytes of image a message: each frame holds one, even though a reference takes
+    // one byte, so that every frame decodes within max_payload.
+    let limits = Limits {
+        max_payload: 1200,
+        ..Limits::default()
+    };
+    let mut image = noise_image(3);
+    if let Request::PutImage { data, .. } = &mut image {
+        data.truncate(900);
+    }
+    let mut w = BatchWriter::new(limits, Compression::Lz4Ctx);
+    for _ in 0..5 {
+        w.push(&image).expect("encodes");
+    }
+    let frames = w.take_frames();
+    assert_eq!(w.stats().frames, 5);
+    let back: Vec<Request> = decode_stream(&frames, &limits).expect("decodes");
+    assert_eq!(back, vec![image; 5]);
+}
+
+#[test]
+fn compression_names_parse_back() {
+    for c in Compression::ALL {
+        assert_eq!(Compression::parse(c.name()), Ok(c));
+        assert_eq!(c.to_string().parse::<Compression>(), Ok(c));
+    }
+    assert_eq!(Compression::default(), Compression::Lz4);
+    let err = Compression::parse("gzip").expect_err("unknown");
+    assert!(err.contains("none, lz4 or lz4-ctx"), "{err}");
+}
+
+#[test]
+fn unknown_opcodes_are_told_apart_from_malformed_bodies() {
+    assert_eq!(
+        decode_request(&[200, 1]),
+        Err(DecodeError::UnknownOpcode(200))
+    );
+    assert!(matches!(
+        decode_request(&[1]),
+        Err(DecodeError::Malformed(_))
+    ));
+    // MapWindow with a trailing byte.
+    assert!(matches!(
+        decode_request(&[1, 5, 0]),
+        Err(DecodeError::Malformed(_))
+    ));
+}
+
+#[test]
+fn varints_round_trip_and_reject_overflow() {
+    for v in [0, 1, 127, 128, 300, 16_383, 16_384, u32::MAX] {
+        let mut buf = Vec::new();
+        write_varint(v, &mut buf);
+        assert_eq!(read_varint(&buf), Ok((v, buf.len())));
+        assert_eq!(varint_len(v), buf.len(), "{v}");
+    }
+    assert!(read_varint(&[0xff, 0xff, 0xff, 0xff, 0x7f]).is_err());
+    assert!(read_varint(&[0x80, 0x80]).is_err());
+}

@@ -1,6 +1,8 @@
 //! The netui thin client: shows a display server's screen at another place, either by
 //! replaying the drawing commands with the server's own renderer or by decoding pixels, and
-//! measures what each costs.
+//! measures what each costs. It draws with the display's own code (`netui-scene`) and shows
+//! its window with the glue it shares with the display server (`netui-window`); it does not
+//! depend on the display server. Its end-to-end tests, which need one, are in `netui-testkit`.
 //!
 //! # Layout
 //! - [`view`]: the viewer's copy of the screen, fed by view messages.
@@ -10,6 +12,12 @@
 //! - [`window`]: the viewer's window, its input and its overlay.
 //! - [`stats`]: bytes, frames/s and input-to-update latency, measured.
 //! - [`cli`]: the `thin-client` program (its `main.rs` calls [`cli::main`]).
+//!
+//! # Where to make a change
+//! - A new kind of view message (protocol `ViewMessage`): apply it in `view.rs`.
+//! - A new link profile: `link.rs` (`LinkProfile::parse` and its table).
+//! - A new measurement: `stats.rs`, then a line of the overlay (`cli.rs`'s `status_lines`).
+//! - A key the viewer keeps for itself: `window.rs` (`ViewerWindow::shortcut`).
 #![forbid(unsafe_code)]
 
 pub mod cli;

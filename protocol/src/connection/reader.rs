@@ -25,8 +25,9 @@ pub struct Frame<'a> {
 /// It owns the buffer and the stream's [`FrameDecoder`], which keeps the context that
 /// `lz4-ctx` frames need, so one reader must see every byte of its stream, in order. A
 /// frame's header is checked against the [`Limits`] as soon as its 8 bytes are in, before
-/// any room is made for its payload: a peer cannot make the reader allocate more than a
-/// frame within the limits (plus a read's [64 KiB](READ_CHUNK)).
+/// any room is made for its payload, and the room then grows with the bytes that arrive,
+/// not with the length that the header announces: a peer makes the reader hold at most
+/// twice what it has sent (plus a read's 64 KiB), and never more than the limits allow.
 ///
 /// Bytes go in either way, whichever suits the caller's I/O:
 /// - without a copy: read into [`FrameReader::spare`], then say how many bytes came with
@@ -97,11 +98,12 @@ impl FrameReader {
         self.limits = limits;
     }
 
-    /// Room to read into, at least 64 KiB, and as much as the frame in progress still needs
-    /// once its header has passed the limits. Say how much was read with
-    /// [`FrameReader::filled`].
+    /// Room to read into: at least 64 KiB, and for a large frame in progress whose header
+    /// passed the limits, as much as it still needs up to as much as has arrived (so the
+    /// room doubles while it arrives). Say how much was read with [`FrameReader::filled`].
     pub fn spare(&mut self) -> &mut [u8] {
-        let want = self.missing().max(READ_CHUNK);
+        let arrived = self.end - self.start;
+        let want = self.missing().min(arrived).max(READ_CHUNK);
         self.make_room(want);
         self.buf.get_mut(self.end..).unwrap_or_default()
     }
@@ -328,22 +330,34 @@ mod tests {
     }
 
     #[test]
-    fn a_large_frame_gets_room_for_all_of_it_once_its_header_passes() {
+    fn a_large_frame_gets_room_as_it_arrives_not_as_its_header_announces() {
         let request = Request::PutImage {
             target: ResourceId(0x20_0001),
-            rect: Rect::new(0, 0, 256, 256),
+            rect: Rect::new(0, 0, 512, 512),
             format: ImageFormat::Rgba8,
-            data: vec![7; 256 * 256 * 4],
+            data: vec![7; 512 * 512 * 4],
         };
         let wire = encode_single(&request).expect("encodes");
         let mut reader = FrameReader::new(Limits::default());
         reader.feed(&wire[..HEADER_LEN + 10]);
-        // The rest of the frame fits in one read.
-        let missing = wire.len() - HEADER_LEN - 10;
-        let spare = reader.spare();
-        assert!(spare.len() >= missing, "{} < {missing}", spare.len());
-        spare[..missing].copy_from_slice(&wire[HEADER_LEN + 10..]);
-        reader.filled(missing);
+        // A megabyte announced, 18 bytes sent: the usual room, no more.
+        assert_eq!(reader.spare().len(), READ_CHUNK);
+        let mut rest = &wire[HEADER_LEN + 10..];
+        let mut reads = 0;
+        while !rest.is_empty() {
+            let spare = reader.spare();
+            let n = spare.len().min(rest.len());
+            spare[..n].copy_from_slice(&rest[..n]);
+            reader.filled(n);
+            rest = &rest[n..];
+            reads += 1;
+            assert!(
+                reader.buf.len() <= 2 * reader.buffered().len() + READ_CHUNK,
+                "{reader:?}"
+            );
+        }
+        // The room doubled: a few reads, not one per 64 KiB.
+        assert!(reads <= 6, "{reads} reads");
         assert_eq!(next_batch(&mut reader), Some(vec![request]));
     }
 

@@ -88,6 +88,11 @@ impl FrameReader {
         }
     }
 
+    /// Goes on reading where a handshake stopped, with the bytes that came after its hello.
+    pub(crate) fn resume(frames: connection::FrameReader) -> Self {
+        Self { frames }
+    }
+
     /// Reads until a whole frame is buffered and returns its messages' bodies, undecoded.
     pub fn read_frame(
         &mut self,
@@ -113,13 +118,6 @@ impl FrameReader {
 impl Default for FrameReader {
     fn default() -> Self {
         Self::new()
-    }
-}
-
-impl FrameReader {
-    /// Goes on reading where a handshake stopped, with the bytes that came after its hello.
-    pub(crate) fn resume(frames: connection::FrameReader) -> Self {
-        Self { frames }
     }
 }
 

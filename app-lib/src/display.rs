@@ -3,19 +3,19 @@
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
 
-use netui_protocol::frame::{self, decode_message, BatchWriter, Compression};
-use netui_protocol::handshake::HelloPrefix;
+use netui_protocol::connection::ClientHandshake;
+use netui_protocol::frame::{decode_message, BatchWriter, Compression};
 use netui_protocol::{
-    ClientHello, Color, ErrorReport, Event, Font, HelloOutcome, ImageFormat, Limits, Point, Rect,
-    Reply, Request, ResourceId, Segment, ServerHello, ServerInfo, ServerMessage, Size, ViewMessage,
-    Welcome, MAGIC, PROTOCOL_VERSION,
+    ClientHello, Color, ErrorReport, Event, Font, HandshakeError, ImageFormat, Limits, Point, Rect,
+    Refusal, Reply, Request, ResourceId, Segment, ServerInfo, ServerMessage, Size, ViewMessage,
+    Welcome,
 };
 use tokio::sync::mpsc as tokio_mpsc;
 
 use crate::connect;
 use crate::error::Error;
 use crate::event_stream::EventStream;
-use crate::transport::{FrameReader, ReadError, Stream};
+use crate::transport::{self, FrameReader, ReadError, Stream};
 
 /// Bytes of queued requests after which they are sent without waiting for [`Display::flush`].
 const AUTO_FLUSH: usize = 256 * 1024;
@@ -233,11 +233,11 @@ impl Display {
         use std::io::Write;
         let closed = |e: std::io::Error| Error::Disconnected(e.to_string());
         let hello = ClientHello::new(client_name, token).with_compression(compression);
-        stream
-            .write_all(&frame::encode_single(&hello)?)
-            .map_err(closed)?;
-        let mut reader = FrameReader::new();
-        let welcome = read_welcome(&mut reader, &mut stream)?;
+        let (mut handshake, hello) = ClientHandshake::new(&hello)?;
+        stream.write_all(&hello).map_err(closed)?;
+        let welcome = read_welcome(&mut handshake, &mut stream)?;
+        // The frames that came with the welcome stay in the reader.
+        let reader = FrameReader::resume(handshake.into_reader());
         tracing::debug!(?welcome, %compression, "connected to {display_name}");
 
         let (frames_tx, frames_rx) = std_mpsc::sync_channel::<Vec<u8>>(WRITE_QUEUE);
@@ -900,29 +900,22 @@ fn merge(open: &mut Request, next: &Request) -> bool {
 }
 
 /// Reads the server's answer to the hello: the welcome, or why not.
-fn read_welcome(reader: &mut FrameReader, stream: &mut Stream) -> Result<Welcome, Error> {
-    let mut bodies = reader
-        .read_frame(stream, &Limits::default())
-        .map_err(read_error)?;
-    let body = bodies
-        .next()
-        .ok_or_else(|| Error::Disconnected("empty answer to the hello".into()))?;
-    let prefix = HelloPrefix::peek(body)
-        .map_err(|e| Error::Disconnected(format!("not a netui server: {e}")))?;
-    if prefix.magic != MAGIC {
-        return Err(Error::Disconnected(
-            "not a netui server (bad magic bytes)".into(),
-        ));
-    }
-    if prefix.version != PROTOCOL_VERSION {
-        return Err(Error::Refused(netui_protocol::Refusal::VersionMismatch {
-            server: prefix.version,
-            client: PROTOCOL_VERSION,
-        }));
-    }
-    match decode_message::<ServerHello>(body)?.outcome {
-        HelloOutcome::Accepted(welcome) => Ok(welcome),
-        HelloOutcome::Refused(refusal) => Err(Error::Refused(refusal)),
+fn read_welcome(handshake: &mut ClientHandshake, stream: &mut Stream) -> Result<Welcome, Error> {
+    loop {
+        match handshake.poll() {
+            Ok(Some(welcome)) => return Ok(welcome),
+            Ok(None) => {}
+            Err(HandshakeError::Refused(refusal)) => return Err(Error::Refused(refusal)),
+            Err(HandshakeError::VersionMismatch { server, client }) => {
+                return Err(Error::Refused(Refusal::VersionMismatch { server, client }))
+            }
+            Err(HandshakeError::Decode(e)) => return Err(Error::Decode(e)),
+            Err(e @ (HandshakeError::NotNetui(_) | HandshakeError::Closed)) => {
+                return Err(Error::Disconnected(e.to_string()))
+            }
+        }
+        let n = transport::read_some(stream, handshake.spare()).map_err(read_error)?;
+        handshake.filled(n);
     }
 }
 

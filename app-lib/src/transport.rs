@@ -5,7 +5,8 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::unix::net::UnixStream;
 
-use netui_protocol::frame::{check_frame, Bodies, FrameDecoder};
+use netui_protocol::connection;
+use netui_protocol::frame::Bodies;
 use netui_protocol::{DecodeError, Limits};
 
 /// One end of a connection.
@@ -69,26 +70,27 @@ pub enum ReadError {
     Decode(DecodeError),
 }
 
-/// Reads whole frames from a stream into a reusable buffer and decodes them, in whatever
-/// compression the server wrote them. It keeps the stream's context (see
-/// [`netui_protocol::frame`]), so one reader must read every frame of a connection.
+/// Reads whole frames from a stream and decodes them, in whatever compression the server
+/// wrote them: a blocking read loop around the protocol's
+/// [`FrameReader`](netui_protocol::connection::FrameReader), which owns the buffer and keeps
+/// the stream's context (see [`netui_protocol::frame`]), so one reader must read every frame
+/// of a connection.
 #[derive(Debug)]
 pub struct FrameReader {
-    buf: Vec<u8>,
-    start: usize,
-    end: usize,
-    decoder: FrameDecoder,
+    frames: connection::FrameReader,
 }
 
 impl FrameReader {
     /// A reader at the start of a connection.
     pub fn new() -> Self {
         Self {
-            buf: vec![0; 64 * 1024],
-            start: 0,
-            end: 0,
-            decoder: FrameDecoder::new(),
+            frames: connection::FrameReader::new(Limits::default()),
         }
+    }
+
+    /// Goes on reading where a handshake stopped, with the bytes that came after its hello.
+    pub(crate) fn resume(frames: connection::FrameReader) -> Self {
+        Self { frames }
     }
 
     /// Reads until a whole frame is buffered and returns its messages' bodies, undecoded.
@@ -97,39 +99,34 @@ impl FrameReader {
         stream: &mut impl Read,
         limits: &Limits,
     ) -> Result<Bodies<'_>, ReadError> {
-        let header = loop {
-            match check_frame(&self.buf[self.start..self.end], limits) {
-                Ok(Some(header)) => break header,
-                Ok(None) => {}
-                Err(e) => return Err(ReadError::Decode(e)),
+        self.frames.set_limits(*limits);
+        while !self.frames.has_frame().map_err(ReadError::Decode)? {
+            match read_some(stream, self.frames.spare())? {
+                0 => return Err(ReadError::Closed("the server closed the connection".into())),
+                n => self.frames.filled(n),
             }
-            // Make room: move the partial frame to the front, grow for a large frame.
-            if self.start > 0 {
-                self.buf.copy_within(self.start..self.end, 0);
-                self.end -= self.start;
-                self.start = 0;
-            }
-            if self.end == self.buf.len() {
-                let grown = (self.buf.len() * 2).min(limits.max_payload as usize + 64);
-                self.buf.resize(grown.max(self.end + 1), 0);
-            }
-            match stream.read(&mut self.buf[self.end..]) {
-                Ok(0) => return Err(ReadError::Closed("the server closed the connection".into())),
-                Ok(n) => self.end += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(ReadError::Closed(e.to_string())),
-            }
-        };
-        let frame = &self.buf[self.start..self.end];
-        self.start += header.frame_len();
-        self.decoder
-            .decode(header, frame, limits)
-            .map_err(ReadError::Decode)
+        }
+        match self.frames.next_frame() {
+            Ok(Some(frame)) => Ok(frame.bodies),
+            // `has_frame` said that a whole frame is there.
+            Ok(None) => Err(ReadError::Closed("no whole frame".into())),
+            Err(e) => Err(ReadError::Decode(e)),
+        }
     }
 }
 
 impl Default for FrameReader {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// One read into `buf`, retried if a signal interrupts it; 0 when the peer closed the stream.
+pub(crate) fn read_some(stream: &mut impl Read, buf: &mut [u8]) -> Result<usize, ReadError> {
+    loop {
+        match stream.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            read => return read.map_err(|e| ReadError::Closed(e.to_string())),
+        }
     }
 }

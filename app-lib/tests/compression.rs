@@ -13,9 +13,9 @@ use std::time::Duration;
 use common::{pixel, TestServer};
 use netui::transport::Stream;
 use netui::{Color, Compression, Display, ImageFormat, Rect, ResourceId};
-use netui_protocol::frame::{self, check_frame, BatchWriter, FrameDecoder, FrameHeader};
+use netui_protocol::frame::{self, BatchWriter, FrameHeader};
 use netui_protocol::{
-    ClientHello, HelloOutcome, Limits, Reply, Request, ServerHello, ServerMessage,
+    ClientHello, FrameReader, HelloOutcome, Limits, Reply, Request, ServerHello, ServerMessage,
 };
 
 /// RGB pixels that LZ4 cannot shrink on their own.
@@ -94,8 +94,7 @@ fn every_compression_draws_and_reads_back_the_same_pixels() {
 /// A client that speaks bytes, to look at the frames the server writes.
 struct Raw {
     stream: UnixStream,
-    buf: Vec<u8>,
-    decoder: FrameDecoder,
+    frames: FrameReader,
     id_base: u32,
 }
 
@@ -111,8 +110,7 @@ impl Raw {
             .expect("send");
         let mut raw = Raw {
             stream,
-            buf: Vec::new(),
-            decoder: FrameDecoder::new(),
+            frames: FrameReader::new(Limits::default()),
             id_base: 0,
         };
         let (header, bodies) = raw.next_frame();
@@ -151,22 +149,14 @@ impl Raw {
 
     /// The next frame's header and message bodies.
     fn next_frame(&mut self) -> (FrameHeader, Vec<Vec<u8>>) {
-        let limits = Limits::default();
         loop {
-            if let Some(header) = check_frame(&self.buf, &limits).expect("a valid header") {
-                let bodies = self
-                    .decoder
-                    .decode(header, &self.buf, &limits)
-                    .expect("the frame decodes")
-                    .map(<[u8]>::to_vec)
-                    .collect();
-                self.buf.drain(..header.frame_len());
-                return (header, bodies);
+            if let Some(frame) = self.frames.next_frame().expect("a frame that decodes") {
+                let bodies = frame.bodies.map(<[u8]>::to_vec).collect();
+                return (frame.header, bodies);
             }
-            let mut chunk = [0; 64 * 1024];
-            let n = self.stream.read(&mut chunk).expect("read");
+            let n = self.stream.read(self.frames.spare()).expect("read");
             assert!(n > 0, "the server closed the connection");
-            self.buf.extend_from_slice(&chunk[..n]);
+            self.frames.filled(n);
         }
     }
 }

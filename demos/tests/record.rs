@@ -12,11 +12,11 @@ use std::sync::{Arc, Mutex};
 
 use netui::transport::Stream;
 use netui::{Color, Display, Font, ImageFormat, Point, Rect, ResourceId, Segment, Size};
-use netui_protocol::frame::{check_frame, encode_single};
+use netui_protocol::frame::encode_single;
 use netui_protocol::handshake::PixelFormat;
 use netui_protocol::{
-    BatchWriter, ClientHello, Compression, ErrorCode, ErrorReport, FontSet, HelloOutcome, Limits,
-    Refusal, Request, ServerHello, ServerMessage, Welcome, PROTOCOL_VERSION,
+    BatchWriter, ClientHello, Compression, ErrorCode, ErrorReport, FontSet, FrameReader,
+    HelloOutcome, Limits, Refusal, Request, ServerHello, ServerMessage, Welcome, PROTOCOL_VERSION,
 };
 use netui_server::{ServerConfig, ServerHandle};
 use record::{Recording, RecordingError, CREATED_BY};
@@ -324,10 +324,7 @@ fn context_frames_and_requests_this_build_cannot_decode_are_played_as_recorded()
             ],
         ],
     );
-    let hello_len = check_frame(&stream, &Limits::default())
-        .expect("frame")
-        .expect("whole")
-        .frame_len();
+    let hello_len = first_frame_len(&stream);
     let flags = stream[hello_len + 4];
     assert_eq!(flags & 0x02, 0x02, "the requests are in context frames");
     let recording = Recording {
@@ -384,12 +381,9 @@ fn the_file_starts_with_the_documented_preamble() {
 #[test]
 fn a_token_in_the_recorded_hello_is_not_saved() {
     let mut recording = small_recording();
-    let (_, rest) = recording.stream.split_at(
-        check_frame(&recording.stream, &Limits::default())
-            .expect("frame")
-            .expect("whole")
-            .frame_len(),
-    );
+    let (_, rest) = recording
+        .stream
+        .split_at(first_frame_len(&recording.stream));
     let mut stream =
         encode_single(&ClientHello::new("handmade", Some(vec![0xab; 32]))).expect("hello");
     stream.extend_from_slice(rest);
@@ -401,6 +395,14 @@ fn a_token_in_the_recorded_hello_is_not_saved() {
     );
     let loaded = Recording::from_bytes(&bytes).expect("decodes");
     assert_eq!(loaded.stream, small_recording().stream);
+}
+
+/// The length of the whole frame that `stream` starts with.
+fn first_frame_len(stream: &[u8]) -> usize {
+    let mut frames = FrameReader::new(Limits::default());
+    frames.feed(stream);
+    let frame = frames.next_frame().expect("frame").expect("whole");
+    frame.wire.len()
 }
 
 fn load_error(bytes: &[u8]) -> RecordingError {
@@ -504,10 +506,7 @@ fn a_stream_that_is_not_frames_with_a_hello_is_not_saved() {
     let mut recording = small_recording();
     recording.stream = handmade(Compression::None, &[&[Item::Request(Request::Sync)]]);
     // Drop the hello frame: the stream starts with a request.
-    let hello_len = check_frame(&recording.stream, &Limits::default())
-        .expect("frame")
-        .expect("whole")
-        .frame_len();
+    let hello_len = first_frame_len(&recording.stream);
     recording.stream.drain(..hello_len);
     assert!(matches!(
         recording.to_bytes(),
@@ -532,16 +531,11 @@ fn fake_display(outcome: HelloOutcome, then: Vec<ServerMessage>) -> UnixStream {
     let (ours, theirs) = UnixStream::pair().expect("pair");
     std::thread::spawn(move || {
         let mut socket = theirs;
-        let mut buf = Vec::new();
-        let mut chunk = [0; 4096];
-        while check_frame(&buf, &Limits::default())
-            .ok()
-            .flatten()
-            .is_none()
-        {
-            let n = socket.read(&mut chunk).expect("reads the hello");
+        let mut frames = FrameReader::new(Limits::default());
+        while !frames.has_frame().unwrap_or(false) {
+            let n = socket.read(frames.spare()).expect("reads the hello");
             assert_ne!(n, 0, "no hello");
-            buf.extend_from_slice(&chunk[..n]);
+            frames.filled(n);
         }
         // The hello is a frame of its own, as the server sends it.
         let mut writer = BatchWriter::new(Limits::default(), Compression::None);

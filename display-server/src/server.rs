@@ -14,14 +14,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::{Buf, BytesMut};
-use netui_protocol::frame::{
-    self, check_frame, frame_payload, messages, BatchWriter, Compression, FrameDecoder,
-};
-use netui_protocol::handshake::HelloPrefix;
+use netui_protocol::connection::{FrameReader, ServerHandshake};
+use netui_protocol::frame::{self, BatchWriter, Compression};
 use netui_protocol::{
-    ClientHello, DecodeError, HelloOutcome, Limits, RectEncoding, Refusal, ServerHello,
-    ServerMessage, Size, ViewMessage, MAGIC, PROTOCOL_VERSION,
+    ClientHello, Limits, RectEncoding, Refusal, ServerMessage, Size, ViewMessage,
 };
 use subtle::ConstantTimeEq;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -241,21 +237,22 @@ where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
-    let mut buf = BytesMut::with_capacity(64 * 1024);
-    let hello = match tokio::time::timeout(HELLO_TIMEOUT, read_hello(&mut reader, &mut buf)).await {
-        Ok(Ok(hello)) => hello,
-        Ok(Err(refusal)) => return refuse(&mut writer, refusal).await,
-        Err(_) => return Err(std::io::Error::other("no hello within 10 s")),
-    };
+    let mut handshake = ServerHandshake::new();
+    let hello =
+        match tokio::time::timeout(HELLO_TIMEOUT, read_hello(&mut reader, &mut handshake)).await {
+            Ok(Ok(hello)) => hello,
+            Ok(Err(refusal)) => return refuse(&mut writer, handshake, refusal).await,
+            Err(_) => return Err(std::io::Error::other("no hello within 10 s")),
+        };
     if needs_token {
         let ok = match &hello.token {
-            None => return refuse(&mut writer, Refusal::TokenRequired).await,
+            None => return refuse(&mut writer, handshake, Refusal::TokenRequired).await,
             // Constant time, so that timing does not reveal how much of a guess was right.
             Some(token) => bool::from(token.as_slice().ct_eq(&shared.token)),
         };
         if !ok {
             tracing::warn!(conn, %peer, "refused a connection with a wrong token");
-            return refuse(&mut writer, Refusal::WrongToken).await;
+            return refuse(&mut writer, handshake, Refusal::WrongToken).await;
         }
     }
     let (outbox_tx, outbox_rx) = mpsc::channel(OUTBOX_CAPACITY);
@@ -272,15 +269,17 @@ where
     .map_err(|_| std::io::Error::other("server is shutting down"))?;
     let welcome = match answer.await {
         Ok(Ok(welcome)) => welcome,
-        Ok(Err(refusal)) => return refuse(&mut writer, refusal).await,
+        Ok(Err(refusal)) => return refuse(&mut writer, handshake, refusal).await,
         Err(_) => return Err(std::io::Error::other("server is shutting down")),
     };
-    write_hello(&mut writer, HelloOutcome::Accepted(welcome)).await?;
+    // The reader goes on from the hello: requests that came right behind it are kept.
+    let (answer, frames) = handshake.accept(welcome).map_err(std::io::Error::other)?;
+    write_hello(&mut writer, &answer).await?;
 
     let writing = write_loop(writer, outbox_rx, shared.limits, compression);
     tokio::pin!(writing);
     tokio::select! {
-        result = read_loop(conn, &mut reader, buf, shared.limits, &core) => {
+        result = read_loop(conn, &mut reader, frames, &core) => {
             // The core has been told (Gone or ProtocolError) and drops the outbox, so the
             // writer sends what is left, such as the error report, and ends.
             writing.await?;
@@ -290,99 +289,55 @@ where
     }
 }
 
-async fn refuse<W: AsyncWrite + Unpin>(writer: &mut W, refusal: Refusal) -> std::io::Result<()> {
+async fn refuse<W: AsyncWrite + Unpin>(
+    writer: &mut W,
+    handshake: ServerHandshake,
+    refusal: Refusal,
+) -> std::io::Result<()> {
     let why = refusal.to_string();
-    write_hello(writer, HelloOutcome::Refused(refusal)).await?;
+    let answer = handshake.refuse(refusal).map_err(std::io::Error::other)?;
+    write_hello(writer, &answer).await?;
     let _ = writer.shutdown().await;
     Err(std::io::Error::other(format!("refused: {why}")))
 }
 
-async fn write_hello<W: AsyncWrite + Unpin>(
-    writer: &mut W,
-    outcome: HelloOutcome,
-) -> std::io::Result<()> {
-    let bytes = frame::encode_single(&ServerHello::new(outcome)).map_err(std::io::Error::other)?;
-    writer.write_all(&bytes).await?;
+async fn write_hello<W: AsyncWrite + Unpin>(writer: &mut W, answer: &[u8]) -> std::io::Result<()> {
+    writer.write_all(answer).await?;
     writer.flush().await
 }
 
-/// Reads the first frame and checks magic, version and format.
+/// Reads until the handshake has the client's hello, checked (magic, version, format).
 async fn read_hello<R: AsyncRead + Unpin>(
     reader: &mut R,
-    buf: &mut BytesMut,
+    handshake: &mut ServerHandshake,
 ) -> Result<ClientHello, Refusal> {
-    // A hello is small: a tight limit keeps a stranger from making us buffer megabytes.
-    let limits = Limits {
-        max_payload: 4096,
-        max_messages: 1,
-        ..Limits::default()
-    };
-    let malformed = |e: DecodeError| Refusal::Malformed(e.to_string());
-    let header = loop {
-        if let Some(header) = check_frame(buf, &limits).map_err(malformed)? {
-            break header;
+    loop {
+        if let Some(hello) = handshake.poll()? {
+            return Ok(hello);
         }
-        match reader.read_buf(buf).await {
-            Ok(0) | Err(_) => {
-                return Err(Refusal::Malformed(
-                    "connection closed during the hello".into(),
-                ))
-            }
-            Ok(_) => {}
-        }
-    };
-    let payload = frame_payload(header, buf).map_err(malformed)?;
-    let body = messages(&payload, &limits)
-        .next()
-        .ok_or_else(|| Refusal::Malformed("empty hello".into()))?
-        .map_err(malformed)?;
-    let prefix = HelloPrefix::peek(body)
-        .map_err(|e| Refusal::Malformed(format!("not a netui hello: {e}")))?;
-    if prefix.magic != MAGIC {
-        return Err(malformed(DecodeError::BadMagic));
+        // A failed read ends the hello as a closed connection does.
+        let n = reader.read(handshake.spare()).await.unwrap_or(0);
+        handshake.filled(n);
     }
-    if prefix.version != PROTOCOL_VERSION {
-        return Err(Refusal::VersionMismatch {
-            server: PROTOCOL_VERSION,
-            client: prefix.version,
-        });
-    }
-    let hello = frame::decode_message::<ClientHello>(body).map_err(malformed)?;
-    drop(payload);
-    buf.advance(header.frame_len());
-    Ok(hello)
 }
 
 /// Reads frames until the peer closes or breaks the rules, handing requests to the core.
-/// The client writes in whichever compression it likes: one decoder reads them all, keeping
+/// The client writes in whichever compression it likes: the reader decodes them all, keeping
 /// the context that `lz4-ctx` frames need.
 async fn read_loop<R: AsyncRead + Unpin>(
     conn: ConnId,
     reader: &mut R,
-    mut buf: BytesMut,
-    limits: Limits,
+    mut frames: FrameReader,
     core: &mpsc::Sender<CoreMsg>,
 ) -> Result<(), std::io::Error> {
     let mut seq: u32 = 0;
-    let mut decoder = FrameDecoder::new();
     loop {
-        match check_frame(&buf, &limits) {
-            Ok(Some(header)) => {
-                let items = decoder
-                    .decode(header, &buf, &limits)
-                    .map(|bodies| decode_batch(bodies, &mut seq));
-                buf.advance(header.frame_len());
-                let msg = match items {
-                    Ok(items) => CoreMsg::Batch { conn, items },
-                    Err(error) => CoreMsg::ProtocolError { conn, error },
-                };
-                let fatal = matches!(msg, CoreMsg::ProtocolError { .. });
-                core.send(msg)
+        match frames.next_frame() {
+            Ok(Some(frame)) => {
+                let items = decode_batch(frame.bodies, &mut seq);
+                core.send(CoreMsg::Batch { conn, items })
                     .await
                     .map_err(|_| std::io::Error::other("core gone"))?;
-                if fatal {
-                    return Ok(());
-                }
                 continue;
             }
             Ok(None) => {}
@@ -391,15 +346,15 @@ async fn read_loop<R: AsyncRead + Unpin>(
                 return Ok(());
             }
         }
-        // Room for the rest of the frame in progress (bounded by the header check above).
-        buf.reserve(64 * 1024);
-        let read = reader.read_buf(&mut buf).await;
+        // The reader makes room for the rest of the frame in progress (bounded by the limits
+        // its header was checked against).
+        let read = reader.read(frames.spare()).await;
         match read {
             Ok(0) => {
                 let _ = core.send(CoreMsg::Gone { conn }).await;
                 return Ok(());
             }
-            Ok(_) => {}
+            Ok(n) => frames.filled(n),
             Err(e) => {
                 let _ = core.send(CoreMsg::Gone { conn }).await;
                 return Err(e);
@@ -408,7 +363,7 @@ async fn read_loop<R: AsyncRead + Unpin>(
     }
 }
 
-/// Decodes the requests of one frame (its framing was checked by the decoder). A request
+/// Decodes the requests of one frame (its framing was checked by the reader). A request
 /// that does not decode is kept as an error for the core to report: the length prefix lets
 /// the batch go on.
 fn decode_batch<'a>(bodies: impl Iterator<Item = &'a [u8]>, seq: &mut u32) -> Vec<Incoming> {

@@ -1,6 +1,8 @@
-//! Errors of encoding and decoding. Each one says what was wrong with the bytes.
+//! Errors of encoding, decoding and the handshake. Each one says what was wrong with the bytes.
 
 use thiserror::Error;
+
+use crate::handshake::Refusal;
 
 /// Bytes that could not be turned into a message.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -66,4 +68,33 @@ pub enum EncodeError {
     /// Serialization failed (cannot happen for the types of this crate).
     #[error("serialization failed: {0}")]
     Serialize(String),
+}
+
+/// Why a client's handshake did not end in a welcome; see
+/// [`ClientHandshake`](crate::connection::ClientHandshake).
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum HandshakeError {
+    /// The server read the hello and refused the connection.
+    #[error("the server refused the connection: {0}")]
+    Refused(Refusal),
+    /// The server speaks another protocol version, so the rest of its hello cannot be read.
+    #[error(
+        "protocol version mismatch: the server speaks version {server}, this client speaks \
+         version {client}; use programs from the same netui release"
+    )]
+    VersionMismatch {
+        /// The server's version.
+        server: u16,
+        /// This client's version.
+        client: u16,
+    },
+    /// The peer's first frame is not a netui server's hello.
+    #[error("not a netui server: {0}")]
+    NotNetui(String),
+    /// The server's first frame, or its hello, does not decode.
+    #[error("the server's hello does not decode: {0}")]
+    Decode(#[from] DecodeError),
+    /// The connection closed before the server's hello was whole.
+    #[error("the server closed the connection before it answered the hello")]
+    Closed,
 }

@@ -7,6 +7,8 @@
 //! frames with a cache of repeated messages (`lz4-ctx`); flags in the header say which, and a
 //! [`FrameDecoder`] reads them all. The first frame each way is the handshake
 //! ([`ClientHello`], which says how the server must write to the client, and [`ServerHello`]).
+//! A [`FrameReader`] is fed a connection's bytes as they arrive and yields its frames once
+//! they are whole; [`ClientHandshake`] and [`ServerHandshake`] do the same for the hellos.
 //!
 //! Everything that arrives from the network is decoded through this crate, and decoding never
 //! panics and never allocates more than [`Limits`] allow, whatever it is fed.
@@ -20,12 +22,15 @@
 //! - [`font`]: the metrics of the shipped typefaces, for layout without a round trip.
 //! - [`frame`]: the frame header, batching, compression (and `lz4-ctx`'s format), the
 //!   stateful frame decoder, and the decoding limits.
+//! - [`connection`]: one end of a connection without its I/O: the frame reader that is fed
+//!   bytes, and the handshake of each side with the checks of each hello.
 //! - [`view`]: what viewers (thin clients) receive: scene operations or encoded pixels.
 //! - [`display`]: display names (`:N`, `HOST:N`), ports and per-user file names.
-//! - [`error`]: what can go wrong while encoding or decoding.
+//! - [`error`]: what can go wrong while encoding, decoding, or shaking hands.
 
 #![forbid(unsafe_code)]
 
+pub mod connection;
 pub mod display;
 pub mod error;
 pub mod event;
@@ -37,7 +42,8 @@ pub mod reply;
 pub mod request;
 pub mod view;
 
-pub use error::{DecodeError, EncodeError};
+pub use connection::{ClientHandshake, Frame, FrameReader, ServerHandshake};
+pub use error::{DecodeError, EncodeError, HandshakeError};
 pub use event::{Button, Event, InputEvent, Key, KeyEvent, Modifiers};
 pub use font::{FontMetrics, FontSet, LineMetrics};
 pub use frame::{BatchWriter, Compression, FrameDecoder, FrameHeader, Limits};

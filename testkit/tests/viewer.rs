@@ -14,9 +14,9 @@ use netui::{
     Button, Color, Compression, Display, Font, ImageFormat, InputEvent, Point, Rect, ResourceId,
     Size,
 };
-use netui_protocol::frame::{self, check_frame, BatchWriter, FrameDecoder};
+use netui_protocol::frame::{self, BatchWriter};
 use netui_protocol::{
-    ClientHello, Limits, PixelEncoding, Request, ServerMessage, ViewMessage, ViewMode,
+    ClientHello, FrameReader, Limits, PixelEncoding, Request, ServerMessage, ViewMessage, ViewMode,
 };
 use netui_server::{ServerConfig, ServerHandle};
 use netui_viewer::view::View;
@@ -268,23 +268,17 @@ fn pixel_frames(compression: Compression, encoding: PixelEncoding) -> Vec<(u8, u
     app.sync().expect("sync");
     // (flags, wire length, messages) of each frame with a pixel update.
     let mut seen = Vec::new();
-    let mut decoder = FrameDecoder::new();
-    let mut buf = Vec::new();
+    let mut frames = FrameReader::new(limits);
     let mut hello_read = false;
     while seen.len() < 3 {
-        let Some(header) = check_frame(&buf, &limits).expect("valid header") else {
-            let mut chunk = [0; 64 * 1024];
-            let n = stream.read(&mut chunk).expect("read");
+        let Some(frame) = frames.next_frame().expect("a frame that decodes") else {
+            let n = stream.read(frames.spare()).expect("read");
             assert!(n > 0, "the server closed the connection");
-            buf.extend_from_slice(&chunk[..n]);
+            frames.filled(n);
             continue;
         };
-        let bodies: Vec<Vec<u8>> = decoder
-            .decode(header, &buf, &limits)
-            .expect("decodes")
-            .map(<[u8]>::to_vec)
-            .collect();
-        buf.drain(..header.frame_len());
+        let header = frame.header;
+        let bodies: Vec<Vec<u8>> = frame.bodies.map(<[u8]>::to_vec).collect();
         if !hello_read {
             hello_read = true;
             continue;

@@ -3,7 +3,7 @@
 //!
 //! Each mode is one of the protocol's compressions (`netui_protocol::frame`), written by its
 //! `BatchWriter` one batch (one flush of the application) at a time and read back by one
-//! `FrameDecoder`, as a connection does:
+//! `FrameReader`, as a connection does:
 //! - `cmd-raw`: [`Compression::None`], plain frames.
 //! - `cmd-lz4`: [`Compression::Lz4`], each frame LZ4-compressed on its own when that pays.
 //! - `cmd-lz4-ctx`: [`Compression::Lz4Ctx`], each frame LZ4-compressed against the last
@@ -13,10 +13,8 @@
 
 use std::time::{Duration, Instant};
 
-use netui_protocol::frame::{
-    check_frame, decode_request, BatchWriter, Compression, FrameDecoder, FrameHeader,
-};
-use netui_protocol::{Limits, Request, Size};
+use netui_protocol::frame::{decode_request, BatchWriter, Compression};
+use netui_protocol::{FrameReader, Limits, Request, Size};
 use netui_scene::scene::Scene;
 
 /// The command modes, in report order.
@@ -71,27 +69,26 @@ pub struct CmdResult {
 /// Splits a recorded client→server stream into batches of requests, one per frame, skipping
 /// the hello frame. The stream may be in any compression.
 pub fn batches(recorded: &[u8]) -> Result<Vec<Vec<Request>>, String> {
-    let limits = Limits::default();
-    let mut decoder = FrameDecoder::new();
-    let mut rest = recorded;
+    let mut frames = FrameReader::new(Limits::default());
+    frames.feed(recorded);
     let mut out = Vec::new();
     let mut first = true;
-    while !rest.is_empty() {
-        let header = check_frame(rest, &limits)
-            .map_err(|e| format!("recorded stream: {e}"))?
-            .ok_or("recorded stream ends inside a frame")?;
-        let bodies = decoder
-            .decode(header, rest, &limits)
-            .map_err(|e| format!("recorded stream: {e}"))?;
+    while let Some(frame) = frames
+        .next_frame()
+        .map_err(|e| format!("recorded stream: {e}"))?
+    {
         if !first {
-            let batch = bodies
+            let batch = frame
+                .bodies
                 .map(decode_request)
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| format!("recorded stream: {e}"))?;
             out.push(batch);
         }
         first = false;
-        rest = &rest[header.frame_len()..];
+    }
+    if !frames.buffered().is_empty() {
+        return Err("recorded stream ends inside a frame".into());
     }
     Ok(out)
 }
@@ -111,7 +108,7 @@ pub fn measure(
     let mut first = 0u64;
     let mut frames = 0u64;
     let mut writer = BatchWriter::new(limits, mode.compression());
-    let mut decoder = FrameDecoder::new();
+    let mut reader = FrameReader::new(limits);
     let mut scene = Scene::new(size, limits);
     let mut events = Vec::new();
     let mut decoded = Vec::new();
@@ -127,21 +124,20 @@ pub fn measure(
             first = bytes;
         }
 
+        // As a socket read would, outside the decoding time.
+        reader.feed(&wire);
         let started = Instant::now();
         decoded.clear();
-        let mut rest = wire.as_slice();
-        while !rest.is_empty() {
-            let header = whole_frame(rest, &limits)?;
-            let bodies = decoder
-                .decode(header, rest, &limits)
-                .map_err(|e| format!("decoding: {e}"))?;
-            for body in bodies {
+        while let Some(frame) = reader.next_frame().map_err(|e| format!("decoding: {e}"))? {
+            for body in frame.bodies {
                 decoded.push(decode_request(body).map_err(|e| format!("decoding: {e}"))?);
             }
-            rest = &rest[header.frame_len()..];
             frames += 1;
         }
         decode += started.elapsed();
+        if !reader.buffered().is_empty() {
+            return Err("decoding: a frame is cut off".into());
+        }
         if decoded.len() != batch.len() {
             return Err(format!(
                 "a batch of {} requests decoded as {}",
@@ -179,17 +175,10 @@ pub fn differing_pixels(a: &[u8], b: &[u8]) -> usize {
     differ + a.len().abs_diff(b.len()) / 4
 }
 
-/// The header of the whole frame at the start of `wire`.
-fn whole_frame(wire: &[u8], limits: &Limits) -> Result<FrameHeader, String> {
-    check_frame(wire, limits)
-        .map_err(|e| format!("decoding: {e}"))?
-        .ok_or_else(|| "decoding: a frame is cut off".to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use netui_protocol::{ImageFormat, Rect, ResourceId};
+    use netui_protocol::{FrameDecoder, ImageFormat, Rect, ResourceId};
 
     #[test]
     fn ctx_round_trips_and_caches_images() {

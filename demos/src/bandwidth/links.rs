@@ -26,8 +26,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use netui::transport::Stream;
 use netui::{Display, InputEvent, Key, Point, ResourceId, Size, WindowKind};
-use netui_protocol::frame::{decode_message, decode_request, frame_payload, messages};
-use netui_protocol::{Compression, Event, Limits, PixelEncoding, Request, ServerMessage, ViewMode};
+use netui_protocol::frame::{decode_message, decode_request};
+use netui_protocol::{Compression, Event, PixelEncoding, Request, ServerMessage, ViewMode};
 use netui_viewer::link::LinkProfile;
 use netui_viewer::stats::Stats;
 use netui_viewer::view::View;
@@ -474,9 +474,8 @@ impl Gate {
     /// Application → server: whole frames; after the batch that maps the window, one per
     /// input event delivered.
     fn requests(&self, mut from: UnixStream, mut to: UnixStream) {
-        let limits = Limits::default();
         let (mut hello, mut gated) = (true, false);
-        let rest = each_frame(&mut from, |header, frame| {
+        let rest = each_frame(&mut from, |mut frame| {
             if gated {
                 let (lock, changed) = &*self.state;
                 let Ok(state) = lock.lock() else { return false };
@@ -487,13 +486,11 @@ impl Gate {
                 state.used += 1;
             } else if !std::mem::take(&mut hello) {
                 // The setup goes straight on, up to the batch that maps the window.
-                gated = frame_payload(header, &frame).is_ok_and(|payload| {
-                    messages(&payload, &limits)
-                        .flatten()
-                        .any(|body| matches!(decode_request(body), Ok(Request::MapWindow { .. })))
-                });
+                gated = frame
+                    .bodies
+                    .any(|body| matches!(decode_request(body), Ok(Request::MapWindow { .. })));
             }
-            to.write_all(&frame).is_ok()
+            to.write_all(frame.wire).is_ok()
         });
         let _ = to.write_all(&rest);
         let _ = to.shutdown(std::net::Shutdown::Write);
@@ -502,20 +499,16 @@ impl Gate {
     /// Server → application: frame by frame, watching for the first Expose and for input
     /// events.
     fn events(&self, mut from: UnixStream, mut to: UnixStream) {
-        let limits = Limits::default();
         let mut hello = true;
-        let rest = each_frame(&mut from, |header, frame| {
-            if to.write_all(&frame).is_err() {
+        let rest = each_frame(&mut from, |frame| {
+            if to.write_all(frame.wire).is_err() {
                 return false;
             }
             if std::mem::take(&mut hello) {
                 return true;
             }
-            let Ok(payload) = frame_payload(header, &frame) else {
-                return true;
-            };
             let (mut exposed, mut keys) = (false, 0);
-            for body in messages(&payload, &limits).flatten() {
+            for body in frame.bodies {
                 match decode_message::<ServerMessage>(body) {
                     Ok(ServerMessage::Event(Event::Expose { .. })) => exposed = true,
                     Ok(ServerMessage::Event(Event::KeyPress(_) | Event::PointerMotion { .. })) => {

@@ -64,12 +64,12 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
 use netui::Size;
-use netui_protocol::frame::{self, check_frame, decode_message, FrameHeader};
+use netui_protocol::connection::{check_client_hello, ClientHandshake, FrameReader};
+use netui_protocol::frame::{self, decode_message, FrameHeader};
 use netui_protocol::handshake::HelloPrefix;
 use netui_protocol::{
-    BatchWriter, ClientHello, Compression, ErrorCode, ErrorReport, FrameDecoder, HelloOutcome,
-    Limits, Reply, ResourceId, ServerHello, ServerMessage, Welcome, MAGIC as HELLO_MAGIC,
-    PROTOCOL_VERSION,
+    BatchWriter, ClientHello, Compression, ErrorCode, ErrorReport, HandshakeError, Limits, Reply,
+    ResourceId, ServerMessage, Welcome, MAGIC as HELLO_MAGIC, PROTOCOL_VERSION,
 };
 use serde::{Deserialize, Serialize};
 
@@ -305,28 +305,25 @@ fn read_error(what: &str, e: postcard::Error) -> RecordingError {
 }
 
 /// Checks that `stream` is whole frames within the protocol's default limits that one
-/// [`FrameDecoder`] reads from the start (context frames included), the first message a
+/// [`FrameReader`] reads from the start (context frames included), the first message a
 /// netui hello. Returns the hello's prefix.
 fn check_stream(stream: &[u8]) -> Result<HelloPrefix, RecordingError> {
-    let limits = Limits::default();
-    let mut decoder = FrameDecoder::new();
+    let mut frames = FrameReader::new(Limits::default());
+    frames.feed(stream);
     let mut hello = None;
-    let mut rest = stream;
+    let mut at = 0;
     let mut index = 0;
-    while !rest.is_empty() {
-        let at = stream.len() - rest.len();
-        let broken = |e: &dyn std::fmt::Display| {
-            RecordingError::Corrupt(format!("frame {index} of the stream (byte {at}): {e}"))
+    loop {
+        let frame = match frames.next_frame() {
+            Ok(Some(frame)) => frame,
+            Ok(None) => break,
+            Err(e) => {
+                return Err(RecordingError::Corrupt(format!(
+                    "frame {index} of the stream (byte {at}): {e}"
+                )))
+            }
         };
-        let header = check_frame(rest, &limits)
-            .map_err(|e| broken(&e))?
-            .ok_or_else(|| {
-                RecordingError::Truncated(format!("the stream ends inside frame {index}"))
-            })?;
-        for body in decoder
-            .decode(header, rest, &limits)
-            .map_err(|e| broken(&e))?
-        {
+        for body in frame.bodies {
             if hello.is_none() {
                 let prefix = HelloPrefix::peek(body)
                     .ok()
@@ -339,8 +336,13 @@ fn check_stream(stream: &[u8]) -> Result<HelloPrefix, RecordingError> {
                 hello = Some(prefix);
             }
         }
-        rest = &rest[header.frame_len()..];
+        at += frame.wire.len();
         index += 1;
+    }
+    if !frames.buffered().is_empty() {
+        return Err(RecordingError::Truncated(format!(
+            "the stream ends inside frame {index}"
+        )));
     }
     hello.ok_or_else(|| RecordingError::Corrupt("the stream is empty: it has no hello".into()))
 }
@@ -365,12 +367,12 @@ fn without_token(stream: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 
 /// The recorded hello, if it decodes as this version's, and the frames after it.
 fn recorded_hello(stream: &[u8]) -> Option<(ClientHello, &[u8])> {
-    let limits = Limits::default();
-    let header = check_frame(stream, &limits).ok()??;
-    let mut decoder = FrameDecoder::new();
-    let body = decoder.decode(header, stream, &limits).ok()?.next()?;
-    let hello = decode_message::<ClientHello>(body).ok()?;
-    Some((hello, &stream[header.frame_len()..]))
+    let mut frames = FrameReader::new(Limits::default());
+    frames.feed(stream);
+    let mut hello = frames.next_frame().ok()??;
+    let body = hello.bodies.next()?;
+    let rest = stream.get(hello.wire.len()..)?;
+    Some((check_client_hello(body).ok()?, rest))
 }
 
 /// A request body that this build cannot decode, written back byte for byte: postcard writes
@@ -415,24 +417,28 @@ fn compression_of(header: FrameHeader) -> Compression {
 /// (`stream.try_clone()`) and call `shutdown(Shutdown::Both)` on it once you have read what
 /// you wanted (the thread then ends). Dropping the handles alone does not close it.
 pub fn play(stream: UnixStream, recording: &Recording) -> anyhow::Result<()> {
-    let file_limits = Limits::default();
-    let mut recorded = FrameDecoder::new();
-    let hello_header = check_frame(&recording.stream, &file_limits)?
+    let mut recorded = FrameReader::new(Limits::default());
+    recorded.feed(&recording.stream);
+    // The hello is a frame of the stream like the others, for the reader's decoder.
+    let mut first = recorded
+        .next_frame()?
         .ok_or_else(|| anyhow!("the recording has no hello frame"))?;
-    // The hello is a frame of the stream like the others, for the decoder.
-    recorded.decode(hello_header, &recording.stream, &file_limits)?;
-    let mut rest = &recording.stream[hello_header.frame_len()..];
-    let hello = match recorded_hello(&recording.stream) {
-        Some((old, _)) => ClientHello::new(old.client_name, None).with_compression(old.compression),
-        None => ClientHello::new(recording.workload.clone(), None),
+    let hello = match first.bodies.next().map(check_client_hello) {
+        Some(Ok(old)) => ClientHello::new(old.client_name, None).with_compression(old.compression),
+        _ => ClientHello::new(recording.workload.clone(), None),
     };
 
     let mut writer = stream;
+    let (mut handshake, hello) = ClientHandshake::new(&hello)?;
     writer
-        .write_all(&frame::encode_single(&hello)?)
+        .write_all(&hello)
         .context("cannot send the hello to the display")?;
-    let mut incoming = Incoming::new(writer.try_clone().context("socket")?);
-    let welcome = read_welcome(&mut incoming)?;
+    let mut socket = writer.try_clone().context("socket")?;
+    let welcome = read_welcome(&mut handshake, &mut socket)?;
+    let incoming = Incoming {
+        socket,
+        frames: handshake.into_reader(),
+    };
     if welcome.screen != recording.size {
         tracing::warn!(
             "the screen is {}x{}, the recording was made on {}x{}",
@@ -443,7 +449,6 @@ pub fn play(stream: UnixStream, recording: &Recording) -> anyhow::Result<()> {
         );
     }
     let (heard_tx, heard) = mpsc::channel();
-    incoming.limits = welcome.limits;
     std::thread::Builder::new()
         .name("replay-reader".into())
         .spawn(move || drain(incoming, heard_tx))
@@ -462,13 +467,11 @@ pub fn play(stream: UnixStream, recording: &Recording) -> anyhow::Result<()> {
     let mut sent: u32 = 0;
     let mut frames: u32 = 0;
     let mut refused: u32 = 0;
-    while !rest.is_empty() {
-        // `check_stream` accepted every frame if the recording was loaded or saved; one built
-        // in memory is checked here.
-        let header = check_frame(rest, &file_limits)?
-            .ok_or_else(|| anyhow!("the recorded stream ends inside a frame"))?;
-        batch.set_compression(compression_of(header));
-        for body in recorded.decode(header, rest, &file_limits)? {
+    // `check_stream` accepted every frame if the recording was loaded or saved; one built in
+    // memory is checked here.
+    while let Some(frame) = recorded.next_frame()? {
+        batch.set_compression(compression_of(frame.header));
+        for body in frame.bodies {
             sent = sent.wrapping_add(1);
             let pushed = match frame::decode_request(body) {
                 Ok(mut request) => {
@@ -482,12 +485,14 @@ pub fn play(stream: UnixStream, recording: &Recording) -> anyhow::Result<()> {
             };
             pushed.with_context(|| format!("recorded request #{sent}"))?;
         }
-        rest = &rest[header.frame_len()..];
         frames += 1;
         send(&mut writer, &batch.take_frames(), &heard, &mut refused)?;
         for h in heard.try_iter() {
             hear(h, None, &mut refused)?;
         }
+    }
+    if !recorded.buffered().is_empty() {
+        bail!("the recorded stream ends inside a frame");
     }
 
     // One round trip: the display answers the Sync after every request before it.
@@ -515,43 +520,28 @@ pub fn play(stream: UnixStream, recording: &Recording) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What the display sends, read frame by frame with the decoder of its stream.
+/// What the display sends, read frame by frame with the reader of its stream.
 struct Incoming {
     socket: UnixStream,
-    buf: Vec<u8>,
-    chunk: Vec<u8>,
-    decoder: FrameDecoder,
-    limits: Limits,
+    frames: FrameReader,
 }
 
 impl Incoming {
-    fn new(socket: UnixStream) -> Self {
-        Self {
-            socket,
-            buf: Vec::new(),
-            chunk: vec![0; 64 * 1024],
-            decoder: FrameDecoder::new(),
-            limits: Limits::default(),
-        }
-    }
-
     /// Reads the next whole frame and hands each of its message bodies to `each`. The error
     /// says why no more frames will come.
     fn frame(&mut self, mut each: impl FnMut(&[u8])) -> Result<(), String> {
         loop {
-            let header = check_frame(&self.buf, &self.limits)
-                .map_err(|e| format!("bad data from the display: {e}"))?;
-            if let Some(header) = header {
-                let decoded = self
-                    .decoder
-                    .decode(header, &self.buf, &self.limits)
-                    .map(|bodies| bodies.for_each(&mut each));
-                self.buf.drain(..header.frame_len());
-                return decoded.map_err(|e| format!("bad data from the display: {e}"));
+            match self.frames.next_frame() {
+                Ok(Some(frame)) => {
+                    frame.bodies.for_each(&mut each);
+                    return Ok(());
+                }
+                Ok(None) => {}
+                Err(e) => return Err(format!("bad data from the display: {e}")),
             }
-            match self.socket.read(&mut self.chunk) {
+            match self.socket.read(self.frames.spare()) {
                 Ok(0) => return Err("end of stream".into()),
-                Ok(n) => self.buf.extend_from_slice(&self.chunk[..n]),
+                Ok(n) => self.frames.filled(n),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e.to_string()),
             }
@@ -560,27 +550,24 @@ impl Incoming {
 }
 
 /// Reads the display's answer to the hello.
-fn read_welcome(incoming: &mut Incoming) -> anyhow::Result<Welcome> {
-    let mut first = None;
-    incoming
-        .frame(|body| {
-            first.get_or_insert_with(|| body.to_vec());
-        })
-        .map_err(|why| anyhow!("no answer to the hello: {why}"))?;
-    let body = first.ok_or_else(|| anyhow!("empty answer to the hello"))?;
-    let prefix = HelloPrefix::peek(&body).context("not a netui display")?;
-    if prefix.magic != HELLO_MAGIC {
-        bail!("not a netui display (bad magic bytes)");
-    }
-    if prefix.version != PROTOCOL_VERSION {
-        bail!(
-            "the display speaks protocol version {}, this replay version {PROTOCOL_VERSION}",
-            prefix.version
-        );
-    }
-    match decode_message::<ServerHello>(&body)?.outcome {
-        HelloOutcome::Accepted(welcome) => Ok(welcome),
-        HelloOutcome::Refused(refusal) => bail!("the display refused the replay: {refusal}"),
+fn read_welcome(
+    handshake: &mut ClientHandshake,
+    socket: &mut UnixStream,
+) -> anyhow::Result<Welcome> {
+    loop {
+        match handshake.poll() {
+            Ok(Some(welcome)) => return Ok(welcome),
+            Ok(None) => {}
+            Err(HandshakeError::Refused(refusal)) => {
+                bail!("the display refused the replay: {refusal}")
+            }
+            Err(e) => bail!("no welcome from the display: {e}"),
+        }
+        match socket.read(handshake.spare()) {
+            Ok(n) => handshake.filled(n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e).context("no answer to the hello"),
+        }
     }
 }
 

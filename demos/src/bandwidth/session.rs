@@ -11,8 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, Context};
 use netui::transport::Stream;
 use netui::{Display, ResourceId, Size, Window};
-use netui_protocol::frame::{check_frame, FrameHeader};
-use netui_protocol::{Limits, PixelEncoding, ViewMessage, ViewMode};
+use netui_protocol::{Frame, FrameReader, Limits, PixelEncoding, ViewMessage, ViewMode};
 use netui_server::{ServerConfig, ServerHandle};
 use netui_viewer::link::{LinkProfile, LinkStats};
 use netui_viewer::stats::Stats;
@@ -299,11 +298,11 @@ fn pump(mut from: UnixStream, mut to: UnixStream, count: Option<Arc<AtomicU64>>)
 /// a whole session into two or three pixel updates, which no interactive session does.
 fn pace_frames(mut from: UnixStream, mut to: UnixStream, keep: Arc<Mutex<Vec<u8>>>) {
     std::thread::spawn(move || {
-        let rest = each_frame(&mut from, |_, frame| {
+        let rest = each_frame(&mut from, |frame| {
             if let Ok(mut keep) = keep.lock() {
-                keep.extend_from_slice(&frame);
+                keep.extend_from_slice(frame.wire);
             }
-            let sent = to.write_all(&frame).is_ok();
+            let sent = to.write_all(frame.wire).is_ok();
             std::thread::sleep(FRAME_PACE);
             sent
         });
@@ -313,26 +312,29 @@ fn pace_frames(mut from: UnixStream, mut to: UnixStream, keep: Arc<Mutex<Vec<u8>
 }
 
 /// Reads `from` until it closes or `f` returns false, handing `f` each whole frame as it
-/// arrives; returns the bytes of a frame cut off at the end.
-pub fn each_frame(
-    from: &mut UnixStream,
-    mut f: impl FnMut(FrameHeader, Vec<u8>) -> bool,
-) -> Vec<u8> {
-    let limits = Limits::default();
-    let mut buf = vec![0; 64 * 1024];
-    let mut pending = Vec::new();
+/// arrives, decoded (its bytes as they came are [`Frame::wire`]); returns the bytes of a
+/// frame cut off at the end. Once a frame breaks the rules no more are parsed: the bytes from
+/// it on are returned, all of them, when `from` closes.
+pub fn each_frame(from: &mut UnixStream, mut f: impl FnMut(Frame<'_>) -> bool) -> Vec<u8> {
+    let mut frames = FrameReader::new(Limits::default());
+    let mut parse = true;
     loop {
-        let n = match from.read(&mut buf) {
-            Ok(0) | Err(_) => return pending,
-            Ok(n) => n,
-        };
-        pending.extend_from_slice(&buf[..n]);
-        while let Ok(Some(header)) = check_frame(&pending, &limits) {
-            let frame: Vec<u8> = pending.drain(..header.frame_len()).collect();
-            if !f(header, frame) {
-                return pending;
+        while parse {
+            match frames.next_frame() {
+                Ok(Some(frame)) => {
+                    if !f(frame) {
+                        return frames.buffered().to_vec();
+                    }
+                }
+                Ok(None) => break,
+                Err(_) => parse = false,
             }
         }
+        let n = match from.read(frames.spare()) {
+            Ok(0) | Err(_) => return frames.buffered().to_vec(),
+            Ok(n) => n,
+        };
+        frames.filled(n);
     }
 }
 

@@ -1,46 +1,25 @@
-//! [`Display`]: one connection to a display server.
+//! [`Display`]: one connection to a display server. The drawing calls are in `draw.rs`, the
+//! queue of requests in `batch.rs`.
 
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
 
 use netui_protocol::connection::ClientHandshake;
-use netui_protocol::frame::{decode_message, BatchWriter, Compression};
+use netui_protocol::frame::{decode_message, Compression};
 use netui_protocol::{
-    ClientHello, Color, ErrorReport, Event, Font, HandshakeError, ImageFormat, Limits, Point, Rect,
-    Refusal, Reply, Request, ResourceId, Segment, ServerInfo, ServerMessage, Size, ViewMessage,
-    Welcome,
+    ClientHello, ErrorReport, Event, Font, HandshakeError, Limits, Rect, Refusal, Reply, Request,
+    ResourceId, ServerInfo, ServerMessage, Size, ViewMessage, Welcome,
 };
 use tokio::sync::mpsc as tokio_mpsc;
 
+use crate::batch::Batch;
 use crate::connect;
 use crate::error::Error;
 use crate::event_stream::EventStream;
 use crate::transport::{self, FrameReader, ReadError, Stream};
 
-/// Bytes of queued requests after which they are sent without waiting for [`Display::flush`].
-const AUTO_FLUSH: usize = 256 * 1024;
 /// Frames that may wait for the writer thread before drawing calls block (backpressure).
 const WRITE_QUEUE: usize = 16;
-
-/// A window of this client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Window(pub ResourceId);
-
-/// An offscreen image of this client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Pixmap(pub ResourceId);
-
-impl From<Window> for ResourceId {
-    fn from(w: Window) -> ResourceId {
-        w.0
-    }
-}
-
-impl From<Pixmap> for ResourceId {
-    fn from(p: Pixmap) -> ResourceId {
-        p.0
-    }
-}
 
 /// Pixels read back from the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,10 +89,7 @@ enum Answer {
 pub struct Display {
     welcome: Welcome,
     display_name: String,
-    batch: BatchWriter,
-    /// The last queued request, kept open so that the next one can be merged into it.
-    open: Option<Request>,
-    seq: u32,
+    batch: Batch,
     next_id: u32,
     free_ids: Vec<u32>,
     round_trips: u64,
@@ -273,11 +249,9 @@ impl Display {
             })
             .map_err(closed)?;
         Ok(Self {
-            batch: BatchWriter::new(welcome.limits, compression),
+            batch: Batch::new(welcome.limits, compression),
             welcome,
             display_name,
-            open: None,
-            seq: 0,
             next_id: 1,
             free_ids: Vec::new(),
             round_trips: 1,
@@ -316,7 +290,7 @@ impl Display {
     pub fn stats(&self) -> Stats {
         let s = self.batch.stats();
         Stats {
-            requests: u64::from(self.seq),
+            requests: u64::from(self.batch.seq()),
             frames: s.frames,
             payload_bytes: s.payload_bytes,
             wire_bytes: s.wire_bytes,
@@ -324,7 +298,8 @@ impl Display {
         }
     }
 
-    fn alloc_id(&mut self) -> Result<ResourceId, Error> {
+    /// A resource id from this client's range, for a new window or pixmap.
+    pub(crate) fn alloc_id(&mut self) -> Result<ResourceId, Error> {
         let n = match self.free_ids.pop() {
             Some(n) => n,
             None if self.next_id <= self.welcome.id_mask => {
@@ -336,38 +311,22 @@ impl Display {
         Ok(ResourceId(self.welcome.id_base | n))
     }
 
-    fn release_id(&mut self, id: ResourceId) {
+    /// Gives back the id of a destroyed window or freed pixmap, for reuse.
+    pub(crate) fn release_id(&mut self, id: ResourceId) {
         self.free_ids.push(id.0 & self.welcome.id_mask);
     }
 
     /// Queues a request, merging it into the previous one where the two can be one.
     pub fn send(&mut self, request: Request) {
-        if let Some(open) = &mut self.open {
-            if merge(open, &request) {
-                return;
-            }
-        }
-        if let Some(done) = self.open.replace(request) {
-            self.encode(&done);
-        }
-    }
-
-    fn encode(&mut self, request: &Request) {
-        match self.batch.push(request) {
-            Ok(()) => self.seq = self.seq.wrapping_add(1),
-            // Only a request larger than a frame can fail here; images are split before.
-            Err(e) => tracing::error!("dropping a {} request: {e}", request.kind()),
-        }
-        if self.batch.pending_bytes() >= AUTO_FLUSH {
+        if self.batch.push(request) {
+            // A long burst: send what is encoded, without waiting for the flush.
             let _ = self.flush_batch();
         }
     }
 
     /// Sends every queued request. Returns at once: a writer thread does the I/O.
     pub fn flush(&mut self) -> Result<(), Error> {
-        if let Some(open) = self.open.take() {
-            self.encode(&open);
-        }
+        self.batch.close();
         self.flush_batch()
     }
 
@@ -440,10 +399,12 @@ impl Display {
         }
     }
 
+    /// Flushes, counts a round trip, and returns the number of the last request: the one
+    /// whose answer the caller will wait for.
     fn flush_and_seq(&mut self) -> Result<u32, Error> {
         self.flush()?;
         self.round_trips += 1;
-        Ok(self.seq)
+        Ok(self.batch.seq())
     }
 
     fn answer(&mut self) -> Result<Answer, Error> {
@@ -568,278 +529,6 @@ impl Display {
             )),
         }
     }
-
-    // ---- Windows and pixmaps ----
-
-    /// Creates an unmapped window whose content area is `rect` on the screen.
-    pub fn create_window(
-        &mut self,
-        rect: Rect,
-        title: &str,
-        background: Color,
-    ) -> Result<Window, Error> {
-        let id = self.alloc_id()?;
-        self.send(Request::CreateWindow {
-            id,
-            rect,
-            title: title.to_owned(),
-            background,
-        });
-        Ok(Window(id))
-    }
-
-    /// Shows a window, on top.
-    pub fn map(&mut self, window: Window) {
-        self.send(Request::MapWindow { id: window.0 });
-    }
-
-    /// Hides a window.
-    pub fn unmap(&mut self, window: Window) {
-        self.send(Request::UnmapWindow { id: window.0 });
-    }
-
-    /// Moves and resizes a window.
-    pub fn configure(&mut self, window: Window, rect: Rect) {
-        self.send(Request::ConfigureWindow { id: window.0, rect });
-    }
-
-    /// Changes a window's title.
-    pub fn set_title(&mut self, window: Window, title: &str) {
-        self.send(Request::SetTitle {
-            id: window.0,
-            title: title.to_owned(),
-        });
-    }
-
-    /// Tells the window manager what kind of window this is (a panel such as a taskbar has
-    /// no frame, stays on top and takes no focus). Set it before mapping the window.
-    pub fn set_window_kind(&mut self, window: Window, kind: netui_protocol::WindowKind) {
-        self.send(Request::SetWindowKind { id: window.0, kind });
-    }
-
-    /// Raises and focuses any window, this client's or another's (what a taskbar does).
-    pub fn activate(&mut self, window: ResourceId) {
-        self.send(Request::ActivateWindow { id: window });
-    }
-
-    /// Asks for an [`Event::WindowsChanged`] whenever windows come, go, or change title,
-    /// stacking or focus.
-    pub fn watch_windows(&mut self) {
-        self.send(Request::WatchWindows);
-    }
-
-    /// Injects keyboard or pointer input into the display as if it came from its own devices
-    /// (like XTEST). Only clients on the local Unix socket may; others get an `Access` error.
-    pub fn inject(&mut self, input: netui_protocol::InputEvent) {
-        self.send(Request::InjectInput { input });
-    }
-
-    /// Destroys a window.
-    pub fn destroy_window(&mut self, window: Window) {
-        self.send(Request::DestroyWindow { id: window.0 });
-        self.release_id(window.0);
-    }
-
-    /// Creates an offscreen image, black at first.
-    pub fn create_pixmap(&mut self, size: Size) -> Result<Pixmap, Error> {
-        let id = self.alloc_id()?;
-        self.send(Request::CreatePixmap {
-            id,
-            width: size.width,
-            height: size.height,
-        });
-        Ok(Pixmap(id))
-    }
-
-    /// Frees an offscreen image.
-    pub fn free_pixmap(&mut self, pixmap: Pixmap) {
-        self.send(Request::FreePixmap { id: pixmap.0 });
-        self.release_id(pixmap.0);
-    }
-
-    // ---- Drawing ----
-
-    /// Fills a rectangle.
-    pub fn fill_rect(&mut self, target: impl Into<ResourceId>, rect: Rect, color: Color) {
-        self.fill_rects(target, &[rect], color);
-    }
-
-    /// Fills rectangles.
-    pub fn fill_rects(&mut self, target: impl Into<ResourceId>, rects: &[Rect], color: Color) {
-        self.send(Request::FillRects {
-            target: target.into(),
-            color,
-            rects: rects.to_vec(),
-        });
-    }
-
-    /// Draws a rectangle's outline inside it.
-    pub fn stroke_rect(
-        &mut self,
-        target: impl Into<ResourceId>,
-        rect: Rect,
-        width: u16,
-        color: Color,
-    ) {
-        self.send(Request::StrokeRects {
-            target: target.into(),
-            color,
-            width,
-            rects: vec![rect],
-        });
-    }
-
-    /// Draws a line, both ends included.
-    pub fn line(
-        &mut self,
-        target: impl Into<ResourceId>,
-        a: Point,
-        b: Point,
-        width: u16,
-        color: Color,
-    ) {
-        self.send(Request::Segments {
-            target: target.into(),
-            color,
-            width,
-            segments: vec![Segment { a, b }],
-        });
-    }
-
-    /// Draws a connected line through the points.
-    pub fn polyline(
-        &mut self,
-        target: impl Into<ResourceId>,
-        points: &[Point],
-        width: u16,
-        color: Color,
-    ) {
-        self.send(Request::Lines {
-            target: target.into(),
-            color,
-            width,
-            points: points.to_vec(),
-        });
-    }
-
-    /// Fills the ellipse inscribed in `rect`.
-    pub fn fill_ellipse(&mut self, target: impl Into<ResourceId>, rect: Rect, color: Color) {
-        self.send(Request::Ellipse {
-            target: target.into(),
-            color,
-            rect,
-            outline: None,
-        });
-    }
-
-    /// Draws the outline of the ellipse inscribed in `rect`.
-    pub fn stroke_ellipse(
-        &mut self,
-        target: impl Into<ResourceId>,
-        rect: Rect,
-        width: u16,
-        color: Color,
-    ) {
-        self.send(Request::Ellipse {
-            target: target.into(),
-            color,
-            rect,
-            outline: Some(width),
-        });
-    }
-
-    /// Draws a line of text with its line box's top-left corner at `pos`.
-    pub fn text(
-        &mut self,
-        target: impl Into<ResourceId>,
-        pos: Point,
-        font: Font,
-        size: u16,
-        color: Color,
-        text: &str,
-    ) {
-        self.send(Request::Text {
-            target: target.into(),
-            pos,
-            font,
-            size,
-            color,
-            text: text.to_owned(),
-        });
-    }
-
-    /// Puts an image at `rect` (its size is the image's). Images too large for one frame are
-    /// sent in strips of rows.
-    pub fn put_image(
-        &mut self,
-        target: impl Into<ResourceId>,
-        rect: Rect,
-        format: ImageFormat,
-        data: &[u8],
-    ) {
-        let target = target.into();
-        let row = rect.width as usize * format.bytes_per_pixel();
-        // Leave room for the request's other fields under the frame limit.
-        let max_rows = (self.welcome.limits.max_payload as usize).saturating_sub(256) / row.max(1);
-        if row == 0 || data.len() != row * rect.height as usize || rect.height as usize <= max_rows
-        {
-            // Wrong sizes go as they are: the server names the error.
-            self.send(Request::PutImage {
-                target,
-                rect,
-                format,
-                data: data.to_vec(),
-            });
-            return;
-        }
-        for (i, strip) in data.chunks(row * max_rows.max(1)).enumerate() {
-            let y = rect.y.saturating_add((i * max_rows) as i32);
-            self.send(Request::PutImage {
-                target,
-                rect: Rect::new(rect.x, y, rect.width, (strip.len() / row) as u32),
-                format,
-                data: strip.to_vec(),
-            });
-        }
-    }
-
-    /// Copies pixels between drawables or within one (scrolling).
-    pub fn copy_area(
-        &mut self,
-        src: impl Into<ResourceId>,
-        dst: impl Into<ResourceId>,
-        src_rect: Rect,
-        dst_pos: Point,
-    ) {
-        self.send(Request::CopyArea {
-            src: src.into(),
-            dst: dst.into(),
-            src_rect,
-            dst_pos,
-        });
-    }
-
-    /// Fills an area (or everything) with the window's background.
-    pub fn clear(&mut self, target: impl Into<ResourceId>, area: Option<Rect>) {
-        self.send(Request::Clear {
-            target: target.into(),
-            area,
-        });
-    }
-
-    /// Restricts later drawing into `target` to `clip` (`None` removes the clip).
-    pub fn set_clip(&mut self, target: impl Into<ResourceId>, clip: Option<Rect>) {
-        self.send(Request::SetClip {
-            target: target.into(),
-            clip,
-        });
-    }
-
-    /// Ends a frame of `window`'s drawing and sends the batch.
-    pub fn present(&mut self, window: Window) -> Result<(), Error> {
-        self.send(Request::Present { window: window.0 });
-        self.flush()
-    }
 }
 
 impl Drop for Display {
@@ -857,45 +546,6 @@ impl Drop for Display {
         for t in threads {
             let _ = t.join();
         }
-    }
-}
-
-/// Merges `next` into `open` when they are the same operation with the same style.
-fn merge(open: &mut Request, next: &Request) -> bool {
-    match (open, next) {
-        (
-            Request::FillRects {
-                target,
-                color,
-                rects,
-            },
-            Request::FillRects {
-                target: t,
-                color: c,
-                rects: more,
-            },
-        ) if target == t && color == c => {
-            rects.extend_from_slice(more);
-            true
-        }
-        (
-            Request::Segments {
-                target,
-                color,
-                width,
-                segments,
-            },
-            Request::Segments {
-                target: t,
-                color: c,
-                width: w,
-                segments: more,
-            },
-        ) if target == t && color == c && width == w => {
-            segments.extend_from_slice(more);
-            true
-        }
-        _ => false,
     }
 }
 

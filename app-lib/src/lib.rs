@@ -6,7 +6,9 @@
 //! thread. See [`Display`] for an example.
 //!
 //! # Layout
-//! - [`display`]: [`Display`], the connection, its drawing calls, events and replies.
+//! - [`display`]: [`Display`], the connection, its events and replies.
+//! - `draw`: the drawing calls of [`Display`], and [`Window`] and [`Pixmap`].
+//! - `batch`: the queue of requests: merging, numbering, encoding into frames.
 //! - [`connect`]: display names, sockets and tokens.
 //! - [`transport`]: the socket and the blocking frame reader (which keeps the stream's
 //!   decoding context).
@@ -14,13 +16,16 @@
 //! - [`error`]: the error type.
 #![forbid(unsafe_code)]
 
+mod batch;
 pub mod connect;
 pub mod display;
+mod draw;
 pub mod error;
 pub mod event_stream;
 pub mod transport;
 
-pub use display::{Display, Image, Pixmap, Stats, Window};
+pub use display::{Display, Image, Stats};
+pub use draw::{Pixmap, Window};
 pub use error::Error;
 pub use netui_protocol::{
     Button, Color, Compression, ErrorCode, Event, Font, ImageFormat, InputEvent, Key, KeyEvent,

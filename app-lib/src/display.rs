@@ -64,6 +64,9 @@ enum Answer {
 /// server. Consecutive fills of one color into one target, or segments of one style, are
 /// merged into one request, as Xlib does.
 ///
+/// A program that shows the display's screen turns its connection into a
+/// [`Viewer`](crate::Viewer).
+///
 /// ```no_run
 /// use netui::{Color, Display, Event, Font, Key, Point, Rect};
 ///
@@ -96,7 +99,7 @@ pub struct Display {
     frames_tx: Option<std_mpsc::SyncSender<Vec<u8>>>,
     answers: std_mpsc::Receiver<Answer>,
     events: tokio_mpsc::UnboundedReceiver<Result<Event, Error>>,
-    /// What the server sends a viewer (see [`Display::attach_viewer`]).
+    /// What the server sends a viewer (see [`Viewer`](crate::Viewer)).
     views: std_mpsc::Receiver<ViewMessage>,
     stream: Stream,
     threads: Vec<JoinHandle<()>>,
@@ -482,52 +485,11 @@ impl Display {
         }
     }
 
-    // ---- Viewing (thin clients) ----
-
-    /// Makes this connection a viewer of the display's screen, or switches its mode. The
-    /// server answers with a `Start` and a stream of updates: read them with
-    /// [`Display::wait_view`], apply them, and acknowledge each with [`Display::ack_update`].
-    pub fn attach_viewer(&mut self, mode: netui_protocol::ViewMode) -> Result<(), Error> {
-        self.send(Request::AttachViewer { mode });
-        self.flush()
-    }
-
-    /// Sends the viewer's user's input, numbered by `seq`.
-    pub fn viewer_input(
-        &mut self,
-        seq: u64,
-        input: netui_protocol::InputEvent,
-    ) -> Result<(), Error> {
-        self.send(Request::ViewerInput { seq, input });
-        self.flush()
-    }
-
-    /// Tells the server that update `update` has been applied (flow control).
-    pub fn ack_update(&mut self, update: u64) -> Result<(), Error> {
-        self.send(Request::AckUpdate { update });
-        self.flush()
-    }
-
-    /// Takes the channel of viewer messages out of the connection, for a program that reads
-    /// them on another thread (the connection keeps sending). Later calls get a closed channel.
-    pub fn take_views(&mut self) -> std_mpsc::Receiver<ViewMessage> {
+    /// Takes the channel of viewer messages, for a [`Viewer`](crate::Viewer) made of this
+    /// display. Later calls get a closed channel.
+    pub(crate) fn take_views(&mut self) -> std_mpsc::Receiver<ViewMessage> {
         let (_, closed) = std_mpsc::channel();
         std::mem::replace(&mut self.views, closed)
-    }
-
-    /// Waits for the next viewer message for at most `timeout`: `Ok(None)` when none came.
-    pub fn wait_view(
-        &mut self,
-        timeout: std::time::Duration,
-    ) -> Result<Option<ViewMessage>, Error> {
-        self.flush()?;
-        match self.views.recv_timeout(timeout) {
-            Ok(view) => Ok(Some(view)),
-            Err(std_mpsc::RecvTimeoutError::Timeout) => Ok(None),
-            Err(std_mpsc::RecvTimeoutError::Disconnected) => Err(Error::Disconnected(
-                "the connection to the display was lost".into(),
-            )),
-        }
     }
 }
 

@@ -9,6 +9,7 @@
 //! - [`display`]: [`Display`], the connection, its events and replies.
 //! - `draw`: the drawing calls of [`Display`], and [`Window`] and [`Pixmap`].
 //! - `batch`: the queue of requests: merging, numbering, encoding into frames.
+//! - [`viewer`]: [`Viewer`], what a thin client says and hears on top of a [`Display`].
 //! - [`connect`]: display names, sockets and tokens.
 //! - [`transport`]: the socket and the blocking frame reader (which keeps the stream's
 //!   decoding context).
@@ -23,11 +24,14 @@ mod draw;
 pub mod error;
 pub mod event_stream;
 pub mod transport;
+pub mod viewer;
 
 pub use display::{Display, Image, Stats};
 pub use draw::{Pixmap, Window};
 pub use error::Error;
 pub use netui_protocol::{
     Button, Color, Compression, ErrorCode, Event, Font, ImageFormat, InputEvent, Key, KeyEvent,
-    LineMetrics, Modifiers, Point, Rect, ResourceId, Segment, ServerInfo, Size, WindowKind,
+    LineMetrics, Modifiers, PixelEncoding, Point, Rect, ResourceId, Segment, ServerInfo, Size,
+    ViewMessage, ViewMode, WindowKind,
 };
+pub use viewer::Viewer;

@@ -41,7 +41,7 @@ fn connect(server: &ServerHandle, name: &str) -> Display {
 
 /// A viewer in the test: its connection and its copy of the screen.
 struct Viewer {
-    display: Display,
+    display: netui::Viewer,
     view: View,
 }
 
@@ -53,7 +53,7 @@ impl Viewer {
     fn attach_with(server: &ServerHandle, mode: ViewMode, compression: Compression) -> Viewer {
         let socket = std::os::unix::net::UnixStream::connect(server.unix_path().expect("socket"))
             .expect("connect");
-        let mut display = Display::connect_stream_with(
+        let mut display = netui::Viewer::connect_stream_with(
             Stream::Unix(socket),
             None,
             ":test".into(),
@@ -389,7 +389,7 @@ fn bad_input_from_a_viewer_is_refused_and_harms_no_application() {
     let mut app = connect(&server, "app");
     steps(&mut app, 0);
     app.sync().expect("sync");
-    let mut stranger = connect(&server, "not-a-viewer");
+    let mut stranger = netui::Viewer::from(connect(&server, "not-a-viewer"));
     // Viewer input before attaching is refused.
     stranger
         .viewer_input(1, InputEvent::PointerMoved(Point::new(1, 1)))

@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use netui::{Color, Display, Event, InputEvent, Key, Point, Rect, Size, Window};
+use netui::{Color, Display, Event, InputEvent, Key, Point, Rect, Size, Viewer, Window};
 use netui_protocol::{Limits, PixelEncoding, ViewMessage, ViewMode};
 use netui_server::{ServerConfig, ServerHandle};
 
@@ -47,7 +47,7 @@ fn application(server: &ServerHandle) -> (Display, Window) {
 /// Update messages (number, reported input, whether it carries anything) until `until` says
 /// stop or `limit` passes; acknowledges each update.
 fn updates(
-    viewer: &mut Display,
+    viewer: &mut Viewer,
     limit: Duration,
     mut until: impl FnMut(u64, Option<u64>, bool) -> bool,
 ) -> Vec<(u64, Option<u64>, bool, Instant)> {
@@ -77,8 +77,8 @@ fn updates(
 }
 
 /// A viewer in `mode` that has caught up (no update for 300 ms); and its last update's number.
-fn attach(server: &ServerHandle, mode: ViewMode) -> (Display, u64) {
-    let mut viewer = connect(server, "viewer");
+fn attach(server: &ServerHandle, mode: ViewMode) -> (Viewer, u64) {
+    let mut viewer = Viewer::from(connect(server, "viewer"));
     viewer.attach_viewer(mode).expect("attach");
     let mut last = None;
     loop {
@@ -93,7 +93,7 @@ fn attach(server: &ServerHandle, mode: ViewMode) -> (Display, u64) {
 
 /// Clicks the application's window (inputs 1 to 3), which gives it the focus, and lets the
 /// answers settle.
-fn focus(viewer: &mut Display) {
+fn focus(viewer: &mut Viewer) {
     viewer
         .viewer_input(1, InputEvent::PointerMoved(Point::new(100, 100)))
         .expect("input");
@@ -108,7 +108,7 @@ fn focus(viewer: &mut Display) {
     });
 }
 
-fn key(viewer: &mut Display, seq: u64) {
+fn key(viewer: &mut Viewer, seq: u64) {
     let input = InputEvent::Key {
         key: Key::Character('a'),
         pressed: true,

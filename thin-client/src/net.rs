@@ -7,7 +7,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use netui::Display;
+use netui::{Display, Viewer};
 use netui_protocol::{InputEvent, Rect, ViewMessage, ViewMode};
 
 use crate::link::LinkStats;
@@ -29,8 +29,8 @@ pub enum NetMsg {
 
 /// The viewer's network state.
 pub struct Net {
-    /// The connection.
-    pub display: Display,
+    /// The connection, a viewer's.
+    pub viewer: Viewer,
     /// The copy of the screen.
     pub view: View,
     /// The measurements.
@@ -45,12 +45,13 @@ pub struct Net {
 impl Net {
     /// Attaches `display` as a viewer in `mode` and starts forwarding what it receives.
     pub fn start(
-        mut display: Display,
+        display: Display,
         link: Arc<LinkStats>,
         mode: ViewMode,
     ) -> Result<Net, netui::Error> {
         let (sender, inbox) = mpsc::channel();
-        let views = display.take_views();
+        let mut viewer = Viewer::from(display);
+        let views = viewer.take_views();
         let forward = sender.clone();
         std::thread::Builder::new()
             .name("netui-view".into())
@@ -63,9 +64,9 @@ impl Net {
                 let _ = forward.send(NetMsg::Closed("the display closed the connection".into()));
             })
             .map_err(|e| netui::Error::Disconnected(format!("cannot start a thread: {e}")))?;
-        display.attach_viewer(mode)?;
+        viewer.attach_viewer(mode)?;
         Ok(Net {
-            display,
+            viewer,
             view: View::default(),
             stats: Stats::default(),
             link,
@@ -96,7 +97,7 @@ impl Net {
                     .map_err(|e| format!("bad data from the display: {e}"))?;
                 if let Some(update) = applied.update {
                     self.stats.update(applied.input, &applied.changed);
-                    self.display.ack_update(update).map_err(|e| e.to_string())?;
+                    self.viewer.ack_update(update).map_err(|e| e.to_string())?;
                 }
                 Ok(applied.changed)
             }
@@ -104,15 +105,13 @@ impl Net {
                 let seq = self.next_input;
                 self.next_input += 1;
                 self.stats.input_sent(seq);
-                self.display
+                self.viewer
                     .viewer_input(seq, input)
                     .map_err(|e| e.to_string())?;
                 Ok(Vec::new())
             }
             NetMsg::SetMode(mode) => {
-                self.display
-                    .attach_viewer(mode)
-                    .map_err(|e| e.to_string())?;
+                self.viewer.attach_viewer(mode).map_err(|e| e.to_string())?;
                 Ok(Vec::new())
             }
             NetMsg::Closed(why) => Err(why),

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use netui::transport::Stream;
-use netui::{Display, InputEvent, Key, Point, ResourceId, Size, WindowKind};
+use netui::{Display, InputEvent, Key, Point, ResourceId, Size, Viewer, WindowKind};
 use netui_protocol::frame::{decode_message, decode_request};
 use netui_protocol::{Compression, Event, PixelEncoding, Request, ServerMessage, ViewMode};
 use netui_viewer::link::LinkProfile;
@@ -306,14 +306,15 @@ struct Said {
 /// The viewer: applies and acknowledges updates, types when told, and reports when it shows
 /// the screens it is given.
 fn watch(
-    mut display: Display,
+    display: Display,
     mode: ViewMode,
     cap: Duration,
     cues: Receiver<Cue>,
     tell: Sender<Said>,
 ) -> Result<(), String> {
-    let views = display.take_views();
-    display.attach_viewer(mode).map_err(|e| e.to_string())?;
+    let mut viewer = Viewer::from(display);
+    let views = viewer.take_views();
+    viewer.attach_viewer(mode).map_err(|e| e.to_string())?;
     let mut view = View::default();
     let mut stats = Stats::default();
     let mut target: Option<(Arc<Vec<u8>>, Instant, bool)> = None;
@@ -337,7 +338,7 @@ fn watch(
                 if let Some(update) = applied.update {
                     shown += u64::from(!applied.changed.is_empty());
                     stats.update(applied.input, &applied.changed);
-                    display.ack_update(update).map_err(|e| e.to_string())?;
+                    viewer.ack_update(update).map_err(|e| e.to_string())?;
                 }
             }
             Err(RecvTimeoutError::Timeout) => {}
@@ -356,7 +357,7 @@ fn watch(
                         text: "x".into(),
                     },
                 };
-                display
+                viewer
                     .viewer_input(*seq, input)
                     .map_err(|e| e.to_string())?;
                 *next += key_every;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context};
 use netui::transport::Stream;
-use netui::{Display, ResourceId, Size, Window};
+use netui::{Display, ResourceId, Size, Viewer, Window};
 use netui_protocol::{Frame, FrameReader, Limits, PixelEncoding, ViewMessage, ViewMode};
 use netui_server::{ServerConfig, ServerHandle};
 use netui_viewer::link::{LinkProfile, LinkStats};
@@ -342,15 +342,16 @@ pub fn each_frame(from: &mut UnixStream, mut f: impl FnMut(Frame<'_>) -> bool) -
 /// updates, and once it gets the server's final screen follows until it shows that screen and
 /// the server has gone quiet.
 fn follow(
-    mut display: Display,
+    display: Display,
     link: Arc<LinkStats>,
     encoding: PixelEncoding,
     ready: mpsc::Sender<anyhow::Result<()>>,
     target: Receiver<Arc<Vec<u8>>>,
 ) -> Result<ViewerResult, String> {
     let name = encoding.name();
-    let views = display.take_views();
-    if let Err(e) = display.attach_viewer(ViewMode::Pixels(encoding)) {
+    let mut viewer = Viewer::from(display);
+    let views = viewer.take_views();
+    if let Err(e) = viewer.attach_viewer(ViewMode::Pixels(encoding)) {
         let _ = ready.send(Err(anyhow!("{name}: cannot attach: {e}")));
         return Err(e.to_string());
     }
@@ -379,7 +380,7 @@ fn follow(
                         first = link.down.load(Ordering::Relaxed);
                     }
                     stats.update(applied.input, &applied.changed);
-                    display
+                    viewer
                         .ack_update(update)
                         .map_err(|e| format!("{name}: {e}"))?;
                 }
@@ -406,8 +407,11 @@ fn follow(
             let canvas = view.screen();
             let (_, rgba) = canvas.read_rgba(canvas.bounds());
             if rgba == **screen {
-                let me = display.welcome().client_id;
-                let info = display.server_info().map_err(|e| format!("{name}: {e}"))?;
+                let me = viewer.display().welcome().client_id;
+                let info = viewer
+                    .display_mut()
+                    .server_info()
+                    .map_err(|e| format!("{name}: {e}"))?;
                 let encode = info
                     .clients
                     .iter()

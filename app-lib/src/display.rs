@@ -10,12 +10,11 @@ use netui_protocol::{
     ClientHello, ErrorReport, Event, Font, HandshakeError, Limits, Rect, Refusal, Reply, Request,
     ResourceId, ServerInfo, ServerMessage, Size, ViewMessage, Welcome,
 };
-use tokio::sync::mpsc as tokio_mpsc;
 
 use crate::batch::Batch;
 use crate::connect;
 use crate::error::Error;
-use crate::event_stream::EventStream;
+use crate::event::{self, EventSender, EventStream, Events};
 use crate::transport::{self, FrameReader, ReadError, Stream};
 
 /// Frames that may wait for the writer thread before drawing calls block (backpressure).
@@ -98,13 +97,11 @@ pub struct Display {
     round_trips: u64,
     frames_tx: Option<std_mpsc::SyncSender<Vec<u8>>>,
     answers: std_mpsc::Receiver<Answer>,
-    events: tokio_mpsc::UnboundedReceiver<Result<Event, Error>>,
+    events: Events,
     /// What the server sends a viewer (see [`Viewer`](crate::Viewer)).
     views: std_mpsc::Receiver<ViewMessage>,
     stream: Stream,
     threads: Vec<JoinHandle<()>>,
-    /// A timer for [`Display::wait_event_timeout`], made on first use.
-    timer: Option<tokio::runtime::Runtime>,
 }
 
 impl std::fmt::Debug for Display {
@@ -221,7 +218,7 @@ impl Display {
 
         let (frames_tx, frames_rx) = std_mpsc::sync_channel::<Vec<u8>>(WRITE_QUEUE);
         let (answers_tx, answers) = std_mpsc::channel();
-        let (events_tx, events) = tokio_mpsc::unbounded_channel();
+        let (events_tx, events) = event::channel();
         let (views_tx, views) = std_mpsc::channel();
         let mut write_half = stream.try_clone().map_err(closed)?;
         let mut read_half = stream.try_clone().map_err(closed)?;
@@ -264,7 +261,6 @@ impl Display {
             views,
             stream,
             threads: vec![writer, reader_thread],
-            timer: None,
         })
     }
 
@@ -421,68 +417,39 @@ impl Display {
     }
 
     /// Waits for the next event (blocking; for simple programs). After the connection closes
-    /// it returns [`Error::Disconnected`]. Do not call it from inside an async runtime: use
-    /// [`Display::next_event`] there.
+    /// it returns [`Error::Disconnected`]. It blocks the thread: inside an async runtime, use
+    /// [`Display::next_event`].
     pub fn wait_event(&mut self) -> Result<Event, Error> {
         self.flush()?;
-        self.events.blocking_recv().unwrap_or_else(|| {
-            Err(Error::Disconnected(
-                "the connection to the display was lost".into(),
-            ))
-        })
+        self.events.recv()
     }
 
     /// The next event if one has arrived, without waiting.
     pub fn poll_event(&mut self) -> Option<Result<Event, Error>> {
-        self.events.try_recv().ok()
+        self.events.try_recv()
     }
 
     /// Waits for the next event for at most `timeout` (blocking): `Ok(None)` when none came.
     /// For programs that also keep time, such as a clock: the thread sleeps until an event or
-    /// the deadline, so an idle program costs no CPU. Not for use inside an async runtime.
+    /// the deadline, so an idle program costs no CPU. It blocks the thread: inside an async
+    /// runtime, use [`Display::next_event`] with the runtime's timeout.
     pub fn wait_event_timeout(
         &mut self,
         timeout: std::time::Duration,
     ) -> Result<Option<Event>, Error> {
         self.flush()?;
-        if let Some(event) = self.poll_event() {
-            return event.map(Some);
-        }
-        if self.timer.is_none() {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_time()
-                .build()
-                .map_err(|e| Error::Disconnected(format!("cannot start a timer: {e}")))?;
-            self.timer = Some(runtime);
-        }
-        let (Some(timer), events) = (&self.timer, &mut self.events) else {
-            return Ok(None);
-        };
-        // The timeout's timer must be made inside the runtime, hence the async block.
-        match timer.block_on(async { tokio::time::timeout(timeout, events.recv()).await }) {
-            Err(_elapsed) => Ok(None),
-            Ok(Some(event)) => event.map(Some),
-            Ok(None) => Err(Error::Disconnected(
-                "the connection to the display was lost".into(),
-            )),
-        }
+        self.events.recv_timeout(timeout)
     }
 
     /// Waits for the next event (async).
     pub async fn next_event(&mut self) -> Result<Event, Error> {
         self.flush()?;
-        self.events.recv().await.unwrap_or_else(|| {
-            Err(Error::Disconnected(
-                "the connection to the display was lost".into(),
-            ))
-        })
+        self.events.recv_async().await
     }
 
     /// The events as an async stream (flush first: the stream does not send).
     pub fn events(&mut self) -> EventStream<'_> {
-        EventStream {
-            rx: &mut self.events,
-        }
+        self.events.stream()
     }
 
     /// Takes the channel of viewer messages, for a [`Viewer`](crate::Viewer) made of this
@@ -544,7 +511,7 @@ fn read_loop(
     mut reader: FrameReader,
     limits: Limits,
     answers: std_mpsc::Sender<Answer>,
-    events: tokio_mpsc::UnboundedSender<Result<Event, Error>>,
+    events: EventSender,
     views: std_mpsc::Sender<ViewMessage>,
 ) {
     let why = loop {
@@ -557,7 +524,7 @@ fn read_loop(
         for body in bodies {
             match decode_message::<ServerMessage>(body) {
                 Ok(ServerMessage::Event(event)) => {
-                    let _ = events.send(Ok(event));
+                    events.send(Ok(event));
                 }
                 Ok(ServerMessage::View(view)) => {
                     let _ = views.send(view);
@@ -583,7 +550,7 @@ fn read_loop(
     };
     tracing::debug!("reader: {why}");
     let _ = answers.send(Answer::Closed(why.clone()));
-    let _ = events.send(Err(Error::Disconnected(why)));
+    events.send(Err(Error::Disconnected(why)));
 }
 
 /// The running program's name, for the server's client list.

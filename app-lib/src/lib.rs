@@ -13,7 +13,8 @@
 //! - [`connect`]: display names, sockets and tokens.
 //! - [`transport`]: the socket and the blocking frame reader (which keeps the stream's
 //!   decoding context).
-//! - [`event_stream`]: events as an async stream.
+//! - [`event`]: the queue of events, waited on blocking, with a deadline, or as an async
+//!   stream.
 //! - [`error`]: the error type.
 #![forbid(unsafe_code)]
 
@@ -22,7 +23,7 @@ pub mod connect;
 pub mod display;
 mod draw;
 pub mod error;
-pub mod event_stream;
+pub mod event;
 pub mod transport;
 pub mod viewer;
 

@@ -1,24 +1,18 @@
-//! [`Display`]: one connection to a display server. The drawing calls are in `draw.rs`, the
-//! queue of requests in `batch.rs`.
+//! [`Display`]: an application's connection to a display server, as it draws through it:
+//! connecting, queueing requests, replies and events. The drawing calls themselves are in
+//! `draw.rs`, the I/O under them in `connection.rs`.
 
-use std::sync::mpsc as std_mpsc;
-use std::thread::JoinHandle;
-
-use netui_protocol::connection::ClientHandshake;
-use netui_protocol::frame::{decode_message, Compression};
+use netui_protocol::frame::Compression;
 use netui_protocol::{
-    ClientHello, ErrorReport, Event, Font, HandshakeError, Limits, Rect, Refusal, Reply, Request,
-    ResourceId, ServerInfo, ServerMessage, Size, ViewMessage, Welcome,
+    ClientHello, Event, Font, Rect, Reply, Request, ResourceId, ServerInfo, Size, Welcome,
 };
 
 use crate::batch::Batch;
 use crate::connect;
+use crate::connection::{Answer, Connection};
 use crate::error::Error;
-use crate::event::{self, EventSender, EventStream, Events};
-use crate::transport::{self, FrameReader, ReadError, Stream};
-
-/// Frames that may wait for the writer thread before drawing calls block (backpressure).
-const WRITE_QUEUE: usize = 16;
+use crate::event::EventStream;
+use crate::transport::{Stream, Transport};
 
 /// Pixels read back from the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,21 +38,13 @@ pub struct Stats {
     pub round_trips: u64,
 }
 
-/// What the reader thread hands to whoever waits for a reply.
-#[derive(Debug)]
-enum Answer {
-    Reply(Reply),
-    Error(ErrorReport),
-    Closed(String),
-}
-
 /// A connection to a display server.
 ///
-/// Drawing calls queue requests and return at once; [`Display::flush`] hands the batch to a
-/// writer thread (compressed when that pays), so the application never waits for the network.
-/// The connection's [`Compression`] is LZ4 per frame unless chosen otherwise with
-/// [`Display::connect_stream_with`]; it applies both ways (the server writes to this client
-/// in it, and this client writes to the server in it).
+/// Drawing calls queue requests and return at once; [`Display::flush`] hands the batch to
+/// the connection's writer (compressed when that pays), so the application never waits for
+/// the network. The connection's [`Compression`] is LZ4 per frame unless chosen otherwise
+/// with [`Display::connect_stream_with`]; it applies both ways (the server writes to this
+/// client in it, and this client writes to the server in it).
 /// Only [`Display::sync`], [`Display::get_image`] and [`Display::server_info`] wait for the
 /// server. Consecutive fills of one color into one target, or segments of one style, are
 /// merged into one request, as Xlib does.
@@ -95,13 +81,8 @@ pub struct Display {
     next_id: u32,
     free_ids: Vec<u32>,
     round_trips: u64,
-    frames_tx: Option<std_mpsc::SyncSender<Vec<u8>>>,
-    answers: std_mpsc::Receiver<Answer>,
-    events: Events,
-    /// What the server sends a viewer (see [`Viewer`](crate::Viewer)).
-    views: std_mpsc::Receiver<ViewMessage>,
-    stream: Stream,
-    threads: Vec<JoinHandle<()>>,
+    /// Dropped last (fields drop in order), after `Drop for Display` has flushed.
+    connection: Connection,
 }
 
 impl std::fmt::Debug for Display {
@@ -154,15 +135,16 @@ impl Display {
         Self::connect_stream(Stream::Tcp(stream), token, addr.to_string(), client_name)
     }
 
-    /// Connects over a stream that is already open (a thin client's shaped link, say).
+    /// Connects over a stream that is already open (a thin client's shaped link, say), or
+    /// over any other [`Transport`].
     pub fn connect_stream(
-        stream: Stream,
+        transport: impl Transport,
         token: Option<Vec<u8>>,
         display_name: String,
         client_name: &str,
     ) -> Result<Self, Error> {
-        Self::handshake(
-            stream,
+        Self::connect_stream_with(
+            transport,
             token,
             display_name,
             client_name,
@@ -170,10 +152,11 @@ impl Display {
         )
     }
 
-    /// Connects over a stream that is already open, with the connection's frames written in
-    /// `compression` both ways: the hello asks the server for it, and this client's requests
-    /// go in it too. [`Compression::Lz4Ctx`] compresses each frame against the earlier ones
-    /// and sends a repeated large message (an image drawn again, say) as a reference.
+    /// Connects over a stream that is already open, or over any other [`Transport`], with
+    /// the connection's frames written in `compression` both ways: the hello asks the server
+    /// for it, and this client's requests go in it too. [`Compression::Lz4Ctx`] compresses
+    /// each frame against the earlier ones and sends a repeated large message (an image
+    /// drawn again, say) as a reference.
     ///
     /// ```no_run
     /// use netui::transport::Stream;
@@ -190,77 +173,24 @@ impl Display {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn connect_stream_with(
-        stream: Stream,
+        transport: impl Transport,
         token: Option<Vec<u8>>,
         display_name: String,
         client_name: &str,
         compression: Compression,
     ) -> Result<Self, Error> {
-        Self::handshake(stream, token, display_name, client_name, compression)
-    }
-
-    fn handshake(
-        mut stream: Stream,
-        token: Option<Vec<u8>>,
-        display_name: String,
-        client_name: &str,
-        compression: Compression,
-    ) -> Result<Self, Error> {
-        use std::io::Write;
-        let closed = |e: std::io::Error| Error::Disconnected(e.to_string());
         let hello = ClientHello::new(client_name, token).with_compression(compression);
-        let (mut handshake, hello) = ClientHandshake::new(&hello)?;
-        stream.write_all(&hello).map_err(closed)?;
-        let welcome = read_welcome(&mut handshake, &mut stream)?;
-        // The frames that came with the welcome stay in the reader.
-        let reader = FrameReader::resume(handshake.into_reader());
+        let (connection, welcome) = Connection::open(transport, &hello, &display_name)?;
         tracing::debug!(?welcome, %compression, "connected to {display_name}");
-
-        let (frames_tx, frames_rx) = std_mpsc::sync_channel::<Vec<u8>>(WRITE_QUEUE);
-        let (answers_tx, answers) = std_mpsc::channel();
-        let (events_tx, events) = event::channel();
-        let (views_tx, views) = std_mpsc::channel();
-        let mut write_half = stream.try_clone().map_err(closed)?;
-        let mut read_half = stream.try_clone().map_err(closed)?;
-        let limits = welcome.limits;
-        let writer = std::thread::Builder::new()
-            .name("netui-writer".into())
-            .spawn(move || {
-                for frames in frames_rx {
-                    if let Err(e) = write_half.write_all(&frames) {
-                        tracing::debug!("writer: {e}");
-                        write_half.shutdown();
-                        break;
-                    }
-                }
-            })
-            .map_err(closed)?;
-        let reader_thread = std::thread::Builder::new()
-            .name("netui-reader".into())
-            .spawn(move || {
-                read_loop(
-                    &mut read_half,
-                    reader,
-                    limits,
-                    answers_tx,
-                    events_tx,
-                    views_tx,
-                )
-            })
-            .map_err(closed)?;
         Ok(Self {
             batch: Batch::new(welcome.limits, compression),
             welcome,
             display_name,
             next_id: 1,
             free_ids: Vec::new(),
+            // The handshake.
             round_trips: 1,
-            frames_tx: Some(frames_tx),
-            answers,
-            events,
-            views,
-            stream,
-            threads: vec![writer, reader_thread],
+            connection,
         })
     }
 
@@ -315,31 +245,28 @@ impl Display {
         self.free_ids.push(id.0 & self.welcome.id_mask);
     }
 
+    // ---- Requests ----
+
     /// Queues a request, merging it into the previous one where the two can be one.
     pub fn send(&mut self, request: Request) {
         if self.batch.push(request) {
             // A long burst: send what is encoded, without waiting for the flush.
-            let _ = self.flush_batch();
+            let _ = self.send_frames();
         }
     }
 
-    /// Sends every queued request. Returns at once: a writer thread does the I/O.
+    /// Sends every queued request. Returns at once: the connection's writer does the I/O.
     pub fn flush(&mut self) -> Result<(), Error> {
         self.batch.close();
-        self.flush_batch()
+        self.send_frames()
     }
 
-    fn flush_batch(&mut self) -> Result<(), Error> {
+    fn send_frames(&mut self) -> Result<(), Error> {
         let frames = self.batch.take_frames();
         if frames.is_empty() {
             return Ok(());
         }
-        let tx = self
-            .frames_tx
-            .as_ref()
-            .ok_or_else(|| Error::Disconnected("closed".into()))?;
-        tx.send(frames)
-            .map_err(|_| Error::Disconnected("the connection to the display was lost".into()))
+        self.connection.send(frames)
     }
 
     /// Waits until the server has carried out every request sent so far. Returns the first
@@ -349,7 +276,7 @@ impl Display {
         let seq = self.flush_and_seq()?;
         let mut first_error = None;
         loop {
-            match self.answer()? {
+            match self.connection.answer()? {
                 Answer::Reply(Reply::Sync { seq: s }) if s == seq => break,
                 Answer::Error(report) => {
                     tracing::warn!("{report}");
@@ -373,7 +300,7 @@ impl Display {
         });
         let seq = self.flush_and_seq()?;
         loop {
-            match self.answer()? {
+            match self.connection.answer()? {
                 Answer::Reply(Reply::Image { seq: s, area, data }) if s == seq => {
                     return Ok(Image { area, rgba: data })
                 }
@@ -389,7 +316,7 @@ impl Display {
         self.send(Request::GetServerInfo);
         let seq = self.flush_and_seq()?;
         loop {
-            match self.answer()? {
+            match self.connection.answer()? {
                 Answer::Reply(Reply::ServerInfo { seq: s, info }) if s == seq => return Ok(info),
                 Answer::Error(report) if report.seq == seq => return Err(Error::Request(report)),
                 Answer::Error(report) => tracing::warn!("{report}"),
@@ -406,27 +333,19 @@ impl Display {
         Ok(self.batch.seq())
     }
 
-    fn answer(&mut self) -> Result<Answer, Error> {
-        match self.answers.recv() {
-            Ok(Answer::Closed(why)) => Err(Error::Disconnected(why)),
-            Ok(answer) => Ok(answer),
-            Err(_) => Err(Error::Disconnected(
-                "the connection to the display was lost".into(),
-            )),
-        }
-    }
+    // ---- Events ----
 
     /// Waits for the next event (blocking; for simple programs). After the connection closes
     /// it returns [`Error::Disconnected`]. It blocks the thread: inside an async runtime, use
     /// [`Display::next_event`].
     pub fn wait_event(&mut self) -> Result<Event, Error> {
         self.flush()?;
-        self.events.recv()
+        self.connection.events().recv()
     }
 
     /// The next event if one has arrived, without waiting.
     pub fn poll_event(&mut self) -> Option<Result<Event, Error>> {
-        self.events.try_recv()
+        self.connection.events().try_recv()
     }
 
     /// Waits for the next event for at most `timeout` (blocking): `Ok(None)` when none came.
@@ -438,119 +357,31 @@ impl Display {
         timeout: std::time::Duration,
     ) -> Result<Option<Event>, Error> {
         self.flush()?;
-        self.events.recv_timeout(timeout)
+        self.connection.events().recv_timeout(timeout)
     }
 
     /// Waits for the next event (async).
     pub async fn next_event(&mut self) -> Result<Event, Error> {
         self.flush()?;
-        self.events.recv_async().await
+        self.connection.events().recv_async().await
     }
 
     /// The events as an async stream (flush first: the stream does not send).
     pub fn events(&mut self) -> EventStream<'_> {
-        self.events.stream()
+        self.connection.events().stream()
     }
 
-    /// Takes the channel of viewer messages, for a [`Viewer`](crate::Viewer) made of this
-    /// display. Later calls get a closed channel.
-    pub(crate) fn take_views(&mut self) -> std_mpsc::Receiver<ViewMessage> {
-        let (_, closed) = std_mpsc::channel();
-        std::mem::replace(&mut self.views, closed)
+    /// The connection, for a [`Viewer`](crate::Viewer) made of this display.
+    pub(crate) fn connection(&mut self) -> &mut Connection {
+        &mut self.connection
     }
 }
 
 impl Drop for Display {
     fn drop(&mut self) {
+        // What is queued goes out before the connection closes (when it drops, next).
         let _ = self.flush();
-        // Closing the queue lets the writer send what is left and end.
-        self.frames_tx = None;
-        let threads = std::mem::take(&mut self.threads);
-        let mut threads = threads.into_iter();
-        if let Some(writer) = threads.next() {
-            let _ = writer.join();
-        }
-        // Then close the socket, which ends the reader.
-        self.stream.shutdown();
-        for t in threads {
-            let _ = t.join();
-        }
     }
-}
-
-/// Reads the server's answer to the hello: the welcome, or why not.
-fn read_welcome(handshake: &mut ClientHandshake, stream: &mut Stream) -> Result<Welcome, Error> {
-    loop {
-        match handshake.poll() {
-            Ok(Some(welcome)) => return Ok(welcome),
-            Ok(None) => {}
-            Err(HandshakeError::Refused(refusal)) => return Err(Error::Refused(refusal)),
-            Err(HandshakeError::VersionMismatch { server, client }) => {
-                return Err(Error::Refused(Refusal::VersionMismatch { server, client }))
-            }
-            Err(HandshakeError::Decode(e)) => return Err(Error::Decode(e)),
-            Err(e @ (HandshakeError::NotNetui(_) | HandshakeError::Closed)) => {
-                return Err(Error::Disconnected(e.to_string()))
-            }
-        }
-        let n = transport::read_some(stream, handshake.spare()).map_err(read_error)?;
-        handshake.filled(n);
-    }
-}
-
-fn read_error(e: ReadError) -> Error {
-    match e {
-        ReadError::Closed(why) => Error::Disconnected(why),
-        ReadError::Decode(e) => Error::Decode(e),
-    }
-}
-
-/// The reader thread: sorts what the server sends into events and answers.
-fn read_loop(
-    stream: &mut Stream,
-    mut reader: FrameReader,
-    limits: Limits,
-    answers: std_mpsc::Sender<Answer>,
-    events: EventSender,
-    views: std_mpsc::Sender<ViewMessage>,
-) {
-    let why = loop {
-        let bodies = match reader.read_frame(stream, &limits) {
-            Ok(bodies) => bodies,
-            Err(ReadError::Closed(why)) => break why,
-            Err(ReadError::Decode(e)) => break format!("bad data from the server: {e}"),
-        };
-        let mut broken = None;
-        for body in bodies {
-            match decode_message::<ServerMessage>(body) {
-                Ok(ServerMessage::Event(event)) => {
-                    events.send(Ok(event));
-                }
-                Ok(ServerMessage::View(view)) => {
-                    let _ = views.send(view);
-                }
-                Ok(ServerMessage::Reply(reply)) => {
-                    let _ = answers.send(Answer::Reply(reply));
-                }
-                Ok(ServerMessage::Error(report)) => {
-                    if report.code == netui_protocol::ErrorCode::Protocol {
-                        broken = Some(report.to_string());
-                    }
-                    let _ = answers.send(Answer::Error(report));
-                }
-                Err(e) => {
-                    broken = Some(e.to_string());
-                    break;
-                }
-            }
-        }
-        if let Some(why) = broken {
-            break why;
-        }
-    };
-    tracing::debug!("reader: {why}");
-    let _ = answers.send(Answer::Closed(why.clone()));
-    events.send(Err(Error::Disconnected(why)));
 }
 
 /// The running program's name, for the server's client list.
@@ -564,4 +395,27 @@ fn program_name() -> String {
             || "netui-app".to_owned(),
             |n| n.to_string_lossy().into_owned(),
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_send<T: Send>(_: &T) {}
+
+    /// Applications move a display to a thread of their own, or await its events in a
+    /// spawned task.
+    #[test]
+    fn a_display_and_its_waits_can_move_between_threads() {
+        fn check(display: &mut Display) {
+            is_send(display);
+            is_send(&display.next_event());
+            is_send(&display.events());
+        }
+        fn check_viewer(viewer: crate::Viewer) {
+            is_send(&viewer);
+        }
+        // Checked by the compiler; nothing to run.
+        let _ = (check, check_viewer);
+    }
 }

@@ -24,6 +24,15 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The transport could not open its stream (a TLS or WebSocket handshake failed, say).
+    #[error("cannot open the connection to display {display}: {source}")]
+    Transport {
+        /// The display name.
+        display: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// A TCP display needs a token that could not be found.
     #[error("{0}")]
     Token(String),

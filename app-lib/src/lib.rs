@@ -2,17 +2,19 @@
 //! receive events.
 //!
 //! Drawing never waits for the network: calls queue requests, resource ids are chosen here
-//! from the range the server gave, and [`Display::flush`] hands whole batches to a writer
-//! thread. See [`Display`] for an example.
+//! from the range the server gave, and [`Display::flush`] hands whole batches to the
+//! connection's writer. See [`Display`] for an example.
 //!
 //! # Layout
-//! - [`display`]: [`Display`], the connection, its events and replies.
+//! - [`display`]: [`Display`]: connecting, the request queue, replies and events.
 //! - `draw`: the drawing calls of [`Display`], and [`Window`] and [`Pixmap`].
 //! - `batch`: the queue of requests: merging, numbering, encoding into frames.
 //! - [`viewer`]: [`Viewer`], what a thin client says and hears on top of a [`Display`].
+//! - `connection`: the I/O under a display: the handshake, one reader and one writer of the
+//!   transport's stream on the connection's own thread and runtime, and the shutdown.
+//! - [`transport`]: the [`Transport`](transport::Transport) trait that a connection runs
+//!   over, and [`Stream`](transport::Stream), the Unix and TCP sockets.
 //! - [`connect`]: display names, sockets and tokens.
-//! - [`transport`]: the socket and the blocking frame reader (which keeps the stream's
-//!   decoding context).
 //! - [`event`]: the queue of events, waited on blocking, with a deadline, or as an async
 //!   stream.
 //! - [`error`]: the error type.
@@ -20,6 +22,7 @@
 
 mod batch;
 pub mod connect;
+mod connection;
 pub mod display;
 mod draw;
 pub mod error;

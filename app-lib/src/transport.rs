@@ -1,15 +1,67 @@
-//! The byte stream under a connection: a Unix socket or TCP, read by one thread and written by
-//! another, and the blocking frame reader that decodes what the server sends.
+//! What a connection runs over: the [`Transport`] trait, and [`Stream`], the sockets that
+//! [`crate::connect`] opens.
+//!
+//! A connection reads its stream with one task and writes it with another, after splitting it
+//! with [`tokio::io::split`]; it never needs a second handle on the socket (`try_clone`), so a
+//! stream that cannot give one, such as TLS over TCP or a WebSocket, fits as it is.
 
-use std::io::{Read, Write};
+use std::future::Future;
 use std::net::TcpStream;
 use std::os::unix::net::UnixStream;
 
-use netui_protocol::connection;
-use netui_protocol::frame::Bodies;
-use netui_protocol::{DecodeError, Limits};
+use tokio::io::{AsyncRead, AsyncWrite};
 
-/// One end of a connection.
+/// A byte stream that a connection can run over: anything that tokio can read and write
+/// and that can move to the connection's thread.
+pub trait ByteStream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
+
+impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> ByteStream for T {}
+
+/// How a connection reaches its display: it opens its [`ByteStream`] inside the connection's
+/// own runtime (a small tokio runtime on the connection's thread), which is where the
+/// stream's I/O is then driven, so a socket must be registered there and not in the
+/// caller's runtime.
+///
+/// [`Stream`] (a Unix socket or TCP) is one. A TLS transport would connect a TCP socket in
+/// [`Transport::open`] and run the TLS handshake there (with tokio-rustls, say); a WebSocket
+/// transport would do its HTTP upgrade there and return the socket's messages as bytes.
+///
+/// The runtime ends with the connection, once the writer has shut its side of the stream: a
+/// task that `open` spawns (a pump between two streams, say) stops then, perhaps before it
+/// has passed the last bytes on. A stream that is itself the layer, as a TLS stream is,
+/// writes everything before its shutdown returns.
+///
+/// ```no_run
+/// use std::path::PathBuf;
+/// use netui::transport::Transport;
+/// use netui::{Compression, Display};
+///
+/// /// A Unix socket that is connected on the connection's runtime.
+/// struct AsyncUnix(PathBuf);
+///
+/// impl Transport for AsyncUnix {
+///     type Io = tokio::net::UnixStream;
+///
+///     async fn open(self) -> std::io::Result<Self::Io> {
+///         tokio::net::UnixStream::connect(&self.0).await
+///     }
+/// }
+///
+/// let transport = AsyncUnix("/tmp/display.sock".into());
+/// let display =
+///     Display::connect_stream_with(transport, None, ":1".into(), "my-app", Compression::Lz4)?;
+/// # Ok::<(), netui::Error>(())
+/// ```
+pub trait Transport: Send + 'static {
+    /// The stream that [`Transport::open`] yields.
+    type Io: ByteStream;
+
+    /// Opens the stream (connects, or runs a TLS or WebSocket handshake), on the
+    /// connection's runtime. The netui handshake follows on the stream it yields.
+    fn open(self) -> impl Future<Output = std::io::Result<Self::Io>> + Send;
+}
+
+/// A socket to a display, connected and blocking, as [`crate::connect::open`] opens it.
 #[derive(Debug)]
 pub enum Stream {
     /// A local display.
@@ -18,115 +70,21 @@ pub enum Stream {
     Tcp(TcpStream),
 }
 
-impl Stream {
-    /// A second handle on the same socket, for the other thread.
-    pub fn try_clone(&self) -> std::io::Result<Stream> {
+impl Transport for Stream {
+    type Io = Box<dyn ByteStream>;
+
+    async fn open(self) -> std::io::Result<Self::Io> {
+        // tokio drives a socket only when it does not block; `from_std` registers it with the
+        // runtime that this runs on, the connection's.
         Ok(match self {
-            Stream::Unix(s) => Stream::Unix(s.try_clone()?),
-            Stream::Tcp(s) => Stream::Tcp(s.try_clone()?),
-        })
-    }
-
-    /// Closes both directions, waking a thread blocked in `read`.
-    pub fn shutdown(&self) {
-        let _ = match self {
-            Stream::Unix(s) => s.shutdown(std::net::Shutdown::Both),
-            Stream::Tcp(s) => s.shutdown(std::net::Shutdown::Both),
-        };
-    }
-}
-
-impl Read for Stream {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        match self {
-            Stream::Unix(s) => s.read(buf),
-            Stream::Tcp(s) => s.read(buf),
-        }
-    }
-}
-
-impl Write for Stream {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self {
-            Stream::Unix(s) => s.write(buf),
-            Stream::Tcp(s) => s.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        match self {
-            Stream::Unix(s) => s.flush(),
-            Stream::Tcp(s) => s.flush(),
-        }
-    }
-}
-
-/// Why reading a frame stopped.
-#[derive(Debug)]
-pub enum ReadError {
-    /// The peer closed the stream, or the socket failed.
-    Closed(String),
-    /// The bytes broke the framing rules.
-    Decode(DecodeError),
-}
-
-/// Reads whole frames from a stream and decodes them, in whatever compression the server
-/// wrote them: a blocking read loop around the protocol's
-/// [`FrameReader`](netui_protocol::connection::FrameReader), which owns the buffer and keeps
-/// the stream's context (see [`netui_protocol::frame`]), so one reader must read every frame
-/// of a connection.
-#[derive(Debug)]
-pub struct FrameReader {
-    frames: connection::FrameReader,
-}
-
-impl FrameReader {
-    /// A reader at the start of a connection.
-    pub fn new() -> Self {
-        Self {
-            frames: connection::FrameReader::new(Limits::default()),
-        }
-    }
-
-    /// Goes on reading where a handshake stopped, with the bytes that came after its hello.
-    pub(crate) fn resume(frames: connection::FrameReader) -> Self {
-        Self { frames }
-    }
-
-    /// Reads until a whole frame is buffered and returns its messages' bodies, undecoded.
-    pub fn read_frame(
-        &mut self,
-        stream: &mut impl Read,
-        limits: &Limits,
-    ) -> Result<Bodies<'_>, ReadError> {
-        self.frames.set_limits(*limits);
-        while !self.frames.has_frame().map_err(ReadError::Decode)? {
-            match read_some(stream, self.frames.spare())? {
-                0 => return Err(ReadError::Closed("the server closed the connection".into())),
-                n => self.frames.filled(n),
+            Stream::Unix(socket) => {
+                socket.set_nonblocking(true)?;
+                Box::new(tokio::net::UnixStream::from_std(socket)?)
             }
-        }
-        match self.frames.next_frame() {
-            Ok(Some(frame)) => Ok(frame.bodies),
-            // `has_frame` said that a whole frame is there.
-            Ok(None) => Err(ReadError::Closed("no whole frame".into())),
-            Err(e) => Err(ReadError::Decode(e)),
-        }
-    }
-}
-
-impl Default for FrameReader {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// One read into `buf`, retried if a signal interrupts it; 0 when the peer closed the stream.
-pub(crate) fn read_some(stream: &mut impl Read, buf: &mut [u8]) -> Result<usize, ReadError> {
-    loop {
-        match stream.read(buf) {
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            read => return read.map_err(|e| ReadError::Closed(e.to_string())),
-        }
+            Stream::Tcp(socket) => {
+                socket.set_nonblocking(true)?;
+                Box::new(tokio::net::TcpStream::from_std(socket)?)
+            }
+        })
     }
 }

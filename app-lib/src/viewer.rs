@@ -9,7 +9,7 @@ use netui_protocol::{InputEvent, Request, ViewMessage, ViewMode};
 
 use crate::display::Display;
 use crate::error::Error;
-use crate::transport::Stream;
+use crate::transport::Transport;
 
 /// A viewer of a display's screen: attach it in a mode, then read the updates with
 /// [`Viewer::wait_view`] (or on another thread, from [`Viewer::take_views`]), apply them, and
@@ -42,7 +42,7 @@ pub struct Viewer {
 impl From<Display> for Viewer {
     /// Makes a connection a viewer's: the viewer messages that came before stay queued.
     fn from(mut display: Display) -> Self {
-        let views = display.take_views();
+        let views = display.connection().take_views();
         Self { display, views }
     }
 }
@@ -53,10 +53,10 @@ impl Viewer {
         Display::connect(name).map(Self::from)
     }
 
-    /// Connects over a stream that is already open, with frames in `compression`, as
-    /// [`Display::connect_stream_with`] does.
+    /// Connects over a stream that is already open or another [`Transport`], with frames in
+    /// `compression`, as [`Display::connect_stream_with`] does.
     pub fn connect_stream_with(
-        transport: Stream,
+        transport: impl Transport,
         token: Option<Vec<u8>>,
         display_name: String,
         client_name: &str,

@@ -25,13 +25,23 @@ use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 
 use common::{pixel, TestServer};
-use netui::transport::FrameReader;
 use netui::{Color, Display, ErrorCode, Point, Rect, ResourceId, Window};
-use netui_protocol::frame::{self, decode_message, BatchWriter, Compression, FrameHeader};
+use netui_protocol::connection::FrameReader;
+use netui_protocol::frame::{self, decode_message, BatchWriter, Bodies, Compression, FrameHeader};
 use netui_protocol::{
     ClientHello, ErrorReport, HelloOutcome, Limits, Request, ServerHello, ServerMessage, Welcome,
     PROTOCOL_VERSION,
 };
+
+/// Reads from `stream` until a whole frame is buffered and returns its message bodies.
+fn read_frame<'a>(reader: &'a mut FrameReader, stream: &mut UnixStream) -> Bodies<'a> {
+    while !reader.has_frame().expect("a frame within the limits") {
+        let n = stream.read(reader.spare()).expect("read");
+        assert!(n > 0, "the server closed the connection");
+        reader.filled(n);
+    }
+    reader.next_frame().expect("decodes").expect("whole").bodies
+}
 
 /// A client that speaks raw bytes after a proper handshake.
 struct Raw {
@@ -50,12 +60,8 @@ impl Raw {
             .expect("timeout");
         let hello = frame::encode_single(&ClientHello::new("raw", None)).expect("hello");
         stream.write_all(&hello).expect("send hello");
-        let mut reader = FrameReader::new();
-        let body = reader
-            .read_frame(&mut stream, &Limits::default())
-            .expect("server hello")
-            .next()
-            .expect("one");
+        let mut reader = FrameReader::new(Limits::default());
+        let body = read_frame(&mut reader, &mut stream).next().expect("one");
         let HelloOutcome::Accepted(welcome) = decode_message::<ServerHello>(body)
             .expect("decodes")
             .outcome
@@ -90,10 +96,7 @@ impl Raw {
                     return report;
                 }
             }
-            let bodies = self
-                .reader
-                .read_frame(&mut self.stream, &Limits::default())
-                .expect("a frame");
+            let bodies = read_frame(&mut self.reader, &mut self.stream);
             for body in bodies {
                 self.inbox.push_back(decode_message(body).expect("decodes"));
             }
@@ -443,12 +446,8 @@ fn a_hello_of_another_version_is_refused_naming_both_versions() {
     stream
         .write_all(&frame::encode_single(&hello).expect("hello"))
         .expect("send");
-    let mut reader = FrameReader::new();
-    let body = reader
-        .read_frame(&mut stream, &Limits::default())
-        .expect("answer")
-        .next()
-        .expect("one");
+    let mut reader = FrameReader::new(Limits::default());
+    let body = read_frame(&mut reader, &mut stream).next().expect("one");
     let answer: ServerHello = decode_message(body).expect("decodes");
     let HelloOutcome::Refused(refusal) = answer.outcome else {
         panic!("accepted")

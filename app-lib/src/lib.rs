@@ -18,6 +18,18 @@
 //! - [`event`]: the queue of events, waited on blocking, with a deadline, or as an async
 //!   stream.
 //! - [`error`]: the error type.
+//!
+//! # Where to make a change
+//! - A new request: add it to the protocol's `Request` (and the server's handling), then a
+//!   call here that queues it with [`Display::send`]: a drawing call in `draw.rs`, or in
+//!   `display.rs` if the caller waits for a reply (as [`Display::get_image`] does, matching
+//!   the reply's `seq`), or in `viewer.rs` if only viewers send it. Merging with the request
+//!   before it, if it repeats, is in `batch.rs`.
+//! - A new transport (TLS, WebSocket...): implement [`transport::Transport`] in
+//!   `transport.rs`: its `open` yields any tokio `AsyncRead + AsyncWrite` stream, opened on
+//!   the connection's runtime; pass it to [`Display::connect_stream_with`] (and, for display
+//!   names that should use it, choose it in `connect.rs`). Nothing else changes: the
+//!   connection splits the stream into one reader and one writer.
 #![forbid(unsafe_code)]
 
 mod batch;

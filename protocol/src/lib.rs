@@ -44,7 +44,7 @@ pub use frame::{BatchWriter, Compression, FrameDecoder, FrameHeader, Limits};
 pub use geometry::{Color, Point, Rect, Segment, Size};
 pub use handshake::{ClientHello, HelloOutcome, Refusal, ServerHello, Welcome};
 pub use reply::{ClientInfo, ErrorCode, ErrorReport, Reply, ServerInfo, ServerMessage, WindowInfo};
-pub use request::{Font, ImageFormat, Request, RequestKind, ResourceId, WindowKind};
+pub use request::{Font, ImageFormat, Request, RequestClass, RequestKind, ResourceId, WindowKind};
 pub use view::{EncodedRect, PixelEncoding, RectEncoding, SceneOp, ViewMessage, ViewMode};
 
 /// The protocol version that this crate speaks. Both ends must speak the same one.

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use netui_protocol::handshake::PixelFormat;
 use netui_protocol::{
     ClientInfo, DecodeError, ErrorCode, ErrorReport, Event, FontSet, InputEvent, Limits, Refusal,
-    Reply, Request, ResourceId, ServerInfo, ServerMessage, Size, ViewMessage, ViewMode, Welcome,
-    WindowInfo, PROTOCOL_VERSION,
+    Reply, Request, ResourceId, SceneOp, ServerInfo, ServerMessage, Size, ViewMessage, ViewMode,
+    Welcome, WindowInfo, PROTOCOL_VERSION,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -372,7 +372,10 @@ impl Core {
             }
             CoreMsg::ResizeScreen(size) => {
                 if size != self.scene.size() && size.width > 0 && size.height > 0 {
-                    self.scene.resize_screen(size);
+                    // A new screen size has no checks: it cannot fail.
+                    let _ = self
+                        .scene
+                        .perform(&SceneOp::ResizeScreen { size }, &mut Vec::new());
                     let conns: Vec<ConnId> = self.clients.keys().copied().collect();
                     for conn in conns {
                         self.send(conn, ServerMessage::Event(Event::ScreenResized { size }));
@@ -456,11 +459,16 @@ impl Core {
         };
         self.numbers.remove(&client.number);
         let mut events = Vec::new();
+        // Neither can fail: a resource that is already gone is skipped.
         for id in &client.windows {
-            self.scene.destroy_window(*id, &mut events);
+            let _ = self
+                .scene
+                .perform(&SceneOp::DestroyWindow { id: *id }, &mut events);
         }
         for id in &client.pixmaps {
-            self.scene.free_pixmap(*id);
+            let _ = self
+                .scene
+                .perform(&SceneOp::FreePixmap { id: *id }, &mut events);
         }
         tracing::info!(
             conn,

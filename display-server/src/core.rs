@@ -19,6 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::backend::Backend;
 use crate::input::{Action, Input};
+use crate::peer::{Access, Peer};
 use crate::viewer::Viewer;
 use netui_scene::scene::{Scene, SceneError};
 
@@ -35,8 +36,7 @@ pub const MAX_CLIENTS: u32 = (u32::MAX >> ID_SHIFT) - 1;
 /// Messages that may wait in a client's outbox before the client counts as stuck.
 pub const OUTBOX_CAPACITY: usize = 4096;
 
-/// A connection, numbered uniquely for the server's lifetime (client numbers are reused).
-pub type ConnId = u64;
+pub use crate::peer::ConnId;
 
 /// A request as it came off the wire: decoded, or the reason it could not be.
 #[derive(Debug)]
@@ -59,7 +59,9 @@ pub enum CoreMsg {
         /// The name from its hello.
         name: String,
         /// Where it came from.
-        peer: String,
+        peer: Peer,
+        /// What it may do, decided at its handshake.
+        access: Access,
         /// Where its replies and events go.
         outbox: mpsc::Sender<ServerMessage>,
         /// The answer.
@@ -119,7 +121,8 @@ impl ScreenSink {
 struct Client {
     number: u32,
     name: String,
-    peer: String,
+    peer: Peer,
+    access: Access,
     outbox: mpsc::Sender<ServerMessage>,
     /// Windows in creation order.
     windows: BTreeSet<ResourceId>,
@@ -139,11 +142,6 @@ impl Client {
 
     fn owns(&self, id: ResourceId) -> bool {
         id.0 >> ID_SHIFT == self.number
-    }
-
-    /// Whether it came through the Unix socket, as the display's owner.
-    fn is_local(&self) -> bool {
-        self.peer == "unix"
     }
 }
 
@@ -338,10 +336,11 @@ impl Core {
                 conn,
                 name,
                 peer,
+                access,
                 outbox,
                 respond,
             } => {
-                let answer = self.accept(conn, name, peer, outbox);
+                let answer = self.accept(conn, name, peer, access, outbox);
                 // The connection may have gone while waiting; then it will send Gone.
                 let _ = respond.send(answer);
             }
@@ -419,17 +418,19 @@ impl Core {
         &mut self,
         conn: ConnId,
         name: String,
-        peer: String,
+        peer: Peer,
+        access: Access,
         outbox: mpsc::Sender<ServerMessage>,
     ) -> Result<Welcome, Refusal> {
         let number = (1..=MAX_CLIENTS)
             .find(|n| !self.numbers.contains_key(n))
             .ok_or(Refusal::TooManyClients)?;
-        tracing::info!(conn, number, %name, %peer, "client connected");
+        tracing::info!(conn, number, %name, %peer, ?access, "client connected");
         let client = Client {
             number,
             name,
             peer,
+            access,
             outbox,
             windows: BTreeSet::new(),
             pixmaps: BTreeSet::new(),
@@ -551,11 +552,19 @@ impl Core {
         }
     }
 
-    /// Checks that the client may use every id in the request and has room for new pixels.
+    /// Checks that the client's permission allows the request, that it may use every id in
+    /// it, and that it has room for new pixels.
     fn check_access(&self, conn: ConnId, request: &Request) -> Result<(), SceneError> {
         let Some(client) = self.clients.get(&conn) else {
             return Ok(());
         };
+        if let Err(message) = client.access.check(request.class()) {
+            return Err(SceneError {
+                code: ErrorCode::Access,
+                resource: None,
+                message: message.into(),
+            });
+        }
         let bad = |id: ResourceId, code, message: String| SceneError {
             code,
             resource: Some(id),
@@ -715,13 +724,7 @@ impl Core {
                 return Ok(());
             }
             Request::InjectInput { input } => {
-                if !self.clients.get(&conn).is_some_and(Client::is_local) {
-                    return Err(SceneError {
-                        code: ErrorCode::Access,
-                        resource: None,
-                        message: "only clients on the local Unix socket may inject input".into(),
-                    });
-                }
+                // The permission to inject was checked with the others.
                 self.input(input.clone());
                 return Ok(());
             }
@@ -784,7 +787,7 @@ impl Core {
             .map(|c| ClientInfo {
                 id: c.number,
                 name: c.name.clone(),
-                peer: c.peer.clone(),
+                peer: c.peer.to_string(),
                 windows: self
                     .scene
                     .stack()

@@ -9,6 +9,8 @@
 //! # Layout
 //! - [`input`]: keyboard and pointer routing, focus, grabs, moves and closes.
 //! - [`core`]: the owner of all state: clients, access checks, events and replies.
+//! - [`peer`]: who a connection is ([`peer::Peer`]) and what it may do ([`peer::Access`]: the
+//!   one table of permissions).
 //! - [`server`]: listeners, connection tasks, and [`ServerHandle`] for running in-process.
 //! - [`viewer`]: each thin client's state: what it was sent, flow control.
 //! - [`flow`]: a viewer's window of unacknowledged updates, from the link's estimated
@@ -26,6 +28,7 @@ pub mod error;
 pub mod flow;
 pub mod input;
 pub mod launch;
+pub mod peer;
 pub mod runtime;
 pub mod screen;
 pub mod server;

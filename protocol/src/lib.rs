@@ -23,6 +23,20 @@
 //! - [`view`]: what viewers (thin clients) receive: scene operations or encoded pixels.
 //! - [`display`]: display names (`:N`, `HOST:N`), ports and per-user file names.
 //! - [`error`]: what can go wrong while encoding or decoding.
+//!
+//! # Where to make a change
+//! - A new request: a variant at the end of the list in `request.rs` (`requests!`), with its
+//!   [`RequestClass`] after it; the opcode, [`RequestKind`] and its class follow from the list.
+//!   Name its ids in `Request::map_ids` (it does not compile until you do) and give it a
+//!   sample in `request.rs`'s tests and in `tests/roundtrip.rs`. The wire format of the
+//!   earlier requests does not change. Then the display server's and the scene's parts: see
+//!   their crate docs.
+//! - A new event or reply: `event.rs` or `reply.rs`, at the end of its enum, with a round trip
+//!   in `tests/roundtrip.rs`.
+//! - A new pixel encoding: its name in [`PixelEncoding`] (`view.rs`); the encoder and decoder
+//!   live in the scene crate's `encoding/`.
+//! - A new transport: nothing here. Frames are bytes whatever carries them; the display
+//!   server's `peer` and `server` modules say where they come from and what they may do.
 
 #![forbid(unsafe_code)]
 

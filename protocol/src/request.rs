@@ -723,4 +723,3 @@ mod tests {
         assert_eq!(seen, [ResourceId::ROOT, ResourceId(0x40_0003)]);
     }
 }
-

@@ -28,7 +28,7 @@
 //! - A new request: a variant at the end of the list in `request.rs` (`requests!`), with its
 //!   [`RequestClass`] after it; the opcode, [`RequestKind`] and its class follow from the list.
 //!   Name its ids in `Request::map_ids` (it does not compile until you do) and give it a
-//!   sample in `request.rs`'s tests and in `tests/roundtrip.rs`. The wire format of the
+//!   sample in `request/tests.rs` and in `tests/roundtrip.rs`. The wire format of the
 //!   earlier requests does not change. Then the display server's and the scene's parts: see
 //!   their crate docs.
 //! - A new event or reply: `event.rs` or `reply.rs`, at the end of its enum, with a round trip

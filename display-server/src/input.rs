@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 
 pub use netui_protocol::InputEvent;
-use netui_protocol::{Button, Event, KeyEvent, Modifiers, Point, Rect, ResourceId};
+use netui_protocol::{Button, Event, KeyEvent, Modifiers, Point, Rect, ResourceId, SceneOp};
 
 use netui_scene::scene::Scene;
 use netui_scene::wm::Part;
@@ -123,7 +123,11 @@ impl Input {
                     (i64::from(p.y) - i64::from(rect.y)).clamp(MIN_SIDE, i64::from(MAX_SIDE));
                 let resized = Rect::new(rect.x, rect.y, width as u32, height as u32);
                 // The window exists (checked above), so configure cannot fail.
-                let _ = scene.configure(window, resized, events);
+                let configure = SceneOp::Configure {
+                    id: window,
+                    rect: resized,
+                };
+                let _ = scene.perform(&configure, events);
             }
             return;
         }
@@ -136,7 +140,11 @@ impl Input {
                     rect.height,
                 );
                 // The window exists (checked above), so configure cannot fail.
-                let _ = scene.configure(window, moved, events);
+                let configure = SceneOp::Configure {
+                    id: window,
+                    rect: moved,
+                };
+                let _ = scene.perform(&configure, events);
             }
             return;
         }
@@ -174,8 +182,9 @@ impl Input {
             return None;
         }
         let (window, part) = scene.window_at(self.pointer)?;
-        scene.raise(window);
-        scene.set_focus(Some(window), events);
+        // Neither can fail: they have no checks.
+        let _ = scene.perform(&SceneOp::Raise { id: window }, events);
+        let _ = scene.perform(&SceneOp::Focus { id: Some(window) }, events);
         let rect = scene.window(window)?.rect;
         match part {
             Part::Content => {

@@ -8,16 +8,39 @@
 //!
 //! # Layout
 //! - [`input`]: keyboard and pointer routing, focus, grabs, moves and closes.
-//! - [`core`]: the owner of all state: clients, access checks, events and replies.
+//! - [`core`]: the owner of all state: the loop, frame pacing, and each request's dispatch by
+//!   its class; `core/clients.rs` holds the registry of clients (ids, quotas, access checks),
+//!   `core/viewers.rs` the viewers' map and how they are fed.
+//! - [`peer`]: who a connection is ([`peer::Peer`]) and what it may do ([`peer::Access`]: the
+//!   one table of permissions).
 //! - [`server`]: listeners, connection tasks, and [`ServerHandle`] for running in-process.
 //! - [`viewer`]: each thin client's state: what it was sent, flow control.
 //! - [`flow`]: a viewer's window of unacknowledged updates, from the link's estimated
 //!   bandwidth-delay product.
-//! - [`backend`]: where frames go (headless now; a real window in its own issue).
+//! - [`backend`]: where frames go: headless, or a real window ([`backend::windowed`]).
 //! - [`launch`]: display number → listeners and token file, as the programs start them.
 //! - [`screen`]: running a display whose screen is a window (event loop and server together).
 //! - [`runtime`]: the private per-user directory, sockets and token files.
 //! - [`error`]: the server's error type.
+//!
+//! # Where to make a change
+//! - A new request: add it at the end of the protocol's list in
+//!   `protocol/src/request.rs` with its class (`=> Scene`, ...), and name its ids in
+//!   `Request::map_ids`. A `Scene` request is carried out by its arm in the scene crate's
+//!   `Scene::carry_out` (`scene/src/scene/request.rs`) and needs here only its ids in
+//!   `resources` (`core/clients.rs`), and its quota in `Clients::account` if it creates
+//!   pixels. A `Connection` request is answered in `Core::answer` (`core/mod.rs`), a `Viewer`
+//!   one in `Core::view` (`core/viewers.rs`). Then the app library's method for it.
+//! - Who may send what: the table in [`peer::Access::check`], and the README's words for
+//!   users (under "Input can be injected").
+//! - A pixel encoding: the scene crate's `encoding/` and the protocol's `PixelEncoding`; the
+//!   server only hands damage to [`viewer::Viewer`], which encodes it.
+//! - A transport or listener: bind it in [`server::Server::bind`], accept it in
+//!   `accept_loop` (`server.rs`) with a new [`peer::Peer`] variant, and decide its
+//!   [`peer::Access`] in [`peer::Access::admit`]; [`launch`] maps a display number to it.
+//! - A backend: implement [`backend::Backend`] (`present`, and `frame_interval` if the
+//!   screen has its own rate) beside [`backend::Headless`] in `backend/`, and start it the
+//!   way [`screen`] starts the window.
 #![forbid(unsafe_code)]
 
 pub mod backend;
@@ -26,6 +49,7 @@ pub mod error;
 pub mod flow;
 pub mod input;
 pub mod launch;
+pub mod peer;
 pub mod runtime;
 pub mod screen;
 pub mod server;

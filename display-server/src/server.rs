@@ -19,7 +19,6 @@ use netui_protocol::frame::{self, BatchWriter, Compression};
 use netui_protocol::{
     ClientHello, Limits, RectEncoding, Refusal, ServerMessage, Size, ViewMessage,
 };
-use subtle::ConstantTimeEq;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{mpsc, oneshot};
@@ -27,6 +26,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::backend::{Backend, Headless};
 use crate::core::{ConnId, Core, CoreMsg, Incoming, ScreenSink, OUTBOX_CAPACITY};
 use crate::error::ServerError;
+use crate::peer::{Access, Peer};
 
 /// How long a new connection has to send its hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
@@ -181,13 +181,13 @@ async fn accept_loop(
     loop {
         let accepted = tokio::select! {
             r = async { unix.as_ref()?.accept().await.ok() }, if unix.is_some() => {
-                r.map(|(s, _)| { let (r, w) = s.into_split(); spawn(r, w, "unix".to_owned(), false, &shared, &core) })
+                r.map(|(s, _)| { let (r, w) = s.into_split(); spawn(r, w, Peer::Unix, &shared, &core) })
             }
             r = async { tcp.as_ref()?.accept().await.ok() }, if tcp.is_some() => {
                 r.map(|(s, addr)| {
                     let _ = s.set_nodelay(true);
                     let (r, w) = s.into_split();
-                    spawn(r, w, addr.to_string(), true, &shared, &core)
+                    spawn(r, w, Peer::Tcp(addr), &shared, &core)
                 })
             }
             else => return,
@@ -199,14 +199,8 @@ async fn accept_loop(
     }
 }
 
-fn spawn<R, W>(
-    reader: R,
-    writer: W,
-    peer: String,
-    needs_token: bool,
-    shared: &Arc<Shared>,
-    core: &mpsc::Sender<CoreMsg>,
-) where
+fn spawn<R, W>(reader: R, writer: W, peer: Peer, shared: &Arc<Shared>, core: &mpsc::Sender<CoreMsg>)
+where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
@@ -216,7 +210,7 @@ fn spawn<R, W>(
     tokio::spawn(async move {
         tracing::debug!(conn, %peer, "connection opened");
         let core2 = core.clone();
-        if let Err(e) = connection(conn, reader, writer, peer, needs_token, &shared, core).await {
+        if let Err(e) = connection(conn, reader, writer, peer, &shared, core).await {
             tracing::info!(conn, error = %e, "connection ended");
         }
         let _ = core2.send(CoreMsg::Gone { conn }).await;
@@ -228,8 +222,7 @@ async fn connection<R, W>(
     conn: ConnId,
     mut reader: R,
     mut writer: W,
-    peer: String,
-    needs_token: bool,
+    peer: Peer,
     shared: &Shared,
     core: mpsc::Sender<CoreMsg>,
 ) -> Result<(), std::io::Error>
@@ -244,17 +237,15 @@ where
             Ok(Err(refusal)) => return refuse(&mut writer, handshake, refusal).await,
             Err(_) => return Err(std::io::Error::other("no hello within 10 s")),
         };
-    if needs_token {
-        let ok = match &hello.token {
-            None => return refuse(&mut writer, handshake, Refusal::TokenRequired).await,
-            // Constant time, so that timing does not reveal how much of a guess was right.
-            Some(token) => bool::from(token.as_slice().ct_eq(&shared.token)),
-        };
-        if !ok {
-            tracing::warn!(conn, %peer, "refused a connection with a wrong token");
-            return refuse(&mut writer, handshake, Refusal::WrongToken).await;
+    let access = match Access::admit(&peer, hello.token.as_deref(), &shared.token) {
+        Ok(access) => access,
+        Err(refusal) => {
+            if refusal == Refusal::WrongToken {
+                tracing::warn!(conn, %peer, "refused a connection with a wrong token");
+            }
+            return refuse(&mut writer, handshake, refusal).await;
         }
-    }
+    };
     let (outbox_tx, outbox_rx) = mpsc::channel(OUTBOX_CAPACITY);
     let (respond, answer) = oneshot::channel();
     let compression = hello.compression;
@@ -262,6 +253,7 @@ where
         conn,
         name: hello.client_name,
         peer,
+        access,
         outbox: outbox_tx,
         respond,
     })

@@ -14,8 +14,8 @@ use netui_protocol::{
     EncodedRect, Point, Rect, RectEncoding, Request, SceneOp, ViewMessage, ViewMode,
 };
 
-use crate::core::ConnId;
 use crate::flow::Flow;
+use crate::peer::ConnId;
 use netui_scene::damage::Damage;
 use netui_scene::encoding::PixelEncoder;
 use netui_scene::scene::Scene;

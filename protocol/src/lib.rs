@@ -27,6 +27,21 @@
 //! - [`view`]: what viewers (thin clients) receive: scene operations or encoded pixels.
 //! - [`display`]: display names (`:N`, `HOST:N`), ports and per-user file names.
 //! - [`error`]: what can go wrong while encoding, decoding, or shaking hands.
+//!
+//! # Where to make a change
+//! - A new request: a variant at the end of the list in `request.rs` (`requests!`), with its
+//!   [`RequestClass`] after it; the opcode, [`RequestKind`] and its class follow from the list.
+//!   Name its ids in `Request::map_ids` (it does not compile until you do) and give it a
+//!   sample in `request/tests.rs` and in `tests/roundtrip.rs`. The wire format of the
+//!   earlier requests does not change. Then the display server's and the scene's parts: see
+//!   their crate docs.
+//! - A new event or reply: `event.rs` or `reply.rs`, at the end of its enum, with a round trip
+//!   in `tests/roundtrip.rs`.
+//! - A new pixel encoding: its name in [`PixelEncoding`] (`view.rs`); the encoder and decoder
+//!   live in the scene crate's `encoding/`.
+//! - A new transport: nothing here. Frames are bytes whatever carries them, and
+//!   [`connection`] reads them from whatever bytes it is fed; the display server's `peer` and
+//!   `server` modules say where they come from and what they may do.
 
 #![forbid(unsafe_code)]
 
@@ -50,7 +65,7 @@ pub use frame::{BatchWriter, Compression, FrameDecoder, FrameHeader, Limits};
 pub use geometry::{Color, Point, Rect, Segment, Size};
 pub use handshake::{ClientHello, HelloOutcome, Refusal, ServerHello, Welcome};
 pub use reply::{ClientInfo, ErrorCode, ErrorReport, Reply, ServerInfo, ServerMessage, WindowInfo};
-pub use request::{Font, ImageFormat, Request, RequestKind, ResourceId, WindowKind};
+pub use request::{Font, ImageFormat, Request, RequestClass, RequestKind, ResourceId, WindowKind};
 pub use view::{EncodedRect, PixelEncoding, RectEncoding, SceneOp, ViewMessage, ViewMode};
 
 /// The protocol version that this crate speaks. Both ends must speak the same one.

@@ -59,236 +59,318 @@ impl ImageFormat {
     }
 }
 
-/// A request from an application to the display server.
-///
-/// Drawing requests take a `target`: a window or pixmap of the client's own. Drawing is
-/// clipped to the target (and to its clip rectangle, see [`Request::SetClip`]); drawing
-/// outside it is not an error, as in X.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Request {
-    /// Creates an unmapped window. `rect` places its content area on the screen.
-    CreateWindow {
-        /// The new window's id, from the client's range.
-        id: ResourceId,
-        /// Position on the screen and size.
-        rect: Rect,
-        /// Title shown by the window manager.
-        title: String,
-        /// Color that fills the window when it is created or cleared.
-        background: Color,
-    },
-    /// Shows a window on the screen, on top of the others.
-    MapWindow {
-        /// The window.
-        id: ResourceId,
-    },
-    /// Hides a window; its contents are kept.
-    UnmapWindow {
-        /// The window.
-        id: ResourceId,
-    },
-    /// Moves and resizes a window. Contents are kept where they fit; new area gets the
-    /// background.
-    ConfigureWindow {
-        /// The window.
-        id: ResourceId,
-        /// New position and size.
-        rect: Rect,
-    },
-    /// Changes a window's title.
-    SetTitle {
-        /// The window.
-        id: ResourceId,
-        /// The new title.
-        title: String,
-    },
-    /// Destroys a window and frees its id.
-    DestroyWindow {
-        /// The window.
-        id: ResourceId,
-    },
-    /// Creates an offscreen image, cleared to black.
-    CreatePixmap {
-        /// The new pixmap's id, from the client's range.
-        id: ResourceId,
-        /// Width in pixels.
-        width: u32,
-        /// Height in pixels.
-        height: u32,
-    },
-    /// Frees a pixmap and its id.
-    FreePixmap {
-        /// The pixmap.
-        id: ResourceId,
-    },
-    /// Fills rectangles with a color (blended when not opaque).
-    FillRects {
-        /// Window or pixmap.
-        target: ResourceId,
-        /// Fill color.
-        color: Color,
-        /// The rectangles.
-        rects: Vec<Rect>,
-    },
-    /// Draws the outlines of rectangles, `width` pixels wide, inside each rectangle.
-    StrokeRects {
-        /// Window or pixmap.
-        target: ResourceId,
-        /// Line color.
-        color: Color,
-        /// Line width in pixels (0 is drawn as 1).
-        width: u16,
-        /// The rectangles.
-        rects: Vec<Rect>,
-    },
-    /// Draws a connected line through the points (a polyline), both ends included.
-    Lines {
-        /// Window or pixmap.
-        target: ResourceId,
-        /// Line color.
-        color: Color,
-        /// Line width in pixels (0 is drawn as 1); wide lines get round joins and ends.
-        width: u16,
-        /// The points, in order.
-        points: Vec<Point>,
-    },
-    /// Draws separate line segments, both ends included.
-    Segments {
-        /// Window or pixmap.
-        target: ResourceId,
-        /// Line color.
-        color: Color,
-        /// Line width in pixels (0 is drawn as 1); wide lines get round ends.
-        width: u16,
-        /// The segments.
-        segments: Vec<Segment>,
-    },
-    /// Draws the ellipse inscribed in `rect`, filled or as an outline.
-    Ellipse {
-        /// Window or pixmap.
-        target: ResourceId,
-        /// Color.
-        color: Color,
-        /// The bounding rectangle.
-        rect: Rect,
-        /// `None` fills it; `Some(w)` draws an outline `w` pixels wide inside `rect`.
-        outline: Option<u16>,
-    },
-    /// Draws a line of UTF-8 text. `pos` is the top-left corner of the line box; the
-    /// baseline is at `pos.y` plus the font's ascent at `size`.
-    Text {
-        /// Window or pixmap.
-        target: ResourceId,
-        /// Top-left corner of the line box.
-        pos: Point,
-        /// Typeface.
-        font: Font,
-        /// Font size in pixels (the em height).
-        size: u16,
-        /// Text color.
-        color: Color,
-        /// The text, one line.
-        text: String,
-    },
-    /// Puts an image at `rect` (whose size is the image's size).
-    PutImage {
-        /// Window or pixmap.
-        target: ResourceId,
-        /// Where the image goes, and its size.
-        rect: Rect,
-        /// How `data` is laid out.
-        format: ImageFormat,
-        /// Rows of pixels, top to bottom, with no padding. (Encoded as a byte string: the
-        /// same bytes on the wire as a sequence, but copied whole instead of one by one.)
-        #[serde(with = "serde_bytes")]
-        data: Vec<u8>,
-    },
-    /// Copies pixels between drawables, or within one (scrolling). Overlapping copies within
-    /// one drawable behave as if the source were read first.
-    CopyArea {
-        /// Window or pixmap to read.
-        src: ResourceId,
-        /// Window or pixmap to write.
-        dst: ResourceId,
-        /// The source pixels.
-        src_rect: Rect,
-        /// Where the top-left source pixel goes in `dst`.
-        dst_pos: Point,
-    },
-    /// Fills an area of a window with its background (a pixmap with black). `None` clears
-    /// the whole drawable.
-    Clear {
-        /// Window or pixmap.
-        target: ResourceId,
-        /// The area, or everything.
-        area: Option<Rect>,
-    },
-    /// Restricts later drawing into `target` to a rectangle (`None` removes the clip).
-    SetClip {
-        /// Window or pixmap.
-        target: ResourceId,
-        /// The clip rectangle in the drawable's coordinates.
-        clip: Option<Rect>,
-    },
-    /// Marks the end of a frame of `window`'s drawing: the server shows everything drawn so
-    /// far. It is the boundary that frame counters and viewers count.
-    Present {
-        /// The window whose frame is complete.
-        window: ResourceId,
-    },
-    /// Asks for a [`crate::Reply::Sync`] once every earlier request has been carried out.
-    Sync,
-    /// Reads pixels back: of a window or pixmap, or of the whole screen with
-    /// [`ResourceId::ROOT`]. Answered by [`crate::Reply::Image`].
-    GetImage {
-        /// Window, pixmap or the root.
-        source: ResourceId,
-        /// The area to read; `None` reads everything.
-        area: Option<Rect>,
-    },
-    /// Asks for [`crate::Reply::ServerInfo`]: version, screen, clients and their windows.
-    GetServerInfo,
-    /// Sets what kind of window this is, for the window manager (before mapping it).
-    SetWindowKind {
-        /// The window.
-        id: ResourceId,
-        /// Its kind.
-        kind: WindowKind,
-    },
-    /// Raises and focuses a window, any client's (what a taskbar does on a click).
-    ActivateWindow {
-        /// The window.
-        id: ResourceId,
-    },
-    /// Asks for [`crate::Event::WindowsChanged`] whenever the list of windows changes.
-    WatchWindows,
-    /// Injects keyboard or pointer input as if it came from the screen's own devices (as
-    /// X's XTEST does). Only clients on the local Unix socket may: they run as the display's
-    /// owner, who could type into every window anyway. A TCP client holds the token that
-    /// lets it draw, but not the right to drive other applications.
-    InjectInput {
-        /// The input.
-        input: crate::InputEvent,
-    },
-    /// Makes this connection a viewer of the screen in `mode`, or switches its mode (see
-    /// [`crate::view`]). Answered by [`crate::ViewMessage::Start`] and a stream of updates.
-    AttachViewer {
-        /// Commands or pixels.
-        mode: crate::ViewMode,
-    },
-    /// Input from a viewer's user, as if the screen's own devices produced it. A viewer is
-    /// the display's user at another place (as a VNC client is), so any viewer may send it.
-    ViewerInput {
-        /// Numbers the input, so that updates can say which input they reflect.
-        seq: u64,
-        /// The input.
-        input: crate::InputEvent,
-    },
-    /// A viewer has applied the update with this number (flow control).
-    AckUpdate {
-        /// The update's number.
-        update: u64,
-    },
+/// What a request touches, and so which part of the server carries it out and who may send
+/// it. Each request's class is written once, beside the request in [`Request`]'s list; the
+/// server dispatches on it, the scene carries out [`RequestClass::Scene`] requests alone, and
+/// only those go to command-mode viewers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RequestClass {
+    /// Changes windows, pixmaps or pixels: carried out by the scene, checked against the
+    /// client's own ids and quota, and replayed by command-mode viewers.
+    Scene,
+    /// About the connection itself: replies (`Sync`, `GetImage`, `GetServerInfo`) and
+    /// subscriptions (`WatchWindows`). Changes nothing on the screen.
+    Connection,
+    /// Drives the screen's keyboard and pointer as its own devices do (`InjectInput`), and so
+    /// every application: the display owner's right alone.
+    Input,
+    /// A viewer's (thin client's) requests: attaching, its user's input, flow control.
+    Viewer,
+}
+
+/// Defines [`Request`] from one list of its variants, each followed by `=> Class`, and
+/// derives from the same list [`RequestKind`] (same variants, same order), its `ALL`, its
+/// `class()` and [`Request::kind`]. The order of the list is the wire format: a variant's
+/// index is its opcode, so variants are only ever added at the end.
+macro_rules! requests {
+    (
+        $(#[$enum_meta:meta])*
+        pub enum Request {
+            $(
+                $(#[$meta:meta])*
+                $variant:ident $({ $($fields:tt)* })? => $class:ident,
+            )*
+        }
+    ) => {
+        $(#[$enum_meta])*
+        pub enum Request {
+            $(
+                $(#[$meta])*
+                $variant $({ $($fields)* })?,
+            )*
+        }
+
+        /// The opcode of a request: its name, for errors and logs. The discriminant is the
+        /// index of the variant in [`Request`], which is what the wire carries first.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum RequestKind {
+            $(
+                #[doc = concat!("[`Request::", stringify!($variant), "`]")]
+                $variant,
+            )*
+        }
+
+        impl RequestKind {
+            /// Every opcode, in wire order.
+            pub const ALL: [RequestKind; [$(RequestKind::$variant),*].len()] =
+                [$(RequestKind::$variant),*];
+
+            /// What requests of this kind touch (see [`RequestClass`]).
+            pub const fn class(self) -> RequestClass {
+                match self {
+                    $(RequestKind::$variant => RequestClass::$class,)*
+                }
+            }
+        }
+
+        impl Request {
+            /// The opcode of this request.
+            pub fn kind(&self) -> RequestKind {
+                // `{ .. }` matches unit variants too.
+                match self {
+                    $(Request::$variant { .. } => RequestKind::$variant,)*
+                }
+            }
+        }
+    };
+}
+
+requests! {
+    /// A request from an application to the display server.
+    ///
+    /// Drawing requests take a `target`: a window or pixmap of the client's own. Drawing is
+    /// clipped to the target (and to its clip rectangle, see [`Request::SetClip`]); drawing
+    /// outside it is not an error, as in X.
+    ///
+    /// In this list each variant is followed by its [`RequestClass`] (`=> Scene`): the one
+    /// place that says what a request touches. The order is the wire format (a variant's
+    /// index is its opcode): add new requests at the end.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub enum Request {
+        /// Creates an unmapped window. `rect` places its content area on the screen.
+        CreateWindow {
+            /// The new window's id, from the client's range.
+            id: ResourceId,
+            /// Position on the screen and size.
+            rect: Rect,
+            /// Title shown by the window manager.
+            title: String,
+            /// Color that fills the window when it is created or cleared.
+            background: Color,
+        } => Scene,
+        /// Shows a window on the screen, on top of the others.
+        MapWindow {
+            /// The window.
+            id: ResourceId,
+        } => Scene,
+        /// Hides a window; its contents are kept.
+        UnmapWindow {
+            /// The window.
+            id: ResourceId,
+        } => Scene,
+        /// Moves and resizes a window. Contents are kept where they fit; new area gets the
+        /// background.
+        ConfigureWindow {
+            /// The window.
+            id: ResourceId,
+            /// New position and size.
+            rect: Rect,
+        } => Scene,
+        /// Changes a window's title.
+        SetTitle {
+            /// The window.
+            id: ResourceId,
+            /// The new title.
+            title: String,
+        } => Scene,
+        /// Destroys a window and frees its id.
+        DestroyWindow {
+            /// The window.
+            id: ResourceId,
+        } => Scene,
+        /// Creates an offscreen image, cleared to black.
+        CreatePixmap {
+            /// The new pixmap's id, from the client's range.
+            id: ResourceId,
+            /// Width in pixels.
+            width: u32,
+            /// Height in pixels.
+            height: u32,
+        } => Scene,
+        /// Frees a pixmap and its id.
+        FreePixmap {
+            /// The pixmap.
+            id: ResourceId,
+        } => Scene,
+        /// Fills rectangles with a color (blended when not opaque).
+        FillRects {
+            /// Window or pixmap.
+            target: ResourceId,
+            /// Fill color.
+            color: Color,
+            /// The rectangles.
+            rects: Vec<Rect>,
+        } => Scene,
+        /// Draws the outlines of rectangles, `width` pixels wide, inside each rectangle.
+        StrokeRects {
+            /// Window or pixmap.
+            target: ResourceId,
+            /// Line color.
+            color: Color,
+            /// Line width in pixels (0 is drawn as 1).
+            width: u16,
+            /// The rectangles.
+            rects: Vec<Rect>,
+        } => Scene,
+        /// Draws a connected line through the points (a polyline), both ends included.
+        Lines {
+            /// Window or pixmap.
+            target: ResourceId,
+            /// Line color.
+            color: Color,
+            /// Line width in pixels (0 is drawn as 1); wide lines get round joins and ends.
+            width: u16,
+            /// The points, in order.
+            points: Vec<Point>,
+        } => Scene,
+        /// Draws separate line segments, both ends included.
+        Segments {
+            /// Window or pixmap.
+            target: ResourceId,
+            /// Line color.
+            color: Color,
+            /// Line width in pixels (0 is drawn as 1); wide lines get round ends.
+            width: u16,
+            /// The segments.
+            segments: Vec<Segment>,
+        } => Scene,
+        /// Draws the ellipse inscribed in `rect`, filled or as an outline.
+        Ellipse {
+            /// Window or pixmap.
+            target: ResourceId,
+            /// Color.
+            color: Color,
+            /// The bounding rectangle.
+            rect: Rect,
+            /// `None` fills it; `Some(w)` draws an outline `w` pixels wide inside `rect`.
+            outline: Option<u16>,
+        } => Scene,
+        /// Draws a line of UTF-8 text. `pos` is the top-left corner of the line box; the
+        /// baseline is at `pos.y` plus the font's ascent at `size`.
+        Text {
+            /// Window or pixmap.
+            target: ResourceId,
+            /// Top-left corner of the line box.
+            pos: Point,
+            /// Typeface.
+            font: Font,
+            /// Font size in pixels (the em height).
+            size: u16,
+            /// Text color.
+            color: Color,
+            /// The text, one line.
+            text: String,
+        } => Scene,
+        /// Puts an image at `rect` (whose size is the image's size).
+        PutImage {
+            /// Window or pixmap.
+            target: ResourceId,
+            /// Where the image goes, and its size.
+            rect: Rect,
+            /// How `data` is laid out.
+            format: ImageFormat,
+            /// Rows of pixels, top to bottom, with no padding. (Encoded as a byte string: the
+            /// same bytes on the wire as a sequence, but copied whole instead of one by one.)
+            #[serde(with = "serde_bytes")]
+            data: Vec<u8>,
+        } => Scene,
+        /// Copies pixels between drawables, or within one (scrolling). Overlapping copies within
+        /// one drawable behave as if the source were read first.
+        CopyArea {
+            /// Window or pixmap to read.
+            src: ResourceId,
+            /// Window or pixmap to write.
+            dst: ResourceId,
+            /// The source pixels.
+            src_rect: Rect,
+            /// Where the top-left source pixel goes in `dst`.
+            dst_pos: Point,
+        } => Scene,
+        /// Fills an area of a window with its background (a pixmap with black). `None` clears
+        /// the whole drawable.
+        Clear {
+            /// Window or pixmap.
+            target: ResourceId,
+            /// The area, or everything.
+            area: Option<Rect>,
+        } => Scene,
+        /// Restricts later drawing into `target` to a rectangle (`None` removes the clip).
+        SetClip {
+            /// Window or pixmap.
+            target: ResourceId,
+            /// The clip rectangle in the drawable's coordinates.
+            clip: Option<Rect>,
+        } => Scene,
+        /// Marks the end of a frame of `window`'s drawing: the server shows everything drawn so
+        /// far. It is the boundary that frame counters and viewers count.
+        Present {
+            /// The window whose frame is complete.
+            window: ResourceId,
+        } => Scene,
+        /// Asks for a [`crate::Reply::Sync`] once every earlier request has been carried out.
+        Sync => Connection,
+        /// Reads pixels back: of a window or pixmap, or of the whole screen with
+        /// [`ResourceId::ROOT`]. Answered by [`crate::Reply::Image`].
+        GetImage {
+            /// Window, pixmap or the root.
+            source: ResourceId,
+            /// The area to read; `None` reads everything.
+            area: Option<Rect>,
+        } => Connection,
+        /// Asks for [`crate::Reply::ServerInfo`]: version, screen, clients and their windows.
+        GetServerInfo => Connection,
+        /// Sets what kind of window this is, for the window manager (before mapping it).
+        SetWindowKind {
+            /// The window.
+            id: ResourceId,
+            /// Its kind.
+            kind: WindowKind,
+        } => Scene,
+        /// Raises and focuses a window, any client's (what a taskbar does on a click).
+        ActivateWindow {
+            /// The window.
+            id: ResourceId,
+        } => Scene,
+        /// Asks for [`crate::Event::WindowsChanged`] whenever the list of windows changes.
+        WatchWindows => Connection,
+        /// Injects keyboard or pointer input as if it came from the screen's own devices (as
+        /// X's XTEST does). Only clients on the local Unix socket may: they run as the display's
+        /// owner, who could type into every window anyway. A TCP client holds the token that
+        /// lets it draw, but not the right to drive other applications.
+        InjectInput {
+            /// The input.
+            input: crate::InputEvent,
+        } => Input,
+        /// Makes this connection a viewer of the screen in `mode`, or switches its mode (see
+        /// [`crate::view`]). Answered by [`crate::ViewMessage::Start`] and a stream of updates.
+        AttachViewer {
+            /// Commands or pixels.
+            mode: crate::ViewMode,
+        } => Viewer,
+        /// Input from a viewer's user, as if the screen's own devices produced it. A viewer is
+        /// the display's user at another place (as a VNC client is), so any viewer may send it.
+        ViewerInput {
+            /// Numbers the input, so that updates can say which input they reflect.
+            seq: u64,
+            /// The input.
+            input: crate::InputEvent,
+        } => Viewer,
+        /// A viewer has applied the update with this number (flow control).
+        AckUpdate {
+            /// The update's number.
+            update: u64,
+        } => Viewer,
+    }
 }
 
 /// What kind of window a window is, for the window manager (as EWMH's window types).
@@ -302,76 +384,7 @@ pub enum WindowKind {
     Panel,
 }
 
-/// The opcode of a request: its name, for errors and logs. The discriminant is the index
-/// of the variant in [`Request`], which is what the wire carries first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(missing_docs)]
-pub enum RequestKind {
-    CreateWindow = 0,
-    MapWindow,
-    UnmapWindow,
-    ConfigureWindow,
-    SetTitle,
-    DestroyWindow,
-    CreatePixmap,
-    FreePixmap,
-    FillRects,
-    StrokeRects,
-    Lines,
-    Segments,
-    Ellipse,
-    Text,
-    PutImage,
-    CopyArea,
-    Clear,
-    SetClip,
-    Present,
-    Sync,
-    GetImage,
-    GetServerInfo,
-    SetWindowKind,
-    ActivateWindow,
-    WatchWindows,
-    InjectInput,
-    AttachViewer,
-    ViewerInput,
-    AckUpdate,
-}
-
 impl RequestKind {
-    /// Every opcode, in wire order.
-    pub const ALL: [RequestKind; 29] = [
-        RequestKind::CreateWindow,
-        RequestKind::MapWindow,
-        RequestKind::UnmapWindow,
-        RequestKind::ConfigureWindow,
-        RequestKind::SetTitle,
-        RequestKind::DestroyWindow,
-        RequestKind::CreatePixmap,
-        RequestKind::FreePixmap,
-        RequestKind::FillRects,
-        RequestKind::StrokeRects,
-        RequestKind::Lines,
-        RequestKind::Segments,
-        RequestKind::Ellipse,
-        RequestKind::Text,
-        RequestKind::PutImage,
-        RequestKind::CopyArea,
-        RequestKind::Clear,
-        RequestKind::SetClip,
-        RequestKind::Present,
-        RequestKind::Sync,
-        RequestKind::GetImage,
-        RequestKind::GetServerInfo,
-        RequestKind::SetWindowKind,
-        RequestKind::ActivateWindow,
-        RequestKind::WatchWindows,
-        RequestKind::InjectInput,
-        RequestKind::AttachViewer,
-        RequestKind::ViewerInput,
-        RequestKind::AckUpdate,
-    ];
-
     /// The request with this opcode, if there is one.
     pub fn from_opcode(opcode: u32) -> Option<RequestKind> {
         Self::ALL.get(usize::try_from(opcode).ok()?).copied()
@@ -390,39 +403,9 @@ impl std::fmt::Display for RequestKind {
 }
 
 impl Request {
-    /// The opcode of this request.
-    pub fn kind(&self) -> RequestKind {
-        match self {
-            Request::CreateWindow { .. } => RequestKind::CreateWindow,
-            Request::MapWindow { .. } => RequestKind::MapWindow,
-            Request::UnmapWindow { .. } => RequestKind::UnmapWindow,
-            Request::ConfigureWindow { .. } => RequestKind::ConfigureWindow,
-            Request::SetTitle { .. } => RequestKind::SetTitle,
-            Request::DestroyWindow { .. } => RequestKind::DestroyWindow,
-            Request::CreatePixmap { .. } => RequestKind::CreatePixmap,
-            Request::FreePixmap { .. } => RequestKind::FreePixmap,
-            Request::FillRects { .. } => RequestKind::FillRects,
-            Request::StrokeRects { .. } => RequestKind::StrokeRects,
-            Request::Lines { .. } => RequestKind::Lines,
-            Request::Segments { .. } => RequestKind::Segments,
-            Request::Ellipse { .. } => RequestKind::Ellipse,
-            Request::Text { .. } => RequestKind::Text,
-            Request::PutImage { .. } => RequestKind::PutImage,
-            Request::CopyArea { .. } => RequestKind::CopyArea,
-            Request::Clear { .. } => RequestKind::Clear,
-            Request::SetClip { .. } => RequestKind::SetClip,
-            Request::Present { .. } => RequestKind::Present,
-            Request::Sync => RequestKind::Sync,
-            Request::GetImage { .. } => RequestKind::GetImage,
-            Request::GetServerInfo => RequestKind::GetServerInfo,
-            Request::SetWindowKind { .. } => RequestKind::SetWindowKind,
-            Request::ActivateWindow { .. } => RequestKind::ActivateWindow,
-            Request::WatchWindows => RequestKind::WatchWindows,
-            Request::InjectInput { .. } => RequestKind::InjectInput,
-            Request::AttachViewer { .. } => RequestKind::AttachViewer,
-            Request::ViewerInput { .. } => RequestKind::ViewerInput,
-            Request::AckUpdate { .. } => RequestKind::AckUpdate,
-        }
+    /// What this request touches: which part of the server carries it out.
+    pub fn class(&self) -> RequestClass {
+        self.kind().class()
     }
 
     /// True for requests that the server answers with a reply.
@@ -544,160 +527,4 @@ impl Request {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::geometry::{Color, Point, Rect, Segment};
-
-    /// A request of each kind, with every [`ResourceId`] field taken from `ids` in field
-    /// order (a new variant must be added here: the match has no wildcard).
-    fn sample(kind: RequestKind, ids: &mut impl FnMut() -> ResourceId) -> Request {
-        let rect = Rect::new(1, 2, 3, 4);
-        let input = crate::InputEvent::PointerMoved(Point::new(5, 6));
-        match kind {
-            RequestKind::CreateWindow => Request::CreateWindow {
-                id: ids(),
-                rect,
-                title: "t".into(),
-                background: Color::WHITE,
-            },
-            RequestKind::MapWindow => Request::MapWindow { id: ids() },
-            RequestKind::UnmapWindow => Request::UnmapWindow { id: ids() },
-            RequestKind::ConfigureWindow => Request::ConfigureWindow { id: ids(), rect },
-            RequestKind::SetTitle => Request::SetTitle {
-                id: ids(),
-                title: "t".into(),
-            },
-            RequestKind::DestroyWindow => Request::DestroyWindow { id: ids() },
-            RequestKind::CreatePixmap => Request::CreatePixmap {
-                id: ids(),
-                width: 7,
-                height: 8,
-            },
-            RequestKind::FreePixmap => Request::FreePixmap { id: ids() },
-            RequestKind::FillRects => Request::FillRects {
-                target: ids(),
-                color: Color::RED,
-                rects: vec![rect],
-            },
-            RequestKind::StrokeRects => Request::StrokeRects {
-                target: ids(),
-                color: Color::RED,
-                width: 2,
-                rects: vec![rect],
-            },
-            RequestKind::Lines => Request::Lines {
-                target: ids(),
-                color: Color::RED,
-                width: 1,
-                points: vec![Point::new(0, 0), Point::new(9, 9)],
-            },
-            RequestKind::Segments => Request::Segments {
-                target: ids(),
-                color: Color::RED,
-                width: 1,
-                segments: vec![Segment {
-                    a: Point::new(0, 0),
-                    b: Point::new(3, 3),
-                }],
-            },
-            RequestKind::Ellipse => Request::Ellipse {
-                target: ids(),
-                color: Color::RED,
-                rect,
-                outline: Some(1),
-            },
-            RequestKind::Text => Request::Text {
-                target: ids(),
-                pos: Point::new(1, 1),
-                font: Font::Mono,
-                size: 12,
-                color: Color::BLACK,
-                text: "x".into(),
-            },
-            RequestKind::PutImage => Request::PutImage {
-                target: ids(),
-                rect: Rect::new(0, 0, 1, 1),
-                format: ImageFormat::Rgb8,
-                data: vec![1, 2, 3],
-            },
-            RequestKind::CopyArea => Request::CopyArea {
-                src: ids(),
-                dst: ids(),
-                src_rect: rect,
-                dst_pos: Point::new(9, 9),
-            },
-            RequestKind::Clear => Request::Clear {
-                target: ids(),
-                area: Some(rect),
-            },
-            RequestKind::SetClip => Request::SetClip {
-                target: ids(),
-                clip: None,
-            },
-            RequestKind::Present => Request::Present { window: ids() },
-            RequestKind::Sync => Request::Sync,
-            RequestKind::GetImage => Request::GetImage {
-                source: ids(),
-                area: None,
-            },
-            RequestKind::GetServerInfo => Request::GetServerInfo,
-            RequestKind::SetWindowKind => Request::SetWindowKind {
-                id: ids(),
-                kind: WindowKind::Panel,
-            },
-            RequestKind::ActivateWindow => Request::ActivateWindow { id: ids() },
-            RequestKind::WatchWindows => Request::WatchWindows,
-            RequestKind::InjectInput => Request::InjectInput { input },
-            RequestKind::AttachViewer => Request::AttachViewer {
-                mode: crate::ViewMode::Commands,
-            },
-            RequestKind::ViewerInput => Request::ViewerInput { seq: 3, input },
-            RequestKind::AckUpdate => Request::AckUpdate { update: 4 },
-        }
-    }
-
-    /// Ids counting up from `first`.
-    fn ids_from(first: u32) -> impl FnMut() -> ResourceId {
-        let mut next = first;
-        move || {
-            next += 1;
-            ResourceId(next - 1)
-        }
-    }
-
-    #[test]
-    fn map_ids_rewrites_every_id_of_every_variant() {
-        const OLD: u32 = 0x20_0001;
-        const NEW: u32 = 0x60_0001;
-        for kind in RequestKind::ALL {
-            let mut request = sample(kind, &mut ids_from(OLD));
-            assert_eq!(request.kind(), kind);
-            let mut seen = Vec::new();
-            request.map_ids(|id| {
-                seen.push(id.0);
-                ResourceId(id.0 - OLD + NEW)
-            });
-            // Every id the sample holds was visited once, in field order...
-            let held = seen.len() as u32;
-            assert_eq!(seen, (OLD..OLD + held).collect::<Vec<_>>(), "{kind}");
-            // ...and none was left out: the result is the sample built from the new ids.
-            assert_eq!(request, sample(kind, &mut ids_from(NEW)), "{kind}");
-        }
-    }
-
-    #[test]
-    fn map_ids_hands_the_root_and_other_clients_ids_to_f() {
-        let mut request = Request::CopyArea {
-            src: ResourceId::ROOT,
-            dst: ResourceId(0x40_0003),
-            src_rect: Rect::new(0, 0, 1, 1),
-            dst_pos: Point::new(0, 0),
-        };
-        let mut seen = Vec::new();
-        request.map_ids(|id| {
-            seen.push(id);
-            id
-        });
-        assert_eq!(seen, [ResourceId::ROOT, ResourceId(0x40_0003)]);
-    }
-}
+mod tests;

@@ -5,74 +5,40 @@
 //! scene by feeding it the same requests. Each window has its own backing store (a [`Canvas`]);
 //! drawing into it damages the screen where the window shows, and [`Scene::composite`] repaints
 //! only damaged screen areas, bottom window first.
+//!
+//! Changes come in through two doors, and both write the journal that command-mode viewers
+//! are sent: [`Scene::apply`] for an application's request, [`Scene::perform`] for a change
+//! of the window manager's or the server's (a [`SceneOp`]). Behind them each operation is
+//! written once, and an operation that implies others (a `MapWindow` places, raises and
+//! focuses) calls them directly, unjournaled: a viewer that replays the outer one does the
+//! same.
+//!
+//! - `window`: [`Window`], and placing, stacking, focus and destruction.
+//! - `request`: carrying out requests, drawing, and the checks of their sizes.
+//! - `journal`: the journal, copy hints for pixel-mode viewers, snapshots and their restore.
 
 use std::collections::HashMap;
 
 use netui_protocol::{
-    Color, ErrorCode, Event, Font, FontSet, ImageFormat, Limits, Point, Rect, Request, ResourceId,
-    Size, WindowKind,
+    Color, ErrorCode, Event, FontSet, Limits, Point, Rect, Request, RequestClass, ResourceId,
+    SceneOp, Size, WindowKind,
 };
 
 use crate::damage::Damage;
-use crate::render::{Canvas, Fonts, MAX_FONT_SIZE};
+use crate::render::{Canvas, Fonts};
 use crate::wm::{self, Part};
 
-mod log;
+mod journal;
+mod request;
+mod window;
 
-pub use log::copy_hint;
+pub use journal::copy_hint;
+pub use window::Window;
 
 /// The desktop's color, behind every window.
 pub const DESKTOP: Color = Color::rgb(0x2e, 0x34, 0x40);
 
-/// A window: a place on the screen and the pixels it holds.
-#[derive(Debug)]
-pub struct Window {
-    /// Position on the screen and size of its content area.
-    pub rect: Rect,
-    /// Title for the window manager.
-    pub title: String,
-    /// Color that fills new and cleared areas.
-    pub background: Color,
-    /// Whether it is shown.
-    pub mapped: bool,
-    /// What the window manager makes of it.
-    pub kind: WindowKind,
-    canvas: Canvas,
-    clip: Option<Rect>,
-}
-
-impl Window {
-    /// A window filled with its background (sizes checked by the caller).
-    fn new(rect: Rect, title: &str, background: Color, kind: WindowKind, mapped: bool) -> Window {
-        Window {
-            rect,
-            title: title.to_owned(),
-            background,
-            mapped,
-            kind,
-            canvas: Canvas::new(rect.width, rect.height, background),
-            clip: None,
-        }
-    }
-
-    /// The window's pixels.
-    pub fn canvas(&self) -> &Canvas {
-        &self.canvas
-    }
-
-    /// The screen area it covers when mapped: its frame, or for a panel its content alone.
-    pub fn footprint(&self) -> Rect {
-        footprint(self.kind, self.rect)
-    }
-}
-
-fn footprint(kind: WindowKind, rect: Rect) -> Rect {
-    match kind {
-        WindowKind::Normal => wm::frame_rect(rect),
-        WindowKind::Panel => rect,
-    }
-}
-
+/// An offscreen image.
 #[derive(Debug)]
 struct Pixmap {
     canvas: Canvas,
@@ -126,8 +92,8 @@ pub struct Scene {
     limits: Limits,
     /// Whether the list of windows changed since [`Scene::take_windows_changed`].
     windows_changed: bool,
-    /// What viewers need to follow the scene.
-    log: log::Log,
+    /// What viewers need to follow the scene: the journal and copy hints.
+    journal: journal::Journal,
 }
 
 impl Scene {
@@ -146,7 +112,7 @@ impl Scene {
             fonts: Fonts::new(),
             limits,
             windows_changed: false,
-            log: log::Log::default(),
+            journal: journal::Journal::default(),
         }
     }
 
@@ -164,35 +130,6 @@ impl Scene {
     /// The window with the keyboard focus.
     pub fn focus(&self) -> Option<ResourceId> {
         self.focus
-    }
-
-    /// Gives the keyboard focus to a mapped window (or to none), repainting both title bars
-    /// and telling both windows.
-    fn set_focus_now(&mut self, id: Option<ResourceId>, events: &mut Vec<WindowEvent>) {
-        // Panels (a taskbar) and hidden windows never take the keyboard: asking for them
-        // leaves the focus where it is.
-        let focusable = |id: &ResourceId| {
-            self.windows
-                .get(id)
-                .is_some_and(|w| w.mapped && w.kind == WindowKind::Normal)
-        };
-        if id.is_some_and(|id| !focusable(&id)) || id == self.focus {
-            return;
-        }
-        self.windows_changed = true;
-        if let Some(old) = self.focus.take() {
-            if let Some(w) = self.windows.get(&old) {
-                self.damage.add(w.footprint());
-                events.push(Event::FocusOut { window: old });
-            }
-        }
-        if let Some(new) = id {
-            if let Some(w) = self.windows.get(&new) {
-                self.damage.add(w.footprint());
-                events.push(Event::FocusIn { window: new });
-            }
-        }
-        self.focus = id;
     }
 
     /// The screen's size.
@@ -233,349 +170,105 @@ impl Scene {
         &self.damage
     }
 
-    /// Carries out one request. Replies (`Sync`, `GetImage`, `GetServerInfo`) are the server's
-    /// business and do nothing here. Events for window owners are pushed onto `events`.
-    fn apply_now(
+    /// Carries out one request, and journals it for command-mode viewers if it succeeded.
+    /// Requests of other classes than [`RequestClass::Scene`] (replies, input, viewers) are
+    /// the server's business and do nothing here. Events for window owners are pushed onto
+    /// `events`.
+    pub fn apply(
         &mut self,
         request: &Request,
         events: &mut Vec<WindowEvent>,
     ) -> Result<(), SceneError> {
-        match request {
-            Request::CreateWindow {
+        if request.class() != RequestClass::Scene {
+            return Ok(());
+        }
+        self.carry_out(request, events)?;
+        self.journal(|| SceneOp::Request(request.clone()));
+        Ok(())
+    }
+
+    /// Carries out a change that no request asked for — the window manager's (a move, a
+    /// raise, a focus change) or the server's (a client's windows destroyed, a new screen
+    /// size) — and journals the operation itself, so that what viewers replay is what was
+    /// done. A change that does nothing (a window that is already gone) is not journaled;
+    /// the snapshot's operations (`Window`, `Pixmap`, `Stack`) rebuild a viewer's copy and
+    /// are never journaled. A request goes to [`Scene::apply`].
+    pub fn perform(
+        &mut self,
+        op: &SceneOp,
+        events: &mut Vec<WindowEvent>,
+    ) -> Result<(), SceneError> {
+        let done = match op {
+            SceneOp::Request(request) => return self.apply(request, events),
+            SceneOp::Configure { id, rect } => {
+                self.configure(*id, *rect, events)?;
+                true
+            }
+            SceneOp::Raise { id } => {
+                self.raise(*id);
+                true
+            }
+            SceneOp::Focus { id } => {
+                self.set_focus(*id, events);
+                true
+            }
+            SceneOp::DestroyWindow { id } => self.destroy_window(*id, events),
+            SceneOp::FreePixmap { id } => self.free_pixmap(*id),
+            SceneOp::ResizeScreen { size } => {
+                self.resize_screen(*size);
+                true
+            }
+            SceneOp::Window {
                 id,
                 rect,
                 title,
                 background,
+                kind,
+                mapped,
             } => {
-                self.check_new_size(*id, rect.width, rect.height)?;
-                self.check_text(*id, title)?;
-                self.windows.insert(
-                    *id,
-                    Window::new(*rect, title, *background, WindowKind::Normal, false),
-                );
-                self.stack.push(*id);
-                self.restack();
-                self.windows_changed = true;
+                self.restore_window(*id, *rect, title, *background, *kind, *mapped);
+                false
             }
-            Request::MapWindow { id } => {
-                let w = self
-                    .windows
-                    .get_mut(id)
-                    .ok_or_else(|| SceneError::bad_id(*id, "window"))?;
-                if !w.mapped {
-                    w.mapped = true;
-                    let (rect, size, kind) = (w.rect, w.canvas.size(), w.kind);
-                    self.windows_changed = true;
-                    self.raise(*id);
-                    self.damage.add(footprint(kind, rect));
-                    // The window manager keeps the title bar reachable; panels go where asked.
-                    let placed = wm::place(rect, self.size());
-                    if kind == WindowKind::Normal && placed != rect {
-                        self.configure(*id, placed, events)?;
-                    }
-                    events.push(Event::Expose {
-                        window: *id,
-                        area: Rect::from_size(size),
-                    });
-                    // A new window takes the focus, as most window managers do.
-                    self.set_focus(Some(*id), events);
-                }
+            SceneOp::Pixmap { id, size } => {
+                self.restore_pixmap(*id, *size);
+                false
             }
-            Request::UnmapWindow { id } => {
-                let w = self
-                    .windows
-                    .get_mut(id)
-                    .ok_or_else(|| SceneError::bad_id(*id, "window"))?;
-                if w.mapped {
-                    w.mapped = false;
-                    let area = w.footprint();
-                    self.windows_changed = true;
-                    self.damage.add(area);
-                    if self.focus == Some(*id) {
-                        self.focus_topmost(events);
-                    }
-                }
+            SceneOp::Stack { ids } => {
+                self.restore_stack(ids);
+                false
             }
-            Request::ConfigureWindow { id, rect } => {
+        };
+        if done {
+            self.journal(|| op.clone());
+        }
+        Ok(())
+    }
+
+    /// Applies one journaled change to this copy of a scene (a command-mode viewer's). The
+    /// operations come from the network, so sizes and texts are checked first, as a request's
+    /// are.
+    pub fn replay(&mut self, op: &SceneOp) -> Result<(), SceneError> {
+        match op {
+            SceneOp::Configure { id, rect } => self.check_size(*id, rect.width, rect.height)?,
+            SceneOp::ResizeScreen { size } => {
+                self.check_size(ResourceId::ROOT, size.width, size.height)?
+            }
+            SceneOp::Window {
+                id, rect, title, ..
+            } => {
                 self.check_size(*id, rect.width, rect.height)?;
-                self.configure(*id, *rect, events)?;
-            }
-            Request::SetTitle { id, title } => {
                 self.check_text(*id, title)?;
-                let w = self
-                    .windows
-                    .get_mut(id)
-                    .ok_or_else(|| SceneError::bad_id(*id, "window"))?;
-                w.title.clone_from(title);
-                self.windows_changed = true;
-                if w.mapped && w.kind == WindowKind::Normal {
-                    self.damage.add(wm::title_rect(w.rect));
-                }
             }
-            Request::DestroyWindow { id } => {
-                self.destroy_window(*id, events)
-                    .ok_or_else(|| SceneError::bad_id(*id, "window"))?;
-            }
-            Request::CreatePixmap { id, width, height } => {
-                self.check_new_size(*id, *width, *height)?;
-                self.pixmaps.insert(
-                    *id,
-                    Pixmap {
-                        canvas: Canvas::new(*width, *height, Color::BLACK),
-                        clip: None,
-                    },
-                );
-            }
-            Request::FreePixmap { id } => {
-                self.pixmaps
-                    .remove(id)
-                    .ok_or_else(|| SceneError::bad_id(*id, "pixmap"))?;
-            }
-            Request::FillRects {
-                target,
-                color,
-                rects,
-            } => self.draw(*target, |c, clip, _| {
-                rects.iter().fold(Rect::default(), |d, r| {
-                    d.union(c.fill_rect(*r, *color, clip))
-                })
-            })?,
-            Request::StrokeRects {
-                target,
-                color,
-                width,
-                rects,
-            } => self.draw(*target, |c, clip, _| {
-                rects.iter().fold(Rect::default(), |d, r| {
-                    d.union(c.stroke_rect(*r, *width, *color, clip))
-                })
-            })?,
-            Request::Lines {
-                target,
-                color,
-                width,
-                points,
-            } => self.draw(*target, |c, clip, _| {
-                c.polyline(points, *width, *color, clip)
-            })?,
-            Request::Segments {
-                target,
-                color,
-                width,
-                segments,
-            } => self.draw(*target, |c, clip, _| {
-                segments.iter().fold(Rect::default(), |d, s| {
-                    d.union(c.line(s.a, s.b, *width, *color, clip))
-                })
-            })?,
-            Request::Ellipse {
-                target,
-                color,
-                rect,
-                outline,
-            } => self.draw(*target, |c, clip, _| {
-                c.ellipse(*rect, *outline, *color, clip)
-            })?,
-            Request::Text {
-                target,
-                pos,
-                font,
-                size,
-                color,
-                text,
-            } => {
-                self.check_text(*target, text)?;
-                if *size > MAX_FONT_SIZE {
-                    return Err(SceneError::new(
-                        ErrorCode::BadValue,
-                        Some(*target),
-                        format!("font size {size} is above the limit of {MAX_FONT_SIZE}"),
-                    ));
-                }
-                self.draw_text(*target, *pos, *font, *size, *color, text)?;
-            }
-            Request::PutImage {
-                target,
-                rect,
-                format,
-                data,
-            } => {
-                self.check_image(*target, *rect, *format, data)?;
-                self.draw(*target, |c, clip, _| {
-                    c.put_image(*rect, *format, data, clip)
-                })?;
-            }
-            Request::CopyArea {
-                src,
-                dst,
-                src_rect,
-                dst_pos,
-            } => self.copy_area(*src, *dst, *src_rect, *dst_pos)?,
-            Request::Clear { target, area } => {
-                let area = *area;
-                self.draw(*target, |c, _clip, background| {
-                    let bounds = c.bounds();
-                    c.fill_rect(area.unwrap_or(bounds), background, bounds)
-                })?
-            }
-            Request::SetClip { target, clip } => {
-                let slot = if let Some(w) = self.windows.get_mut(target) {
-                    &mut w.clip
-                } else if let Some(p) = self.pixmaps.get_mut(target) {
-                    &mut p.clip
-                } else {
-                    return Err(SceneError::bad_id(*target, "window or pixmap"));
-                };
-                *slot = *clip;
-            }
-            Request::Present { window } => {
-                if !self.windows.contains_key(window) {
-                    return Err(SceneError::bad_id(*window, "window"));
-                }
-            }
-            Request::SetWindowKind { id, kind } => {
-                let w = self
-                    .windows
-                    .get_mut(id)
-                    .ok_or_else(|| SceneError::bad_id(*id, "window"))?;
-                if w.kind != *kind {
-                    let before = w.footprint();
-                    w.kind = *kind;
-                    let after = w.footprint();
-                    if w.mapped {
-                        self.damage.add(before);
-                        self.damage.add(after);
-                    }
-                    if self.focus == Some(*id) {
-                        self.focus_topmost(events);
-                    }
-                    self.restack();
-                    self.windows_changed = true;
-                }
-            }
-            Request::ActivateWindow { id } => {
-                if !self.windows.contains_key(id) {
-                    return Err(SceneError::bad_id(*id, "window"));
-                }
-                self.raise(*id);
-                self.set_focus(Some(*id), events);
-            }
-            Request::Sync
-            | Request::GetImage { .. }
-            | Request::GetServerInfo
-            | Request::WatchWindows
-            | Request::InjectInput { .. }
-            | Request::AttachViewer { .. }
-            | Request::ViewerInput { .. }
-            | Request::AckUpdate { .. } => {}
+            SceneOp::Pixmap { id, size } => self.check_size(*id, size.width, size.height)?,
+            // A request is checked where it is carried out; the rest have no sizes.
+            SceneOp::Request(_)
+            | SceneOp::Raise { .. }
+            | SceneOp::Focus { .. }
+            | SceneOp::DestroyWindow { .. }
+            | SceneOp::FreePixmap { .. }
+            | SceneOp::Stack { .. } => {}
         }
-        Ok(())
-    }
-
-    /// Moves and resizes a window (the client's request or the window manager's decision).
-    fn configure_now(
-        &mut self,
-        id: ResourceId,
-        rect: Rect,
-        events: &mut Vec<WindowEvent>,
-    ) -> Result<(), SceneError> {
-        let w = self
-            .windows
-            .get_mut(&id)
-            .ok_or_else(|| SceneError::bad_id(id, "window"))?;
-        let old = w.rect;
-        if old == rect {
-            return Ok(());
-        }
-        let old_size = w.canvas.size();
-        w.rect = rect;
-        if old_size != rect.size() {
-            w.canvas.resize(rect.width, rect.height, w.background);
-            // Newly uncovered parts of the window need drawing: expose them.
-            for area in [
-                Rect::new(
-                    old_size.width as i32,
-                    0,
-                    rect.width.saturating_sub(old_size.width),
-                    rect.height,
-                ),
-                Rect::new(
-                    0,
-                    old_size.height as i32,
-                    rect.width,
-                    rect.height.saturating_sub(old_size.height),
-                ),
-            ] {
-                if !area.is_empty() && w.mapped {
-                    events.push(Event::Expose { window: id, area });
-                }
-            }
-        }
-        if w.mapped {
-            self.damage.add(footprint(w.kind, old));
-            self.damage.add(footprint(w.kind, rect));
-        }
-        events.push(Event::Configure { window: id, rect });
-        Ok(())
-    }
-
-    /// Puts a window on top of the stack.
-    fn raise_now(&mut self, id: ResourceId) {
-        if let Some(i) = self.stack.iter().position(|w| *w == id) {
-            if i + 1 == self.stack.len() {
-                return;
-            }
-            self.stack.remove(i);
-            self.stack.push(id);
-            self.restack();
-            self.windows_changed = true;
-            if let Some(w) = self.windows.get(&id).filter(|w| w.mapped) {
-                self.damage.add(w.footprint());
-            }
-        }
-    }
-
-    /// Keeps panels above normal windows, each group in its own order.
-    fn restack(&mut self) {
-        let windows = &self.windows;
-        self.stack
-            .sort_by_key(|id| windows.get(id).is_some_and(|w| w.kind == WindowKind::Panel));
-    }
-
-    /// Removes a window; returns it if it existed. Its screen area is repainted.
-    fn destroy_window_now(
-        &mut self,
-        id: ResourceId,
-        events: &mut Vec<WindowEvent>,
-    ) -> Option<Window> {
-        let w = self.windows.remove(&id)?;
-        self.stack.retain(|s| *s != id);
-        self.windows_changed = true;
-        if w.mapped {
-            self.damage.add(w.footprint());
-        }
-        if self.focus == Some(id) {
-            self.focus = None;
-            self.focus_topmost(events);
-        }
-        Some(w)
-    }
-
-    /// Gives the focus to the topmost mapped window, if any.
-    fn focus_topmost(&mut self, events: &mut Vec<WindowEvent>) {
-        let top = self.stack.iter().rev().copied().find(|id| {
-            Some(*id) != self.focus
-                && self
-                    .windows
-                    .get(id)
-                    .is_some_and(|w| w.mapped && w.kind == WindowKind::Normal)
-        });
-        self.set_focus(top, events);
-    }
-
-    /// Removes a pixmap; returns whether it existed.
-    fn free_pixmap_now(&mut self, id: ResourceId) -> bool {
-        self.pixmaps.remove(&id).is_some()
+        self.perform(op, &mut Vec::new())
     }
 
     /// The topmost mapped window whose frame holds a screen position, and the part hit.
@@ -655,185 +348,8 @@ impl Scene {
     }
 
     /// Changes the screen's size; everything is composited again.
-    fn resize_screen_now(&mut self, size: Size) {
+    fn resize_screen(&mut self, size: Size) {
         self.screen.resize(size.width, size.height, DESKTOP);
         self.damage.add(Rect::from_size(size));
     }
-
-    /// Runs a drawing operation on a drawable with its clip, and records screen damage.
-    /// The closure gets the canvas, the effective clip and the drawable's background.
-    fn draw(
-        &mut self,
-        target: ResourceId,
-        op: impl FnOnce(&mut Canvas, Rect, Color) -> Rect,
-    ) -> Result<(), SceneError> {
-        draw_in(
-            &mut self.windows,
-            &mut self.pixmaps,
-            &mut self.damage,
-            target,
-            op,
-        )
-    }
-
-    fn draw_text(
-        &mut self,
-        target: ResourceId,
-        pos: Point,
-        font: Font,
-        size: u16,
-        color: Color,
-        text: &str,
-    ) -> Result<(), SceneError> {
-        // The glyph cache lives beside the drawables: borrow the fields apart.
-        let Scene {
-            windows,
-            pixmaps,
-            damage,
-            fonts,
-            ..
-        } = self;
-        draw_in(windows, pixmaps, damage, target, |c, clip, _| {
-            c.text(fonts, pos, font, size, color, text, clip)
-        })
-    }
-
-    fn copy_area(
-        &mut self,
-        src: ResourceId,
-        dst: ResourceId,
-        src_rect: Rect,
-        dst_pos: Point,
-    ) -> Result<(), SceneError> {
-        if src == dst {
-            self.hint_copy_within(dst, src_rect, dst_pos);
-            return self.draw(dst, |c, clip, _| c.copy_within(src_rect, dst_pos, clip));
-        }
-        // Take the source out of its map so that the destination can be borrowed mutably.
-        let source = if let Some(w) = self.windows.get_mut(&src) {
-            std::mem::replace(&mut w.canvas, Canvas::new(0, 0, Color::BLACK))
-        } else if let Some(p) = self.pixmaps.get_mut(&src) {
-            std::mem::replace(&mut p.canvas, Canvas::new(0, 0, Color::BLACK))
-        } else {
-            return Err(SceneError::bad_id(src, "window or pixmap"));
-        };
-        let result = self.draw(dst, |c, clip, _| {
-            c.copy_from(&source, src_rect, dst_pos, clip)
-        });
-        if let Some(w) = self.windows.get_mut(&src) {
-            w.canvas = source;
-        } else if let Some(p) = self.pixmaps.get_mut(&src) {
-            p.canvas = source;
-        }
-        result
-    }
-
-    fn check_size(&self, id: ResourceId, width: u32, height: u32) -> Result<(), SceneError> {
-        let max = self.limits.max_side;
-        if width == 0 || height == 0 || width > max || height > max {
-            return Err(SceneError::new(
-                ErrorCode::BadValue,
-                Some(id),
-                format!("size {width}x{height} is outside 1x1 to {max}x{max}"),
-            ));
-        }
-        Ok(())
-    }
-
-    fn check_new_size(&self, id: ResourceId, width: u32, height: u32) -> Result<(), SceneError> {
-        if self.exists(id) || id == ResourceId::ROOT {
-            return Err(SceneError::new(
-                ErrorCode::IdChoice,
-                Some(id),
-                format!("id {id} is already in use"),
-            ));
-        }
-        self.check_size(id, width, height)
-    }
-
-    fn check_text(&self, id: ResourceId, text: &str) -> Result<(), SceneError> {
-        let max = self.limits.max_text_len as usize;
-        if text.len() > max {
-            return Err(SceneError::new(
-                ErrorCode::BadValue,
-                Some(id),
-                format!(
-                    "text of {} bytes is longer than the limit of {max}",
-                    text.len()
-                ),
-            ));
-        }
-        Ok(())
-    }
-
-    fn check_image(
-        &self,
-        id: ResourceId,
-        rect: Rect,
-        format: ImageFormat,
-        data: &[u8],
-    ) -> Result<(), SceneError> {
-        let max = self.limits.max_side;
-        if rect.width > max || rect.height > max {
-            return Err(SceneError::new(
-                ErrorCode::BadValue,
-                Some(id),
-                format!(
-                    "image of {}x{} is larger than the limit of {max}x{max}",
-                    rect.width, rect.height
-                ),
-            ));
-        }
-        let expected = rect.size().area() * format.bytes_per_pixel() as u64;
-        if data.len() as u64 != expected {
-            return Err(SceneError::new(
-                ErrorCode::BadLength,
-                Some(id),
-                format!(
-                    "image of {}x{} in {format:?} needs {expected} bytes, the request has {}",
-                    rect.width,
-                    rect.height,
-                    data.len()
-                ),
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// Runs a drawing operation on a drawable with its clip, and records screen damage.
-/// The closure gets the canvas, the effective clip and the drawable's background.
-fn draw_in(
-    windows: &mut HashMap<ResourceId, Window>,
-    pixmaps: &mut HashMap<ResourceId, Pixmap>,
-    damage: &mut Damage,
-    target: ResourceId,
-    op: impl FnOnce(&mut Canvas, Rect, Color) -> Rect,
-) -> Result<(), SceneError> {
-    if let Some(w) = windows.get_mut(&target) {
-        let clip = effective_clip(&w.canvas, w.clip);
-        let changed = op(&mut w.canvas, clip, w.background);
-        if w.mapped && !changed.is_empty() {
-            damage.add(changed.translate(w.rect.x, w.rect.y));
-        }
-        return Ok(());
-    }
-    if let Some(p) = pixmaps.get_mut(&target) {
-        let clip = effective_clip(&p.canvas, p.clip);
-        op(&mut p.canvas, clip, Color::BLACK);
-        return Ok(());
-    }
-    if target == ResourceId::ROOT {
-        return Err(SceneError::new(
-            ErrorCode::BadMatch,
-            Some(target),
-            "the root belongs to the server: draw into a window of your own",
-        ));
-    }
-    Err(SceneError::bad_id(target, "window or pixmap"))
-}
-
-fn effective_clip(canvas: &Canvas, clip: Option<Rect>) -> Rect {
-    let bounds = canvas.bounds();
-    clip.map_or(bounds, |c| c.intersect(bounds))
 }

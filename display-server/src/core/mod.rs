@@ -1,0 +1,481 @@
+//! The core: the one owner of the server's state.
+//!
+//! Connection tasks decode requests concurrently and send them here through a channel; the
+//! core runs on its own thread, checks what each client may touch, carries the requests out
+//! on the [`Scene`], routes events and replies back to each client's outbox, and composites
+//! damage into frames for the backend. No lock is shared with the connections: a slow client
+//! can only fill its own outbox, and then it is disconnected.
+//!
+//! This module is the loop, the frame pacing and the dispatch: each request goes where its
+//! [`RequestClass`] says. The state is split by what owns it:
+//! - `clients`: the registry of clients (numbers, id ranges, outboxes, what each holds) and
+//!   the checks of permission, ownership and quota.
+//! - `viewers`: the viewers' state, by connection, and how they are fed.
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use netui_protocol::{
+    ClientInfo, DecodeError, ErrorCode, ErrorReport, Event, FontSet, InputEvent, Limits, Refusal,
+    Reply, Request, RequestClass, ResourceId, SceneOp, ServerInfo, ServerMessage, Size, Welcome,
+    WindowInfo, PROTOCOL_VERSION,
+};
+use netui_scene::scene::{Scene, SceneError};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::backend::Backend;
+use crate::input::{Action, Input};
+use crate::peer::{Access, Peer};
+use crate::viewer::Viewer;
+
+mod clients;
+mod viewers;
+
+pub use crate::peer::ConnId;
+pub use clients::{ID_MASK, ID_SHIFT, MAX_CLIENTS, OUTBOX_CAPACITY};
+
+use clients::Clients;
+use viewers::Viewers;
+
+/// A request as it came off the wire: decoded, or the reason it could not be.
+#[derive(Debug)]
+pub struct Incoming {
+    /// Its sequence number on the connection.
+    pub seq: u32,
+    /// Its opcode, when the bytes had one.
+    pub opcode: Option<u32>,
+    /// The request, or why it did not decode.
+    pub request: Result<Request, DecodeError>,
+}
+
+/// What the connections (and later the window backend) tell the core.
+#[derive(Debug)]
+pub enum CoreMsg {
+    /// A client passed authentication and wants a welcome.
+    Hello {
+        /// The connection.
+        conn: ConnId,
+        /// The name from its hello.
+        name: String,
+        /// Where it came from.
+        peer: Peer,
+        /// What it may do, decided at its handshake.
+        access: Access,
+        /// Where its replies and events go.
+        outbox: mpsc::Sender<ServerMessage>,
+        /// The answer.
+        respond: oneshot::Sender<Result<Welcome, Refusal>>,
+    },
+    /// Requests from one frame.
+    Batch {
+        /// The connection.
+        conn: ConnId,
+        /// The requests, in order.
+        items: Vec<Incoming>,
+    },
+    /// The connection broke the framing rules: report it to the client and drop it.
+    ProtocolError {
+        /// The connection.
+        conn: ConnId,
+        /// What went wrong.
+        error: DecodeError,
+    },
+    /// The connection closed.
+    Gone {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// Keyboard or pointer input from the screen.
+    Input(InputEvent),
+    /// The screen changed size (the host window was resized).
+    ResizeScreen(Size),
+}
+
+/// The screen's way into the core, for a backend that has input (a window): keyboard and
+/// pointer events and resizes. They travel on a channel of their own, which the core reads
+/// before any client's requests, so input overtakes bulk drawing.
+#[derive(Debug, Clone)]
+pub struct ScreenSink {
+    tx: mpsc::UnboundedSender<CoreMsg>,
+}
+
+impl ScreenSink {
+    /// Wraps the core's screen channel.
+    pub(crate) fn new(tx: mpsc::UnboundedSender<CoreMsg>) -> Self {
+        Self { tx }
+    }
+
+    /// Sends input to the core.
+    pub fn input(&self, event: InputEvent) {
+        // Fails only once the core has stopped; then nobody needs the input.
+        let _ = self.tx.send(CoreMsg::Input(event));
+    }
+
+    /// Tells the core the screen's new size.
+    pub fn resize(&self, size: Size) {
+        let _ = self.tx.send(CoreMsg::ResizeScreen(size));
+    }
+}
+
+/// The server's state and the loop that serves it.
+pub struct Core {
+    scene: Scene,
+    backend: Box<dyn Backend>,
+    clients: Clients,
+    viewers: Viewers,
+    limits: Limits,
+    display: String,
+    input: Input,
+    /// The earliest time of the next present (frames are paced to the display's rate).
+    next_frame: Instant,
+    /// The typefaces' metrics, sent in every welcome.
+    fonts: FontSet,
+}
+
+/// The server program's name and version, as clients see it.
+pub fn vendor() -> String {
+    format!("netui-display-server {}", env!("CARGO_PKG_VERSION"))
+}
+
+impl Core {
+    /// A core with an empty screen of `size`.
+    pub fn new(size: Size, limits: Limits, display: String, backend: Box<dyn Backend>) -> Self {
+        let scene = Scene::new(size, limits);
+        Self {
+            fonts: scene.font_metrics(),
+            scene,
+            backend,
+            clients: Clients::default(),
+            viewers: Viewers::default(),
+            limits,
+            display,
+            input: Input::default(),
+            next_frame: Instant::now(),
+        }
+    }
+
+    /// Serves messages until every sender is gone.
+    ///
+    /// Frames are paced: damage is composited and presented at most once per frame interval
+    /// of the backend (60 Hz unless it knows better), so any number of requests between two
+    /// frames end in one present. An idle server sleeps in `recv`: no timer runs without damage.
+    pub fn run(
+        mut self,
+        mut inbox: mpsc::Receiver<CoreMsg>,
+        mut screen: mpsc::UnboundedReceiver<CoreMsg>,
+    ) {
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(e) => {
+                tracing::error!("core: cannot start its timer: {e}");
+                return;
+            }
+        };
+        runtime.block_on(async {
+            loop {
+                let pending = !self.scene.damage().is_empty();
+                let deadline = tokio::time::Instant::from_std(self.next_frame);
+                let answer = self.viewers.answer_deadline();
+                let answer_at = tokio::time::Instant::from_std(answer.unwrap_or(self.next_frame));
+                tokio::select! {
+                    // Input from the screen goes first: it must not wait behind bulk drawing.
+                    biased;
+                    Some(msg) = screen.recv() => self.handle(msg),
+                    msg = inbox.recv() => {
+                        let Some(msg) = msg else { break };
+                        self.handle(msg);
+                        // Take whatever else is waiting before looking at the clock.
+                        for _ in 0..256 {
+                            let Ok(msg) = inbox.try_recv() else { break };
+                            self.handle(msg);
+                        }
+                    }
+                    () = tokio::time::sleep_until(deadline), if pending => {}
+                    () = tokio::time::sleep_until(answer_at), if answer.is_some() => {
+                        self.settle_inputs(None);
+                    }
+                }
+                if Instant::now() >= self.next_frame {
+                    self.present();
+                }
+            }
+        });
+        tracing::debug!("core: all connections and listeners gone, stopping");
+    }
+
+    /// Composites pending damage and hands it to the backend and to pixel-mode viewers (now,
+    /// whatever the pacing).
+    pub fn present(&mut self) {
+        if self.scene.damage().is_empty() {
+            return;
+        }
+        let rects = self.scene.composite();
+        if rects.is_empty() {
+            return;
+        }
+        self.backend.present(self.scene.screen(), &rects);
+        self.next_frame = Instant::now() + self.backend.frame_interval();
+        let copies = self.scene.take_copies();
+        self.push_damage_to_viewers(&rects, &copies);
+    }
+
+    /// The scene (for benchmarks and tests).
+    pub fn scene(&self) -> &Scene {
+        &self.scene
+    }
+
+    /// Handles one message.
+    pub fn handle(&mut self, msg: CoreMsg) {
+        match msg {
+            CoreMsg::Hello {
+                conn,
+                name,
+                peer,
+                access,
+                outbox,
+                respond,
+            } => {
+                let answer = self.accept(conn, name, peer, access, outbox);
+                // The connection may have gone while waiting; then it will send Gone.
+                let _ = respond.send(answer);
+            }
+            CoreMsg::Batch { conn, items } => {
+                for item in items {
+                    if !self.clients.contains(conn) {
+                        break;
+                    }
+                    self.serve(conn, item);
+                }
+                self.settle_inputs(Some(conn));
+            }
+            CoreMsg::ProtocolError { conn, error } => {
+                tracing::warn!(conn, %error, "protocol error: closing the connection");
+                let report = ErrorReport {
+                    seq: 0,
+                    opcode: None,
+                    code: ErrorCode::Protocol,
+                    resource: None,
+                    message: format!("{error}; closing the connection"),
+                };
+                self.clients.send(conn, ServerMessage::Error(report));
+                self.disconnect(conn);
+            }
+            CoreMsg::Gone { conn } => self.disconnect(conn),
+            CoreMsg::Input(input) => {
+                self.input(input);
+            }
+            CoreMsg::ResizeScreen(size) => {
+                if size != self.scene.size() && size.width > 0 && size.height > 0 {
+                    // A new screen size has no checks: it cannot fail.
+                    let _ = self
+                        .scene
+                        .perform(&SceneOp::ResizeScreen { size }, &mut Vec::new());
+                    let resized = ServerMessage::Event(Event::ScreenResized { size });
+                    self.clients.send_all(&resized, |_| true);
+                }
+            }
+        }
+        for conn in self.clients.take_doomed() {
+            self.disconnect(conn);
+        }
+        self.update_viewers_with_ops();
+        if self.scene.take_windows_changed() {
+            let changed = ServerMessage::Event(Event::WindowsChanged);
+            self.clients.send_all(&changed, |c| c.watches_windows);
+        }
+    }
+
+    /// Carries out one input event (from the screen, a viewer or an injection) through the
+    /// window manager; returns the applications it sent events to.
+    fn input(&mut self, input: InputEvent) -> BTreeSet<ConnId> {
+        let mut events = Vec::new();
+        let action = self.input.handle(&mut self.scene, input, &mut events);
+        let apps = self.route(events);
+        if let Some(Action::Kill(window)) = action {
+            if let Some(conn) = self.clients.owner(window) {
+                tracing::info!(conn, %window, "close pressed twice: disconnecting the client");
+                self.disconnect(conn);
+            }
+        }
+        apps
+    }
+
+    /// Sends each event to the client that owns its window; returns those clients.
+    fn route(&mut self, events: Vec<Event>) -> BTreeSet<ConnId> {
+        let mut sent = BTreeSet::new();
+        for event in events {
+            if let Some(conn) = self.clients.owner(event.window()) {
+                self.clients.send(conn, ServerMessage::Event(event));
+                sent.insert(conn);
+            }
+        }
+        sent
+    }
+
+    fn error(&mut self, conn: ConnId, seq: u32, opcode: Option<u32>, e: SceneError) {
+        tracing::debug!(conn, seq, ?opcode, code = ?e.code, message = %e.message, "request failed");
+        self.clients.send(
+            conn,
+            ServerMessage::Error(ErrorReport {
+                seq,
+                opcode,
+                code: e.code,
+                resource: e.resource,
+                message: e.message,
+            }),
+        );
+    }
+
+    /// Checks one request and carries it out where its class says, or reports why not.
+    fn serve(&mut self, conn: ConnId, item: Incoming) {
+        let Incoming {
+            seq,
+            opcode,
+            request,
+        } = item;
+        let request = match request {
+            Ok(request) => request,
+            Err(DecodeError::UnknownOpcode(op)) => {
+                let e = SceneError {
+                    code: ErrorCode::UnknownRequest,
+                    resource: None,
+                    message: format!("this server has no request with opcode {op}"),
+                };
+                return self.error(conn, seq, opcode, e);
+            }
+            Err(err) => {
+                let e = SceneError {
+                    code: ErrorCode::Malformed,
+                    resource: None,
+                    message: err.to_string(),
+                };
+                return self.error(conn, seq, opcode, e);
+            }
+        };
+        let max_pixels = self.limits.max_client_pixels;
+        if let Err(e) = self.clients.check(conn, &request, &self.scene, max_pixels) {
+            return self.error(conn, seq, opcode, e);
+        }
+        let done = match request.class() {
+            RequestClass::Scene => self.apply(conn, &request),
+            RequestClass::Connection => self.answer(conn, seq, &request),
+            RequestClass::Input => match request {
+                // The permission to inject was checked with the others.
+                Request::InjectInput { input } => {
+                    self.input(input);
+                    Ok(())
+                }
+                _ => Err(not_mine(&request)),
+            },
+            RequestClass::Viewer => self.view(conn, &request),
+        };
+        if let Err(e) = done {
+            self.error(conn, seq, opcode, e);
+        }
+    }
+
+    /// Carries out a scene request, books what it created or freed to the client, and sends
+    /// the events it caused.
+    fn apply(&mut self, conn: ConnId, request: &Request) -> Result<(), SceneError> {
+        let before = clients::area_before(&self.scene, request);
+        let mut events = Vec::new();
+        self.scene.apply(request, &mut events)?;
+        self.clients.account(conn, request, before);
+        self.route(events);
+        Ok(())
+    }
+
+    /// Answers a request about the connection: replies and subscriptions.
+    fn answer(&mut self, conn: ConnId, seq: u32, request: &Request) -> Result<(), SceneError> {
+        let reply = match request {
+            Request::Sync => Reply::Sync { seq },
+            Request::GetImage { source, area } => {
+                if *source == ResourceId::ROOT {
+                    // The screen must be read as shown: present pending damage first, so that
+                    // the backend and pixel viewers get it too (the scene's own composite on
+                    // read would consume it unseen).
+                    self.present();
+                }
+                let (area, data) = self.scene.read(*source, *area)?;
+                let limit = self.limits.max_payload as usize - 64;
+                if data.len() > limit {
+                    return Err(SceneError {
+                        code: ErrorCode::BadValue,
+                        resource: Some(*source),
+                        message: format!(
+                            "{}x{} pixels do not fit in one reply of {limit} bytes: read them in parts",
+                            area.width, area.height
+                        ),
+                    });
+                }
+                Reply::Image { seq, area, data }
+            }
+            Request::GetServerInfo => Reply::ServerInfo {
+                seq,
+                info: self.info(),
+            },
+            Request::WatchWindows => {
+                self.clients.watch_windows(conn);
+                return Ok(());
+            }
+            _ => return Err(not_mine(request)),
+        };
+        self.clients.send(conn, ServerMessage::Reply(reply));
+        Ok(())
+    }
+
+    fn info(&self) -> ServerInfo {
+        let clients = self
+            .clients
+            .iter()
+            .map(|(conn, c)| {
+                let viewer = self.viewers.get(conn);
+                ClientInfo {
+                    id: c.number,
+                    name: c.name.clone(),
+                    peer: c.peer.to_string(),
+                    windows: self
+                        .scene
+                        .stack()
+                        .iter()
+                        .filter(|id| c.windows.contains(id))
+                        .filter_map(|id| {
+                            self.scene.window(*id).map(|w| WindowInfo {
+                                id: *id,
+                                title: w.title.clone(),
+                                rect: w.rect,
+                                mapped: w.mapped,
+                                kind: w.kind,
+                                focused: self.scene.focus() == Some(*id),
+                            })
+                        })
+                        .collect(),
+                    pixmaps: c.pixmaps.len() as u32,
+                    backlog: viewer.map_or(0, Viewer::backlog),
+                    encode_micros: viewer.map_or(0, |v| v.encode_time().as_micros() as u64),
+                }
+            })
+            .collect();
+        ServerInfo {
+            vendor: vendor(),
+            protocol_version: PROTOCOL_VERSION,
+            display: self.display.clone(),
+            screen: self.scene.size(),
+            clients,
+            stack: self.scene.stack().to_vec(),
+        }
+    }
+}
+
+/// The error for a request that its class sends to a handler that does not carry it out (a
+/// request added to the protocol's list without its arm here): reported, never a panic.
+fn not_mine(request: &Request) -> SceneError {
+    SceneError {
+        code: ErrorCode::UnknownRequest,
+        resource: None,
+        message: format!("this server does not carry out {}", request.kind()),
+    }
+}

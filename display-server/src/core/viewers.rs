@@ -1,0 +1,206 @@
+//! The viewers: connections that attached to watch the screen, by connection, and how the
+//! core feeds them — pixel damage after each frame, the scene's journal after each message,
+//! the answers to their users' input, and flow control.
+//!
+//! A viewer is also a client (it passed the handshake), but its state as a viewer lives here,
+//! in a map of its own: the core hands every viewer its updates in one pass over this map,
+//! and sends them through the clients' outboxes.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use netui_protocol::{
+    ErrorCode, InputEvent, Point, Rect, Request, ServerMessage, ViewMessage, ViewMode,
+};
+use netui_scene::scene::{Scene, SceneError};
+
+use super::clients::Clients;
+use super::Core;
+use crate::peer::ConnId;
+use crate::viewer::Viewer;
+
+/// How long a viewer's input waits for the applications it went to: an update reports the
+/// input once they have answered (sent their next batch of requests), or after this.
+const ANSWER_WAIT: Duration = Duration::from_millis(250);
+
+/// Every viewer's state, by connection.
+#[derive(Debug, Default)]
+pub(super) struct Viewers {
+    by_conn: BTreeMap<ConnId, Viewer>,
+}
+
+impl Viewers {
+    /// The viewer on this connection, if it attached.
+    pub(super) fn get(&self, conn: ConnId) -> Option<&Viewer> {
+        self.by_conn.get(&conn)
+    }
+
+    /// The earliest moment a viewer's input stops waiting for its answer.
+    pub(super) fn answer_deadline(&self) -> Option<Instant> {
+        self.by_conn
+            .values()
+            .filter_map(Viewer::answer_deadline)
+            .min()
+    }
+}
+
+/// Sends a viewer the updates that flow control allows.
+fn pump(conn: ConnId, viewer: &mut Viewer, scene: &Scene, clients: &mut Clients) {
+    for message in viewer.pump(scene) {
+        clients.send(conn, ServerMessage::View(message));
+    }
+}
+
+impl Core {
+    /// Carries out a viewer's request: attaching, its user's input, an acknowledgement.
+    pub(super) fn view(&mut self, conn: ConnId, request: &Request) -> Result<(), SceneError> {
+        match request {
+            Request::AttachViewer { mode } => {
+                self.attach_viewer(conn, *mode);
+                Ok(())
+            }
+            Request::ViewerInput { seq, input } => self.viewer_input(conn, *seq, input),
+            Request::AckUpdate { update } => {
+                if let Some(viewer) = self.viewers.by_conn.get_mut(&conn) {
+                    viewer.ack(*update);
+                    pump(conn, viewer, &self.scene, &mut self.clients);
+                }
+                Ok(())
+            }
+            _ => Err(super::not_mine(request)),
+        }
+    }
+
+    /// Makes the connection a viewer in `mode`, or switches its mode; it gets the whole
+    /// screen again.
+    fn attach_viewer(&mut self, conn: ConnId, mode: ViewMode) {
+        // Changes journaled so far belong to the state that the viewer is about to get.
+        self.update_viewers_with_ops();
+        let size = self.scene.size();
+        if self.clients.contains(conn) {
+            match self.viewers.by_conn.get_mut(&conn) {
+                Some(viewer) => viewer.set_mode(mode, &self.scene),
+                None => {
+                    self.viewers
+                        .by_conn
+                        .insert(conn, Viewer::new(mode, &self.scene));
+                }
+            }
+            tracing::info!(conn, ?mode, "viewer attached");
+        }
+        self.clients
+            .send(conn, ServerMessage::View(ViewMessage::Start { size, mode }));
+        self.update_logging();
+        if let Some(viewer) = self.viewers.by_conn.get_mut(&conn) {
+            pump(conn, viewer, &self.scene, &mut self.clients);
+        }
+    }
+
+    /// Input from a viewer's user: carried out as the screen's own, and reported to the
+    /// viewer with the update that shows its answer.
+    fn viewer_input(
+        &mut self,
+        conn: ConnId,
+        seq: u64,
+        input: &InputEvent,
+    ) -> Result<(), SceneError> {
+        if !self.viewers.by_conn.contains_key(&conn) {
+            return Err(SceneError {
+                code: ErrorCode::Access,
+                resource: None,
+                message: "viewer input needs AttachViewer first".into(),
+            });
+        }
+        let before = self.scene.damage().rects().to_vec();
+        let mut apps = self.input(input.clone());
+        apps.remove(&conn);
+        // The window manager answered (moved, raised, focused): that is what the user sees,
+        // whatever the applications do with their events.
+        let managed = self.scene.damage().rects() != before.as_slice();
+        // The input may have disconnected this very connection (a second press on the close
+        // button of its own window): then there is no viewer left to tell.
+        if let Some(viewer) = self.viewers.by_conn.get_mut(&conn) {
+            if apps.is_empty() || managed {
+                viewer.input_seen(seq);
+            } else {
+                viewer.input_awaits(seq, apps, Instant::now() + ANSWER_WAIT);
+            }
+        }
+        // With nothing to show for it, the answer goes now; otherwise with the next frame
+        // that shows what the input did.
+        if self.scene.damage().is_empty() {
+            self.update_viewers_with_ops();
+            if let Some(viewer) = self.viewers.by_conn.get_mut(&conn) {
+                pump(conn, viewer, &self.scene, &mut self.clients);
+            }
+        }
+        Ok(())
+    }
+
+    /// Forgets the connection's viewer, if it had one.
+    pub(super) fn detach_viewer(&mut self, conn: ConnId) {
+        if self.viewers.by_conn.remove(&conn).is_some() {
+            self.update_logging();
+        }
+    }
+
+    /// Hands a frame's composited rectangles and copy hints to pixel-mode viewers and sends
+    /// what they may take.
+    pub(super) fn push_damage_to_viewers(&mut self, rects: &[Rect], copies: &[(Rect, Point)]) {
+        for (conn, viewer) in &mut self.viewers.by_conn {
+            if matches!(viewer.mode(), ViewMode::Pixels(_)) {
+                viewer.push_damage(rects, copies);
+                pump(*conn, viewer, &self.scene, &mut self.clients);
+            }
+        }
+    }
+
+    /// Hands the scene's journaled changes to command-mode viewers and sends what they may
+    /// take.
+    pub(super) fn update_viewers_with_ops(&mut self) {
+        let ops = self.scene.take_ops();
+        for (conn, viewer) in &mut self.viewers.by_conn {
+            if viewer.mode() == ViewMode::Commands {
+                viewer.push_ops(&ops);
+                pump(*conn, viewer, &self.scene, &mut self.clients);
+            }
+        }
+    }
+
+    /// Settles the viewers' inputs that waited for `app` to answer (it has: its batch is
+    /// carried out) or, with `None`, for too long; sends the answers that are due.
+    pub(super) fn settle_inputs(&mut self, app: Option<ConnId>) {
+        let now = Instant::now();
+        let mut settled = false;
+        for viewer in self.viewers.by_conn.values_mut() {
+            if viewer.answer_deadline().is_some() {
+                viewer.answered(app, now);
+                settled |= viewer.answer_deadline().is_none();
+            }
+        }
+        // With damage pending, the answers go with the next frame, which shows them.
+        if !settled || !self.scene.damage().is_empty() {
+            return;
+        }
+        // What the applications answered is journaled: it goes to command-mode viewers
+        // first, so that the update that reports an input shows its answer too. Then every
+        // viewer is pumped: a settled one reports its input (with an empty update if need
+        // be), and for the others a pump sends only what was due anyway.
+        let ops = self.scene.take_ops();
+        for (conn, viewer) in &mut self.viewers.by_conn {
+            if viewer.mode() == ViewMode::Commands {
+                viewer.push_ops(&ops);
+            }
+            pump(*conn, viewer, &self.scene, &mut self.clients);
+        }
+    }
+
+    /// Tells the scene what to keep for the viewers attached now: a journal for command-mode
+    /// viewers, copy hints for pixel-mode ones.
+    pub(super) fn update_logging(&mut self) {
+        let modes = || self.viewers.by_conn.values().map(Viewer::mode);
+        let commands = modes().any(|m| m == ViewMode::Commands);
+        let pixels = modes().any(|m| matches!(m, ViewMode::Pixels(_)));
+        self.scene.set_logging(commands, pixels);
+    }
+}

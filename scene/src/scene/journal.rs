@@ -1,0 +1,263 @@
+//! What viewers need to follow the scene: the journal of its changes for command-mode
+//! viewers, scrolls and moves as copy hints for pixel-mode viewers, a snapshot that rebuilds
+//! it, and the restore of a snapshot on a viewer's copy of the scene.
+//!
+//! The journal is written where changes come in ([`Scene::apply`], [`Scene::perform`]), and
+//! only there: a `MapWindow` request that places and focuses its window is one entry, because
+//! replaying the request on a copy of the scene places and focuses it there too. Changes that
+//! come from input or from a client leaving (a raise, a drag, a focus change, windows
+//! destroyed) have no request behind them and are journaled as themselves.
+
+use netui_protocol::{
+    Color, ImageFormat, Point, Rect, Request, ResourceId, SceneOp, Size, WindowKind,
+};
+
+use super::window::{footprint, Window};
+use super::{Pixmap, Scene};
+use crate::render::Canvas;
+
+/// Bytes of pixels per `PutImage` of a snapshot, so that no message outgrows a frame.
+const SNAPSHOT_CHUNK: usize = 4 << 20;
+/// Copy hints kept between two pixel updates; more are dropped (they only save bytes).
+const MAX_COPIES: usize = 64;
+
+/// The scene's record of its changes, for the viewers attached now.
+#[derive(Debug, Default)]
+pub(super) struct Journal {
+    /// Whether changes are journaled (a command-mode viewer is attached).
+    ops_on: bool,
+    /// Whether copy hints are kept (a pixel-mode viewer is attached).
+    pixels: bool,
+    /// Changes since [`Scene::take_ops`].
+    ops: Vec<SceneOp>,
+    /// Copy hints since [`Scene::take_copies`].
+    copies: Vec<(Rect, Point)>,
+}
+
+/// The screen-space copy that moves `src` by the offset to `dst_origin`, clipped so that both
+/// its source and its destination lie inside `area`: `(destination, source corner)`.
+pub fn copy_hint(src: Rect, dst_origin: Point, area: Rect) -> Option<(Rect, Point)> {
+    let (dx, dy) = (
+        i64::from(dst_origin.x) - i64::from(src.x),
+        i64::from(dst_origin.y) - i64::from(src.y),
+    );
+    let src = src.intersect(area);
+    let moved = Rect::from_edges(
+        i64::from(src.x) + dx,
+        i64::from(src.y) + dy,
+        src.right() + dx,
+        src.bottom() + dy,
+    );
+    let dst = moved.intersect(area);
+    if dst.is_empty() || (dx == 0 && dy == 0) {
+        return None;
+    }
+    let from = Point::new(
+        (i64::from(dst.x) - dx) as i32,
+        (i64::from(dst.y) - dy) as i32,
+    );
+    Some((dst, from))
+}
+
+impl Scene {
+    /// Starts or stops journaling changes for command-mode viewers, and keeping copy hints for
+    /// pixel-mode viewers.
+    pub fn set_logging(&mut self, ops: bool, pixels: bool) {
+        self.journal.ops_on = ops;
+        self.journal.pixels = pixels;
+        if !ops {
+            self.journal.ops.clear();
+        }
+        if !pixels {
+            self.journal.copies.clear();
+        }
+    }
+
+    /// The changes journaled since the last call.
+    pub fn take_ops(&mut self) -> Vec<SceneOp> {
+        std::mem::take(&mut self.journal.ops)
+    }
+
+    /// The copy hints (screen-space scrolls and moves) kept since the last call.
+    pub fn take_copies(&mut self) -> Vec<(Rect, Point)> {
+        std::mem::take(&mut self.journal.copies)
+    }
+
+    /// Writes a change in the journal, if a command-mode viewer wants it (`op` is only made
+    /// then: a request can hold megabytes of pixels).
+    pub(super) fn journal(&mut self, op: impl FnOnce() -> SceneOp) {
+        if self.journal.ops_on {
+            self.journal.ops.push(op());
+        }
+    }
+
+    /// Keeps a copy hint, if a pixel-mode viewer wants it.
+    pub(super) fn hint(&mut self, hint: Option<(Rect, Point)>) {
+        if let (true, Some(hint)) = (self.journal.pixels, hint) {
+            if self.journal.copies.len() < MAX_COPIES {
+                self.journal.copies.push(hint);
+            }
+        }
+    }
+
+    /// Records the screen-space copy of a scroll within a mapped window.
+    pub(super) fn hint_copy_within(&mut self, id: ResourceId, src_rect: Rect, dst_pos: Point) {
+        if !self.journal.pixels {
+            return;
+        }
+        let Some(w) = self.windows.get(&id).filter(|w| w.mapped) else {
+            return;
+        };
+        let clip = w
+            .clip
+            .map_or(w.canvas.bounds(), |c| c.intersect(w.canvas.bounds()));
+        let (x, y) = (w.rect.x, w.rect.y);
+        let area = clip.translate(x, y).intersect(self.screen.bounds());
+        let src = src_rect.translate(x, y);
+        let hint = copy_hint(
+            src,
+            Point::new(dst_pos.x.saturating_add(x), dst_pos.y.saturating_add(y)),
+            area,
+        );
+        self.hint(hint);
+    }
+
+    /// Operations that rebuild this scene from nothing: the screen size, each pixmap and
+    /// window with its pixels, the stacking order and the focus.
+    pub fn snapshot(&self) -> Vec<SceneOp> {
+        let mut ops = vec![SceneOp::ResizeScreen { size: self.size() }];
+        let mut pixmaps: Vec<_> = self.pixmaps.iter().collect();
+        pixmaps.sort_by_key(|(id, _)| **id);
+        for (id, p) in pixmaps {
+            ops.push(SceneOp::Pixmap {
+                id: *id,
+                size: p.canvas.size(),
+            });
+            push_pixels(&mut ops, *id, &p.canvas, p.clip);
+        }
+        for id in &self.stack {
+            let Some(w) = self.windows.get(id) else {
+                continue;
+            };
+            ops.push(SceneOp::Window {
+                id: *id,
+                rect: w.rect,
+                title: w.title.clone(),
+                background: w.background,
+                kind: w.kind,
+                mapped: w.mapped,
+            });
+            push_pixels(&mut ops, *id, &w.canvas, w.clip);
+        }
+        ops.push(SceneOp::Stack {
+            ids: self.stack.clone(),
+        });
+        ops.push(SceneOp::Focus { id: self.focus });
+        ops
+    }
+
+    /// A snapshot's window: put back as it was, pixels to follow.
+    pub(super) fn restore_window(
+        &mut self,
+        id: ResourceId,
+        rect: Rect,
+        title: &str,
+        background: Color,
+        kind: WindowKind,
+        mapped: bool,
+    ) {
+        self.windows
+            .insert(id, Window::new(rect, title, background, kind, mapped));
+        if !self.stack.contains(&id) {
+            self.stack.push(id);
+        }
+        if mapped {
+            self.damage.add(footprint(kind, rect));
+        }
+    }
+
+    /// A snapshot's pixmap, cleared to black, pixels to follow.
+    pub(super) fn restore_pixmap(&mut self, id: ResourceId, size: Size) {
+        self.pixmaps.insert(
+            id,
+            Pixmap {
+                canvas: Canvas::new(size.width, size.height, Color::BLACK),
+                clip: None,
+            },
+        );
+    }
+
+    /// A snapshot's stacking order: the windows it names that exist, in its order, then any
+    /// others in theirs.
+    pub(super) fn restore_stack(&mut self, ids: &[ResourceId]) {
+        let mut stack: Vec<ResourceId> = ids
+            .iter()
+            .copied()
+            .filter(|id| self.windows.contains_key(id))
+            .collect();
+        stack.dedup();
+        for id in &self.stack {
+            if !stack.contains(id) {
+                stack.push(*id);
+            }
+        }
+        self.stack = stack;
+        self.restack();
+        let all = Rect::from_size(self.size());
+        self.damage.add(all);
+    }
+}
+
+/// The pixels of a drawable as `PutImage` requests of rows, then its clip.
+fn push_pixels(ops: &mut Vec<SceneOp>, id: ResourceId, canvas: &Canvas, clip: Option<Rect>) {
+    let width = canvas.width() as usize;
+    let rows_per_chunk = (SNAPSHOT_CHUNK / (width * 3).max(1)).max(1);
+    for (i, rows) in canvas
+        .pixels()
+        .chunks(width.max(1) * rows_per_chunk)
+        .enumerate()
+    {
+        let data: Vec<u8> = rows
+            .iter()
+            .flat_map(|p| [(p >> 16) as u8, (p >> 8) as u8, *p as u8])
+            .collect();
+        let height = (rows.len() / width.max(1)) as u32;
+        ops.push(SceneOp::Request(Request::PutImage {
+            target: id,
+            rect: Rect::new(0, (i * rows_per_chunk) as i32, canvas.width(), height),
+            format: ImageFormat::Rgb8,
+            data,
+        }));
+    }
+    if clip.is_some() {
+        ops.push(SceneOp::Request(Request::SetClip { target: id, clip }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_hints_stay_inside_the_area() {
+        let area = Rect::new(0, 0, 100, 100);
+        // A scroll up by 10 inside the area.
+        assert_eq!(
+            copy_hint(Rect::new(0, 10, 100, 90), Point::new(0, 0), area),
+            Some((Rect::new(0, 0, 100, 90), Point::new(0, 10)))
+        );
+        // A move partly off the area: clipped on both ends.
+        assert_eq!(
+            copy_hint(Rect::new(80, 0, 40, 10), Point::new(90, 0), area),
+            Some((Rect::new(90, 0, 10, 10), Point::new(80, 0)))
+        );
+        assert_eq!(
+            copy_hint(Rect::new(0, 0, 10, 10), Point::new(0, 0), area),
+            None
+        );
+        assert_eq!(
+            copy_hint(Rect::new(0, 0, 10, 10), Point::new(500, 0), area),
+            None
+        );
+    }
+}

@@ -260,4 +260,91 @@ mod tests {
             None
         );
     }
+
+    /// A scene that journals, with one mapped window of client 1.
+    fn journaling_scene() -> (Scene, ResourceId) {
+        let mut scene = Scene::new(Size::new(200, 150), netui_protocol::Limits::default());
+        scene.set_logging(true, false);
+        let id = ResourceId(1 << 21 | 1);
+        let mut events = Vec::new();
+        let create = Request::CreateWindow {
+            id,
+            rect: Rect::new(20, 30, 60, 40),
+            title: "w".into(),
+            background: Color::WHITE,
+        };
+        scene.apply(&create, &mut events).expect("created");
+        scene
+            .apply(&Request::MapWindow { id }, &mut events)
+            .expect("mapped");
+        (scene, id)
+    }
+
+    #[test]
+    fn a_request_is_one_entry_whatever_it_does_inside() {
+        let (mut scene, id) = journaling_scene();
+        // MapWindow raised and focused the window too: replaying it does the same, so the
+        // journal holds the requests alone.
+        let ops = scene.take_ops();
+        assert_eq!(ops.len(), 2, "{ops:?}");
+        assert_eq!(ops[1], SceneOp::Request(Request::MapWindow { id }));
+        // Requests of other classes are the server's: nothing to carry out or journal.
+        let mut events = Vec::new();
+        assert_eq!(scene.apply(&Request::Sync, &mut events), Ok(()));
+        // A request that fails changed nothing.
+        let bad = Request::MapWindow {
+            id: ResourceId(0x99),
+        };
+        assert!(scene.apply(&bad, &mut events).is_err());
+        assert_eq!(scene.take_ops(), []);
+    }
+
+    #[test]
+    fn a_change_is_journaled_as_itself_and_only_if_it_happened() {
+        let (mut scene, id) = journaling_scene();
+        scene.take_ops();
+        let mut events = Vec::new();
+        let moved = SceneOp::Configure {
+            id,
+            rect: Rect::new(50, 60, 60, 40),
+        };
+        let gone = SceneOp::DestroyWindow { id };
+        for op in [&SceneOp::Raise { id }, &moved, &gone, &gone] {
+            scene.perform(op, &mut events).expect("performed");
+        }
+        // The second destroy found nothing to destroy.
+        assert_eq!(
+            scene.take_ops(),
+            [SceneOp::Raise { id }, moved.clone(), gone.clone()]
+        );
+        // Without a command-mode viewer nothing is kept.
+        scene.set_logging(false, false);
+        scene
+            .perform(&SceneOp::Focus { id: None }, &mut events)
+            .expect("performed");
+        assert_eq!(scene.take_ops(), []);
+    }
+
+    #[test]
+    fn replaying_the_journal_gives_the_same_screen() {
+        let (mut scene, id) = journaling_scene();
+        let mut copy = Scene::new(scene.size(), netui_protocol::Limits::default());
+        let mut events = Vec::new();
+        let fill = Request::FillRects {
+            target: id,
+            color: Color::RED,
+            rects: vec![Rect::new(5, 5, 20, 10)],
+        };
+        scene.apply(&fill, &mut events).expect("filled");
+        let moved = SceneOp::Configure {
+            id,
+            rect: Rect::new(90, 70, 60, 40),
+        };
+        scene.perform(&moved, &mut events).expect("moved");
+        for op in scene.take_ops() {
+            copy.replay(&op).expect("replayed");
+        }
+        let screen = |s: &mut Scene| s.read(ResourceId::ROOT, None).expect("screen").1;
+        assert!(screen(&mut scene) == screen(&mut copy));
+    }
 }

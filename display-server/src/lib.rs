@@ -2,7 +2,7 @@
 //! TCP, keeps each client's windows and pixmaps, composites them into the screen, and serves
 //! their pixels back.
 //!
-//! Data flows one way: connection tasks ([`server`]) decode frames into requests, the [`core`]
+//! Data flows one way: connection tasks ([`codec`]) decode frames into requests, the [`core`]
 //! thread checks and applies them to the scene ([`netui_scene`]), which draws with its
 //! renderer and records damage, and the core composites damage into frames for a [`backend`].
 //!
@@ -13,7 +13,12 @@
 //!   `core/viewers.rs` the viewers' map and how they are fed.
 //! - [`peer`]: who a connection is ([`peer::Peer`]) and what it may do ([`peer::Access`]: the
 //!   one table of permissions).
-//! - [`server`]: listeners, connection tasks, and [`ServerHandle`] for running in-process.
+//! - [`server`]: a server's configuration, listeners and core started together, and
+//!   [`ServerHandle`] for running one in-process.
+//! - [`listener`]: where connections come from (Unix socket, TCP); each accepted stream is
+//!   served on a task of its own.
+//! - [`codec`]: the netui protocol on one connection, over any byte stream: the hello, the
+//!   reader that hands requests to the core, the writer that batches what the core sends.
 //! - [`viewer`]: each thin client's state: what it was sent, flow control.
 //! - [`flow`]: a viewer's window of unacknowledged updates, from the link's estimated
 //!   bandwidth-delay product.
@@ -35,20 +40,23 @@
 //!   users (under "Input can be injected").
 //! - A pixel encoding: the scene crate's `encoding/` and the protocol's `PixelEncoding`; the
 //!   server only hands damage to [`viewer::Viewer`], which encodes it.
-//! - A transport or listener: bind it in [`server::Server::bind`], accept it in
-//!   `accept_loop` (`server.rs`) with a new [`peer::Peer`] variant, and decide its
-//!   [`peer::Access`] in [`peer::Access::admit`]; [`launch`] maps a display number to it.
+//! - A transport or listener: bind and accept it in [`listener`] ([`listener::Listeners`])
+//!   with a new [`peer::Peer`] variant, hand its (decrypted) stream to [`codec`], and decide
+//!   its [`peer::Access`] in [`peer::Access::admit`]; [`launch`] maps a display number to
+//!   it. Another protocol on its own port (RFB) is a codec of its own beside [`codec`].
 //! - A backend: implement [`backend::Backend`] (`present`, and `frame_interval` if the
 //!   screen has its own rate) beside [`backend::Headless`] in `backend/`, and start it the
 //!   way [`screen`] starts the window.
 #![forbid(unsafe_code)]
 
 pub mod backend;
+pub mod codec;
 pub mod core;
 pub mod error;
 pub mod flow;
 pub mod input;
 pub mod launch;
+pub mod listener;
 pub mod peer;
 pub mod runtime;
 pub mod screen;

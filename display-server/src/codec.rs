@@ -1,0 +1,226 @@
+//! The netui codec: one connection from its hello to its close, over any byte stream.
+//!
+//! A reader decodes frames (concurrently with every other connection) and hands the requests
+//! to the core thread; a writer batches whatever the core sends back into frames, in the
+//! compression the client's hello asked for (pixel updates excepted: they go in plain frames
+//! of their own, px-raw and px-damage never compressed). The core owns all state, so nothing
+//! here locks. Parsing is the protocol crate's ([`netui_protocol::connection`]); this module
+//! only moves bytes between it and the stream.
+
+use std::time::Duration;
+
+use netui_protocol::connection::{FrameReader, ServerHandshake};
+use netui_protocol::frame::{self, BatchWriter, Compression};
+use netui_protocol::{ClientHello, Limits, RectEncoding, Refusal, ServerMessage, ViewMessage};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::core::{CoreMsg, Incoming, OUTBOX_CAPACITY};
+use crate::listener::Shared;
+use crate::peer::{Access, ConnId, Peer};
+
+/// How long a new connection has to send its hello.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves one connection from hello to close.
+pub(crate) async fn serve<R, W>(
+    conn: ConnId,
+    mut reader: R,
+    mut writer: W,
+    peer: Peer,
+    shared: &Shared,
+    core: mpsc::Sender<CoreMsg>,
+) -> Result<(), std::io::Error>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut handshake = ServerHandshake::new();
+    let hello =
+        match tokio::time::timeout(HELLO_TIMEOUT, read_hello(&mut reader, &mut handshake)).await {
+            Ok(Ok(hello)) => hello,
+            Ok(Err(refusal)) => return refuse(&mut writer, handshake, refusal).await,
+            Err(_) => return Err(std::io::Error::other("no hello within 10 s")),
+        };
+    let access = match Access::admit(&peer, hello.token.as_deref(), &shared.token) {
+        Ok(access) => access,
+        Err(refusal) => {
+            if refusal == Refusal::WrongToken {
+                tracing::warn!(conn, %peer, "refused a connection with a wrong token");
+            }
+            return refuse(&mut writer, handshake, refusal).await;
+        }
+    };
+    let (outbox_tx, outbox_rx) = mpsc::channel(OUTBOX_CAPACITY);
+    let (respond, answer) = oneshot::channel();
+    let compression = hello.compression;
+    core.send(CoreMsg::Hello {
+        conn,
+        name: hello.client_name,
+        peer,
+        access,
+        outbox: outbox_tx,
+        respond,
+    })
+    .await
+    .map_err(|_| std::io::Error::other("server is shutting down"))?;
+    let welcome = match answer.await {
+        Ok(Ok(welcome)) => welcome,
+        Ok(Err(refusal)) => return refuse(&mut writer, handshake, refusal).await,
+        Err(_) => return Err(std::io::Error::other("server is shutting down")),
+    };
+    // The reader goes on from the hello: requests that came right behind it are kept.
+    let (answer, frames) = handshake.accept(welcome).map_err(std::io::Error::other)?;
+    write_hello(&mut writer, &answer).await?;
+
+    let writing = write_loop(writer, outbox_rx, shared.limits, compression);
+    tokio::pin!(writing);
+    tokio::select! {
+        result = read_loop(conn, &mut reader, frames, &core) => {
+            // The core has been told (Gone or ProtocolError) and drops the outbox, so the
+            // writer sends what is left, such as the error report, and ends.
+            writing.await?;
+            result
+        }
+        result = &mut writing => result,
+    }
+}
+
+async fn refuse<W: AsyncWrite + Unpin>(
+    writer: &mut W,
+    handshake: ServerHandshake,
+    refusal: Refusal,
+) -> std::io::Result<()> {
+    let why = refusal.to_string();
+    let answer = handshake.refuse(refusal).map_err(std::io::Error::other)?;
+    write_hello(writer, &answer).await?;
+    let _ = writer.shutdown().await;
+    Err(std::io::Error::other(format!("refused: {why}")))
+}
+
+async fn write_hello<W: AsyncWrite + Unpin>(writer: &mut W, answer: &[u8]) -> std::io::Result<()> {
+    writer.write_all(answer).await?;
+    writer.flush().await
+}
+
+/// Reads until the handshake has the client's hello, checked (magic, version, format).
+async fn read_hello<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    handshake: &mut ServerHandshake,
+) -> Result<ClientHello, Refusal> {
+    loop {
+        if let Some(hello) = handshake.poll()? {
+            return Ok(hello);
+        }
+        // A failed read ends the hello as a closed connection does.
+        let n = reader.read(handshake.spare()).await.unwrap_or(0);
+        handshake.filled(n);
+    }
+}
+
+/// Reads frames until the peer closes or breaks the rules, handing requests to the core.
+/// The client writes in whichever compression it likes: the reader decodes them all, keeping
+/// the context that `lz4-ctx` frames need.
+async fn read_loop<R: AsyncRead + Unpin>(
+    conn: ConnId,
+    reader: &mut R,
+    mut frames: FrameReader,
+    core: &mpsc::Sender<CoreMsg>,
+) -> Result<(), std::io::Error> {
+    let mut seq: u32 = 0;
+    loop {
+        match frames.next_frame() {
+            Ok(Some(frame)) => {
+                let items = decode_batch(frame.bodies, &mut seq);
+                core.send(CoreMsg::Batch { conn, items })
+                    .await
+                    .map_err(|_| std::io::Error::other("core gone"))?;
+                continue;
+            }
+            Ok(None) => {}
+            Err(error) => {
+                let _ = core.send(CoreMsg::ProtocolError { conn, error }).await;
+                return Ok(());
+            }
+        }
+        // The reader makes room for the rest of the frame in progress (bounded by the limits
+        // its header was checked against).
+        let read = reader.read(frames.spare()).await;
+        match read {
+            Ok(0) => {
+                let _ = core.send(CoreMsg::Gone { conn }).await;
+                return Ok(());
+            }
+            Ok(n) => frames.filled(n),
+            Err(e) => {
+                let _ = core.send(CoreMsg::Gone { conn }).await;
+                return Err(e);
+            }
+        }
+    }
+}
+
+/// Decodes the requests of one frame (its framing was checked by the reader). A request
+/// that does not decode is kept as an error for the core to report: the length prefix lets
+/// the batch go on.
+fn decode_batch<'a>(bodies: impl Iterator<Item = &'a [u8]>, seq: &mut u32) -> Vec<Incoming> {
+    bodies
+        .map(|body| {
+            *seq = seq.wrapping_add(1);
+            Incoming {
+                seq: *seq,
+                opcode: frame::opcode(body),
+                request: frame::decode_request(body),
+            }
+        })
+        .collect()
+}
+
+/// Sends what the core puts in the outbox, batching whatever has piled up into frames in
+/// the client's chosen compression.
+async fn write_loop<W: AsyncWrite + Unpin>(
+    mut writer: W,
+    mut outbox: mpsc::Receiver<ServerMessage>,
+    limits: Limits,
+    compression: Compression,
+) -> Result<(), std::io::Error> {
+    let mut batch = BatchWriter::new(limits, compression);
+    while let Some(first) = outbox.recv().await {
+        push(&mut batch, &first, compression)?;
+        while batch.pending_bytes() < 1 << 20 {
+            let Ok(next) = outbox.try_recv() else { break };
+            push(&mut batch, &next, compression)?;
+        }
+        writer.write_all(&batch.take_frames()).await?;
+    }
+    writer.flush().await?;
+    let _ = writer.shutdown().await;
+    Ok(())
+}
+
+/// Adds a message to the batch. A pixel update goes in a plain frame of its own, outside any
+/// `lz4-ctx` context: px-raw and px-damage uncompressed, as their names say; the LZ4
+/// encodings' updates with one more LZ4 pass if the client asked for compression, because
+/// LZ4 codes long runs (the zeros of a delta) as strings of length bytes that a second pass
+/// removes (a third of px-delta-lz4's bytes for an animation on the modem).
+fn push(
+    batch: &mut BatchWriter,
+    message: &ServerMessage,
+    compression: Compression,
+) -> std::io::Result<()> {
+    if let ServerMessage::View(ViewMessage::Pixels { rects, .. }) = message {
+        let lz4 = rects
+            .iter()
+            .any(|r| matches!(r.kind, RectEncoding::Lz4 | RectEncoding::DeltaLz4));
+        let frame = if lz4 && compression != Compression::None {
+            Compression::Lz4
+        } else {
+            Compression::None
+        };
+        batch.set_compression(frame);
+        batch.push(message).map_err(std::io::Error::other)?;
+        batch.set_compression(compression);
+        return Ok(());
+    }
+    batch.push(message).map_err(std::io::Error::other)
+}

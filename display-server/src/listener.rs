@@ -1,0 +1,136 @@
+//! The listeners: where connections come from. Each accepted stream is served, with its
+//! [`Peer`], by the netui codec ([`crate::codec`]) on a task of its own.
+//!
+//! Unix and TCP today; another transport (TLS, the RFB port, WebSocket) is one more listener
+//! here, whose streams are decrypted or unwrapped before the codec (or another protocol's
+//! codec) sees them.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use netui_protocol::Limits;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, UnixListener};
+use tokio::sync::mpsc;
+
+use crate::codec;
+use crate::core::CoreMsg;
+use crate::error::ServerError;
+use crate::peer::Peer;
+use crate::server::ServerConfig;
+
+/// The bound listeners of a display.
+pub struct Listeners {
+    unix: Option<UnixListener>,
+    tcp: Option<TcpListener>,
+}
+
+impl Listeners {
+    /// Binds what `config` asks for. A live socket at the Unix path means the display is
+    /// taken; a dead one (left by a crash) is replaced.
+    pub async fn bind(config: &ServerConfig) -> Result<Self, ServerError> {
+        let unix = match &config.unix {
+            Some(path) => Some(bind_unix(path, &config.display).await?),
+            None => None,
+        };
+        let tcp = match config.tcp {
+            Some(addr) => Some(TcpListener::bind(addr).await.map_err(|e| {
+                ServerError::DisplayInUse(format!(
+                    "cannot listen on TCP {addr} for display {}: {e} (is another server using \
+                     it? choose another display number)",
+                    config.display
+                ))
+            })?),
+            None => None,
+        };
+        Ok(Self { unix, tcp })
+    }
+
+    /// The bound TCP address (with the real port when 0 was asked for).
+    pub fn tcp_addr(&self) -> Option<SocketAddr> {
+        self.tcp.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
+    /// Accepts connections, each served by the netui codec on a task of its own, until every
+    /// listener is gone.
+    pub(crate) async fn serve(self, shared: Arc<Shared>, core: mpsc::Sender<CoreMsg>) {
+        let Listeners { unix, tcp } = self;
+        loop {
+            let accepted = tokio::select! {
+                r = async { unix.as_ref()?.accept().await.ok() }, if unix.is_some() => {
+                    r.map(|(s, _)| {
+                        let (r, w) = s.into_split();
+                        spawn(r, w, Peer::Unix, &shared, &core)
+                    })
+                }
+                r = async { tcp.as_ref()?.accept().await.ok() }, if tcp.is_some() => {
+                    r.map(|(s, addr)| {
+                        let _ = s.set_nodelay(true);
+                        let (r, w) = s.into_split();
+                        spawn(r, w, Peer::Tcp(addr), &shared, &core)
+                    })
+                }
+                else => return,
+            };
+            if accepted.is_none() {
+                // accept() failed (out of file descriptors, say): wait a little rather than spin.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// What every connection of a server shares.
+pub(crate) struct Shared {
+    /// The secret that TCP clients must present.
+    pub(crate) token: Vec<u8>,
+    /// The limits the codec reads and writes with.
+    pub(crate) limits: Limits,
+    next_conn: AtomicU64,
+}
+
+impl Shared {
+    pub(crate) fn new(token: Vec<u8>, limits: Limits) -> Self {
+        Self {
+            token,
+            limits,
+            next_conn: AtomicU64::new(1),
+        }
+    }
+}
+
+/// Serves one accepted stream on a task of its own; the core hears `Gone` when it ends.
+fn spawn<R, W>(reader: R, writer: W, peer: Peer, shared: &Arc<Shared>, core: &mpsc::Sender<CoreMsg>)
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let conn = shared.next_conn.fetch_add(1, Ordering::Relaxed);
+    let shared = Arc::clone(shared);
+    let core = core.clone();
+    tokio::spawn(async move {
+        tracing::debug!(conn, %peer, "connection opened");
+        if let Err(e) = codec::serve(conn, reader, writer, peer, &shared, core.clone()).await {
+            tracing::info!(conn, error = %e, "connection ended");
+        }
+        let _ = core.send(CoreMsg::Gone { conn }).await;
+    });
+}
+
+async fn bind_unix(path: &Path, display: &str) -> Result<UnixListener, ServerError> {
+    if path.exists() {
+        if tokio::net::UnixStream::connect(path).await.is_ok() {
+            return Err(ServerError::DisplayInUse(format!(
+                "display {display} is already served (socket {} answers); choose another \
+                 display number",
+                path.display()
+            )));
+        }
+        let _ = std::fs::remove_file(path);
+    }
+    UnixListener::bind(path)
+        .map_err(|e| ServerError::Io(format!("cannot listen on {}", path.display()), e))
+}

@@ -3,7 +3,7 @@
 //! times each move until the first update that reflects it. With `--link modem --animation`
 //! an animation runs meanwhile, the worst case of the issue.
 //!
-//! `cargo run --release -p demos --bin latency [-- --link modem --animation]`
+//! `cargo run --release -p netui-bench --bin latency [-- --link modem --animation]`
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

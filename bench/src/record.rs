@@ -52,9 +52,6 @@
 //!   stream      bytes     the client-to-server frames, hello first
 //! nothing after
 //! ```
-//!
-//! The module depends on external crates only, so that tests can include it with `#[path]`
-//! as the `bandwidth` binary does.
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;

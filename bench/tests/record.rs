@@ -2,9 +2,6 @@
 //! cannot play with the right reason; a recorded drawing session played into another server,
 //! where the player gets another id range, draws the same screen pixel for pixel.
 
-#[path = "../src/bandwidth/record.rs"]
-mod record;
-
 use std::io::{Read, Write};
 use std::net::Shutdown;
 use std::os::unix::net::UnixStream;
@@ -12,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use netui::transport::Stream;
 use netui::{Color, Display, Font, ImageFormat, Point, Rect, ResourceId, Segment, Size};
+use netui_bench::record::{self, Recording, RecordingError, CREATED_BY};
 use netui_protocol::frame::{check_frame, encode_single};
 use netui_protocol::handshake::PixelFormat;
 use netui_protocol::{
@@ -19,7 +17,6 @@ use netui_protocol::{
     Refusal, Request, ServerHello, ServerMessage, Welcome, PROTOCOL_VERSION,
 };
 use netui_server::{ServerConfig, ServerHandle};
-use record::{Recording, RecordingError, CREATED_BY};
 
 const SIZE: Size = Size::new(320, 240);
 /// Client 1's id base, as the server gives it (`1 << 21`).

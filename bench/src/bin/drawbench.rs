@@ -21,7 +21,7 @@
 //! x11perf's matching tests against it, and prints both side by side.
 //!
 //! ```text
-//! cargo run --release -p demos --bin drawbench -- --xvfb
+//! cargo run --release -p netui-bench --bin drawbench -- --xvfb
 //! ```
 
 use std::collections::HashMap;

@@ -639,6 +639,21 @@ impl BatchWriter {
         let scratch = std::mem::take(&mut self.scratch);
         self.scratch = postcard::to_extend(message, scratch)
             .map_err(|e| EncodeError::Serialize(e.to_string()))?;
+        self.push_scratch()
+    }
+
+    /// Appends a message whose body is already encoded, byte for byte (a body that
+    /// [`messages`] or a [`FrameDecoder`] gave back, say): the batch holds it exactly as
+    /// [`BatchWriter::push`] would hold the message it decodes to, or, if it decodes to none,
+    /// as the bytes it is.
+    pub fn push_body(&mut self, body: &[u8]) -> Result<(), EncodeError> {
+        self.scratch.clear();
+        self.scratch.extend_from_slice(body);
+        self.push_scratch()
+    }
+
+    /// Appends the message body in `scratch` to the current batch.
+    fn push_scratch(&mut self) -> Result<(), EncodeError> {
         let len = self.scratch.len();
         let limit = self.limits.max_payload as usize;
         let context = self.compression == Compression::Lz4Ctx;
@@ -1249,6 +1264,34 @@ mod tests {
             let back: Vec<Request> = decode_stream(&frames, &Limits::default()).expect("decodes");
             assert_eq!(back, vec![req.clone()]);
         }
+    }
+
+    #[test]
+    fn a_pushed_body_is_written_as_the_message_it_encodes() {
+        let request = Request::FillRects {
+            target: ResourceId(7),
+            color: Color::RED,
+            rects: vec![Rect::new(1, 2, 3, 4)],
+        };
+        let body = postcard::to_stdvec(&request).unwrap();
+        for compression in Compression::ALL {
+            let mut pushed = BatchWriter::new(Limits::default(), compression);
+            pushed.push(&request).unwrap();
+            let mut raw = BatchWriter::new(Limits::default(), compression);
+            raw.push_body(&body).unwrap();
+            assert_eq!(raw.take_frames(), pushed.take_frames(), "{compression}");
+        }
+        // A body that decodes to no request goes as its bytes, for the server to refuse.
+        let mut raw = BatchWriter::new(Limits::default(), Compression::None);
+        raw.push_body(&[0xff, 0x7f, 1, 2]).unwrap();
+        let wire = raw.take_frames();
+        let header = check_frame(&wire, &Limits::default()).unwrap().unwrap();
+        let mut decoder = FrameDecoder::new();
+        let bodies: Vec<&[u8]> = decoder
+            .decode(header, &wire, &Limits::default())
+            .unwrap()
+            .collect();
+        assert_eq!(bodies, [&[0xff, 0x7f, 1, 2][..]]);
     }
 
     #[test]

@@ -352,6 +352,48 @@ impl Display {
         }
     }
 
+    /// Queues a request as it is, never merged with the one before it: for a program that
+    /// plays recorded requests back one for one, so that the server numbers them as it did
+    /// when they were recorded. Fails only for a request larger than a frame.
+    pub fn send_unmerged(&mut self, request: &Request) -> Result<(), Error> {
+        self.push_message(|batch| batch.push(request))
+    }
+
+    /// Queues a message body byte for byte, without decoding it: for a player of recorded
+    /// requests, some of which this build may not know (the server refuses those as it did
+    /// when they were recorded, and numbers them all the same). Counts as one request.
+    pub fn send_body(&mut self, body: &[u8]) -> Result<(), Error> {
+        self.push_message(|batch| batch.push_body(body))
+    }
+
+    /// Writes the requests queued from now on in `compression`; those queued before go in a
+    /// frame of the old one. The server reads each frame in the compression its header shows,
+    /// so a player can write every recorded frame as it was written. The connection's
+    /// [`Compression::Lz4Ctx`] context survives frames of other compressions.
+    pub fn set_compression(&mut self, compression: Compression) {
+        if let Some(open) = self.open.take() {
+            self.encode(&open);
+        }
+        self.batch.set_compression(compression);
+    }
+
+    /// Queues one message with `push`, after the open request and unmerged, counting it as a
+    /// request.
+    fn push_message(
+        &mut self,
+        push: impl FnOnce(&mut BatchWriter) -> Result<(), netui_protocol::EncodeError>,
+    ) -> Result<(), Error> {
+        if let Some(open) = self.open.take() {
+            self.encode(&open);
+        }
+        push(&mut self.batch)?;
+        self.seq = self.seq.wrapping_add(1);
+        if self.batch.pending_bytes() >= AUTO_FLUSH {
+            self.flush_batch()?;
+        }
+        Ok(())
+    }
+
     fn encode(&mut self, request: &Request) {
         match self.batch.push(request) {
             Ok(()) => self.seq = self.seq.wrapping_add(1),

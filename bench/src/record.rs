@@ -13,8 +13,8 @@
 //!   `id_base | n`).
 //!
 //! # What replay guarantees
-//! [`play`] connects as the application and sends the same requests in the same order with
-//! the same batching: each recorded frame becomes one frame (more only if the replaying
+//! [`play`] connects as the application, with a [`netui::Display`], and sends the same
+//! requests in the same order with the same batching: each recorded frame becomes one frame (more only if the replaying
 //! server's limits are smaller than the recording server's were), written in the compression
 //! its header shows (a context frame as a context frame of the player's own stream, so cached
 //! messages are sent as references again), and the hello asks the server to write back in
@@ -28,8 +28,9 @@
 //!
 //! It does not reproduce timing: `play` writes each frame as soon as the socket takes it, and
 //! the bandwidth session's pacer forwards one frame per 16.7 ms, as it did while recording.
-//! Nor does it reproduce the server's side: what the server sends is read and dropped (a
-//! scripted workload feeds its input to itself; input it injected is among the requests).
+//! Nor does it reproduce the server's side: what the server sends is read by the connection
+//! and not looked at (a scripted workload feeds its input to itself; input it injected is
+//! among the requests).
 //! Played on a server of the recorded size with no other client's windows on the screen, by
 //! the netui that recorded it, a recording draws the same screen; a later netui may draw it
 //! differently, which is what comparing runs is for.
@@ -53,19 +54,16 @@
 //! nothing after
 //! ```
 
-use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
-use std::sync::mpsc;
-use std::time::Duration;
 
-use anyhow::{anyhow, bail, Context};
-use netui::Size;
+use anyhow::{anyhow, Context};
+use netui::transport::Stream;
+use netui::{Display, Size};
 use netui_protocol::frame::{self, check_frame, decode_message, FrameHeader};
 use netui_protocol::handshake::HelloPrefix;
 use netui_protocol::{
-    BatchWriter, ClientHello, Compression, ErrorCode, ErrorReport, FrameDecoder, HelloOutcome,
-    Limits, Reply, ResourceId, ServerHello, ServerMessage, Welcome, MAGIC as HELLO_MAGIC,
+    ClientHello, Compression, FrameDecoder, Limits, ResourceId, MAGIC as HELLO_MAGIC,
     PROTOCOL_VERSION,
 };
 use serde::{Deserialize, Serialize};
@@ -76,13 +74,6 @@ pub const MAGIC: [u8; 8] = *b"NETUIREC";
 pub const FORMAT_VERSION: u16 = 1;
 /// Who wrote a file, as the preamble says it.
 pub const CREATED_BY: &str = concat!("netui ", env!("CARGO_PKG_VERSION"));
-
-/// How long the display may take to answer the final Sync, plus [`SYNC_PER_FRAME`] for each
-/// frame sent (a pacing proxy in between forwards one frame per 16.7 ms).
-const SYNC_WAIT: Duration = Duration::from_secs(60);
-const SYNC_PER_FRAME: Duration = Duration::from_millis(20);
-/// How long to wait for the reason after a write fails (the display closed the connection).
-const CLOSE_REASON_WAIT: Duration = Duration::from_secs(1);
 
 /// A workload's request stream and what is needed to play it again.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -370,21 +361,6 @@ fn recorded_hello(stream: &[u8]) -> Option<(ClientHello, &[u8])> {
     Some((hello, &stream[header.frame_len()..]))
 }
 
-/// A request body that this build cannot decode, written back byte for byte: postcard writes
-/// a tuple of `u8`s as the bytes themselves.
-struct RawBody<'a>(&'a [u8]);
-
-impl Serialize for RawBody<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeTuple;
-        let mut tuple = serializer.serialize_tuple(self.0.len())?;
-        for byte in self.0 {
-            tuple.serialize_element(byte)?;
-        }
-        tuple.end()
-    }
-}
-
 /// The compression that wrote a frame, as far as its header tells: an `lz4` frame that LZ4
 /// did not shrink is written again without compression, which gives the same bytes.
 fn compression_of(header: FrameHeader) -> Compression {
@@ -396,22 +372,20 @@ fn compression_of(header: FrameHeader) -> Compression {
 }
 
 /// Plays `recording` into a display as its application, over `stream` (connected to the
-/// display, or to a proxy in front of it), and returns once the display has carried out every
-/// request.
+/// display, or to a proxy in front of it), and returns the connection once the display has
+/// carried out every request.
 ///
-/// It sends a fresh hello rather than the recorded one: the recorded hello may carry the
-/// token of the display it was recorded on (a secret, and the wrong one here), and a hello of
-/// this build is one that this build's server reads. It keeps the recorded client name and
+/// It connects with a fresh hello rather than the recorded one: the recorded hello may carry
+/// the token of the display it was recorded on (a secret, and the wrong one here), and a hello
+/// of this build is one that this build's server reads. It keeps the recorded client name and
 /// the compression the recorded hello asked the display to write with. Then each recorded
 /// frame, as described in the module doc, and a final Sync, whose answer it waits for.
 /// Requests that the display refuses are not fatal (it refused them while recording too); a
 /// protocol error, or the connection closing, is.
 ///
-/// The connection stays open when `play` returns, drained by a thread of its own, because
-/// the display destroys a client's windows when it leaves: keep a handle
-/// (`stream.try_clone()`) and call `shutdown(Shutdown::Both)` on it once you have read what
-/// you wanted (the thread then ends). Dropping the handles alone does not close it.
-pub fn play(stream: UnixStream, recording: &Recording) -> anyhow::Result<()> {
+/// Keep the returned [`Display`] while you read what you wanted: the display destroys a
+/// client's windows when it leaves, which dropping the `Display` does.
+pub fn play(stream: UnixStream, recording: &Recording) -> anyhow::Result<Display> {
     let file_limits = Limits::default();
     let mut recorded = FrameDecoder::new();
     let hello_header = check_frame(&recording.stream, &file_limits)?
@@ -419,17 +393,19 @@ pub fn play(stream: UnixStream, recording: &Recording) -> anyhow::Result<()> {
     // The hello is a frame of the stream like the others, for the decoder.
     recorded.decode(hello_header, &recording.stream, &file_limits)?;
     let mut rest = &recording.stream[hello_header.frame_len()..];
-    let hello = match recorded_hello(&recording.stream) {
-        Some((old, _)) => ClientHello::new(old.client_name, None).with_compression(old.compression),
-        None => ClientHello::new(recording.workload.clone(), None),
+    let (client_name, compression) = match recorded_hello(&recording.stream) {
+        Some((old, _)) => (old.client_name, old.compression),
+        None => (recording.workload.clone(), Compression::default()),
     };
-
-    let mut writer = stream;
-    writer
-        .write_all(&frame::encode_single(&hello)?)
-        .context("cannot send the hello to the display")?;
-    let mut incoming = Incoming::new(writer.try_clone().context("socket")?);
-    let welcome = read_welcome(&mut incoming)?;
+    let mut display = Display::connect_stream_with(
+        Stream::Unix(stream),
+        None,
+        "replay".into(),
+        &client_name,
+        compression,
+    )
+    .context("the display did not take the replay")?;
+    let welcome = display.welcome().clone();
     if welcome.screen != recording.size {
         tracing::warn!(
             "the screen is {}x{}, the recording was made on {}x{}",
@@ -439,12 +415,6 @@ pub fn play(stream: UnixStream, recording: &Recording) -> anyhow::Result<()> {
             recording.size.height
         );
     }
-    let (heard_tx, heard) = mpsc::channel();
-    incoming.limits = welcome.limits;
-    std::thread::Builder::new()
-        .name("replay-reader".into())
-        .spawn(move || drain(incoming, heard_tx))
-        .context("cannot start the reader thread")?;
 
     let (old, new, mask) = (recording.id_base, welcome.id_base, welcome.id_mask);
     let remap = |id: ResourceId| {
@@ -455,196 +425,49 @@ pub fn play(stream: UnixStream, recording: &Recording) -> anyhow::Result<()> {
         }
     };
     tracing::debug!("replaying ids {old:#x}|n as {new:#x}|n");
-    let mut batch = BatchWriter::new(welcome.limits, Compression::None);
     let mut sent: u32 = 0;
-    let mut frames: u32 = 0;
-    let mut refused: u32 = 0;
     while !rest.is_empty() {
         // `check_stream` accepted every frame if the recording was loaded or saved; one built
         // in memory is checked here.
         let header = check_frame(rest, &file_limits)?
             .ok_or_else(|| anyhow!("the recorded stream ends inside a frame"))?;
-        batch.set_compression(compression_of(header));
+        display.set_compression(compression_of(header));
         for body in recorded.decode(header, rest, &file_limits)? {
             sent = sent.wrapping_add(1);
-            let pushed = match frame::decode_request(body) {
+            let queued = match frame::decode_request(body) {
                 Ok(mut request) => {
                     request.map_ids(remap);
-                    batch.push(&request)
+                    display.send_unmerged(&request)
                 }
                 Err(e) => {
                     tracing::debug!("recorded request #{sent} is sent as recorded: {e}");
-                    batch.push(&RawBody(body))
+                    display.send_body(body)
                 }
             };
-            pushed.with_context(|| format!("recorded request #{sent}"))?;
+            queued
+                .map_err(closed)
+                .with_context(|| format!("recorded request #{sent}"))?;
         }
         rest = &rest[header.frame_len()..];
-        frames += 1;
-        send(&mut writer, &batch.take_frames(), &heard, &mut refused)?;
-        for h in heard.try_iter() {
-            hear(h, None, &mut refused)?;
-        }
+        display.flush().map_err(closed)?;
     }
 
     // One round trip: the display answers the Sync after every request before it.
-    batch.push(&netui_protocol::Request::Sync)?;
-    let seq = sent.wrapping_add(1);
-    send(&mut writer, &batch.take_frames(), &heard, &mut refused)?;
-    let wait = SYNC_WAIT + SYNC_PER_FRAME * frames;
-    loop {
-        let h = heard.recv_timeout(wait).map_err(|_| {
-            anyhow!(
-                "the display did not answer the final Sync within {} s",
-                wait.as_secs()
-            )
-        })?;
-        if hear(h, Some(seq), &mut refused)? {
-            break;
-        }
-    }
-    if refused > 0 {
-        tracing::info!(
-            "the display refused {refused} of the {sent} recorded requests of {}",
+    match display.sync() {
+        Ok(()) => {}
+        Err(netui::Error::Request(first)) => tracing::info!(
+            "the display refused some of the {sent} recorded requests of {}, the first: {first}",
             recording.workload
-        );
+        ),
+        Err(e) => return Err(closed(e)),
     }
-    Ok(())
+    Ok(display)
 }
 
-/// What the display sends, read frame by frame with the decoder of its stream.
-struct Incoming {
-    socket: UnixStream,
-    buf: Vec<u8>,
-    chunk: Vec<u8>,
-    decoder: FrameDecoder,
-    limits: Limits,
-}
-
-impl Incoming {
-    fn new(socket: UnixStream) -> Self {
-        Self {
-            socket,
-            buf: Vec::new(),
-            chunk: vec![0; 64 * 1024],
-            decoder: FrameDecoder::new(),
-            limits: Limits::default(),
-        }
+/// A failure of the replay's connection, with the display's reason when it gave one.
+fn closed(e: netui::Error) -> anyhow::Error {
+    match e {
+        netui::Error::Disconnected(why) => anyhow!("the display closed the connection: {why}"),
+        e => e.into(),
     }
-
-    /// Reads the next whole frame and hands each of its message bodies to `each`. The error
-    /// says why no more frames will come.
-    fn frame(&mut self, mut each: impl FnMut(&[u8])) -> Result<(), String> {
-        loop {
-            let header = check_frame(&self.buf, &self.limits)
-                .map_err(|e| format!("bad data from the display: {e}"))?;
-            if let Some(header) = header {
-                let decoded = self
-                    .decoder
-                    .decode(header, &self.buf, &self.limits)
-                    .map(|bodies| bodies.for_each(&mut each));
-                self.buf.drain(..header.frame_len());
-                return decoded.map_err(|e| format!("bad data from the display: {e}"));
-            }
-            match self.socket.read(&mut self.chunk) {
-                Ok(0) => return Err("end of stream".into()),
-                Ok(n) => self.buf.extend_from_slice(&self.chunk[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e.to_string()),
-            }
-        }
-    }
-}
-
-/// Reads the display's answer to the hello.
-fn read_welcome(incoming: &mut Incoming) -> anyhow::Result<Welcome> {
-    let mut first = None;
-    incoming
-        .frame(|body| {
-            first.get_or_insert_with(|| body.to_vec());
-        })
-        .map_err(|why| anyhow!("no answer to the hello: {why}"))?;
-    let body = first.ok_or_else(|| anyhow!("empty answer to the hello"))?;
-    let prefix = HelloPrefix::peek(&body).context("not a netui display")?;
-    if prefix.magic != HELLO_MAGIC {
-        bail!("not a netui display (bad magic bytes)");
-    }
-    if prefix.version != PROTOCOL_VERSION {
-        bail!(
-            "the display speaks protocol version {}, this replay version {PROTOCOL_VERSION}",
-            prefix.version
-        );
-    }
-    match decode_message::<ServerHello>(&body)?.outcome {
-        HelloOutcome::Accepted(welcome) => Ok(welcome),
-        HelloOutcome::Refused(refusal) => bail!("the display refused the replay: {refusal}"),
-    }
-}
-
-/// What the reader thread hears from the display.
-enum Heard {
-    /// The answer to the Sync with this sequence number.
-    Synced(u32),
-    /// A request failed, or (with [`ErrorCode::Protocol`]) the connection is being closed.
-    Error(ErrorReport),
-    /// The connection closed, and why.
-    Closed(String),
-}
-
-/// Writes frames; if the display has closed the connection, says why it did.
-fn send(
-    writer: &mut UnixStream,
-    frames: &[u8],
-    heard: &mpsc::Receiver<Heard>,
-    refused: &mut u32,
-) -> anyhow::Result<()> {
-    let Err(e) = writer.write_all(frames) else {
-        return Ok(());
-    };
-    // The reader thread has the display's last words, or will have them shortly.
-    while let Ok(h) = heard.recv_timeout(CLOSE_REASON_WAIT) {
-        hear(h, None, refused)?;
-    }
-    Err(e).context("the connection to the display was lost")
-}
-
-/// Handles what the reader heard: true once the Sync numbered `wanted` is answered; an error
-/// if the connection is being closed.
-fn hear(heard: Heard, wanted: Option<u32>, refused: &mut u32) -> anyhow::Result<bool> {
-    match heard {
-        Heard::Synced(seq) => Ok(Some(seq) == wanted),
-        Heard::Error(report) if report.code == ErrorCode::Protocol => {
-            bail!("the display closed the connection: {report}")
-        }
-        Heard::Error(report) => {
-            tracing::debug!("{report}");
-            *refused += 1;
-            Ok(false)
-        }
-        Heard::Closed(why) => bail!("the display closed the connection: {why}"),
-    }
-}
-
-/// The reader thread: reads everything the display sends, so that it never blocks on this
-/// client, and passes on Sync answers and errors until the connection closes.
-fn drain(mut incoming: Incoming, heard: mpsc::Sender<Heard>) {
-    let why = loop {
-        // Sends fail once `play` has returned; the thread goes on draining.
-        let read = incoming.frame(|body| match decode_message::<ServerMessage>(body) {
-            Ok(ServerMessage::Reply(Reply::Sync { seq })) => {
-                let _ = heard.send(Heard::Synced(seq));
-            }
-            Ok(ServerMessage::Error(report)) => {
-                let _ = heard.send(Heard::Error(report));
-            }
-            Ok(ServerMessage::Reply(_) | ServerMessage::Event(_) | ServerMessage::View(_)) => {}
-            // Nothing of it is needed: a message this build cannot read is dropped too.
-            Err(e) => tracing::debug!("replay reader: a message does not decode: {e}"),
-        });
-        if let Err(why) = read {
-            break why;
-        }
-    };
-    tracing::debug!("replay reader: {why}");
-    let _ = heard.send(Heard::Closed(why));
 }

@@ -129,3 +129,35 @@ impl TestDisplay {
         command
     }
 }
+
+/// Every window on the display, as its server lists them.
+pub fn windows(display: &mut netui::Display) -> Vec<netui_protocol::WindowInfo> {
+    display
+        .server_info()
+        .expect("the server describes itself")
+        .clients
+        .into_iter()
+        .flat_map(|c| c.windows)
+        .collect()
+}
+
+/// Waits until the server's window list satisfies `check`, and returns it. Fails after
+/// [`crate::DEADLINE`], naming `what`.
+pub fn wait_windows(
+    display: &mut netui::Display,
+    what: &str,
+    check: impl Fn(&[netui_protocol::WindowInfo]) -> bool,
+) -> Vec<netui_protocol::WindowInfo> {
+    let start = std::time::Instant::now();
+    loop {
+        let windows = windows(display);
+        if check(&windows) {
+            return windows;
+        }
+        assert!(
+            start.elapsed() < crate::DEADLINE,
+            "{what}: never happened; windows: {windows:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

@@ -2,13 +2,24 @@
 //! maps a window and draws, survives a resize by the window manager, exits cleanly on
 //! close-request, and exits with a clear message when the display goes away.
 
-use std::process::Stdio;
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use netui::{Display, Point, Size, WindowKind};
 use netui_testkit::input::{click, drag};
 use netui_testkit::server::wait_windows;
 use netui_testkit::{TestDisplay, DEADLINE};
+
+/// Starts the demo `name` on `server` (with its standard error piped).
+fn start(server: &TestDisplay, name: &str) -> Child {
+    server
+        .command(env!("CARGO_BIN_EXE_netui"))
+        .arg(name)
+        .current_dir(server.dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("demo starts")
+}
 
 /// The first mapped application window.
 fn wait_window(d: &mut Display) -> netui_protocol::WindowInfo {
@@ -21,13 +32,7 @@ fn wait_window(d: &mut Display) -> netui_protocol::WindowInfo {
 fn every_demo_draws_resizes_and_closes_cleanly() {
     for demo in demos::catalog() {
         let server = TestDisplay::numbered(1, Size::new(1280, 800));
-        let mut child = server
-            .command(env!("CARGO_BIN_EXE_netui"))
-            .arg(demo.name)
-            .current_dir(server.dir.path())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("demo starts");
+        let mut child = start(&server, demo.name);
         let mut d = server.connect("driver");
         let window = wait_window(&mut d);
         // Resize by the border, then ask it to close.
@@ -73,13 +78,7 @@ fn every_demo_draws_resizes_and_closes_cleanly() {
 fn every_demo_says_so_when_the_display_goes_away() {
     for demo in demos::catalog() {
         let server = TestDisplay::numbered(1, Size::new(1280, 800));
-        let child = server
-            .command(env!("CARGO_BIN_EXE_netui"))
-            .arg(demo.name)
-            .current_dir(server.dir.path())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("demo starts");
+        let child = start(&server, demo.name);
         let mut d = server.connect("driver");
         wait_window(&mut d);
         drop(d);

@@ -84,8 +84,8 @@ pub struct Recording {
     pub size: Size,
     /// The frames that its script drew.
     pub frames: u32,
-    /// The id base that the server gave the recording client ([`Welcome::id_base`]): its ids
-    /// are `id_base | n`.
+    /// The id base that the server gave the recording client
+    /// ([`netui_protocol::Welcome::id_base`]): its ids are `id_base | n`.
     pub id_base: u32,
     /// Every byte the application sent, as whole frames, its hello frame first.
     pub stream: Vec<u8>,

@@ -1,5 +1,5 @@
 //! Golden images: pixels read back from a server compared with a small PNG kept in the
-//! repository (`tests/golden/NAME.png` of the crate whose test calls [`assert_golden!`]).
+//! repository (`tests/golden/NAME.png` of the crate whose test calls [`crate::assert_golden!`]).
 //! On a mismatch the actual image is written beside the golden one as `NAME.actual.png`, so
 //! that a person can look at both; `NETUI_BLESS=1` (re)writes the golden instead (look at it
 //! before committing it). And the small conversions that pixel tests share.
@@ -34,7 +34,7 @@ macro_rules! assert_golden {
     };
 }
 
-/// Compares RGBA pixels with `dir/NAME.png` (see the module doc); [`assert_golden!`] names
+/// Compares RGBA pixels with `dir/NAME.png` (see the module doc); [`crate::assert_golden!`] names
 /// the calling crate's `tests/golden` for `dir`.
 pub fn assert_golden_in(dir: &Path, name: &str, width: u32, height: u32, rgba: &[u8]) {
     let path = dir.join(format!("{name}.png"));

@@ -13,8 +13,8 @@
 //!   `id_base | n`).
 //!
 //! # What replay guarantees
-//! [`play`] connects as the application, with a [`netui::Display`], and sends the same
-//! requests in the same order with the same batching: each recorded frame becomes one frame (more only if the replaying
+//! [`play`] connects as the application and sends the same requests in the same order with
+//! the same batching: each recorded frame becomes one frame (more only if the replaying
 //! server's limits are smaller than the recording server's were), written in the compression
 //! its header shows (a context frame as a context frame of the player's own stream, so cached
 //! messages are sent as references again), and the hello asks the server to write back in
@@ -24,7 +24,8 @@
 //! `Welcome::id_mask`); the root's and other clients' ids are sent as recorded. A request
 //! that this build cannot decode is sent byte for byte, so that the server refuses it as
 //! before and the sequence numbers of the ones after it stay the same.
-//! When `play` returns, the server has carried out every request.
+//! When `play` returns, the server has carried out every request; the player's connection is
+//! the [`netui::Display`] that it returns.
 //!
 //! It does not reproduce timing: `play` writes each frame as soon as the socket takes it, and
 //! the bandwidth session's pacer forwards one frame per 16.7 ms, as it did while recording.

@@ -1,5 +1,6 @@
 //! Golden images: pixels read back from a server compared with a small PNG kept in the
-//! repository (`tests/golden/NAME.png` of the crate whose test calls [`crate::assert_golden!`]).
+//! repository (`tests/golden/NAME.png` of the crate whose test calls
+//! [`crate::assert_golden!`]).
 //! On a mismatch the actual image is written beside the golden one as `NAME.actual.png`, so
 //! that a person can look at both; `NETUI_BLESS=1` (re)writes the golden instead (look at it
 //! before committing it). And the small conversions that pixel tests share.

@@ -2,7 +2,7 @@
 //! into frames in the connection's compression.
 
 use netui_protocol::frame::{BatchWriter, Compression, WriterStats};
-use netui_protocol::{Limits, Request};
+use netui_protocol::{EncodeError, Limits, Request};
 
 /// Bytes of queued requests after which they are sent without waiting for a flush, so that a
 /// long burst of drawing starts to travel while it is still being made.
@@ -51,6 +51,25 @@ impl Batch {
         if let Some(open) = self.open.take() {
             self.encode(&open);
         }
+    }
+
+    /// Queues one message with `push`, after the open request and unmerged, counting it as a
+    /// request. True when enough bytes wait that they should go now.
+    pub(crate) fn push_unmerged(
+        &mut self,
+        push: impl FnOnce(&mut BatchWriter) -> Result<(), EncodeError>,
+    ) -> Result<bool, EncodeError> {
+        self.close();
+        push(&mut self.writer)?;
+        self.seq = self.seq.wrapping_add(1);
+        Ok(self.writer.pending_bytes() >= AUTO_FLUSH)
+    }
+
+    /// Writes the requests queued from now on in `compression`; those queued before go in a
+    /// frame of the old one.
+    pub(crate) fn set_compression(&mut self, compression: Compression) {
+        self.close();
+        self.writer.set_compression(compression);
     }
 
     fn encode(&mut self, request: &Request) {

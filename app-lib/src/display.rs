@@ -255,6 +255,40 @@ impl Display {
         }
     }
 
+    /// Queues a request as it is, never merged with the one before it: for a program that
+    /// plays recorded requests back one for one, so that the server numbers them as it did
+    /// when they were recorded. Fails only for a request larger than a frame.
+    pub fn send_unmerged(&mut self, request: &Request) -> Result<(), Error> {
+        self.push_message(|writer| writer.push(request))
+    }
+
+    /// Queues a message body byte for byte, without decoding it: for a player of recorded
+    /// requests, some of which this build may not know (the server refuses those as it did
+    /// when they were recorded, and numbers them all the same). Counts as one request.
+    pub fn send_body(&mut self, body: &[u8]) -> Result<(), Error> {
+        self.push_message(|writer| writer.push_body(body))
+    }
+
+    /// Writes the requests queued from now on in `compression`; those queued before go in a
+    /// frame of the old one. The server reads each frame in the compression its header shows,
+    /// so a player can write every recorded frame as it was written. The connection's
+    /// [`Compression::Lz4Ctx`] context survives frames of other compressions.
+    pub fn set_compression(&mut self, compression: Compression) {
+        self.batch.set_compression(compression);
+    }
+
+    fn push_message(
+        &mut self,
+        push: impl FnOnce(
+            &mut netui_protocol::frame::BatchWriter,
+        ) -> Result<(), netui_protocol::EncodeError>,
+    ) -> Result<(), Error> {
+        if self.batch.push_unmerged(push)? {
+            self.send_frames()?;
+        }
+        Ok(())
+    }
+
     /// Sends every queued request. Returns at once: the connection's writer does the I/O.
     pub fn flush(&mut self) -> Result<(), Error> {
         self.batch.close();

@@ -19,19 +19,18 @@
 //! | a hello from another protocol version  | refusal that names both versions           |
 //! | not a netui hello at all               | refusal, then the socket closes            |
 
-mod common;
-
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 
-use common::{pixel, TestServer};
-use netui::{Color, Display, ErrorCode, Point, Rect, ResourceId, Window};
+use netui::{Color, Display, ErrorCode, Point, Rect, ResourceId, Size, Window};
 use netui_protocol::connection::FrameReader;
 use netui_protocol::frame::{self, decode_message, BatchWriter, Bodies, Compression, FrameHeader};
 use netui_protocol::{
     ClientHello, ErrorReport, HelloOutcome, Limits, Request, ServerHello, ServerMessage, Welcome,
     PROTOCOL_VERSION,
 };
+use netui_testkit::golden::{pixel, screen_pixel};
+use netui_testkit::TestDisplay;
 
 /// Reads from `stream` until a whole frame is buffered and returns its message bodies.
 fn read_frame<'a>(reader: &'a mut FrameReader, stream: &mut UnixStream) -> Bodies<'a> {
@@ -53,7 +52,7 @@ struct Raw {
 }
 
 impl Raw {
-    fn connect(server: &TestServer) -> Raw {
+    fn connect(server: &TestDisplay) -> Raw {
         let mut stream = UnixStream::connect(server.socket()).expect("connect");
         stream
             .set_read_timeout(Some(std::time::Duration::from_secs(10)))
@@ -129,8 +128,8 @@ struct Bystander {
 }
 
 impl Bystander {
-    fn new(server: &TestServer) -> Self {
-        let mut display = server.client("bystander");
+    fn new(server: &TestDisplay) -> Self {
+        let mut display = server.connect("bystander");
         let window = display
             .create_window(Rect::new(200, 150, 40, 30), "ok", Color::WHITE)
             .expect("window");
@@ -158,7 +157,7 @@ impl Bystander {
             [color.r, color.g, color.b, 255]
         );
         assert_eq!(
-            common::screen_pixel(&mut self.display, 210, 160),
+            screen_pixel(&mut self.display, 210, 160),
             [color.r, color.g, color.b, 255]
         );
     }
@@ -166,7 +165,7 @@ impl Bystander {
 
 #[test]
 fn garbage_bytes_close_only_that_connection() {
-    let server = TestServer::start();
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
     let mut ok = Bystander::new(&server);
     let mut raw = Raw::connect(&server);
     raw.send_bytes(&[0xde, 0xad, 0xbe, 0xef, 0xff, 0xff, 0xff, 0xff, 1, 2, 3]);
@@ -179,7 +178,7 @@ fn garbage_bytes_close_only_that_connection() {
 
 #[test]
 fn an_oversized_frame_is_refused_before_its_payload() {
-    let server = TestServer::start();
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
     let mut ok = Bystander::new(&server);
     let mut raw = Raw::connect(&server);
     // 100 MB announced; nothing follows.
@@ -194,7 +193,7 @@ fn an_oversized_frame_is_refused_before_its_payload() {
 
 #[test]
 fn a_corrupt_compressed_frame_closes_only_that_connection() {
-    let server = TestServer::start();
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
     let mut ok = Bystander::new(&server);
     let mut raw = Raw::connect(&server);
     let junk = [0xf0u8; 40];
@@ -214,7 +213,7 @@ fn a_corrupt_compressed_frame_closes_only_that_connection() {
 
 #[test]
 fn a_context_frame_referring_to_what_was_never_sent_closes_only_that_connection() {
-    let server = TestServer::start();
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
     let mut ok = Bystander::new(&server);
     let mut raw = Raw::connect(&server);
     // Good lz4-ctx frames first: the server's decoder keeps their context.
@@ -245,7 +244,7 @@ fn a_context_frame_referring_to_what_was_never_sent_closes_only_that_connection(
 
 #[test]
 fn an_unknown_or_malformed_request_is_reported_and_the_batch_goes_on() {
-    let server = TestServer::start();
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
     let mut ok = Bystander::new(&server);
     let mut raw = Raw::connect(&server);
     // One frame: [unknown opcode 99] [MapWindow cut short] [Sync].
@@ -283,17 +282,14 @@ fn an_unknown_or_malformed_request_is_reported_and_the_batch_goes_on() {
         Request::MapWindow { id: raw.id(1) },
     ]);
     ok.check();
-    assert_eq!(
-        common::screen_pixel(&mut ok.display, 15, 45),
-        [255, 0, 0, 255]
-    );
+    assert_eq!(screen_pixel(&mut ok.display, 15, 45), [255, 0, 0, 255]);
 }
 
 #[test]
 fn another_clients_window_is_not_yours() {
-    let server = TestServer::start();
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
     let mut ok = Bystander::new(&server);
-    let mut bad = server.client("intruder");
+    let mut bad = server.connect("intruder");
     bad.fill_rect(ok.window, Rect::new(0, 0, 40, 30), Color::BLACK);
     let err = bad.sync().expect_err("BadId");
     let report = err.report().expect("a request error");
@@ -329,9 +325,9 @@ fn another_clients_window_is_not_yours() {
 
 #[test]
 fn drawing_far_outside_a_window_is_clipped_not_an_error() {
-    let server = TestServer::start();
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
     let mut ok = Bystander::new(&server);
-    let mut d = server.client("wild");
+    let mut d = server.connect("wild");
     let w = d
         .create_window(Rect::new(10, 10, 20, 20), "w", Color::WHITE)
         .expect("window");
@@ -374,18 +370,15 @@ fn drawing_far_outside_a_window_is_clipped_not_an_error() {
     );
     d.sync().expect("clipped drawing is not an error");
     // Nothing leaked onto the screen outside the window.
-    assert_eq!(
-        common::screen_pixel(&mut d, 35, 35),
-        common::screen_pixel(&mut d, 300, 5)
-    );
+    assert_eq!(screen_pixel(&mut d, 35, 35), screen_pixel(&mut d, 300, 5));
     ok.check();
 }
 
 #[test]
 fn huge_or_inconsistent_images_and_windows_are_refused() {
-    let server = TestServer::start();
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
     let mut ok = Bystander::new(&server);
-    let mut d = server.client("huge");
+    let mut d = server.connect("huge");
     let w = d
         .create_window(Rect::new(0, 0, 10, 10), "w", Color::WHITE)
         .expect("window");
@@ -438,7 +431,7 @@ fn huge_or_inconsistent_images_and_windows_are_refused() {
 
 #[test]
 fn a_hello_of_another_version_is_refused_naming_both_versions() {
-    let server = TestServer::start();
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
     let mut ok = Bystander::new(&server);
     let mut stream = UnixStream::connect(server.socket()).expect("connect");
     let mut hello = ClientHello::new("future", None);
@@ -462,7 +455,7 @@ fn a_hello_of_another_version_is_refused_naming_both_versions() {
 
 #[test]
 fn a_stranger_that_is_not_netui_is_turned_away() {
-    let server = TestServer::start();
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
     let mut ok = Bystander::new(&server);
     let mut stream = UnixStream::connect(server.socket()).expect("connect");
     stream

@@ -4,19 +4,18 @@
 //! image drawn again travels as a reference to the cache, and a reply like an earlier one
 //! costs little against the dictionary.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
-use common::{pixel, TestServer};
 use netui::transport::Stream;
-use netui::{Color, Compression, Display, ImageFormat, Rect, ResourceId};
+use netui::{Color, Compression, Display, ImageFormat, Rect, ResourceId, Size};
 use netui_protocol::frame::{self, BatchWriter, FrameHeader};
 use netui_protocol::{
     ClientHello, FrameReader, HelloOutcome, Limits, Reply, Request, ServerHello, ServerMessage,
 };
+use netui_testkit::golden::pixel;
+use netui_testkit::TestDisplay;
 
 /// RGB pixels that LZ4 cannot shrink on their own.
 fn noise(width: u32, height: u32, seed: u32) -> Vec<u8> {
@@ -31,7 +30,7 @@ fn noise(width: u32, height: u32, seed: u32) -> Vec<u8> {
         .collect()
 }
 
-fn connect(server: &TestServer, compression: Compression) -> Display {
+fn connect(server: &TestDisplay, compression: Compression) -> Display {
     let socket = UnixStream::connect(server.socket()).expect("connect");
     Display::connect_stream_with(
         Stream::Unix(socket),
@@ -45,7 +44,7 @@ fn connect(server: &TestServer, compression: Compression) -> Display {
 
 #[test]
 fn every_compression_draws_and_reads_back_the_same_pixels() {
-    let server = TestServer::start();
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
     let image = noise(64, 64, 1);
     let mut screens = Vec::new();
     for compression in Compression::ALL {
@@ -99,7 +98,7 @@ struct Raw {
 }
 
 impl Raw {
-    fn connect(server: &TestServer, compression: Compression) -> Raw {
+    fn connect(server: &TestDisplay, compression: Compression) -> Raw {
         let mut stream = UnixStream::connect(server.socket()).expect("connect");
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
@@ -163,7 +162,7 @@ impl Raw {
 
 #[test]
 fn the_server_writes_in_the_compression_the_hello_asks_for() {
-    let server = TestServer::start();
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
     for compression in Compression::ALL {
         let mut raw = Raw::connect(&server, compression);
         let window = ResourceId(raw.id_base | 1);

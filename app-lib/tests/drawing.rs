@@ -1,10 +1,10 @@
 //! A real server, real clients over a Unix socket and TCP, and pixels read back and compared
 //! with small golden images.
 
-mod common;
-
-use common::{assert_golden, pixel, screen_pixel, TestServer};
 use netui::{Color, Display, Event, Font, ImageFormat, Point, Rect, ResourceId, Size, Window};
+use netui_testkit::assert_golden;
+use netui_testkit::golden::{pixel, screen_pixel};
+use netui_testkit::TestDisplay;
 
 /// Draws one of every primitive into a 160x120 window.
 fn draw_scene(d: &mut Display, w: Window) {
@@ -76,32 +76,32 @@ fn open_scene(d: &mut Display) -> Window {
 
 #[test]
 fn drawing_over_unix_matches_the_golden_image() {
-    let server = TestServer::start();
-    let mut d = server.client("scene");
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
+    let mut d = server.connect("scene");
     let w = open_scene(&mut d);
     d.sync().expect("no request failed");
     let image = d.get_image(w, None).expect("read back");
     assert_eq!(image.area, Rect::new(0, 0, 160, 120));
-    assert_golden("scene", 160, 120, &image.rgba);
+    assert_golden!("scene", 160, 120, &image.rgba);
     // The screen shows the window at its place, on the desktop.
     let screen = d.get_image(ResourceId::ROOT, None).expect("screen");
-    assert_golden("scene-screen", 320, 240, &screen.rgba);
+    assert_golden!("scene-screen", 320, 240, &screen.rgba);
 }
 
 #[test]
 fn tcp_with_the_token_draws_the_same_pixels() {
-    let server = TestServer::start();
-    let mut d = server.tcp_client("scene-tcp");
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
+    let mut d = server.connect_tcp("scene-tcp");
     let w = open_scene(&mut d);
     d.sync().expect("no request failed");
     let image = d.get_image(w, None).expect("read back");
-    assert_golden("scene", 160, 120, &image.rgba);
+    assert_golden!("scene", 160, 120, &image.rgba);
 }
 
 #[test]
 fn tcp_without_or_with_a_wrong_token_is_refused_with_a_clear_message() {
-    let server = TestServer::start();
-    let addr = server.handle.tcp_addr().expect("tcp");
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
+    let addr = server.server.tcp_addr().expect("tcp");
     let missing = Display::connect_tcp(addr, None, "no-token").expect_err("refused");
     let text = missing.to_string();
     assert!(
@@ -113,15 +113,15 @@ fn tcp_without_or_with_a_wrong_token_is_refused_with_a_clear_message() {
     let text = wrong.to_string();
     assert!(text.contains("token does not match"), "{text}");
     // The server is unharmed.
-    let mut d = server.tcp_client("after");
+    let mut d = server.connect_tcp("after");
     d.sync().expect("still serving");
 }
 
 #[test]
 fn two_clients_stack_and_one_leaving_removes_only_its_windows() {
-    let server = TestServer::start();
-    let mut a = server.client("a");
-    let mut b = server.client("b");
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
+    let mut a = server.connect("a");
+    let mut b = server.connect("b");
     let wa = a
         .create_window(Rect::new(20, 20, 100, 80), "a", Color::rgb(200, 0, 0))
         .expect("window");
@@ -136,7 +136,7 @@ fn two_clients_stack_and_one_leaving_removes_only_its_windows() {
     assert_eq!(screen_pixel(&mut a, 70, 70), [0, 0, 200, 255]);
     assert_eq!(screen_pixel(&mut a, 30, 30), [200, 0, 0, 255]);
     let screen = a.get_image(ResourceId::ROOT, None).expect("screen");
-    assert_golden("two-clients", 320, 240, &screen.rgba);
+    assert_golden!("two-clients", 320, 240, &screen.rgba);
 
     drop(b);
     // Wait until the server has seen b leave.
@@ -159,8 +159,8 @@ fn two_clients_stack_and_one_leaving_removes_only_its_windows() {
 
 #[test]
 fn map_sends_expose_and_configure_sends_configure() {
-    let server = TestServer::start();
-    let mut d = server.client("events");
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
+    let mut d = server.connect("events");
     let w = d
         .create_window(Rect::new(10, 40, 50, 40), "e", Color::WHITE)
         .expect("window");
@@ -199,8 +199,8 @@ fn map_sends_expose_and_configure_sends_configure() {
 
 #[test]
 fn events_arrive_as_an_async_stream() {
-    let server = TestServer::start();
-    let mut d = server.client("async");
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
+    let mut d = server.connect("async");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -220,8 +220,8 @@ fn events_arrive_as_an_async_stream() {
 
 #[test]
 fn many_small_fills_are_merged_into_few_requests() {
-    let server = TestServer::start();
-    let mut d = server.client("merge");
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
+    let mut d = server.connect("merge");
     let w = d
         .create_window(Rect::new(0, 0, 100, 100), "m", Color::WHITE)
         .expect("window");
@@ -238,8 +238,8 @@ fn many_small_fills_are_merged_into_few_requests() {
 
 #[test]
 fn pixmaps_hold_pixels_that_copy_into_windows() {
-    let server = TestServer::start();
-    let mut d = server.client("pixmap");
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
+    let mut d = server.connect("pixmap");
     let w = d
         .create_window(Rect::new(0, 0, 40, 40), "p", Color::WHITE)
         .expect("window");
@@ -260,8 +260,8 @@ fn pixmaps_hold_pixels_that_copy_into_windows() {
 
 #[test]
 fn large_images_are_split_and_arrive_whole() {
-    let server = TestServer::with_size(Size::new(2100, 2100));
-    let mut d = server.client("big");
+    let server = TestDisplay::start_with_tcp(":test", Size::new(2100, 2100));
+    let mut d = server.connect("big");
     let side = 2100u32; // 2100*2100*4 bytes is more than one frame holds.
     let w = d
         .create_window(Rect::new(0, 0, side, side), "big", Color::WHITE)
@@ -294,8 +294,8 @@ fn large_images_are_split_and_arrive_whole() {
 
 #[test]
 fn the_window_manager_keeps_title_bars_on_the_screen() {
-    let server = TestServer::start();
-    let mut d = server.client("corner");
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
+    let mut d = server.connect("corner");
     let w = d
         .create_window(Rect::new(0, 0, 40, 30), "corner", Color::WHITE)
         .expect("window");

@@ -3,19 +3,18 @@
 //! WebSocket layer would sit between the two. Drawing, replies, errors that name their
 //! request, events (blocking, with a deadline and async) and the shutdown all work over it.
 
-mod common;
-
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::RecvTimeoutError;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{pixel, TestServer};
 use netui::transport::Transport;
-use netui::{Color, Compression, Display, Event, Rect, ResourceId, ViewMode, Viewer};
+use netui::{Color, Compression, Display, Event, Rect, ResourceId, Size, ViewMode, Viewer};
 use netui_protocol::connection::ClientHandshake;
 use netui_protocol::ClientHello;
+use netui_testkit::golden::pixel;
+use netui_testkit::TestDisplay;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 
 /// A transport of one [`DuplexStream`]: the connection gets one end, and a task of the
@@ -54,10 +53,10 @@ impl Transport for Piped {
     }
 }
 
-fn piped(server: &TestServer, name: &str, compression: Compression) -> (Display, Arc<AtomicU64>) {
+fn piped(server: &TestDisplay, name: &str, compression: Compression) -> (Display, Arc<AtomicU64>) {
     let up = Arc::new(AtomicU64::new(0));
     let transport = Piped {
-        socket: server.socket(),
+        socket: server.socket().to_owned(),
         up: Arc::clone(&up),
     };
     let display = Display::connect_stream_with(transport, None, ":test".into(), name, compression)
@@ -67,7 +66,7 @@ fn piped(server: &TestServer, name: &str, compression: Compression) -> (Display,
 
 #[test]
 fn drawing_replies_and_events_work_over_a_stream_that_cannot_be_cloned() {
-    let server = TestServer::start();
+    let server = TestDisplay::start(":test", Size::new(320, 240));
     let (mut d, up) = piped(&server, "piped", Compression::Lz4Ctx);
     assert_eq!(
         d.stats().round_trips,
@@ -139,7 +138,7 @@ fn drawing_replies_and_events_work_over_a_stream_that_cannot_be_cloned() {
 
 #[test]
 fn async_events_work_over_the_pipe() {
-    let server = TestServer::start();
+    let server = TestDisplay::start(":test", Size::new(320, 240));
     let (mut d, _) = piped(&server, "piped-async", Compression::Lz4);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -162,7 +161,7 @@ fn async_events_work_over_the_pipe() {
 
 #[test]
 fn a_viewer_works_over_the_pipe() {
-    let server = TestServer::start();
+    let server = TestDisplay::start(":test", Size::new(320, 240));
     let (display, _) = piped(&server, "piped-viewer", Compression::Lz4);
     let mut viewer = Viewer::from(display);
     viewer.attach_viewer(ViewMode::Commands).expect("attach");
@@ -179,12 +178,16 @@ fn a_viewer_works_over_the_pipe() {
 
 #[test]
 fn when_the_server_goes_waiters_hear_it_and_the_viewer_messages_end() {
-    let server = TestServer::start();
+    let server = TestDisplay::start(":test", Size::new(320, 240));
     let (display, _) = piped(&server, "left-behind", Compression::Lz4);
     let mut viewer = Viewer::from(display);
     let views = viewer.take_views();
     viewer.attach_viewer(ViewMode::Commands).expect("attach");
-    let TestServer { handle, dir: _dir } = server;
+    let TestDisplay {
+        server: handle,
+        dir: _dir,
+        ..
+    } = server;
     handle.stop();
     // A thread that follows the viewer messages sees their end, while the viewer lives on.
     let start = Instant::now();
@@ -208,8 +211,8 @@ fn when_the_server_goes_waiters_hear_it_and_the_viewer_messages_end() {
 
 #[test]
 fn dropping_the_display_closes_the_connection_through_the_pipe() {
-    let server = TestServer::start();
-    let mut observer = server.client("observer");
+    let server = TestDisplay::start(":test", Size::new(320, 240));
+    let mut observer = server.connect("observer");
     let (mut d, _) = piped(&server, "leaving", Compression::Lz4);
     let w = d
         .create_window(Rect::new(0, 0, 10, 10), "leaving", Color::WHITE)

@@ -1,34 +1,22 @@
 //! The window manager and input routing on a headless display, driven by injected input (the
 //! XTEST-like request): panels, activation, the window list, and who may inject.
 
-mod common;
-
-use common::{screen_pixel, TestServer};
-use netui::{Button, Color, ErrorCode, Event, InputEvent, Key, Point, Rect, WindowKind};
-
-fn click(d: &mut netui::Display, x: i32, y: i32) {
-    d.inject(InputEvent::PointerMoved(Point::new(x, y)));
-    d.inject(InputEvent::Button {
-        button: Button::Left,
-        pressed: true,
-    });
-    d.inject(InputEvent::Button {
-        button: Button::Left,
-        pressed: false,
-    });
-}
+use netui::{Button, Color, ErrorCode, Event, InputEvent, Key, Point, Rect, Size, WindowKind};
+use netui_testkit::golden::screen_pixel;
+use netui_testkit::input::{click, drag};
+use netui_testkit::TestDisplay;
 
 #[test]
 fn injected_input_is_routed_like_the_screens_own() {
-    let server = TestServer::start();
-    let mut app = server.client("app");
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
+    let mut app = server.connect("app");
     let w = app
         .create_window(Rect::new(40, 60, 100, 80), "app", Color::WHITE)
         .expect("window");
     app.map(w);
     app.sync().expect("sync");
-    let mut driver = server.client("driver");
-    click(&mut driver, 50, 70);
+    let mut driver = server.connect("driver");
+    click(&mut driver, Point::new(50, 70));
     driver.inject(InputEvent::Key {
         key: Key::Character('x'),
         pressed: true,
@@ -61,8 +49,8 @@ fn injected_input_is_routed_like_the_screens_own() {
 
 #[test]
 fn tcp_clients_may_not_inject() {
-    let server = TestServer::start();
-    let mut remote = server.tcp_client("remote");
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
+    let mut remote = server.connect_tcp("remote");
     remote.inject(InputEvent::PointerMoved(Point::new(1, 1)));
     let err = remote.sync().expect_err("refused");
     assert_eq!(
@@ -75,8 +63,8 @@ fn tcp_clients_may_not_inject() {
 
 #[test]
 fn a_panel_has_no_frame_stays_on_top_and_takes_no_focus() {
-    let server = TestServer::start();
-    let mut bar = server.client("bar");
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
+    let mut bar = server.connect("bar");
     let panel = bar
         .create_window(Rect::new(0, 200, 320, 40), "bar", Color::rgb(10, 10, 10))
         .expect("window");
@@ -90,7 +78,7 @@ fn a_panel_has_no_frame_stays_on_top_and_takes_no_focus() {
         screen_pixel(&mut bar, 300, 5),
         "desktop above the panel"
     );
-    let mut app = server.client("app");
+    let mut app = server.connect("app");
     let w = app
         .create_window(Rect::new(20, 150, 100, 100), "app", Color::WHITE)
         .expect("window");
@@ -99,7 +87,7 @@ fn a_panel_has_no_frame_stays_on_top_and_takes_no_focus() {
     // The panel stays above the newer window.
     assert_eq!(screen_pixel(&mut app, 30, 210), [10, 10, 10, 255]);
     // A click on the panel reaches it, but the focus stays with the application.
-    click(&mut bar, 200, 210);
+    click(&mut bar, Point::new(200, 210));
     bar.sync().expect("sync");
     let info = bar.server_info().expect("info");
     let focused: Vec<_> = info
@@ -121,18 +109,18 @@ fn a_panel_has_no_frame_stays_on_top_and_takes_no_focus() {
 
 #[test]
 fn a_taskbar_hears_of_window_changes_and_activates_others() {
-    let server = TestServer::start();
-    let mut bar = server.client("taskbar");
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
+    let mut bar = server.connect("taskbar");
     bar.watch_windows();
     bar.sync().expect("sync");
-    let mut a = server.client("a");
+    let mut a = server.connect("a");
     let wa = a
         .create_window(Rect::new(20, 40, 100, 80), "a", Color::RED)
         .expect("window");
     a.map(wa);
     a.sync().expect("sync");
     assert_eq!(bar.wait_event().expect("event"), Event::WindowsChanged);
-    let mut b = server.client("b");
+    let mut b = server.connect("b");
     let wb = b
         .create_window(Rect::new(60, 70, 100, 80), "b", Color::BLUE)
         .expect("window");
@@ -158,8 +146,8 @@ fn a_taskbar_hears_of_window_changes_and_activates_others() {
 
 #[test]
 fn a_second_close_press_disconnects_a_stubborn_client() {
-    let server = TestServer::start();
-    let mut app = server.client("stubborn");
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
+    let mut app = server.connect("stubborn");
     let content = Rect::new(50, 60, 120, 80);
     let w = app
         .create_window(content, "stubborn", Color::WHITE)
@@ -167,14 +155,14 @@ fn a_second_close_press_disconnects_a_stubborn_client() {
     app.map(w);
     app.sync().expect("sync");
     let close = netui_scene::wm::close_rect(content);
-    let mut driver = server.client("driver");
-    click(&mut driver, close.x + 4, close.y + 4);
+    let mut driver = server.connect("driver");
+    click(&mut driver, Point::new(close.x + 4, close.y + 4));
     driver.sync().expect("sync");
     let mut asked = false;
     while !asked {
         asked = app.wait_event().expect("event") == Event::CloseRequested { window: w.0 };
     }
-    click(&mut driver, close.x + 4, close.y + 4);
+    click(&mut driver, Point::new(close.x + 4, close.y + 4));
     driver.sync().expect("sync");
     loop {
         match app.wait_event() {
@@ -187,26 +175,17 @@ fn a_second_close_press_disconnects_a_stubborn_client() {
 
 #[test]
 fn dragging_the_border_resizes_and_exposes_the_new_area() {
-    let server = TestServer::start();
-    let mut app = server.client("resizable");
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
+    let mut app = server.connect("resizable");
     let w = app
         .create_window(Rect::new(40, 60, 100, 80), "r", Color::WHITE)
         .expect("window");
     app.map(w);
     app.sync().expect("sync");
     while app.poll_event().is_some() {}
-    let mut driver = server.client("driver");
+    let mut driver = server.connect("driver");
     // The right border is one pixel wide, just right of the content.
-    driver.inject(InputEvent::PointerMoved(Point::new(140, 100)));
-    driver.inject(InputEvent::Button {
-        button: Button::Left,
-        pressed: true,
-    });
-    driver.inject(InputEvent::PointerMoved(Point::new(200, 170)));
-    driver.inject(InputEvent::Button {
-        button: Button::Left,
-        pressed: false,
-    });
+    drag(&mut driver, Point::new(140, 100), Point::new(200, 170));
     driver.sync().expect("sync");
     let mut configured = None;
     let mut exposed = Vec::new();

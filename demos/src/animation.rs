@@ -8,9 +8,9 @@
 
 use std::time::{Duration, Instant};
 
-use netui::{Color, Display, Event, Font, Key, Point, Rect, Size, Window};
+use netui::{Color, Display, Font, Point, Rect, Size, Window};
 
-use crate::timer;
+use crate::pump::{self, Redraw};
 
 /// The window's title.
 pub const TITLE: &str = "Bouncing balls";
@@ -215,34 +215,66 @@ pub fn run(display: &mut Display) -> Result<(), netui::Error> {
     // Until a second has been measured.
     animation.rate = "… fps".to_owned();
     let period = Duration::from_secs(1) / FPS;
-    let mut due = Instant::now();
-    let (mut counted, mut since) = (0u32, Instant::now());
-    loop {
-        match timer::event_until(display, due)? {
-            None => {
-                animation.frame(display, period.as_secs_f64())?;
-                counted += 1;
-                if since.elapsed() >= Duration::from_secs(1) {
-                    animation.rate = format!(
-                        "{:.0} fps",
-                        f64::from(counted) / since.elapsed().as_secs_f64()
-                    );
-                    (counted, since) = (0, Instant::now());
-                }
-                // Keep the beat; after a stall start again from now rather than catch up.
-                due += period;
-                if due < Instant::now() {
-                    due = Instant::now() + period;
-                }
-            }
-            Some(Event::Expose { .. }) => animation.drawn.clear(),
-            Some(Event::Configure { rect, .. }) if rect.size() != animation.size => {
-                animation.resize(rect.size());
-            }
-            Some(Event::KeyPress(k)) if k.key == Key::Escape => return Ok(()),
-            Some(Event::CloseRequested { .. }) => return Ok(()),
-            Some(_) => {}
+    let now = Instant::now();
+    pump::run_redrawing(
+        display,
+        &mut Paced {
+            animation,
+            period,
+            due: now,
+            counted: 0,
+            since: now,
+        },
+    )
+}
+
+/// The animation in the pump: a frame each period, on the beat.
+struct Paced {
+    animation: Animation,
+    period: Duration,
+    /// When the next frame is due.
+    due: Instant,
+    /// Frames drawn since `since`, for the rate in the status bar.
+    counted: u32,
+    since: Instant,
+}
+
+impl Redraw for Paced {
+    fn size(&self) -> Size {
+        self.animation.size
+    }
+
+    fn resize(&mut self, _display: &mut Display, size: Size) -> Result<(), netui::Error> {
+        self.animation.resize(size);
+        Ok(())
+    }
+
+    /// The next frame, due within a period, draws everything.
+    fn redraw(&mut self, _display: &mut Display) -> Result<(), netui::Error> {
+        self.animation.drawn.clear();
+        Ok(())
+    }
+
+    fn next_tick(&self) -> Option<Instant> {
+        Some(self.due)
+    }
+
+    fn tick(&mut self, display: &mut Display) -> Result<(), netui::Error> {
+        self.animation.frame(display, self.period.as_secs_f64())?;
+        self.counted += 1;
+        if self.since.elapsed() >= Duration::from_secs(1) {
+            self.animation.rate = format!(
+                "{:.0} fps",
+                f64::from(self.counted) / self.since.elapsed().as_secs_f64()
+            );
+            (self.counted, self.since) = (0, Instant::now());
         }
+        // Keep the beat; after a stall start again from now rather than catch up.
+        self.due += self.period;
+        if self.due < Instant::now() {
+            self.due = Instant::now() + self.period;
+        }
+        Ok(())
     }
 }
 

@@ -6,9 +6,11 @@
 //! new hands are drawn, and the digital text is replaced, so a tick costs a few hundred bytes.
 //! Between ticks the program sleeps until the next second or the next event.
 
-use netui::{Color, Display, Event, Font, Key, Pixmap, Point, Rect, Size, Window};
+use netui::{Color, Display, Font, Pixmap, Point, Rect, Size, Window};
 
-use crate::timer;
+use std::time::Instant;
+
+use crate::pump::{self, Redraw};
 
 /// The window's title.
 pub const TITLE: &str = "Clock";
@@ -258,30 +260,31 @@ pub fn run(display: &mut Display) -> Result<(), netui::Error> {
     display.map(window);
     let mut clock = Clock::new(display, window, SIZE, local_seconds())?;
     clock.redraw(display)?;
-    loop {
-        let Some(event) = timer::event_until(display, timer::next_second())? else {
-            clock.show(display, local_seconds())?;
-            continue;
-        };
-        // Handle everything that has arrived, then draw once.
-        let mut redraw = false;
-        let mut next = Some(Ok(event));
-        while let Some(event) = next {
-            match event? {
-                Event::Expose { .. } => redraw = true,
-                Event::Configure { rect, .. } if rect.size() != clock.layout.size => {
-                    clock.resize(display, rect.size())?;
-                    redraw = true;
-                }
-                Event::KeyPress(k) if k.key == Key::Escape => return Ok(()),
-                Event::CloseRequested { .. } => return Ok(()),
-                _ => {}
-            }
-            next = display.poll_event();
-        }
-        if redraw {
-            clock.redraw(display)?;
-        }
+    pump::run_redrawing(display, &mut Ticking(clock))
+}
+
+/// The clock in the pump: a tick each second.
+struct Ticking(Clock);
+
+impl Redraw for Ticking {
+    fn size(&self) -> Size {
+        self.0.layout.size
+    }
+
+    fn resize(&mut self, display: &mut Display, size: Size) -> Result<(), netui::Error> {
+        self.0.resize(display, size)
+    }
+
+    fn redraw(&mut self, display: &mut Display) -> Result<(), netui::Error> {
+        self.0.redraw(display)
+    }
+
+    fn next_tick(&self) -> Option<Instant> {
+        Some(pump::next_second())
+    }
+
+    fn tick(&mut self, display: &mut Display) -> Result<(), netui::Error> {
+        self.0.show(display, local_seconds())
     }
 }
 

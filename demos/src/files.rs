@@ -11,6 +11,7 @@ use netui::{
     Button, Color, Display, Event, Font, Key, KeyEvent, Modifiers, Point, Rect, Size, Window,
 };
 
+use crate::pump::{self, App, Flow};
 use crate::rows::Rows;
 
 mod draw;
@@ -297,21 +298,20 @@ pub fn run_with(display: &mut Display, dir: Option<PathBuf>) -> Result<(), netui
     let dir = dir.unwrap_or_else(|| PathBuf::from("."));
     let home = std::env::var_os("HOME").map(PathBuf::from);
     let mut browser = Browser::open(display, &dir, home.as_deref())?;
-    loop {
-        // Apply every event that has arrived, then draw once.
-        let mut event = display.wait_event()?;
-        loop {
-            if !browser.handle(&event) {
-                return Ok(());
-            }
-            match display.poll_event() {
-                Some(next) => event = next?,
-                None => break,
-            }
+    pump::run(display, &mut browser)
+}
+
+/// Every event that has arrived is applied, then the window is drawn once.
+impl App for Browser {
+    fn event(&mut self, _display: &mut Display, event: &Event) -> Result<Flow, netui::Error> {
+        Ok(Flow::continue_if(self.handle(event)))
+    }
+
+    fn show(&mut self, display: &mut Display) -> Result<(), netui::Error> {
+        if self.draw(display) {
+            display.present(self.window)?;
         }
-        if browser.draw(display) {
-            display.present(browser.window)?;
-        }
+        Ok(())
     }
 }
 

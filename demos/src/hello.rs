@@ -1,7 +1,9 @@
 //! The hello-window demo: a window with shapes, text and an image, redrawn on every expose.
 //! Escape or the window manager's close button ends it.
 
-use netui::{Color, Display, Event, Font, ImageFormat, Key, Point, Rect, Window};
+use netui::{Color, Display, Font, ImageFormat, Point, Rect, Size, Window};
+
+use crate::pump::{self, Redraw};
 
 /// The window's place and size.
 pub const RECT: Rect = Rect::new(80, 60, 480, 320);
@@ -14,15 +16,33 @@ const BACKGROUND: Color = Color::rgb(0xf4, 0xf1, 0xea);
 pub fn run(display: &mut Display) -> Result<(), netui::Error> {
     let window = display.create_window(RECT, TITLE, BACKGROUND)?;
     display.map(window);
-    display.flush()?;
-    loop {
-        match display.wait_event()? {
-            Event::Expose { .. } => draw(display, window)?,
-            Event::Configure { .. } => draw(display, window)?,
-            Event::KeyPress(k) if k.key == Key::Escape => return Ok(()),
-            Event::CloseRequested { .. } => return Ok(()),
-            _ => {}
-        }
+    pump::run_redrawing(
+        display,
+        &mut Hello {
+            window,
+            size: RECT.size(),
+        },
+    )
+}
+
+/// The window in the pump.
+struct Hello {
+    window: Window,
+    size: Size,
+}
+
+impl Redraw for Hello {
+    fn size(&self) -> Size {
+        self.size
+    }
+
+    fn resize(&mut self, _display: &mut Display, size: Size) -> Result<(), netui::Error> {
+        self.size = size;
+        Ok(())
+    }
+
+    fn redraw(&mut self, display: &mut Display) -> Result<(), netui::Error> {
+        draw(display, self.window)
     }
 }
 

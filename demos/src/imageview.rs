@@ -13,6 +13,8 @@ use netui::{
     Color, Display, Event, Font, ImageFormat, Key, KeyEvent, Modifiers, Point, Rect, Size, Window,
 };
 
+use crate::pump::{self, App, Flow};
+
 pub mod picture;
 
 use picture::{fit, scale_rgb, Picture};
@@ -325,21 +327,20 @@ pub fn run_with(display: &mut Display, dir: Option<PathBuf>) -> Result<(), netui
         },
     };
     let mut viewer = Viewer::open(display, sources, empty)?;
-    loop {
-        // Apply every event that has arrived, then draw once.
-        let mut event = display.wait_event()?;
-        loop {
-            if !viewer.handle(&event) {
-                return Ok(());
-            }
-            match display.poll_event() {
-                Some(next) => event = next?,
-                None => break,
-            }
+    pump::run(display, &mut viewer)
+}
+
+/// Every event that has arrived is applied, then the window is drawn once.
+impl App for Viewer {
+    fn event(&mut self, _display: &mut Display, event: &Event) -> Result<Flow, netui::Error> {
+        Ok(Flow::continue_if(self.handle(event)))
+    }
+
+    fn show(&mut self, display: &mut Display) -> Result<(), netui::Error> {
+        if self.draw(display) {
+            display.present(self.window)?;
         }
-        if viewer.draw(display) {
-            display.present(viewer.window)?;
-        }
+        Ok(())
     }
 }
 

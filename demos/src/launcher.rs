@@ -8,10 +8,12 @@
 //! and the clock wakes the program once a minute, so an idle launcher costs no CPU.
 
 use std::process::Child;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use netui::{Color, Display, Event, Font, Point, Rect, ResourceId, Size, Window, WindowKind};
 use netui_protocol::font::FontSet;
+
+use crate::pump::{self, App, Flow};
 
 /// Height of the bar.
 pub const HEIGHT: u32 = 36;
@@ -337,16 +339,24 @@ pub fn local_clock() -> (String, Duration) {
 /// Runs the launcher until the display goes away or the bar is closed.
 pub fn run(display: &mut Display, spawn: Spawn) -> Result<(), netui::Error> {
     let mut launcher = Launcher::open(display, spawn)?;
-    display.flush()?;
-    loop {
-        let (text, wait) = local_clock();
-        launcher.set_clock(display, text);
-        display.present(launcher.window)?;
-        if let Some(event) = display.wait_event_timeout(wait)? {
-            if !launcher.handle(display, &event)? {
-                return Ok(());
-            }
-        }
+    launcher.show(display)?;
+    pump::run(display, &mut launcher)
+}
+
+/// The bar in the pump: the clock is set (drawn if it changed) and the bar presented after
+/// every batch of events, and when the minute changes.
+impl App for Launcher {
+    fn event(&mut self, display: &mut Display, event: &Event) -> Result<Flow, netui::Error> {
+        Ok(Flow::continue_if(self.handle(display, event)?))
+    }
+
+    fn show(&mut self, display: &mut Display) -> Result<(), netui::Error> {
+        self.set_clock(display, local_clock().0);
+        display.present(self.window)
+    }
+
+    fn next_tick(&self) -> Option<Instant> {
+        Some(Instant::now() + local_clock().1)
     }
 }
 

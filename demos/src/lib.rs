@@ -3,10 +3,11 @@
 //! Each program is a thin `main` in `src/bin/`; what they share lives here.
 //!
 //! Every demo is a module with the same two entry points: `run(display)`, the interactive
-//! program (redraws on expose, reflows on resize, exits on close-request), and
-//! `script(display, frames)`, a deterministic session (fixed time, seeded randomness,
-//! synthetic input fed to the same handlers) that draws `frames` frames and returns with the
-//! connection open, so that tests and benchmarks can read its pixels.
+//! program, driven by the one event loop in [`pump`] (redraws on expose, reflows on resize,
+//! exits on close-request), and `script(display, frames)`, a deterministic session (fixed
+//! time, seeded randomness, synthetic input fed to the same handlers) that draws `frames`
+//! frames and returns with the connection open, so that tests and benchmarks can read its
+//! pixels.
 //!
 //! # Layout
 //! - [`hello`]: the hello-window demo: shapes, text and an image, redrawn on expose.
@@ -17,7 +18,7 @@
 //! - [`notepad`]: a text editor that redraws only the changed line and scrolls by copying.
 //! - [`imageview`]: PNG images of a folder, scaled to fit, one `put_image` each.
 //! - [`files`]: a file browser: a long list scrolled by copying, drawing only new rows.
-//! - [`timer`]: waiting for an event or a deadline, for the demos that tick.
+//! - [`pump`]: the event loop every demo runs: wait for events or a tick, handle, show.
 //! - [`rows`]: equal-height rows drawn only when they change, scrolled with `copy_area`.
 //! - [`launcher`]: the taskbar: demo buttons, running windows, a clock.
 //! - [`image`]: PNG writing for `screenshot` and tests.
@@ -34,9 +35,9 @@ pub mod imageview;
 pub mod launcher;
 pub mod notepad;
 pub mod paint;
+pub mod pump;
 pub mod rows;
 pub mod sysmon;
-pub mod timer;
 
 use std::path::PathBuf;
 

@@ -13,6 +13,7 @@ use netui::{
     Button, Color, Display, Event, Font, Key, KeyEvent, Modifiers, Point, Rect, Size, Window,
 };
 
+use crate::pump::{self, App, Flow};
 use crate::rows::Rows;
 
 pub mod buffer;
@@ -284,21 +285,20 @@ pub fn run(display: &mut Display) -> Result<(), netui::Error> {
 pub fn run_with(display: &mut Display, path: Option<PathBuf>) -> Result<(), netui::Error> {
     let path = path.unwrap_or_else(|| PathBuf::from(DEFAULT_FILE));
     let mut notepad = Notepad::open(display, Some(path))?;
-    loop {
-        // Apply every event that has arrived, then draw once.
-        let mut event = display.wait_event()?;
-        loop {
-            if !notepad.handle(display, &event) {
-                return Ok(());
-            }
-            match display.poll_event() {
-                Some(next) => event = next?,
-                None => break,
-            }
+    pump::run(display, &mut notepad)
+}
+
+/// Every event that has arrived is applied, then the window is drawn once.
+impl App for Notepad {
+    fn event(&mut self, display: &mut Display, event: &Event) -> Result<Flow, netui::Error> {
+        Ok(Flow::continue_if(self.handle(display, event)))
+    }
+
+    fn show(&mut self, display: &mut Display) -> Result<(), netui::Error> {
+        if self.draw(display) {
+            display.present(self.window)?;
         }
-        if notepad.draw(display) {
-            display.present(notepad.window)?;
-        }
+        Ok(())
     }
 }
 

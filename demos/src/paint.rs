@@ -9,6 +9,8 @@ use netui::{
     Button, Color, Display, Event, Font, Key, KeyEvent, Pixmap, Point, Rect, Size, Window,
 };
 
+use crate::pump::{self, App, Flow};
+
 mod script;
 
 pub use script::script_events;
@@ -70,13 +72,6 @@ fn tools() -> Vec<(Rect, Tool)> {
 struct Stroke {
     color: Color,
     width: u16,
-}
-
-/// Whether the program goes on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Flow {
-    Continue,
-    Quit,
 }
 
 /// The program's state: the window, the pixmap holding the drawing, the chosen tools, and
@@ -334,16 +329,17 @@ pub fn run(display: &mut Display) -> Result<(), netui::Error> {
     let window = display.create_window(Rect::new(40, 40, SIZE.width, SIZE.height), TITLE, PAPER)?;
     display.map(window);
     let mut paint = Paint::new(display, window, SIZE)?;
-    loop {
-        // Everything that has arrived goes into one frame: a fast drag becomes one polyline.
-        let mut next = Some(display.wait_event());
-        while let Some(event) = next {
-            if paint.handle(display, &event?)? == Flow::Quit {
-                return Ok(());
-            }
-            next = display.poll_event();
-        }
-        paint.frame(display)?;
+    pump::run(display, &mut paint)
+}
+
+/// Everything that has arrived goes into one frame: a fast drag becomes one polyline.
+impl App for Paint {
+    fn event(&mut self, display: &mut Display, event: &Event) -> Result<Flow, netui::Error> {
+        self.handle(display, event)
+    }
+
+    fn show(&mut self, display: &mut Display) -> Result<(), netui::Error> {
+        self.frame(display)
     }
 }
 

@@ -8,10 +8,11 @@
 //! between samples.
 
 use std::collections::VecDeque;
+use std::time::Instant;
 
-use netui::{Color, Display, Event, Font, Key, Point, Rect, Size, Window};
+use netui::{Color, Display, Font, Point, Rect, Size, Window};
 
-use crate::timer;
+use crate::pump::{self, Redraw};
 
 mod sample;
 
@@ -306,29 +307,35 @@ pub fn run(display: &mut Display) -> Result<(), netui::Error> {
     let mut monitor = Monitor::new(window, SIZE);
     let mut source = Proc::default();
     monitor.push(display, source.sample(), true)?;
-    loop {
-        let Some(event) = timer::event_until(display, timer::next_second())? else {
-            monitor.push(display, source.sample(), false)?;
-            continue;
-        };
-        let mut redraw = false;
-        let mut next = Some(Ok(event));
-        while let Some(event) = next {
-            match event? {
-                Event::Expose { .. } => redraw = true,
-                Event::Configure { rect, .. } if rect.size() != monitor.size => {
-                    monitor.layout(rect.size());
-                    redraw = true;
-                }
-                Event::KeyPress(k) if k.key == Key::Escape => return Ok(()),
-                Event::CloseRequested { .. } => return Ok(()),
-                _ => {}
-            }
-            next = display.poll_event();
-        }
-        if redraw {
-            monitor.redraw(display)?;
-        }
+    pump::run_redrawing(display, &mut Sampling { monitor, source })
+}
+
+/// The monitor in the pump: a sample each second.
+struct Sampling {
+    monitor: Monitor,
+    source: Proc,
+}
+
+impl Redraw for Sampling {
+    fn size(&self) -> Size {
+        self.monitor.size
+    }
+
+    fn resize(&mut self, _display: &mut Display, size: Size) -> Result<(), netui::Error> {
+        self.monitor.layout(size);
+        Ok(())
+    }
+
+    fn redraw(&mut self, display: &mut Display) -> Result<(), netui::Error> {
+        self.monitor.redraw(display)
+    }
+
+    fn next_tick(&self) -> Option<Instant> {
+        Some(pump::next_second())
+    }
+
+    fn tick(&mut self, display: &mut Display) -> Result<(), netui::Error> {
+        self.monitor.push(display, self.source.sample(), false)
     }
 }
 

@@ -2,11 +2,9 @@
 //! scripted session's window is read back and compared with its golden image, with pixel
 //! facts that do not depend on the golden, and each program runs its script to the end.
 
-mod common;
-
-use common::Headless;
 use demos::{animation, clock, paint, sysmon};
 use netui::{Color, Display, Event, Image, Key, Point, Size, Window};
+use netui_testkit::{assert_golden, TestDisplay};
 
 const SCREEN: Size = Size::new(800, 600);
 
@@ -24,11 +22,11 @@ fn pixel(image: &Image, p: Point) -> Color {
 
 /// Runs a script on a new connection; returns the window's pixels and the bytes it sent.
 fn run_script(
-    server: &Headless,
+    server: &TestDisplay,
     script: fn(&mut Display, u32) -> Result<Window, netui::Error>,
     frames: u32,
 ) -> (Image, u64) {
-    let mut display = server.client("graphics-demo-test");
+    let mut display = server.connect("graphics-demo-test");
     let window = script(&mut display, frames).expect("the script runs");
     let bytes = display.stats().payload_bytes;
     let image = display.get_image(window, None).expect("reads the window");
@@ -37,9 +35,9 @@ fn run_script(
 
 #[test]
 fn clock_shows_ten_past_ten() {
-    let server = Headless::start(SCREEN);
+    let server = TestDisplay::numbered(1, SCREEN);
     let (image, _) = run_script(&server, clock::script, 1);
-    common::assert_golden("clock", &image);
+    assert_golden!("clock", &image);
 
     // 10:08:30: the second hand points at 6, the minute hand at 8.5 minutes (51 degrees), the
     // hour hand at 10 hours 8.5 minutes (304.25 degrees).
@@ -54,7 +52,7 @@ fn clock_shows_ten_past_ten() {
 
 #[test]
 fn clock_ticks_by_redrawing_only_the_hands() {
-    let server = Headless::start(SCREEN);
+    let server = TestDisplay::numbered(1, SCREEN);
     let (_, first) = run_script(&server, clock::script, 1);
     let (image, all) = run_script(&server, clock::script, 31);
 
@@ -71,9 +69,9 @@ fn clock_ticks_by_redrawing_only_the_hands() {
 
 #[test]
 fn paint_draws_the_scripted_strokes_as_lines() {
-    let server = Headless::start(SCREEN);
+    let server = TestDisplay::numbered(1, SCREEN);
     let (image, bytes) = run_script(&server, paint::script, 40);
-    common::assert_golden("paint", &image);
+    assert_golden!("paint", &image);
 
     // Every point the pointer dragged through after the last clear is painted, and every
     // point of the wiped scribbles (the top left, where the picture does not go) is paper.
@@ -112,9 +110,9 @@ fn paint_draws_the_scripted_strokes_as_lines() {
 
 #[test]
 fn animation_is_deterministic_and_moves() {
-    let server = Headless::start(SCREEN);
+    let server = TestDisplay::numbered(1, SCREEN);
     let (thirty, bytes) = run_script(&server, animation::script, 30);
-    common::assert_golden("animation", &thirty);
+    assert_golden!("animation", &thirty);
     let (again, _) = run_script(&server, animation::script, 30);
     let (more, _) = run_script(&server, animation::script, 31);
     assert!(thirty == again, "the same script drew different frames");
@@ -126,10 +124,10 @@ fn animation_is_deterministic_and_moves() {
 
 #[test]
 fn sysmon_scrolls_its_charts() {
-    let server = Headless::start(SCREEN);
+    let server = TestDisplay::numbered(1, SCREEN);
     // More samples than the charts hold, so they have scrolled.
     let (image, bytes) = run_script(&server, sysmon::script, 200);
-    common::assert_golden("sysmon", &image);
+    assert_golden!("sysmon", &image);
     let (_, first) = run_script(&server, sysmon::script, 1);
     // A sample scrolls with a copy and draws one column: a few hundred bytes.
     let per_sample = (bytes - first) / 199;
@@ -139,7 +137,7 @@ fn sysmon_scrolls_its_charts() {
 
 #[test]
 fn programs_run_their_scripts() {
-    let server = Headless::start(SCREEN);
+    let server = TestDisplay::numbered(1, SCREEN);
     for program in [
         env!("CARGO_BIN_EXE_clock"),
         env!("CARGO_BIN_EXE_paint"),

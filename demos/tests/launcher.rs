@@ -2,63 +2,16 @@
 //! display driven by injected clicks, starting a demo whose window then appears in the list
 //! and leaves it when the demo exits.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{assert_golden, Headless};
-use netui::{Button, Display, InputEvent, Point, Rect, Size, WindowKind};
+use netui::{Display, Point, Rect, Size, WindowKind};
+use netui_testkit::input::click;
+use netui_testkit::process::KillOnDrop;
+use netui_testkit::server::wait_windows;
+use netui_testkit::{assert_golden, TestDisplay};
 
 const SCREEN: Size = Size::new(800, 600);
 const BAR: [u8; 4] = [0x1c, 0x20, 0x28, 255];
-
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn click(d: &mut Display, p: Point) {
-    d.inject(InputEvent::PointerMoved(p));
-    d.inject(InputEvent::Button {
-        button: Button::Left,
-        pressed: true,
-    });
-    d.inject(InputEvent::Button {
-        button: Button::Left,
-        pressed: false,
-    });
-    d.sync().expect("injected");
-}
-
-/// Waits until the server's window list satisfies `check`.
-fn wait_windows(
-    d: &mut Display,
-    what: &str,
-    check: impl Fn(&[netui_protocol::WindowInfo]) -> bool,
-) -> Vec<netui_protocol::WindowInfo> {
-    let start = Instant::now();
-    loop {
-        let windows: Vec<_> = d
-            .server_info()
-            .expect("info")
-            .clients
-            .into_iter()
-            .flat_map(|c| c.windows)
-            .collect();
-        if check(&windows) {
-            return windows;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "{what}: never happened; windows: {windows:?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 /// Whether the launcher's window-list area shows any entry (pixels other than the bar's).
 fn list_shows_entries(d: &mut Display, bar: Rect, list: Rect) -> bool {
@@ -71,25 +24,19 @@ fn list_shows_entries(d: &mut Display, bar: Rect, list: Rect) -> bool {
 
 #[test]
 fn the_bar_matches_the_golden_image() {
-    let server = Headless::start(SCREEN);
-    let mut d = server.client("launcher");
+    let server = TestDisplay::numbered(1, SCREEN);
+    let mut d = server.connect("launcher");
     let window = demos::launcher::script(&mut d, 3).expect("script");
     let image = d.get_image(window, None).expect("read");
     assert_eq!(image.area.size(), Size::new(800, demos::launcher::HEIGHT));
-    assert_golden("launcher", &image);
+    assert_golden!("launcher", &image);
 }
 
 #[test]
 fn a_click_starts_a_demo_whose_window_comes_and_goes_in_the_list() {
-    let server = Headless::start(SCREEN);
-    let _launcher = Killed(
-        server
-            .command(env!("CARGO_BIN_EXE_netui"))
-            .arg("launcher")
-            .spawn()
-            .expect("launcher starts"),
-    );
-    let mut d = server.client("test");
+    let server = TestDisplay::numbered(1, SCREEN);
+    let _launcher = KillOnDrop::spawn(server.command(env!("CARGO_BIN_EXE_netui")).arg("launcher"));
+    let mut d = server.connect("test");
     let windows = wait_windows(&mut d, "the bar", |w| {
         w.iter().any(|w| w.kind == WindowKind::Panel && w.mapped)
     });
@@ -124,6 +71,7 @@ fn a_click_starts_a_demo_whose_window_comes_and_goes_in_the_list() {
         &mut d,
         Point::new(bar.x + button.x + 5, bar.y + button.y + 5),
     );
+    d.sync().expect("injected");
     let windows = wait_windows(&mut d, "hello's window", |w| {
         w.iter().any(|w| w.title == demos::hello::TITLE && w.mapped)
     });
@@ -144,6 +92,7 @@ fn a_click_starts_a_demo_whose_window_comes_and_goes_in_the_list() {
     // The close button ends hello; the list empties again.
     let close = netui_scene::wm::close_rect(hello_rect);
     click(&mut d, Point::new(close.x + 4, close.y + 4));
+    d.sync().expect("injected");
     wait_windows(&mut d, "hello gone", |w| {
         !w.iter().any(|w| w.title == demos::hello::TITLE)
     });
@@ -159,8 +108,8 @@ fn a_click_starts_a_demo_whose_window_comes_and_goes_in_the_list() {
 
 #[test]
 fn inject_drives_the_display_from_the_command_line() {
-    let server = Headless::start(SCREEN);
-    let mut d = server.client("target");
+    let server = TestDisplay::numbered(1, SCREEN);
+    let mut d = server.connect("target");
     let w = d
         .create_window(Rect::new(100, 100, 200, 100), "target", netui::Color::WHITE)
         .expect("window");

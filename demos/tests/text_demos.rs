@@ -3,25 +3,23 @@
 //! browser's state are checked directly, scrolling is shown to move pixels rather than
 //! draw them again, and each program runs its script to the end.
 
-mod common;
-
 use std::path::Path;
 
-use common::Headless;
 use demos::files::{self, Browser};
 use demos::imageview::{self, picture, Source, Viewer};
 use demos::notepad::{self, Notepad};
 use netui::{Display, Event, Image, Key, KeyEvent, Modifiers, Point, Rect, Size, Window};
+use netui_testkit::{assert_golden, TestDisplay};
 
 const SCREEN: Size = Size::new(800, 600);
 
 /// Runs a script on a new connection; returns the window's pixels.
 fn run_script(
-    server: &Headless,
+    server: &TestDisplay,
     script: fn(&mut Display, u32) -> Result<Window, netui::Error>,
     frames: u32,
 ) -> Image {
-    let mut display = server.client("text-demo-test");
+    let mut display = server.connect("text-demo-test");
     let window = script(&mut display, frames).expect("the script runs");
     display.get_image(window, None).expect("reads the window")
 }
@@ -53,17 +51,17 @@ fn frame_bytes(display: &mut Display, step: impl FnOnce(&mut Display)) -> u64 {
 
 #[test]
 fn notepad_script_types_scrolls_and_saves() {
-    let server = Headless::start(SCREEN);
+    let server = TestDisplay::numbered(1, SCREEN);
     let events = notepad::script_events(Window(netui::ResourceId(0)));
     let image = run_script(&server, notepad::script, 1 + events.len() as u32);
     assert_eq!(image.area.size(), notepad::SIZE);
-    common::assert_golden("notepad", &image);
+    assert_golden!("notepad", &image);
 }
 
 #[test]
 fn notepad_holds_the_typed_text_and_saves_exactly_it() {
-    let server = Headless::start(SCREEN);
-    let mut display = server.client("notepad-test");
+    let server = TestDisplay::numbered(1, SCREEN);
+    let mut display = server.connect("notepad-test");
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("notes.txt");
     let mut editor = Notepad::open(&mut display, Some(path.clone())).expect("opens");
@@ -91,8 +89,8 @@ fn notepad_holds_the_typed_text_and_saves_exactly_it() {
 
 #[test]
 fn notepad_loads_a_file_and_will_not_save_over_one_it_cannot_read() {
-    let server = Headless::start(SCREEN);
-    let mut display = server.client("notepad-test");
+    let server = TestDisplay::numbered(1, SCREEN);
+    let mut display = server.connect("notepad-test");
     let dir = tempfile::tempdir().expect("tempdir");
     let text = dir.path().join("text.txt");
     std::fs::write(&text, "first\r\nsecond\n").expect("writes");
@@ -124,8 +122,8 @@ fn notepad_loads_a_file_and_will_not_save_over_one_it_cannot_read() {
 
 #[test]
 fn notepad_scrolls_by_copying_pixels_not_by_drawing_the_page_again() {
-    let server = Headless::start(SCREEN);
-    let mut display = server.client("notepad-test");
+    let server = TestDisplay::numbered(1, SCREEN);
+    let mut display = server.connect("notepad-test");
     let mut editor = Notepad::open(&mut display, None).expect("opens");
     let window = editor.window();
     let mut scrolls = Vec::new();
@@ -169,12 +167,12 @@ fn notepad_scrolls_by_copying_pixels_not_by_drawing_the_page_again() {
 
 #[test]
 fn files_script_browses_a_long_list() {
-    let server = Headless::start(SCREEN);
+    let server = TestDisplay::numbered(1, SCREEN);
     // Down past the bottom, two pages down, four wheel notches, three rows down: the list
     // has scrolled by copying rows, and the selection is on the seventh row.
     let image = run_script(&server, files::script, 1 + 24 + 2 + 4 + 3);
     assert_eq!(image.area.size(), files::SIZE);
-    common::assert_golden("files", &image);
+    assert_golden!("files", &image);
 }
 
 /// A folder with two subfolders and three files.
@@ -189,8 +187,8 @@ fn small_tree(root: &Path) {
 
 #[test]
 fn files_lists_a_folder_and_opens_its_subfolders() {
-    let server = Headless::start(SCREEN);
-    let mut display = server.client("files-test");
+    let server = TestDisplay::numbered(1, SCREEN);
+    let mut display = server.connect("files-test");
     let root = tempfile::tempdir().expect("tempdir");
     small_tree(root.path());
     let mut browser = Browser::open(&mut display, root.path(), None).expect("opens");
@@ -220,8 +218,8 @@ fn files_lists_a_folder_and_opens_its_subfolders() {
 
 #[test]
 fn files_reports_a_folder_it_cannot_open() {
-    let server = Headless::start(SCREEN);
-    let mut display = server.client("files-test");
+    let server = TestDisplay::numbered(1, SCREEN);
+    let mut display = server.connect("files-test");
     let root = tempfile::tempdir().expect("tempdir");
     let missing = root.path().join("missing");
     let mut browser = Browser::open(&mut display, &missing, None).expect("opens");
@@ -235,8 +233,8 @@ fn files_reports_a_folder_it_cannot_open() {
 
 #[test]
 fn files_scrolls_by_copying_rows_not_by_drawing_the_list_again() {
-    let server = Headless::start(SCREEN);
-    let mut display = server.client("files-test");
+    let server = TestDisplay::numbered(1, SCREEN);
+    let mut display = server.connect("files-test");
     let root = tempfile::tempdir().expect("tempdir");
     files::make_tree(root.path()).expect("makes the tree");
     let mut browser = Browser::open(&mut display, root.path(), None).expect("opens");
@@ -284,17 +282,17 @@ fn files_scrolls_by_copying_rows_not_by_drawing_the_list_again() {
 
 #[test]
 fn imageview_script_steps_through_the_samples() {
-    let server = Headless::start(SCREEN);
+    let server = TestDisplay::numbered(1, SCREEN);
     // Right, Space, Left: the second sample.
     let image = run_script(&server, imageview::script, 4);
     assert_eq!(image.area.size(), imageview::SIZE);
-    common::assert_golden("imageview", &image);
+    assert_golden!("imageview", &image);
 }
 
 #[test]
 fn imageview_sends_each_image_in_one_request() {
-    let server = Headless::start(SCREEN);
-    let mut display = server.client("imageview-test");
+    let server = TestDisplay::numbered(1, SCREEN);
+    let mut display = server.connect("imageview-test");
     let mut viewer = Viewer::open(&mut display, Source::samples(), String::new()).expect("opens");
     let window = viewer.window();
     viewer.draw(&mut display);
@@ -325,8 +323,8 @@ fn imageview_says_a_file_is_not_a_png_and_goes_on() {
     assert!(matches!(missing, Err(picture::LoadError::Read { .. })));
 
     // The viewer shows the sentence instead of the image, and browses on.
-    let server = Headless::start(SCREEN);
-    let mut display = server.client("imageview-test");
+    let server = TestDisplay::numbered(1, SCREEN);
+    let mut display = server.connect("imageview-test");
     let sources = imageview::images_in(dir.path()).expect("lists");
     assert_eq!(sources, [Source::File(text)]);
     let mut viewer = Viewer::open(&mut display, sources, String::new()).expect("opens");
@@ -364,7 +362,7 @@ fn imageview_fits_images_with_their_aspect_ratio() {
 
 #[test]
 fn the_programs_run_their_scripts() {
-    let server = Headless::start(SCREEN);
+    let server = TestDisplay::numbered(1, SCREEN);
     for (program, frames) in [
         (env!("CARGO_BIN_EXE_notepad"), "80"),
         (env!("CARGO_BIN_EXE_files"), "60"),

@@ -3,138 +3,76 @@
 //! cleanly. Each test gets its own runtime directory (XDG_RUNTIME_DIR), so display numbers do
 //! not collide with a user's or with each other.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use netui_protocol::display::socket_path;
-use netui_protocol::{Limits, Size};
-use netui_server::{ServerConfig, ServerHandle};
+use netui_protocol::Size;
+use netui_testkit::golden::read_png;
+use netui_testkit::process::{KillOnDrop, Ready};
+use netui_testkit::{assert_golden, TestDisplay};
 
 /// A headless server serving display `:1` inside a private temporary runtime directory.
-struct Fixture {
-    runtime: tempfile::TempDir,
-    server: Option<ServerHandle>,
+fn display() -> TestDisplay {
+    TestDisplay::numbered(1, Size::new(640, 400))
 }
 
-impl Fixture {
-    fn start() -> Self {
-        let runtime = tempfile::tempdir().expect("tempdir");
-        let dir = runtime.path().join("netui");
-        netui_server::runtime::ensure_private_dir(&dir).expect("private dir");
-        let server = ServerHandle::start(ServerConfig {
-            display: ":1".into(),
-            size: Size::new(640, 400),
-            unix: Some(socket_path(&dir, 1)),
-            tcp: None,
-            token: vec![7; 32],
-            limits: Limits::default(),
-        })
-        .expect("server");
-        Self {
-            runtime,
-            server: Some(server),
+/// Runs `program` with `args` on `display`; it must succeed.
+fn run(display: &TestDisplay, program: &str, args: &[&str]) -> Output {
+    let out = display.command(program).args(args).output().expect("runs");
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn netinfo(display: &TestDisplay) -> String {
+    String::from_utf8_lossy(&run(display, env!("CARGO_BIN_EXE_netinfo"), &[]).stdout).into_owned()
+}
+
+/// Waits until `netinfo` shows `text`.
+fn wait_for(display: &TestDisplay, text: &str) -> String {
+    let start = Instant::now();
+    loop {
+        let info = netinfo(display);
+        if info.contains(text) {
+            return info;
         }
-    }
-
-    fn command(&self, program: &str) -> Command {
-        let mut c = Command::new(program);
-        c.env("XDG_RUNTIME_DIR", self.runtime.path())
-            .env("NETUI_DISPLAY", ":1")
-            .env("RUST_LOG", "warn");
-        c
-    }
-
-    fn run(&self, program: &str, args: &[&str]) -> Output {
-        let out = self.command(program).args(args).output().expect("runs");
         assert!(
-            out.status.success(),
-            "{program} {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
+            start.elapsed() < Duration::from_secs(20),
+            "never saw {text:?} in:\n{info}"
         );
-        out
-    }
-
-    fn netinfo(&self) -> String {
-        String::from_utf8_lossy(&self.run(env!("CARGO_BIN_EXE_netinfo"), &[]).stdout).into_owned()
-    }
-
-    /// Waits until `netinfo` shows `text`.
-    fn wait_for(&self, text: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let info = self.netinfo();
-            if info.contains(text) {
-                return info;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "never saw {text:?} in:\n{info}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn golden(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(name)
-}
-
-/// Compares a PNG file with a golden one; on a mismatch keeps the actual file beside it.
-fn assert_same_png(actual: &Path, name: &str) {
-    let expected = golden(name);
-    let keep = golden(&name.replace(".png", ".actual.png"));
-    let (aw, ah, a) = demos::image::read_png(actual).expect("actual png");
-    if std::env::var_os("NETUI_BLESS").is_some() {
-        std::fs::copy(actual, &expected).expect("bless");
-    }
-    let (ew, eh, e) = demos::image::read_png(&expected).unwrap_or_default();
-    if (aw, ah, &a) != (ew, eh, &e) {
-        std::fs::copy(actual, &keep).expect("keep actual");
-        panic!(
-            "{} differs from {}; actual kept in {}",
-            actual.display(),
-            expected.display(),
-            keep.display()
-        );
-    }
+/// Compares a PNG file (a screenshot) with the golden `tests/golden/NAME.png`.
+fn assert_same_png(actual: &std::path::Path, name: &str) {
+    let (width, height, rgba) = read_png(actual).expect("the screenshot is a PNG");
+    assert_golden!(name, width, height, &rgba);
 }
 
 #[test]
 fn hello_draws_and_screenshot_and_netinfo_see_it() {
-    let fx = Fixture::start();
-    let _hello = Killed(
-        fx.command(env!("CARGO_BIN_EXE_hello"))
-            .spawn()
-            .expect("hello starts"),
-    );
-    let info = fx.wait_for("\"Hello, netui\" 480x320+80+60 mapped");
+    let fx = display();
+    let _hello = KillOnDrop::spawn(&mut fx.command(env!("CARGO_BIN_EXE_hello")));
+    let info = wait_for(&fx, "\"Hello, netui\" 480x320+80+60 mapped");
     assert!(info.contains("display:          :1"), "{info}");
     assert!(info.contains("screen:           640x400 pixels"), "{info}");
     assert!(info.contains("\"hello\" from unix"), "{info}");
 
     // hello draws on its first expose; wait for the drawing to land, then compare.
-    let out = fx.runtime.path().join("hello.png");
+    let out = fx.dir.path().join("hello.png");
     let out_text = out.to_str().expect("utf-8 path");
     let start = Instant::now();
     loop {
-        fx.run(
+        run(
+            &fx,
             env!("CARGO_BIN_EXE_screenshot"),
             &["--title", "Hello, netui", "-o", out_text],
         );
-        let (_, _, rgba) = demos::image::read_png(&out).expect("png");
+        let (_, _, rgba) = read_png(&out).expect("png");
         // The title band is blue once hello has drawn.
         if rgba[..4] == [0x3b, 0x5b, 0x98, 255] {
             break;
@@ -145,33 +83,33 @@ fn hello_draws_and_screenshot_and_netinfo_see_it() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert_same_png(&out, "hello.png");
+    assert_same_png(&out, "hello");
 
     // The whole screen: the window at its place on the desktop.
-    let screen = fx.runtime.path().join("screen.png");
-    let stdout = fx
-        .run(
-            env!("CARGO_BIN_EXE_screenshot"),
-            &["-o", screen.to_str().expect("utf-8")],
-        )
-        .stdout;
+    let screen = fx.dir.path().join("screen.png");
+    let stdout = run(
+        &fx,
+        env!("CARGO_BIN_EXE_screenshot"),
+        &["-o", screen.to_str().expect("utf-8")],
+    )
+    .stdout;
     assert!(String::from_utf8_lossy(&stdout).starts_with("640x400 written to"));
-    assert_same_png(&screen, "hello-screen.png");
+    assert_same_png(&screen, "hello-screen");
 }
 
 #[test]
 fn hello_exits_with_a_message_when_the_display_goes_away() {
-    let mut fx = Fixture::start();
+    let fx = display();
     let hello = fx
         .command(env!("CARGO_BIN_EXE_hello"))
         .stderr(Stdio::piped())
         .spawn()
         .expect("hello starts");
-    fx.wait_for("Hello, netui");
-    if let Some(server) = fx.server.take() {
-        server.stop();
-    }
+    wait_for(&fx, "Hello, netui");
+    let TestDisplay { server, dir, .. } = fx;
+    server.stop();
     let out = hello.wait_with_output().expect("hello exits");
+    drop(dir);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("connection is closed"), "{stderr}");
@@ -202,17 +140,13 @@ fn tools_without_a_display_say_how_to_name_one() {
 #[test]
 fn the_session_starts_a_display_with_its_launcher_and_ends_on_sigterm() {
     let runtime = tempfile::tempdir().expect("tempdir");
-    let mut session = Command::new(env!("CARGO_BIN_EXE_netui"))
-        .args(["--headless", "--listen", "127.0.0.1:0", "--size", "640x400"])
-        .env("XDG_RUNTIME_DIR", runtime.path())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("session starts");
-    let mut stdout = BufReader::new(session.stdout.take().expect("stdout"));
-    let mut ready = String::new();
-    stdout.read_line(&mut ready).expect("ready line");
+    let mut session = Ready::start(
+        Command::new(env!("CARGO_BIN_EXE_netui"))
+            .args(["--headless", "--listen", "127.0.0.1:0", "--size", "640x400"])
+            .env("XDG_RUNTIME_DIR", runtime.path()),
+    );
+    let ready = &session.line;
     assert!(ready.starts_with("netui display :0 ready"), "{ready}");
-    let mut session = Killed(session);
 
     let mut info = Command::new(env!("CARGO_BIN_EXE_netinfo"));
     info.args(["--display", ":0"])
@@ -229,15 +163,9 @@ fn the_session_starts_a_display_with_its_launcher_and_ends_on_sigterm() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    let kill = Command::new("kill")
-        .args(["-TERM", &session.0.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(kill.success());
-    let status = session.0.wait().expect("session ends");
+    let status = session.terminate();
     assert!(status.success(), "{status:?}");
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stdout, &mut rest).expect("stdout");
+    let rest = session.rest_of_output();
     assert!(rest.contains("session on :0 ended"), "{rest}");
     // The session's launcher (this program, run as `netui launcher`) is gone with it.
     let pattern = format!("^{} launcher$", env!("CARGO_BIN_EXE_netui"));

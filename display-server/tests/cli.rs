@@ -1,49 +1,23 @@
 //! The `display-server` program as a user runs it: the ready line, the private directory and
 //! token file, a client over the socket and over TCP, refusals, and a clean exit on SIGTERM.
 
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use netui::Display;
+use netui_testkit::process::Ready;
 
-struct Running {
-    child: Child,
-    ready: String,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(runtime: &Path, display: &str, extra: &[&str]) -> Running {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_display-server"))
-        .args(["--headless", "--size", "200x100", "--display", display])
-        .args(extra)
-        .env("XDG_RUNTIME_DIR", runtime)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("display-server starts");
-    let mut ready = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut ready)
-        .expect("ready line");
-    Running { child, ready }
-}
-
-fn terminate(running: &mut Running) -> std::process::ExitStatus {
-    let status = Command::new("kill")
-        .args(["-TERM", &running.child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    running.child.wait().expect("exits")
+/// A headless `display-server` serving `display` in `runtime`, once it has said it is ready.
+fn start(runtime: &Path, display: &str, extra: &[&str]) -> Ready {
+    Ready::start(
+        Command::new(env!("CARGO_BIN_EXE_display-server"))
+            .args(["--headless", "--size", "200x100", "--display", display])
+            .args(extra)
+            .env("XDG_RUNTIME_DIR", runtime)
+            .env("RUST_LOG", "warn")
+            .stderr(Stdio::inherit()),
+    )
 }
 
 #[test]
@@ -55,15 +29,15 @@ fn serves_a_display_and_cleans_up_on_sigterm() {
     let token_file = dir.join("display-7.token");
     assert!(
         server
-            .ready
+            .line
             .starts_with("netui display :7 ready (200x100 headless)"),
         "{}",
-        server.ready
+        server.line
     );
     assert!(
-        server.ready.contains(&socket.display().to_string()),
+        server.line.contains(&socket.display().to_string()),
         "{}",
-        server.ready
+        server.line
     );
 
     // Only the owner can enter the directory or read the token.
@@ -84,7 +58,7 @@ fn serves_a_display_and_cleans_up_on_sigterm() {
 
     // Over TCP with the token from the file.
     let tcp: std::net::SocketAddr = server
-        .ready
+        .line
         .split("tcp ")
         .nth(1)
         .and_then(|s| s.split(',').next())
@@ -94,7 +68,7 @@ fn serves_a_display_and_cleans_up_on_sigterm() {
     assert!(tcp.ip().is_loopback(), "listens on loopback by default");
     Display::connect_tcp(tcp, Some(token), "cli-tcp").expect("tcp with the token");
 
-    let status = terminate(&mut server);
+    let status = server.terminate();
     assert!(status.success(), "{status:?}");
     assert!(!socket.exists(), "socket removed");
     assert!(!token_file.exists(), "token removed");

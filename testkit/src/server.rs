@@ -1,6 +1,14 @@
-//! A headless display server on a socket in a temporary directory, as most tests start one.
+//! A headless display server for a test: on a socket in a temporary directory (most tests),
+//! also on loopback TCP, or as display `:N` in a private runtime directory, where programs
+//! started with [`TestDisplay::command`] find it by its name.
 
-use netui_protocol::{Limits, Size};
+use std::ffi::OsStr;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Command;
+
+use netui_protocol::display::{socket_path, DISPLAY_ENV};
+use netui_protocol::{Limits, ResourceId, Size};
 use netui_server::{ServerConfig, ServerHandle};
 
 /// The token that test servers take over TCP.
@@ -8,32 +16,148 @@ pub const TOKEN: [u8; 32] = [5; 32];
 
 /// A running headless display and the temporary directory that holds its socket; both go
 /// away when it is dropped.
+///
+/// ```no_run
+/// use netui_testkit::TestDisplay;
+///
+/// let display = TestDisplay::start(":test", netui::Size::new(320, 240));
+/// let mut app = display.connect("app");
+/// assert_eq!(app.screen_size(), netui::Size::new(320, 240));
+/// ```
 pub struct TestDisplay {
     /// The server (dropped first: fields drop in order).
     pub server: ServerHandle,
-    /// The directory of its socket.
+    /// The directory of its socket; for a numbered display, the runtime directory
+    /// (`XDG_RUNTIME_DIR`) that holds `netui/display-N.sock`.
     pub dir: tempfile::TempDir,
+    /// The display number, for a display started with [`TestDisplay::numbered`].
+    number: Option<u16>,
 }
 
 impl TestDisplay {
     /// A headless display named `display` with a screen of `size`, on a Unix socket only.
     pub fn start(display: &str, size: Size) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
+        let socket = dir.path().join("display.sock");
+        Self::serve(display, size, socket, None, dir, None)
+    }
+
+    /// Like [`TestDisplay::start`], and on 127.0.0.1 at a free port too (see
+    /// [`TestDisplay::connect_tcp`]).
+    pub fn start_with_tcp(display: &str, size: Size) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let socket = dir.path().join("display.sock");
+        let tcp = "127.0.0.1:0".parse().expect("an address");
+        Self::serve(display, size, socket, Some(tcp), dir, None)
+    }
+
+    /// Display `:number` in a private runtime directory of its own, as a user's display
+    /// server would serve it, so that programs started with [`TestDisplay::command`] connect
+    /// to it by its name. Socket only.
+    pub fn numbered(number: u16, size: Size) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let private = dir.path().join("netui");
+        netui_server::runtime::ensure_private_dir(&private).expect("a private directory");
+        let socket = socket_path(&private, number);
+        Self::serve(&format!(":{number}"), size, socket, None, dir, Some(number))
+    }
+
+    fn serve(
+        display: &str,
+        size: Size,
+        socket: std::path::PathBuf,
+        tcp: Option<SocketAddr>,
+        dir: tempfile::TempDir,
+        number: Option<u16>,
+    ) -> Self {
         let server = ServerHandle::start(ServerConfig {
             display: display.into(),
             size,
-            unix: Some(dir.path().join("display.sock")),
-            tcp: None,
+            unix: Some(socket),
+            tcp,
             token: TOKEN.to_vec(),
             limits: Limits::default(),
         })
         .expect("a headless server starts");
-        Self { server, dir }
+        Self {
+            server,
+            dir,
+            number,
+        }
+    }
+
+    /// The server's Unix socket.
+    pub fn socket(&self) -> &Path {
+        self.server.unix_path().expect("the server has a socket")
     }
 
     /// An application (or viewer) connected to it by its Unix socket, named `name`.
     pub fn connect(&self, name: &str) -> netui::Display {
-        let path = self.server.unix_path().expect("the server has a socket");
-        netui::Display::connect_unix(path, name).expect("connects")
+        netui::Display::connect_unix(self.socket(), name).expect("connects")
+    }
+
+    /// An application connected over TCP with the server's token (the display must have been
+    /// started with [`TestDisplay::start_with_tcp`]).
+    pub fn connect_tcp(&self, name: &str) -> netui::Display {
+        let addr = self.server.tcp_addr().expect("the server listens on TCP");
+        netui::Display::connect_tcp(addr, Some(self.server.token().to_vec()), name)
+            .expect("connects over TCP")
+    }
+
+    /// The server's whole screen, RGBA, read back by a client of its own.
+    pub fn screen(&self) -> Vec<u8> {
+        self.connect("screen-reader")
+            .get_image(ResourceId::ROOT, None)
+            .expect("reads the root")
+            .rgba
+    }
+
+    /// A command for `program` that finds this display by its name (`NETUI_DISPLAY=:N` in
+    /// this display's runtime directory), with no desktop to open windows on and `RUST_LOG`
+    /// at `warn`. Only for a display started with [`TestDisplay::numbered`].
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
+        let number = self
+            .number
+            .expect("a display started with TestDisplay::numbered");
+        let mut command = Command::new(program);
+        command
+            .env("XDG_RUNTIME_DIR", self.dir.path())
+            .env(DISPLAY_ENV, format!(":{number}"))
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env("RUST_LOG", "warn");
+        command
+    }
+}
+
+/// Every window on the display, as its server lists them.
+pub fn windows(display: &mut netui::Display) -> Vec<netui_protocol::WindowInfo> {
+    display
+        .server_info()
+        .expect("the server describes itself")
+        .clients
+        .into_iter()
+        .flat_map(|c| c.windows)
+        .collect()
+}
+
+/// Waits until the server's window list satisfies `check`, and returns it. Fails after
+/// [`crate::DEADLINE`], naming `what`.
+pub fn wait_windows(
+    display: &mut netui::Display,
+    what: &str,
+    check: impl Fn(&[netui_protocol::WindowInfo]) -> bool,
+) -> Vec<netui_protocol::WindowInfo> {
+    let start = std::time::Instant::now();
+    loop {
+        let windows = windows(display);
+        if check(&windows) {
+            return windows;
+        }
+        assert!(
+            start.elapsed() < crate::DEADLINE,
+            "{what}: never happened; windows: {windows:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }

@@ -18,26 +18,10 @@ use netui_protocol::frame::{self, BatchWriter};
 use netui_protocol::{
     ClientHello, FrameReader, Limits, PixelEncoding, Request, ServerMessage, ViewMessage, ViewMode,
 };
-use netui_server::{ServerConfig, ServerHandle};
+use netui_testkit::golden::xrgb;
+use netui_testkit::input::click;
+use netui_testkit::TestDisplay;
 use netui_viewer::view::View;
-
-fn server() -> (ServerHandle, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let handle = ServerHandle::start(ServerConfig {
-        display: ":test".into(),
-        size: Size::new(480, 360),
-        unix: Some(dir.path().join("display.sock")),
-        tcp: None,
-        token: vec![3; 32],
-        limits: Limits::default(),
-    })
-    .expect("server");
-    (handle, dir)
-}
-
-fn connect(server: &ServerHandle, name: &str) -> Display {
-    Display::connect_unix(server.unix_path().expect("socket"), name).expect("connects")
-}
 
 /// A viewer in the test: its connection and its copy of the screen.
 struct Viewer {
@@ -46,13 +30,12 @@ struct Viewer {
 }
 
 impl Viewer {
-    fn attach(server: &ServerHandle, mode: ViewMode) -> Viewer {
+    fn attach(server: &TestDisplay, mode: ViewMode) -> Viewer {
         Self::attach_with(server, mode, Compression::default())
     }
 
-    fn attach_with(server: &ServerHandle, mode: ViewMode, compression: Compression) -> Viewer {
-        let socket = std::os::unix::net::UnixStream::connect(server.unix_path().expect("socket"))
-            .expect("connect");
+    fn attach_with(server: &TestDisplay, mode: ViewMode, compression: Compression) -> Viewer {
+        let socket = std::os::unix::net::UnixStream::connect(server.socket()).expect("connect");
         let mut display = netui::Viewer::connect_stream_with(
             Stream::Unix(socket),
             None,
@@ -101,24 +84,7 @@ impl Viewer {
 
 /// The server's screen as 0x00RRGGBB pixels.
 fn screen(d: &mut Display) -> Vec<u32> {
-    let image = d.get_image(ResourceId::ROOT, None).expect("screen");
-    image
-        .rgba
-        .chunks_exact(4)
-        .map(|p| u32::from(p[0]) << 16 | u32::from(p[1]) << 8 | u32::from(p[2]))
-        .collect()
-}
-
-fn click(d: &mut Display, x: i32, y: i32) {
-    d.inject(InputEvent::PointerMoved(Point::new(x, y)));
-    d.inject(InputEvent::Button {
-        button: Button::Left,
-        pressed: true,
-    });
-    d.inject(InputEvent::Button {
-        button: Button::Left,
-        pressed: false,
-    });
+    xrgb(&d.get_image(ResourceId::ROOT, None).expect("screen").rgba)
 }
 
 /// An application's session in steps; after each, every viewer must match.
@@ -181,7 +147,7 @@ fn steps(app: &mut Display, step: usize) -> Option<&'static str> {
         }
         4 => {
             // A click on the first window's title bar raises it (the window manager).
-            click(app, 100, 180 - 12);
+            click(app, Point::new(100, 180 - 12));
             Some("a window raised by a click")
         }
         5 => {
@@ -197,10 +163,10 @@ fn run_session(mode: ViewMode) {
 }
 
 fn run_session_with(mode: ViewMode, compression: Compression) {
-    let (server, _dir) = server();
+    let server = TestDisplay::start(":test", Size::new(480, 360));
     let mut viewer = Viewer::attach_with(&server, mode, compression);
-    let mut app = connect(&server, "app");
-    let mut reader = connect(&server, "reader");
+    let mut app = server.connect("app");
+    let mut reader = server.connect("reader");
     viewer.assert_matches(&mut reader, "the empty desktop");
     let mut step = 0;
     while let Some(what) = steps(&mut app, step) {
@@ -237,10 +203,9 @@ fn command_mode_viewer_equals_the_server_in_every_compression() {
 /// A viewer that speaks bytes: it attaches in pixel mode over a connection that asked for
 /// `compression`, and looks at the header of every frame.
 fn pixel_frames(compression: Compression, encoding: PixelEncoding) -> Vec<(u8, usize, usize)> {
-    let (server, _dir) = server();
-    let mut app = connect(&server, "app");
-    let mut stream = std::os::unix::net::UnixStream::connect(server.unix_path().expect("socket"))
-        .expect("connect");
+    let server = TestDisplay::start(":test", Size::new(480, 360));
+    let mut app = server.connect("app");
+    let mut stream = std::os::unix::net::UnixStream::connect(server.socket()).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .expect("timeout");
@@ -336,10 +301,10 @@ fn raw_pixel_updates_travel_in_frames_the_connection_does_not_compress() {
 
 #[test]
 fn switching_mode_midway_keeps_the_picture_equal() {
-    let (server, _dir) = server();
+    let server = TestDisplay::start(":test", Size::new(480, 360));
     let mut viewer = Viewer::attach(&server, ViewMode::Commands);
-    let mut app = connect(&server, "app");
-    let mut reader = connect(&server, "reader");
+    let mut app = server.connect("app");
+    let mut reader = server.connect("reader");
     let modes = [
         ViewMode::Pixels(PixelEncoding::DeltaLz4),
         ViewMode::Commands,
@@ -360,9 +325,9 @@ fn switching_mode_midway_keeps_the_picture_equal() {
 
 #[test]
 fn viewers_that_join_late_or_together_see_the_same_screen() {
-    let (server, _dir) = server();
-    let mut app = connect(&server, "app");
-    let mut reader = connect(&server, "reader");
+    let server = TestDisplay::start(":test", Size::new(480, 360));
+    let mut app = server.connect("app");
+    let mut reader = server.connect("reader");
     let mut early = Viewer::attach(&server, ViewMode::Pixels(PixelEncoding::DeltaLz4));
     steps(&mut app, 0);
     steps(&mut app, 1);
@@ -385,11 +350,11 @@ fn viewers_that_join_late_or_together_see_the_same_screen() {
 
 #[test]
 fn bad_input_from_a_viewer_is_refused_and_harms_no_application() {
-    let (server, _dir) = server();
-    let mut app = connect(&server, "app");
+    let server = TestDisplay::start(":test", Size::new(480, 360));
+    let mut app = server.connect("app");
     steps(&mut app, 0);
     app.sync().expect("sync");
-    let mut stranger = netui::Viewer::from(connect(&server, "not-a-viewer"));
+    let mut stranger = netui::Viewer::from(server.connect("not-a-viewer"));
     // Viewer input before attaching is refused.
     stranger
         .viewer_input(1, InputEvent::PointerMoved(Point::new(1, 1)))
@@ -428,7 +393,7 @@ fn bad_input_from_a_viewer_is_refused_and_harms_no_application() {
         .expect("sent");
     viewer.display.ack_update(u64::MAX).expect("sent");
     viewer.display.sync().expect("accepted without errors");
-    let mut reader = connect(&server, "reader");
+    let mut reader = server.connect("reader");
     viewer.assert_matches(&mut reader, "after odd input");
     // The application still draws.
     app.fill_rect(

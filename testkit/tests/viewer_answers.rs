@@ -9,33 +9,15 @@
 use std::time::{Duration, Instant};
 
 use netui::{Color, Display, Event, InputEvent, Key, Point, Rect, Size, Viewer, Window};
-use netui_protocol::{Limits, PixelEncoding, ViewMessage, ViewMode};
-use netui_server::{ServerConfig, ServerHandle};
+use netui_protocol::{PixelEncoding, ViewMessage, ViewMode};
+use netui_testkit::TestDisplay;
 
 /// How long an application thinks before it draws its answer in these tests.
 const THINK: Duration = Duration::from_millis(120);
 
-fn server() -> (ServerHandle, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let handle = ServerHandle::start(ServerConfig {
-        display: ":answers".into(),
-        size: Size::new(320, 240),
-        unix: Some(dir.path().join("display.sock")),
-        tcp: None,
-        token: vec![5; 32],
-        limits: Limits::default(),
-    })
-    .expect("server");
-    (handle, dir)
-}
-
-fn connect(server: &ServerHandle, name: &str) -> Display {
-    Display::connect_unix(server.unix_path().expect("socket"), name).expect("connects")
-}
-
 /// An application with one focused window (a click on it gives the focus).
-fn application(server: &ServerHandle) -> (Display, Window) {
-    let mut app = connect(server, "app");
+fn application(server: &TestDisplay) -> (Display, Window) {
+    let mut app = server.connect("app");
     let w = app
         .create_window(Rect::new(40, 40, 200, 150), "app", Color::WHITE)
         .expect("window");
@@ -77,8 +59,8 @@ fn updates(
 }
 
 /// A viewer in `mode` that has caught up (no update for 300 ms); and its last update's number.
-fn attach(server: &ServerHandle, mode: ViewMode) -> (Viewer, u64) {
-    let mut viewer = Viewer::from(connect(server, "viewer"));
+fn attach(server: &TestDisplay, mode: ViewMode) -> (Viewer, u64) {
+    let mut viewer = Viewer::from(server.connect("viewer"));
     viewer.attach_viewer(mode).expect("attach");
     let mut last = None;
     loop {
@@ -123,7 +105,7 @@ fn a_key_is_reported_with_the_applications_drawing_not_before() {
         ViewMode::Commands,
         ViewMode::Pixels(PixelEncoding::DeltaLz4),
     ] {
-        let (server, _dir) = server();
+        let server = TestDisplay::start(":answers", Size::new(320, 240));
         let (mut app, w) = application(&server);
         let (mut viewer, _) = attach(&server, mode);
         focus(&mut viewer);
@@ -164,7 +146,7 @@ fn a_key_is_reported_with_the_applications_drawing_not_before() {
 
 #[test]
 fn input_that_changes_nothing_is_reported_at_once_without_a_new_update_number() {
-    let (server, _dir) = server();
+    let server = TestDisplay::start(":answers", Size::new(320, 240));
     let (_app, _w) = application(&server);
     let (mut viewer, number) = attach(&server, ViewMode::Pixels(PixelEncoding::Damage));
     // A pointer move over the background: the window manager's alone, it changes nothing.
@@ -191,7 +173,7 @@ fn input_that_changes_nothing_is_reported_at_once_without_a_new_update_number() 
 
 #[test]
 fn a_key_the_application_ignores_is_reported_after_the_wait() {
-    let (server, _dir) = server();
+    let server = TestDisplay::start(":answers", Size::new(320, 240));
     let (_app, _w) = application(&server);
     let (mut viewer, _) = attach(&server, ViewMode::Pixels(PixelEncoding::DamageLz4));
     focus(&mut viewer);
@@ -211,7 +193,7 @@ fn a_key_the_application_ignores_is_reported_after_the_wait() {
 
 #[test]
 fn a_drag_is_reported_with_the_window_managers_move_at_once() {
-    let (server, _dir) = server();
+    let server = TestDisplay::start(":answers", Size::new(320, 240));
     // The application never reads its events: the pointer's motion over it must not hold
     // back the report of what the window manager did.
     let (_app, _w) = application(&server);

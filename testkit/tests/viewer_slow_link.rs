@@ -12,28 +12,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use netui::{Color, Display, InputEvent, Point, Rect, Size};
-use netui_protocol::{Limits, PixelEncoding, ViewMode};
-use netui_server::{ServerConfig, ServerHandle};
+use netui_protocol::{PixelEncoding, ViewMode};
+use netui_testkit::TestDisplay;
 use netui_viewer::link::LinkProfile;
 use netui_viewer::net::{Net, NetMsg};
 
 const SCREEN: Size = Size::new(480, 360);
 const BACKLOG_BOUND: u64 = 480 * 360 * 4 + (8 << 20);
 const LATENCY_BOUND: Duration = Duration::from_secs(4);
-
-fn server() -> (ServerHandle, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let handle = ServerHandle::start(ServerConfig {
-        display: ":test".into(),
-        size: SCREEN,
-        unix: Some(dir.path().join("display.sock")),
-        tcp: None,
-        token: vec![3; 32],
-        limits: Limits::default(),
-    })
-    .expect("server");
-    (handle, dir)
-}
 
 /// An animation: balls moving every 16 ms until `stop`.
 fn animate(mut d: Display, stop: Arc<AtomicBool>) {
@@ -62,10 +48,9 @@ fn animate(mut d: Display, stop: Arc<AtomicBool>) {
 }
 
 fn run(mode: ViewMode) {
-    let (server, _dir) = server();
-    let socket = server.unix_path().expect("socket").to_owned();
+    let server = TestDisplay::start(":test", SCREEN);
     let stop = Arc::new(AtomicBool::new(false));
-    let app = Display::connect_unix(&socket, "animation").expect("app");
+    let app = server.connect("animation");
     let animation = {
         let stop = Arc::clone(&stop);
         std::thread::spawn(move || animate(app, stop))
@@ -76,14 +61,14 @@ fn run(mode: ViewMode) {
         .build()
         .expect("runtime");
     let stream = netui::transport::Stream::Unix(
-        std::os::unix::net::UnixStream::connect(&socket).expect("connect"),
+        std::os::unix::net::UnixStream::connect(server.socket()).expect("connect"),
     );
     let profile = LinkProfile::parse("modem").expect("modem");
     let (display, link) =
         netui_viewer::connect::open_stream(&runtime, stream, None, "slow", profile)
             .expect("viewer");
     let mut net = Net::start(display, link, mode).expect("attach");
-    let mut observer = Display::connect_unix(&socket, "observer").expect("observer");
+    let mut observer = server.connect("observer");
 
     let start = Instant::now();
     let mut worst_backlog = 0;

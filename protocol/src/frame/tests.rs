@@ -218,6 +218,34 @@ fn a_batch_of_rectangles_is_small_and_compresses() {
 }
 
 #[test]
+fn a_pushed_body_is_written_as_the_message_it_encodes() {
+    let request = Request::FillRects {
+        target: ResourceId(7),
+        color: Color::RED,
+        rects: vec![Rect::new(1, 2, 3, 4)],
+    };
+    let body = postcard::to_stdvec(&request).unwrap();
+    for compression in Compression::ALL {
+        let mut pushed = BatchWriter::new(Limits::default(), compression);
+        pushed.push(&request).unwrap();
+        let mut raw = BatchWriter::new(Limits::default(), compression);
+        raw.push_body(&body).unwrap();
+        assert_eq!(raw.take_frames(), pushed.take_frames(), "{compression}");
+    }
+    // A body that decodes to no request goes as its bytes, for the server to refuse.
+    let mut raw = BatchWriter::new(Limits::default(), Compression::None);
+    raw.push_body(&[0xff, 0x7f, 1, 2]).unwrap();
+    let wire = raw.take_frames();
+    let header = check_frame(&wire, &Limits::default()).unwrap().unwrap();
+    let mut decoder = FrameDecoder::new();
+    let bodies: Vec<&[u8]> = decoder
+        .decode(header, &wire, &Limits::default())
+        .unwrap()
+        .collect();
+    assert_eq!(bodies, [&[0xff, 0x7f, 1, 2][..]]);
+}
+
+#[test]
 fn big_batches_split_into_frames_within_limits() {
     let limits = Limits {
         max_payload: 1000,

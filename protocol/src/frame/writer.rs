@@ -144,6 +144,21 @@ impl BatchWriter {
         let scratch = std::mem::take(&mut self.scratch);
         self.scratch = postcard::to_extend(message, scratch)
             .map_err(|e| EncodeError::Serialize(e.to_string()))?;
+        self.push_scratch()
+    }
+
+    /// Appends a message whose body is already encoded, byte for byte (a body that
+    /// [`messages`] or a [`FrameDecoder`] gave back, say): the batch holds it exactly as
+    /// [`BatchWriter::push`] would hold the message it decodes to, or, if it decodes to none,
+    /// as the bytes it is.
+    pub fn push_body(&mut self, body: &[u8]) -> Result<(), EncodeError> {
+        self.scratch.clear();
+        self.scratch.extend_from_slice(body);
+        self.push_scratch()
+    }
+
+    /// Appends the message body in `scratch` to the current batch.
+    fn push_scratch(&mut self) -> Result<(), EncodeError> {
         let len = self.scratch.len();
         let limit = self.limits.max_payload as usize;
         let context = self.compression == Compression::Lz4Ctx;

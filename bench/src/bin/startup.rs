@@ -2,7 +2,7 @@
 //! connecting to its first frame, and the time from a click on the launcher's button to the
 //! demo's first frame on the screen. A benchmark, not a test: it prints what it measured.
 //!
-//! `cargo run --release -p demos --bin startup`
+//! `cargo run --release -p netui-bench --bin startup`
 
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};

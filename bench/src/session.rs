@@ -94,22 +94,16 @@ impl App {
                         }
                     }
                 }
-                App::Replay(recording) => {
-                    let Ok(keep) = stream.try_clone() else {
-                        let _ = done.send(Err("cannot keep the connection".into()));
-                        return;
-                    };
-                    match crate::record::play(stream, &recording) {
-                        Ok(()) => {
-                            let _ = done.send(Ok(recording.id_base));
-                            let _ = release.recv();
-                        }
-                        Err(e) => {
-                            let _ = done.send(Err(format!("{e:#}")));
-                        }
+                App::Replay(recording) => match crate::record::play(stream, &recording) {
+                    Ok(display) => {
+                        let _ = done.send(Ok(recording.id_base));
+                        let _ = release.recv();
+                        drop(display);
                     }
-                    let _ = keep.shutdown(std::net::Shutdown::Both);
-                }
+                    Err(e) => {
+                        let _ = done.send(Err(format!("{e:#}")));
+                    }
+                },
             })
     }
 }

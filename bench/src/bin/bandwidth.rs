@@ -8,12 +8,13 @@
 //! - command modes: re-encodes the recorded requests per mode, decodes them back, replays
 //!   them onto a fresh scene and checks that its screen equals the server's.
 //!
-//! Links: every workload again, in every mode, live on each emulated link (see links.rs): the
-//! time, frames per second and input-to-update latency a viewer gets.
+//! Links: every workload again, in every mode, live on each emulated link
+//! (`netui_bench::links`): the time, frames per second and input-to-update latency a viewer
+//! gets.
 //!
 //! A mismatch or a failed measurement fails the run (exit status 1, naming the workload and
 //! mode). Outputs: tables on the terminal, CSV files and SVG charts. `--record` saves a
-//! workload's request stream and `--replay` measures a saved one (record.rs).
+//! workload's request stream and `--replay` measures a saved one (`netui_bench::record`).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -26,24 +27,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 use netui::Size;
 use netui_viewer::link::LinkProfile;
 
-#[path = "../bandwidth/command.rs"]
-mod command;
-#[path = "../bandwidth/links.rs"]
-mod links;
-#[path = "../bandwidth/record.rs"]
-mod record;
-#[path = "../bandwidth/report.rs"]
-mod report;
-#[path = "../bandwidth/session.rs"]
-mod session;
-#[path = "../bandwidth/workloads.rs"]
-mod workloads;
-
-use command::CmdMode;
-use record::Recording;
-use report::Row;
-use session::App;
-use workloads::Workload;
+use netui_bench::command::{self, CmdMode};
+use netui_bench::links;
+use netui_bench::record::Recording;
+use netui_bench::report::{self, Row};
+use netui_bench::session::{self, App};
+use netui_bench::workload::{self, Workload};
 
 /// Measures the bytes each protocol mode needs for each demo's workload.
 #[derive(Parser)]
@@ -118,7 +107,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                 keys: None,
             }]
         }
-        None => workloads::workloads(args.quick),
+        None => workload::all(args.quick),
     }
     .into_iter()
     .filter(|w| {

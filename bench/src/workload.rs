@@ -15,7 +15,7 @@ pub struct Workload {
 }
 
 /// Every workload, with its frames for a full or a quick run.
-pub fn workloads(quick: bool) -> Vec<Workload> {
+pub fn all(quick: bool) -> Vec<Workload> {
     // (name, frames in a full run, frames in a quick run)
     const FRAMES: &[(&str, u32, u32)] = &[
         ("clock", 60, 5),

@@ -24,12 +24,14 @@
 //! `Welcome::id_mask`); the root's and other clients' ids are sent as recorded. A request
 //! that this build cannot decode is sent byte for byte, so that the server refuses it as
 //! before and the sequence numbers of the ones after it stay the same.
-//! When `play` returns, the server has carried out every request.
+//! When `play` returns, the server has carried out every request; the player's connection is
+//! the [`netui::Display`] that it returns.
 //!
 //! It does not reproduce timing: `play` writes each frame as soon as the socket takes it, and
 //! the bandwidth session's pacer forwards one frame per 16.7 ms, as it did while recording.
-//! Nor does it reproduce the server's side: what the server sends is read and dropped (a
-//! scripted workload feeds its input to itself; input it injected is among the requests).
+//! Nor does it reproduce the server's side: what the server sends is read by the connection
+//! and not looked at (a scripted workload feeds its input to itself; input it injected is
+//! among the requests).
 //! Played on a server of the recorded size with no other client's windows on the screen, by
 //! the netui that recorded it, a recording draws the same screen; a later netui may draw it
 //! differently, which is what comparing runs is for.
@@ -52,24 +54,18 @@
 //!   stream      bytes     the client-to-server frames, hello first
 //! nothing after
 //! ```
-//!
-//! The module depends on external crates only, so that tests can include it with `#[path]`
-//! as the `bandwidth` binary does.
 
-use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
-use std::sync::mpsc;
-use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
-use netui::Size;
-use netui_protocol::connection::{check_client_hello, ClientHandshake, FrameReader};
-use netui_protocol::frame::{self, decode_message, FrameHeader};
+use netui::transport::Stream;
+use netui::{Display, Size};
+use netui_protocol::connection::{check_client_hello, FrameReader};
+use netui_protocol::frame::{self, FrameHeader};
 use netui_protocol::handshake::HelloPrefix;
 use netui_protocol::{
-    BatchWriter, ClientHello, Compression, ErrorCode, ErrorReport, HandshakeError, Limits, Reply,
-    ResourceId, ServerMessage, Welcome, MAGIC as HELLO_MAGIC, PROTOCOL_VERSION,
+    ClientHello, Compression, Limits, ResourceId, MAGIC as HELLO_MAGIC, PROTOCOL_VERSION,
 };
 use serde::{Deserialize, Serialize};
 
@@ -80,13 +76,6 @@ pub const FORMAT_VERSION: u16 = 1;
 /// Who wrote a file, as the preamble says it.
 pub const CREATED_BY: &str = concat!("netui ", env!("CARGO_PKG_VERSION"));
 
-/// How long the display may take to answer the final Sync, plus [`SYNC_PER_FRAME`] for each
-/// frame sent (a pacing proxy in between forwards one frame per 16.7 ms).
-const SYNC_WAIT: Duration = Duration::from_secs(60);
-const SYNC_PER_FRAME: Duration = Duration::from_millis(20);
-/// How long to wait for the reason after a write fails (the display closed the connection).
-const CLOSE_REASON_WAIT: Duration = Duration::from_secs(1);
-
 /// A workload's request stream and what is needed to play it again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recording {
@@ -96,8 +85,8 @@ pub struct Recording {
     pub size: Size,
     /// The frames that its script drew.
     pub frames: u32,
-    /// The id base that the server gave the recording client ([`Welcome::id_base`]): its ids
-    /// are `id_base | n`.
+    /// The id base that the server gave the recording client
+    /// ([`netui_protocol::Welcome::id_base`]): its ids are `id_base | n`.
     pub id_base: u32,
     /// Every byte the application sent, as whole frames, its hello frame first.
     pub stream: Vec<u8>,
@@ -375,21 +364,6 @@ fn recorded_hello(stream: &[u8]) -> Option<(ClientHello, &[u8])> {
     Some((check_client_hello(body).ok()?, rest))
 }
 
-/// A request body that this build cannot decode, written back byte for byte: postcard writes
-/// a tuple of `u8`s as the bytes themselves.
-struct RawBody<'a>(&'a [u8]);
-
-impl Serialize for RawBody<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeTuple;
-        let mut tuple = serializer.serialize_tuple(self.0.len())?;
-        for byte in self.0 {
-            tuple.serialize_element(byte)?;
-        }
-        tuple.end()
-    }
-}
-
 /// The compression that wrote a frame, as far as its header tells: an `lz4` frame that LZ4
 /// did not shrink is written again without compression, which gives the same bytes.
 fn compression_of(header: FrameHeader) -> Compression {
@@ -401,44 +375,39 @@ fn compression_of(header: FrameHeader) -> Compression {
 }
 
 /// Plays `recording` into a display as its application, over `stream` (connected to the
-/// display, or to a proxy in front of it), and returns once the display has carried out every
-/// request.
+/// display, or to a proxy in front of it), and returns the connection once the display has
+/// carried out every request.
 ///
-/// It sends a fresh hello rather than the recorded one: the recorded hello may carry the
-/// token of the display it was recorded on (a secret, and the wrong one here), and a hello of
-/// this build is one that this build's server reads. It keeps the recorded client name and
+/// It connects with a fresh hello rather than the recorded one: the recorded hello may carry
+/// the token of the display it was recorded on (a secret, and the wrong one here), and a hello
+/// of this build is one that this build's server reads. It keeps the recorded client name and
 /// the compression the recorded hello asked the display to write with. Then each recorded
 /// frame, as described in the module doc, and a final Sync, whose answer it waits for.
 /// Requests that the display refuses are not fatal (it refused them while recording too); a
 /// protocol error, or the connection closing, is.
 ///
-/// The connection stays open when `play` returns, drained by a thread of its own, because
-/// the display destroys a client's windows when it leaves: keep a handle
-/// (`stream.try_clone()`) and call `shutdown(Shutdown::Both)` on it once you have read what
-/// you wanted (the thread then ends). Dropping the handles alone does not close it.
-pub fn play(stream: UnixStream, recording: &Recording) -> anyhow::Result<()> {
+/// Keep the returned [`Display`] while you read what you wanted: the display destroys a
+/// client's windows when it leaves, which dropping the `Display` does.
+pub fn play(stream: UnixStream, recording: &Recording) -> anyhow::Result<Display> {
     let mut recorded = FrameReader::new(Limits::default());
     recorded.feed(&recording.stream);
     // The hello is a frame of the stream like the others, for the reader's decoder.
     let mut first = recorded
         .next_frame()?
         .ok_or_else(|| anyhow!("the recording has no hello frame"))?;
-    let hello = match first.bodies.next().map(check_client_hello) {
-        Some(Ok(old)) => ClientHello::new(old.client_name, None).with_compression(old.compression),
-        _ => ClientHello::new(recording.workload.clone(), None),
+    let (client_name, compression) = match first.bodies.next().map(check_client_hello) {
+        Some(Ok(old)) => (old.client_name, old.compression),
+        _ => (recording.workload.clone(), Compression::default()),
     };
-
-    let mut writer = stream;
-    let (mut handshake, hello) = ClientHandshake::new(&hello)?;
-    writer
-        .write_all(&hello)
-        .context("cannot send the hello to the display")?;
-    let mut socket = writer.try_clone().context("socket")?;
-    let welcome = read_welcome(&mut handshake, &mut socket)?;
-    let incoming = Incoming {
-        socket,
-        frames: handshake.into_reader(),
-    };
+    let mut display = Display::connect_stream_with(
+        Stream::Unix(stream),
+        None,
+        "replay".into(),
+        &client_name,
+        compression,
+    )
+    .context("the display did not take the replay")?;
+    let welcome = display.welcome().clone();
     if welcome.screen != recording.size {
         tracing::warn!(
             "the screen is {}x{}, the recording was made on {}x{}",
@@ -448,11 +417,6 @@ pub fn play(stream: UnixStream, recording: &Recording) -> anyhow::Result<()> {
             recording.size.height
         );
     }
-    let (heard_tx, heard) = mpsc::channel();
-    std::thread::Builder::new()
-        .name("replay-reader".into())
-        .spawn(move || drain(incoming, heard_tx))
-        .context("cannot start the reader thread")?;
 
     let (old, new, mask) = (recording.id_base, welcome.id_base, welcome.id_mask);
     let remap = |id: ResourceId| {
@@ -463,178 +427,49 @@ pub fn play(stream: UnixStream, recording: &Recording) -> anyhow::Result<()> {
         }
     };
     tracing::debug!("replaying ids {old:#x}|n as {new:#x}|n");
-    let mut batch = BatchWriter::new(welcome.limits, Compression::None);
     let mut sent: u32 = 0;
-    let mut frames: u32 = 0;
-    let mut refused: u32 = 0;
     // `check_stream` accepted every frame if the recording was loaded or saved; one built in
     // memory is checked here.
     while let Some(frame) = recorded.next_frame()? {
-        batch.set_compression(compression_of(frame.header));
+        display.set_compression(compression_of(frame.header));
         for body in frame.bodies {
             sent = sent.wrapping_add(1);
-            let pushed = match frame::decode_request(body) {
+            let queued = match frame::decode_request(body) {
                 Ok(mut request) => {
                     request.map_ids(remap);
-                    batch.push(&request)
+                    display.send_unmerged(&request)
                 }
                 Err(e) => {
                     tracing::debug!("recorded request #{sent} is sent as recorded: {e}");
-                    batch.push(&RawBody(body))
+                    display.send_body(body)
                 }
             };
-            pushed.with_context(|| format!("recorded request #{sent}"))?;
+            queued
+                .map_err(closed)
+                .with_context(|| format!("recorded request #{sent}"))?;
         }
-        frames += 1;
-        send(&mut writer, &batch.take_frames(), &heard, &mut refused)?;
-        for h in heard.try_iter() {
-            hear(h, None, &mut refused)?;
-        }
+        display.flush().map_err(closed)?;
     }
     if !recorded.buffered().is_empty() {
         bail!("the recorded stream ends inside a frame");
     }
 
     // One round trip: the display answers the Sync after every request before it.
-    batch.push(&netui_protocol::Request::Sync)?;
-    let seq = sent.wrapping_add(1);
-    send(&mut writer, &batch.take_frames(), &heard, &mut refused)?;
-    let wait = SYNC_WAIT + SYNC_PER_FRAME * frames;
-    loop {
-        let h = heard.recv_timeout(wait).map_err(|_| {
-            anyhow!(
-                "the display did not answer the final Sync within {} s",
-                wait.as_secs()
-            )
-        })?;
-        if hear(h, Some(seq), &mut refused)? {
-            break;
-        }
-    }
-    if refused > 0 {
-        tracing::info!(
-            "the display refused {refused} of the {sent} recorded requests of {}",
+    match display.sync() {
+        Ok(()) => {}
+        Err(netui::Error::Request(first)) => tracing::info!(
+            "the display refused some of the {sent} recorded requests of {}, the first: {first}",
             recording.workload
-        );
+        ),
+        Err(e) => return Err(closed(e)),
     }
-    Ok(())
+    Ok(display)
 }
 
-/// What the display sends, read frame by frame with the reader of its stream.
-struct Incoming {
-    socket: UnixStream,
-    frames: FrameReader,
-}
-
-impl Incoming {
-    /// Reads the next whole frame and hands each of its message bodies to `each`. The error
-    /// says why no more frames will come.
-    fn frame(&mut self, mut each: impl FnMut(&[u8])) -> Result<(), String> {
-        loop {
-            match self.frames.next_frame() {
-                Ok(Some(frame)) => {
-                    frame.bodies.for_each(&mut each);
-                    return Ok(());
-                }
-                Ok(None) => {}
-                Err(e) => return Err(format!("bad data from the display: {e}")),
-            }
-            match self.socket.read(self.frames.spare()) {
-                Ok(0) => return Err("end of stream".into()),
-                Ok(n) => self.frames.filled(n),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e.to_string()),
-            }
-        }
+/// A failure of the replay's connection, with the display's reason when it gave one.
+fn closed(e: netui::Error) -> anyhow::Error {
+    match e {
+        netui::Error::Disconnected(why) => anyhow!("the display closed the connection: {why}"),
+        e => e.into(),
     }
-}
-
-/// Reads the display's answer to the hello.
-fn read_welcome(
-    handshake: &mut ClientHandshake,
-    socket: &mut UnixStream,
-) -> anyhow::Result<Welcome> {
-    loop {
-        match handshake.poll() {
-            Ok(Some(welcome)) => return Ok(welcome),
-            Ok(None) => {}
-            Err(HandshakeError::Refused(refusal)) => {
-                bail!("the display refused the replay: {refusal}")
-            }
-            Err(e) => bail!("no welcome from the display: {e}"),
-        }
-        match socket.read(handshake.spare()) {
-            Ok(n) => handshake.filled(n),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e).context("no answer to the hello"),
-        }
-    }
-}
-
-/// What the reader thread hears from the display.
-enum Heard {
-    /// The answer to the Sync with this sequence number.
-    Synced(u32),
-    /// A request failed, or (with [`ErrorCode::Protocol`]) the connection is being closed.
-    Error(ErrorReport),
-    /// The connection closed, and why.
-    Closed(String),
-}
-
-/// Writes frames; if the display has closed the connection, says why it did.
-fn send(
-    writer: &mut UnixStream,
-    frames: &[u8],
-    heard: &mpsc::Receiver<Heard>,
-    refused: &mut u32,
-) -> anyhow::Result<()> {
-    let Err(e) = writer.write_all(frames) else {
-        return Ok(());
-    };
-    // The reader thread has the display's last words, or will have them shortly.
-    while let Ok(h) = heard.recv_timeout(CLOSE_REASON_WAIT) {
-        hear(h, None, refused)?;
-    }
-    Err(e).context("the connection to the display was lost")
-}
-
-/// Handles what the reader heard: true once the Sync numbered `wanted` is answered; an error
-/// if the connection is being closed.
-fn hear(heard: Heard, wanted: Option<u32>, refused: &mut u32) -> anyhow::Result<bool> {
-    match heard {
-        Heard::Synced(seq) => Ok(Some(seq) == wanted),
-        Heard::Error(report) if report.code == ErrorCode::Protocol => {
-            bail!("the display closed the connection: {report}")
-        }
-        Heard::Error(report) => {
-            tracing::debug!("{report}");
-            *refused += 1;
-            Ok(false)
-        }
-        Heard::Closed(why) => bail!("the display closed the connection: {why}"),
-    }
-}
-
-/// The reader thread: reads everything the display sends, so that it never blocks on this
-/// client, and passes on Sync answers and errors until the connection closes.
-fn drain(mut incoming: Incoming, heard: mpsc::Sender<Heard>) {
-    let why = loop {
-        // Sends fail once `play` has returned; the thread goes on draining.
-        let read = incoming.frame(|body| match decode_message::<ServerMessage>(body) {
-            Ok(ServerMessage::Reply(Reply::Sync { seq })) => {
-                let _ = heard.send(Heard::Synced(seq));
-            }
-            Ok(ServerMessage::Error(report)) => {
-                let _ = heard.send(Heard::Error(report));
-            }
-            Ok(ServerMessage::Reply(_) | ServerMessage::Event(_) | ServerMessage::View(_)) => {}
-            // Nothing of it is needed: a message this build cannot read is dropped too.
-            Err(e) => tracing::debug!("replay reader: a message does not decode: {e}"),
-        });
-        if let Err(why) = read {
-            break why;
-        }
-    };
-    tracing::debug!("replay reader: {why}");
-    let _ = heard.send(Heard::Closed(why));
 }

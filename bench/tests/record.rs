@@ -2,87 +2,31 @@
 //! cannot play with the right reason; a recorded drawing session played into another server,
 //! where the player gets another id range, draws the same screen pixel for pixel.
 
-#[path = "../src/bandwidth/record.rs"]
-mod record;
-
 use std::io::{Read, Write};
 use std::net::Shutdown;
 use std::os::unix::net::UnixStream;
-use std::sync::{Arc, Mutex};
 
 use netui::transport::Stream;
 use netui::{Color, Display, Font, ImageFormat, Point, Rect, ResourceId, Segment, Size};
+use netui_bench::record::{self, Recording, RecordingError, CREATED_BY};
 use netui_protocol::frame::encode_single;
 use netui_protocol::handshake::PixelFormat;
 use netui_protocol::{
     BatchWriter, ClientHello, Compression, ErrorCode, ErrorReport, FontSet, FrameReader,
     HelloOutcome, Limits, Refusal, Request, ServerHello, ServerMessage, Welcome, PROTOCOL_VERSION,
 };
-use netui_server::{ServerConfig, ServerHandle};
-use record::{Recording, RecordingError, CREATED_BY};
+use netui_testkit::golden::differing;
+use netui_testkit::socket::recording_proxy;
+use netui_testkit::TestDisplay;
 
 const SIZE: Size = Size::new(320, 240);
 /// Client 1's id base, as the server gives it (`1 << 21`).
 const FIRST_BASE: u32 = 1 << 21;
 
-fn server() -> (ServerHandle, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let handle = ServerHandle::start(ServerConfig {
-        display: ":record".into(),
-        size: SIZE,
-        unix: Some(dir.path().join("display.sock")),
-        tcp: None,
-        token: vec![5; 32],
-        limits: Limits::default(),
-    })
-    .expect("server");
-    (handle, dir)
-}
-
-fn connect(server: &ServerHandle, name: &str) -> Display {
-    Display::connect_unix(server.unix_path().expect("socket"), name).expect("connects")
-}
-
-fn screen(server: &ServerHandle) -> Vec<u8> {
-    connect(server, "observer")
-        .get_image(ResourceId::ROOT, None)
-        .expect("reads the root")
-        .rgba
-}
-
-/// Copies `from` to `to` on a thread, keeping what passes when `keep` is given. The bytes
-/// are kept before they are forwarded, so that whatever the server has answered is kept.
-fn pump(mut from: UnixStream, mut to: UnixStream, keep: Option<Arc<Mutex<Vec<u8>>>>) {
-    std::thread::spawn(move || {
-        let mut buf = vec![0; 64 * 1024];
-        loop {
-            let n = match from.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => n,
-            };
-            if let Some(keep) = &keep {
-                keep.lock().expect("keep").extend_from_slice(&buf[..n]);
-            }
-            if to.write_all(&buf[..n]).is_err() {
-                break;
-            }
-        }
-        let _ = to.shutdown(Shutdown::Write);
-    });
-}
-
 /// Runs `draw` as an application of `server` through a proxy that keeps what it sends; returns
 /// the application (still connected, so its windows stay) and its recording.
-fn record(server: &ServerHandle, draw: impl FnOnce(&mut Display)) -> (Display, Recording) {
-    let (app_end, proxy_end) = UnixStream::pair().expect("pair");
-    let upstream = UnixStream::connect(server.unix_path().expect("socket")).expect("connects");
-    let kept = Arc::new(Mutex::new(Vec::new()));
-    pump(
-        proxy_end.try_clone().expect("clone"),
-        upstream.try_clone().expect("clone"),
-        Some(Arc::clone(&kept)),
-    );
-    pump(upstream, proxy_end, None);
+fn record(server: &TestDisplay, draw: impl FnOnce(&mut Display)) -> (Display, Recording) {
+    let (app_end, kept) = recording_proxy(server.socket());
     let mut display =
         Display::connect_stream(Stream::Unix(app_end), None, "test".into(), "recorded-app")
             .expect("connects through the proxy");
@@ -166,24 +110,18 @@ fn drawing(display: &mut Display) {
     display.present(front).expect("present");
 }
 
-/// Plays `recording` into `server` and returns a handle that keeps the player connected.
-fn play(server: &ServerHandle, recording: &Recording) -> UnixStream {
-    let stream = UnixStream::connect(server.unix_path().expect("socket")).expect("connects");
-    let keep = stream.try_clone().expect("clone");
-    record::play(stream, recording).expect("plays");
-    keep
-}
-
-fn differing(a: &[u8], b: &[u8]) -> usize {
-    a.chunks(4).zip(b.chunks(4)).filter(|(x, y)| x != y).count()
+/// Plays `recording` into `server` and returns the player, still connected.
+fn play(server: &TestDisplay, recording: &Recording) -> Display {
+    let stream = UnixStream::connect(server.socket()).expect("connects");
+    record::play(stream, recording).expect("plays")
 }
 
 #[test]
 fn a_played_recording_draws_the_recorded_screen_in_another_id_range() {
-    let (original, _dir) = server();
+    let original = TestDisplay::start(":record", SIZE);
     let (app, recording) = record(&original, drawing);
     assert_eq!(recording.id_base, FIRST_BASE);
-    let expected = screen(&original);
+    let expected = original.screen();
 
     // Through the file, as `bandwidth --record` then `--replay` would.
     let dir = tempfile::tempdir().expect("tempdir");
@@ -193,14 +131,14 @@ fn a_played_recording_draws_the_recorded_screen_in_another_id_range() {
     assert_eq!(loaded, recording);
 
     // Another client comes first and takes the recorded id range (and id `base | 1`).
-    let (replay, _dir2) = server();
-    let mut squatter = connect(&replay, "squatter");
+    let replay = TestDisplay::start(":record", SIZE);
+    let mut squatter = replay.connect("squatter");
     assert_eq!(squatter.welcome().id_base, recording.id_base);
     squatter.create_pixmap(Size::new(8, 8)).expect("pixmap");
     squatter.sync().expect("sync");
 
     let player = play(&replay, &loaded);
-    let actual = screen(&replay);
+    let actual = replay.screen();
     assert_eq!(actual.len(), expected.len());
     let n = differing(&actual, &expected);
     assert_eq!(
@@ -220,7 +158,7 @@ fn a_played_recording_draws_the_recorded_screen_in_another_id_range() {
     assert_eq!(ids, [client.id << 21 | 1, client.id << 21 | 2]);
     assert_eq!(client.pixmaps, 1);
 
-    player.shutdown(Shutdown::Both).expect("shutdown");
+    drop(player);
     drop(app);
 }
 
@@ -336,10 +274,10 @@ fn context_frames_and_requests_this_build_cannot_decode_are_played_as_recorded()
     };
     let recording = Recording::from_bytes(&recording.to_bytes().expect("encodes")).expect("loads");
 
-    let (server, _dir) = server();
-    let _squatter = connect(&server, "squatter");
+    let server = TestDisplay::start(":record", SIZE);
+    let _squatter = server.connect("squatter");
     let player = play(&server, &recording);
-    let pixels = screen(&server);
+    let pixels = server.screen();
     // Screen coordinates: the window's content starts at (40, 40).
     let at = |x: u32, y: u32| {
         let i = ((y * SIZE.width + x) * 4) as usize;
@@ -349,7 +287,7 @@ fn context_frames_and_requests_this_build_cannot_decode_are_played_as_recorded()
     assert_eq!(at(135, 115), [0, 0, 255, 255], "blue quarter");
     assert_eq!(at(45, 95), [0, 200, 0, 255], "first image");
     assert_eq!(at(65, 95), [0, 200, 0, 255], "second image, from the cache");
-    player.shutdown(Shutdown::Both).expect("shutdown");
+    drop(player);
 }
 
 #[test]
@@ -397,7 +335,6 @@ fn a_token_in_the_recorded_hello_is_not_saved() {
     assert_eq!(loaded.stream, small_recording().stream);
 }
 
-/// The length of the whole frame that `stream` starts with.
 fn first_frame_len(stream: &[u8]) -> usize {
     let mut frames = FrameReader::new(Limits::default());
     frames.feed(stream);

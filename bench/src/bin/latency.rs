@@ -3,17 +3,16 @@
 //! times each move until the first update that reflects it. With `--link modem --animation`
 //! an animation runs meanwhile, the worst case of the issue.
 //!
-//! `cargo run --release -p demos --bin latency [-- --link modem --animation]`
+//! `cargo run --release -p netui-bench --bin latency [-- --link modem --animation]`
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use clap::Parser;
 use netui::{Button, Color, Display, InputEvent, Point, Rect, Size};
-use netui_protocol::{Limits, PixelEncoding, ViewMode};
-use netui_server::{ServerConfig, ServerHandle};
+use netui_bench::session::Headless;
+use netui_protocol::{PixelEncoding, ViewMode};
 use netui_viewer::link::LinkProfile;
 use netui_viewer::net::{Net, NetMsg};
 
@@ -72,17 +71,9 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn measure(args: &Args, size: Size, mode: ViewMode) -> anyhow::Result<(f64, f64, f64, usize)> {
-    let dir = tempfile::tempdir()?;
-    let server = ServerHandle::start(ServerConfig {
-        display: ":bench".into(),
-        size,
-        unix: Some(dir.path().join("display.sock")),
-        tcp: None,
-        token: vec![1; 32],
-        limits: Limits::default(),
-    })?;
-    let socket = server.unix_path().context("socket")?.to_owned();
-    let mut app = Display::connect_unix(&socket, "target")?;
+    let headless = Headless::start(size)?;
+    let socket = &headless.socket;
+    let mut app = Display::connect_unix(socket, "target")?;
     let w = app.create_window(
         Rect::new(100, 100, 400, 300),
         "drag me",
@@ -94,7 +85,7 @@ fn measure(args: &Args, size: Size, mode: ViewMode) -> anyhow::Result<(f64, f64,
     let stop = Arc::new(AtomicBool::new(false));
     let animation = args.animation.then(|| {
         let stop = Arc::clone(&stop);
-        let d = Display::connect_unix(&socket, "animation");
+        let d = Display::connect_unix(socket, "animation");
         std::thread::spawn(move || {
             let Ok(mut d) = d else { return };
             let Ok(a) = d.create_window(Rect::new(600, 300, 500, 400), "balls", Color::WHITE)
@@ -121,13 +112,14 @@ fn measure(args: &Args, size: Size, mode: ViewMode) -> anyhow::Result<(f64, f64,
             }
         })
     });
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()?;
-    let stream = netui::transport::Stream::Unix(std::os::unix::net::UnixStream::connect(&socket)?);
-    let (display, link) =
-        netui_viewer::connect::open_stream(&runtime, stream, None, "latency", args.link.clone())?;
+    let stream = netui::transport::Stream::Unix(std::os::unix::net::UnixStream::connect(socket)?);
+    let (display, link) = netui_viewer::connect::open_stream(
+        &headless.runtime,
+        stream,
+        None,
+        "latency",
+        args.link.clone(),
+    )?;
     let mut net = Net::start(display, link, mode)?;
     let input = net.sender();
     // Let the first full update arrive before measuring.

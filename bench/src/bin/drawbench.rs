@@ -21,7 +21,7 @@
 //! x11perf's matching tests against it, and prints both side by side.
 //!
 //! ```text
-//! cargo run --release -p demos --bin drawbench -- --xvfb
+//! cargo run --release -p netui-bench --bin drawbench -- --xvfb
 //! ```
 
 use std::collections::HashMap;
@@ -32,8 +32,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use clap::{Parser, ValueEnum};
 use netui::{Color, Display, Font, ImageFormat, Point, Rect, Size, Window};
-use netui_protocol::Limits;
-use netui_server::{ServerConfig, ServerHandle};
+use netui_bench::session::Headless;
 
 /// Measures netui's drawing throughput end to end, optionally against Xvfb with x11perf.
 #[derive(Debug, Parser)]
@@ -274,18 +273,8 @@ fn measure(
 }
 
 fn run_netui(tests: &[Test], args: &Args) -> anyhow::Result<Vec<Measured>> {
-    let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
-    let server = ServerHandle::start(ServerConfig {
-        display: ":drawbench".into(),
-        size: SCREEN,
-        unix: Some(dir.path().join("drawbench.sock")),
-        tcp: None,
-        token: b"drawbench-has-no-tcp-listener".to_vec(),
-        limits: Limits::default(),
-    })
-    .context("cannot start the in-process server")?;
-    let socket = server.unix_path().context("the server has no socket")?;
-    let mut display = Display::connect_unix(socket, "drawbench")?;
+    let headless = Headless::start(SCREEN).context("cannot start the in-process server")?;
+    let mut display = Display::connect_unix(&headless.socket, "drawbench")?;
     let side = WINDOW_SIDE as u32;
     let window =
         display.create_window(Rect::new(100, 100, side, side), "drawbench", Color::WHITE)?;
@@ -310,7 +299,7 @@ fn run_netui(tests: &[Test], args: &Args) -> anyhow::Result<Vec<Measured>> {
         }
     }
     drop(display);
-    server.stop();
+    headless.server.stop();
     Ok(results)
 }
 

@@ -83,8 +83,9 @@ pub struct Job {
     pub app: App,
     /// The screen.
     pub size: Size,
-    /// The link and the mode.
+    /// The link.
     pub link: LinkProfile,
+    /// The mode.
     pub mode: LiveMode,
     /// The longest the viewer may take for its first screen, and again to catch up at the end.
     pub cap: Duration,
@@ -93,8 +94,11 @@ pub struct Job {
 /// What a job measured.
 #[derive(Debug, Clone)]
 pub struct LinkResult {
+    /// The workload's name.
     pub workload: String,
+    /// The mode's name, as in [`crate::report::PROTOCOLS`].
     pub protocol: &'static str,
+    /// The link's name.
     pub link: String,
     /// What happened: finished, or where it stopped.
     pub outcome: Outcome,
@@ -102,11 +106,13 @@ pub struct LinkResult {
     pub seconds: Option<f64>,
     /// Updates that changed the viewer's screen between the first key and the end.
     pub frames: u64,
-    /// Input-to-update latency, milliseconds: median, 95th percentile, worst; and samples.
+    /// Input-to-update latency, milliseconds: median, 95th percentile, worst.
     pub latency: Option<(f64, f64, f64)>,
+    /// The latency's samples.
     pub samples: usize,
-    /// Link bytes, down and up, the whole job.
+    /// Link bytes down, the whole job.
     pub bytes_down: u64,
+    /// Link bytes up, the whole job.
     pub bytes_up: u64,
 }
 

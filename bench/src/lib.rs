@@ -1,0 +1,43 @@
+//! netui's benchmarks: what each protocol mode costs in bytes and on links for the demos'
+//! workloads (the `bandwidth` binary), and the recordings that let a later netui measure the
+//! very same requests again. The other binaries measure one thing each: `latency` (a viewer's
+//! input-to-update latency per mode), `drawbench` (drawing throughput end to end, beside
+//! x11perf on Xvfb) and `startup` (round trips and time to an application's first frame).
+//! They measure and print; the tests (`tests/`) check behaviour, never timings.
+//!
+//! Every byte count that `bandwidth` reports is the size of something that a decoder in the
+//! same run turned back into the server's pixels: pixel modes by a viewer per encoding whose
+//! screen must equal the server's, command modes by a replica scene fed the decoded requests.
+//!
+//! # Layout
+//! - [`workload`]: the workloads: each demo's script, the launcher's and a window drag.
+//! - [`session`]: one workload on a headless server: the viewers per pixel encoding, the
+//!   application behind a pacing, recording proxy, the server's screen at the end.
+//! - [`command`]: the command modes: the recorded requests re-encoded per compression,
+//!   decoded back and replayed onto a replica scene.
+//! - [`links`]: each workload and mode live on an emulated link: time, frames/s, latency.
+//! - [`report`]: the terminal tables, the CSV files and the SVG charts.
+//! - [`record`]: recording files (`--record`, `--replay`): their format, and the player that
+//!   sends a recording to a display through [`netui::Display`].
+//! - `src/bin/`: `bandwidth` (the above), `latency`, `drawbench`, `startup`.
+//!
+//! # Where to make a change
+//! - **Add a workload**: a demo in `demos::catalog()` is measured by its `script` without
+//!   more work; give it its frame counts in [`workload::all`]'s table. Anything else (the
+//!   drag, say) is a function `fn(&mut Display, frames) -> Result<Window, _>` that draws
+//!   deterministically and ends with a sync, added to the list in [`workload::all`].
+//! - **Add a command mode**: a compression of the protocol crate, then a [`command::CmdMode`]
+//!   for it (its name and compression) and its column in [`report::PROTOCOLS`].
+//! - **Add a pixel mode**: a `PixelEncoding` of the protocol and the server; [`session`] and
+//!   [`links`] measure every one of `PixelEncoding::ALL`, and [`report::PROTOCOLS`] orders the
+//!   columns.
+//! - **Change what a recording holds**: [`record`]'s format section, and its
+//!   `FORMAT_VERSION`.
+#![forbid(unsafe_code)]
+
+pub mod command;
+pub mod links;
+pub mod record;
+pub mod report;
+pub mod session;
+pub mod workload;

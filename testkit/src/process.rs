@@ -1,0 +1,72 @@
+//! Programs under test, run as child processes: killed when the test lets go of them, so a
+//! failing test leaves nothing running; a program that says it is ready on its first line of
+//! output (the display server, the session); and SIGTERM, the way a user stops a daemon.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+
+/// A child process, killed and reaped when this is dropped.
+pub struct KillOnDrop(pub Child);
+
+impl KillOnDrop {
+    /// Starts `command`.
+    pub fn spawn(command: &mut Command) -> Self {
+        Self(command.spawn().expect("the program starts"))
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A program that prints one line when it is ready (`netui display :N ready ...`); killed
+/// when dropped unless it has already ended.
+pub struct Ready {
+    /// The process.
+    pub child: KillOnDrop,
+    /// Its first line of output.
+    pub line: String,
+    /// The rest of its output. It stays open, so that the program's later lines do not meet
+    /// a closed pipe.
+    pub stdout: BufReader<ChildStdout>,
+}
+
+impl Ready {
+    /// Starts `command` with its standard output piped and waits for its first line.
+    pub fn start(command: &mut Command) -> Self {
+        let mut child = KillOnDrop::spawn(command.stdout(Stdio::piped()));
+        let mut stdout = BufReader::new(child.0.stdout.take().expect("a piped stdout"));
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("a ready line");
+        Self {
+            child,
+            line,
+            stdout,
+        }
+    }
+
+    /// Sends it SIGTERM and waits for it to end.
+    pub fn terminate(&mut self) -> ExitStatus {
+        terminate(&mut self.child.0)
+    }
+
+    /// What it printed after the ready line, up to the end of its output (once it has ended).
+    pub fn rest_of_output(&mut self) -> String {
+        let mut rest = String::new();
+        self.stdout.read_to_string(&mut rest).expect("its output");
+        rest
+    }
+}
+
+/// Sends `child` SIGTERM (with `kill`, as a user would) and waits for it to end.
+pub fn terminate(child: &mut Child) -> ExitStatus {
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success(), "kill -TERM {} failed", child.id());
+    child.wait().expect("the program ends")
+}

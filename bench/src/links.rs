@@ -3,7 +3,7 @@
 //! latency, all measured.
 //!
 //! One job is one workload in one mode on one link, on a server of its own:
-//! 1. a viewer connects through the thin client's link emulation ([`netui_viewer::link`]),
+//! 1. a viewer connects through the thin client's link emulation ([`thin_client::link`]),
 //!    attaches in the mode and takes the first full screen (within [`Job::cap`]);
 //! 2. the application runs its script through a gate: its setup goes straight on, and once
 //!    its window is on the screen each further batch of requests waits for one key press
@@ -28,9 +28,9 @@ use netui::transport::Stream;
 use netui::{Display, InputEvent, Key, Point, ResourceId, Size, Viewer, WindowKind};
 use netui_protocol::frame::{decode_message, decode_request};
 use netui_protocol::{Compression, Event, PixelEncoding, Request, ServerMessage, ViewMode};
-use netui_viewer::link::LinkProfile;
-use netui_viewer::stats::Stats;
-use netui_viewer::view::View;
+use thin_client::link::LinkProfile;
+use thin_client::stats::Stats;
+use thin_client::view::View;
 
 use crate::session::{each_frame, App, Headless};
 
@@ -195,7 +195,7 @@ pub fn run(job: &Job) -> anyhow::Result<LinkResult> {
 
     // The viewer, and its first screen.
     let stream = Stream::Unix(UnixStream::connect(&socket).context("viewer connects")?);
-    let (display, link) = netui_viewer::connect::open_stream_with(
+    let (display, link) = thin_client::connect::open_stream_with(
         &runtime,
         stream,
         None,

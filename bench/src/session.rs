@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, Context};
 use netui::transport::Stream;
 use netui::{Display, ResourceId, Size, Viewer, Window};
+use netui_display_server::{ServerConfig, ServerHandle};
 use netui_protocol::{Frame, FrameReader, Limits, PixelEncoding, ViewMessage, ViewMode};
-use netui_server::{ServerConfig, ServerHandle};
-use netui_viewer::link::{LinkProfile, LinkStats};
-use netui_viewer::stats::Stats;
-use netui_viewer::view::View;
+use thin_client::link::{LinkProfile, LinkStats};
+use thin_client::stats::Stats;
+use thin_client::view::View;
 
 use crate::command::differing_pixels;
 use crate::record::Recording;
@@ -160,7 +160,7 @@ pub fn run(size: Size, name: &str, app: &App) -> anyhow::Result<Session> {
     let mut viewers = Vec::new();
     for encoding in PixelEncoding::ALL {
         let stream = Stream::Unix(UnixStream::connect(&socket).context("viewer connects")?);
-        let (display, link) = netui_viewer::connect::open_stream(
+        let (display, link) = thin_client::connect::open_stream(
             &runtime,
             stream,
             None,

@@ -12,7 +12,7 @@
 //!
 //! ```
 //! use std::time::{Duration, Instant};
-//! use netui_server::flow::Flow;
+//! use netui_display_server::flow::Flow;
 //!
 //! let mut flow = Flow::default();
 //! let t = Instant::now();

@@ -4,11 +4,11 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::Parser;
+use netui_display_server::backend::Headless;
+use netui_display_server::launch::{self, Tcp};
+use netui_display_server::screen;
 use netui_protocol::display::DisplayName;
 use netui_protocol::{Limits, Size};
-use netui_server::backend::Headless;
-use netui_server::launch::{self, Tcp};
-use netui_server::screen;
 
 /// A netui display server: owns a screen, serves applications over a Unix socket and TCP.
 ///

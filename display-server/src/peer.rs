@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use netui_protocol::{Refusal, RequestClass};
-//! use netui_server::peer::{Access, Peer};
+//! use netui_display_server::peer::{Access, Peer};
 //!
 //! let tcp = Peer::Tcp("192.0.2.7:50123".parse().unwrap());
 //! assert_eq!(Access::admit(&tcp, None, b"secret"), Err(Refusal::TokenRequired));

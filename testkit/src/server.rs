@@ -7,9 +7,9 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
 
+use netui_display_server::{ServerConfig, ServerHandle};
 use netui_protocol::display::{socket_path, DISPLAY_ENV};
 use netui_protocol::{Limits, ResourceId, Size};
-use netui_server::{ServerConfig, ServerHandle};
 
 /// The token that test servers take over TCP.
 pub const TOKEN: [u8; 32] = [5; 32];
@@ -57,7 +57,7 @@ impl TestDisplay {
     pub fn numbered(number: u16, size: Size) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let private = dir.path().join("netui");
-        netui_server::runtime::ensure_private_dir(&private).expect("a private directory");
+        netui_display_server::runtime::ensure_private_dir(&private).expect("a private directory");
         let socket = socket_path(&private, number);
         Self::serve(&format!(":{number}"), size, socket, None, dir, Some(number))
     }

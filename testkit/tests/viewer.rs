@@ -21,7 +21,7 @@ use netui_protocol::{
 use netui_testkit::golden::xrgb;
 use netui_testkit::input::click;
 use netui_testkit::TestDisplay;
-use netui_viewer::view::View;
+use thin_client::view::View;
 
 /// A viewer in the test: its connection and its copy of the screen.
 struct Viewer {

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use netui::{Color, Display, InputEvent, Point, Rect, Size};
 use netui_protocol::{PixelEncoding, ViewMode};
 use netui_testkit::TestDisplay;
-use netui_viewer::link::LinkProfile;
-use netui_viewer::net::{Net, NetMsg};
+use thin_client::link::LinkProfile;
+use thin_client::net::{Net, NetMsg};
 
 const SCREEN: Size = Size::new(480, 360);
 const BACKLOG_BOUND: u64 = 480 * 360 * 4 + (8 << 20);
@@ -65,8 +65,7 @@ fn run(mode: ViewMode) {
     );
     let profile = LinkProfile::parse("modem").expect("modem");
     let (display, link) =
-        netui_viewer::connect::open_stream(&runtime, stream, None, "slow", profile)
-            .expect("viewer");
+        thin_client::connect::open_stream(&runtime, stream, None, "slow", profile).expect("viewer");
     let mut net = Net::start(display, link, mode).expect("attach");
     let mut observer = server.connect("observer");
 

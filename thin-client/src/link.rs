@@ -11,7 +11,7 @@
 //! down.
 //!
 //! ```
-//! use netui_viewer::link::LinkProfile;
+//! use thin_client::link::LinkProfile;
 //! use std::time::Duration;
 //!
 //! let wan = LinkProfile::parse("wan").unwrap();

@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use netui_viewer::link::{spawn_shaped, LinkProfile, LinkStats};
+use thin_client::link::{spawn_shaped, LinkProfile, LinkStats};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::task::JoinHandle;
 

@@ -25,7 +25,7 @@ use anyhow::{bail, Context};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use netui::Size;
-use netui_viewer::link::LinkProfile;
+use thin_client::link::LinkProfile;
 
 use netui_bench::command::{self, CmdMode};
 use netui_bench::links;

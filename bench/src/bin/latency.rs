@@ -13,8 +13,8 @@ use clap::Parser;
 use netui::{Button, Color, Display, InputEvent, Point, Rect, Size};
 use netui_bench::session::Headless;
 use netui_protocol::{PixelEncoding, ViewMode};
-use netui_viewer::link::LinkProfile;
-use netui_viewer::net::{Net, NetMsg};
+use thin_client::link::LinkProfile;
+use thin_client::net::{Net, NetMsg};
 
 /// Measures input-to-update latency per viewer mode.
 #[derive(Debug, Parser)]
@@ -57,14 +57,14 @@ fn main() -> anyhow::Result<()> {
     let modes = std::iter::once(ViewMode::Commands)
         .chain(PixelEncoding::ALL.into_iter().map(ViewMode::Pixels));
     let chosen = |mode: &ViewMode| {
-        let name = netui_viewer::stats::mode_name(Some(*mode));
+        let name = thin_client::stats::mode_name(Some(*mode));
         args.modes.is_empty() || args.modes.contains(&name)
     };
     for mode in modes.filter(chosen) {
         let (p50, p99, max, n) = measure(&args, size, mode)?;
         println!(
             "  {:<14} {p50:>9.2} {p99:>9.2} {max:>9.2} {n:>8}",
-            netui_viewer::stats::mode_name(Some(mode))
+            thin_client::stats::mode_name(Some(mode))
         );
     }
     Ok(())
@@ -113,7 +113,7 @@ fn measure(args: &Args, size: Size, mode: ViewMode) -> anyhow::Result<(f64, f64,
         })
     });
     let stream = netui::transport::Stream::Unix(std::os::unix::net::UnixStream::connect(socket)?);
-    let (display, link) = netui_viewer::connect::open_stream(
+    let (display, link) = thin_client::connect::open_stream(
         &headless.runtime,
         stream,
         None,

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use clap::Parser;
 use netui::{Button, Display, InputEvent, Point, ResourceId, Size, WindowKind};
+use netui_display_server::{ServerConfig, ServerHandle};
 use netui_protocol::display::{socket_path, DISPLAY_ENV};
 use netui_protocol::Limits;
-use netui_server::{ServerConfig, ServerHandle};
 
 /// Measures round trips to the first frame and launcher-click-to-first-frame times.
 #[derive(Debug, Parser)]
@@ -37,7 +37,7 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let runtime = tempfile::tempdir()?;
     let dir = runtime.path().join("netui");
-    netui_server::runtime::ensure_private_dir(&dir)?;
+    netui_display_server::runtime::ensure_private_dir(&dir)?;
     let server = ServerHandle::start(ServerConfig {
         display: ":1".into(),
         size: Size::new(1280, 800),

@@ -12,11 +12,11 @@ use std::process::{Child, Command, ExitCode};
 
 use anyhow::Context;
 use clap::Parser;
+use netui_display_server::backend::Headless;
+use netui_display_server::launch::{self, Tcp};
+use netui_display_server::screen;
 use netui_protocol::display::{format_token, DISPLAY_ENV};
 use netui_protocol::Size;
-use netui_server::backend::Headless;
-use netui_server::launch::{self, Tcp};
-use netui_server::screen;
 
 /// The netui desktop session: a display server and its applications.
 #[derive(Debug, Parser)]

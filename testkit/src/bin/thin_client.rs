@@ -2,5 +2,5 @@
 #![forbid(unsafe_code)]
 
 fn main() -> std::process::ExitCode {
-    netui_viewer::cli::main()
+    thin_client::cli::main()
 }

@@ -23,6 +23,12 @@
 //! - [`launcher`]: the taskbar: demo buttons, running windows, a clock.
 //! - [`image`]: PNG writing for `screenshot` and tests.
 //! - [`cli`]: logging set-up and the `--display` convention shared by every program.
+//!
+//! # Where to make a change
+//! - A new demo: a module here with `run` and `script` (an [`pump::App`] for its events), a
+//!   `main` in `src/bin/`, its entry in [`catalog`] (the launcher's buttons), a golden test
+//!   of its script in `tests/`, and a workload in the benchmark (`bench/src/workload.rs`).
+//! - How every demo waits, handles and redraws: [`pump`], once.
 #![forbid(unsafe_code)]
 
 pub mod animation;

@@ -19,6 +19,12 @@
 //! - [`input`]: a click or a drag injected into a display.
 //! - [`socket`]: a pump that copies one socket into another, keeping what passes.
 //! - [`golden`]: pixels compared with small golden PNG images, and pixel helpers.
+//!
+//! # Where to make a change
+//! - Something two test files both need: here, in the module it belongs to, not in a
+//!   `tests/common` of one crate.
+//! - A new end-to-end test of the thin client: `tests/viewer*.rs`, starting its display with
+//!   [`server::TestDisplay`].
 #![forbid(unsafe_code)]
 
 pub mod golden;

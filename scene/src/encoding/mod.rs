@@ -32,6 +32,10 @@ use netui_protocol::{Color, EncodedRect, PixelEncoding, Point, Rect, RectEncodin
 
 use crate::render::Canvas;
 
+mod decoder;
+
+pub use decoder::PixelDecoder;
+
 /// The largest width or height of a screen a [`PixelDecoder`] accepts (the protocol's
 /// default `Limits::max_side`).
 pub const MAX_SIDE: u32 = 8192;
@@ -367,120 +371,6 @@ impl PixelEncoder {
             kind,
             data: data.unwrap_or_default().to_vec(),
         })
-    }
-}
-
-/// The viewer's side: applies encoded rectangles to its copy of the screen.
-#[derive(Debug)]
-pub struct PixelDecoder {
-    canvas: Canvas,
-    /// Decompressed bytes of one rectangle (its length only grows, up to the screen's).
-    scratch: Vec<u8>,
-}
-
-impl PixelDecoder {
-    /// A decoder whose screen is black. The size comes from the network, so it does not
-    /// panic: a size beyond [`MAX_SIDE`], or one that cannot be allocated, gives an empty
-    /// screen, and the first [`PixelDecoder::apply`] at that size reports the error.
-    pub fn new(size: Size) -> Self {
-        let canvas = (size.width <= MAX_SIDE && size.height <= MAX_SIDE)
-            .then(|| Canvas::try_new(size.width, size.height, Color::BLACK))
-            .flatten();
-        PixelDecoder {
-            canvas: canvas.unwrap_or_else(|| Canvas::new(0, 0, Color::BLACK)),
-            scratch: Vec::new(),
-        }
-    }
-
-    /// The viewer's copy of the screen.
-    pub fn canvas(&self) -> &Canvas {
-        &self.canvas
-    }
-
-    /// Applies one update (resizing to `size` first if it differs: the old pixels stay at the
-    /// top-left, new area is black). Returns the rectangles changed.
-    ///
-    /// Bad data is an error, never a panic, and allocates no more than the screen's size. The
-    /// rectangles before the bad one stay applied; the viewer should ask for the whole screen.
-    pub fn apply(&mut self, size: Size, rects: &[EncodedRect]) -> Result<Vec<Rect>, PixelError> {
-        if size != self.canvas.size() {
-            self.resize(size)?;
-        }
-        let mut changed = Vec::with_capacity(rects.len());
-        for rect in rects {
-            self.apply_rect(rect)?;
-            if !rect.rect.is_empty() {
-                changed.push(rect.rect);
-            }
-        }
-        Ok(changed)
-    }
-
-    fn resize(&mut self, size: Size) -> Result<(), PixelError> {
-        if size.width > MAX_SIDE || size.height > MAX_SIDE {
-            return Err(PixelError::ScreenTooLarge(size));
-        }
-        let mut canvas = Canvas::try_new(size.width, size.height, Color::BLACK)
-            .ok_or(PixelError::OutOfMemory(size))?;
-        let bounds = canvas.bounds();
-        canvas.copy_from(&self.canvas, self.canvas.bounds(), Point::new(0, 0), bounds);
-        self.canvas = canvas;
-        // A smaller screen does not need the old screen's scratch space.
-        if self.scratch.len() > byte_len(bounds) {
-            self.scratch = Vec::new();
-        }
-        Ok(())
-    }
-
-    fn apply_rect(&mut self, encoded: &EncodedRect) -> Result<(), PixelError> {
-        let EncodedRect { rect, kind, data } = encoded;
-        let rect = *rect;
-        let bounds = self.canvas.bounds();
-        if !bounds.contains_rect(rect) {
-            let size = bounds.size();
-            return Err(PixelError::OutsideScreen { rect, size });
-        }
-        // Inside a screen of at most MAX_SIDE x MAX_SIDE: no overflow.
-        let expected = byte_len(rect);
-        match *kind {
-            RectEncoding::Raw => {
-                if data.len() != expected {
-                    let actual = data.len();
-                    return Err(PixelError::RawLength {
-                        rect,
-                        expected,
-                        actual,
-                    });
-                }
-                get_pixels(&mut self.canvas, rect, data, false);
-            }
-            RectEncoding::Lz4 | RectEncoding::DeltaLz4 => {
-                let out = buffer(&mut self.scratch, expected);
-                let actual = decompress_into(data, out)
-                    .map_err(|source| PixelError::Lz4 { rect, source })?;
-                if actual != expected {
-                    return Err(PixelError::Lz4Length {
-                        rect,
-                        expected,
-                        actual,
-                    });
-                }
-                let xor = *kind == RectEncoding::DeltaLz4;
-                get_pixels(&mut self.canvas, rect, out, xor);
-            }
-            RectEncoding::Copy { src } => {
-                if !data.is_empty() {
-                    let len = data.len();
-                    return Err(PixelError::CopyData { rect, len });
-                }
-                let from = Rect::new(src.x, src.y, rect.width, rect.height);
-                if !bounds.contains_rect(from) {
-                    return Err(PixelError::CopySource { rect, src });
-                }
-                self.canvas.copy_within(from, rect.origin(), bounds);
-            }
-        }
-        Ok(())
     }
 }
 

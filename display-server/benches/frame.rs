@@ -11,6 +11,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use netui_protocol::{Color, Font, Limits, Rect, Request, ResourceId, Size};
 use netui_scene::render::Canvas;
 use netui_scene::scene::Scene;
+use netui_window::presenter::copy_rects;
 use netui_window::Frame;
 
 /// A desktop with three overlapping windows.
@@ -42,22 +43,17 @@ fn desktop(size: Size) -> Scene {
     scene
 }
 
-/// One frame as the windowed backend makes it: composite, capture, apply, copy to the buffer.
+/// One frame as the windowed backend makes it: composite, capture, apply, copy to the buffer
+/// (with the window's own copy, [`copy_rects`]).
 fn frame(scene: &mut Scene, mirror: &mut Canvas, buffer: &mut [u32]) -> usize {
     let damage = scene.composite();
     let frame = Frame::capture(scene.screen(), &damage);
     let written = frame.apply(mirror);
-    let width = mirror.width() as usize;
-    let mut copied = 0;
-    for r in written {
-        for y in r.y as usize..(r.y as usize + r.height as usize) {
-            let start = y * width + r.x as usize;
-            buffer[start..start + r.width as usize]
-                .copy_from_slice(&mirror.pixels()[start..start + r.width as usize]);
-            copied += r.width as usize * 4;
-        }
-    }
-    copied
+    let presented = copy_rects(buffer, mirror.width(), mirror, &written, 0);
+    presented
+        .iter()
+        .map(|r| r.width.get() as usize * r.height.get() as usize * 4)
+        .sum()
 }
 
 fn bench(c: &mut Criterion) {

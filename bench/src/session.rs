@@ -251,6 +251,7 @@ impl Headless {
             tcp: None,
             token: vec![9; 32],
             limits: Limits::default(),
+            rfb: None,
         })
         .context("starting the headless server")?;
         let runtime = tokio::runtime::Builder::new_multi_thread()

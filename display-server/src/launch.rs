@@ -1,4 +1,5 @@
-//! Starting a display the way the programs do: display number → socket, port and token file.
+//! Starting a display the way the programs do: display number → socket, ports, token file
+//! and RFB passwords.
 //! Used by `display-server` and by the desktop session.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -8,6 +9,7 @@ use netui_protocol::display;
 use netui_protocol::{Limits, Size};
 
 use crate::error::ServerError;
+use crate::rfb::RfbConfig;
 use crate::runtime;
 use crate::server::{Server, ServerConfig};
 
@@ -46,6 +48,26 @@ impl Tcp {
             Tcp::Addr(addr) => Some(addr),
         }
     }
+
+    /// The RFB address: the same IP as the netui port's, at port 5900 + N.
+    fn rfb_addr(self, number: u16) -> Option<SocketAddr> {
+        match self {
+            Tcp::Off => None,
+            Tcp::Ip(ip) => Some(SocketAddr::new(ip, display::rfb_port(number))),
+            Tcp::Addr(addr) => Some(SocketAddr::new(addr.ip(), display::rfb_port(number))),
+        }
+    }
+}
+
+/// The files and passwords of a display's RFB endpoint.
+#[derive(Debug, Clone)]
+pub struct RfbPasswords {
+    /// The password that lets a VNC viewer see and drive the display.
+    pub full: String,
+    /// The password that lets a VNC viewer only see it.
+    pub view_only: String,
+    /// The owner-only files that hold them, in that order.
+    pub paths: (PathBuf, PathBuf),
 }
 
 /// A display whose listeners are bound and whose token file is written.
@@ -58,13 +80,15 @@ pub struct Launched {
     pub token: Vec<u8>,
     /// The owner-only file that holds the token.
     pub token_path: PathBuf,
+    /// The RFB passwords, when the RFB endpoint is on.
+    pub rfb: Option<RfbPasswords>,
 }
 
 impl Launched {
     /// The line a server prints when it is ready.
     pub fn ready_line(&self, size: Size, mode: &str) -> String {
         format!(
-            "netui display :{} ready ({}x{} {mode}): unix {}, tcp {}, token {}",
+            "netui display :{} ready ({}x{} {mode}): unix {}, tcp {}, token {}, vnc {}",
             self.number,
             size.width,
             size.height,
@@ -74,7 +98,12 @@ impl Launched {
             self.server
                 .tcp_addr()
                 .map_or_else(|| "off".to_owned(), |a| a.to_string()),
-            self.token_path.display()
+            self.token_path.display(),
+            match (self.server.rfb_addr(), &self.rfb) {
+                (Some(addr), Some(rfb)) =>
+                    format!("{addr} (passwords in {})", rfb.paths.0.display()),
+                _ => "off".to_owned(),
+            }
         )
     }
 
@@ -86,16 +115,38 @@ impl Launched {
     ) -> Result<(), ServerError> {
         let result = self.server.run_with(backend, shutdown).await;
         let _ = std::fs::remove_file(&self.token_path);
+        if let Some(rfb) = &self.rfb {
+            let _ = std::fs::remove_file(&rfb.paths.0);
+            let _ = std::fs::remove_file(&rfb.paths.1);
+        }
         result
     }
 }
 
-/// Binds display `number` in this user's runtime directory and writes its token file.
-pub async fn bind_display(number: u16, size: Size, tcp: Tcp) -> Result<Launched, ServerError> {
+/// Binds display `number` in this user's runtime directory and writes its token file, and,
+/// with `rfb`, listens for VNC viewers at port 5900 + N (on the netui port's IP) and writes
+/// fresh passwords for them beside the token.
+pub async fn bind_display(
+    number: u16,
+    size: Size,
+    tcp: Tcp,
+    rfb: bool,
+) -> Result<Launched, ServerError> {
     let dir = runtime::user_runtime_dir();
     runtime::ensure_private_dir(&dir)?;
     let token = runtime::new_token()?;
     let token_path = display::token_path(&dir, number);
+    let passwords = match tcp.rfb_addr(number) {
+        Some(addr) if rfb => Some((
+            addr,
+            RfbPasswords {
+                full: runtime::new_password()?,
+                view_only: runtime::new_password()?,
+                paths: display::rfb_password_paths(&dir, number),
+            },
+        )),
+        _ => None,
+    };
     let config = ServerConfig {
         display: format!(":{number}"),
         size,
@@ -103,23 +154,38 @@ pub async fn bind_display(number: u16, size: Size, tcp: Tcp) -> Result<Launched,
         tcp: tcp.addr(number),
         token: token.clone(),
         limits: Limits::default(),
+        rfb: passwords.as_ref().map(|(addr, p)| RfbConfig {
+            addr: *addr,
+            password: p.full.clone(),
+            view_only_password: p.view_only.clone(),
+        }),
     };
     let server = Server::bind(config).await?;
     runtime::write_token(&token_path, &token)?;
+    if let Some((_, p)) = &passwords {
+        runtime::write_secret(&p.paths.0, &p.full)?;
+        runtime::write_secret(&p.paths.1, &p.view_only)?;
+    }
     Ok(Launched {
         server,
         number,
         token,
         token_path,
+        rfb: passwords.map(|(_, p)| p),
     })
 }
 
 /// Binds the first display number from `first` on that is free (as X servers pick one with
 /// `-displayfd`).
-pub async fn bind_free_display(first: u16, size: Size, tcp: Tcp) -> Result<Launched, ServerError> {
+pub async fn bind_free_display(
+    first: u16,
+    size: Size,
+    tcp: Tcp,
+    rfb: bool,
+) -> Result<Launched, ServerError> {
     let mut last = None;
     for number in first..first.saturating_add(64) {
-        match bind_display(number, size, tcp).await {
+        match bind_display(number, size, tcp, rfb).await {
             Ok(launched) => return Ok(launched),
             Err(e @ ServerError::DisplayInUse(_)) => last = Some(e),
             Err(e) => return Err(e),

@@ -58,6 +58,7 @@ pub mod input;
 pub mod launch;
 pub mod listener;
 pub mod peer;
+pub mod rfb;
 pub mod runtime;
 pub mod screen;
 pub mod server;

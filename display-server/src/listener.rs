@@ -1,9 +1,9 @@
 //! The listeners: where connections come from. Each accepted stream is served, with its
 //! [`Peer`], by the netui codec ([`crate::codec`]) on a task of its own.
 //!
-//! Unix and TCP today; another transport (TLS, the RFB port, WebSocket) is one more listener
-//! here, whose streams are decrypted or unwrapped before the codec (or another protocol's
-//! codec) sees them.
+//! Unix and TCP for the netui protocol; the RFB port, whose connections [`crate::rfb`] serves
+//! (plain or inside a WebSocket). Another transport (TLS) is one more listener here, whose
+//! streams are decrypted before the codec sees them.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -11,21 +11,23 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use netui_protocol::Limits;
+use netui_protocol::{Limits, Size};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, UnixListener};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use crate::codec;
 use crate::core::CoreMsg;
 use crate::error::ServerError;
 use crate::peer::Peer;
+use crate::rfb::{self, RfbConfig};
 use crate::server::ServerConfig;
 
 /// The bound listeners of a display.
 pub struct Listeners {
     unix: Option<UnixListener>,
     tcp: Option<TcpListener>,
+    rfb: Option<TcpListener>,
 }
 
 impl Listeners {
@@ -37,16 +39,14 @@ impl Listeners {
             None => None,
         };
         let tcp = match config.tcp {
-            Some(addr) => Some(TcpListener::bind(addr).await.map_err(|e| {
-                ServerError::DisplayInUse(format!(
-                    "cannot listen on TCP {addr} for display {}: {e} (is another server using \
-                     it? choose another display number)",
-                    config.display
-                ))
-            })?),
+            Some(addr) => Some(bind_tcp(addr, &config.display).await?),
             None => None,
         };
-        Ok(Self { unix, tcp })
+        let rfb = match &config.rfb {
+            Some(rfb) => Some(bind_tcp(rfb.addr, &config.display).await?),
+            None => None,
+        };
+        Ok(Self { unix, tcp, rfb })
     }
 
     /// The bound TCP address (with the real port when 0 was asked for).
@@ -54,10 +54,15 @@ impl Listeners {
         self.tcp.as_ref().and_then(|l| l.local_addr().ok())
     }
 
-    /// Accepts connections, each served by the netui codec on a task of its own, until every
-    /// listener is gone.
+    /// The bound RFB address (with the real port when 0 was asked for).
+    pub fn rfb_addr(&self) -> Option<SocketAddr> {
+        self.rfb.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
+    /// Accepts connections, each served by its protocol's codec on a task of its own, until
+    /// every listener is gone.
     pub(crate) async fn serve(self, shared: Arc<Shared>, core: mpsc::Sender<CoreMsg>) {
-        let Listeners { unix, tcp } = self;
+        let Listeners { unix, tcp, rfb } = self;
         loop {
             let accepted = tokio::select! {
                 r = async { unix.as_ref()?.accept().await.ok() }, if unix.is_some() => {
@@ -72,6 +77,9 @@ impl Listeners {
                         let (r, w) = s.into_split();
                         spawn(r, w, Peer::Tcp(addr), &shared, &core)
                     })
+                }
+                r = async { rfb.as_ref()?.accept().await.ok() }, if rfb.is_some() => {
+                    r.map(|(s, addr)| spawn_rfb(s, addr, &shared, &core))
                 }
                 else => return,
             };
@@ -89,17 +97,61 @@ pub(crate) struct Shared {
     pub(crate) token: Vec<u8>,
     /// The limits the codec reads and writes with.
     pub(crate) limits: Limits,
+    /// The RFB endpoint's passwords, when it is on.
+    pub(crate) rfb: Option<RfbConfig>,
+    /// The screen's size, as the core last set it.
+    pub(crate) screen_size: watch::Receiver<Size>,
+    /// The display's name (`:N`), which VNC viewers show in their title.
+    pub(crate) display: String,
     next_conn: AtomicU64,
 }
 
 impl Shared {
-    pub(crate) fn new(token: Vec<u8>, limits: Limits) -> Self {
+    pub(crate) fn new(
+        token: Vec<u8>,
+        limits: Limits,
+        rfb: Option<RfbConfig>,
+        screen_size: watch::Receiver<Size>,
+        display: String,
+    ) -> Self {
         Self {
             token,
             limits,
+            rfb,
+            screen_size,
+            display,
             next_conn: AtomicU64::new(1),
         }
     }
+}
+
+/// Serves one accepted RFB connection on a task of its own; the core hears `Gone` when it
+/// ends (if it ever became a client).
+fn spawn_rfb(
+    stream: tokio::net::TcpStream,
+    addr: SocketAddr,
+    shared: &Arc<Shared>,
+    core: &mpsc::Sender<CoreMsg>,
+) {
+    let conn = shared.next_conn.fetch_add(1, Ordering::Relaxed);
+    let shared = Arc::clone(shared);
+    let core = core.clone();
+    tokio::spawn(async move {
+        tracing::debug!(conn, %addr, "RFB connection opened");
+        if let Err(e) = rfb::serve(conn, stream, addr, shared, core.clone()).await {
+            tracing::info!(conn, error = %e, "RFB connection ended");
+        }
+        let _ = core.send(CoreMsg::Gone { conn }).await;
+    });
+}
+
+async fn bind_tcp(addr: SocketAddr, display: &str) -> Result<TcpListener, ServerError> {
+    TcpListener::bind(addr).await.map_err(|e| {
+        ServerError::DisplayInUse(format!(
+            "cannot listen on TCP {addr} for display {display}: {e} (is another server using \
+             it? choose another display number)"
+        ))
+    })
 }
 
 /// Serves one accepted stream on a task of its own; the core hears `Gone` when it ends.

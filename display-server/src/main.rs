@@ -10,11 +10,14 @@ use netui_display_server::screen;
 use netui_protocol::display::DisplayName;
 use netui_protocol::{Limits, Size};
 
-/// A netui display server: owns a screen, serves applications over a Unix socket and TCP.
+/// A netui display server: owns a screen, serves applications over a Unix socket and TCP,
+/// and VNC viewers over RFB.
 ///
 /// Display :N listens on the Unix socket display-N.sock in your private runtime directory
-/// ($XDG_RUNTIME_DIR/netui, else /tmp/netui-UID) and on TCP port 7100+N on loopback. TCP
-/// clients must present the token written to display-N.token beside the socket.
+/// ($XDG_RUNTIME_DIR/netui, else /tmp/netui-UID), on TCP port 7100+N and for VNC viewers
+/// (RFB 3.8, also inside a WebSocket for noVNC) on port 5900+N, both on loopback. TCP
+/// clients must present the token written to display-N.token beside the socket; VNC viewers
+/// the password in display-N.rfb-password (or, to only watch, display-N.rfb-view-password).
 #[derive(Debug, Parser)]
 #[command(
     version,
@@ -35,9 +38,12 @@ struct Args {
     /// pass 0.0.0.0 to accept other machines.
     #[arg(long, value_parser = Tcp::parse)]
     listen: Option<Tcp>,
-    /// Do not listen on TCP at all.
+    /// Do not listen on TCP at all (neither netui nor VNC).
     #[arg(long, conflicts_with = "listen")]
     no_tcp: bool,
+    /// Do not serve VNC viewers (the RFB port 5900+N).
+    #[arg(long)]
+    no_rfb: bool,
 }
 
 /// Parses WIDTHxHEIGHT.
@@ -84,7 +90,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
     if args.headless {
         return runtime.block_on(async {
-            let launched = launch::bind_display(number, args.size, tcp).await?;
+            let launched = launch::bind_display(number, args.size, tcp, !args.no_rfb).await?;
             println!("{}", launched.ready_line(args.size, "headless"));
             launched
                 .run(Box::new(Headless::default()), launch::shutdown_signal())
@@ -94,7 +100,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     // The screen is a window: winit wants the main thread, so the server runs on others.
     let event_loop = screen::event_loop()?;
-    let launched = runtime.block_on(launch::bind_display(number, args.size, tcp))?;
+    let launched = runtime.block_on(launch::bind_display(number, args.size, tcp, !args.no_rfb))?;
     println!("{}", launched.ready_line(args.size, "window"));
     screen::run(
         event_loop,

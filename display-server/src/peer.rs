@@ -34,6 +34,14 @@ pub enum Peer {
     Unix,
     /// A TCP connection from this address.
     Tcp(SocketAddr),
+    /// A VNC viewer on the RFB port, from this address; `websocket` when it came through a
+    /// WebSocket (noVNC in a browser).
+    Rfb {
+        /// Where it came from.
+        addr: SocketAddr,
+        /// It spoke RFB inside a WebSocket.
+        websocket: bool,
+    },
 }
 
 impl fmt::Display for Peer {
@@ -42,6 +50,14 @@ impl fmt::Display for Peer {
         match self {
             Peer::Unix => f.write_str("unix"),
             Peer::Tcp(addr) => addr.fmt(f),
+            Peer::Rfb {
+                addr,
+                websocket: false,
+            } => write!(f, "rfb {addr}"),
+            Peer::Rfb {
+                addr,
+                websocket: true,
+            } => write!(f, "rfb+websocket {addr}"),
         }
     }
 }
@@ -55,6 +71,11 @@ pub enum Access {
     /// An application that presented the display's token over TCP: it may draw, read the
     /// screen and view it, but not drive other applications.
     Application,
+    /// A VNC viewer that gave the display's full RFB password: it sees the screen and its
+    /// keyboard and pointer drive the desktop.
+    Viewer,
+    /// A VNC viewer that gave the view-only password: it sees the screen, nothing more.
+    ViewOnly,
 }
 
 impl Access {
@@ -66,7 +87,9 @@ impl Access {
             // The socket's directory has the owner's permissions: reaching it proves who
             // this is, as for X's local socket.
             Peer::Unix => Ok(Access::Owner),
-            Peer::Tcp(_) => match token {
+            // RFB connections authenticate in the RFB handshake (`crate::rfb`), never with a
+            // netui hello; should one arrive there, it needs the token as any TCP client.
+            Peer::Tcp(_) | Peer::Rfb { .. } => match token {
                 None => Err(Refusal::TokenRequired),
                 Some(token) if bool::from(token.ct_eq(secret)) => Ok(Access::Application),
                 Some(_) => Err(Refusal::WrongToken),
@@ -85,8 +108,17 @@ impl Access {
             ) => Ok(()),
             // A TCP client holds the token that lets it draw, not the right to drive other
             // applications (as X's XTEST would let it).
-            (Access::Application, RequestClass::Input) => {
+            (Access::Application, RequestClass::ViewerInput) => Ok(()),
+            (Access::Application | Access::Viewer | Access::ViewOnly, RequestClass::Input) => {
                 Err("only clients on the local Unix socket may inject input")
+            }
+            (Access::Viewer, RequestClass::Viewer | RequestClass::ViewerInput) => Ok(()),
+            (Access::ViewOnly, RequestClass::Viewer) => Ok(()),
+            (Access::ViewOnly, RequestClass::ViewerInput) => {
+                Err("this viewer was admitted view-only: its input is ignored")
+            }
+            (Access::Viewer | Access::ViewOnly, RequestClass::Scene | RequestClass::Connection) => {
+                Err("a VNC viewer may only watch the screen and, unless view-only, drive it")
             }
         }
     }
@@ -96,11 +128,12 @@ impl Access {
 mod tests {
     use super::*;
 
-    const ALL_CLASSES: [RequestClass; 4] = [
+    const ALL_CLASSES: [RequestClass; 5] = [
         RequestClass::Scene,
         RequestClass::Connection,
         RequestClass::Input,
         RequestClass::Viewer,
+        RequestClass::ViewerInput,
     ];
 
     #[test]
@@ -113,6 +146,19 @@ mod tests {
                 class != RequestClass::Input,
                 "{class:?}"
             );
+        }
+    }
+
+    #[test]
+    fn vnc_viewers_watch_and_only_the_full_password_drives() {
+        for class in ALL_CLASSES {
+            let viewer = Access::Viewer.check(class).is_ok();
+            let view_only = Access::ViewOnly.check(class).is_ok();
+            match class {
+                RequestClass::Viewer => assert!(viewer && view_only),
+                RequestClass::ViewerInput => assert!(viewer && !view_only),
+                _ => assert!(!viewer && !view_only, "{class:?}"),
+            }
         }
     }
 
@@ -149,5 +195,10 @@ mod tests {
         assert_eq!(Peer::Unix.to_string(), "unix");
         let addr = SocketAddr::from(([127, 0, 0, 1], 7101));
         assert_eq!(Peer::Tcp(addr).to_string(), addr.to_string());
+        let rfb = Peer::Rfb {
+            addr,
+            websocket: true,
+        };
+        assert_eq!(rfb.to_string(), format!("rfb+websocket {addr}"));
     }
 }

@@ -1,7 +1,7 @@
-//! The per-user runtime directory, its display sockets and token files.
+//! The per-user runtime directory, its display sockets, token files and RFB passwords.
 //!
 //! Like `/tmp/.X11-unix` and `~/.Xauthority`, but private: the directory is created with mode
-//! 0700 and refused if anyone else could enter it; token files are 0600.
+//! 0700 and refused if anyone else could enter it; token and password files are 0600.
 
 use std::fs;
 use std::io::Write;
@@ -62,9 +62,41 @@ pub fn new_token() -> Result<Vec<u8>, ServerError> {
     Ok(token)
 }
 
+/// Characters of an RFB password: no two that look alike (0/O, 1/l/I).
+const PASSWORD_CHARS: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+/// VNC Authentication uses the first eight characters of a password, and no more.
+pub const PASSWORD_LEN: usize = 8;
+
+/// A fresh random RFB password: eight characters from 32 (40 bits, all that VNC
+/// Authentication can use).
+pub fn new_password() -> Result<String, ServerError> {
+    let mut bytes = [0u8; PASSWORD_LEN];
+    getrandom::getrandom(&mut bytes).map_err(|e| {
+        ServerError::Io(
+            "no randomness for a password".into(),
+            std::io::Error::other(e.to_string()),
+        )
+    })?;
+    Ok(bytes
+        .iter()
+        .map(|b| char::from(PASSWORD_CHARS[usize::from(*b) % PASSWORD_CHARS.len()]))
+        .collect())
+}
+
 /// Writes a token file readable by its owner only (replacing an old one).
 pub fn write_token(path: &Path, token: &[u8]) -> Result<(), ServerError> {
-    let io = |e| ServerError::Io(format!("cannot write the token file {}", path.display()), e);
+    write_secret(path, &display::format_token(token))
+}
+
+/// Writes a secret (a token, a password) and a newline into a file readable by its owner
+/// only, replacing an old one.
+pub fn write_secret(path: &Path, secret: &str) -> Result<(), ServerError> {
+    let io = |e| {
+        ServerError::Io(
+            format!("cannot write the secret file {}", path.display()),
+            e,
+        )
+    };
     // Remove first: an existing file keeps its old mode, and could be a link planted by others.
     match fs::remove_file(path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
@@ -76,5 +108,5 @@ pub fn write_token(path: &Path, token: &[u8]) -> Result<(), ServerError> {
         .mode(0o600)
         .open(path)
         .map_err(io)?;
-    writeln!(file, "{}", display::format_token(token)).map_err(io)
+    writeln!(file, "{secret}").map_err(io)
 }

@@ -17,6 +17,7 @@ use crate::backend::{Backend, Headless};
 use crate::core::{Core, CoreMsg, ScreenSink};
 use crate::error::ServerError;
 use crate::listener::{Listeners, Shared};
+use crate::rfb::RfbConfig;
 
 /// Batches that may wait for the core before readers pause (backpressure).
 const CORE_QUEUE: usize = 256;
@@ -36,6 +37,8 @@ pub struct ServerConfig {
     pub token: Vec<u8>,
     /// Limits enforced on clients.
     pub limits: Limits,
+    /// The RFB (VNC) endpoint, if any.
+    pub rfb: Option<RfbConfig>,
 }
 
 /// A server whose listeners are bound, ready to run.
@@ -43,6 +46,7 @@ pub struct Server {
     config: ServerConfig,
     listeners: Listeners,
     tcp_addr: Option<SocketAddr>,
+    rfb_addr: Option<SocketAddr>,
     screen_tx: mpsc::UnboundedSender<CoreMsg>,
     screen_rx: mpsc::UnboundedReceiver<CoreMsg>,
 }
@@ -53,11 +57,13 @@ impl Server {
     pub async fn bind(config: ServerConfig) -> Result<Self, ServerError> {
         let listeners = Listeners::bind(&config).await?;
         let tcp_addr = listeners.tcp_addr();
+        let rfb_addr = listeners.rfb_addr();
         let (screen_tx, screen_rx) = mpsc::unbounded_channel();
         Ok(Self {
             config,
             listeners,
             tcp_addr,
+            rfb_addr,
             screen_tx,
             screen_rx,
         })
@@ -76,6 +82,11 @@ impl Server {
     /// The Unix socket path.
     pub fn unix_path(&self) -> Option<&Path> {
         self.config.unix.as_deref()
+    }
+
+    /// The bound RFB address (with the real port when 0 was asked for).
+    pub fn rfb_addr(&self) -> Option<SocketAddr> {
+        self.rfb_addr
     }
 
     /// Serves until `shutdown` completes, with the headless backend.
@@ -98,12 +109,19 @@ impl Server {
         } = self;
         let (core_tx, core_rx) = mpsc::channel(CORE_QUEUE);
         let core = Core::new(config.size, config.limits, config.display.clone(), backend);
+        let screen_size = core.screen_size();
         let core_thread = std::thread::Builder::new()
             .name("netui-core".into())
             .spawn(move || core.run(core_rx, screen_rx))
             .map_err(|e| ServerError::Io("cannot start the core thread".into(), e))?;
 
-        let shared = Arc::new(Shared::new(config.token.clone(), config.limits));
+        let shared = Arc::new(Shared::new(
+            config.token.clone(),
+            config.limits,
+            config.rfb.clone(),
+            screen_size,
+            config.display.clone(),
+        ));
         let accept = listeners.serve(shared, core_tx);
         tokio::select! {
             () = accept => {}
@@ -123,6 +141,7 @@ impl Server {
 pub struct ServerHandle {
     unix: Option<PathBuf>,
     tcp: Option<SocketAddr>,
+    rfb: Option<SocketAddr>,
     token: Vec<u8>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -140,6 +159,7 @@ impl ServerHandle {
         let unix = config.unix.clone();
         let server = runtime.block_on(Server::bind(config))?;
         let tcp = server.tcp_addr();
+        let rfb = server.rfb_addr();
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("netui-server".into())
@@ -153,6 +173,7 @@ impl ServerHandle {
         Ok(Self {
             unix,
             tcp,
+            rfb,
             token,
             stop: Some(stop),
             thread: Some(thread),
@@ -167,6 +188,11 @@ impl ServerHandle {
     /// The TCP address, if it listens on one.
     pub fn tcp_addr(&self) -> Option<SocketAddr> {
         self.tcp
+    }
+
+    /// The RFB (VNC) address, if it listens on one.
+    pub fn rfb_addr(&self) -> Option<SocketAddr> {
+        self.rfb
     }
 
     /// The token that TCP clients must present.

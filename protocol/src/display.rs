@@ -109,6 +109,24 @@ pub fn tcp_port(number: u16) -> u16 {
     BASE_PORT.saturating_add(number)
 }
 
+/// The first port of the RFB (VNC) endpoints: display N's VNC viewers connect to 5900 + N,
+/// as for every VNC server.
+pub const RFB_BASE_PORT: u16 = 5900;
+
+/// The RFB (VNC) port of display `number`.
+pub fn rfb_port(number: u16) -> u16 {
+    RFB_BASE_PORT.saturating_add(number)
+}
+
+/// The files of display `number` that hold its RFB passwords: the full one (see and drive)
+/// and the view-only one, beside its token file.
+pub fn rfb_password_paths(runtime_dir: &Path, number: u16) -> (PathBuf, PathBuf) {
+    (
+        runtime_dir.join(format!("display-{number}.rfb-password")),
+        runtime_dir.join(format!("display-{number}.rfb-view-password")),
+    )
+}
+
 /// The per-user directory that holds display sockets and token files:
 /// `$XDG_RUNTIME_DIR/netui` when that is set, else `/tmp/netui-UID`.
 pub fn runtime_dir(xdg_runtime_dir: Option<&Path>, uid: u32) -> PathBuf {

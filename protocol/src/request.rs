@@ -74,8 +74,11 @@ pub enum RequestClass {
     /// Drives the screen's keyboard and pointer as its own devices do (`InjectInput`), and so
     /// every application: the display owner's right alone.
     Input,
-    /// A viewer's (thin client's) requests: attaching, its user's input, flow control.
+    /// A viewer's (thin client's) requests about itself: attaching, flow control.
     Viewer,
+    /// A viewer's user's keyboard and pointer (`ViewerInput`), carried out as the screen's
+    /// own: what a view-only viewer may not send.
+    ViewerInput,
 }
 
 /// Defines [`Request`] from one list of its variants, each followed by `=> Class`, and
@@ -358,13 +361,14 @@ requests! {
             mode: crate::ViewMode,
         } => Viewer,
         /// Input from a viewer's user, as if the screen's own devices produced it. A viewer is
-        /// the display's user at another place (as a VNC client is), so any viewer may send it.
+        /// the display's user at another place (as a VNC client is), so any viewer may send
+        /// it, unless it was admitted view-only.
         ViewerInput {
             /// Numbers the input, so that updates can say which input they reflect.
             seq: u64,
             /// The input.
             input: crate::InputEvent,
-        } => Viewer,
+        } => ViewerInput,
         /// A viewer has applied the update with this number (flow control).
         AckUpdate {
             /// The update's number.

@@ -7,12 +7,17 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
 
+use netui_display_server::rfb::RfbConfig;
 use netui_display_server::{ServerConfig, ServerHandle};
 use netui_protocol::display::{socket_path, DISPLAY_ENV};
 use netui_protocol::{Limits, ResourceId, Size};
 
 /// The token that test servers take over TCP.
 pub const TOKEN: [u8; 32] = [5; 32];
+/// The RFB password of test servers that serve VNC viewers: see and drive.
+pub const RFB_PASSWORD: &str = "netui-pw";
+/// The view-only RFB password of test servers.
+pub const RFB_VIEW_PASSWORD: &str = "look-pw";
 
 /// A running headless display and the temporary directory that holds its socket; both go
 /// away when it is dropped.
@@ -39,7 +44,16 @@ impl TestDisplay {
     pub fn start(display: &str, size: Size) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let socket = dir.path().join("display.sock");
-        Self::serve(display, size, socket, None, dir, None)
+        Self::serve(display, size, socket, None, dir, None, false)
+    }
+
+    /// Like [`TestDisplay::start`], and serving VNC viewers on 127.0.0.1 at a free port
+    /// (see [`TestDisplay::rfb_addr`]) with the passwords [`RFB_PASSWORD`] and
+    /// [`RFB_VIEW_PASSWORD`].
+    pub fn start_with_rfb(display: &str, size: Size) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let socket = dir.path().join("display.sock");
+        Self::serve(display, size, socket, None, dir, None, true)
     }
 
     /// Like [`TestDisplay::start`], and on 127.0.0.1 at a free port too (see
@@ -48,18 +62,29 @@ impl TestDisplay {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let socket = dir.path().join("display.sock");
         let tcp = "127.0.0.1:0".parse().expect("an address");
-        Self::serve(display, size, socket, Some(tcp), dir, None)
+        Self::serve(display, size, socket, Some(tcp), dir, None, false)
     }
 
     /// Display `:number` in a private runtime directory of its own, as a user's display
     /// server would serve it, so that programs started with [`TestDisplay::command`] connect
     /// to it by its name. Socket only.
     pub fn numbered(number: u16, size: Size) -> Self {
+        Self::numbered_with(number, size, false)
+    }
+
+    /// [`TestDisplay::numbered`], serving VNC viewers too as [`TestDisplay::start_with_rfb`]
+    /// does.
+    pub fn numbered_with_rfb(number: u16, size: Size) -> Self {
+        Self::numbered_with(number, size, true)
+    }
+
+    fn numbered_with(number: u16, size: Size, rfb: bool) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let private = dir.path().join("netui");
         netui_display_server::runtime::ensure_private_dir(&private).expect("a private directory");
         let socket = socket_path(&private, number);
-        Self::serve(&format!(":{number}"), size, socket, None, dir, Some(number))
+        let name = format!(":{number}");
+        Self::serve(&name, size, socket, None, dir, Some(number), rfb)
     }
 
     fn serve(
@@ -69,7 +94,13 @@ impl TestDisplay {
         tcp: Option<SocketAddr>,
         dir: tempfile::TempDir,
         number: Option<u16>,
+        rfb: bool,
     ) -> Self {
+        let rfb = rfb.then(|| RfbConfig {
+            addr: "127.0.0.1:0".parse().expect("an address"),
+            password: RFB_PASSWORD.into(),
+            view_only_password: RFB_VIEW_PASSWORD.into(),
+        });
         let server = ServerHandle::start(ServerConfig {
             display: display.into(),
             size,
@@ -77,6 +108,7 @@ impl TestDisplay {
             tcp,
             token: TOKEN.to_vec(),
             limits: Limits::default(),
+            rfb,
         })
         .expect("a headless server starts");
         Self {
@@ -84,6 +116,13 @@ impl TestDisplay {
             dir,
             number,
         }
+    }
+
+    /// The RFB (VNC) address of a display started with RFB.
+    pub fn rfb_addr(&self) -> SocketAddr {
+        self.server
+            .rfb_addr()
+            .expect("the server serves VNC viewers")
     }
 
     /// The server's Unix socket.

@@ -45,6 +45,7 @@ fn main() -> anyhow::Result<()> {
         tcp: None,
         token: vec![9; 32],
         limits: Limits::default(),
+        rfb: None,
     })?;
     let socket = server.unix_path().context("socket")?.to_owned();
 

@@ -35,6 +35,9 @@ struct Args {
     /// Run a headless (virtual) screen even when a desktop could show a window.
     #[arg(long)]
     headless: bool,
+    /// Do not serve VNC viewers (the RFB port 5900+N).
+    #[arg(long)]
+    no_rfb: bool,
     /// Run one application on $NETUI_DISPLAY instead of a session: `launcher` or a demo
     /// (the launcher starts demos this way, as processes of this same program).
     #[arg(value_parser = app_name)]
@@ -118,6 +121,7 @@ fn session(args: &Args) -> anyhow::Result<()> {
         args.first_display,
         args.size,
         tcp,
+        !args.no_rfb,
     ))?;
     let display = format!(":{}", launched.number);
     println!("{}", launched.ready_line(args.size, mode));
@@ -133,6 +137,16 @@ fn session(args: &Args) -> anyhow::Result<()> {
         if addr.ip().is_loopback() {
             println!("      (TCP listens on {addr} only: restart with --listen 0.0.0.0 to accept other machines)");
         }
+    }
+    if let (Some(addr), Some(rfb)) = (launched.server.rfb_addr(), &launched.rfb) {
+        println!(
+            "  any VNC viewer:            vncviewer {}::{}   password {} (view-only: {})",
+            addr.ip(),
+            addr.port(),
+            rfb.full,
+            rfb.view_only
+        );
+        println!("      or noVNC in a browser, pointed at ws://{addr} (no websockify needed)");
     }
     println!();
     println!(

@@ -21,7 +21,7 @@ use netui_protocol::{
     WindowInfo, PROTOCOL_VERSION,
 };
 use netui_scene::scene::{Scene, SceneError};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::backend::Backend;
 use crate::input::{Action, Input};
@@ -130,6 +130,9 @@ pub struct Core {
     next_frame: Instant,
     /// The typefaces' metrics, sent in every welcome.
     fonts: FontSet,
+    /// The screen's size, for those who need it before they are clients (an RFB viewer's
+    /// ServerInit).
+    size: watch::Sender<Size>,
 }
 
 /// The server program's name and version, as clients see it.
@@ -151,7 +154,13 @@ impl Core {
             display,
             input: Input::default(),
             next_frame: Instant::now(),
+            size: watch::Sender::new(size),
         }
+    }
+
+    /// The screen's size, now and whenever it changes.
+    pub fn screen_size(&self) -> watch::Receiver<Size> {
+        self.size.subscribe()
     }
 
     /// Serves messages until every sender is gone.
@@ -268,13 +277,16 @@ impl Core {
                 self.input(input);
             }
             CoreMsg::ResizeScreen(size) => {
-                if size != self.scene.size() && size.width > 0 && size.height > 0 {
+                let max = self.limits.max_side;
+                let fits = (1..=max).contains(&size.width) && (1..=max).contains(&size.height);
+                if size != self.scene.size() && fits {
                     // A new screen size has no checks: it cannot fail.
                     let _ = self
                         .scene
                         .perform(&SceneOp::ResizeScreen { size }, &mut Vec::new());
                     let resized = ServerMessage::Event(Event::ScreenResized { size });
                     self.clients.send_all(&resized, |_| true);
+                    self.size.send_replace(size);
                 }
             }
         }
@@ -370,7 +382,7 @@ impl Core {
                 }
                 _ => Err(not_mine(&request)),
             },
-            RequestClass::Viewer => self.view(conn, &request),
+            RequestClass::Viewer | RequestClass::ViewerInput => self.view(conn, &request),
         };
         if let Err(e) = done {
             self.error(conn, seq, opcode, e);

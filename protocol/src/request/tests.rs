@@ -177,6 +177,7 @@ fn only_scene_requests_name_resources_to_draw_into_and_only_connection_ones_get_
         Request::AckUpdate { update: 1 }.class(),
         RequestClass::Viewer
     );
+    assert_eq!(RequestKind::ViewerInput.class(), RequestClass::ViewerInput);
 }
 
 #[test]

@@ -1,0 +1,349 @@
+//! VNC viewers: the RFB port of a display (5900 + N), plain or inside a WebSocket.
+//!
+//! An RFB connection is a viewer of the display like a netui pixel viewer, and the core
+//! treats it as one: after the RFB handshake (VNC Authentication with the display's full or
+//! view-only password, [`netui_rfb::server::ServerSession`]) this module says hello to the
+//! core with [`Access::Viewer`] or [`Access::ViewOnly`], attaches as a `px-delta-lz4` viewer
+//! and acknowledges each update as soon as it has applied it to its own copy of the screen.
+//! So the core never waits for a VNC viewer: a slow one only lets its copy run ahead of what
+//! it was sent. When the viewer asks for an update (or has continuous updates on) and what
+//! it was sent before has left, the session encodes, in the viewer's chosen encoding, what
+//! changed since (merged damage, compared with what the viewer has). Memory stays bounded: a
+//! copy of the screen, the session's shadow of the viewer's, and at most [`MAX_PENDING`]
+//! bytes on their way out.
+//!
+//! The viewer's keyboard and pointer become the screen's input ([`input::RfbInput`]) and go
+//! to the core as `ViewerInput`, which the permission table refuses for a view-only viewer.
+
+pub mod input;
+mod transport;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use netui_protocol::{
+    InputEvent, PixelEncoding, Rect, RectEncoding, Refusal, Request, ServerMessage, Size,
+    ViewMessage, ViewMode,
+};
+use netui_rfb::server::{Event, Passwords, ServerSession};
+use netui_scene::damage::Damage;
+use netui_scene::encoding::PixelDecoder;
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::core::{CoreMsg, Incoming, OUTBOX_CAPACITY};
+use crate::listener::Shared;
+use crate::peer::{Access, ConnId, Peer};
+use transport::Transport;
+
+/// How long a new connection has to authenticate.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Bytes of updates that may be on their way to a viewer before the next is held back.
+pub const MAX_PENDING: usize = 1 << 20;
+/// How long a viewer may leave bytes unread before it is disconnected.
+const STALL_TIMEOUT: Duration = Duration::from_secs(60);
+/// What the core is told this client is called.
+const CLIENT_NAME: &str = "vnc viewer";
+
+/// The RFB endpoint of a display: where it listens and its two passwords.
+#[derive(Debug, Clone)]
+pub struct RfbConfig {
+    /// The address (port 5900 + N unless told otherwise).
+    pub addr: SocketAddr,
+    /// The password that lets a viewer see and drive the display.
+    pub password: String,
+    /// The password that lets a viewer only see it.
+    pub view_only_password: String,
+}
+
+/// Serves one accepted RFB connection from its first byte to its close.
+pub(crate) async fn serve(
+    conn: ConnId,
+    stream: TcpStream,
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    core: mpsc::Sender<CoreMsg>,
+) -> std::io::Result<()> {
+    let _ = stream.set_nodelay(true);
+    let mut transport = Transport::start(stream, addr).await?;
+    let peer = Peer::Rfb {
+        addr,
+        websocket: transport.websocket,
+    };
+    let Some(config) = shared.rfb.as_ref() else {
+        return Err(std::io::Error::other("RFB is not configured"));
+    };
+    let mut challenge = [0u8; 16];
+    getrandom::getrandom(&mut challenge).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let passwords = Passwords {
+        full: config.password.clone(),
+        view_only: Some(config.view_only_password.clone()),
+    };
+    // The size in ServerInit; should it change during the handshake, the first update says.
+    let size = *shared.screen_size.borrow();
+    let name = format!("netui {}", shared.display);
+    let mut session = ServerSession::new(passwords, challenge, size, &name);
+    let view_only = match tokio::time::timeout(
+        HANDSHAKE_TIMEOUT,
+        handshake(&mut session, &mut transport),
+    )
+    .await
+    {
+        Ok(Ok(view_only)) => view_only,
+        Ok(Err(e)) => {
+            tracing::warn!(conn, %peer, error = %e, "RFB handshake failed");
+            return Ok(());
+        }
+        Err(_) => return Err(std::io::Error::other("no RFB handshake within 30 s")),
+    };
+    let access = if view_only {
+        Access::ViewOnly
+    } else {
+        Access::Viewer
+    };
+    let (outbox_tx, outbox) = mpsc::channel(OUTBOX_CAPACITY);
+    let (respond, answer) = oneshot::channel();
+    let gone = || std::io::Error::other("server is shutting down");
+    core.send(CoreMsg::Hello {
+        conn,
+        name: CLIENT_NAME.into(),
+        peer,
+        access,
+        outbox: outbox_tx,
+        respond,
+    })
+    .await
+    .map_err(|_| gone())?;
+    match answer.await {
+        Ok(Ok(_welcome)) => {}
+        Ok(Err(refusal)) => return Err(refused(refusal)),
+        Err(_) => return Err(gone()),
+    }
+    tracing::info!(conn, %peer, ?access, "VNC viewer connected");
+    let mut viewer = RfbViewer {
+        conn,
+        core,
+        session,
+        transport,
+        view_only,
+        screen: PixelDecoder::new(Size::new(0, 0)),
+        damage: Damage::default(),
+        copies: Vec::new(),
+        input: input::RfbInput::default(),
+        next_seq: 0,
+        next_input: 1,
+    };
+    let result = viewer.run(outbox).await;
+    viewer.release_input().await;
+    result
+}
+
+fn refused(refusal: Refusal) -> std::io::Error {
+    std::io::Error::other(format!("refused by the core: {refusal}"))
+}
+
+/// Runs the RFB handshake until the viewer is authenticated and initialised; whether it is
+/// view-only. A failure (a wrong password) has its last message written before it returns.
+async fn handshake(session: &mut ServerSession, transport: &mut Transport) -> Result<bool, String> {
+    loop {
+        transport.send(session.take_output());
+        while let Some(event) = session.next_event() {
+            if let Event::Ready { view_only, .. } = event {
+                return Ok(view_only);
+            }
+        }
+        let Some(chunk) = transport.recv().await else {
+            return Err("closed during the handshake".into());
+        };
+        if let Err(e) = session.receive(&chunk) {
+            transport.send(session.take_output());
+            return Err(e.to_string());
+        }
+    }
+}
+
+/// One authenticated VNC viewer.
+struct RfbViewer {
+    conn: ConnId,
+    core: mpsc::Sender<CoreMsg>,
+    session: ServerSession,
+    transport: Transport,
+    view_only: bool,
+    /// The screen as the core sent it.
+    screen: PixelDecoder,
+    /// What changed on it since the viewer's last update, and the moves among it.
+    damage: Damage,
+    copies: Vec<(Rect, netui_protocol::Point)>,
+    input: input::RfbInput,
+    /// The sequence number of the next request handed to the core.
+    next_seq: u32,
+    /// The number of the next input.
+    next_input: u64,
+}
+
+impl RfbViewer {
+    async fn run(&mut self, mut outbox: mpsc::Receiver<ServerMessage>) -> std::io::Result<()> {
+        let mode = ViewMode::Pixels(PixelEncoding::DeltaLz4);
+        self.request(vec![Request::AttachViewer { mode }]).await?;
+        let mut stalled_since = None;
+        loop {
+            tokio::select! {
+                message = outbox.recv() => {
+                    let Some(message) = message else {
+                        return Err(std::io::Error::other("the core closed the connection"));
+                    };
+                    self.from_core(message).await?;
+                }
+                chunk = self.transport.recv() => {
+                    let Some(chunk) = chunk else { return Ok(()) };
+                    if let Err(e) = self.session.receive(&chunk) {
+                        self.transport.send(self.session.take_output());
+                        return Err(std::io::Error::other(format!("bad RFB message: {e}")));
+                    }
+                    self.from_viewer().await?;
+                }
+                () = self.transport.drained() => {}
+                () = tokio::time::sleep(Duration::from_secs(1)), if stalled_since.is_some() => {}
+            }
+            self.update();
+            // A viewer that reads nothing keeps its bytes pending: after a while it goes.
+            if self.transport.pending() >= MAX_PENDING {
+                let since = *stalled_since.get_or_insert_with(tokio::time::Instant::now);
+                if since.elapsed() > STALL_TIMEOUT {
+                    return Err(std::io::Error::other(format!(
+                        "the viewer read nothing for {} s",
+                        STALL_TIMEOUT.as_secs()
+                    )));
+                }
+            } else {
+                stalled_since = None;
+            }
+        }
+    }
+
+    /// A message from the core: an update to apply to the copy of the screen (and to
+    /// acknowledge at once), or anything else, which a VNC viewer has no use for.
+    async fn from_core(&mut self, message: ServerMessage) -> std::io::Result<()> {
+        match message {
+            ServerMessage::View(ViewMessage::Pixels {
+                update,
+                size,
+                rects,
+                ..
+            }) => {
+                let resized = size != self.screen.canvas().size();
+                let changed = self
+                    .screen
+                    .apply(size, &rects)
+                    .map_err(|e| std::io::Error::other(format!("bad update from the core: {e}")))?;
+                if resized {
+                    self.damage = Damage::default();
+                    self.copies.clear();
+                    self.damage.add(Rect::from_size(size));
+                }
+                for rect in &rects {
+                    if let RectEncoding::Copy { src } = rect.kind {
+                        self.copies.push((rect.rect, src));
+                    }
+                }
+                for rect in changed {
+                    self.damage.add(rect);
+                }
+                self.request(vec![Request::AckUpdate { update }]).await
+            }
+            ServerMessage::Error(report) => {
+                tracing::debug!(conn = self.conn, ?report, "the core refused a request");
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// What the viewer asked for: input to forward, a resize.
+    async fn from_viewer(&mut self) -> std::io::Result<()> {
+        let mut inputs = Vec::new();
+        while let Some(event) = self.session.next_event() {
+            match event {
+                Event::Key {
+                    down,
+                    keysym,
+                    keycode: _,
+                } => self.input.key(down, keysym, &mut inputs),
+                Event::Pointer { buttons, x, y } => self.input.pointer(buttons, x, y, &mut inputs),
+                Event::SetDesktopSize { width, height } if !self.view_only => {
+                    let size = Size::new(u32::from(width), u32::from(height));
+                    if size.width > 0 && size.height > 0 {
+                        let _ = self.core.send(CoreMsg::ResizeScreen(size)).await;
+                    }
+                }
+                // Clipboard: not carried yet (issue #14).
+                _ => {}
+            }
+        }
+        if self.view_only {
+            // Its input is ignored; the core would refuse it anyway.
+            return Ok(());
+        }
+        self.send_input(inputs).await
+    }
+
+    async fn send_input(&mut self, inputs: Vec<InputEvent>) -> std::io::Result<()> {
+        if inputs.is_empty() {
+            return Ok(());
+        }
+        let requests = inputs
+            .into_iter()
+            .map(|input| {
+                let seq = self.next_input;
+                self.next_input += 1;
+                Request::ViewerInput { seq, input }
+            })
+            .collect();
+        self.request(requests).await
+    }
+
+    /// Lets go of whatever the viewer held down, so that no key or button stays pressed on
+    /// the display after it left.
+    async fn release_input(&mut self) {
+        if self.view_only {
+            return;
+        }
+        let mut inputs = Vec::new();
+        self.input.release_all(&mut inputs);
+        let _ = self.send_input(inputs).await;
+    }
+
+    /// Sends the viewer an update if it wants one and the last has left.
+    fn update(&mut self) {
+        if self.transport.pending() < MAX_PENDING && self.session.wants_update() {
+            let damage = self.damage.take();
+            self.session
+                .send_update(self.screen.canvas(), &damage, &self.copies);
+            self.copies.clear();
+        }
+        self.transport.send(self.session.take_output());
+    }
+
+    /// Hands requests to the core, as a netui client's frame would.
+    async fn request(&mut self, requests: Vec<Request>) -> std::io::Result<()> {
+        let items = requests
+            .into_iter()
+            .map(|request| {
+                self.next_seq = self.next_seq.wrapping_add(1);
+                Incoming {
+                    seq: self.next_seq,
+                    opcode: None,
+                    request: Ok(request),
+                }
+            })
+            .collect();
+        self.core
+            .send(CoreMsg::Batch {
+                conn: self.conn,
+                items,
+            })
+            .await
+            .map_err(|_| std::io::Error::other("core gone"))
+    }
+}

@@ -38,6 +38,9 @@ pub mod server;
 mod update;
 pub mod zrle;
 
+#[cfg(test)]
+mod tests;
+
 pub use server::{DesktopSizeStatus, Event, Passwords, ServerSession};
 
 use netui_protocol::{Rect, Size};

@@ -76,16 +76,27 @@ fn span(canvas: &Canvas, rect: Rect, y: u32) -> (usize, usize) {
 }
 
 /// Appends screen pixels `0x00RRGGBB` in the client's format, with a fast path for the
-/// server's own format.
+/// server's own format. Writes into the grown vector in place (no per-pixel push).
 pub(crate) fn put_pixels(format: &PixelFormat, pixels: &[u32], out: &mut Vec<u8>) {
+    let bpp = format.bytes_per_pixel();
+    let start = out.len();
+    out.resize(start + pixels.len() * bpp, 0);
+    let target = out[start..].chunks_exact_mut(bpp).zip(pixels);
     if *format == PixelFormat::SERVER {
-        out.reserve(pixels.len() * 4);
-        for p in pixels {
-            out.extend_from_slice(&p.to_le_bytes());
+        for (d, p) in target {
+            d.copy_from_slice(&p.to_le_bytes());
         }
-    } else {
-        for &p in pixels {
-            format.put(format.pixel(p), out);
+        return;
+    }
+    match (bpp, format.big_endian) {
+        (1, _) => target.for_each(|(d, &p)| d[0] = format.pixel(p) as u8),
+        (2, false) => {
+            target.for_each(|(d, &p)| d.copy_from_slice(&(format.pixel(p) as u16).to_le_bytes()))
         }
+        (2, true) => {
+            target.for_each(|(d, &p)| d.copy_from_slice(&(format.pixel(p) as u16).to_be_bytes()))
+        }
+        (_, false) => target.for_each(|(d, &p)| d.copy_from_slice(&format.pixel(p).to_le_bytes())),
+        (_, true) => target.for_each(|(d, &p)| d.copy_from_slice(&format.pixel(p).to_be_bytes())),
     }
 }

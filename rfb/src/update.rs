@@ -99,10 +99,10 @@ impl Updater {
         let size = screen.size();
         let mut count = 0u16;
         let mut desktop = plan.desktop;
+        if size.width > u32::from(u16::MAX) || size.height > u32::from(u16::MAX) {
+            return Err(RfbError::ScreenTooLarge(size));
+        }
         if size != self.shadow.size() {
-            if size.width > u32::from(u16::MAX) || size.height > u32::from(u16::MAX) {
-                return Err(RfbError::ScreenTooLarge(size));
-            }
             let e = plan.encodings;
             if e.extended_desktop_size {
                 let answer = desktop.take().unwrap_or(DesktopAnswer {

@@ -401,3 +401,54 @@ fn the_cursor_is_an_arrow_sent_once() {
     };
     assert!(!update.cursor);
 }
+
+#[test]
+fn qemu_keys_pipelined_messages_and_an_ignored_clipboard() {
+    let (pipe, mut client) = connect(
+        screen(),
+        &[encoding::RAW, encoding::QEMU_EXTENDED_KEY_EVENT],
+    );
+    // Several messages in one write, the last one split across two.
+    let mut bytes = Vec::new();
+    ClientMessage::QemuKeyEvent {
+        down: true,
+        keysym: 0x61,
+        keycode: 0x1e,
+    }
+    .write(&mut bytes);
+    ClientMessage::ExtendedClipboard { flags: 1 << 24 }.write(&mut bytes);
+    ClientMessage::PointerEvent {
+        buttons: 2,
+        x: 7,
+        y: 8,
+    }
+    .write(&mut bytes);
+    let (first, second) = bytes.split_at(bytes.len() - 2);
+    let mut server = pipe.0.borrow_mut();
+    server.session.receive(first).unwrap();
+    // (Ready was taken by the pipe during the handshake.)
+    assert_eq!(
+        server.session.next_event(),
+        Some(Event::Key {
+            down: true,
+            keysym: 0x61,
+            keycode: Some(0x1e)
+        })
+    );
+    assert_eq!(
+        server.session.next_event(),
+        None,
+        "the pointer is not whole yet"
+    );
+    server.session.receive(second).unwrap();
+    assert_eq!(
+        server.session.next_event(),
+        Some(Event::Pointer {
+            buttons: 2,
+            x: 7,
+            y: 8
+        })
+    );
+    drop(server);
+    client.key(false, 0x61).unwrap();
+}

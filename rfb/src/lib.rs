@@ -6,11 +6,13 @@
 //!
 //! # Layout
 //! - [`pixel`]: the client's pixel format, and turning the screen's `0x00RRGGBB` into it.
+//! - [`tight`]: the Tight encoding (7), the server's encoder and a client's decoder.
 //!
 //! # Where to make a change
 //! - A pixel format the server should refuse or accept: [`pixel::PixelFormat::parse`].
 
 pub mod pixel;
+pub mod tight;
 
 /// What can be wrong with what an RFB peer sent.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

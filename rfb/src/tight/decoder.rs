@@ -219,7 +219,12 @@ impl TightDecoder {
         self.input.clear();
         self.input.resize(len, 0);
         input.read_exact(&mut self.input)?;
-        inflate(&mut self.streams[stream], stream, &self.input, &mut self.data)
+        inflate(
+            &mut self.streams[stream],
+            stream,
+            &self.input,
+            &mut self.data,
+        )
     }
 
     /// Reads a JPEG rectangle and draws it.

@@ -44,6 +44,10 @@ const ZLIB_LEVELS: [[u8; 3]; 10] = [
 /// well under 16).
 const GRADIENT_THRESHOLD: u64 = 16;
 
+/// With JPEG allowed, many-coloured sub-rectangles are cut into tiles of this side, each
+/// lossless when it has few colours.
+const TILE: u32 = 64;
+
 /// The stream each filter uses: TigerVNC's for 0..=2, libvncserver's for the gradient.
 const STREAM_RAW: usize = 0;
 const STREAM_MONO: usize = 1;
@@ -110,6 +114,7 @@ impl std::fmt::Debug for TightEncoder {
 }
 
 /// What one call to [`TightEncoder::encode`] works with.
+#[derive(Clone, Copy)]
 struct Job<'a> {
     screen: &'a [u32],
     stride: usize,
@@ -240,8 +245,7 @@ impl TightEncoder {
                 let mut x = r.x;
                 while x < r.right() {
                     let w = sw.min(r.right() - x);
-                    self.write_sub_rect(&job, Area { x, y, w, h }, out);
-                    count += 1;
+                    count += self.write_sub_rect(&job, Area { x, y, w, h }, out);
                     x += w;
                 }
                 y += h;
@@ -251,9 +255,80 @@ impl TightEncoder {
         u16::try_from(count).unwrap_or(u16::MAX)
     }
 
-    /// Appends one sub-rectangle (at most [`MAX_AREA`] pixels and [`MAX_WIDTH`] columns).
-    fn write_sub_rect(&mut self, job: &Job, a: Area, out: &mut Vec<u8>) {
-        write_header(a, out);
+    /// Appends one sub-rectangle (at most [`MAX_AREA`] pixels and [`MAX_WIDTH`] columns) as
+    /// one Tight rectangle, or, when it has many colours and JPEG is allowed, as rows of
+    /// tiles, so that text beside a photograph stays lossless; returns how many rectangles.
+    fn write_sub_rect(&mut self, job: &Job, a: Area, out: &mut Vec<u8>) -> u32 {
+        let full_colour = self.analyse(job, a);
+        if !(full_colour && job.jpeg.is_some() && (a.w > TILE || a.h > TILE)) {
+            write_header(a, out);
+            self.write_analysed(job, a, full_colour, out);
+            return 1;
+        }
+        let lossless = Job { jpeg: None, ..*job };
+        let limit = jpeg_max_colours(job);
+        let mut count = 0;
+        // Tiles on the screen's grid, whatever the sub-rectangle, so that where content
+        // changes on a tile's edge no tile mixes the two.
+        let grid = |from: u32, to: u32| {
+            std::iter::successors(Some(from), move |&v| {
+                (v < to).then(|| to.min((v / TILE + 1) * TILE))
+            })
+        };
+        for y in grid(a.y, a.bottom()).filter(|&y| y < a.bottom()) {
+            let h = a.bottom().min((y / TILE + 1) * TILE) - y;
+            // Runs of tiles of one kind along the row: many colours or few.
+            let mut run: Option<(u32, bool)> = None;
+            for x in grid(a.x, a.right()) {
+                let many = x < a.right() && {
+                    let w = a.right().min((x / TILE + 1) * TILE) - x;
+                    self.has_many_colours(job, Area { x, y, w, h }, limit)
+                };
+                match run {
+                    Some((_, kind)) if kind == many && x < a.right() => continue,
+                    Some((start, kind)) => {
+                        let r = Area {
+                            x: start,
+                            y,
+                            w: x - start,
+                            h,
+                        };
+                        write_header(r, out);
+                        if !(kind && self.write_jpeg(job, r, out)) {
+                            let full_colour = self.analyse(&lossless, r);
+                            self.write_analysed(&lossless, r, full_colour, out);
+                        }
+                        count += 1;
+                    }
+                    None => {}
+                }
+                run = Some((x, many));
+            }
+        }
+        count
+    }
+
+    /// Whether `a` has more than `limit` colours.
+    fn has_many_colours(&mut self, job: &Job, a: Area, limit: usize) -> bool {
+        self.palette.clear();
+        let mut last = None;
+        for row in a.y as usize..a.bottom() as usize {
+            let start = row * job.stride + a.x as usize;
+            for &p in &job.screen[start..start + a.w as usize] {
+                if last != Some(p) {
+                    last = Some(p);
+                    if self.palette.insert(p & 0x00ff_ffff, limit).is_none() {
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    /// Loads `a`'s pixels and counts its colours up to the palette limit, indexing each
+    /// pixel as it goes; returns whether it has more (full colour).
+    fn analyse(&mut self, job: &Job, a: Area) -> bool {
         let w = a.w as usize;
         self.pixels.clear();
         for row in a.y as usize..a.bottom() as usize {
@@ -262,24 +337,23 @@ impl TightEncoder {
             if job.rgb888 {
                 self.pixels.extend(line.iter().map(|p| p & 0x00ff_ffff));
             } else {
-                self.pixels.extend(line.iter().map(|&p| job.format.pixel(p)));
+                self.pixels
+                    .extend(line.iter().map(|&p| job.format.pixel(p)));
             }
         }
 
         // TigerVNC's palette limit: fewer colours as the compression level rises, and a fixed
         // limit when JPEG is the alternative, so that only many-coloured areas go lossy.
         let pixels = a.pixels() as usize;
-        let mut max_colours = pixels / (job.level * 8).max(4);
-        if job.jpeg.is_some() {
-            max_colours = if job.level < 2 { 24 } else { 96 };
-        }
-        let max_colours = max_colours.clamp(2, 256);
+        let max_colours = if job.jpeg.is_some() {
+            jpeg_max_colours(job)
+        } else {
+            (pixels / (job.level * 8).max(4)).clamp(2, 256)
+        };
 
-        // Index every pixel while counting colours; stop at the limit.
         self.palette.clear();
         self.data.clear();
         self.data.reserve(pixels);
-        let mut full_colour = false;
         let mut last = self.pixels[0];
         let mut index = self.palette.insert(last, max_colours).unwrap_or(0);
         for &p in &self.pixels {
@@ -287,15 +361,17 @@ impl TightEncoder {
                 last = p;
                 match self.palette.insert(p, max_colours) {
                     Some(i) => index = i,
-                    None => {
-                        full_colour = true;
-                        break;
-                    }
+                    None => return true,
                 }
             }
             self.data.push(index);
         }
+        false
+    }
 
+    /// Appends the body (what follows the header) of the area [`TightEncoder::analyse`] saw.
+    fn write_analysed(&mut self, job: &Job, a: Area, full_colour: bool, out: &mut Vec<u8>) {
+        let w = a.w as usize;
         let colours = self.palette.colours.len();
         if !full_colour && colours == 1 {
             out.push(FILL << 4);
@@ -576,6 +652,16 @@ impl Palette {
                 _ => slot = (slot + 1) % Self::SLOTS,
             }
         }
+    }
+}
+
+/// The palette limit when JPEG is the alternative (TigerVNC's): areas with more colours go
+/// lossy.
+fn jpeg_max_colours(job: &Job) -> usize {
+    if job.level < 2 {
+        24
+    } else {
+        96
     }
 }
 

@@ -729,42 +729,43 @@ proptest! {
 #[test]
 #[ignore]
 fn encode_speed() {
-    let screen = desktop(1280, 800);
-    for (name, settings) in [
-        ("lossless, level 2", LOSSLESS),
-        (
-            "lossless, level 6",
-            TightSettings {
-                jpeg_quality: None,
-                compress_level: 6,
-            },
-        ),
-        (
-            "JPEG 8, level 2",
-            TightSettings {
-                jpeg_quality: Some(8),
-                compress_level: 2,
-            },
-        ),
-    ] {
-        let mut encoder = TightEncoder::new();
-        let mut out = Vec::new();
-        let rounds = 10;
-        let start = std::time::Instant::now();
-        for _ in 0..rounds {
-            out.clear();
-            encoder.encode(
-                &screen,
-                screen.bounds(),
-                &PixelFormat::SERVER,
-                settings,
-                &mut out,
+    for (screen_name, screen) in [("desktop", desktop(1280, 800)), ("text", text(1280, 800))] {
+        for (name, settings) in [
+            ("lossless, level 2", LOSSLESS),
+            (
+                "lossless, level 6",
+                TightSettings {
+                    jpeg_quality: None,
+                    compress_level: 6,
+                },
+            ),
+            (
+                "JPEG 8, level 2",
+                TightSettings {
+                    jpeg_quality: Some(8),
+                    compress_level: 2,
+                },
+            ),
+        ] {
+            let mut encoder = TightEncoder::new();
+            let mut out = Vec::new();
+            let rounds = 10;
+            let start = std::time::Instant::now();
+            for _ in 0..rounds {
+                out.clear();
+                encoder.encode(
+                    &screen,
+                    screen.bounds(),
+                    &PixelFormat::SERVER,
+                    settings,
+                    &mut out,
+                );
+            }
+            let each = start.elapsed() / rounds;
+            eprintln!(
+                "1280x800 {screen_name}, {name}: {each:?} a frame, {} bytes",
+                out.len()
             );
         }
-        let each = start.elapsed() / rounds;
-        eprintln!(
-            "1280x800 desktop, {name}: {each:?} a frame, {} bytes",
-            out.len()
-        );
     }
 }

@@ -31,6 +31,9 @@ pub enum ClientError {
     /// The server broke the protocol or refused.
     #[error(transparent)]
     Rfb(#[from] RfbError),
+    /// A Tight rectangle that does not decode.
+    #[error("tight: {0}")]
+    Tight(#[from] crate::tight::TightError),
 }
 
 /// The cursor shape the server sent.
@@ -120,6 +123,7 @@ pub struct Client<S> {
     format: PixelFormat,
     name: String,
     zrle: ZrleDecoder,
+    tight: crate::tight::TightDecoder,
     cursor: Option<CursorShape>,
     out: Vec<u8>,
 }
@@ -220,6 +224,7 @@ impl<S: Read + Write> Client<S> {
             format,
             name,
             zrle: ZrleDecoder::new(),
+            tight: crate::tight::TightDecoder::new(),
             cursor: None,
             out: Vec::new(),
         };
@@ -363,11 +368,7 @@ impl<S: Read + Write> Client<S> {
                     let bounds = canvas.bounds();
                     canvas.copy_within(src, Point::new(rect.x, rect.y), bounds);
                 }
-                // Tight plugs in here once `tight.rs` lands:
-                // encoding::TIGHT => self
-                //     .tight
-                //     .decode(&mut input, rect, format, canvas)
-                //     .map_err(...)?,
+                encoding::TIGHT => self.tight.decode(&mut input, rect, format, canvas)?,
                 encoding::DESKTOP_SIZE => {
                     resize(canvas, rect.size(), &mut update)?;
                 }
@@ -392,7 +393,11 @@ impl<S: Read + Write> Client<S> {
             }
             if matches!(
                 kind,
-                encoding::RAW | encoding::HEXTILE | encoding::ZRLE | encoding::COPY_RECT
+                encoding::RAW
+                    | encoding::HEXTILE
+                    | encoding::ZRLE
+                    | encoding::TIGHT
+                    | encoding::COPY_RECT
             ) {
                 update.rects.push(rect);
             }

@@ -58,11 +58,6 @@ pub enum PixelEncoding {
 }
 
 impl PixelEncoding {
-    /// Whether this server sends it. Tight arrives with `tight.rs`; until then it is not.
-    pub fn supported(self) -> bool {
-        !matches!(self, PixelEncoding::Tight)
-    }
-
     /// Its encoding number.
     pub fn number(self) -> i32 {
         match self {
@@ -170,10 +165,8 @@ impl Encodings {
                 }
                 _ => None,
             };
-            if let (None, Some(p)) = (chosen, pixels) {
-                if p.supported() {
-                    chosen = Some(p);
-                }
+            if chosen.is_none() {
+                chosen = pixels;
             }
         }
         e.pixels = chosen.unwrap_or_default();
@@ -188,7 +181,9 @@ mod tests {
     #[test]
     fn the_first_supported_encoding_wins() {
         let e = Encodings::from_list(&[TIGHT, HEXTILE, ZRLE]);
-        assert_eq!(e.pixels, PixelEncoding::Hextile, "Tight is not served yet");
+        assert_eq!(e.pixels, PixelEncoding::Tight);
+        let e = Encodings::from_list(&[HEXTILE, TIGHT, ZRLE]);
+        assert_eq!(e.pixels, PixelEncoding::Hextile);
         assert_eq!(Encodings::from_list(&[]).pixels, PixelEncoding::Raw);
         assert_eq!(
             Encodings::from_list(&[99, ZRLE]).pixels,

@@ -14,6 +14,7 @@
 //! - `update`: the shadow of what the client has, and building a FramebufferUpdate.
 //! - [`raw`], [`hextile`], [`zrle`]: each encoding's encoder and (trusting nothing) decoder.
 //! - `cursor`: the arrow sent with the Cursor pseudo-encoding.
+//! - [`tight`]: the Tight encoding (7), the server's encoder and a client's decoder.
 //! - [`client`]: a blocking client over `Read + Write`, for tests and benchmarks.
 //!
 //! # Where to make a change
@@ -35,6 +36,7 @@ pub mod message;
 pub mod pixel;
 pub mod raw;
 pub mod server;
+pub mod tight;
 mod update;
 pub mod zrle;
 

@@ -14,6 +14,7 @@ use crate::hextile::HextileEncoder;
 use crate::message::write_rect_header;
 use crate::pixel::PixelFormat;
 use crate::raw::{self, row, row_mut};
+use crate::tight::{TightEncoder, TightSettings};
 use crate::zrle::ZrleEncoder;
 use crate::{cursor, RfbError};
 
@@ -55,7 +56,7 @@ pub(crate) struct Updater {
     blocks: Vec<Rect>,
     hextile: HextileEncoder,
     zrle: Option<ZrleEncoder>,
-    // Tight: `tight: Option<crate::tight::TightEncoder>` once `tight.rs` lands.
+    tight: Option<TightEncoder>,
 }
 
 impl Updater {
@@ -68,6 +69,7 @@ impl Updater {
             blocks: Vec::new(),
             hextile: HextileEncoder::new(),
             zrle: None,
+            tight: None,
         }
     }
 
@@ -205,17 +207,18 @@ impl Updater {
                     .get_or_insert_with(|| ZrleEncoder::new(level))
                     .encode(screen, rect, format, out);
             }
-            // Tight plugs in here once `tight.rs` lands (and `PixelEncoding::supported` says
-            // so):
-            // PixelEncoding::Tight => {
-            //     let settings = TightSettings {
-            //         jpeg_quality: plan.encodings.jpeg_quality,
-            //         compress_level: plan.encodings.compress_level.unwrap_or(1),
-            //     };
-            //     return self.tight.get_or_insert_with(TightEncoder::new)
-            //         .encode(screen, rect, format, settings, out);
-            // }
-            PixelEncoding::Tight | PixelEncoding::Raw => raw::encode(screen, rect, format, out),
+            PixelEncoding::Tight => {
+                // Lossless unless the client named a JPEG quality, as TigerVNC does.
+                let settings = TightSettings {
+                    jpeg_quality: plan.encodings.jpeg_quality,
+                    compress_level: plan.encodings.compress_level.unwrap_or(1),
+                };
+                return self
+                    .tight
+                    .get_or_insert_with(TightEncoder::new)
+                    .encode(screen, rect, format, settings, out);
+            }
+            PixelEncoding::Raw => raw::encode(screen, rect, format, out),
         }
         1
     }

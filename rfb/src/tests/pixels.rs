@@ -168,7 +168,13 @@ fn every_encoding_format_and_size_comes_back() {
         Size::new(130, 70),
         Size::new(17, 129),
     ];
-    for pixels in [encoding::RAW, encoding::HEXTILE, encoding::ZRLE] {
+    let lossless = [
+        encoding::RAW,
+        encoding::HEXTILE,
+        encoding::ZRLE,
+        encoding::TIGHT,
+    ];
+    for pixels in lossless {
         for copy_rect in [false, true] {
             for format in formats() {
                 for size in sizes {

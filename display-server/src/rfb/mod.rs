@@ -197,7 +197,7 @@ impl RfbViewer {
                     let Some(message) = message else {
                         return Err(std::io::Error::other("the core closed the connection"));
                     };
-                    self.from_core(message).await?;
+                    self.handle_core(message).await?;
                 }
                 chunk = self.transport.recv() => {
                     let Some(chunk) = chunk else { return Ok(()) };
@@ -205,7 +205,7 @@ impl RfbViewer {
                         self.transport.send(self.session.take_output());
                         return Err(std::io::Error::other(format!("bad RFB message: {e}")));
                     }
-                    self.from_viewer().await?;
+                    self.handle_viewer().await?;
                 }
                 () = drained.notified() => {}
                 () = tokio::time::sleep(Duration::from_secs(1)), if stalled_since.is_some() => {}
@@ -228,7 +228,7 @@ impl RfbViewer {
 
     /// A message from the core: an update to apply to the copy of the screen (and to
     /// acknowledge at once), or anything else, which a VNC viewer has no use for.
-    async fn from_core(&mut self, message: ServerMessage) -> std::io::Result<()> {
+    async fn handle_core(&mut self, message: ServerMessage) -> std::io::Result<()> {
         match message {
             ServerMessage::View(ViewMessage::Pixels {
                 update,
@@ -265,7 +265,7 @@ impl RfbViewer {
     }
 
     /// What the viewer asked for: input to forward, a resize.
-    async fn from_viewer(&mut self) -> std::io::Result<()> {
+    async fn handle_viewer(&mut self) -> std::io::Result<()> {
         let mut inputs = Vec::new();
         while let Some(event) = self.session.next_event() {
             match event {

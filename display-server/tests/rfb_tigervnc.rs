@@ -1,6 +1,7 @@
 //! TigerVNC's `vncviewer` (Debian tigervnc-viewer) against the display's RFB endpoint, in a
-//! window under Xvfb: with lossless settings its window shows exactly the server's screen; a
-//! click in it raises a netui window; text typed into it reaches notepad, every character.
+//! window under Xvfb: with lossless settings its window shows exactly the server's screen, in
+//! each encoding TigerVNC prefers; a click in it raises a netui window; text typed into it
+//! reaches notepad, every character.
 //!
 //! Skipped (saying so) without Xvfb, xdotool, xwd or TigerVNC, unless `NETUI_REQUIRE_XVFB` is
 //! set, as `.ci/run` sets it.
@@ -18,7 +19,7 @@ fn vncviewer_shows_the_screen_and_drives_the_desktop() {
     };
     let mut desktop = Desktop::start(3, Size::new(800, 600));
     let password = TigerVnc::password_file(desktop.display.dir.path(), RFB_PASSWORD);
-    let viewer = tigervnc.start(&xvfb, desktop.display.rfb_addr(), &password);
+    let viewer = tigervnc.start(&xvfb, desktop.display.rfb_addr(), &password, "ZRLE");
 
     // ZRLE without JPEG is lossless: the window equals the server's screen, pixel for pixel.
     wait_same(
@@ -49,4 +50,22 @@ fn vncviewer_shows_the_screen_and_drives_the_desktop() {
         || viewer.image(&xvfb),
         || desktop.screen(),
     );
+}
+
+#[test]
+fn vncviewer_shows_the_screen_exactly_in_tight_hextile_and_raw() {
+    let Some(xvfb) = Xvfb::start() else { return };
+    let Some(tigervnc) = TigerVnc::find() else {
+        return;
+    };
+    let desktop = Desktop::start(4, Size::new(800, 600));
+    let password = TigerVnc::password_file(desktop.display.dir.path(), RFB_PASSWORD);
+    for encoding in ["Tight", "Hextile", "Raw"] {
+        let viewer = tigervnc.start(&xvfb, desktop.display.rfb_addr(), &password, encoding);
+        wait_same(
+            &format!("vncviewer's window in {encoding}"),
+            || viewer.image(&xvfb),
+            || desktop.screen(),
+        );
+    }
 }

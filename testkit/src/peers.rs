@@ -190,9 +190,16 @@ impl TigerVnc {
     }
 
     /// Starts the viewer on `xvfb`, connecting to `addr` with the password in `password_file`
-    /// with lossless settings (ZRLE, no JPEG, full colour, no automatic choice, no resizing of
-    /// the remote screen), and waits for its window.
-    pub fn start(&self, xvfb: &Xvfb, addr: SocketAddr, password_file: &Path) -> TigerVncWindow {
+    /// with lossless settings (`encoding` preferred: ZRLE, Tight, Hextile or Raw; no JPEG,
+    /// full colour, no automatic choice, no resizing of the remote screen), and waits for its
+    /// window.
+    pub fn start(
+        &self,
+        xvfb: &Xvfb,
+        addr: SocketAddr,
+        password_file: &Path,
+        encoding: &str,
+    ) -> TigerVncWindow {
         let process = KillOnDrop::spawn(
             Command::new(&self.viewer)
                 .arg("-passwd")
@@ -201,7 +208,7 @@ impl TigerVnc {
                     "-SecurityTypes",
                     "VncAuth",
                     "-PreferredEncoding",
-                    "ZRLE",
+                    encoding,
                     "-AutoSelect=0",
                     "-NoJPEG",
                     "-FullColor",

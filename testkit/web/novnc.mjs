@@ -113,7 +113,12 @@ const size = await page.evaluate(() => {
 });
 console.log(`ready ${size}`);
 
-// The canvas sits at (0, 0) of the page at 1:1, so remote coordinates are page coordinates.
+// The canvas is shown at 1:1 where noVNC puts it (centred in the page, which is larger than
+// the remote screens of the tests): remote coordinates are offsets from its corner.
+const corner = () => page.evaluate(() => {
+  const box = document.querySelector('#screen canvas').getBoundingClientRect();
+  return { x: box.left, y: box.top };
+});
 const lines = createInterface({ input: process.stdin });
 for await (const line of lines) {
   const [command, ...rest] = line.split(' ');
@@ -125,7 +130,8 @@ for await (const line of lines) {
       writeFileSync(rest.join(' '), Buffer.from(shot.rgba, 'base64'));
       console.log(`shot ${shot.width} ${shot.height}`);
     } else if (command === 'click') {
-      await page.mouse.click(Number(rest[0]), Number(rest[1]));
+      const { x, y } = await corner();
+      await page.mouse.click(x + Number(rest[0]), y + Number(rest[1]));
       console.log('ok');
     } else if (command === 'type') {
       await page.keyboard.type(rest.join(' '), { delay: 20 });

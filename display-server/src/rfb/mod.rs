@@ -268,6 +268,7 @@ impl RfbViewer {
     async fn handle_viewer(&mut self) -> std::io::Result<()> {
         let mut inputs = Vec::new();
         while let Some(event) = self.session.next_event() {
+            tracing::trace!(conn = self.conn, ?event, "from the VNC viewer");
             match event {
                 Event::Key {
                     down,

@@ -1,0 +1,1 @@
+//! Round trips and bad data for `px-tiles`.

@@ -11,7 +11,7 @@ pub struct PixelDecoder {
     /// Decompressed bytes of one rectangle (its length only grows, up to the screen's).
     scratch: Vec<u8>,
     /// `px-tiles`' stream and cache, from the first rectangle that starts them.
-    tiles: Option<Box<TileDecoder>>,
+    pub(super) tiles: Option<Box<TileDecoder>>,
 }
 
 impl PixelDecoder {

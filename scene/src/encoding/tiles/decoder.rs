@@ -11,7 +11,7 @@ use crate::encoding::PixelError;
 pub(in crate::encoding) struct TileDecoder {
     inflate: Decompress,
     /// The records of one rectangle (at most [`MAX_RECORD`] a tile).
-    payload: Vec<u8>,
+    pub(super) payload: Vec<u8>,
     /// The cache's filled slots, `TILE_PIXELS` each.
     cache: Vec<u32>,
     /// The slot the next tile goes into.

@@ -78,9 +78,10 @@ impl TileDecoder {
         data: &[u8],
     ) -> Result<(), PixelError> {
         let bounds = canvas.bounds();
+        // TILE is a power of two (and `is_multiple_of` is newer than the crate's Rust).
+        let whole = |n: u32| n & (TILE - 1) == 0;
         let on_grid = |start: i32, side: u32, end: i64| {
-            start as u32 % TILE == 0
-                && (side % TILE == 0 || i64::from(start) + i64::from(side) == end)
+            whole(start as u32) && (whole(side) || i64::from(start) + i64::from(side) == end)
         };
         if rect.is_empty()
             || !on_grid(rect.x, rect.width, bounds.right())

@@ -46,7 +46,7 @@ pub(super) mod decoder;
 #[cfg(test)]
 mod tests;
 
-/// The side of a tile, in pixels.
+/// The side of a tile, in pixels (a power of two).
 pub const TILE: u32 = 16;
 /// The pixels of a whole tile.
 const TILE_PIXELS: usize = (TILE * TILE) as usize;

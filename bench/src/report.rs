@@ -10,7 +10,7 @@ use plotters::prelude::*;
 use crate::links::{LinkResult, Outcome};
 
 /// Every protocol, in column order.
-pub const PROTOCOLS: [&str; 7] = [
+pub const PROTOCOLS: [&str; 8] = [
     "cmd-raw",
     "cmd-lz4",
     "cmd-lz4-ctx",
@@ -18,6 +18,7 @@ pub const PROTOCOLS: [&str; 7] = [
     "px-damage",
     "px-damage-lz4",
     "px-delta-lz4",
+    "px-tiles",
 ];
 
 /// One measured (workload, protocol) pair.
@@ -226,7 +227,8 @@ pub fn csv(rows: &[Row], path: &Path) -> anyhow::Result<()> {
     std::fs::write(path, out).with_context(|| format!("cannot write {}", path.display()))
 }
 
-const COLORS: [RGBColor; 7] = [
+/// One color per protocol of [`PROTOCOLS`], in its order.
+const COLORS: [RGBColor; PROTOCOLS.len()] = [
     RGBColor(0x1f, 0x77, 0xb4),
     RGBColor(0x17, 0xbe, 0xcf),
     RGBColor(0x2c, 0xa0, 0x2c),
@@ -234,6 +236,7 @@ const COLORS: [RGBColor; 7] = [
     RGBColor(0xff, 0x7f, 0x0e),
     RGBColor(0x94, 0x67, 0xbd),
     RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0xe3, 0x77, 0xc2),
 ];
 
 /// Draws the grouped bar chart, bytes on a log scale, as SVG.

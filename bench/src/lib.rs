@@ -16,6 +16,12 @@
 //! - [`command`]: the command modes: the recorded requests re-encoded per compression,
 //!   decoded back and replayed onto a replica scene.
 //! - [`links`]: each workload and mode live on an emulated link: time, frames/s, latency.
+//! - [`frames`]: the frames a pixel viewer showed, recorded to be shown again elsewhere; PSNR.
+//! - [`rfb_view`]: an RFB viewer (netui-rfb's client) that counts its bytes: one per encoding
+//!   on netui's own RFB endpoint (live, in [`session`]) and on Xvnc ([`vnc`]).
+//! - [`xvnc`]: TigerVNC's Xvnc started for a workload, and the X client that draws frames on it.
+//! - [`vnc`]: the real VNC: a workload's frames fed into Xvnc in lockstep, the bytes its
+//!   viewers receive.
 //! - [`report`]: the terminal tables, the CSV files and the SVG charts.
 //! - [`record`]: recording files (`--record`, `--replay`): their format, and the player that
 //!   sends a recording to a display through [`netui::Display`].
@@ -36,8 +42,12 @@
 #![forbid(unsafe_code)]
 
 pub mod command;
+pub mod frames;
 pub mod links;
 pub mod record;
 pub mod report;
+pub mod rfb_view;
 pub mod session;
+pub mod vnc;
 pub mod workload;
+pub mod xvnc;

@@ -9,8 +9,10 @@ use plotters::prelude::*;
 
 use crate::links::{LinkResult, Outcome};
 
-/// Every protocol, in column order.
-pub const PROTOCOLS: [&str; 7] = [
+/// Every protocol, in column order: netui's command and pixel modes, then RFB through
+/// netui's own server (`rfb-`, with `--rfb`) and through TigerVNC's Xvnc fed the same frames
+/// (`vnc-`, with `--vnc`).
+pub const PROTOCOLS: [&str; 13] = [
     "cmd-raw",
     "cmd-lz4",
     "cmd-lz4-ctx",
@@ -18,7 +20,24 @@ pub const PROTOCOLS: [&str; 7] = [
     "px-damage",
     "px-damage-lz4",
     "px-delta-lz4",
+    "rfb-zrle",
+    "rfb-tight",
+    "rfb-tight-jpeg",
+    "vnc-zrle",
+    "vnc-tight",
+    "vnc-tight-jpeg",
 ];
+
+/// Whether a protocol is lossy (its rows carry a PSNR, and it is never "the best").
+pub fn lossy(protocol: &str) -> bool {
+    protocol.ends_with("-jpeg")
+}
+
+/// Whether the server's encoding time is known for a protocol (not for RFB, whose encoders
+/// do not report it, nor for Xvnc).
+fn encode_known(protocol: &str) -> bool {
+    !(protocol.starts_with("rfb-") || protocol.starts_with("vnc-"))
+}
 
 /// One measured (workload, protocol) pair.
 #[derive(Debug, Clone)]
@@ -47,6 +66,9 @@ pub struct Row {
     pub decode: Duration,
     /// Key presses in the workload (notepad), for bytes per typed character.
     pub keys: Option<u32>,
+    /// Lossy protocols: the mean PSNR (dB) of what the viewer showed against the server's
+    /// pixels, and the worst.
+    pub psnr: Option<(f64, f64)>,
 }
 
 impl Row {
@@ -79,6 +101,14 @@ fn workloads(rows: &[Row]) -> Vec<String> {
     names
 }
 
+/// The protocols that `rows` measured, in column order.
+fn present(rows: &[Row]) -> Vec<&'static str> {
+    PROTOCOLS
+        .into_iter()
+        .filter(|p| rows.iter().any(|r| r.protocol == *p))
+        .collect()
+}
+
 fn find<'a>(rows: &'a [Row], workload: &str, protocol: &str) -> Option<&'a Row> {
     rows.iter()
         .find(|r| r.workload == workload && r.protocol == protocol)
@@ -89,26 +119,28 @@ fn find<'a>(rows: &'a [Row], workload: &str, protocol: &str) -> Option<&'a Row> 
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::new();
     let names = workloads(rows);
+    let protocols = present(rows);
     let width = names.iter().map(String::len).max().unwrap_or(8).max(8);
     let _ = writeln!(
         out,
-        "Bytes of the drawing stream (x = ratio to the best protocol of the row)"
+        "Bytes of the drawing stream (x = ratio to the best lossless protocol of the row)"
     );
     let _ = write!(out, "{:width$}", "workload");
-    for p in PROTOCOLS {
+    for p in &protocols {
         let _ = write!(out, " | {p:>17}");
     }
     out.push('\n');
     for name in &names {
-        let best = PROTOCOLS
+        let best = protocols
             .iter()
+            .filter(|p| !lossy(p))
             .filter_map(|p| find(rows, name, p))
             .map(|r| r.bytes)
             .min()
             .unwrap_or(1)
             .max(1);
         let _ = write!(out, "{name:width$}");
-        for p in PROTOCOLS {
+        for p in &protocols {
             let cell = find(rows, name, p).map_or("-".to_owned(), |r| {
                 format!("{} x{:.1}", human(r.bytes), r.bytes as f64 / best as f64)
             });
@@ -123,7 +155,7 @@ pub fn table(rows: &[Row]) -> String {
     );
     for name in &names {
         let _ = write!(out, "{name:width$}");
-        for p in PROTOCOLS {
+        for p in &protocols {
             let cell = find(rows, name, p)
                 .filter(|r| r.protocol.starts_with("px-"))
                 .map_or("-".to_owned(), |r| human(r.encoded));
@@ -136,15 +168,20 @@ pub fn table(rows: &[Row]) -> String {
         "\nCPU ms, encode/decode (pixel encoding as the server measured it)"
     );
     let _ = write!(out, "{:width$}", "workload");
-    for p in PROTOCOLS {
+    for p in &protocols {
         let _ = write!(out, " | {p:>17}");
     }
     out.push('\n');
     for name in &names {
         let _ = write!(out, "{name:width$}");
-        for p in PROTOCOLS {
+        for p in &protocols {
             let cell = find(rows, name, p).map_or("-".to_owned(), |r| {
-                format!("{}/{}", ms(r.encode), ms(r.decode))
+                let encode = if encode_known(r.protocol) {
+                    ms(r.encode)
+                } else {
+                    "-".into()
+                };
+                format!("{encode}/{}", ms(r.decode))
             });
             let _ = write!(out, " | {cell:>17}");
         }
@@ -157,7 +194,7 @@ pub fn table(rows: &[Row]) -> String {
     );
     for name in &names {
         let _ = write!(out, "{name:width$}");
-        for p in PROTOCOLS {
+        for p in &protocols {
             let cell = find(rows, name, p)
                 .and_then(Row::steady)
                 .map_or("-".to_owned(), |b| human(b.round() as u64));
@@ -168,21 +205,25 @@ pub fn table(rows: &[Row]) -> String {
     let _ = writeln!(out, "\nUpdates (pixel modes) / frames (command modes)");
     for name in &names {
         let _ = write!(out, "{name:width$}");
-        for p in PROTOCOLS {
+        for p in &protocols {
             let cell = find(rows, name, p).map_or("-".to_owned(), |r| r.updates.to_string());
             let _ = write!(out, " | {cell:>17}");
         }
         out.push('\n');
     }
     for name in &names {
-        let Some(keys) = find(rows, name, PROTOCOLS[0]).and_then(|r| r.keys) else {
+        let Some(keys) = rows
+            .iter()
+            .find(|r| r.workload == *name)
+            .and_then(|r| r.keys)
+        else {
             continue;
         };
         let _ = writeln!(
             out,
             "\nBytes per typed key, {name} ({keys} keys; drawing stream + the other direction):"
         );
-        for p in PROTOCOLS {
+        for p in &protocols {
             if let Some(r) = find(rows, name, p) {
                 let k = f64::from(keys.max(1));
                 let _ = writeln!(
@@ -197,15 +238,99 @@ pub fn table(rows: &[Row]) -> String {
     out
 }
 
+/// The comparison with VNC, if any RFB protocol was measured: per workload, netui's best
+/// lossless pixel mode beside RFB through netui's server and through Xvnc, steady-state bytes
+/// per update and the first full screen, with the ratio of netui's best to the best lossless
+/// VNC encoding; lossy columns with their mean PSNR.
+pub fn vnc_table(rows: &[Row]) -> Option<String> {
+    let rfb: Vec<&str> = present(rows)
+        .into_iter()
+        .filter(|p| p.starts_with("rfb-") || p.starts_with("vnc-"))
+        .collect();
+    if rfb.is_empty() {
+        return None;
+    }
+    let names = workloads(rows);
+    let width = names.iter().map(String::len).max().unwrap_or(8).max(8);
+    let mut out = String::new();
+    let sections: [(&str, &dyn Fn(&Row) -> Option<f64>); 2] = [
+        (
+            "steady state, bytes per update after the first",
+            &|r: &Row| r.steady(),
+        ),
+        (
+            "the first full screen, bytes (handshake included)",
+            &|r: &Row| Some(r.first as f64),
+        ),
+    ];
+    for (what, value) in sections {
+        let _ = writeln!(
+            out,
+            "Pixel streaming against VNC, {what}: netui's best lossless pixel mode, RFB through \
+             netui's server (rfb-) and TigerVNC's Xvnc fed the same frames (vnc-); JPEG with \
+             its mean PSNR"
+        );
+        let _ = write!(out, "{:width$} | {:>24}", "workload", "netui best px");
+        for p in &rfb {
+            let _ = write!(out, " | {p:>16}");
+        }
+        let _ = writeln!(out, " | {:>12} | {:>11}", "best VNC", "netui/VNC");
+        for name in &names {
+            let best_of = |prefix: &str| {
+                rows.iter()
+                    .filter(|r| r.workload == *name && r.protocol.starts_with(prefix))
+                    .filter(|r| !lossy(r.protocol))
+                    .filter_map(|r| value(r).map(|v| (v, r.protocol)))
+                    .min_by(|a, b| a.0.total_cmp(&b.0))
+            };
+            let netui = best_of("px-");
+            let vnc = best_of("vnc-");
+            let _ = write!(
+                out,
+                "{name:width$} | {:>24}",
+                netui.map_or("-".to_owned(), |(v, p)| format!(
+                    "{} {p}",
+                    human(v.round() as u64)
+                ))
+            );
+            for p in &rfb {
+                let cell = find(rows, name, p).and_then(|r| {
+                    let v = human(value(r)?.round() as u64);
+                    Some(match r.psnr {
+                        Some((mean, _)) => format!("{v} {mean:.1}dB"),
+                        None => v,
+                    })
+                });
+                let _ = write!(out, " | {:>16}", cell.unwrap_or_else(|| "-".into()));
+            }
+            let ratio = match (netui, vnc) {
+                (Some((n, _)), Some((v, _))) if v > 0.0 => format!("{:.2}", n / v),
+                _ => "-".into(),
+            };
+            let _ = writeln!(
+                out,
+                " | {:>12} | {ratio:>11}",
+                vnc.map_or("-".to_owned(), |(v, p)| format!(
+                    "{} {}",
+                    human(v.round() as u64),
+                    p.trim_start_matches("vnc-")
+                ))
+            );
+        }
+        out.push('\n');
+    }
+    Some(out)
+}
+
 /// Writes the CSV: one line per (workload, protocol).
 pub fn csv(rows: &[Row], path: &Path) -> anyhow::Result<()> {
     let mut out = String::from(
-        "workload,protocol,bytes,encoded_bytes,bytes_back,updates,first_bytes,steady_bytes_per_update,encode_us,decode_us,keys,bytes_per_key\n",
+        "workload,protocol,bytes,encoded_bytes,bytes_back,updates,first_bytes,steady_bytes_per_update,encode_us,decode_us,keys,bytes_per_key,psnr_mean_db,psnr_worst_db\n",
     );
     for r in rows {
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             r.workload,
             r.protocol,
             r.bytes,
@@ -214,19 +339,25 @@ pub fn csv(rows: &[Row], path: &Path) -> anyhow::Result<()> {
             r.updates,
             r.first,
             r.steady().map_or(String::new(), |b| format!("{b:.1}")),
-            r.encode.as_micros(),
+            if encode_known(r.protocol) {
+                r.encode.as_micros().to_string()
+            } else {
+                String::new()
+            },
             r.decode.as_micros(),
             r.keys.map_or(String::new(), |k| k.to_string()),
             r.keys.map_or(String::new(), |k| format!(
                 "{:.1}",
                 r.bytes as f64 / f64::from(k.max(1))
             )),
+            r.psnr.map_or(String::new(), |p| format!("{:.2}", p.0)),
+            r.psnr.map_or(String::new(), |p| format!("{:.2}", p.1)),
         );
     }
     std::fs::write(path, out).with_context(|| format!("cannot write {}", path.display()))
 }
 
-const COLORS: [RGBColor; 7] = [
+const COLORS: [RGBColor; 13] = [
     RGBColor(0x1f, 0x77, 0xb4),
     RGBColor(0x17, 0xbe, 0xcf),
     RGBColor(0x2c, 0xa0, 0x2c),
@@ -234,6 +365,13 @@ const COLORS: [RGBColor; 7] = [
     RGBColor(0xff, 0x7f, 0x0e),
     RGBColor(0x94, 0x67, 0xbd),
     RGBColor(0x8c, 0x56, 0x4b),
+    // RFB through netui's server: greys; through Xvnc: yellows and pinks.
+    RGBColor(0x40, 0x40, 0x40),
+    RGBColor(0x80, 0x80, 0x80),
+    RGBColor(0xb8, 0xb8, 0xb8),
+    RGBColor(0xbc, 0xbd, 0x22),
+    RGBColor(0xe3, 0x77, 0xc2),
+    RGBColor(0xf7, 0xb6, 0xd2),
 ];
 
 /// Draws the grouped bar chart, bytes on a log scale, as SVG.
@@ -247,7 +385,7 @@ pub fn chart(rows: &[Row], path: &Path, title: &str) -> anyhow::Result<()> {
         title,
         "bytes (log scale)",
         &names,
-        &PROTOCOLS,
+        &present(rows),
         &value,
         true,
         &|y| human(y as u64),

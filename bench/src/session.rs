@@ -1,5 +1,7 @@
-//! One workload on a headless server: a viewer per pixel encoding attached before it starts,
-//! the application connected through a recording proxy, and the server's screen at the end.
+//! One workload on a headless server: a viewer per pixel encoding attached before it starts
+//! (and, if asked, RFB viewers on the server's RFB endpoint), the application connected
+//! through a recording proxy, and the server's screen at the end. The px-delta-lz4 viewer can
+//! record the frames it showed ([`crate::frames`]), for the real VNC to be fed the same.
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
@@ -11,6 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, Context};
 use netui::transport::Stream;
 use netui::{Display, ResourceId, Size, Viewer, Window};
+use netui_display_server::rfb::RfbConfig;
 use netui_display_server::{ServerConfig, ServerHandle};
 use netui_protocol::{Frame, FrameReader, Limits, PixelEncoding, ViewMessage, ViewMode};
 use thin_client::link::{LinkProfile, LinkStats};
@@ -18,7 +21,14 @@ use thin_client::stats::Stats;
 use thin_client::view::View;
 
 use crate::command::differing_pixels;
+use crate::frames::{Frames, Recorder};
 use crate::record::Recording;
+use crate::rfb_view::{self, RfbEncoding, RfbResult};
+
+/// The password of the RFB endpoint of the benchmark's server (view-only: the RFB viewers
+/// only watch). VNC passwords are at most 8 characters.
+const RFB_PASSWORD: &str = "nb-full";
+const RFB_VIEW_PASSWORD: &str = "nb-view";
 
 /// How long a viewer must hear nothing, with the right pixels, to count as done.
 const QUIET: Duration = Duration::from_millis(60);
@@ -129,6 +139,17 @@ pub struct ViewerResult {
     pub decode: Duration,
     /// CPU time the server spent encoding this viewer's updates.
     pub encode: Duration,
+    /// The frames it showed, if it was asked to record them.
+    pub frames: Option<Frames>,
+}
+
+/// What a session measures besides netui's pixel viewers.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Record the frames the px-delta-lz4 viewer shows ([`Session::frames`]).
+    pub record_frames: bool,
+    /// RFB viewers to attach to the server's RFB endpoint, one per encoding.
+    pub rfb: Vec<RfbEncoding>,
 }
 
 /// What a session produced.
@@ -145,16 +166,25 @@ pub struct Session {
     pub app_down: u64,
     /// One result per pixel encoding, or why it failed.
     pub viewers: Vec<Result<ViewerResult, String>>,
+    /// One result per RFB viewer of [`Options::rfb`], or why it failed.
+    pub rfb: Vec<Result<RfbResult, String>>,
+    /// The frames the px-delta-lz4 viewer showed, if [`Options::record_frames`].
+    pub frames: Option<Frames>,
 }
 
 /// Runs `app` on a fresh headless server of `size`.
-pub fn run(size: Size, name: &str, app: &App) -> anyhow::Result<Session> {
+pub fn run(size: Size, name: &str, app: &App, options: &Options) -> anyhow::Result<Session> {
+    let rfb = (!options.rfb.is_empty()).then(|| RfbConfig {
+        addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        password: RFB_PASSWORD.into(),
+        view_only_password: RFB_VIEW_PASSWORD.into(),
+    });
     let Headless {
         dir: _dir,
         socket,
         server,
         runtime,
-    } = Headless::start(size)?;
+    } = Headless::start_with(size, rfb)?;
 
     // The viewers, attached before the workload starts.
     let mut viewers = Vec::new();
@@ -169,13 +199,32 @@ pub fn run(size: Size, name: &str, app: &App) -> anyhow::Result<Session> {
         )?;
         let (ready_tx, ready) = mpsc::channel();
         let (target_tx, target) = mpsc::channel::<Arc<Vec<u8>>>();
+        let recorder = (options.record_frames && encoding == PixelEncoding::DeltaLz4)
+            .then(|| Recorder::new(size));
         let thread = std::thread::Builder::new()
             .name(format!("viewer {}", encoding.name()))
-            .spawn(move || follow(display, link, encoding, ready_tx, target))?;
+            .spawn(move || follow(display, link, encoding, recorder, ready_tx, target))?;
         ready
             .recv_timeout(Duration::from_secs(10))
             .map_err(|_| anyhow!("{} viewer was not attached", encoding.name()))??;
         viewers.push((target_tx, thread));
+    }
+    let mut rfb_viewers = Vec::new();
+    if let Some(addr) = server.rfb_addr().filter(|_| !options.rfb.is_empty()) {
+        for &encoding in &options.rfb {
+            let stream = std::net::TcpStream::connect(addr).context("RFB viewer connects")?;
+            let (ready_tx, ready) = mpsc::channel();
+            let (target_tx, target) = mpsc::channel::<Arc<Vec<u32>>>();
+            let thread = std::thread::Builder::new()
+                .name(format!("rfb viewer {}", encoding.name()))
+                .spawn(move || {
+                    rfb_view::follow(stream, RFB_VIEW_PASSWORD, encoding, ready_tx, target)
+                })?;
+            ready
+                .recv_timeout(Duration::from_secs(10))
+                .map_err(|_| anyhow!("rfb-{} viewer did not connect", encoding.name()))??;
+            rfb_viewers.push((target_tx, thread));
+        }
     }
 
     // The application, through the recording proxy.
@@ -203,15 +252,35 @@ pub fn run(size: Size, name: &str, app: &App) -> anyhow::Result<Session> {
     let image = observer.get_image(ResourceId::ROOT, None)?;
     let recorded = recorded.lock().map_err(|_| anyhow!("recorder"))?.clone();
     let screen = Arc::new(image.rgba);
+    let pixels: Arc<Vec<u32>> = Arc::new(
+        screen
+            .chunks_exact(4)
+            .map(|p| u32::from_be_bytes([0, p[0], p[1], p[2]]))
+            .collect(),
+    );
+    for (target_tx, _) in &rfb_viewers {
+        let _ = target_tx.send(Arc::clone(&pixels));
+    }
     let mut results = Vec::new();
+    let mut frames = None;
     for (target_tx, thread) in viewers {
         let _ = target_tx.send(Arc::clone(&screen));
-        results.push(
+        let mut result = thread
+            .join()
+            .unwrap_or_else(|_| Err("the viewer panicked".into()));
+        if let Ok(r) = &mut result {
+            frames = frames.or(r.frames.take());
+        }
+        results.push(result);
+    }
+    let rfb = rfb_viewers
+        .into_iter()
+        .map(|(_, thread)| {
             thread
                 .join()
-                .unwrap_or_else(|_| Err("the viewer panicked".into())),
-        );
-    }
+                .unwrap_or_else(|_| Err("the RFB viewer panicked".into()))
+        })
+        .collect();
     let _ = release_tx.send(());
     let _ = app_thread.join();
     drop(observer);
@@ -223,6 +292,8 @@ pub fn run(size: Size, name: &str, app: &App) -> anyhow::Result<Session> {
         id_base,
         app_down: app_down.load(Ordering::Relaxed),
         viewers: results,
+        rfb,
+        frames,
     })
 }
 
@@ -242,6 +313,11 @@ pub struct Headless {
 impl Headless {
     /// Starts a server of `size`.
     pub fn start(size: Size) -> anyhow::Result<Headless> {
+        Headless::start_with(size, None)
+    }
+
+    /// Starts a server of `size`, with an RFB endpoint if `rfb` says.
+    pub fn start_with(size: Size, rfb: Option<RfbConfig>) -> anyhow::Result<Headless> {
         let dir = tempfile::tempdir().context("temporary directory")?;
         let socket = dir.path().join("display.sock");
         let server = ServerHandle::start(ServerConfig {
@@ -251,7 +327,7 @@ impl Headless {
             tcp: None,
             token: vec![9; 32],
             limits: Limits::default(),
-            rfb: None,
+            rfb,
         })
         .context("starting the headless server")?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -340,6 +416,7 @@ fn follow(
     display: Display,
     link: Arc<LinkStats>,
     encoding: PixelEncoding,
+    mut recorder: Option<Recorder>,
     ready: mpsc::Sender<anyhow::Result<()>>,
     target: Receiver<Arc<Vec<u8>>>,
 ) -> Result<ViewerResult, String> {
@@ -362,8 +439,12 @@ fn follow(
         match views.recv_timeout(Duration::from_millis(20)) {
             Ok(message) => {
                 last_message = Instant::now();
+                let mut shape = Vec::new();
                 if let ViewMessage::Pixels { rects, .. } = &message {
                     encoded += netui_scene::encoding::bytes(rects) as u64;
+                    if recorder.is_some() {
+                        shape = rects.iter().map(|r| (r.rect, r.kind)).collect();
+                    }
                 }
                 let started = Instant::now();
                 let applied = view
@@ -371,6 +452,11 @@ fn follow(
                     .map_err(|e| format!("{name}: bad data from the display: {e}"))?;
                 decode += started.elapsed();
                 if let Some(update) = applied.update {
+                    if let Some(recorder) = &mut recorder {
+                        recorder
+                            .record(&shape, view.screen().pixels())
+                            .map_err(|e| format!("{name}: recording frames: {e}"))?;
+                    }
                     if first == 0 {
                         first = link.down.load(Ordering::Relaxed);
                     }
@@ -422,6 +508,7 @@ fn follow(
                     encoded,
                     updates: stats.updates,
                     decode,
+                    frames: recorder.take().map(Recorder::finish),
                 });
             }
             if since.elapsed() > CATCH_UP {

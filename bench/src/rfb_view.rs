@@ -86,6 +86,8 @@ pub struct RfbResult {
     pub updates: u64,
     /// CPU time spent decoding.
     pub decode: Duration,
+    /// Bytes of CopyRect rectangles received.
+    pub copy_bytes: u64,
     /// Lossy encodings: the PSNR of the viewer's screen against each frame.
     pub psnr: Option<PsnrSummary>,
 }
@@ -142,6 +144,8 @@ pub struct RfbView<S: Read + Write> {
     pub decode: Duration,
     /// FramebufferUpdates read.
     pub updates: u64,
+    /// Bytes of CopyRect rectangles received.
+    pub copy_bytes: u64,
 }
 
 impl<S: Read + Write> RfbView<S> {
@@ -166,6 +170,7 @@ impl<S: Read + Write> RfbView<S> {
             encoding,
             decode: Duration::ZERO,
             updates: 0,
+            copy_bytes: 0,
         })
     }
 
@@ -183,7 +188,10 @@ impl<S: Read + Write> RfbView<S> {
         let waited = self.counts.waited.load(Ordering::Relaxed);
         loop {
             match self.client.read_message().context("reading an update")? {
-                ServerMessage::Update(_) => break,
+                ServerMessage::Update(update) => {
+                    self.copy_bytes += update.bytes_of(encoding::COPY_RECT) as u64;
+                    break;
+                }
                 // Bells, cut text, fences: nothing the benchmark asked for; skipped.
                 _ => continue,
             }
@@ -321,6 +329,7 @@ pub fn follow(
             frames: viewer.updates,
             updates: viewer.updates,
             decode: viewer.decode,
+            copy_bytes: viewer.copy_bytes,
             psnr,
         });
     }

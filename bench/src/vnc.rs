@@ -97,6 +97,7 @@ pub fn measure(
             frames: frames.frames.len() as u64,
             updates: viewer.updates,
             decode: viewer.decode,
+            copy_bytes: viewer.copy_bytes,
             psnr: (!viewer.encoding.lossless()).then_some(summary),
         })
         .collect())

@@ -445,11 +445,12 @@ fn rfb_row(workload: &str, prefix: &str, r: &RfbResult, keys: Option<u32>) -> Ro
 /// A progress line for an RFB viewer's row.
 fn rfb_line(row: &Row, r: &RfbResult) -> String {
     format!(
-        "{:<14} {:>12} B down, {} frames in {} updates: {}",
+        "{:<14} {:>12} B down, {} frames in {} updates ({} B of CopyRect): {}",
         row.protocol,
         row.bytes,
         r.frames,
         r.updates,
+        r.copy_bytes,
         match row.psnr {
             Some((mean, worst)) => format!("PSNR {mean:.1} dB (worst {worst:.1})"),
             None => "verified".into(),

@@ -229,6 +229,7 @@ impl Recorder {
             size: self.model.size,
             frames: self.frames,
             last: self.model,
+            repairs: self.repairs,
         }
     }
 }
@@ -243,6 +244,16 @@ pub struct Frames {
     pub frames: Vec<Frame>,
     /// The screen after the last frame.
     pub last: Screen,
+    /// Frames whose rectangles alone did not give the viewer's screen (see
+    /// [`Recorder::repairs`]).
+    pub repairs: usize,
+}
+
+impl Frames {
+    /// Copies (scrolls, moves) in all frames.
+    pub fn copies(&self) -> usize {
+        self.frames.iter().map(|f| f.copies.len()).sum()
+    }
 }
 
 /// The pixels of `rect` in a `size` screen's `pixels`.

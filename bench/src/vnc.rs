@@ -30,12 +30,21 @@ pub const FRAME_TIMEOUT: Duration = Duration::from_secs(5);
 /// The environment variable that makes a missing Xvnc (or Xvfb) an error instead of a skip.
 pub const REQUIRE_ENV: &str = "NETUI_REQUIRE_XVFB";
 
-/// Feeds `frames` into a fresh Xvnc (`program`) and measures each of `encodings` on them.
+/// One viewer in the lockstep: while it keeps up, its bytes after the first full screen and
+/// its PSNRs; once it fails, why.
+struct Watcher {
+    encoding: RfbEncoding,
+    state: Result<(RfbView<UnixStream>, u64, PsnrSummary), String>,
+}
+
+/// Feeds `frames` into a fresh Xvnc (`program`) and measures each of `encodings` on them: a
+/// result per encoding, in order, or why it failed (a viewer that fails leaves the lockstep
+/// and the others go on). An error is the phase's own: Xvnc or its X client failed.
 pub fn measure(
     program: &Path,
     frames: &Frames,
     encodings: &[RfbEncoding],
-) -> anyhow::Result<Vec<RfbResult>> {
+) -> anyhow::Result<Vec<Result<RfbResult, String>>> {
     let Some((first, rest)) = frames.frames.split_first() else {
         bail!("no frame was recorded");
     };
@@ -43,62 +52,70 @@ pub fn measure(
     let mut feeder = Feeder::connect(&xvnc, frames.size)?;
     let mut screen = Screen::new(frames.size);
     first.apply(&mut screen);
-    feeder.draw(first)?;
+    feeder.draw(first).context("drawing the first frame on Xvnc")?;
 
-    let mut viewers = Vec::new();
-    let mut summaries = Vec::new();
+    let mut watchers = Vec::new();
     for &encoding in encodings {
+        let name = format!("vnc-{}", encoding.name());
         let stream = xvnc.connect_rfb()?;
         stream.set_read_timeout(Some(FRAME_TIMEOUT))?;
-        let mut viewer = RfbView::connect(stream, None, encoding)
-            .with_context(|| format!("vnc-{} connects to Xvnc", encoding.name()))?;
-        let mut summary = PsnrSummary::default();
-        deliver(&mut viewer, &screen, false, &mut summary)
-            .with_context(|| format!("vnc-{}: the first full screen", encoding.name()))?;
-        let first = viewer.bytes_down();
-        viewers.push((viewer, first));
-        summaries.push(summary);
+        let state = RfbView::connect(stream, None, encoding)
+            .with_context(|| format!("{name} connects to Xvnc"))
+            .and_then(|mut viewer| {
+                let mut summary = PsnrSummary::default();
+                deliver(&mut viewer, &screen, false, &mut summary)
+                    .with_context(|| format!("{name}: the first full screen"))?;
+                let first = viewer.bytes_down();
+                Ok((viewer, first, summary))
+            })
+            .map_err(|e| format!("{e:#}"));
+        watchers.push(Watcher { encoding, state });
     }
     let mut previous = screen.clone();
     for (i, frame) in rest.iter().enumerate() {
         frame.apply(&mut screen);
-        if screen == previous {
-            // Nothing to see: X would draw nothing new and VNC would send nothing.
-            for (summary, (viewer, _)) in summaries.iter_mut().zip(&viewers) {
+        let unchanged = screen == previous;
+        if !unchanged {
+            feeder
+                .draw(frame)
+                .with_context(|| format!("drawing frame {} on Xvnc", i + 2))?;
+        }
+        for watcher in &mut watchers {
+            let Ok((viewer, _, summary)) = &mut watcher.state else {
+                continue;
+            };
+            if unchanged {
+                // Nothing to see: X drew nothing new and VNC has nothing to send.
                 if !viewer.encoding.lossless() {
                     summary.add(psnr(viewer.pixels(), &screen.pixels));
                 }
+                continue;
             }
-            continue;
-        }
-        feeder
-            .draw(frame)
-            .with_context(|| format!("drawing frame {} on Xvnc", i + 2))?;
-        for ((viewer, _), summary) in viewers.iter_mut().zip(&mut summaries) {
-            deliver(viewer, &screen, true, summary).with_context(|| {
-                format!(
-                    "vnc-{}: frame {} of {}",
-                    viewer.encoding.name(),
+            if let Err(e) = deliver(viewer, &screen, true, summary) {
+                watcher.state = Err(format!(
+                    "vnc-{}: frame {} of {}: {e:#}",
+                    watcher.encoding.name(),
                     i + 2,
                     frames.frames.len()
-                )
-            })?;
+                ));
+            }
         }
         previous.pixels.copy_from_slice(&screen.pixels);
     }
-    Ok(viewers
+    Ok(watchers
         .into_iter()
-        .zip(summaries)
-        .map(|((viewer, first), summary)| RfbResult {
-            encoding: viewer.encoding,
-            bytes_down: viewer.bytes_down(),
-            first,
-            bytes_up: viewer.bytes_up(),
-            frames: frames.frames.len() as u64,
-            updates: viewer.updates,
-            decode: viewer.decode,
-            copy_bytes: viewer.copy_bytes,
-            psnr: (!viewer.encoding.lossless()).then_some(summary),
+        .map(|w| {
+            w.state.map(|(viewer, first, summary)| RfbResult {
+                encoding: viewer.encoding,
+                bytes_down: viewer.bytes_down(),
+                first,
+                bytes_up: viewer.bytes_up(),
+                frames: frames.frames.len() as u64,
+                updates: viewer.updates,
+                decode: viewer.decode,
+                copy_bytes: viewer.copy_bytes,
+                psnr: (!viewer.encoding.lossless()).then_some(summary),
+            })
         })
         .collect())
 }

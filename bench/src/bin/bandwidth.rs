@@ -273,14 +273,30 @@ fn run(args: Args) -> anyhow::Result<()> {
         }
         if let Some(program) = &xvnc_program {
             progress.message(&format!("vnc: {}", w.name));
+            if let Some(frames) = &session.frames {
+                progress.line(&format!(
+                    "{step}: vnc: feeding Xvnc {} frames with {} copies ({} repaired)",
+                    frames.frames.len(),
+                    frames.copies(),
+                    frames.repairs
+                ));
+            }
             match session.frames.as_ref().map(|frames| {
                 vnc::measure(program, frames, &RfbEncoding::all(args.jpeg_quality))
             }) {
                 Some(Ok(results)) => {
-                    for r in &results {
-                        let row = rfb_row(&w.name, "vnc-", r, w.keys);
-                        progress.line(&format!("{step}: {}", rfb_line(&row, r)));
-                        rows.push(row);
+                    for result in &results {
+                        match result {
+                            Ok(r) => {
+                                let row = rfb_row(&w.name, "vnc-", r, w.keys);
+                                progress.line(&format!("{step}: {}", rfb_line(&row, r)));
+                                rows.push(row);
+                            }
+                            Err(e) => {
+                                progress.line(&format!("{step}: FAILED: {e}"));
+                                failures.push(format!("{}: {e}", w.name));
+                            }
+                        }
                     }
                 }
                 Some(Err(e)) => {

@@ -26,7 +26,7 @@ use netui_protocol::{
     InputEvent, PixelEncoding, Rect, RectEncoding, Refusal, Request, ServerMessage, Size,
     ViewMessage, ViewMode,
 };
-use netui_rfb::server::{Event, Passwords, ServerSession};
+use netui_rfb::server::{DesktopSizeStatus, Event, Passwords, ServerSession};
 use netui_scene::damage::Damage;
 use netui_scene::encoding::PixelDecoder;
 use tokio::net::TcpStream;
@@ -131,6 +131,7 @@ pub(crate) async fn serve(
         damage: Damage::default(),
         copies: Vec::new(),
         input: input::RfbInput::default(),
+        max_side: shared.limits.max_side,
         next_seq: 0,
         next_input: 1,
     };
@@ -176,6 +177,8 @@ struct RfbViewer {
     damage: Damage,
     copies: Vec<(Rect, netui_protocol::Point)>,
     input: input::RfbInput,
+    /// The largest screen side the core accepts.
+    max_side: u32,
     /// The sequence number of the next request handed to the core.
     next_seq: u32,
     /// The number of the next input.
@@ -187,13 +190,14 @@ impl RfbViewer {
         let mode = ViewMode::Pixels(PixelEncoding::DeltaLz4);
         self.request(vec![Request::AttachViewer { mode }]).await?;
         let mut stalled_since = None;
+        let drained = self.transport.drained();
         loop {
             tokio::select! {
                 message = outbox.recv() => {
                     let Some(message) = message else {
                         return Err(std::io::Error::other("the core closed the connection"));
                     };
-                    self.from_core(message).await?;
+                    self.handle_core(message).await?;
                 }
                 chunk = self.transport.recv() => {
                     let Some(chunk) = chunk else { return Ok(()) };
@@ -201,12 +205,12 @@ impl RfbViewer {
                         self.transport.send(self.session.take_output());
                         return Err(std::io::Error::other(format!("bad RFB message: {e}")));
                     }
-                    self.from_viewer().await?;
+                    self.handle_viewer().await?;
                 }
-                () = self.transport.drained() => {}
+                () = drained.notified() => {}
                 () = tokio::time::sleep(Duration::from_secs(1)), if stalled_since.is_some() => {}
             }
-            self.update();
+            self.update()?;
             // A viewer that reads nothing keeps its bytes pending: after a while it goes.
             if self.transport.pending() >= MAX_PENDING {
                 let since = *stalled_since.get_or_insert_with(tokio::time::Instant::now);
@@ -224,7 +228,7 @@ impl RfbViewer {
 
     /// A message from the core: an update to apply to the copy of the screen (and to
     /// acknowledge at once), or anything else, which a VNC viewer has no use for.
-    async fn from_core(&mut self, message: ServerMessage) -> std::io::Result<()> {
+    async fn handle_core(&mut self, message: ServerMessage) -> std::io::Result<()> {
         match message {
             ServerMessage::View(ViewMessage::Pixels {
                 update,
@@ -261,7 +265,7 @@ impl RfbViewer {
     }
 
     /// What the viewer asked for: input to forward, a resize.
-    async fn from_viewer(&mut self) -> std::io::Result<()> {
+    async fn handle_viewer(&mut self) -> std::io::Result<()> {
         let mut inputs = Vec::new();
         while let Some(event) = self.session.next_event() {
             match event {
@@ -271,20 +275,22 @@ impl RfbViewer {
                     keycode: _,
                 } => self.input.key(down, keysym, &mut inputs),
                 Event::Pointer { buttons, x, y } => self.input.pointer(buttons, x, y, &mut inputs),
-                Event::SetDesktopSize { width, height } if !self.view_only => {
+                // The session reports it only for a viewer that may drive the display.
+                Event::SetDesktopSize { width, height } => {
                     let size = Size::new(u32::from(width), u32::from(height));
-                    if size.width > 0 && size.height > 0 {
+                    let max = self.max_side;
+                    if (1..=max).contains(&size.width) && (1..=max).contains(&size.height) {
                         let _ = self.core.send(CoreMsg::ResizeScreen(size)).await;
+                    } else {
+                        self.session
+                            .refuse_desktop_size(DesktopSizeStatus::InvalidLayout);
                     }
                 }
                 // Clipboard: not carried yet (issue #14).
                 _ => {}
             }
         }
-        if self.view_only {
-            // Its input is ignored; the core would refuse it anyway.
-            return Ok(());
-        }
+        // A view-only viewer's session reports no input (and the core would refuse it).
         self.send_input(inputs).await
     }
 
@@ -314,15 +320,20 @@ impl RfbViewer {
         let _ = self.send_input(inputs).await;
     }
 
-    /// Sends the viewer an update if it wants one and the last has left.
-    fn update(&mut self) {
+    /// Sends the viewer an update if it wants one and the last has left. The session keeps
+    /// what it could not send yet (damage outside the area the viewer asked for); an
+    /// unchanged screen costs nothing.
+    fn update(&mut self) -> std::io::Result<()> {
         if self.transport.pending() < MAX_PENDING && self.session.wants_update() {
             let damage = self.damage.take();
-            self.session
+            let sent = self
+                .session
                 .send_update(self.screen.canvas(), &damage, &self.copies);
             self.copies.clear();
+            sent.map_err(|e| std::io::Error::other(format!("cannot update the viewer: {e}")))?;
         }
         self.transport.send(self.session.take_output());
+        Ok(())
     }
 
     /// Hands requests to the core, as a netui client's frame would.

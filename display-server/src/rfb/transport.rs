@@ -103,9 +103,9 @@ impl Transport {
         self.pending.load(Ordering::Relaxed)
     }
 
-    /// Completes when the writer has finished a write.
-    pub async fn drained(&self) {
-        self.drained.notified().await;
+    /// What the writer signals each time it finishes a write.
+    pub fn drained(&self) -> Arc<Notify> {
+        Arc::clone(&self.drained)
     }
 }
 

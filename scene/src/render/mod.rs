@@ -321,8 +321,40 @@ impl Damage {
     }
 }
 
+/// The peak signal-to-noise ratio of `b` against `a`, in decibels, over the red, green and
+/// blue bytes of `0x00RRGGBB` pixels: how close a lossy picture (JPEG) is to the original.
+/// Equal pictures give infinity; pictures of different lengths compare their common part.
+pub fn psnr(a: &[u32], b: &[u32]) -> f64 {
+    let mut squared = 0u64;
+    for (&p, &q) in a.iter().zip(b) {
+        for shift in [0, 8, 16] {
+            let d = i64::from((p >> shift) & 0xff) - i64::from((q >> shift) & 0xff);
+            squared += (d * d) as u64;
+        }
+    }
+    let samples = (a.len().min(b.len()) * 3).max(1) as f64;
+    let mse = squared as f64 / samples;
+    if mse == 0.0 {
+        f64::INFINITY
+    } else {
+        10.0 * (255.0 * 255.0 / mse).log10()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn psnr_is_infinite_for_equal_pictures_and_falls_with_the_error() {
+        let a = [0x0010_2030u32; 100];
+        assert_eq!(super::psnr(&a, &a), f64::INFINITY);
+        let mut b = a;
+        b[0] = 0x0011_2030; // one sample off by one: MSE 1/300
+        let close = super::psnr(&a, &b);
+        assert!((close - 10.0 * (65025.0f64 * 300.0).log10()).abs() < 1e-9);
+        b[1] = 0x00ff_ffff;
+        assert!(super::psnr(&a, &b) < close);
+    }
+
     use super::pattern::{assert_picture, blank};
     use super::*;
 

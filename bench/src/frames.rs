@@ -1,6 +1,7 @@
 //! The frames a viewer showed, kept so that another display can be made to show the very same
 //! ones: per update, the server's copy hints (scrolls and moves) and the rectangles whose
-//! pixels changed, with those pixels. Also the PSNR that lossy streams are reported with.
+//! pixels changed, with those pixels. Also the PSNR that lossy streams are reported with, per
+//! frame and summed up over a stream.
 //!
 //! A [`Recorder`] follows a netui pixel viewer: it is handed each update's rectangles as the
 //! server sent them and the viewer's screen after the update, and keeps a model of that
@@ -111,9 +112,12 @@ impl Screen {
 pub(crate) fn clip_copy(dst: Rect, src: Point, bounds: Rect) -> (Rect, Point) {
     let (dx, dy) = (src.x - dst.x, src.y - dst.y);
     let source = Rect::new(src.x, src.y, dst.width, dst.height).intersect(bounds);
-    let dst = dst
-        .intersect(bounds)
-        .intersect(Rect::new(source.x - dx, source.y - dy, source.width, source.height));
+    let dst = dst.intersect(bounds).intersect(Rect::new(
+        source.x - dx,
+        source.y - dy,
+        source.width,
+        source.height,
+    ));
     (dst, Point::new(dst.x + dx, dst.y + dy))
 }
 
@@ -267,49 +271,43 @@ fn read(pixels: &[u32], size: Size, rect: Rect) -> Vec<u32> {
     out
 }
 
-/// The peak signal-to-noise ratio of `got` against `want` (`0x00RRGGBB` pixels, the same
-/// number), in dB over the red, green and blue channels; `None` when they are equal
-/// (infinite PSNR) or empty.
+/// The peak signal-to-noise ratio of `got` against `want` (`0x00RRGGBB` pixels), in dB over
+/// the red, green and blue channels ([`netui_scene::render::psnr`]); `None` when they are
+/// equal (infinite PSNR).
 pub fn psnr(got: &[u32], want: &[u32]) -> Option<f64> {
-    let mut squared = 0u64;
-    for (a, b) in got.iter().zip(want) {
-        for shift in [0, 8, 16] {
-            let d = i64::from((a >> shift) as u8) - i64::from((b >> shift) as u8);
-            squared += (d * d) as u64;
-        }
-    }
-    let samples = 3 * got.len().min(want.len()) as u64;
-    if squared == 0 || samples == 0 {
-        return None;
-    }
-    let mse = squared as f64 / samples as f64;
-    Some(10.0 * (255.0 * 255.0 / mse).log10())
+    let p = netui_scene::render::psnr(want, got);
+    p.is_finite().then_some(p)
 }
 
-/// PSNRs of a stream's frames gathered into what the report says: the mean of the frames'
-/// PSNRs (frames shown exactly count as [`EXACT_PSNR`]) and the worst.
+/// PSNRs of a stream's frames gathered into what the report says: the PSNR of all frames
+/// together (of their mean squared error, frames of one size) and the worst frame's.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct PsnrSummary {
-    sum: f64,
+    mse_sum: f64,
     count: u32,
     worst: Option<f64>,
 }
 
-/// What an exactly shown frame counts as in a mean PSNR (dB), as tools commonly cap it.
-pub const EXACT_PSNR: f64 = 99.0;
-
 impl PsnrSummary {
     /// Adds one frame's PSNR (`None`: shown exactly).
     pub fn add(&mut self, psnr: Option<f64>) {
-        let value = psnr.unwrap_or(EXACT_PSNR).min(EXACT_PSNR);
-        self.sum += value;
+        let value = psnr.unwrap_or(f64::INFINITY);
+        // PSNR = 10 log10(255² / MSE), so MSE = 255² / 10^(PSNR / 10); exact is 0.
+        self.mse_sum += 255.0 * 255.0 / 10f64.powf(value / 10.0);
         self.count += 1;
         self.worst = Some(self.worst.map_or(value, |w: f64| w.min(value)));
     }
 
-    /// The mean PSNR of the frames added, if any were.
+    /// The PSNR of all frames added (infinite if every one was exact), if any were.
     pub fn mean(&self) -> Option<f64> {
-        (self.count > 0).then(|| self.sum / f64::from(self.count))
+        (self.count > 0).then(|| {
+            let mse = self.mse_sum / f64::from(self.count);
+            if mse == 0.0 {
+                f64::INFINITY
+            } else {
+                10.0 * (255.0 * 255.0 / mse).log10()
+            }
+        })
     }
 
     /// The lowest PSNR of a frame, if any was added.
@@ -353,20 +351,31 @@ mod tests {
             *p = 0x00ff_0000;
         }
         let mut recorder = Recorder::new(size);
-        recorder.record(&[(Rect::new(0, 0, 8, 6), RectEncoding::Raw)], &first)
+        recorder
+            .record(&[(Rect::new(0, 0, 8, 6), RectEncoding::Raw)], &first)
             .unwrap();
-        recorder.record(
-            &[
-                (Rect::new(0, 0, 8, 4), RectEncoding::Copy { src: Point::new(0, 2) }),
-                (Rect::new(0, 4, 8, 2), RectEncoding::DeltaLz4),
-            ],
-            &second,
-        )
+        recorder
+            .record(
+                &[
+                    (
+                        Rect::new(0, 0, 8, 4),
+                        RectEncoding::Copy {
+                            src: Point::new(0, 2),
+                        },
+                    ),
+                    (Rect::new(0, 4, 8, 2), RectEncoding::DeltaLz4),
+                ],
+                &second,
+            )
             .unwrap();
         assert_eq!(recorder.repairs(), 0);
         let frames = recorder.finish();
         assert_eq!(frames.frames[1].copies.len(), 1);
-        assert_eq!(frames.frames[1].patched_pixels(), 16, "only the uncovered rows");
+        assert_eq!(
+            frames.frames[1].patched_pixels(),
+            16,
+            "only the uncovered rows"
+        );
         assert_eq!(replay(&frames), vec![first, second.clone()]);
         assert_eq!(frames.last.pixels, second);
     }
@@ -379,15 +388,22 @@ mod tests {
         // value in both; copies-first replay would copy the old value.
         let after = vec![7, 1, 1, 7, 7, 1, 1, 7];
         let mut recorder = Recorder::new(size);
-        recorder.record(&[(Rect::new(0, 0, 4, 2), RectEncoding::Raw)], &before)
+        recorder
+            .record(&[(Rect::new(0, 0, 4, 2), RectEncoding::Raw)], &before)
             .unwrap();
-        recorder.record(
-            &[
-                (Rect::new(0, 0, 1, 2), RectEncoding::Raw),
-                (Rect::new(3, 0, 1, 2), RectEncoding::Copy { src: Point::new(0, 0) }),
-            ],
-            &after,
-        )
+        recorder
+            .record(
+                &[
+                    (Rect::new(0, 0, 1, 2), RectEncoding::Raw),
+                    (
+                        Rect::new(3, 0, 1, 2),
+                        RectEncoding::Copy {
+                            src: Point::new(0, 0),
+                        },
+                    ),
+                ],
+                &after,
+            )
             .unwrap();
         assert_eq!(recorder.repairs(), 1);
         let frames = recorder.finish();
@@ -399,10 +415,10 @@ mod tests {
         let size = Size::new(3, 3);
         let pixels = vec![5; 9];
         let mut recorder = Recorder::new(size);
-        recorder.record(&[(Rect::new(0, 0, 3, 3), RectEncoding::Raw)], &pixels)
+        recorder
+            .record(&[(Rect::new(0, 0, 3, 3), RectEncoding::Raw)], &pixels)
             .unwrap();
-        recorder.record(&[], &pixels)
-            .unwrap();
+        recorder.record(&[], &pixels).unwrap();
         let frames = recorder.finish();
         assert_eq!(frames.frames[1], Frame::default());
     }
@@ -439,17 +455,18 @@ mod tests {
         // One channel of one of two pixels off by 255: MSE = 255² / 6.
         let p = psnr(&[0x0000_0000, 0], &[0x00ff_0000, 0]).expect("differs");
         assert!((p - 10.0 * 6f64.log10()).abs() < 1e-9, "{p}");
-        // The unused top byte does not count.
-        assert_eq!(psnr(&[0xff00_0000], &[0]), None);
     }
 
     #[test]
-    fn psnr_summary_counts_exact_frames_as_the_cap() {
+    fn psnr_summary_pools_the_frames_squared_errors() {
         let mut s = PsnrSummary::default();
         assert_eq!(s.mean(), None);
-        s.add(Some(30.0));
         s.add(None);
-        assert_eq!(s.mean(), Some((30.0 + EXACT_PSNR) / 2.0));
+        assert_eq!(s.mean(), Some(f64::INFINITY));
+        s.add(Some(30.0));
+        // Half the frames exact, half at MSE m: the whole is at MSE m / 2, 3 dB better.
+        let mean = s.mean().expect("frames");
+        assert!((mean - (30.0 + 10.0 * 2f64.log10())).abs() < 1e-9, "{mean}");
         assert_eq!(s.worst(), Some(30.0));
     }
 }

@@ -53,18 +53,18 @@ impl RfbEncoding {
         !matches!(self, RfbEncoding::TightJpeg(_))
     }
 
-    /// The SetEncodings list.
+    /// The SetEncodings list: the encoding, CopyRect, Raw and DesktopSize (as every real
+    /// viewer lists them), and for JPEG its quality level.
     pub fn list(self) -> Vec<i32> {
-        match self {
-            RfbEncoding::Zrle => vec![encoding::ZRLE, encoding::COPY_RECT, encoding::RAW],
-            RfbEncoding::Tight => vec![encoding::TIGHT, encoding::COPY_RECT, encoding::RAW],
-            RfbEncoding::TightJpeg(q) => vec![
-                encoding::TIGHT,
-                encoding::COPY_RECT,
-                encoding::RAW,
-                encoding::JPEG_QUALITY.start() + i32::from(q.min(9)),
-            ],
+        let mut list = match self {
+            RfbEncoding::Zrle => vec![encoding::ZRLE],
+            RfbEncoding::Tight | RfbEncoding::TightJpeg(_) => vec![encoding::TIGHT],
+        };
+        list.extend([encoding::COPY_RECT, encoding::RAW, encoding::DESKTOP_SIZE]);
+        if let RfbEncoding::TightJpeg(q) = self {
+            list.push(encoding::JPEG_QUALITY.start() + i32::from(q.min(9)));
         }
+        list
     }
 }
 
@@ -196,8 +196,12 @@ impl<S: Read + Write> RfbView<S> {
                 _ => continue,
             }
         }
-        let waiting =
-            Duration::from_nanos(self.counts.waited.load(Ordering::Relaxed).saturating_sub(waited));
+        let waiting = Duration::from_nanos(
+            self.counts
+                .waited
+                .load(Ordering::Relaxed)
+                .saturating_sub(waited),
+        );
         self.decode += started.elapsed().saturating_sub(waiting);
         self.updates += 1;
         Ok(())

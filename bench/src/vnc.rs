@@ -52,7 +52,9 @@ pub fn measure(
     let mut feeder = Feeder::connect(&xvnc, frames.size)?;
     let mut screen = Screen::new(frames.size);
     first.apply(&mut screen);
-    feeder.draw(first).context("drawing the first frame on Xvnc")?;
+    feeder
+        .draw(first)
+        .context("drawing the first frame on Xvnc")?;
 
     let mut watchers = Vec::new();
     for &encoding in encodings {

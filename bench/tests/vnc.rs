@@ -23,7 +23,13 @@ fn frames_reach_xvnc_viewers_in_lockstep_with_scrolls_as_copyrect() {
     let size = Size::new(width, height);
     // Text-like stripes, then eight scrolls up by 4 rows with a new line at the bottom.
     let mut screen: Vec<u32> = (0..width * height)
-        .map(|i| if (i / width) % 5 == 0 { 0x0020_4080 + (i % width) } else { 0x00ff_ffff })
+        .map(|i| {
+            if (i / width) % 5 == 0 {
+                0x0020_4080 + (i % width)
+            } else {
+                0x00ff_ffff
+            }
+        })
         .collect();
     let mut recorder = Recorder::new(size);
     recorder
@@ -31,7 +37,10 @@ fn frames_reach_xvnc_viewers_in_lockstep_with_scrolls_as_copyrect() {
         .expect("first frame");
     for step in 0..8u32 {
         screen.copy_within((4 * width) as usize.., 0);
-        for (x, p) in screen[((height - 4) * width) as usize..].iter_mut().enumerate() {
+        for (x, p) in screen[((height - 4) * width) as usize..]
+            .iter_mut()
+            .enumerate()
+        {
             *p = 0x0010_0000 * step + x as u32;
         }
         recorder
@@ -39,9 +48,14 @@ fn frames_reach_xvnc_viewers_in_lockstep_with_scrolls_as_copyrect() {
                 &[
                     (
                         Rect::new(0, 0, width, height - 4),
-                        RectEncoding::Copy { src: Point::new(0, 4) },
+                        RectEncoding::Copy {
+                            src: Point::new(0, 4),
+                        },
                     ),
-                    (Rect::new(0, height as i32 - 4, width, 4), RectEncoding::DeltaLz4),
+                    (
+                        Rect::new(0, height as i32 - 4, width, 4),
+                        RectEncoding::DeltaLz4,
+                    ),
                 ],
                 &screen,
             )

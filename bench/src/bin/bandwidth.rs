@@ -281,9 +281,11 @@ fn run(args: Args) -> anyhow::Result<()> {
                     frames.repairs
                 ));
             }
-            match session.frames.as_ref().map(|frames| {
-                vnc::measure(program, frames, &RfbEncoding::all(args.jpeg_quality))
-            }) {
+            match session
+                .frames
+                .as_ref()
+                .map(|frames| vnc::measure(program, frames, &RfbEncoding::all(args.jpeg_quality)))
+            {
                 Some(Ok(results)) => {
                     for result in &results {
                         match result {
@@ -452,9 +454,7 @@ fn rfb_row(workload: &str, prefix: &str, r: &RfbResult, keys: Option<u32>) -> Ro
         encode: Duration::ZERO,
         decode: r.decode,
         keys,
-        psnr: r
-            .psnr
-            .and_then(|p| Some((p.mean()?, p.worst()?))),
+        psnr: r.psnr.and_then(|p| Some((p.mean()?, p.worst()?))),
     }
 }
 

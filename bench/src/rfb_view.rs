@@ -48,6 +48,24 @@ impl RfbEncoding {
         }
     }
 
+    /// Its protocol name in reports through netui's own server.
+    pub fn rfb_name(self) -> &'static str {
+        match self {
+            RfbEncoding::Zrle => "rfb-zrle",
+            RfbEncoding::Tight => "rfb-tight",
+            RfbEncoding::TightJpeg(_) => "rfb-tight-jpeg",
+        }
+    }
+
+    /// Its protocol name in reports through TigerVNC's Xvnc.
+    pub fn vnc_name(self) -> &'static str {
+        match self {
+            RfbEncoding::Zrle => "vnc-zrle",
+            RfbEncoding::Tight => "vnc-tight",
+            RfbEncoding::TightJpeg(_) => "vnc-tight-jpeg",
+        }
+    }
+
     /// Whether what the viewer shows must equal the server's pixels.
     pub fn lossless(self) -> bool {
         !matches!(self, RfbEncoding::TightJpeg(_))
@@ -77,6 +95,9 @@ pub struct RfbResult {
     pub bytes_down: u64,
     /// Bytes from the server up to the end of the first full screen (handshake included).
     pub first: u64,
+    /// Bytes a viewer that joins after the last frame receives until it shows the whole
+    /// screen (handshake included), where measured.
+    pub join: Option<u64>,
     /// Bytes to the server (handshake, encodings, update requests).
     pub bytes_up: u64,
     /// Frames delivered, the first full screen included (Xvnc: the frames fed; netui's
@@ -250,6 +271,15 @@ pub fn follow(
         let mut viewer = RfbView::connect(stream, Some(password), encoding)?;
         viewer.request(false)?;
         viewer.read_update()?;
+        // The whole screen may come in several updates (the server's copy of the screen
+        // fills as the display sends it): it is there once the server has been quiet.
+        loop {
+            viewer.request(true)?;
+            if !wait_for_bytes(&probe, QUIET)? {
+                break;
+            }
+            viewer.read_update()?;
+        }
         anyhow::Ok((viewer, probe))
     })();
     let (mut viewer, probe) = match started {
@@ -264,35 +294,21 @@ pub fn follow(
         }
     };
     let first = viewer.bytes_down();
+    // The updates of the first screen count as one: the steady state is per update after it.
+    let first_updates = viewer.updates;
     let fail = |e: &dyn std::fmt::Display| format!("{name}: {e}");
     let mut expected: Option<(Arc<Vec<u32>>, Instant)> = None;
     let mut last_update = Instant::now();
-    let mut asked = false;
+    // The first screen's loop left a request outstanding.
+    let mut asked = true;
     loop {
         if !asked {
             viewer.request(true).map_err(|e| fail(&format!("{e:#}")))?;
             asked = true;
         }
         // Wait for the server's answer a little at a time, to look at the target between.
-        probe
-            .set_read_timeout(Some(Duration::from_millis(20)))
-            .map_err(|e| fail(&e))?;
-        let ready_to_read = match probe.peek(&mut [0u8; 1]) {
-            Ok(0) => return Err(fail(&"the server closed the connection")),
-            Ok(_) => true,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
-                false
-            }
-            Err(e) => return Err(fail(&e)),
-        };
-        probe
-            .set_read_timeout(Some(STALLED))
-            .map_err(|e| fail(&e))?;
+        let ready_to_read =
+            wait_for_bytes(&probe, Duration::from_millis(20)).map_err(|e| fail(&e))?;
         if ready_to_read {
             viewer.read_update().map_err(|e| fail(&format!("{e:#}")))?;
             last_update = Instant::now();
@@ -329,13 +345,38 @@ pub fn follow(
             encoding,
             bytes_down: viewer.bytes_down(),
             first,
+            join: None,
             bytes_up: viewer.bytes_up(),
-            frames: viewer.updates,
+            frames: viewer.updates - first_updates + 1,
             updates: viewer.updates,
             decode: viewer.decode,
             copy_bytes: viewer.copy_bytes,
             psnr,
         });
+    }
+}
+
+/// Waits up to `timeout` for bytes to read on `probe` (a clone of the viewer's socket),
+/// without reading them; leaves the socket's read timeout at [`STALLED`] for the viewer.
+fn wait_for_bytes(probe: &TcpStream, timeout: Duration) -> std::io::Result<bool> {
+    probe.set_read_timeout(Some(timeout))?;
+    let peeked = probe.peek(&mut [0u8; 1]);
+    probe.set_read_timeout(Some(STALLED))?;
+    match peeked {
+        Ok(0) => Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "the server closed the connection",
+        )),
+        Ok(_) => Ok(true),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(e),
     }
 }
 

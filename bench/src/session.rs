@@ -150,6 +150,9 @@ pub struct Options {
     pub record_frames: bool,
     /// RFB viewers to attach to the server's RFB endpoint, one per encoding.
     pub rfb: Vec<RfbEncoding>,
+    /// Measure what a viewer that joins at the end needs for the whole screen, per pixel
+    /// encoding and RFB encoding ([`Session::joins`]).
+    pub join: bool,
 }
 
 /// What a session produced.
@@ -170,6 +173,10 @@ pub struct Session {
     pub rfb: Vec<Result<RfbResult, String>>,
     /// The frames the px-delta-lz4 viewer showed, if [`Options::record_frames`].
     pub frames: Option<Frames>,
+    /// If [`Options::join`]: per protocol (each pixel encoding, each RFB encoding), the bytes
+    /// a viewer that joins at the end receives until it shows the whole screen (handshake
+    /// included), or why it did not.
+    pub joins: Vec<(&'static str, Result<u64, String>)>,
 }
 
 /// Runs `app` on a fresh headless server of `size`.
@@ -189,41 +196,14 @@ pub fn run(size: Size, name: &str, app: &App, options: &Options) -> anyhow::Resu
     // The viewers, attached before the workload starts.
     let mut viewers = Vec::new();
     for encoding in PixelEncoding::ALL {
-        let stream = Stream::Unix(UnixStream::connect(&socket).context("viewer connects")?);
-        let (display, link) = thin_client::connect::open_stream(
-            &runtime,
-            stream,
-            None,
-            encoding.name(),
-            LinkProfile::unlimited(),
-        )?;
-        let (ready_tx, ready) = mpsc::channel();
-        let (target_tx, target) = mpsc::channel::<Arc<Vec<u8>>>();
-        let recorder = (options.record_frames && encoding == PixelEncoding::DeltaLz4)
-            .then(|| Recorder::new(size));
-        let thread = std::thread::Builder::new()
-            .name(format!("viewer {}", encoding.name()))
-            .spawn(move || follow(display, link, encoding, recorder, ready_tx, target))?;
-        ready
-            .recv_timeout(Duration::from_secs(10))
-            .map_err(|_| anyhow!("{} viewer was not attached", encoding.name()))??;
-        viewers.push((target_tx, thread));
+        let record = options.record_frames && encoding == PixelEncoding::DeltaLz4;
+        viewers.push(spawn_viewer(&runtime, &socket, size, encoding, record)?);
     }
+    let rfb_addr = server.rfb_addr();
     let mut rfb_viewers = Vec::new();
-    if let Some(addr) = server.rfb_addr().filter(|_| !options.rfb.is_empty()) {
+    if let Some(addr) = rfb_addr {
         for &encoding in &options.rfb {
-            let stream = std::net::TcpStream::connect(addr).context("RFB viewer connects")?;
-            let (ready_tx, ready) = mpsc::channel();
-            let (target_tx, target) = mpsc::channel::<Arc<Vec<u32>>>();
-            let thread = std::thread::Builder::new()
-                .name(format!("rfb viewer {}", encoding.name()))
-                .spawn(move || {
-                    rfb_view::follow(stream, RFB_VIEW_PASSWORD, encoding, ready_tx, target)
-                })?;
-            ready
-                .recv_timeout(Duration::from_secs(10))
-                .map_err(|_| anyhow!("rfb-{} viewer did not connect", encoding.name()))??;
-            rfb_viewers.push((target_tx, thread));
+            rfb_viewers.push(spawn_rfb_viewer(addr, encoding)?);
         }
     }
 
@@ -281,6 +261,39 @@ pub fn run(size: Size, name: &str, app: &App, options: &Options) -> anyhow::Resu
                 .unwrap_or_else(|_| Err("the RFB viewer panicked".into()))
         })
         .collect();
+
+    // Viewers that join now, each taking the whole screen.
+    let mut joins = Vec::new();
+    if options.join {
+        for encoding in PixelEncoding::ALL {
+            let bytes = spawn_viewer(&runtime, &socket, size, encoding, false)
+                .map_err(|e| format!("{}: {e:#}", encoding.name()))
+                .and_then(|(target, thread)| {
+                    let _ = target.send(Arc::clone(&screen));
+                    thread
+                        .join()
+                        .unwrap_or_else(|_| Err("the viewer panicked".into()))
+                })
+                .map(|v| v.bytes_down);
+            joins.push((encoding.name(), bytes));
+        }
+        for &encoding in rfb_addr.iter().flat_map(|_| &options.rfb) {
+            let bytes = rfb_addr
+                .map_or_else(
+                    || Err(anyhow!("no RFB endpoint")),
+                    |addr| spawn_rfb_viewer(addr, encoding),
+                )
+                .map_err(|e| format!("{}: {e:#}", encoding.rfb_name()))
+                .and_then(|(target, thread)| {
+                    let _ = target.send(Arc::clone(&pixels));
+                    thread
+                        .join()
+                        .unwrap_or_else(|_| Err("the RFB viewer panicked".into()))
+                })
+                .map(|r| r.bytes_down);
+            joins.push((encoding.rfb_name(), bytes));
+        }
+    }
     let _ = release_tx.send(());
     let _ = app_thread.join();
     drop(observer);
@@ -294,7 +307,62 @@ pub fn run(size: Size, name: &str, app: &App, options: &Options) -> anyhow::Resu
         viewers: results,
         rfb,
         frames,
+        joins,
     })
+}
+
+/// A viewer thread and the sender of the server's final screen, which it follows until it
+/// shows.
+type Spawned<T, R> = (
+    mpsc::Sender<Arc<T>>,
+    std::thread::JoinHandle<Result<R, String>>,
+);
+
+/// Attaches a netui pixel viewer in `encoding` (recording its frames if `record`) and
+/// follows the server on a thread once it is attached.
+fn spawn_viewer(
+    runtime: &tokio::runtime::Runtime,
+    socket: &std::path::Path,
+    size: Size,
+    encoding: PixelEncoding,
+    record: bool,
+) -> anyhow::Result<Spawned<Vec<u8>, ViewerResult>> {
+    let stream = Stream::Unix(UnixStream::connect(socket).context("viewer connects")?);
+    let (display, link) = thin_client::connect::open_stream(
+        runtime,
+        stream,
+        None,
+        encoding.name(),
+        LinkProfile::unlimited(),
+    )?;
+    let (ready_tx, ready) = mpsc::channel();
+    let (target_tx, target) = mpsc::channel();
+    let recorder = record.then(|| Recorder::new(size));
+    let thread = std::thread::Builder::new()
+        .name(format!("viewer {}", encoding.name()))
+        .spawn(move || follow(display, link, encoding, recorder, ready_tx, target))?;
+    ready
+        .recv_timeout(Duration::from_secs(10))
+        .map_err(|_| anyhow!("{} viewer was not attached", encoding.name()))??;
+    Ok((target_tx, thread))
+}
+
+/// Connects an RFB viewer in `encoding` to the RFB endpoint at `addr` and follows the
+/// server on a thread once it has its first screen.
+fn spawn_rfb_viewer(
+    addr: std::net::SocketAddr,
+    encoding: RfbEncoding,
+) -> anyhow::Result<Spawned<Vec<u32>, RfbResult>> {
+    let stream = std::net::TcpStream::connect(addr).context("RFB viewer connects")?;
+    let (ready_tx, ready) = mpsc::channel();
+    let (target_tx, target) = mpsc::channel();
+    let thread = std::thread::Builder::new()
+        .name(format!("rfb viewer {}", encoding.name()))
+        .spawn(move || rfb_view::follow(stream, RFB_VIEW_PASSWORD, encoding, ready_tx, target))?;
+    ready
+        .recv_timeout(Duration::from_secs(10))
+        .map_err(|_| anyhow!("{} viewer did not connect", encoding.rfb_name()))??;
+    Ok((target_tx, thread))
 }
 
 /// A headless server of its own on a Unix socket in a temporary folder, and a runtime for the

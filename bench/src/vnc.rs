@@ -13,6 +13,9 @@
 //! So each frame is delivered before the next is drawn, and a viewer's bytes for a frame are
 //! those of its updates for that frame. A frame that does not reach a lossless viewer within
 //! [`FRAME_TIMEOUT`] fails the workload, naming the frame and the pixels that differ.
+//!
+//! After the last frame a new viewer per encoding connects and takes the whole screen, as a
+//! viewer that joins a running session does: its bytes are the "join" figure.
 
 use std::os::unix::net::UnixStream;
 use std::path::Path;
@@ -104,13 +107,29 @@ pub fn measure(
         }
         previous.pixels.copy_from_slice(&screen.pixels);
     }
+    // A viewer per encoding that joins now and takes the whole screen.
+    let mut joins = Vec::new();
+    for &encoding in encodings {
+        let joined = xvnc.connect_rfb().and_then(|stream| {
+            stream.set_read_timeout(Some(FRAME_TIMEOUT))?;
+            let mut viewer = RfbView::connect(stream, None, encoding)?;
+            deliver(&mut viewer, &screen, false, &mut PsnrSummary::default())?;
+            Ok(viewer.bytes_down())
+        });
+        joins.push(
+            joined.map_err(|e| format!("{}: a viewer that joins: {e:#}", encoding.vnc_name())),
+        );
+    }
     Ok(watchers
         .into_iter()
-        .map(|w| {
-            w.state.map(|(viewer, first, summary)| RfbResult {
+        .zip(joins)
+        .map(|(w, join)| {
+            let (viewer, first, summary) = w.state?;
+            Ok(RfbResult {
                 encoding: viewer.encoding,
                 bytes_down: viewer.bytes_down(),
                 first,
+                join: Some(join?),
                 bytes_up: viewer.bytes_up(),
                 frames: frames.frames.len() as u64,
                 updates: viewer.updates,

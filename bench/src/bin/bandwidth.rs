@@ -202,6 +202,8 @@ fn run(args: Args) -> anyhow::Result<()> {
         } else {
             Vec::new()
         },
+        // The whole screen to a viewer that joins, beside Xvnc's or the RFB endpoint's.
+        join: args.rfb || xvnc_program.is_some(),
     };
     let started = Instant::now();
     let progress = Progress::new((list.len() + jobs.len()) as u64);
@@ -249,6 +251,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                         encode: v.encode,
                         decode: v.decode,
                         keys: w.keys,
+                        join: None,
                         psnr: None,
                     });
                 }
@@ -314,6 +317,22 @@ fn run(args: Args) -> anyhow::Result<()> {
                 }
             }
         }
+        for (protocol, join) in &session.joins {
+            match join {
+                Ok(bytes) => {
+                    if let Some(row) = rows
+                        .iter_mut()
+                        .find(|r| r.workload == w.name && r.protocol == *protocol)
+                    {
+                        row.join = Some(*bytes);
+                    }
+                }
+                Err(e) => {
+                    progress.line(&format!("{step}: a viewer that joins FAILED: {e}"));
+                    failures.push(format!("{} {protocol} joining: {e}", w.name));
+                }
+            }
+        }
         let batches = match command::batches(&session.recorded) {
             Ok(b) => b,
             Err(e) => {
@@ -341,6 +360,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                         encode: r.encode,
                         decode: r.decode,
                         keys: w.keys,
+                        join: None,
                         psnr: None,
                     });
                 }
@@ -435,13 +455,10 @@ fn run(args: Args) -> anyhow::Result<()> {
 /// The report's row for an RFB viewer's result, its protocol `prefix` (`rfb-`, `vnc-`) and
 /// encoding.
 fn rfb_row(workload: &str, prefix: &str, r: &RfbResult, keys: Option<u32>) -> Row {
-    let protocol = match (prefix, r.encoding) {
-        ("rfb-", RfbEncoding::Zrle) => "rfb-zrle",
-        ("rfb-", RfbEncoding::Tight) => "rfb-tight",
-        ("rfb-", RfbEncoding::TightJpeg(_)) => "rfb-tight-jpeg",
-        (_, RfbEncoding::Zrle) => "vnc-zrle",
-        (_, RfbEncoding::Tight) => "vnc-tight",
-        (_, RfbEncoding::TightJpeg(_)) => "vnc-tight-jpeg",
+    let protocol = if prefix == "rfb-" {
+        r.encoding.rfb_name()
+    } else {
+        r.encoding.vnc_name()
     };
     Row {
         workload: workload.to_owned(),
@@ -454,6 +471,7 @@ fn rfb_row(workload: &str, prefix: &str, r: &RfbResult, keys: Option<u32>) -> Ro
         encode: Duration::ZERO,
         decode: r.decode,
         keys,
+        join: r.join,
         psnr: r.psnr.and_then(|p| Some((p.mean()?, p.worst()?))),
     }
 }
@@ -461,12 +479,13 @@ fn rfb_row(workload: &str, prefix: &str, r: &RfbResult, keys: Option<u32>) -> Ro
 /// A progress line for an RFB viewer's row.
 fn rfb_line(row: &Row, r: &RfbResult) -> String {
     format!(
-        "{:<14} {:>12} B down, {} frames in {} updates ({} B of CopyRect): {}",
+        "{:<14} {:>12} B down, {} frames in {} updates ({} B of CopyRect){}: {}",
         row.protocol,
         row.bytes,
         r.frames,
         r.updates,
         r.copy_bytes,
+        r.join.map_or(String::new(), |j| format!(", {j} B to join")),
         match row.psnr {
             Some((mean, worst)) => format!("PSNR {mean:.1} dB (worst {worst:.1})"),
             None => "verified".into(),

@@ -241,6 +241,9 @@ pub fn table(rows: &[Row]) -> String {
     out
 }
 
+/// What a table shows of a row.
+type Measure = dyn Fn(&Row) -> Option<f64>;
+
 /// The comparison with VNC, if any RFB protocol was measured: per workload, netui's best
 /// lossless pixel mode beside RFB through netui's server and through Xvnc, steady-state bytes
 /// per update and the first full screen, with the ratio of netui's best to the best lossless
@@ -256,7 +259,7 @@ pub fn vnc_table(rows: &[Row]) -> Option<String> {
     let names = workloads(rows);
     let width = names.iter().map(String::len).max().unwrap_or(8).max(8);
     let mut out = String::new();
-    let sections: [(&str, &dyn Fn(&Row) -> Option<f64>); 2] = [
+    let sections: [(&str, &Measure); 2] = [
         (
             "steady state, bytes per update after the first",
             &|r: &Row| r.steady(),

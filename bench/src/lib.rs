@@ -37,6 +37,8 @@
 //! - **Add a pixel mode**: a `PixelEncoding` of the protocol and the server; [`session`] and
 //!   [`links`] measure every one of `PixelEncoding::ALL`, and [`report::PROTOCOLS`] orders the
 //!   columns.
+//! - **Compare another RFB encoding** (with `--rfb` and `--vnc`): a [`rfb_view::RfbEncoding`]
+//!   (its SetEncodings list and its names), and its columns in [`report::PROTOCOLS`].
 //! - **Change what a recording holds**: [`record`]'s format section, and its
 //!   `FORMAT_VERSION`.
 #![forbid(unsafe_code)]

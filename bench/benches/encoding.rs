@@ -2,9 +2,13 @@
 //! second (criterion's "elem/s"), for three changes: text typed into a notepad (small
 //! rectangles), a 500x400 text area scrolled by 20 pixels (with its copy hint), and the whole
 //! screen replaced (an image viewer's next slide). Each iteration encodes the change and its
-//! reverse, so the encoder always has a real change to send. Also decoding for `px-delta-lz4`.
+//! reverse, so the encoder always has a real change to send (for `px-tiles` the reverse is
+//! then in its cache of tiles, except for the whole screen, which is more than the cache holds).
+//! Also decoding for `px-delta-lz4` and `px-tiles`.
 //! The bytes each encoding sends per update are printed once before the measurements.
 #![allow(missing_docs)] // criterion's macros generate undocumented items.
+
+use std::time::{Duration, Instant};
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use netui_protocol::{Color, Font, PixelEncoding, Point, Rect};
@@ -277,31 +281,39 @@ fn encode(c: &mut Criterion) {
 }
 
 fn decode(c: &mut Criterion) {
-    let mut group = c.benchmark_group("decode px-delta-lz4");
-    for change in &changes() {
-        let mut encoder = encoder(PixelEncoding::DeltaLz4, change);
-        let forward = encoder.encode(&change.after, &change.damage, &change.forward);
-        let backward = encoder.encode(&change.before, &change.damage, &change.backward);
-        let size = change.before.size();
-        let mut decoder = PixelDecoder::new(size);
-        let whole = PixelEncoder::new(PixelEncoding::DeltaLz4, size).encode(
-            &change.before,
-            &[change.before.bounds()],
-            &[],
-        );
-        decoder
-            .apply(size, &whole)
-            .expect("the encoder's output decodes");
-        group.throughput(Throughput::Elements(change.pixels()));
-        group.bench_function(change.name, |b| {
-            b.iter(|| {
-                black_box(decoder.apply(size, &forward).expect("decodes"));
-                black_box(decoder.apply(size, &backward).expect("decodes"));
-            })
-        });
-        assert!(decoder.canvas() == &change.before);
+    for encoding in [PixelEncoding::DeltaLz4, PixelEncoding::Tiles] {
+        let mut group = c.benchmark_group(format!("decode {}", encoding.name()));
+        for change in &changes() {
+            let size = change.before.size();
+            let mut encoder = PixelEncoder::new(encoding, size);
+            let mut decoder = PixelDecoder::new(size);
+            let whole = encoder.encode(&change.before, &[change.before.bounds()], &[]);
+            decoder
+                .apply(size, &whole)
+                .expect("the encoder's output decodes");
+            group.throughput(Throughput::Elements(change.pixels()));
+            group.bench_function(change.name, |b| {
+                // px-tiles' stream and cache go on from update to update, so each iteration
+                // decodes updates encoded for it (outside the timing).
+                b.iter_custom(|iters| {
+                    let mut spent = Duration::ZERO;
+                    for _ in 0..iters {
+                        let forward =
+                            encoder.encode(&change.after, &change.damage, &change.forward);
+                        let backward =
+                            encoder.encode(&change.before, &change.damage, &change.backward);
+                        let started = Instant::now();
+                        black_box(decoder.apply(size, &forward).expect("decodes"));
+                        black_box(decoder.apply(size, &backward).expect("decodes"));
+                        spent += started.elapsed();
+                    }
+                    spent
+                })
+            });
+            assert!(decoder.canvas() == &change.before);
+        }
+        group.finish();
     }
-    group.finish();
 }
 
 criterion_group!(benches, encode, decode);

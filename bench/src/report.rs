@@ -12,7 +12,7 @@ use crate::links::{LinkResult, Outcome};
 /// Every protocol, in column order: netui's command and pixel modes, then RFB through
 /// netui's own server (`rfb-`, with `--rfb`) and through TigerVNC's Xvnc fed the same frames
 /// (`vnc-`, with `--vnc`).
-pub const PROTOCOLS: [&str; 13] = [
+pub const PROTOCOLS: [&str; 14] = [
     "cmd-raw",
     "cmd-lz4",
     "cmd-lz4-ctx",
@@ -20,6 +20,7 @@ pub const PROTOCOLS: [&str; 13] = [
     "px-damage",
     "px-damage-lz4",
     "px-delta-lz4",
+    "px-tiles",
     "rfb-zrle",
     "rfb-tight",
     "rfb-tight-jpeg",
@@ -365,7 +366,8 @@ pub fn csv(rows: &[Row], path: &Path) -> anyhow::Result<()> {
     std::fs::write(path, out).with_context(|| format!("cannot write {}", path.display()))
 }
 
-const COLORS: [RGBColor; 13] = [
+/// One color per protocol of [`PROTOCOLS`], in its order.
+const COLORS: [RGBColor; PROTOCOLS.len()] = [
     RGBColor(0x1f, 0x77, 0xb4),
     RGBColor(0x17, 0xbe, 0xcf),
     RGBColor(0x2c, 0xa0, 0x2c),
@@ -373,13 +375,14 @@ const COLORS: [RGBColor; 13] = [
     RGBColor(0xff, 0x7f, 0x0e),
     RGBColor(0x94, 0x67, 0xbd),
     RGBColor(0x8c, 0x56, 0x4b),
-    // RFB through netui's server: greys; through Xvnc: yellows and pinks.
+    RGBColor(0xe3, 0x77, 0xc2),
+    // RFB through netui's server: greys; through Xvnc: yellows and olive.
     RGBColor(0x40, 0x40, 0x40),
     RGBColor(0x80, 0x80, 0x80),
     RGBColor(0xb8, 0xb8, 0xb8),
     RGBColor(0xbc, 0xbd, 0x22),
-    RGBColor(0xe3, 0x77, 0xc2),
-    RGBColor(0xf7, 0xb6, 0xd2),
+    RGBColor(0xdb, 0xdb, 0x8d),
+    RGBColor(0xff, 0xd7, 0x00),
 ];
 
 /// Draws the grouped bar chart, bytes on a log scale, as SVG.

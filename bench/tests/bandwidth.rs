@@ -73,6 +73,7 @@ fn quick_run_verifies_every_decode_and_the_relations_hold() {
         "px-damage",
         "px-damage-lz4",
         "px-delta-lz4",
+        "px-tiles",
     ];
     let table = parse(&std::fs::read_to_string(&csv).expect("the CSV"));
     for workload in [

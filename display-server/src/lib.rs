@@ -19,6 +19,9 @@
 //!   served on a task of its own.
 //! - [`codec`]: the netui protocol on one connection, over any byte stream: the hello, the
 //!   reader that hands requests to the core, the writer that batches what the core sends.
+//! - [`rfb`]: the RFB (VNC) endpoint: each VNC viewer (plain, or in a WebSocket for noVNC)
+//!   is a pixel viewer of the core, with its own copy of the screen, encoded by
+//!   [`netui_rfb`] when the viewer asks; [`rfb::input`] turns keysyms and buttons into input.
 //! - [`viewer`]: each thin client's state: what it was sent, flow control.
 //! - [`flow`]: a viewer's window of unacknowledged updates, from the link's estimated
 //!   bandwidth-delay product.
@@ -43,7 +46,10 @@
 //! - A transport or listener: bind and accept it in [`listener`] ([`listener::Listeners`])
 //!   with a new [`peer::Peer`] variant, hand its (decrypted) stream to [`codec`], and decide
 //!   its [`peer::Access`] in [`peer::Access::admit`]; [`launch`] maps a display number to
-//!   it. Another protocol on its own port (RFB) is a codec of its own beside [`codec`].
+//!   it. Another protocol on its own port is a codec of its own beside [`codec`], as
+//!   [`rfb`] is.
+//! - What VNC viewers get: the protocol and its encoders are the `netui-rfb` crate; how a
+//!   viewer is fed, its passwords and its input are [`rfb`].
 //! - A backend: implement [`backend::Backend`] (`present`, and `frame_interval` if the
 //!   screen has its own rate) beside [`backend::Headless`] in `backend/`, and start it the
 //!   way [`screen`] starts the window.

@@ -178,6 +178,14 @@ fn run_session(encodings: &[i32]) {
     assert_eq!(client.name(), "netui :rfb");
     let mut app = server.connect("app");
     let mut reader = server.connect("reader");
+    client
+        .request_update(false, Rect::from_size(SIZE))
+        .expect("request");
+    let first = read_update(&mut client, Duration::from_secs(10)).expect("the first update");
+    assert_eq!(
+        first.resized, None,
+        "the first update keeps the size of ServerInit"
+    );
     assert_matches(&mut client, &mut reader, "the empty desktop");
     let mut step = 0;
     while let Some(what) = steps(&mut app, step) {

@@ -201,6 +201,7 @@ fn view_message() -> impl Strategy<Value = ViewMessage> {
         Just(RectEncoding::Lz4),
         Just(RectEncoding::DeltaLz4),
         point().prop_map(|src| RectEncoding::Copy { src }),
+        any::<bool>().prop_map(|reset| RectEncoding::Tiles { reset }),
     ];
     let encoded = (rect(), kind, prop::collection::vec(any::<u8>(), 0..64))
         .prop_map(|(rect, kind, data)| EncodedRect { rect, kind, data });

@@ -62,6 +62,8 @@ pub struct Update {
     pub desktop: Vec<(u16, u16)>,
     /// A cursor shape came.
     pub cursor: bool,
+    /// The server said it understands QEMU's Extended Key Event.
+    pub qemu_key: bool,
 }
 
 impl Update {
@@ -381,6 +383,7 @@ impl<S: Read + Write> Client<S> {
                         resize(canvas, rect.size(), &mut update)?;
                     }
                 }
+                encoding::QEMU_EXTENDED_KEY_EVENT => update.qemu_key = true,
                 encoding::CURSOR => {
                     self.cursor = Some(read_cursor(&mut input, rect, format)?);
                     update.cursor = true;

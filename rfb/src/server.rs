@@ -149,6 +149,8 @@ pub struct ServerSession {
     continuous: Option<Rect>,
     desktop: Option<DesktopAnswer>,
     cursor_sent: bool,
+    /// The QEMU Extended Key Event pseudo-rectangle went (see `update::Plan::qemu_key`).
+    qemu_key_sent: bool,
     told_continuous: bool,
     updater: Updater,
 }
@@ -185,6 +187,7 @@ impl ServerSession {
             continuous: None,
             desktop: None,
             cursor_sent: false,
+            qemu_key_sent: false,
             told_continuous: false,
             updater: Updater::new(size),
         }
@@ -291,6 +294,7 @@ impl ServerSession {
             forced: self.forced.unwrap_or_default(),
             desktop: self.desktop,
             cursor: self.encodings.cursor && !self.cursor_sent,
+            qemu_key: self.encodings.qemu_key && !self.qemu_key_sent,
         };
         let start = self.output.len();
         let count_at = message::write_update_header(&mut self.output);
@@ -313,6 +317,7 @@ impl ServerSession {
         }
         message::patch_rect_count(&mut self.output, count_at, count);
         self.cursor_sent |= plan.cursor;
+        self.qemu_key_sent |= plan.qemu_key;
         self.desktop = None;
         self.size = screen.size();
         self.requested = None;

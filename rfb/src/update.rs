@@ -45,6 +45,9 @@ pub(crate) struct Plan<'a> {
     pub desktop: Option<DesktopAnswer>,
     /// Send the cursor's shape.
     pub cursor: bool,
+    /// Tell the client that QEMU's Extended Key Event is understood (a pseudo-rectangle of
+    /// that encoding), so that it sends its keys with their keycodes.
+    pub qemu_key: bool,
 }
 
 /// The shadow of one client's framebuffer and the encoders that bring it up to date.
@@ -128,6 +131,10 @@ impl Updater {
         }
         if plan.cursor {
             cursor::write_arrow(plan.format, out);
+            count += 1;
+        }
+        if plan.qemu_key {
+            write_rect_header(out, Rect::default(), encoding::QEMU_EXTENDED_KEY_EVENT);
             count += 1;
         }
         let bounds = screen.bounds();

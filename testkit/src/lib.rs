@@ -19,16 +19,22 @@
 //! - [`input`]: a click or a drag injected into a display.
 //! - [`socket`]: a pump that copies one socket into another, keeping what passes.
 //! - [`golden`]: pixels compared with small golden PNG images, and pixel helpers.
+//! - [`peers`]: real VNC viewers for the RFB tests (TigerVNC under Xvfb, vncdotool, noVNC
+//!   in headless Chromium), skipped or required like Xvfb; their scripts and pinned
+//!   versions in `python/` and `web/`.
 //!
 //! # Where to make a change
 //! - Something two test files both need: here, in the module it belongs to, not in a
 //!   `tests/common` of one crate.
+//! - A new VNC viewer to test the RFB endpoint with: [`peers`], its installation in
+//!   `.ci/run`.
 //! - A new end-to-end test of the thin client: `tests/viewer*.rs`, starting its display with
 //!   [`server::TestDisplay`].
 #![forbid(unsafe_code)]
 
 pub mod golden;
 pub mod input;
+pub mod peers;
 pub mod process;
 pub mod server;
 pub mod socket;

@@ -70,3 +70,54 @@ pub fn terminate(child: &mut Child) -> ExitStatus {
     assert!(kill.success(), "kill -TERM {} failed", child.id());
     child.wait().expect("the program ends")
 }
+
+/// The path of the workspace program `name` (a demo such as `hello` or `notepad`), for the
+/// tests of another package: cargo gives a test the paths of its own package's programs only
+/// (`CARGO_BIN_EXE_*`). It builds them once per test process (`cargo build -p demos --bins`,
+/// with the test's own profile and target directory: nothing to do after `cargo test
+/// --workspace`, which has built them), then takes `name` from beside the test's executable.
+pub fn demo_program(name: &str) -> std::path::PathBuf {
+    static BUILT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let dir = BUILT.get_or_init(|| {
+        // target/<profile>/deps/<test>-<hash>: the programs are in target/<profile>.
+        let exe = std::env::current_exe().expect("the test knows its own path");
+        let profile_dir = exe
+            .parent()
+            .and_then(std::path::Path::parent)
+            .expect("a test runs from target/<profile>/deps")
+            .to_path_buf();
+        let target = profile_dir.parent().expect("target/<profile>");
+        let profile = profile_dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("a profile directory");
+        // Cargo names the dev profile's directory `debug`.
+        let profile = if profile == "debug" { "dev" } else { profile };
+        let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let out = Command::new(cargo)
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "demos",
+                "--bins",
+                "--profile",
+                profile,
+            ])
+            .arg("--manifest-path")
+            .arg(&manifest)
+            .env("CARGO_TARGET_DIR", target)
+            .output()
+            .expect("cargo runs");
+        assert!(
+            out.status.success(),
+            "cargo build -p demos failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        profile_dir
+    });
+    let path = dir.join(name);
+    assert!(path.exists(), "no program {}", path.display());
+    path
+}

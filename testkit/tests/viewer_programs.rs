@@ -82,7 +82,7 @@ fn headless_viewer_writes_the_server_screen_and_its_stats() {
         let expected_mode = if mode == "commands" {
             "\"commands\""
         } else {
-            "\"px-delta-lz4\""
+            "\"px-tiles\""
         };
         assert!(json.contains(expected_mode), "{json}");
     }

@@ -28,8 +28,8 @@ struct Args {
     /// commands (render the drawing here) or pixels (the server renders).
     #[arg(long, default_value = "commands", value_parser = ["commands", "pixels"])]
     mode: String,
-    /// The pixel encoding: px-raw, px-damage, px-damage-lz4 or px-delta-lz4.
-    #[arg(long, default_value = "px-delta-lz4", value_parser = parse_encoding)]
+    /// The pixel encoding: px-raw, px-damage, px-damage-lz4, px-delta-lz4 or px-tiles.
+    #[arg(long, default_value = "px-tiles", value_parser = parse_encoding)]
     encoding: PixelEncoding,
     /// How the connection's frames are compressed, both ways: none, lz4 (each frame on its
     /// own) or lz4-ctx (each frame against the last 64 KiB sent before, and repeated large

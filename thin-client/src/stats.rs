@@ -89,7 +89,7 @@ pub fn parse_encoding(text: &str) -> Result<PixelEncoding, String> {
         .find(|e| e.name() == text || e.name().trim_start_matches("px-") == text)
         .ok_or_else(|| {
             format!(
-                "unknown encoding {text:?}: use px-raw, px-damage, px-damage-lz4 or px-delta-lz4"
+                "unknown encoding {text:?}: use px-raw, px-damage, px-damage-lz4, px-delta-lz4 or px-tiles"
             )
         })
 }

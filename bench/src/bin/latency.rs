@@ -29,7 +29,7 @@ struct Args {
     /// Run a bouncing-balls animation meanwhile.
     #[arg(long)]
     animation: bool,
-    /// Measure only these modes (commands, px-raw, px-damage, px-damage-lz4, px-delta-lz4;
+    /// Measure only these modes (commands, px-raw, px-damage, px-damage-lz4, px-delta-lz4, px-tiles;
     /// repeat the option for several). Default: every mode.
     #[arg(long = "mode")]
     modes: Vec<String>,

@@ -268,6 +268,7 @@ impl RfbViewer {
     async fn handle_viewer(&mut self) -> std::io::Result<()> {
         let mut inputs = Vec::new();
         while let Some(event) = self.session.next_event() {
+            tracing::trace!(conn = self.conn, ?event, "from the VNC viewer");
             match event {
                 Event::Key {
                     down,
@@ -324,7 +325,10 @@ impl RfbViewer {
     /// what it could not send yet (damage outside the area the viewer asked for); an
     /// unchanged screen costs nothing.
     fn update(&mut self) -> std::io::Result<()> {
-        if self.transport.pending() < MAX_PENDING && self.session.wants_update() {
+        // Until the core's first update the copy of the screen is empty, and a viewer told
+        // of a 0x0 desktop gives up.
+        let has_screen = self.screen.canvas().size() != Size::new(0, 0);
+        if has_screen && self.transport.pending() < MAX_PENDING && self.session.wants_update() {
             let damage = self.damage.take();
             let sent = self
                 .session

@@ -168,19 +168,30 @@ async fn read_ws(
     mut source: futures_util::stream::SplitStream<WsStream>,
     tx: mpsc::Sender<Vec<u8>>,
 ) {
-    while let Some(Ok(message)) = source.next().await {
+    while let Some(message) = source.next().await {
         let chunk = match message {
-            Message::Binary(bytes) => bytes.to_vec(),
+            Ok(Message::Binary(bytes)) => bytes.to_vec(),
             // RFB is binary; the old base64 text framing of websockify is not served.
-            Message::Text(_) => return,
-            Message::Close(_) => return,
+            Ok(Message::Text(_)) => {
+                tracing::info!("a WebSocket text message: only binary RFB is served");
+                return;
+            }
+            Ok(Message::Close(frame)) => {
+                tracing::debug!(?frame, "the WebSocket was closed by the browser");
+                return;
+            }
             // Pings are answered by tungstenite itself.
-            _ => continue,
+            Ok(_) => continue,
+            Err(e) => {
+                tracing::info!(error = %e, "the WebSocket broke");
+                return;
+            }
         };
         if tx.send(chunk).await.is_err() {
             return;
         }
     }
+    tracing::debug!("the WebSocket ended");
 }
 
 async fn write_ws(

@@ -403,6 +403,28 @@ fn the_cursor_is_an_arrow_sent_once() {
 }
 
 #[test]
+fn the_server_tells_once_that_it_understands_qemu_keys() {
+    let (pipe, mut client) = connect(
+        screen(),
+        &[encoding::RAW, encoding::QEMU_EXTENDED_KEY_EVENT],
+    );
+    let all = Rect::new(0, 0, 32, 24);
+    client.request_update(false, all).unwrap();
+    let ServerMessage::Update(update) = client.read_message().unwrap() else {
+        panic!("expected an update");
+    };
+    assert!(update.qemu_key, "the first update says so");
+    pipe.0
+        .borrow_mut()
+        .draw(|c| c.fill_rect(Rect::new(0, 0, 1, 1), Color::RED, c.bounds()));
+    client.request_update(true, all).unwrap();
+    let ServerMessage::Update(update) = client.read_message().unwrap() else {
+        panic!("expected an update");
+    };
+    assert!(!update.qemu_key, "and only the first");
+}
+
+#[test]
 fn qemu_keys_pipelined_messages_and_an_ignored_clipboard() {
     let (pipe, mut client) = connect(
         screen(),

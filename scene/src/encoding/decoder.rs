@@ -1,6 +1,7 @@
 //! The viewer's side: applying encoded rectangles to its copy of the screen, trusting
 //! nothing.
 
+use super::tiles::decoder::TileDecoder;
 use super::*;
 
 /// The viewer's side: applies encoded rectangles to its copy of the screen.
@@ -9,6 +10,8 @@ pub struct PixelDecoder {
     canvas: Canvas,
     /// Decompressed bytes of one rectangle (its length only grows, up to the screen's).
     scratch: Vec<u8>,
+    /// `px-tiles`' stream and cache, from the first rectangle that starts them.
+    pub(super) tiles: Option<Box<TileDecoder>>,
 }
 
 impl PixelDecoder {
@@ -22,6 +25,7 @@ impl PixelDecoder {
         PixelDecoder {
             canvas: canvas.unwrap_or_else(|| Canvas::new(0, 0, Color::BLACK)),
             scratch: Vec::new(),
+            tiles: None,
         }
     }
 
@@ -111,6 +115,17 @@ impl PixelDecoder {
                     return Err(PixelError::CopySource { rect, src });
                 }
                 self.canvas.copy_within(from, rect.origin(), bounds);
+            }
+            RectEncoding::Tiles { reset } => {
+                if reset {
+                    self.tiles
+                        .get_or_insert_with(|| Box::new(TileDecoder::new()))
+                        .restart();
+                }
+                let Some(tiles) = &mut self.tiles else {
+                    return Err(PixelError::TileContext { rect });
+                };
+                tiles.apply(&mut self.canvas, rect, data)?;
             }
         }
         Ok(())

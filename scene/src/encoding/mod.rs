@@ -33,8 +33,10 @@ use netui_protocol::{Color, EncodedRect, PixelEncoding, Point, Rect, RectEncodin
 use crate::render::Canvas;
 
 mod decoder;
+pub mod tiles;
 
 pub use decoder::PixelDecoder;
+use tiles::TileEncoder;
 
 /// The largest width or height of a screen a [`PixelDecoder`] accepts (the protocol's
 /// default `Limits::max_side`).
@@ -111,6 +113,84 @@ pub enum PixelError {
         /// The bytes it carried.
         len: usize,
     },
+    /// A `px-tiles` rectangle that is empty or does not lie on the tile grid.
+    #[error("tiles rectangle {rect:?} is not on the {}-pixel grid", tiles::TILE)]
+    TileGrid {
+        /// The rectangle.
+        rect: Rect,
+    },
+    /// A `px-tiles` rectangle that continues a deflate stream the decoder never started.
+    #[error("tiles rectangle {rect:?} continues a stream that never started")]
+    TileContext {
+        /// The rectangle.
+        rect: Rect,
+    },
+    /// A `px-tiles` rectangle whose deflate data is corrupt.
+    #[error("the deflate data of tiles rectangle {rect:?} is corrupt")]
+    Inflate {
+        /// The rectangle.
+        rect: Rect,
+    },
+    /// A `px-tiles` rectangle whose deflate data expands to more than its tiles can need.
+    #[error("the deflate data of tiles rectangle {rect:?} expands beyond {limit} bytes")]
+    TileTooLong {
+        /// The rectangle.
+        rect: Rect,
+        /// The most its tiles can need.
+        limit: usize,
+    },
+    /// Records that go on past the last tile of their rectangle.
+    #[error("the records of tiles rectangle {rect:?} go on past its last tile")]
+    TilesPastRect {
+        /// The rectangle.
+        rect: Rect,
+    },
+    /// A tile's record that stops short.
+    #[error("the record of tile {tile:?} stops short")]
+    TileTruncated {
+        /// The tile.
+        tile: Rect,
+    },
+    /// A tile's record of an unknown kind.
+    #[error("tile {tile:?} has a record of unknown kind {op}")]
+    TileOp {
+        /// The tile.
+        tile: Rect,
+        /// The record's first byte.
+        op: u8,
+    },
+    /// A palette with too many or too few colors.
+    #[error("tile {tile:?} has a palette of {colors} colors")]
+    PaletteSize {
+        /// The tile.
+        tile: Rect,
+        /// The colors it says.
+        colors: usize,
+    },
+    /// A palette index beyond the palette.
+    #[error("tile {tile:?} uses color {index} of a palette of {colors}")]
+    PaletteIndex {
+        /// The tile.
+        tile: Rect,
+        /// The index.
+        index: u8,
+        /// The palette's colors.
+        colors: usize,
+    },
+    /// A palette run that goes past the end of its tile.
+    #[error("a run goes past the end of tile {tile:?}")]
+    RunPastTile {
+        /// The tile.
+        tile: Rect,
+    },
+    /// A reference to a cache slot that holds no tile, or one for a tile that is not whole.
+    #[error("tile {tile:?} refers to cache slot {slot}, which holds no tile for it")]
+    CacheSlot {
+        /// The tile.
+        tile: Rect,
+        /// The slot.
+        slot: usize,
+    },
 }
 
 /// The total bytes of encoded data in an update.
@@ -138,6 +218,8 @@ pub struct PixelEncoder {
     packed: Vec<u8>,
     /// LZ4 output of the pixels (its length only grows).
     packed_pixels: Vec<u8>,
+    /// `px-tiles`' stream and cache, from its first use.
+    tiles: Option<Box<TileEncoder>>,
 }
 
 impl PixelEncoder {
@@ -156,6 +238,7 @@ impl PixelEncoder {
             xor: Vec::new(),
             packed: Vec::new(),
             packed_pixels: Vec::new(),
+            tiles: None,
         }
     }
 
@@ -166,6 +249,7 @@ impl PixelEncoder {
 
     /// Switches encoding. The shadow stays valid: the viewer keeps what it has.
     pub fn set_encoding(&mut self, encoding: PixelEncoding) {
+        // `px-tiles` keeps its stream and cache across a switch: the viewer keeps them too.
         self.encoding = encoding;
     }
 
@@ -183,7 +267,7 @@ impl PixelEncoder {
     /// Encodes the damaged areas of `screen` (the composited screen, whose size may have
     /// changed: then the shadow is resized and everything is sent). `copies` are screen-space
     /// moves (destination rectangle, source point) that happened since the last encode, in
-    /// order — scrolls and window moves — which `px-delta-lz4` sends as
+    /// order — scrolls and window moves — which `px-delta-lz4` and `px-tiles` send as
     /// [`RectEncoding::Copy`] before the delta (the other encodings ignore them).
     ///
     /// The damage must cover every pixel that changed; it is clipped to the screen and empty
@@ -192,6 +276,8 @@ impl PixelEncoder {
     /// - `px-damage` sends each damaged rectangle raw.
     /// - `px-damage-lz4` sends each band of a damaged rectangle LZ4-compressed, or raw when LZ4
     ///   does not make it smaller.
+    /// - `px-tiles` sends the copies as `px-delta-lz4` does, then the damaged tiles that
+    ///   differ from the shadow (see [`tiles`]).
     /// - `px-delta-lz4` applies the copies to the shadow and sends them, then sends each band
     ///   of the damage (copy destinations included) as the LZ4 of its XOR with the shadow,
     ///   trimmed to the rows that changed and skipped when none did. A band may also go as
@@ -215,7 +301,11 @@ impl PixelEncoder {
             self.fresh = true;
             self.damage.push(bounds);
         } else {
-            if self.encoding == PixelEncoding::DeltaLz4 && !self.fresh {
+            let copies_too = matches!(
+                self.encoding,
+                PixelEncoding::DeltaLz4 | PixelEncoding::Tiles
+            );
+            if copies_too && !self.fresh {
                 self.apply_copies(copies, &mut out);
             }
             let clipped = damage.iter().map(|r| r.intersect(bounds));
@@ -258,6 +348,15 @@ impl PixelEncoder {
                         out.push(rect);
                     }
                 }
+            }
+            PixelEncoding::Tiles => {
+                let tiles = self
+                    .tiles
+                    .get_or_insert_with(|| Box::new(TileEncoder::new()));
+                if self.fresh {
+                    tiles.restart();
+                }
+                tiles.encode(screen, &mut self.shadow, &damage, self.fresh, &mut out);
             }
         }
         self.damage = damage;

@@ -178,7 +178,7 @@ fn round_trip(encoding: PixelEncoding, seed: u64, steps: usize, switch: bool) {
     let mut kinds = Vec::new();
     for step in 0..steps {
         if switch && rng.below(5) == 0 {
-            encoder.set_encoding(PixelEncoding::ALL[rng.below(4) as usize]);
+            encoder.set_encoding(PixelEncoding::ALL[rng.below(5) as usize]);
         }
         let (damage, copies) = change(&mut rng, &mut fonts, &mut screen);
         let rects = encoder.encode(&screen, &damage, &copies);
@@ -199,6 +199,7 @@ fn round_trip(encoding: PixelEncoding, seed: u64, steps: usize, switch: bool) {
         PixelEncoding::Raw | PixelEncoding::Damage => vec![RectEncoding::Raw],
         PixelEncoding::DamageLz4 => vec![RectEncoding::Raw, RectEncoding::Lz4],
         PixelEncoding::DeltaLz4 => vec![RectEncoding::Lz4, RectEncoding::DeltaLz4, copy],
+        PixelEncoding::Tiles => vec![RectEncoding::Tiles { reset: false }, copy],
     };
     for kind in expected {
         assert!(
@@ -398,7 +399,7 @@ fn good(kind: RectEncoding) -> EncodedRect {
     let data = match kind {
         RectEncoding::Raw => pixels,
         RectEncoding::Lz4 | RectEncoding::DeltaLz4 => lz4_flex::block::compress(&pixels),
-        RectEncoding::Copy { .. } => Vec::new(),
+        RectEncoding::Copy { .. } | RectEncoding::Tiles { .. } => Vec::new(),
     };
     EncodedRect { rect, kind, data }
 }

@@ -1,0 +1,71 @@
+//! TigerVNC's `vncviewer` (Debian tigervnc-viewer) against the display's RFB endpoint, in a
+//! window under Xvfb: with lossless settings its window shows exactly the server's screen, in
+//! each encoding TigerVNC prefers; a click in it raises a netui window; text typed into it
+//! reaches notepad, every character.
+//!
+//! Skipped (saying so) without Xvfb, xdotool, xwd or TigerVNC, unless `NETUI_REQUIRE_XVFB` is
+//! set, as `.ci/run` sets it.
+
+use netui::Size;
+use netui_testkit::peers::{wait_same, Desktop, TigerVnc};
+use netui_testkit::server::RFB_PASSWORD;
+use netui_testkit::xvfb::Xvfb;
+
+#[test]
+fn vncviewer_shows_the_screen_and_drives_the_desktop() {
+    let Some(xvfb) = Xvfb::start() else { return };
+    let Some(tigervnc) = TigerVnc::find() else {
+        return;
+    };
+    let mut desktop = Desktop::start(3, Size::new(800, 600));
+    let password = TigerVnc::password_file(desktop.display.dir.path(), RFB_PASSWORD);
+    let viewer = tigervnc.start(&xvfb, desktop.display.rfb_addr(), &password, "ZRLE");
+
+    // ZRLE without JPEG is lossless: the window equals the server's screen, pixel for pixel.
+    wait_same(
+        "vncviewer's window",
+        || viewer.image(&xvfb),
+        || desktop.screen(),
+    );
+
+    // A click where notepad shows beside hello raises notepad over hello and focuses it.
+    let (x, y) = Desktop::NOTEPAD_ONLY;
+    xvfb.click(&viewer.window, x as i32, y as i32);
+    desktop.wait_notepad_raised("a click in vncviewer");
+    wait_same(
+        "vncviewer's window after the click",
+        || viewer.image(&xvfb),
+        || desktop.screen(),
+    );
+
+    // Typed into the viewer's window (which has X's focus), then Ctrl+S: notepad saves
+    // exactly the text, capitals and punctuation included.
+    let text = "Hello, RFB 3.8! tiger_vnc (ok)";
+    xvfb.xdotool(&["windowfocus", "--sync", &viewer.window]);
+    xvfb.xdotool(&["type", "--delay", "30", text]);
+    xvfb.xdotool(&["key", "--delay", "30", "ctrl+s"]);
+    desktop.wait_saved("typed into vncviewer", text);
+    wait_same(
+        "vncviewer's window after typing",
+        || viewer.image(&xvfb),
+        || desktop.screen(),
+    );
+}
+
+#[test]
+fn vncviewer_shows_the_screen_exactly_in_tight_hextile_and_raw() {
+    let Some(xvfb) = Xvfb::start() else { return };
+    let Some(tigervnc) = TigerVnc::find() else {
+        return;
+    };
+    let desktop = Desktop::start(4, Size::new(800, 600));
+    let password = TigerVnc::password_file(desktop.display.dir.path(), RFB_PASSWORD);
+    for encoding in ["Tight", "Hextile", "Raw"] {
+        let viewer = tigervnc.start(&xvfb, desktop.display.rfb_addr(), &password, encoding);
+        wait_same(
+            &format!("vncviewer's window in {encoding}"),
+            || viewer.image(&xvfb),
+            || desktop.screen(),
+        );
+    }
+}

@@ -1,0 +1,45 @@
+//! Feeds arbitrary `px-tiles` rectangles to a viewer's pixel decoder, a few in a row so that
+//! the deflate stream and the tile cache carry over: what a thin client does with bytes from
+//! a server. Nothing may panic.
+#![no_main]
+
+use flate2::{Compress, Compression, FlushCompress};
+use libfuzzer_sys::fuzz_target;
+use netui_protocol::{EncodedRect, Rect, RectEncoding, Size};
+use netui_scene::encoding::PixelDecoder;
+
+fuzz_target!(|data: &[u8]| {
+    let size = Size::new(72, 40);
+    let mut decoder = PixelDecoder::new(size);
+    // A deflate stream as the encoder keeps one, for rectangles whose bytes are records.
+    let mut deflate = Compress::new(Compression::fast(), false);
+    // Each rectangle: a header of 5 bytes (tile column, tile row, tiles across, tiles down,
+    // flags: bit 0 reset, bit 1 the bytes are records to deflate, bits 4 and 5 half a tile
+    // more across and down), a length byte, then that many bytes.
+    let mut rest = data;
+    while let [x, y, w, h, flags, len, tail @ ..] = rest {
+        let len = usize::from(*len).min(tail.len());
+        let (bytes, tail) = tail.split_at(len);
+        rest = tail;
+        let rect = Rect::new(
+            i32::from(*x % 8) * 16,
+            i32::from(*y % 4) * 16,
+            u32::from(*w % 8) * 16 + u32::from(flags >> 4 & 1) * 8,
+            u32::from(*h % 4) * 16 + u32::from(flags >> 5 & 1) * 8,
+        );
+        let reset = flags & 1 != 0;
+        let data = if flags & 2 != 0 {
+            if reset {
+                deflate.reset();
+            }
+            let mut out = Vec::with_capacity(bytes.len() * 2 + 64);
+            let _ = deflate.compress_vec(bytes, &mut out, FlushCompress::Sync);
+            out
+        } else {
+            bytes.to_vec()
+        };
+        let kind = RectEncoding::Tiles { reset };
+        let rect = EncodedRect { rect, kind, data };
+        let _ = decoder.apply(size, &[rect]);
+    }
+});

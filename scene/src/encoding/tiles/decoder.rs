@@ -1,0 +1,332 @@
+//! The viewer's side of `px-tiles`: the deflate stream and the tile cache, trusting nothing.
+
+use flate2::{Decompress, FlushDecompress, Status};
+use netui_protocol::Rect;
+
+use super::*;
+use crate::encoding::PixelError;
+
+/// The viewer's `px-tiles` state: its end of the deflate stream and its copy of the cache.
+#[derive(Debug)]
+pub(in crate::encoding) struct TileDecoder {
+    inflate: Decompress,
+    /// The records of one rectangle (at most [`MAX_RECORD`] a tile).
+    pub(super) payload: Vec<u8>,
+    /// The cache's filled slots, `TILE_PIXELS` each.
+    cache: Vec<u32>,
+    /// The slot the next tile goes into.
+    next: usize,
+    /// One tile's pixels.
+    tile: Vec<u32>,
+}
+
+/// The bytes of a record, read with checks.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    tile: Rect,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], PixelError> {
+        if n > self.bytes.len() {
+            return Err(PixelError::TileTruncated { tile: self.tile });
+        }
+        let (head, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        Ok(head)
+    }
+
+    fn byte(&mut self) -> Result<u8, PixelError> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn pixel(&mut self) -> Result<u32, PixelError> {
+        let b = self.take(3)?;
+        Ok(pixel(b))
+    }
+}
+
+/// A pixel from its three bytes on the wire (`b` holds at least three).
+fn pixel(b: &[u8]) -> u32 {
+    u32::from(b[0]) | u32::from(b[1]) << 8 | u32::from(b[2]) << 16
+}
+
+impl TileDecoder {
+    pub(in crate::encoding) fn new() -> TileDecoder {
+        TileDecoder {
+            inflate: Decompress::new(false),
+            payload: Vec::new(),
+            cache: Vec::new(),
+            next: 0,
+            tile: Vec::with_capacity(TILE_PIXELS),
+        }
+    }
+
+    /// Forgets the stream and the cache, as the encoder did.
+    pub(in crate::encoding) fn restart(&mut self) {
+        self.inflate.reset(false);
+        self.cache.clear();
+        self.next = 0;
+    }
+
+    /// Applies one rectangle's data to `canvas`; `rect` lies inside it (checked by the
+    /// caller).
+    pub(in crate::encoding) fn apply(
+        &mut self,
+        canvas: &mut Canvas,
+        rect: Rect,
+        data: &[u8],
+    ) -> Result<(), PixelError> {
+        let bounds = canvas.bounds();
+        // TILE is a power of two (and `is_multiple_of` is newer than the crate's Rust).
+        let whole = |n: u32| n & (TILE - 1) == 0;
+        let on_grid = |start: i32, side: u32, end: i64| {
+            whole(start as u32) && (whole(side) || i64::from(start) + i64::from(side) == end)
+        };
+        if rect.is_empty()
+            || !on_grid(rect.x, rect.width, bounds.right())
+            || !on_grid(rect.y, rect.height, bounds.bottom())
+        {
+            return Err(PixelError::TileGrid { rect });
+        }
+        let (cols, rows) = grid(rect);
+        let tiles = cols * rows;
+        self.inflate(rect, data, tiles * MAX_RECORD)?;
+        let payload = std::mem::take(&mut self.payload);
+        let result = self.apply_records(canvas, rect, cols, tiles, &payload);
+        self.payload = payload;
+        result
+    }
+
+    /// Expands `data` into `self.payload`, refusing more than `limit` bytes.
+    fn inflate(&mut self, rect: Rect, data: &[u8], limit: usize) -> Result<(), PixelError> {
+        self.payload.clear();
+        let start = self.inflate.total_in();
+        loop {
+            let consumed = (self.inflate.total_in() - start) as usize;
+            if self.payload.len() == self.payload.capacity() {
+                // Room for one more byte than allowed tells a stream that is too long.
+                let room = limit + 1 - self.payload.len().min(limit);
+                if self.payload.len() > limit || room == 0 {
+                    return Err(PixelError::TileTooLong { rect, limit });
+                }
+                let more = room.min(self.payload.capacity().max(4096));
+                self.payload.reserve_exact(more);
+            }
+            let out_before = self.payload.len();
+            let input = data.get(consumed..).unwrap_or_default();
+            let status = self
+                .inflate
+                .decompress_vec(input, &mut self.payload, FlushDecompress::Sync)
+                .map_err(|_| PixelError::Inflate { rect })?;
+            if self.payload.len() > limit {
+                return Err(PixelError::TileTooLong { rect, limit });
+            }
+            let now = (self.inflate.total_in() - start) as usize;
+            let progress = now != consumed || self.payload.len() != out_before;
+            let all_in = now >= data.len();
+            if all_in && self.payload.len() < self.payload.capacity() {
+                return Ok(());
+            }
+            if status == Status::StreamEnd || !progress {
+                return if all_in {
+                    Ok(())
+                } else {
+                    Err(PixelError::Inflate { rect })
+                };
+            }
+        }
+    }
+
+    fn apply_records(
+        &mut self,
+        canvas: &mut Canvas,
+        rect: Rect,
+        cols: usize,
+        tiles: usize,
+        payload: &[u8],
+    ) -> Result<(), PixelError> {
+        let mut reader = Reader {
+            bytes: payload,
+            tile: rect,
+        };
+        let mut index = 0;
+        while !reader.bytes.is_empty() {
+            let op = reader.byte()?;
+            if op == OP_SKIP {
+                index += usize::from(reader.byte()?) + 1;
+                if index > tiles {
+                    return Err(PixelError::TilesPastRect { rect });
+                }
+                continue;
+            }
+            if index >= tiles {
+                return Err(PixelError::TilesPastRect { rect });
+            }
+            let tile = tile_rect(rect, cols, index);
+            reader.tile = tile;
+            self.apply_tile(canvas, tile, op, &mut reader)?;
+            index += 1;
+        }
+        Ok(())
+    }
+
+    fn apply_tile(
+        &mut self,
+        canvas: &mut Canvas,
+        tile: Rect,
+        op: u8,
+        reader: &mut Reader<'_>,
+    ) -> Result<(), PixelError> {
+        let n = tile.width as usize * tile.height as usize;
+        let width = tile.width as usize;
+        match op {
+            OP_SOLID => {
+                let p = reader.pixel()?;
+                for y in 0..tile.height {
+                    row_mut(canvas, tile, y).fill(p);
+                }
+                return Ok(());
+            }
+            OP_CACHED => {
+                let b = reader.take(2)?;
+                let slot = usize::from(u16::from_le_bytes([b[0], b[1]]));
+                let start = slot * TILE_PIXELS;
+                let cached = self.cache.get(start..start + TILE_PIXELS);
+                let Some(cached) = cached.filter(|_| n == TILE_PIXELS) else {
+                    return Err(PixelError::CacheSlot { tile, slot });
+                };
+                for (y, line) in (0..tile.height).zip(cached.chunks_exact(width)) {
+                    row_mut(canvas, tile, y).copy_from_slice(line);
+                }
+                return Ok(());
+            }
+            OP_RAW | OP_XOR => {
+                let bytes = reader.take(3 * n)?;
+                for (y, line) in (0..tile.height).zip(bytes.chunks_exact(3 * width)) {
+                    let dst = row_mut(canvas, tile, y);
+                    let src = line.chunks_exact(3).map(pixel);
+                    if op == OP_XOR {
+                        dst.iter_mut().zip(src).for_each(|(d, p)| *d ^= p);
+                    } else {
+                        dst.iter_mut().zip(src).for_each(|(d, p)| *d = p);
+                    }
+                }
+            }
+            OP_PACKED | OP_RUNS => {
+                let colors = usize::from(reader.byte()?) + 1;
+                let least = if op == OP_PACKED { 2 } else { 1 };
+                if !(least..=MAX_COLORS).contains(&colors) {
+                    return Err(PixelError::PaletteSize { tile, colors });
+                }
+                let mut palette = [0u32; MAX_COLORS];
+                for c in &mut palette[..colors] {
+                    *c = reader.pixel()?;
+                }
+                let palette = &palette[..colors];
+                self.tile.clear();
+                if op == OP_PACKED {
+                    unpack(reader, palette, tile, &mut self.tile)?;
+                } else {
+                    unrun(reader, palette, n, &mut self.tile)?;
+                }
+                for (y, line) in (0..tile.height).zip(self.tile.chunks_exact(width)) {
+                    row_mut(canvas, tile, y).copy_from_slice(line);
+                }
+            }
+            _ => return Err(PixelError::TileOp { tile, op }),
+        }
+        if n == TILE_PIXELS {
+            self.remember(canvas, tile);
+        }
+        Ok(())
+    }
+
+    /// Puts the whole tile `tile` of `canvas` in the next slot of the cache.
+    fn remember(&mut self, canvas: &Canvas, tile: Rect) {
+        let start = self.next * TILE_PIXELS;
+        if start >= self.cache.len() {
+            for y in 0..tile.height {
+                self.cache.extend_from_slice(row(canvas, tile, y));
+            }
+        } else {
+            let slot = &mut self.cache[start..start + TILE_PIXELS];
+            for (y, line) in (0..tile.height).zip(slot.chunks_exact_mut(TILE as usize)) {
+                line.copy_from_slice(row(canvas, tile, y));
+            }
+        }
+        self.next = (self.next + 1) % CACHE_SLOTS;
+    }
+}
+
+/// Reads packed indices for `tile` into `out`.
+fn unpack(
+    reader: &mut Reader<'_>,
+    palette: &[u32],
+    tile: Rect,
+    out: &mut Vec<u32>,
+) -> Result<(), PixelError> {
+    let bits = match palette.len() {
+        0..=2 => 1,
+        3..=4 => 2,
+        _ => 4,
+    };
+    let width = tile.width as usize;
+    let row_bytes = (width * bits).div_ceil(8);
+    let bytes = reader.take(row_bytes * tile.height as usize)?;
+    let mask = (1u8 << bits) - 1;
+    for line in bytes.chunks_exact(row_bytes) {
+        for x in 0..width {
+            let bit = x * bits;
+            let index = (line[bit / 8] >> (8 - bits - bit % 8)) & mask;
+            let Some(&p) = palette.get(usize::from(index)) else {
+                let colors = palette.len();
+                return Err(PixelError::PaletteIndex {
+                    tile: reader.tile,
+                    index,
+                    colors,
+                });
+            };
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Reads palette runs for the `n` pixels of a tile into `out`.
+fn unrun(
+    reader: &mut Reader<'_>,
+    palette: &[u32],
+    n: usize,
+    out: &mut Vec<u32>,
+) -> Result<(), PixelError> {
+    while out.len() < n {
+        let b = reader.byte()?;
+        let index = b & 0x7f;
+        let Some(&p) = palette.get(usize::from(index)) else {
+            let colors = palette.len();
+            let tile = reader.tile;
+            return Err(PixelError::PaletteIndex {
+                tile,
+                index,
+                colors,
+            });
+        };
+        let mut len = 1;
+        if b & 0x80 != 0 {
+            len = 2;
+            loop {
+                let m = reader.byte()?;
+                len += usize::from(m);
+                if m != 255 {
+                    break;
+                }
+            }
+        }
+        if out.len() + len > n {
+            return Err(PixelError::RunPastTile { tile: reader.tile });
+        }
+        out.resize(out.len() + len, p);
+    }
+    Ok(())
+}

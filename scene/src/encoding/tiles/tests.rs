@@ -1,0 +1,444 @@
+//! Round trips, the cache, resets and bad data for `px-tiles`.
+
+use flate2::{Compress, Compression, FlushCompress};
+use netui_protocol::{Color, Font, PixelEncoding, Point, Size};
+use proptest::prelude::*;
+
+use super::*;
+use crate::encoding::{bytes, PixelDecoder, PixelEncoder, PixelError};
+use crate::render::Fonts;
+
+/// xorshift64*: deterministic noise.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: u32) -> u32 {
+        (self.next() % u64::from(n.max(1))) as u32
+    }
+}
+
+/// Every pixel of `rect` a color of its own (as near as noise gets).
+fn noise(rng: &mut Rng, screen: &mut Canvas, rect: Rect) -> Rect {
+    let rect = rect.intersect(screen.bounds());
+    for y in 0..rect.height {
+        for p in row_mut(screen, rect, y) {
+            *p = rng.next() as u32 & 0x00ff_ffff;
+        }
+    }
+    rect
+}
+
+/// An encoder and a decoder that follow one screen.
+struct Pair {
+    encoder: PixelEncoder,
+    decoder: PixelDecoder,
+    sent: usize,
+}
+
+impl Pair {
+    fn new(screen: &Canvas) -> Pair {
+        let mut pair = Pair {
+            encoder: PixelEncoder::new(PixelEncoding::Tiles, screen.size()),
+            decoder: PixelDecoder::new(screen.size()),
+            sent: 0,
+        };
+        pair.send(screen, &[screen.bounds()], &[]);
+        pair
+    }
+
+    /// Sends an update and checks that the viewer shows `screen`; the rectangles sent.
+    fn send(
+        &mut self,
+        screen: &Canvas,
+        damage: &[Rect],
+        copies: &[(Rect, Point)],
+    ) -> Vec<EncodedRect> {
+        let rects = self.encoder.encode(screen, damage, copies);
+        self.decoder.apply(screen.size(), &rects).unwrap();
+        assert!(self.decoder.canvas() == screen, "the viewer differs");
+        self.sent += bytes(&rects);
+        rects
+    }
+}
+
+/// The kinds of the records of the last rectangle `pair`'s decoder applied, up to the first
+/// record that is not a skip, a solid or a cached tile.
+fn ops(pair: &Pair) -> Vec<u8> {
+    let payload = &pair.decoder.tiles.as_ref().unwrap().payload;
+    let (mut ops, mut i) = (Vec::new(), 0);
+    while let Some(&op) = payload.get(i) {
+        ops.push(op);
+        i += match op {
+            OP_SKIP => 2,
+            OP_CACHED => 3,
+            OP_SOLID => 4,
+            _ => break,
+        };
+    }
+    ops
+}
+
+#[test]
+fn odd_sizes_and_edges_round_trip() {
+    let mut rng = Rng(7);
+    let mut fonts = Fonts::new();
+    for (w, h) in [
+        (1, 1),
+        (15, 15),
+        (16, 16),
+        (17, 33),
+        (31, 47),
+        (100, 3),
+        (3, 100),
+    ] {
+        let mut screen = Canvas::new(w, h, Color::rgb(10, 20, 30));
+        let mut pair = Pair::new(&screen);
+        for step in 0..30 {
+            let bounds = screen.bounds();
+            let x = rng.below(w) as i32;
+            let y = rng.below(h) as i32;
+            let rect = Rect::new(x, y, 1 + rng.below(w), 1 + rng.below(h));
+            let damage = match step % 4 {
+                0 => noise(&mut rng, &mut screen, rect),
+                1 => screen.fill_rect(rect, Color::rgb(rng.below(255) as u8, 0, 9), bounds),
+                2 => {
+                    let color = Color::rgb(200, 30, rng.below(255) as u8);
+                    let pos = Point::new(x - 3, y - 4);
+                    screen.text(&mut fonts, pos, Font::Mono, 12, color, "Tiles 42", bounds)
+                }
+                _ => bounds,
+            };
+            pair.send(&screen, &[damage], &[]);
+        }
+    }
+}
+
+#[test]
+fn palettes_of_every_size_round_trip() {
+    // 1 to 17 colors in stripes and in a checkerboard of single pixels, at the limit of each
+    // packing (2, 4, 16) and one past it.
+    for colors in 1..=17u32 {
+        for checker in [false, true] {
+            let mut screen = Canvas::new(40, 24, Color::BLACK);
+            let mut pair = Pair::new(&screen);
+            let bounds = screen.bounds();
+            for y in 0..bounds.height {
+                for x in 0..bounds.width {
+                    let i = if checker { x + y } else { x / 3 } % colors;
+                    let p = Rect::new(x as i32, y as i32, 1, 1);
+                    screen.fill_rect(p, Color::rgb(i as u8 * 15, 255 - i as u8, 7), bounds);
+                }
+            }
+            pair.send(&screen, &[bounds], &[]);
+        }
+    }
+}
+
+#[test]
+fn all_colours_different_round_trip_and_compare_with_the_shadow() {
+    let mut rng = Rng(11);
+    let mut screen = Canvas::new(70, 50, Color::BLACK);
+    let bounds = screen.bounds();
+    noise(&mut rng, &mut screen, bounds);
+    let mut pair = Pair::new(&screen);
+    // Nothing changed: nothing is sent.
+    assert_eq!(pair.send(&screen, &[bounds], &[]), vec![]);
+    // One pixel changed: one tile, as an XOR.
+    screen.fill_rect(Rect::new(33, 17, 1, 1), Color::WHITE, bounds);
+    let rects = pair.send(&screen, &[bounds], &[]);
+    assert_eq!(rects.len(), 1);
+    assert!(bytes(&rects) < 40, "{} bytes", bytes(&rects));
+}
+
+#[test]
+fn a_tile_seen_before_costs_a_reference() {
+    let mut fonts = Fonts::new();
+    let face = Canvas::new(128, 64, Color::WHITE);
+    let mut pair = Pair::new(&face);
+    let bounds = face.bounds();
+    // A clock's digits: the screens for 0..9, over and over.
+    let digit = |n: u32, fonts: &mut Fonts| {
+        let mut screen = face.clone();
+        let text = format!("12:3{n}");
+        screen.text(
+            fonts,
+            Point::new(5, 5),
+            Font::Mono,
+            40,
+            Color::BLACK,
+            &text,
+            bounds,
+        );
+        screen
+    };
+    let first: Vec<Canvas> = (0..10).map(|n| digit(n, &mut fonts)).collect();
+    let mut bytes_first = 0;
+    for screen in &first {
+        bytes_first += bytes(&pair.send(screen, &[bounds], &[]));
+    }
+    let mut bytes_again = 0;
+    for screen in &first {
+        let rects = pair.send(screen, &[bounds], &[]);
+        assert!(ops(&pair).contains(&OP_CACHED));
+        bytes_again += bytes(&rects);
+    }
+    assert!(
+        bytes_again * 4 < bytes_first,
+        "{bytes_again} vs {bytes_first}"
+    );
+}
+
+#[test]
+fn the_cache_survives_eviction() {
+    // 512x512 of noise is 1024 tiles: five new screens overflow the 4096 slots, then the
+    // first ones come back (partly evicted) and must still be exact.
+    let mut rng = Rng(23);
+    let mut screens = Vec::new();
+    for _ in 0..5 {
+        let mut screen = Canvas::new(512, 512, Color::BLACK);
+        let bounds = screen.bounds();
+        noise(&mut rng, &mut screen, bounds);
+        screens.push(screen);
+    }
+    let mut pair = Pair::new(&screens[0]);
+    for screen in screens.iter().skip(1).chain(&screens).chain(&screens) {
+        pair.send(screen, &[screen.bounds()], &[]);
+    }
+}
+
+#[test]
+fn copies_scrolls_and_resizes_round_trip() {
+    let mut fonts = Fonts::new();
+    let mut screen = Canvas::new(200, 120, Color::WHITE);
+    let bounds = screen.bounds();
+    for i in 0..8 {
+        let pos = Point::new(4, 4 + 14 * i);
+        let text = format!("line {i} of the text");
+        screen.text(&mut fonts, pos, Font::Sans, 12, Color::BLACK, &text, bounds);
+    }
+    let mut pair = Pair::new(&screen);
+    for step in 0..20 {
+        let bounds = screen.bounds();
+        let area = Rect::new(0, 0, bounds.width, bounds.height);
+        let src = Rect::new(0, 7, area.width, area.height - 7);
+        let dst = screen.copy_within(src, Point::new(0, 0), bounds);
+        let fresh = Rect::new(0, area.height as i32 - 7, area.width, 7);
+        screen.fill_rect(fresh, Color::WHITE, bounds);
+        let text = format!("new {step}");
+        screen.text(
+            &mut fonts,
+            fresh.origin(),
+            Font::Mono,
+            7,
+            Color::BLUE,
+            &text,
+            fresh,
+        );
+        let rects = pair.send(&screen, &[area], &[(dst, src.origin())]);
+        assert!(matches!(rects[0].kind, RectEncoding::Copy { .. }));
+        if step % 7 == 6 {
+            let (w, h) = (screen.width() + 9, screen.height() - 5);
+            screen.resize(w, h, Color::GREEN);
+            let rects = pair.send(&screen, &[], &[]);
+            assert_eq!(rects[0].kind, RectEncoding::Tiles { reset: true });
+        }
+    }
+}
+
+#[test]
+fn a_late_decoder_catches_up_when_the_encoder_resets() {
+    let mut rng = Rng(31);
+    let mut screen = Canvas::new(64, 48, Color::WHITE);
+    let mut pair = Pair::new(&screen);
+    for _ in 0..5 {
+        let rect = Rect::new(rng.below(50) as i32, rng.below(40) as i32, 9, 9);
+        let damage = noise(&mut rng, &mut screen, rect);
+        pair.send(&screen, &[damage], &[]);
+    }
+    // A viewer that joins now cannot follow the stream: it must be told to start afresh.
+    let mut late = PixelDecoder::new(screen.size());
+    let rect = noise(&mut rng, &mut screen, Rect::new(3, 3, 5, 5));
+    let rects = pair.encoder.encode(&screen, &[rect], &[]);
+    assert!(matches!(
+        late.apply(screen.size(), &rects),
+        Err(PixelError::TileContext { .. })
+    ));
+    pair.encoder.reset(screen.size());
+    let rects = pair.encoder.encode(&screen, &[screen.bounds()], &[]);
+    assert_eq!(rects[0].kind, RectEncoding::Tiles { reset: true });
+    late.apply(screen.size(), &rects).unwrap();
+    assert_eq!(late.canvas(), &screen);
+    // And it follows from there, the cache included.
+    for _ in 0..5 {
+        let rect = Rect::new(rng.below(50) as i32, rng.below(40) as i32, 20, 20);
+        let damage = noise(&mut rng, &mut screen, rect);
+        let rects = pair.encoder.encode(&screen, &[damage], &[]);
+        late.apply(screen.size(), &rects).unwrap();
+        assert_eq!(late.canvas(), &screen);
+    }
+}
+
+/// A tiles rectangle whose payload is `records`, deflated as a stream of its own.
+fn tiles(rect: Rect, records: &[u8]) -> EncodedRect {
+    let mut deflate = Compress::new(Compression::fast(), false);
+    let mut data = Vec::with_capacity(records.len() + 1024);
+    deflate
+        .compress_vec(records, &mut data, FlushCompress::Sync)
+        .unwrap();
+    let kind = RectEncoding::Tiles { reset: true };
+    EncodedRect { rect, kind, data }
+}
+
+/// Applies one rectangle to a 40x20 screen.
+fn apply(rect: EncodedRect) -> Result<Vec<Rect>, PixelError> {
+    PixelDecoder::new(Size::new(40, 20)).apply(Size::new(40, 20), &[rect])
+}
+
+#[test]
+fn well_formed_records_apply() {
+    let mut packed = vec![OP_PACKED, 2, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    packed.extend([0b1001_0010; 64]);
+    let runs = vec![OP_RUNS, 1, 1, 2, 3, 4, 5, 6, 0x80, 253, 1];
+    let mut raw = vec![OP_RAW];
+    raw.extend([7; 3 * 256]);
+    let edge = vec![OP_SKIP, 1, OP_SOLID, 1, 2, 3];
+    for records in [
+        packed,
+        runs,
+        raw.clone(),
+        [raw, vec![OP_CACHED, 0, 0]].concat(),
+    ] {
+        let rect = Rect::new(0, 0, 32, 16);
+        assert_eq!(apply(tiles(rect, &records)).unwrap(), vec![rect]);
+    }
+    // The tile at the right edge is 8 wide.
+    assert_eq!(
+        apply(tiles(Rect::new(0, 0, 40, 16), &edge)).unwrap(),
+        vec![Rect::new(0, 0, 40, 16)]
+    );
+}
+
+#[test]
+fn lying_records_are_named_errors() {
+    let r = Rect::new(0, 0, 32, 16);
+    let err = |rect, records: &[u8]| apply(tiles(rect, records)).unwrap_err();
+    // Not on the grid, outside the screen, empty.
+    for rect in [
+        Rect::new(8, 0, 16, 16),
+        Rect::new(0, 0, 20, 16),
+        Rect::new(0, 0, 0, 0),
+    ] {
+        assert!(matches!(err(rect, &[]), PixelError::TileGrid { .. }));
+    }
+    assert!(matches!(
+        err(Rect::new(32, 16, 16, 16), &[]),
+        PixelError::OutsideScreen { .. }
+    ));
+    // Records past the rectangle's two tiles, by skipping or by drawing.
+    let solid = [OP_SOLID, 1, 2, 3];
+    assert!(matches!(
+        err(r, &[OP_SKIP, 2]),
+        PixelError::TilesPastRect { .. }
+    ));
+    let three = [solid, solid, solid].concat();
+    assert!(matches!(err(r, &three), PixelError::TilesPastRect { .. }));
+    // Cut short, unknown.
+    assert!(matches!(
+        err(r, &[OP_SOLID, 1]),
+        PixelError::TileTruncated { .. }
+    ));
+    assert!(matches!(
+        err(r, &[OP_RAW, 1, 2, 3]),
+        PixelError::TileTruncated { .. }
+    ));
+    assert!(matches!(
+        err(r, &[OP_SKIP]),
+        PixelError::TileTruncated { .. }
+    ));
+    assert!(matches!(err(r, &[9]), PixelError::TileOp { op: 9, .. }));
+    // Palettes: too big, too small, indices beyond them, runs past the tile.
+    let big = [&[OP_PACKED, 16][..], &[0; 51]].concat();
+    assert!(matches!(
+        err(r, &big),
+        PixelError::PaletteSize { colors: 17, .. }
+    ));
+    let one = [OP_PACKED, 0, 1, 2, 3];
+    assert!(matches!(
+        err(r, &one),
+        PixelError::PaletteSize { colors: 1, .. }
+    ));
+    let mut packed = vec![OP_PACKED, 2, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    packed.extend([0b0011_0000; 64]);
+    assert!(matches!(
+        err(r, &packed),
+        PixelError::PaletteIndex {
+            index: 3,
+            colors: 3,
+            ..
+        }
+    ));
+    let runs = [OP_RUNS, 1, 1, 2, 3, 4, 5, 6, 2];
+    assert!(matches!(
+        err(r, &runs),
+        PixelError::PaletteIndex { index: 2, .. }
+    ));
+    let past = [OP_RUNS, 0, 1, 2, 3, 0x80, 255, 0];
+    assert!(matches!(err(r, &past), PixelError::RunPastTile { .. }));
+    let past = [OP_RUNS, 0, 1, 2, 3, 0x80, 200, 0x80, 100];
+    assert!(matches!(err(r, &past), PixelError::RunPastTile { .. }));
+    // A cache slot never filled, and a whole tile's slot used for an edge tile.
+    let never = [OP_CACHED, 0, 0];
+    assert!(matches!(
+        err(r, &never),
+        PixelError::CacheSlot { slot: 0, .. }
+    ));
+    let mut raw = vec![OP_RAW];
+    raw.extend([7; 3 * 256]);
+    let edge = [raw, vec![OP_SKIP, 0, OP_CACHED, 0, 0]].concat();
+    let wide = Rect::new(0, 0, 40, 16);
+    assert!(matches!(err(wide, &edge), PixelError::CacheSlot { .. }));
+    // A stream that expands far beyond its tiles, and one that is not deflate at all.
+    let huge = tiles(r, &vec![OP_SKIP; 1 << 20]);
+    assert!(huge.data.len() < 8 << 10);
+    assert!(matches!(apply(huge), Err(PixelError::TileTooLong { .. })));
+    let mut junk = tiles(r, &solid);
+    junk.data = vec![0xff; 40];
+    assert!(matches!(apply(junk), Err(PixelError::Inflate { .. })));
+    // A stream that was never started.
+    let mut orphan = tiles(r, &solid);
+    orphan.kind = RectEncoding::Tiles { reset: false };
+    assert!(matches!(apply(orphan), Err(PixelError::TileContext { .. })));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Random bytes, raw or deflated, on random rectangles: an error or pixels, no panic.
+    #[test]
+    fn random_bytes_never_panic(
+        x in -20i32..60, y in -20i32..40, w in 0u32..70, h in 0u32..50,
+        reset in any::<bool>(), deflated in any::<bool>(),
+        data in proptest::collection::vec(any::<u8>(), 0..600),
+    ) {
+        let rect = Rect::new(x / 16 * 16, y / 16 * 16, w, h);
+        let encoded = if deflated {
+            EncodedRect { kind: RectEncoding::Tiles { reset }, ..tiles(rect, &data) }
+        } else {
+            EncodedRect { rect, kind: RectEncoding::Tiles { reset }, data }
+        };
+        let size = Size::new(40, 20);
+        let mut decoder = PixelDecoder::new(size);
+        let first = tiles(Rect::new(0, 0, 16, 16), &[OP_SOLID, 1, 2, 3]);
+        decoder.apply(size, &[first]).unwrap();
+        if decoder.apply(size, &[encoded]).is_ok() {
+            prop_assert!(decoder.canvas().pixels().iter().all(|p| p >> 24 == 0));
+        }
+    }
+}

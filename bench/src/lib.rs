@@ -16,6 +16,12 @@
 //! - [`command`]: the command modes: the recorded requests re-encoded per compression,
 //!   decoded back and replayed onto a replica scene.
 //! - [`links`]: each workload and mode live on an emulated link: time, frames/s, latency.
+//! - [`frames`]: the frames a pixel viewer showed, recorded to be shown again elsewhere; PSNR.
+//! - [`rfb_view`]: an RFB viewer (netui-rfb's client) that counts its bytes: one per encoding
+//!   on netui's own RFB endpoint (live, in [`session`]) and on Xvnc ([`vnc`]).
+//! - [`xvnc`]: TigerVNC's Xvnc started for a workload, and the X client that draws frames on it.
+//! - [`vnc`]: the real VNC: a workload's frames fed into Xvnc in lockstep, the bytes its
+//!   viewers receive.
 //! - [`report`]: the terminal tables, the CSV files and the SVG charts.
 //! - [`record`]: recording files (`--record`, `--replay`): their format, and the player that
 //!   sends a recording to a display through [`netui::Display`].
@@ -31,13 +37,19 @@
 //! - **Add a pixel mode**: a `PixelEncoding` of the protocol and the server; [`session`] and
 //!   [`links`] measure every one of `PixelEncoding::ALL`, and [`report::PROTOCOLS`] orders the
 //!   columns.
+//! - **Compare another RFB encoding** (with `--rfb` and `--vnc`): a [`rfb_view::RfbEncoding`]
+//!   (its SetEncodings list and its names), and its columns in [`report::PROTOCOLS`].
 //! - **Change what a recording holds**: [`record`]'s format section, and its
 //!   `FORMAT_VERSION`.
 #![forbid(unsafe_code)]
 
 pub mod command;
+pub mod frames;
 pub mod links;
 pub mod record;
 pub mod report;
+pub mod rfb_view;
 pub mod session;
+pub mod vnc;
 pub mod workload;
+pub mod xvnc;

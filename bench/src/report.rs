@@ -9,8 +9,13 @@ use plotters::prelude::*;
 
 use crate::links::{LinkResult, Outcome};
 
-/// Every protocol, in column order.
-pub const PROTOCOLS: [&str; 8] = [
+mod vnc;
+pub use vnc::vnc_table;
+
+/// Every protocol, in column order: netui's command and pixel modes, then RFB through
+/// netui's own server (`rfb-`, with `--rfb`) and through TigerVNC's Xvnc fed the same frames
+/// (`vnc-`, with `--vnc`).
+pub const PROTOCOLS: [&str; 14] = [
     "cmd-raw",
     "cmd-lz4",
     "cmd-lz4-ctx",
@@ -19,7 +24,24 @@ pub const PROTOCOLS: [&str; 8] = [
     "px-damage-lz4",
     "px-delta-lz4",
     "px-tiles",
+    "rfb-zrle",
+    "rfb-tight",
+    "rfb-tight-jpeg",
+    "vnc-zrle",
+    "vnc-tight",
+    "vnc-tight-jpeg",
 ];
+
+/// Whether a protocol is lossy (its rows carry a PSNR, and it is never "the best").
+pub fn lossy(protocol: &str) -> bool {
+    protocol.ends_with("-jpeg")
+}
+
+/// Whether the server's encoding time is known for a protocol (not for RFB, whose encoders
+/// do not report it, nor for Xvnc).
+fn encode_known(protocol: &str) -> bool {
+    !(protocol.starts_with("rfb-") || protocol.starts_with("vnc-"))
+}
 
 /// One measured (workload, protocol) pair.
 #[derive(Debug, Clone)]
@@ -48,6 +70,12 @@ pub struct Row {
     pub decode: Duration,
     /// Key presses in the workload (notepad), for bytes per typed character.
     pub keys: Option<u32>,
+    /// Pixel and RFB protocols, where measured: the bytes a viewer that joins after the
+    /// workload receives until it shows the whole screen (handshake included).
+    pub join: Option<u64>,
+    /// Lossy protocols: the PSNR (dB) of what the viewer showed against the server's
+    /// pixels (over all frames compared), and the worst frame's.
+    pub psnr: Option<(f64, f64)>,
 }
 
 impl Row {
@@ -80,6 +108,14 @@ fn workloads(rows: &[Row]) -> Vec<String> {
     names
 }
 
+/// The protocols that `rows` measured, in column order.
+fn present(rows: &[Row]) -> Vec<&'static str> {
+    PROTOCOLS
+        .into_iter()
+        .filter(|p| rows.iter().any(|r| r.protocol == *p))
+        .collect()
+}
+
 fn find<'a>(rows: &'a [Row], workload: &str, protocol: &str) -> Option<&'a Row> {
     rows.iter()
         .find(|r| r.workload == workload && r.protocol == protocol)
@@ -90,26 +126,28 @@ fn find<'a>(rows: &'a [Row], workload: &str, protocol: &str) -> Option<&'a Row> 
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::new();
     let names = workloads(rows);
+    let protocols = present(rows);
     let width = names.iter().map(String::len).max().unwrap_or(8).max(8);
     let _ = writeln!(
         out,
-        "Bytes of the drawing stream (x = ratio to the best protocol of the row)"
+        "Bytes of the drawing stream (x = ratio to the best lossless protocol of the row)"
     );
     let _ = write!(out, "{:width$}", "workload");
-    for p in PROTOCOLS {
+    for p in &protocols {
         let _ = write!(out, " | {p:>17}");
     }
     out.push('\n');
     for name in &names {
-        let best = PROTOCOLS
+        let best = protocols
             .iter()
+            .filter(|p| !lossy(p))
             .filter_map(|p| find(rows, name, p))
             .map(|r| r.bytes)
             .min()
             .unwrap_or(1)
             .max(1);
         let _ = write!(out, "{name:width$}");
-        for p in PROTOCOLS {
+        for p in &protocols {
             let cell = find(rows, name, p).map_or("-".to_owned(), |r| {
                 format!("{} x{:.1}", human(r.bytes), r.bytes as f64 / best as f64)
             });
@@ -124,7 +162,7 @@ pub fn table(rows: &[Row]) -> String {
     );
     for name in &names {
         let _ = write!(out, "{name:width$}");
-        for p in PROTOCOLS {
+        for p in &protocols {
             let cell = find(rows, name, p)
                 .filter(|r| r.protocol.starts_with("px-"))
                 .map_or("-".to_owned(), |r| human(r.encoded));
@@ -137,15 +175,20 @@ pub fn table(rows: &[Row]) -> String {
         "\nCPU ms, encode/decode (pixel encoding as the server measured it)"
     );
     let _ = write!(out, "{:width$}", "workload");
-    for p in PROTOCOLS {
+    for p in &protocols {
         let _ = write!(out, " | {p:>17}");
     }
     out.push('\n');
     for name in &names {
         let _ = write!(out, "{name:width$}");
-        for p in PROTOCOLS {
+        for p in &protocols {
             let cell = find(rows, name, p).map_or("-".to_owned(), |r| {
-                format!("{}/{}", ms(r.encode), ms(r.decode))
+                let encode = if encode_known(r.protocol) {
+                    ms(r.encode)
+                } else {
+                    "-".into()
+                };
+                format!("{encode}/{}", ms(r.decode))
             });
             let _ = write!(out, " | {cell:>17}");
         }
@@ -158,7 +201,7 @@ pub fn table(rows: &[Row]) -> String {
     );
     for name in &names {
         let _ = write!(out, "{name:width$}");
-        for p in PROTOCOLS {
+        for p in &protocols {
             let cell = find(rows, name, p)
                 .and_then(Row::steady)
                 .map_or("-".to_owned(), |b| human(b.round() as u64));
@@ -169,21 +212,25 @@ pub fn table(rows: &[Row]) -> String {
     let _ = writeln!(out, "\nUpdates (pixel modes) / frames (command modes)");
     for name in &names {
         let _ = write!(out, "{name:width$}");
-        for p in PROTOCOLS {
+        for p in &protocols {
             let cell = find(rows, name, p).map_or("-".to_owned(), |r| r.updates.to_string());
             let _ = write!(out, " | {cell:>17}");
         }
         out.push('\n');
     }
     for name in &names {
-        let Some(keys) = find(rows, name, PROTOCOLS[0]).and_then(|r| r.keys) else {
+        let Some(keys) = rows
+            .iter()
+            .find(|r| r.workload == *name)
+            .and_then(|r| r.keys)
+        else {
             continue;
         };
         let _ = writeln!(
             out,
             "\nBytes per typed key, {name} ({keys} keys; drawing stream + the other direction):"
         );
-        for p in PROTOCOLS {
+        for p in &protocols {
             if let Some(r) = find(rows, name, p) {
                 let k = f64::from(keys.max(1));
                 let _ = writeln!(
@@ -201,12 +248,12 @@ pub fn table(rows: &[Row]) -> String {
 /// Writes the CSV: one line per (workload, protocol).
 pub fn csv(rows: &[Row], path: &Path) -> anyhow::Result<()> {
     let mut out = String::from(
-        "workload,protocol,bytes,encoded_bytes,bytes_back,updates,first_bytes,steady_bytes_per_update,encode_us,decode_us,keys,bytes_per_key\n",
+        "workload,protocol,bytes,encoded_bytes,bytes_back,updates,first_bytes,steady_bytes_per_update,encode_us,decode_us,keys,bytes_per_key,join_bytes,psnr_db,psnr_worst_db\n",
     );
     for r in rows {
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             r.workload,
             r.protocol,
             r.bytes,
@@ -215,13 +262,20 @@ pub fn csv(rows: &[Row], path: &Path) -> anyhow::Result<()> {
             r.updates,
             r.first,
             r.steady().map_or(String::new(), |b| format!("{b:.1}")),
-            r.encode.as_micros(),
+            if encode_known(r.protocol) {
+                r.encode.as_micros().to_string()
+            } else {
+                String::new()
+            },
             r.decode.as_micros(),
             r.keys.map_or(String::new(), |k| k.to_string()),
             r.keys.map_or(String::new(), |k| format!(
                 "{:.1}",
                 r.bytes as f64 / f64::from(k.max(1))
             )),
+            r.join.map_or(String::new(), |j| j.to_string()),
+            r.psnr.map_or(String::new(), |p| format!("{:.2}", p.0)),
+            r.psnr.map_or(String::new(), |p| format!("{:.2}", p.1)),
         );
     }
     std::fs::write(path, out).with_context(|| format!("cannot write {}", path.display()))
@@ -237,6 +291,13 @@ const COLORS: [RGBColor; PROTOCOLS.len()] = [
     RGBColor(0x94, 0x67, 0xbd),
     RGBColor(0x8c, 0x56, 0x4b),
     RGBColor(0xe3, 0x77, 0xc2),
+    // RFB through netui's server: greys; through Xvnc: yellows and olive.
+    RGBColor(0x40, 0x40, 0x40),
+    RGBColor(0x80, 0x80, 0x80),
+    RGBColor(0xb8, 0xb8, 0xb8),
+    RGBColor(0xbc, 0xbd, 0x22),
+    RGBColor(0xdb, 0xdb, 0x8d),
+    RGBColor(0xff, 0xd7, 0x00),
 ];
 
 /// Draws the grouped bar chart, bytes on a log scale, as SVG.
@@ -250,7 +311,7 @@ pub fn chart(rows: &[Row], path: &Path, title: &str) -> anyhow::Result<()> {
         title,
         "bytes (log scale)",
         &names,
-        &PROTOCOLS,
+        &present(rows),
         &value,
         true,
         &|y| human(y as u64),

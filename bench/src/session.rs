@@ -1,5 +1,7 @@
-//! One workload on a headless server: a viewer per pixel encoding attached before it starts,
-//! the application connected through a recording proxy, and the server's screen at the end.
+//! One workload on a headless server: a viewer per pixel encoding attached before it starts
+//! (and, if asked, RFB viewers on the server's RFB endpoint), the application connected
+//! through a recording proxy, and the server's screen at the end. The px-delta-lz4 viewer can
+//! record the frames it showed ([`crate::frames`]), for the real VNC to be fed the same.
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
@@ -11,6 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, Context};
 use netui::transport::Stream;
 use netui::{Display, ResourceId, Size, Viewer, Window};
+use netui_display_server::rfb::RfbConfig;
 use netui_display_server::{ServerConfig, ServerHandle};
 use netui_protocol::{Frame, FrameReader, Limits, PixelEncoding, ViewMessage, ViewMode};
 use thin_client::link::{LinkProfile, LinkStats};
@@ -18,7 +21,14 @@ use thin_client::stats::Stats;
 use thin_client::view::View;
 
 use crate::command::differing_pixels;
+use crate::frames::{Frames, Recorder};
 use crate::record::Recording;
+use crate::rfb_view::{self, RfbEncoding, RfbResult};
+
+/// The password of the RFB endpoint of the benchmark's server (view-only: the RFB viewers
+/// only watch). VNC passwords are at most 8 characters.
+const RFB_PASSWORD: &str = "nb-full";
+const RFB_VIEW_PASSWORD: &str = "nb-view";
 
 /// How long a viewer must hear nothing, with the right pixels, to count as done.
 const QUIET: Duration = Duration::from_millis(60);
@@ -129,6 +139,20 @@ pub struct ViewerResult {
     pub decode: Duration,
     /// CPU time the server spent encoding this viewer's updates.
     pub encode: Duration,
+    /// The frames it showed, if it was asked to record them.
+    pub frames: Option<Frames>,
+}
+
+/// What a session measures besides netui's pixel viewers.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Record the frames the px-delta-lz4 viewer shows ([`Session::frames`]).
+    pub record_frames: bool,
+    /// RFB viewers to attach to the server's RFB endpoint, one per encoding.
+    pub rfb: Vec<RfbEncoding>,
+    /// Measure what a viewer that joins at the end needs for the whole screen, per pixel
+    /// encoding and RFB encoding ([`Session::joins`]).
+    pub join: bool,
 }
 
 /// What a session produced.
@@ -145,37 +169,42 @@ pub struct Session {
     pub app_down: u64,
     /// One result per pixel encoding, or why it failed.
     pub viewers: Vec<Result<ViewerResult, String>>,
+    /// One result per RFB viewer of [`Options::rfb`], or why it failed.
+    pub rfb: Vec<Result<RfbResult, String>>,
+    /// The frames the px-delta-lz4 viewer showed, if [`Options::record_frames`].
+    pub frames: Option<Frames>,
+    /// If [`Options::join`]: per protocol (each pixel encoding, each RFB encoding), the bytes
+    /// a viewer that joins at the end receives until it shows the whole screen (handshake
+    /// included), or why it did not.
+    pub joins: Vec<(&'static str, Result<u64, String>)>,
 }
 
 /// Runs `app` on a fresh headless server of `size`.
-pub fn run(size: Size, name: &str, app: &App) -> anyhow::Result<Session> {
+pub fn run(size: Size, name: &str, app: &App, options: &Options) -> anyhow::Result<Session> {
+    let rfb = (!options.rfb.is_empty()).then(|| RfbConfig {
+        addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        password: RFB_PASSWORD.into(),
+        view_only_password: RFB_VIEW_PASSWORD.into(),
+    });
     let Headless {
         dir: _dir,
         socket,
         server,
         runtime,
-    } = Headless::start(size)?;
+    } = Headless::start_with(size, rfb)?;
 
     // The viewers, attached before the workload starts.
     let mut viewers = Vec::new();
     for encoding in PixelEncoding::ALL {
-        let stream = Stream::Unix(UnixStream::connect(&socket).context("viewer connects")?);
-        let (display, link) = thin_client::connect::open_stream(
-            &runtime,
-            stream,
-            None,
-            encoding.name(),
-            LinkProfile::unlimited(),
-        )?;
-        let (ready_tx, ready) = mpsc::channel();
-        let (target_tx, target) = mpsc::channel::<Arc<Vec<u8>>>();
-        let thread = std::thread::Builder::new()
-            .name(format!("viewer {}", encoding.name()))
-            .spawn(move || follow(display, link, encoding, ready_tx, target))?;
-        ready
-            .recv_timeout(Duration::from_secs(10))
-            .map_err(|_| anyhow!("{} viewer was not attached", encoding.name()))??;
-        viewers.push((target_tx, thread));
+        let record = options.record_frames && encoding == PixelEncoding::DeltaLz4;
+        viewers.push(spawn_viewer(&runtime, &socket, size, encoding, record)?);
+    }
+    let rfb_addr = server.rfb_addr();
+    let mut rfb_viewers = Vec::new();
+    if let Some(addr) = rfb_addr {
+        for &encoding in &options.rfb {
+            rfb_viewers.push(spawn_rfb_viewer(addr, encoding)?);
+        }
     }
 
     // The application, through the recording proxy.
@@ -203,14 +232,67 @@ pub fn run(size: Size, name: &str, app: &App) -> anyhow::Result<Session> {
     let image = observer.get_image(ResourceId::ROOT, None)?;
     let recorded = recorded.lock().map_err(|_| anyhow!("recorder"))?.clone();
     let screen = Arc::new(image.rgba);
+    let pixels: Arc<Vec<u32>> = Arc::new(
+        screen
+            .chunks_exact(4)
+            .map(|p| u32::from_be_bytes([0, p[0], p[1], p[2]]))
+            .collect(),
+    );
+    for (target_tx, _) in &rfb_viewers {
+        let _ = target_tx.send(Arc::clone(&pixels));
+    }
     let mut results = Vec::new();
+    let mut frames = None;
     for (target_tx, thread) in viewers {
         let _ = target_tx.send(Arc::clone(&screen));
-        results.push(
+        let mut result = thread
+            .join()
+            .unwrap_or_else(|_| Err("the viewer panicked".into()));
+        if let Ok(r) = &mut result {
+            frames = frames.or(r.frames.take());
+        }
+        results.push(result);
+    }
+    let rfb = rfb_viewers
+        .into_iter()
+        .map(|(_, thread)| {
             thread
                 .join()
-                .unwrap_or_else(|_| Err("the viewer panicked".into())),
-        );
+                .unwrap_or_else(|_| Err("the RFB viewer panicked".into()))
+        })
+        .collect();
+
+    // Viewers that join now, each taking the whole screen.
+    let mut joins = Vec::new();
+    if options.join {
+        for encoding in PixelEncoding::ALL {
+            let bytes = spawn_viewer(&runtime, &socket, size, encoding, false)
+                .map_err(|e| format!("{}: {e:#}", encoding.name()))
+                .and_then(|(target, thread)| {
+                    let _ = target.send(Arc::clone(&screen));
+                    thread
+                        .join()
+                        .unwrap_or_else(|_| Err("the viewer panicked".into()))
+                })
+                .map(|v| v.bytes_down);
+            joins.push((encoding.name(), bytes));
+        }
+        for &encoding in rfb_addr.iter().flat_map(|_| &options.rfb) {
+            let bytes = rfb_addr
+                .map_or_else(
+                    || Err(anyhow!("no RFB endpoint")),
+                    |addr| spawn_rfb_viewer(addr, encoding),
+                )
+                .map_err(|e| format!("{}: {e:#}", encoding.rfb_name()))
+                .and_then(|(target, thread)| {
+                    let _ = target.send(Arc::clone(&pixels));
+                    thread
+                        .join()
+                        .unwrap_or_else(|_| Err("the RFB viewer panicked".into()))
+                })
+                .map(|r| r.bytes_down);
+            joins.push((encoding.rfb_name(), bytes));
+        }
     }
     let _ = release_tx.send(());
     let _ = app_thread.join();
@@ -223,7 +305,64 @@ pub fn run(size: Size, name: &str, app: &App) -> anyhow::Result<Session> {
         id_base,
         app_down: app_down.load(Ordering::Relaxed),
         viewers: results,
+        rfb,
+        frames,
+        joins,
     })
+}
+
+/// A viewer thread and the sender of the server's final screen, which it follows until it
+/// shows.
+type Spawned<T, R> = (
+    mpsc::Sender<Arc<T>>,
+    std::thread::JoinHandle<Result<R, String>>,
+);
+
+/// Attaches a netui pixel viewer in `encoding` (recording its frames if `record`) and
+/// follows the server on a thread once it is attached.
+fn spawn_viewer(
+    runtime: &tokio::runtime::Runtime,
+    socket: &std::path::Path,
+    size: Size,
+    encoding: PixelEncoding,
+    record: bool,
+) -> anyhow::Result<Spawned<Vec<u8>, ViewerResult>> {
+    let stream = Stream::Unix(UnixStream::connect(socket).context("viewer connects")?);
+    let (display, link) = thin_client::connect::open_stream(
+        runtime,
+        stream,
+        None,
+        encoding.name(),
+        LinkProfile::unlimited(),
+    )?;
+    let (ready_tx, ready) = mpsc::channel();
+    let (target_tx, target) = mpsc::channel();
+    let recorder = record.then(|| Recorder::new(size));
+    let thread = std::thread::Builder::new()
+        .name(format!("viewer {}", encoding.name()))
+        .spawn(move || follow(display, link, encoding, recorder, ready_tx, target))?;
+    ready
+        .recv_timeout(Duration::from_secs(10))
+        .map_err(|_| anyhow!("{} viewer was not attached", encoding.name()))??;
+    Ok((target_tx, thread))
+}
+
+/// Connects an RFB viewer in `encoding` to the RFB endpoint at `addr` and follows the
+/// server on a thread once it has its first screen.
+fn spawn_rfb_viewer(
+    addr: std::net::SocketAddr,
+    encoding: RfbEncoding,
+) -> anyhow::Result<Spawned<Vec<u32>, RfbResult>> {
+    let stream = std::net::TcpStream::connect(addr).context("RFB viewer connects")?;
+    let (ready_tx, ready) = mpsc::channel();
+    let (target_tx, target) = mpsc::channel();
+    let thread = std::thread::Builder::new()
+        .name(format!("rfb viewer {}", encoding.name()))
+        .spawn(move || rfb_view::follow(stream, RFB_VIEW_PASSWORD, encoding, ready_tx, target))?;
+    ready
+        .recv_timeout(Duration::from_secs(10))
+        .map_err(|_| anyhow!("{} viewer did not connect", encoding.rfb_name()))??;
+    Ok((target_tx, thread))
 }
 
 /// A headless server of its own on a Unix socket in a temporary folder, and a runtime for the
@@ -242,6 +381,11 @@ pub struct Headless {
 impl Headless {
     /// Starts a server of `size`.
     pub fn start(size: Size) -> anyhow::Result<Headless> {
+        Headless::start_with(size, None)
+    }
+
+    /// Starts a server of `size`, with an RFB endpoint if `rfb` says.
+    pub fn start_with(size: Size, rfb: Option<RfbConfig>) -> anyhow::Result<Headless> {
         let dir = tempfile::tempdir().context("temporary directory")?;
         let socket = dir.path().join("display.sock");
         let server = ServerHandle::start(ServerConfig {
@@ -251,7 +395,7 @@ impl Headless {
             tcp: None,
             token: vec![9; 32],
             limits: Limits::default(),
-            rfb: None,
+            rfb,
         })
         .context("starting the headless server")?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -340,6 +484,7 @@ fn follow(
     display: Display,
     link: Arc<LinkStats>,
     encoding: PixelEncoding,
+    mut recorder: Option<Recorder>,
     ready: mpsc::Sender<anyhow::Result<()>>,
     target: Receiver<Arc<Vec<u8>>>,
 ) -> Result<ViewerResult, String> {
@@ -362,8 +507,12 @@ fn follow(
         match views.recv_timeout(Duration::from_millis(20)) {
             Ok(message) => {
                 last_message = Instant::now();
+                let mut shape = Vec::new();
                 if let ViewMessage::Pixels { rects, .. } = &message {
                     encoded += netui_scene::encoding::bytes(rects) as u64;
+                    if recorder.is_some() {
+                        shape = rects.iter().map(|r| (r.rect, r.kind)).collect();
+                    }
                 }
                 let started = Instant::now();
                 let applied = view
@@ -371,6 +520,11 @@ fn follow(
                     .map_err(|e| format!("{name}: bad data from the display: {e}"))?;
                 decode += started.elapsed();
                 if let Some(update) = applied.update {
+                    if let Some(recorder) = &mut recorder {
+                        recorder
+                            .record(&shape, view.screen().pixels())
+                            .map_err(|e| format!("{name}: recording frames: {e}"))?;
+                    }
                     if first == 0 {
                         first = link.down.load(Ordering::Relaxed);
                     }
@@ -422,6 +576,7 @@ fn follow(
                     encoded,
                     updates: stats.updates,
                     decode,
+                    frames: recorder.take().map(Recorder::finish),
                 });
             }
             if since.elapsed() > CATCH_UP {

@@ -12,6 +12,15 @@
 //! (`netui_bench::links`): the time, frames per second and input-to-update latency a viewer
 //! gets.
 //!
+//! RFB (VNC), with `--rfb`: three RFB viewers (ZRLE, Tight lossless, Tight with JPEG) follow
+//! each workload through the server's own RFB endpoint, decoding in the same run; lossless
+//! screens must equal the server's, JPEG's are reported with their PSNR.
+//!
+//! The real VNC, with `--vnc`: the frames that the px-delta-lz4 viewer showed are fed, in
+//! lockstep, into TigerVNC's Xvnc (the server's copy hints as X CopyArea), and three VNC
+//! viewers count and decode what Xvnc sends for each (`netui_bench::vnc`). Skipped, saying
+//! so, when Xvnc is not installed, unless `NETUI_REQUIRE_XVFB` is set.
+//!
 //! A mismatch or a failed measurement fails the run (exit status 1, naming the workload and
 //! mode). Outputs: tables on the terminal, CSV files and SVG charts. `--record` saves a
 //! workload's request stream and `--replay` measures a saved one (`netui_bench::record`).
@@ -31,8 +40,10 @@ use netui_bench::command::{self, CmdMode};
 use netui_bench::links;
 use netui_bench::record::Recording;
 use netui_bench::report::{self, Row};
+use netui_bench::rfb_view::{RfbEncoding, RfbResult};
 use netui_bench::session::{self, App};
 use netui_bench::workload::{self, Workload};
+use netui_bench::{vnc, xvnc};
 
 /// Measures the bytes each protocol mode needs for each demo's workload.
 #[derive(Parser)]
@@ -74,6 +85,18 @@ struct Args {
     /// Where to write the SVG chart of the link measurements.
     #[arg(long, default_value = "bandwidth-links.svg")]
     links_chart: PathBuf,
+    /// Also feed each workload's frames into TigerVNC's Xvnc and measure what VNC viewers
+    /// receive (ZRLE, Tight, Tight with JPEG); skipped when Xvnc is missing, unless
+    /// NETUI_REQUIRE_XVFB is set.
+    #[arg(long)]
+    vnc: bool,
+    /// Also measure RFB viewers (ZRLE, Tight, Tight with JPEG) on the server's own RFB
+    /// endpoint, on an unlimited link.
+    #[arg(long)]
+    rfb: bool,
+    /// The JPEG quality level (0 to 9) that the Tight-with-JPEG viewers ask for.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u8).range(0..=9))]
+    jpeg_quality: u8,
 }
 
 /// The workloads that --quick measures on links (typing and a drag: input answered by frames).
@@ -154,6 +177,34 @@ fn run(args: Args) -> anyhow::Result<()> {
             })
         })
         .collect();
+    let xvnc_program = match (args.vnc, xvnc::find()) {
+        (false, _) => None,
+        (true, Some(program)) => Some(program),
+        (true, None) if std::env::var_os(vnc::REQUIRE_ENV).is_some() => bail!(
+            "--vnc: {} is not installed (Debian: apt-get install tigervnc-standalone-server), \
+             and {} is set",
+            xvnc::PROGRAM,
+            vnc::REQUIRE_ENV
+        ),
+        (true, None) => {
+            eprintln!(
+                "vnc: skipped: {} is not installed (Debian: apt-get install \
+                 tigervnc-standalone-server)",
+                xvnc::PROGRAM
+            );
+            None
+        }
+    };
+    let options = session::Options {
+        record_frames: xvnc_program.is_some(),
+        rfb: if args.rfb {
+            RfbEncoding::all(args.jpeg_quality).to_vec()
+        } else {
+            Vec::new()
+        },
+        // The whole screen to a viewer that joins, beside Xvnc's or the RFB endpoint's.
+        join: args.rfb || xvnc_program.is_some(),
+    };
     let started = Instant::now();
     let progress = Progress::new((list.len() + jobs.len()) as u64);
     let mut rows = Vec::new();
@@ -162,7 +213,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         let step = format!("[{}/{}] {}", i + 1, list.len(), w.name);
         progress.message(&format!("bytes: {}", w.name));
         let t = Instant::now();
-        let session = session::run(size, &w.name, &w.app)?;
+        let session = session::run(size, &w.name, &w.app, &options)?;
         if let Some(path) = &args.record {
             let recording = Recording {
                 workload: w.name.clone(),
@@ -200,11 +251,85 @@ fn run(args: Args) -> anyhow::Result<()> {
                         encode: v.encode,
                         decode: v.decode,
                         keys: w.keys,
+                        join: None,
+                        psnr: None,
                     });
                 }
                 Err(e) => {
                     progress.line(&format!("{step}: FAILED: {e}"));
                     failures.push(format!("{}: {e}", w.name));
+                }
+            }
+        }
+        for result in &session.rfb {
+            match result {
+                Ok(r) => {
+                    let row = rfb_row(&w.name, "rfb-", r, w.keys);
+                    progress.line(&format!("{step}: {}", rfb_line(&row, r)));
+                    rows.push(row);
+                }
+                Err(e) => {
+                    progress.line(&format!("{step}: FAILED: {e}"));
+                    failures.push(format!("{}: {e}", w.name));
+                }
+            }
+        }
+        if let Some(program) = &xvnc_program {
+            progress.message(&format!("vnc: {}", w.name));
+            if let Some(frames) = &session.frames {
+                progress.line(&format!(
+                    "{step}: vnc: feeding Xvnc {} frames with {} copies ({} repaired)",
+                    frames.frames.len(),
+                    frames.copies(),
+                    frames.repairs
+                ));
+            }
+            match session
+                .frames
+                .as_ref()
+                .map(|frames| vnc::measure(program, frames, &RfbEncoding::all(args.jpeg_quality)))
+            {
+                Some(Ok(results)) => {
+                    for result in &results {
+                        match result {
+                            Ok(r) => {
+                                let row = rfb_row(&w.name, "vnc-", r, w.keys);
+                                progress.line(&format!("{step}: {}", rfb_line(&row, r)));
+                                rows.push(row);
+                            }
+                            Err(e) => {
+                                progress.line(&format!("{step}: FAILED: {e}"));
+                                failures.push(format!("{}: {e}", w.name));
+                            }
+                        }
+                    }
+                }
+                Some(Err(e)) => {
+                    progress.line(&format!("{step}: vnc FAILED: {e:#}"));
+                    failures.push(format!("{} vnc: {e:#}", w.name));
+                }
+                None => {
+                    progress.line(&format!("{step}: vnc FAILED: no frames recorded"));
+                    failures.push(format!(
+                        "{} vnc: the px-delta-lz4 viewer recorded no frames",
+                        w.name
+                    ));
+                }
+            }
+        }
+        for (protocol, join) in &session.joins {
+            match join {
+                Ok(bytes) => {
+                    if let Some(row) = rows
+                        .iter_mut()
+                        .find(|r| r.workload == w.name && r.protocol == *protocol)
+                    {
+                        row.join = Some(*bytes);
+                    }
+                }
+                Err(e) => {
+                    progress.line(&format!("{step}: a viewer that joins FAILED: {e}"));
+                    failures.push(format!("{} {protocol} joining: {e}", w.name));
                 }
             }
         }
@@ -235,6 +360,8 @@ fn run(args: Args) -> anyhow::Result<()> {
                         encode: r.encode,
                         decode: r.decode,
                         keys: w.keys,
+                        join: None,
+                        psnr: None,
                     });
                 }
                 Err(e) => {
@@ -282,6 +409,9 @@ fn run(args: Args) -> anyhow::Result<()> {
         )
     });
     println!("{}", report::table(&rows));
+    if let Some(table) = report::vnc_table(&rows) {
+        println!("{table}");
+    }
     if !measured.is_empty() {
         println!("{}", report::links_table(&measured, cap));
     }
@@ -320,6 +450,47 @@ fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The report's row for an RFB viewer's result, its protocol `prefix` (`rfb-`, `vnc-`) and
+/// encoding.
+fn rfb_row(workload: &str, prefix: &str, r: &RfbResult, keys: Option<u32>) -> Row {
+    let protocol = if prefix == "rfb-" {
+        r.encoding.rfb_name()
+    } else {
+        r.encoding.vnc_name()
+    };
+    Row {
+        workload: workload.to_owned(),
+        protocol,
+        bytes: r.bytes_down,
+        encoded: r.bytes_down,
+        bytes_back: r.bytes_up,
+        updates: r.frames,
+        first: r.first,
+        encode: Duration::ZERO,
+        decode: r.decode,
+        keys,
+        join: r.join,
+        psnr: r.psnr.and_then(|p| Some((p.mean()?, p.worst()?))),
+    }
+}
+
+/// A progress line for an RFB viewer's row.
+fn rfb_line(row: &Row, r: &RfbResult) -> String {
+    format!(
+        "{:<14} {:>12} B down, {} frames in {} updates ({} B of CopyRect){}: {}",
+        row.protocol,
+        row.bytes,
+        r.frames,
+        r.updates,
+        r.copy_bytes,
+        r.join.map_or(String::new(), |j| format!(", {j} B to join")),
+        match row.psnr {
+            Some((mean, worst)) => format!("PSNR {mean:.1} dB (worst {worst:.1})"),
+            None => "verified".into(),
+        }
+    )
 }
 
 /// The links of `--links`: `none`, or names and `RATE,DELAY` pairs separated by `;` (names

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, ChildStdout, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::golden::{rgba, write_png};
+use crate::golden::{rgba, write_png, xrgb};
 use crate::process::KillOnDrop;
 use crate::xvfb::Xvfb;
 use crate::DEADLINE;
@@ -121,22 +121,11 @@ pub fn write_pair(what: &str, actual: &Image, expected: &Image) -> (PathBuf, Pat
     (a, e)
 }
 
-/// The peak signal-to-noise ratio of `actual` against `expected` over R, G and B, in dB
-/// (infinite when they are equal): how a lossy (JPEG) picture is judged.
+/// The peak signal-to-noise ratio of `actual` against `expected` (RGBA) over R, G and B, in
+/// dB (infinite when they are equal): how a lossy (JPEG) picture is judged.
 pub fn psnr(actual: &[u8], expected: &[u8]) -> f64 {
     assert_eq!(actual.len(), expected.len(), "images of different sizes");
-    let (mut sum, mut n) = (0f64, 0f64);
-    for (a, e) in actual.chunks_exact(4).zip(expected.chunks_exact(4)) {
-        for c in 0..3 {
-            let d = f64::from(a[c]) - f64::from(e[c]);
-            sum += d * d;
-            n += 1.0;
-        }
-    }
-    if sum == 0.0 {
-        return f64::INFINITY;
-    }
-    10.0 * (255.0 * 255.0 / (sum / n)).log10()
+    netui_scene::render::psnr(&xrgb(actual), &xrgb(expected))
 }
 
 // ---- TigerVNC ----

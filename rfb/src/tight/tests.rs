@@ -285,21 +285,19 @@ fn updates_in_a_row_keep_the_streams_in_step() {
     }
 }
 
-/// Peak signal-to-noise ratio of `got` against `want` over `area`, in dB.
+/// Peak signal-to-noise ratio of `got` against `want` over `area`, in dB (capped for equal
+/// areas, so that floors compare).
 fn psnr(got: &Canvas, want: &Canvas, area: Rect) -> f64 {
-    let mut sum = 0.0;
-    let w = want.width() as usize;
-    for y in area.y as usize..area.y as usize + area.height as usize {
-        for x in area.x as usize..area.x as usize + area.width as usize {
-            let (a, b) = (got.pixels()[y * w + x], want.pixels()[y * w + x]);
-            for shift in [16, 8, 0] {
-                let d = f64::from((a >> shift) & 0xff) - f64::from((b >> shift) & 0xff);
-                sum += d * d;
-            }
-        }
-    }
-    let mse = sum / (f64::from(area.width) * f64::from(area.height) * 3.0);
-    10.0 * (255.0 * 255.0 / mse.max(1e-9)).log10()
+    let pixels = |c: &Canvas| -> Vec<u32> {
+        let w = c.width() as usize;
+        (area.y as usize..area.y as usize + area.height as usize)
+            .flat_map(|y| {
+                let start = y * w + area.x as usize;
+                c.pixels()[start..start + area.width as usize].to_vec()
+            })
+            .collect()
+    };
+    netui_scene::render::psnr(&pixels(got), &pixels(want)).min(100.0)
 }
 
 /// The 16x16 tiles of `area` where `got` differs from `want`, by their top-left corners.

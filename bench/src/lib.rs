@@ -25,6 +25,9 @@
 //! - [`report`]: the terminal tables, the CSV files and the SVG charts.
 //! - [`record`]: recording files (`--record`, `--replay`): their format, and the player that
 //!   sends a recording to a display through [`netui::Display`].
+//! - [`desktop`]: typical desktop content and three changes to it, for the criterion benches
+//!   of the encoders (`benches/encoding.rs`: netui's pixel encodings; `benches/rfb.rs`: the
+//!   RFB encoders).
 //! - `src/bin/`: `bandwidth` (the above), `latency`, `drawbench`, `startup`.
 //!
 //! # Where to make a change
@@ -44,6 +47,7 @@
 #![forbid(unsafe_code)]
 
 pub mod command;
+pub mod desktop;
 pub mod frames;
 pub mod links;
 pub mod record;

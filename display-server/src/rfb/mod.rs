@@ -37,8 +37,9 @@ use crate::listener::Shared;
 use crate::peer::{Access, ConnId, Peer};
 use transport::Transport;
 
-/// How long a new connection has to authenticate.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a new connection has to authenticate: a viewer asks its user for the password
+/// in the middle of the handshake, and people take their time.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(120);
 /// Bytes of updates that may be on their way to a viewer before the next is held back.
 pub const MAX_PENDING: usize = 1 << 20;
 /// How long a viewer may leave bytes unread before it is disconnected.
@@ -95,7 +96,10 @@ pub(crate) async fn serve(
             tracing::warn!(conn, %peer, error = %e, "RFB handshake failed");
             return Ok(());
         }
-        Err(_) => return Err(std::io::Error::other("no RFB handshake within 30 s")),
+        Err(_) => {
+            let secs = HANDSHAKE_TIMEOUT.as_secs();
+            return Err(std::io::Error::other(format!("no RFB handshake within {secs} s")));
+        }
     };
     let access = if view_only {
         Access::ViewOnly

@@ -14,7 +14,7 @@ use crate::client::ClientError;
 use crate::encoding;
 use crate::message::write_rect_header;
 use crate::pixel::PixelFormat;
-use crate::raw::{check_inside, row, row_mut};
+use crate::raw::{check_inside, load_tile, row_mut, tiles};
 use crate::RfbError;
 
 /// Subencoding bit: the tile is raw pixels.
@@ -45,48 +45,33 @@ impl HextileEncoder {
     /// Appends `rect` of `screen` (inside it) as one Hextile rectangle.
     pub fn encode(&mut self, screen: &Canvas, rect: Rect, format: &PixelFormat, out: &mut Vec<u8>) {
         write_rect_header(out, rect, encoding::HEXTILE);
-        let server = *format == PixelFormat::SERVER;
         let bpp = format.bytes_per_pixel();
         let mut old_bg = None;
         let mut old_fg = None;
         let mut pixels = [0u32; 256];
-        for ty in (0..rect.height).step_by(TILE as usize) {
-            for tx in (0..rect.width).step_by(TILE as usize) {
-                let tile = Rect::new(
-                    rect.x + tx as i32,
-                    rect.y + ty as i32,
-                    TILE.min(rect.width - tx),
-                    TILE.min(rect.height - ty),
-                );
-                let (w, h) = (tile.width as usize, tile.height as usize);
-                for y in 0..h {
-                    let src = row(screen, tile, y as u32);
-                    for (d, &s) in pixels[y * w..(y + 1) * w].iter_mut().zip(src) {
-                        *d = if server { s } else { format.pixel(s) };
-                    }
+        for tile in tiles(rect, TILE) {
+            let (w, h) = (tile.width as usize, tile.height as usize);
+            let px = load_tile(screen, tile, format, &mut pixels);
+            self.tile.clear();
+            let raw_size = 1 + w * h * bpp;
+            if encode_tile(
+                px,
+                w,
+                h,
+                format,
+                &mut old_bg,
+                &mut old_fg,
+                raw_size,
+                &mut self.tile,
+            ) {
+                out.extend_from_slice(&self.tile);
+            } else {
+                out.push(RAW);
+                for &p in px {
+                    format.put(p, out);
                 }
-                let px = &pixels[..w * h];
-                self.tile.clear();
-                let raw_size = 1 + w * h * bpp;
-                if encode_tile(
-                    px,
-                    w,
-                    h,
-                    format,
-                    &mut old_bg,
-                    &mut old_fg,
-                    raw_size,
-                    &mut self.tile,
-                ) {
-                    out.extend_from_slice(&self.tile);
-                } else {
-                    out.push(RAW);
-                    for &p in px {
-                        format.put(p, out);
-                    }
-                    old_bg = None;
-                    old_fg = None;
-                }
+                old_bg = None;
+                old_fg = None;
             }
         }
     }
@@ -214,61 +199,53 @@ pub fn decode(
     let mut bg = None;
     let mut fg = None;
     let mut raw = [0u8; 16 * 16 * 4];
-    for ty in (0..rect.height).step_by(TILE as usize) {
-        for tx in (0..rect.width).step_by(TILE as usize) {
-            let tile = Rect::new(
-                rect.x + tx as i32,
-                rect.y + ty as i32,
-                TILE.min(rect.width - tx),
-                TILE.min(rect.height - ty),
-            );
-            let mut sub = [0u8];
-            input.read_exact(&mut sub)?;
-            let sub = sub[0];
-            if sub & RAW != 0 {
-                let bytes = &mut raw[..tile.size().area() as usize * bpp];
-                input.read_exact(bytes)?;
-                let mut chunks = bytes.chunks_exact(bpp);
-                for y in 0..tile.height {
-                    for (p, b) in row_mut(canvas, tile, y).iter_mut().zip(&mut chunks) {
-                        *p = format.rgb(format.read(b));
-                    }
+    for tile in tiles(rect, TILE) {
+        let mut sub = [0u8];
+        input.read_exact(&mut sub)?;
+        let sub = sub[0];
+        if sub & RAW != 0 {
+            let bytes = &mut raw[..tile.size().area() as usize * bpp];
+            input.read_exact(bytes)?;
+            let mut chunks = bytes.chunks_exact(bpp);
+            for y in 0..tile.height {
+                for (p, b) in row_mut(canvas, tile, y).iter_mut().zip(&mut chunks) {
+                    *p = format.rgb(format.read(b));
                 }
-                continue;
             }
-            if sub & BACKGROUND_SPECIFIED != 0 {
-                bg = Some(read_pixel(input)?);
+            continue;
+        }
+        if sub & BACKGROUND_SPECIFIED != 0 {
+            bg = Some(read_pixel(input)?);
+        }
+        let background = bg.ok_or(RfbError::Hextile("a tile without a background"))?;
+        fill(canvas, tile, background);
+        if sub & FOREGROUND_SPECIFIED != 0 {
+            fg = Some(read_pixel(input)?);
+        }
+        if sub & ANY_SUBRECTS == 0 {
+            continue;
+        }
+        let mut count = [0u8];
+        input.read_exact(&mut count)?;
+        for _ in 0..count[0] {
+            let colour = if sub & SUBRECTS_COLOURED != 0 {
+                // Decoders keep a coloured subrectangle's colour as the foreground.
+                let c = read_pixel(input)?;
+                fg = Some(c);
+                c
+            } else {
+                fg.ok_or(RfbError::Hextile("subrectangles without a foreground"))?
+            };
+            let mut geometry = [0u8; 2];
+            input.read_exact(&mut geometry)?;
+            let [xy, wh] = geometry;
+            let (x, y) = (u32::from(xy >> 4), u32::from(xy & 15));
+            let (w, h) = (u32::from(wh >> 4) + 1, u32::from(wh & 15) + 1);
+            if x + w > tile.width || y + h > tile.height {
+                return Err(RfbError::Hextile("a subrectangle outside its tile").into());
             }
-            let background = bg.ok_or(RfbError::Hextile("a tile without a background"))?;
-            fill(canvas, tile, background);
-            if sub & FOREGROUND_SPECIFIED != 0 {
-                fg = Some(read_pixel(input)?);
-            }
-            if sub & ANY_SUBRECTS == 0 {
-                continue;
-            }
-            let mut count = [0u8];
-            input.read_exact(&mut count)?;
-            for _ in 0..count[0] {
-                let colour = if sub & SUBRECTS_COLOURED != 0 {
-                    // Decoders keep a coloured subrectangle's colour as the foreground.
-                    let c = read_pixel(input)?;
-                    fg = Some(c);
-                    c
-                } else {
-                    fg.ok_or(RfbError::Hextile("subrectangles without a foreground"))?
-                };
-                let mut geometry = [0u8; 2];
-                input.read_exact(&mut geometry)?;
-                let [xy, wh] = geometry;
-                let (x, y) = (u32::from(xy >> 4), u32::from(xy & 15));
-                let (w, h) = (u32::from(wh >> 4) + 1, u32::from(wh & 15) + 1);
-                if x + w > tile.width || y + h > tile.height {
-                    return Err(RfbError::Hextile("a subrectangle outside its tile").into());
-                }
-                let r = Rect::new(tile.x + x as i32, tile.y + y as i32, w, h);
-                fill(canvas, r, colour);
-            }
+            let r = Rect::new(tile.x + x as i32, tile.y + y as i32, w, h);
+            fill(canvas, r, colour);
         }
     }
     Ok(())

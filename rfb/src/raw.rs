@@ -67,6 +67,40 @@ pub(crate) fn row_mut(canvas: &mut Canvas, rect: Rect, y: u32) -> &mut [u32] {
     canvas.pixels_mut().get_mut(start..end).unwrap_or_default()
 }
 
+/// The tiles of `rect`, `side` pixels square (narrower and shorter at its right and bottom),
+/// row by row: how Hextile (16) and ZRLE (64) cut a rectangle.
+pub(crate) fn tiles(rect: Rect, side: u32) -> impl Iterator<Item = Rect> {
+    (0..rect.height).step_by(side as usize).flat_map(move |ty| {
+        (0..rect.width).step_by(side as usize).map(move |tx| {
+            Rect::new(
+                rect.x + tx as i32,
+                rect.y + ty as i32,
+                side.min(rect.width - tx),
+                side.min(rect.height - ty),
+            )
+        })
+    })
+}
+
+/// Loads `tile` of `screen` into `pixels` (row after row, the tile's width apart) as pixel
+/// values of `format`, and returns them.
+pub(crate) fn load_tile<'a>(
+    screen: &Canvas,
+    tile: Rect,
+    format: &PixelFormat,
+    pixels: &'a mut [u32],
+) -> &'a [u32] {
+    let server = *format == PixelFormat::SERVER;
+    let (w, h) = (tile.width as usize, tile.height as usize);
+    for y in 0..h {
+        let src = row(screen, tile, y as u32);
+        for (d, &s) in pixels[y * w..(y + 1) * w].iter_mut().zip(src) {
+            *d = if server { s } else { format.pixel(s) };
+        }
+    }
+    &pixels[..w * h]
+}
+
 fn span(canvas: &Canvas, rect: Rect, y: u32) -> (usize, usize) {
     if rect.x < 0 || rect.y < 0 || !canvas.bounds().contains_rect(rect) || y >= rect.height {
         return (0, 0);

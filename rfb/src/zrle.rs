@@ -15,7 +15,7 @@ use crate::client::ClientError;
 use crate::encoding;
 use crate::message::write_rect_header;
 use crate::pixel::{Compact, PixelFormat};
-use crate::raw::{check_inside, row, row_mut};
+use crate::raw::{check_inside, load_tile, row_mut, tiles};
 use crate::RfbError;
 
 const TILE: u32 = 64;
@@ -153,31 +153,11 @@ impl ZrleEncoder {
     /// Appends `rect` of `screen` (inside it) as one ZRLE rectangle.
     pub fn encode(&mut self, screen: &Canvas, rect: Rect, format: &PixelFormat, out: &mut Vec<u8>) {
         let cpixel = Cpixel::new(format);
-        let server = *format == PixelFormat::SERVER;
         self.tiles.clear();
-        for ty in (0..rect.height).step_by(TILE as usize) {
-            for tx in (0..rect.width).step_by(TILE as usize) {
-                let tile = Rect::new(
-                    rect.x + tx as i32,
-                    rect.y + ty as i32,
-                    TILE.min(rect.width - tx),
-                    TILE.min(rect.height - ty),
-                );
-                let (w, h) = (tile.width as usize, tile.height as usize);
-                for y in 0..h {
-                    let src = row(screen, tile, y as u32);
-                    for (d, &s) in self.pixels[y * w..(y + 1) * w].iter_mut().zip(src) {
-                        *d = if server { s } else { format.pixel(s) };
-                    }
-                }
-                encode_tile(
-                    &self.pixels[..w * h],
-                    w,
-                    &cpixel,
-                    &mut self.palette,
-                    &mut self.tiles,
-                );
-            }
+        for tile in tiles(rect, TILE) {
+            let w = tile.width as usize;
+            let px = load_tile(screen, tile, format, &mut self.pixels);
+            encode_tile(px, w, &cpixel, &mut self.palette, &mut self.tiles);
         }
         write_rect_header(out, rect, encoding::ZRLE);
         let length_at = out.len();
@@ -399,10 +379,10 @@ impl ZrleDecoder {
         check_inside(rect, canvas)?;
         let cpixel = Cpixel::new(format);
         let cb = cpixel.len();
-        let tiles = (rect.width.div_ceil(TILE) * rect.height.div_ceil(TILE)) as usize;
+        let count = (rect.width.div_ceil(TILE) * rect.height.div_ceil(TILE)) as usize;
         // Every form takes at most a palette, and `cb + 1` bytes a pixel (plain RLE of runs
         // of one).
-        let bound = tiles * (1 + MAX_PALETTE * cb) + rect.size().area() as usize * (cb + 1);
+        let bound = count * (1 + MAX_PALETTE * cb) + rect.size().area() as usize * (cb + 1);
         let mut length = [0u8; 4];
         input.read_exact(&mut length)?;
         let length = u32::from_be_bytes(length) as usize;
@@ -439,19 +419,11 @@ impl ZrleDecoder {
         }
         let mut cursor = Cursor { data: &self.data };
         let mut pixels = [0u32; (TILE * TILE) as usize];
-        for ty in (0..rect.height).step_by(TILE as usize) {
-            for tx in (0..rect.width).step_by(TILE as usize) {
-                let tile = Rect::new(
-                    rect.x + tx as i32,
-                    rect.y + ty as i32,
-                    TILE.min(rect.width - tx),
-                    TILE.min(rect.height - ty),
-                );
-                let (w, n) = (tile.width as usize, tile.size().area() as usize);
-                decode_tile(&mut cursor, &cpixel, w, &mut pixels[..n])?;
-                for (y, line) in pixels[..n].chunks_exact(w).enumerate() {
-                    row_mut(canvas, tile, y as u32).copy_from_slice(line);
-                }
+        for tile in tiles(rect, TILE) {
+            let (w, n) = (tile.width as usize, tile.size().area() as usize);
+            decode_tile(&mut cursor, &cpixel, w, &mut pixels[..n])?;
+            for (y, line) in pixels[..n].chunks_exact(w).enumerate() {
+                row_mut(canvas, tile, y as u32).copy_from_slice(line);
             }
         }
         if !cursor.data.is_empty() {

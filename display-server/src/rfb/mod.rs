@@ -98,7 +98,9 @@ pub(crate) async fn serve(
         }
         Err(_) => {
             let secs = HANDSHAKE_TIMEOUT.as_secs();
-            return Err(std::io::Error::other(format!("no RFB handshake within {secs} s")));
+            return Err(std::io::Error::other(format!(
+                "no RFB handshake within {secs} s"
+            )));
         }
     };
     let access = if view_only {

@@ -46,6 +46,13 @@ pub enum PixelEncoding {
     /// bytes than `px-delta-lz4` on every workload of the bandwidth benchmark.
     #[default]
     Tiles,
+    /// `px-tiles-jpeg`: `px-tiles` where runs of photographic tiles (many colors; never
+    /// text-like tiles, which have few) go as JPEG of the given quality (1..=100), lossy.
+    /// Not in [`PixelEncoding::ALL`], whose encodings are all exact.
+    TilesJpeg {
+        /// The JPEG quality, 1 (smallest) to 100 (best).
+        quality: u8,
+    },
 }
 
 impl PixelEncoding {
@@ -66,6 +73,7 @@ impl PixelEncoding {
             PixelEncoding::DamageLz4 => "px-damage-lz4",
             PixelEncoding::DeltaLz4 => "px-delta-lz4",
             PixelEncoding::Tiles => "px-tiles",
+            PixelEncoding::TilesJpeg { .. } => "px-tiles-jpeg",
         }
     }
 }

@@ -30,11 +30,16 @@
 //!   prediction out of its left, upper and upper-left neighbours in the tile,
 //!   `clamp(left + up - upper_left, 0, 255)` (those outside the tile count as 0): Tight's
 //!   gradient filter, which turns smooth shading into runs of small numbers.
+//! - `8` JPEG (`px-tiles-jpeg` only sends it): `k - 1`, then a `u32` (little-endian) length
+//!   and that many bytes of a baseline JPEG exactly as wide as the `k` tiles from this one
+//!   along the row (which must not go past the rectangle's edge) and as high as the row;
+//!   never longer than three bytes a pixel. Lossy: the encoder decodes its own JPEG into the
+//!   shadow, so that what follows is relative to what the viewer really shows (see [`jpeg`]).
 //!
 //! The tile cache holds [`CACHE_SLOTS`] whole tiles. Every whole (`TILE`x`TILE`) tile sent
 //! as raw, XOR, packed palette or palette runs goes, as the viewer then shows it, into the
 //! next slot, round the slots in order: encoder and decoder evict the same tile without
-//! saying so. A rectangle whose `reset` is set starts a new deflate stream and an empty cache;
+//! saying so. JPEG tiles never go into the cache. A rectangle whose `reset` is set starts a new deflate stream and an empty cache;
 //! the encoder sets it on its first rectangle after it was made or reset, or the screen
 //! changed size, when it also assumes nothing of the viewer's screen.
 

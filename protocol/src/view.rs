@@ -216,3 +216,25 @@ pub enum ViewMessage {
         rects: Vec<EncodedRect>,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lossy_encoding_carries_its_quality_and_leaves_the_others_unchanged() {
+        for mode in [
+            ViewMode::Pixels(PixelEncoding::TilesJpeg { quality: 75 }),
+            ViewMode::Pixels(PixelEncoding::Tiles),
+        ] {
+            let bytes = postcard::to_allocvec(&mode).unwrap();
+            assert_eq!(postcard::from_bytes::<ViewMode>(&bytes).unwrap(), mode);
+        }
+        // Appended: the variants before it keep their numbers on the wire.
+        let tiles = postcard::to_allocvec(&ViewMode::Pixels(PixelEncoding::Tiles)).unwrap();
+        assert_eq!(tiles, [1, 4]);
+        let lossy = ViewMode::Pixels(PixelEncoding::TilesJpeg { quality: 75 });
+        assert_eq!(postcard::to_allocvec(&lossy).unwrap(), [1, 5, 75]);
+        assert!(!PixelEncoding::ALL.contains(&PixelEncoding::TilesJpeg { quality: 75 }));
+    }
+}

@@ -174,7 +174,12 @@ impl TileDecoder {
                 let first = tile_rect(rect, cols, index);
                 let last = tile_rect(rect, cols, index + run - 1);
                 // Both in one row of tiles of `rect`.
-                let area = Rect::new(first.x, first.y, (last.right() - i64::from(first.x)) as u32, first.height);
+                let area = Rect::new(
+                    first.x,
+                    first.y,
+                    (last.right() - i64::from(first.x)) as u32,
+                    first.height,
+                );
                 reader.tile = area;
                 self.apply_jpeg(canvas, area, &mut reader)?;
                 index += run;
@@ -236,7 +241,11 @@ impl TileDecoder {
                 for (y, line) in bytes.chunks_exact(3 * width).enumerate() {
                     let (mut left, mut up_left) = (0, 0);
                     for (x, r) in line.chunks_exact(3).enumerate() {
-                        let up = if y > 0 { self.tile[(y - 1) * width + x] } else { 0 };
+                        let up = if y > 0 {
+                            self.tile[(y - 1) * width + x]
+                        } else {
+                            0
+                        };
                         let p = predict(left, up, up_left);
                         let p = u32::from((p as u8).wrapping_add(r[0]))
                             | u32::from(((p >> 8) as u8).wrapping_add(r[1])) << 8
@@ -279,7 +288,12 @@ impl TileDecoder {
     }
 
     /// Applies a JPEG record's image to `area` (a run of tiles in one row).
-    fn apply_jpeg(&mut self, canvas: &mut Canvas, area: Rect, reader: &mut Reader<'_>) -> Result<(), PixelError> {
+    fn apply_jpeg(
+        &mut self,
+        canvas: &mut Canvas,
+        area: Rect,
+        reader: &mut Reader<'_>,
+    ) -> Result<(), PixelError> {
         let b = reader.take(4)?;
         let len = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
         let (w, h) = (area.width as usize, area.height as usize);

@@ -36,7 +36,10 @@ impl ColorCounter {
     /// Whether `rows` look photographic: at least [`PHOTO_COLORS`] colors between them, and
     /// fewer than a quarter of the pixels the same as their left neighbour (anti-aliased
     /// text has as many grey levels, but on a flat background).
-    pub(super) fn photographic<'a>(&mut self, rows: impl Iterator<Item = &'a [u32]> + Clone) -> bool {
+    pub(super) fn photographic<'a>(
+        &mut self,
+        rows: impl Iterator<Item = &'a [u32]> + Clone,
+    ) -> bool {
         let (mut pixels, mut repeats) = (0, 0);
         for line in rows.clone() {
             pixels += line.len();
@@ -80,7 +83,13 @@ impl ColorCounter {
 /// Encodes `bgra` (`width` x `height`, four bytes a pixel, the fourth ignored) as a baseline
 /// JPEG at `quality` (1..=100) into `out`; false when the encoder refuses (a side of 0 or
 /// beyond 65535).
-pub(super) fn encode(bgra: &[u8], width: usize, height: usize, quality: u8, out: &mut Vec<u8>) -> bool {
+pub(super) fn encode(
+    bgra: &[u8],
+    width: usize,
+    height: usize,
+    quality: u8,
+    out: &mut Vec<u8>,
+) -> bool {
     out.clear();
     let (Ok(w), Ok(h)) = (u16::try_from(width), u16::try_from(height)) else {
         return false;
@@ -93,7 +102,12 @@ pub(super) fn encode(bgra: &[u8], width: usize, height: usize, quality: u8, out:
 /// Decodes `jpeg`, which must be exactly `width` x `height`, into `out` (four bytes a pixel,
 /// blue, green, red, 255). The decoder is capped at that size, so a lying header allocates
 /// no more than the tiles it covers.
-pub(super) fn decode(jpeg: &[u8], width: usize, height: usize, out: &mut Vec<u8>) -> Result<(), String> {
+pub(super) fn decode(
+    jpeg: &[u8],
+    width: usize,
+    height: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
     let options = DecoderOptions::default()
         .set_max_width(width)
         .set_max_height(height)
@@ -102,7 +116,10 @@ pub(super) fn decode(jpeg: &[u8], width: usize, height: usize, out: &mut Vec<u8>
     decoder.decode_headers().map_err(|e| e.to_string())?;
     let got = decoder.dimensions().unwrap_or((0, 0));
     if got != (width, height) {
-        return Err(format!("a {}x{} image for {width}x{height} pixels", got.0, got.1));
+        return Err(format!(
+            "a {}x{} image for {width}x{height} pixels",
+            got.0, got.1
+        ));
     }
     out.clear();
     out.resize(width * height * 4, 0);

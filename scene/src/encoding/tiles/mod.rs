@@ -25,23 +25,27 @@
 //!   a byte with the index in its low 7 bits; when its high bit is set, the run is longer
 //!   than one pixel and its length minus 2 follows as bytes that add up, each 255 saying
 //!   that another follows.
-//!
 //! - `7` gradient: the tile's pixels, each channel as its difference (modulo 256) from a
 //!   prediction out of its left, upper and upper-left neighbours in the tile,
 //!   `clamp(left + up - upper_left, 0, 255)` (those outside the tile count as 0): Tight's
-//!   gradient filter, which turns smooth shading into runs of small numbers.
+//!   gradient filter, which turns smooth shading into runs of small numbers. The encoder
+//!   uses it only for photographic tiles (many colors, few repeats) where it guesses that
+//!   the residuals beat the raw pixels: on anti-aliased text deflate does better with the
+//!   pixels, which repeat across the stream.
 //! - `8` JPEG (`px-tiles-jpeg` only sends it): `k - 1`, then a `u32` (little-endian) length
 //!   and that many bytes of a baseline JPEG exactly as wide as the `k` tiles from this one
 //!   along the row (which must not go past the rectangle's edge) and as high as the row;
 //!   never longer than three bytes a pixel. Lossy: the encoder decodes its own JPEG into the
-//!   shadow, so that what follows is relative to what the viewer really shows (see [`jpeg`]).
+//!   shadow, so that what follows is relative to what the viewer really shows (see the
+//!   `jpeg` module).
 //!
 //! The tile cache holds [`CACHE_SLOTS`] whole tiles. Every whole (`TILE`x`TILE`) tile sent
-//! as raw, XOR, packed palette or palette runs goes, as the viewer then shows it, into the
-//! next slot, round the slots in order: encoder and decoder evict the same tile without
-//! saying so. JPEG tiles never go into the cache. A rectangle whose `reset` is set starts a new deflate stream and an empty cache;
-//! the encoder sets it on its first rectangle after it was made or reset, or the screen
-//! changed size, when it also assumes nothing of the viewer's screen.
+//! as raw, XOR, packed palette, palette runs or gradient goes, as the viewer then shows it,
+//! into the next slot, round the slots in order: encoder and decoder evict the same tile
+//! without saying so. JPEG tiles never go into the cache. A rectangle whose `reset` is set
+//! starts a new deflate stream and an empty cache; the encoder sets it on its first
+//! rectangle after it was made or reset, or the screen changed size, when it also assumes
+//! nothing of the viewer's screen.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -380,7 +384,8 @@ impl TileEncoder {
             let count = cols * (last - first + 1);
             let mut index = 0;
             while index < count {
-                let at = |index: usize| (first + index / cols) * screen_grid.0 + left + index % cols;
+                let at =
+                    |index: usize| (first + index / cols) * screen_grid.0 + left + index % cols;
                 let tile = tile_rect(rect, cols, index);
                 if !self.changed(screen, shadow, tile, at(index), fresh) {
                     skip += 1;
@@ -389,7 +394,9 @@ impl TileEncoder {
                 }
                 put_skip(&mut self.payload, skip);
                 skip = 0;
-                if let Some(quality) = quality.filter(|_| self.lossy_fits(screen, shadow, tile, fresh)) {
+                if let Some(quality) =
+                    quality.filter(|_| self.lossy_fits(screen, shadow, tile, fresh))
+                {
                     // A run of photographic tiles along this row of tiles.
                     let row_end = index - index % cols + cols;
                     let mut end = index + 1;
@@ -436,7 +443,14 @@ impl TileEncoder {
 
     /// Whether the tile at `at` on the screen's grid, `tile`, is damaged and differs from
     /// what the viewer has: from the shadow, or, when it went lossy, from what it was then.
-    fn changed(&self, screen: &Canvas, shadow: &Canvas, tile: Rect, at: usize, fresh: bool) -> bool {
+    fn changed(
+        &self,
+        screen: &Canvas,
+        shadow: &Canvas,
+        tile: Rect,
+        at: usize,
+        fresh: bool,
+    ) -> bool {
         if !self.dirty[at] {
             return false;
         }
@@ -452,7 +466,10 @@ impl TileEncoder {
     /// Whether `tile` may go as JPEG: it is photographic, not in the cache, and most of it
     /// changed (a pointer over a photograph goes as an exact XOR).
     fn lossy_fits(&mut self, screen: &Canvas, shadow: &Canvas, tile: Rect, fresh: bool) -> bool {
-        if !self.colors.photographic((0..tile.height).map(|y| row(screen, tile, y))) {
+        if !self
+            .colors
+            .photographic((0..tile.height).map(|y| row(screen, tile, y)))
+        {
             return false;
         }
         if !fresh {
@@ -481,7 +498,14 @@ impl TileEncoder {
     /// Writes `run` (`tiles` tiles of one row) as a JPEG record and puts in the shadow what
     /// the viewer will decode; false (nothing written) when the JPEG is no smaller than the
     /// pixels.
-    fn put_jpeg(&mut self, screen: &Canvas, shadow: &mut Canvas, run: Rect, tiles: usize, quality: u8) -> bool {
+    fn put_jpeg(
+        &mut self,
+        screen: &Canvas,
+        shadow: &mut Canvas,
+        run: Rect,
+        tiles: usize,
+        quality: u8,
+    ) -> bool {
         let (w, h) = (run.width as usize, run.height as usize);
         self.bgra.clear();
         for y in 0..run.height {

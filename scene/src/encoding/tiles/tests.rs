@@ -520,7 +520,10 @@ fn lossy_send(
 ) -> usize {
     let rects = encoder.encode(screen, damage, copies);
     decoder.apply(screen.size(), &rects).unwrap();
-    assert!(decoder.canvas() == &encoder.shadow, "the viewer differs from the shadow");
+    assert!(
+        decoder.canvas() == &encoder.shadow,
+        "the viewer differs from the shadow"
+    );
     bytes(&rects)
 }
 
@@ -533,18 +536,34 @@ fn photographs_go_lossy_above_a_psnr_floor_and_text_stays_exact() {
     let picture = Rect::new(0, 0, 160, 64);
     photo(&mut rng, &mut screen, picture, 0);
     let caption = Rect::new(0, 64, 160, 32);
-    screen.text(&mut fonts, caption.origin(), Font::Sans, 14, Color::BLACK, "IMG_42.jpg", bounds);
+    screen.text(
+        &mut fonts,
+        caption.origin(),
+        Font::Sans,
+        14,
+        Color::BLACK,
+        "IMG_42.jpg",
+        bounds,
+    );
     let (mut encoder, mut decoder) = lossy_pair(&screen, 75);
     let lossless = {
         let pair = Pair::new(&screen);
         pair.sent
     };
-    let area = |c: &Canvas, r: Rect| (0..r.height).flat_map(|y| row(c, r, y).to_vec()).collect::<Vec<u32>>();
+    let area = |c: &Canvas, r: Rect| {
+        (0..r.height)
+            .flat_map(|y| row(c, r, y).to_vec())
+            .collect::<Vec<u32>>()
+    };
     let psnr = crate::render::psnr(&area(decoder.canvas(), picture), &area(&screen, picture));
     eprintln!("quality 75: PSNR {psnr:.1} dB");
     assert!(psnr >= PSNR_FLOOR_Q75, "PSNR {psnr:.1} dB");
     assert!(psnr.is_finite(), "the picture went exact");
-    assert_eq!(area(decoder.canvas(), caption), area(&screen, caption), "text went lossy");
+    assert_eq!(
+        area(decoder.canvas(), caption),
+        area(&screen, caption),
+        "text went lossy"
+    );
     let first = bytes(&encoder.encode(&screen, &[bounds], &[]));
     assert_eq!(first, 0, "an unchanged lossy picture is sent again");
 
@@ -556,7 +575,11 @@ fn photographs_go_lossy_above_a_psnr_floor_and_text_stays_exact() {
         let psnr = crate::render::psnr(&area(decoder.canvas(), picture), &area(&screen, picture));
         assert!(psnr >= PSNR_FLOOR_Q75, "PSNR {psnr:.1} dB");
     }
-    assert!(sent / 4 < lossless / 2, "{} bytes a frame vs {lossless} lossless", sent / 4);
+    assert!(
+        sent / 4 < lossless / 2,
+        "{} bytes a frame vs {lossless} lossless",
+        sent / 4
+    );
 }
 
 #[test]
@@ -570,7 +593,13 @@ fn lossy_tiles_follow_copies_and_small_changes() {
     let src = Rect::new(0, 7, 96, 73);
     let dst = screen.copy_within(src, Point::new(0, 0), bounds);
     photo(&mut rng, &mut screen, Rect::new(0, 73, 96, 7), 5);
-    lossy_send(&mut encoder, &mut decoder, &screen, &[bounds], &[(dst, src.origin())]);
+    lossy_send(
+        &mut encoder,
+        &mut decoder,
+        &screen,
+        &[bounds],
+        &[(dst, src.origin())],
+    );
     // A pointer-sized change over the picture goes exact (as an XOR), not as JPEG.
     screen.fill_rect(Rect::new(40, 40, 3, 3), Color::RED, bounds);
     let n = lossy_send(&mut encoder, &mut decoder, &screen, &[bounds], &[]);
@@ -599,18 +628,32 @@ fn lying_jpeg_records_are_errors() {
     }
     let mut image = Vec::new();
     assert!(jpeg::encode(&bgra, 32, 16, 80, &mut image));
-    let record = |run: u8, len: u32, image: &[u8]| {
-        [&[OP_JPEG, run][..], &len.to_le_bytes(), image].concat()
-    };
+    let record =
+        |run: u8, len: u32, image: &[u8]| [&[OP_JPEG, run][..], &len.to_le_bytes(), image].concat();
     let len = image.len() as u32;
     assert_eq!(apply(tiles(r, &record(1, len, &image))).unwrap(), vec![r]);
     // Past the row, the wrong size, cut short, longer than its pixels, not a JPEG.
-    assert!(matches!(err(&record(2, len, &image)), PixelError::TilesPastRect { .. }));
-    assert!(matches!(err(&record(0, len, &image)), PixelError::Jpeg { .. }));
-    assert!(matches!(err(&record(1, len + 5, &image)), PixelError::TileTruncated { .. }));
-    assert!(matches!(err(&record(1, 5000, &image)), PixelError::Jpeg { .. }));
+    assert!(matches!(
+        err(&record(2, len, &image)),
+        PixelError::TilesPastRect { .. }
+    ));
+    assert!(matches!(
+        err(&record(0, len, &image)),
+        PixelError::Jpeg { .. }
+    ));
+    assert!(matches!(
+        err(&record(1, len + 5, &image)),
+        PixelError::TileTruncated { .. }
+    ));
+    assert!(matches!(
+        err(&record(1, 5000, &image)),
+        PixelError::Jpeg { .. }
+    ));
     let junk = vec![0x55; image.len()];
-    assert!(matches!(err(&record(1, len, &junk)), PixelError::Jpeg { .. }));
+    assert!(matches!(
+        err(&record(1, len, &junk)),
+        PixelError::Jpeg { .. }
+    ));
     // A JPEG cut in half: an error or (zune-jpeg fills what is missing) pixels, no panic.
     let cut = &image[..image.len() / 2];
     let _ = apply(tiles(r, &record(1, cut.len() as u32, cut)));

@@ -4,7 +4,8 @@
 //! screen replaced (an image viewer's next slide). Each iteration encodes the change and its
 //! reverse, so the encoder always has a real change to send (for `px-tiles` the reverse is
 //! then in its cache of tiles, except for the whole screen, which is more than the cache holds).
-//! Also decoding for `px-delta-lz4` and `px-tiles`.
+//! Also decoding for `px-delta-lz4` and `px-tiles`, and encoding for the lossy
+//! `px-tiles-jpeg` at quality 75, whose bytes and PSNR at three qualities are printed too.
 //! The bytes each encoding sends per update are printed once before the measurements.
 #![allow(missing_docs)] // criterion's macros generate undocumented items.
 
@@ -14,6 +15,7 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughpu
 use netui_bench::desktop::{changes, Change};
 use netui_protocol::PixelEncoding;
 use netui_scene::encoding::{bytes, PixelDecoder, PixelEncoder};
+use netui_scene::render::psnr;
 
 /// An encoder whose viewer has `change.before`.
 fn encoder(encoding: PixelEncoding, change: &Change) -> PixelEncoder {
@@ -38,10 +40,33 @@ fn encode(c: &mut Criterion) {
             );
         }
     }
+    // The lossy encoding: its bytes and how close the viewer's screen comes (PSNR).
+    for change in &changes {
+        for quality in [50, 75, 90] {
+            let encoding = PixelEncoding::TilesJpeg { quality };
+            let mut encoder = PixelEncoder::new(encoding, change.before.size());
+            let mut decoder = PixelDecoder::new(change.before.size());
+            let whole = encoder.encode(&change.before, &[change.before.bounds()], &[]);
+            decoder
+                .apply(change.before.size(), &whole)
+                .expect("decodes");
+            let sent = encoder.encode(&change.after, &change.damage, &change.forward);
+            decoder.apply(change.after.size(), &sent).expect("decodes");
+            let psnr = psnr(decoder.canvas().pixels(), change.after.pixels());
+            eprintln!(
+                "{:22} {:14} {:8} bytes in {:3} rects, PSNR {psnr:.1} dB (quality {quality})",
+                change.name,
+                encoding.name(),
+                bytes(&sent),
+                sent.len(),
+            );
+        }
+    }
     for change in &changes {
         let mut group = c.benchmark_group(format!("encode {}", change.name));
         group.throughput(Throughput::Elements(change.pixels()));
-        for encoding in PixelEncoding::ALL {
+        let lossy = PixelEncoding::TilesJpeg { quality: 75 };
+        for encoding in PixelEncoding::ALL.into_iter().chain([lossy]) {
             let mut encoder = encoder(encoding, change);
             group.bench_function(encoding.name(), |b| {
                 b.iter(|| {

@@ -1,6 +1,8 @@
 //! Feeds arbitrary `px-tiles` rectangles to a viewer's pixel decoder, a few in a row so that
 //! the deflate stream and the tile cache carry over: what a thin client does with bytes from
-//! a server. Nothing may panic.
+//! a server. Nothing may panic. Records of every kind are reachable from the raw bytes; JPEG
+//! records (`px-tiles-jpeg`) are also made real and then spoiled, since a fuzzer would
+//! hardly find a JPEG's structure by itself.
 #![no_main]
 
 use flate2::{Compress, Compression, FlushCompress};
@@ -14,8 +16,9 @@ fuzz_target!(|data: &[u8]| {
     // A deflate stream as the encoder keeps one, for rectangles whose bytes are records.
     let mut deflate = Compress::new(Compression::fast(), false);
     // Each rectangle: a header of 5 bytes (tile column, tile row, tiles across, tiles down,
-    // flags: bit 0 reset, bit 1 the bytes are records to deflate, bits 4 and 5 half a tile
-    // more across and down), a length byte, then that many bytes.
+    // flags: bit 0 reset, bit 1 the bytes are records to deflate, bit 2 the records are one
+    // JPEG record of the first two tiles, made of a real JPEG XORed with the bytes, bits 4 and 5
+    // half a tile more across and down), a length byte, then that many bytes.
     let mut rest = data;
     while let [x, y, w, h, flags, len, tail @ ..] = rest {
         let len = usize::from(*len).min(tail.len());
@@ -28,6 +31,13 @@ fuzz_target!(|data: &[u8]| {
             u32::from(*h % 4) * 16 + u32::from(flags >> 5 & 1) * 8,
         );
         let reset = flags & 1 != 0;
+        let jpeg_record;
+        let bytes = if flags & 4 != 0 {
+            jpeg_record = spoiled_jpeg(bytes);
+            &jpeg_record[..]
+        } else {
+            bytes
+        };
         let data = if flags & 2 != 0 {
             if reset {
                 deflate.reset();
@@ -43,3 +53,24 @@ fuzz_target!(|data: &[u8]| {
         let _ = decoder.apply(size, &[rect]);
     }
 });
+
+/// A JPEG record (op 8, two tiles: one alone would be longer than its pixels) of a 32x16
+/// picture, its bytes XORed with `noise`.
+fn spoiled_jpeg(noise: &[u8]) -> Vec<u8> {
+    let picture: Vec<u8> = (0..32 * 16 * 3).map(|i| (i * 37 % 251) as u8).collect();
+    let mut jpeg = Vec::new();
+    let encoder = jpeg_encoder::Encoder::new(&mut jpeg, 75);
+    if encoder
+        .encode(&picture, 32, 16, jpeg_encoder::ColorType::Rgb)
+        .is_err()
+    {
+        return Vec::new();
+    }
+    for (b, n) in jpeg.iter_mut().zip(noise) {
+        *b ^= n;
+    }
+    let mut record = vec![8, 1];
+    record.extend_from_slice(&(jpeg.len() as u32).to_le_bytes());
+    record.extend_from_slice(&jpeg);
+    record
+}

@@ -46,6 +46,13 @@ pub enum PixelEncoding {
     /// bytes than `px-delta-lz4` on every workload of the bandwidth benchmark.
     #[default]
     Tiles,
+    /// `px-tiles-jpeg`: `px-tiles` where runs of photographic tiles (many colors; never
+    /// text-like tiles, which have few) go as JPEG of the given quality (1..=100), lossy.
+    /// Not in [`PixelEncoding::ALL`], whose encodings are all exact.
+    TilesJpeg {
+        /// The JPEG quality, 1 (smallest) to 100 (best).
+        quality: u8,
+    },
 }
 
 impl PixelEncoding {
@@ -66,6 +73,7 @@ impl PixelEncoding {
             PixelEncoding::DamageLz4 => "px-damage-lz4",
             PixelEncoding::DeltaLz4 => "px-delta-lz4",
             PixelEncoding::Tiles => "px-tiles",
+            PixelEncoding::TilesJpeg { .. } => "px-tiles-jpeg",
         }
     }
 }
@@ -207,4 +215,26 @@ pub enum ViewMessage {
         /// The rectangles.
         rects: Vec<EncodedRect>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lossy_encoding_carries_its_quality_and_leaves_the_others_unchanged() {
+        for mode in [
+            ViewMode::Pixels(PixelEncoding::TilesJpeg { quality: 75 }),
+            ViewMode::Pixels(PixelEncoding::Tiles),
+        ] {
+            let bytes = postcard::to_allocvec(&mode).unwrap();
+            assert_eq!(postcard::from_bytes::<ViewMode>(&bytes).unwrap(), mode);
+        }
+        // Appended: the variants before it keep their numbers on the wire.
+        let tiles = postcard::to_allocvec(&ViewMode::Pixels(PixelEncoding::Tiles)).unwrap();
+        assert_eq!(tiles, [1, 4]);
+        let lossy = ViewMode::Pixels(PixelEncoding::TilesJpeg { quality: 75 });
+        assert_eq!(postcard::to_allocvec(&lossy).unwrap(), [1, 5, 75]);
+        assert!(!PixelEncoding::ALL.contains(&PixelEncoding::TilesJpeg { quality: 75 }));
+    }
 }

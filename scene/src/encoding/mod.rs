@@ -183,6 +183,14 @@ pub enum PixelError {
         /// The tile.
         tile: Rect,
     },
+    /// A `px-tiles` JPEG record that does not decode to the tiles it covers.
+    #[error("the JPEG of tiles {rect:?} does not decode: {reason}")]
+    Jpeg {
+        /// The tiles it covers.
+        rect: Rect,
+        /// What the JPEG decoder said.
+        reason: String,
+    },
     /// A reference to a cache slot that holds no tile, or one for a tile that is not whole.
     #[error("tile {tile:?} refers to cache slot {slot}, which holds no tile for it")]
     CacheSlot {
@@ -303,7 +311,7 @@ impl PixelEncoder {
         } else {
             let copies_too = matches!(
                 self.encoding,
-                PixelEncoding::DeltaLz4 | PixelEncoding::Tiles
+                PixelEncoding::DeltaLz4 | PixelEncoding::Tiles | PixelEncoding::TilesJpeg { .. }
             );
             if copies_too && !self.fresh {
                 self.apply_copies(copies, &mut out);
@@ -349,14 +357,19 @@ impl PixelEncoder {
                     }
                 }
             }
-            PixelEncoding::Tiles => {
+            PixelEncoding::Tiles | PixelEncoding::TilesJpeg { .. } => {
+                let quality = match self.encoding {
+                    PixelEncoding::TilesJpeg { quality } => Some(quality),
+                    _ => None,
+                };
                 let tiles = self
                     .tiles
                     .get_or_insert_with(|| Box::new(TileEncoder::new()));
                 if self.fresh {
                     tiles.restart();
                 }
-                tiles.encode(screen, &mut self.shadow, &damage, self.fresh, &mut out);
+                let fresh = self.fresh;
+                tiles.encode(screen, &mut self.shadow, &damage, fresh, quality, &mut out);
             }
         }
         self.damage = damage;
@@ -374,6 +387,9 @@ impl PixelEncoder {
             };
             let from = Rect::new(src.x, src.y, rect.width, rect.height);
             self.shadow.copy_within(from, rect.origin(), bounds);
+            if let Some(tiles) = &mut self.tiles {
+                tiles.forget_lossy(rect, bounds.width);
+            }
             self.damage.push(rect);
             out.push(EncodedRect {
                 rect,

@@ -18,6 +18,8 @@ pub(in crate::encoding) struct TileDecoder {
     next: usize,
     /// One tile's pixels.
     tile: Vec<u32>,
+    /// A JPEG record's pixels, four bytes each.
+    bgra: Vec<u8>,
 }
 
 /// The bytes of a record, read with checks.
@@ -59,6 +61,7 @@ impl TileDecoder {
             cache: Vec::new(),
             next: 0,
             tile: Vec::with_capacity(TILE_PIXELS),
+            bgra: Vec::new(),
         }
     }
 
@@ -163,6 +166,25 @@ impl TileDecoder {
             if index >= tiles {
                 return Err(PixelError::TilesPastRect { rect });
             }
+            if op == OP_JPEG {
+                let run = usize::from(reader.byte()?) + 1;
+                if index % cols + run > cols {
+                    return Err(PixelError::TilesPastRect { rect });
+                }
+                let first = tile_rect(rect, cols, index);
+                let last = tile_rect(rect, cols, index + run - 1);
+                // Both in one row of tiles of `rect`.
+                let area = Rect::new(
+                    first.x,
+                    first.y,
+                    (last.right() - i64::from(first.x)) as u32,
+                    first.height,
+                );
+                reader.tile = area;
+                self.apply_jpeg(canvas, area, &mut reader)?;
+                index += run;
+                continue;
+            }
             let tile = tile_rect(rect, cols, index);
             reader.tile = tile;
             self.apply_tile(canvas, tile, op, &mut reader)?;
@@ -213,6 +235,29 @@ impl TileDecoder {
                     }
                 }
             }
+            OP_GRADIENT => {
+                let bytes = reader.take(3 * n)?;
+                self.tile.clear();
+                for (y, line) in bytes.chunks_exact(3 * width).enumerate() {
+                    let (mut left, mut up_left) = (0, 0);
+                    for (x, r) in line.chunks_exact(3).enumerate() {
+                        let up = if y > 0 {
+                            self.tile[(y - 1) * width + x]
+                        } else {
+                            0
+                        };
+                        let p = predict(left, up, up_left);
+                        let p = u32::from((p as u8).wrapping_add(r[0]))
+                            | u32::from(((p >> 8) as u8).wrapping_add(r[1])) << 8
+                            | u32::from(((p >> 16) as u8).wrapping_add(r[2])) << 16;
+                        self.tile.push(p);
+                        (left, up_left) = (p, up);
+                    }
+                }
+                for (y, line) in (0..tile.height).zip(self.tile.chunks_exact(width)) {
+                    row_mut(canvas, tile, y).copy_from_slice(line);
+                }
+            }
             OP_PACKED | OP_RUNS => {
                 let colors = usize::from(reader.byte()?) + 1;
                 let least = if op == OP_PACKED { 2 } else { 1 };
@@ -238,6 +283,33 @@ impl TileDecoder {
         }
         if n == TILE_PIXELS {
             self.remember(canvas, tile);
+        }
+        Ok(())
+    }
+
+    /// Applies a JPEG record's image to `area` (a run of tiles in one row).
+    fn apply_jpeg(
+        &mut self,
+        canvas: &mut Canvas,
+        area: Rect,
+        reader: &mut Reader<'_>,
+    ) -> Result<(), PixelError> {
+        let b = reader.take(4)?;
+        let len = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
+        let (w, h) = (area.width as usize, area.height as usize);
+        // The encoder sends no JPEG longer than the pixels it stands for.
+        if len > 3 * w * h {
+            let reason = format!("{len} bytes, more than its pixels");
+            return Err(PixelError::Jpeg { rect: area, reason });
+        }
+        let image = reader.take(len)?;
+        jpeg::decode(image, w, h, &mut self.bgra)
+            .map_err(|reason| PixelError::Jpeg { rect: area, reason })?;
+        for (y, line) in (0..area.height).zip(self.bgra.chunks_exact(4 * w)) {
+            let dst = row_mut(canvas, area, y);
+            for (d, b) in dst.iter_mut().zip(line.chunks_exact(4)) {
+                *d = u32::from_le_bytes([b[0], b[1], b[2], 0]);
+            }
         }
         Ok(())
     }

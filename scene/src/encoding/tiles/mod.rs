@@ -25,13 +25,27 @@
 //!   a byte with the index in its low 7 bits; when its high bit is set, the run is longer
 //!   than one pixel and its length minus 2 follows as bytes that add up, each 255 saying
 //!   that another follows.
+//! - `7` gradient: the tile's pixels, each channel as its difference (modulo 256) from a
+//!   prediction out of its left, upper and upper-left neighbours in the tile,
+//!   `clamp(left + up - upper_left, 0, 255)` (those outside the tile count as 0): Tight's
+//!   gradient filter, which turns smooth shading into runs of small numbers. The encoder
+//!   uses it only for photographic tiles (many colors, few repeats) where it guesses that
+//!   the residuals beat the raw pixels: on anti-aliased text deflate does better with the
+//!   pixels, which repeat across the stream.
+//! - `8` JPEG (`px-tiles-jpeg` only sends it): `k - 1`, then a `u32` (little-endian) length
+//!   and that many bytes of a baseline JPEG exactly as wide as the `k` tiles from this one
+//!   along the row (which must not go past the rectangle's edge) and as high as the row;
+//!   never longer than three bytes a pixel. Lossy: the encoder decodes its own JPEG into the
+//!   shadow, so that what follows is relative to what the viewer really shows (see the
+//!   `jpeg` module).
 //!
 //! The tile cache holds [`CACHE_SLOTS`] whole tiles. Every whole (`TILE`x`TILE`) tile sent
-//! as raw, XOR, packed palette or palette runs goes, as the viewer then shows it, into the
-//! next slot, round the slots in order: encoder and decoder evict the same tile without
-//! saying so. A rectangle whose `reset` is set starts a new deflate stream and an empty cache;
-//! the encoder sets it on its first rectangle after it was made or reset, or the screen
-//! changed size, when it also assumes nothing of the viewer's screen.
+//! as raw, XOR, packed palette, palette runs or gradient goes, as the viewer then shows it,
+//! into the next slot, round the slots in order: encoder and decoder evict the same tile
+//! without saying so. JPEG tiles never go into the cache. A rectangle whose `reset` is set
+//! starts a new deflate stream and an empty cache; the encoder sets it on its first
+//! rectangle after it was made or reset, or the screen changed size, when it also assumes
+//! nothing of the viewer's screen.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -43,6 +57,7 @@ use super::{row, row_mut};
 use crate::render::Canvas;
 
 pub(super) mod decoder;
+mod jpeg;
 #[cfg(test)]
 mod tests;
 
@@ -68,10 +83,13 @@ const OP_RAW: u8 = 3;
 const OP_XOR: u8 = 4;
 const OP_PACKED: u8 = 5;
 const OP_RUNS: u8 = 6;
+const OP_GRADIENT: u8 = 7;
+const OP_JPEG: u8 = 8;
 
-/// The longest record of one tile (raw is the longest: runs take at most a byte a pixel
-/// plus a palette, and the decoder refuses more colors).
-const MAX_RECORD: usize = 1 + 3 * TILE_PIXELS;
+/// The most bytes of records one tile may need: raw is the longest (runs take at most a byte
+/// a pixel plus a palette, and the decoder refuses more colors), and a JPEG run, refused when
+/// it is longer than its pixels, adds six bytes of header to them.
+const MAX_RECORD: usize = 8 + 3 * TILE_PIXELS;
 
 /// The tiles across and down `rect` (its sides are at most the screen's).
 fn grid(rect: Rect) -> (usize, usize) {
@@ -91,6 +109,41 @@ fn tile_rect(rect: Rect, cols: usize, index: usize) -> Rect {
         TILE.min(rect.width - tx),
         TILE.min(rect.height - ty),
     )
+}
+
+/// The gradient filter's prediction of a pixel from its left, upper and upper-left
+/// neighbours: per channel, `clamp(left + up - upper_left, 0, 255)`.
+#[inline]
+fn predict(left: u32, up: u32, up_left: u32) -> u32 {
+    let channel = |shift: u32| {
+        let c = |p: u32| ((p >> shift) & 0xff) as i32;
+        ((c(left) + c(up) - c(up_left)).clamp(0, 255) as u32) << shift
+    };
+    channel(0) | channel(8) | channel(16)
+}
+
+/// The gradient filter's residuals of a tile `width` pixels wide (`out` gets three bytes a
+/// pixel); the bytes that are not zero.
+fn put_gradient(out: &mut Vec<u8>, pixels: &[u32], width: usize) -> usize {
+    let mut busy = 0;
+    let mut up_row: &[u32] = &[];
+    for line in pixels.chunks_exact(width) {
+        let (mut left, mut up_left) = (0, 0);
+        for (x, &p) in line.iter().enumerate() {
+            let up = up_row.get(x).copied().unwrap_or(0);
+            let pred = predict(left, up, up_left);
+            let r = [
+                (p as u8).wrapping_sub(pred as u8),
+                ((p >> 8) as u8).wrapping_sub((pred >> 8) as u8),
+                ((p >> 16) as u8).wrapping_sub((pred >> 16) as u8),
+            ];
+            busy += r.iter().filter(|&&b| b != 0).count();
+            out.extend_from_slice(&r);
+            (left, up_left) = (p, up);
+        }
+        up_row = line;
+    }
+    busy
 }
 
 /// A pixel's three bytes on the wire.
@@ -122,6 +175,16 @@ fn hash(pixels: &[u32]) -> u64 {
     pixels.chunks_exact(2).fold(0, |h, pair| {
         let v = u64::from(pair[0]) | u64::from(pair[1]) << 32;
         (h.rotate_left(5) ^ v).wrapping_mul(K)
+    })
+}
+
+/// [`hash`] of the rows of `tile` of `canvas`, which may be any size.
+fn hash_rows(canvas: &Canvas, tile: Rect) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    (0..tile.height).fold(0, |h, y| {
+        row(canvas, tile, y)
+            .iter()
+            .fold(h, |h, &p| (h.rotate_left(5) ^ u64::from(p)).wrapping_mul(K))
     })
 }
 
@@ -244,6 +307,17 @@ pub(super) struct TileEncoder {
     /// The new and old pixels of one tile.
     tile: Vec<u32>,
     old: Vec<u32>,
+    /// The gradient filter's residuals of one tile.
+    residuals: Vec<u8>,
+    /// `px-tiles-jpeg`: per tile of the screen's grid, 0, or (with its low bit set) the hash
+    /// of the screen's pixels there when they went as JPEG: the shadow then holds what the
+    /// viewer decoded, which no longer equals the screen, so the hash tells whether the
+    /// screen changed since.
+    lossy: Vec<u64>,
+    colors: jpeg::ColorCounter,
+    /// A run of tiles as bytes, and as JPEG.
+    bgra: Vec<u8>,
+    jpeg: Vec<u8>,
 }
 
 impl TileEncoder {
@@ -257,6 +331,11 @@ impl TileEncoder {
             dirty: Vec::new(),
             tile: Vec::with_capacity(TILE_PIXELS),
             old: Vec::with_capacity(TILE_PIXELS),
+            residuals: Vec::with_capacity(3 * TILE_PIXELS),
+            lossy: Vec::new(),
+            colors: jpeg::ColorCounter::default(),
+            bgra: Vec::new(),
+            jpeg: Vec::new(),
         }
     }
 
@@ -267,20 +346,25 @@ impl TileEncoder {
 
     /// Encodes the tiles of `damage` (clipped, not empty) that differ from `shadow` (all of
     /// them when `fresh`: the viewer's screen is then unknown) and brings the shadow up to
-    /// date.
+    /// date. With a `quality`, photographic tiles go as JPEG of that quality.
     pub(super) fn encode(
         &mut self,
         screen: &Canvas,
         shadow: &mut Canvas,
         damage: &[Rect],
         fresh: bool,
+        quality: Option<u8>,
         out: &mut Vec<EncodedRect>,
     ) {
+        let screen_grid = grid(screen.bounds());
+        if self.reset || self.lossy.len() != screen_grid.0 * screen_grid.1 {
+            self.lossy.clear();
+            self.lossy.resize(screen_grid.0 * screen_grid.1, 0);
+        }
         if self.reset {
             self.cache.clear();
             self.deflate.reset();
         }
-        let screen_grid = grid(screen.bounds());
         let Some((left, top, right, bottom)) = self.mark(screen_grid, damage) else {
             return;
         };
@@ -297,17 +381,53 @@ impl TileEncoder {
             );
             self.payload.clear();
             let mut skip = 0usize;
-            for index in 0..cols * (last - first + 1) {
-                let (tx, ty) = (left + index % cols, first + index / cols);
+            let count = cols * (last - first + 1);
+            let mut index = 0;
+            while index < count {
+                let at =
+                    |index: usize| (first + index / cols) * screen_grid.0 + left + index % cols;
                 let tile = tile_rect(rect, cols, index);
-                let dirty = self.dirty[ty * screen_grid.0 + tx];
-                if !dirty || (!fresh && same(screen, shadow, tile)) {
+                if !self.changed(screen, shadow, tile, at(index), fresh) {
                     skip += 1;
+                    index += 1;
                     continue;
                 }
                 put_skip(&mut self.payload, skip);
                 skip = 0;
+                if let Some(quality) =
+                    quality.filter(|_| self.lossy_fits(screen, shadow, tile, fresh))
+                {
+                    // A run of photographic tiles along this row of tiles.
+                    let row_end = index - index % cols + cols;
+                    let mut end = index + 1;
+                    // A record's run is at most 256 tiles.
+                    while end < row_end && end - index < 256 {
+                        let next = tile_rect(rect, cols, end);
+                        if !self.changed(screen, shadow, next, at(end), fresh)
+                            || !self.lossy_fits(screen, shadow, next, fresh)
+                        {
+                            break;
+                        }
+                        end += 1;
+                    }
+                    let run = Rect::new(
+                        tile.x,
+                        tile.y,
+                        (tile_rect(rect, cols, end - 1).right() - i64::from(tile.x)) as u32,
+                        tile.height,
+                    );
+                    if self.put_jpeg(screen, shadow, run, end - index, quality) {
+                        for i in index..end {
+                            let t = tile_rect(rect, cols, i);
+                            self.lossy[at(i)] = hash_rows(screen, t) | 1;
+                        }
+                        index = end;
+                        continue;
+                    }
+                }
+                self.lossy[at(index)] = 0;
                 self.put_tile(screen, shadow, tile, fresh);
+                index += 1;
             }
             if self.payload.is_empty() && !self.reset {
                 continue;
@@ -318,6 +438,116 @@ impl TileEncoder {
                 data: self.compress(),
             });
             self.reset = false;
+        }
+    }
+
+    /// Whether the tile at `at` on the screen's grid, `tile`, is damaged and differs from
+    /// what the viewer has: from the shadow, or, when it went lossy, from what it was then.
+    fn changed(
+        &self,
+        screen: &Canvas,
+        shadow: &Canvas,
+        tile: Rect,
+        at: usize,
+        fresh: bool,
+    ) -> bool {
+        if !self.dirty[at] {
+            return false;
+        }
+        if fresh {
+            return true;
+        }
+        match self.lossy[at] {
+            0 => !same(screen, shadow, tile),
+            sent => hash_rows(screen, tile) | 1 != sent,
+        }
+    }
+
+    /// Whether `tile` may go as JPEG: it is photographic, not in the cache, and most of it
+    /// changed (a pointer over a photograph goes as an exact XOR).
+    fn lossy_fits(&mut self, screen: &Canvas, shadow: &Canvas, tile: Rect, fresh: bool) -> bool {
+        if !self
+            .colors
+            .photographic((0..tile.height).map(|y| row(screen, tile, y)))
+        {
+            return false;
+        }
+        if !fresh {
+            let differ: usize = (0..tile.height)
+                .map(|y| {
+                    let (new, old) = (row(screen, tile, y), row(shadow, tile, y));
+                    new.iter().zip(old).filter(|(n, o)| n != o).count()
+                })
+                .sum();
+            if differ * 4 < (tile.width * tile.height) as usize {
+                return false;
+            }
+        }
+        if tile.width == TILE && tile.height == TILE {
+            self.tile.clear();
+            for y in 0..tile.height {
+                self.tile.extend_from_slice(row(screen, tile, y));
+            }
+            if self.cache.find(hash(&self.tile), &self.tile).is_some() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Writes `run` (`tiles` tiles of one row) as a JPEG record and puts in the shadow what
+    /// the viewer will decode; false (nothing written) when the JPEG is no smaller than the
+    /// pixels.
+    fn put_jpeg(
+        &mut self,
+        screen: &Canvas,
+        shadow: &mut Canvas,
+        run: Rect,
+        tiles: usize,
+        quality: u8,
+    ) -> bool {
+        let (w, h) = (run.width as usize, run.height as usize);
+        self.bgra.clear();
+        for y in 0..run.height {
+            for &p in row(screen, run, y) {
+                self.bgra.extend_from_slice(&p.to_le_bytes());
+            }
+        }
+        if !jpeg::encode(&self.bgra, w, h, quality, &mut self.jpeg) || self.jpeg.len() > 3 * w * h {
+            return false;
+        }
+        if jpeg::decode(&self.jpeg, w, h, &mut self.bgra).is_err() {
+            return false;
+        }
+        for (y, line) in (0..run.height).zip(self.bgra.chunks_exact(4 * w)) {
+            let dst = row_mut(shadow, run, y);
+            for (d, b) in dst.iter_mut().zip(line.chunks_exact(4)) {
+                *d = u32::from_le_bytes([b[0], b[1], b[2], 0]);
+            }
+        }
+        let out = &mut self.payload;
+        out.push(OP_JPEG);
+        // A run lies in one row of tiles of a rectangle at most MAX_SIDE wide: at most 512.
+        out.push((tiles - 1) as u8);
+        out.extend_from_slice(&(self.jpeg.len() as u32).to_le_bytes());
+        out.extend_from_slice(&self.jpeg);
+        true
+    }
+
+    /// Forgets which tiles of `rect` went lossy: a copy moved other pixels there.
+    pub(super) fn forget_lossy(&mut self, rect: Rect, screen_width: u32) {
+        let cols = screen_width.div_ceil(TILE) as usize;
+        if rect.is_empty() || self.lossy.is_empty() {
+            return;
+        }
+        let x0 = rect.x as usize / TILE as usize;
+        let x1 = (rect.right() as usize - 1) / TILE as usize;
+        let y0 = rect.y as usize / TILE as usize;
+        let y1 = (rect.bottom() as usize - 1) / TILE as usize;
+        for y in y0..=y1 {
+            if let Some(marks) = self.lossy.get_mut(y * cols + x0..=y * cols + x1) {
+                marks.fill(0);
+            }
         }
     }
 
@@ -390,7 +620,21 @@ impl TileEncoder {
         } else {
             xor_cost(pixels, &self.old)
         };
-        let best = raw.min(packed).min(runs).min(xor);
+        // Tiles of more colors than a palette holds: raw, or through the gradient filter,
+        // whichever deflate will likely shrink more. Raw pixels equal to their left
+        // neighbour cost almost nothing after deflate, and so do zero residuals.
+        let mut gradient = usize::MAX;
+        if !indexed && self.colors.photographic(pixels.chunks(TILE as usize)) {
+            self.residuals.clear();
+            let busy = put_gradient(&mut self.residuals, pixels, tile.width as usize);
+            let repeats = pixels.windows(2).filter(|w| w[0] == w[1]).count();
+            let raw_guess = 1 + 3 * (n - repeats) + repeats / 16;
+            let gradient_guess = 1 + busy + (3 * n - busy) / 16;
+            if gradient_guess < raw_guess {
+                gradient = gradient_guess.min(raw - 1);
+            }
+        }
+        let best = raw.min(packed).min(runs).min(xor).min(gradient);
         if best == runs {
             self.put_runs();
         } else if best == packed {
@@ -401,6 +645,10 @@ impl TileEncoder {
             for (&p, &o) in pixels.iter().zip(&self.old) {
                 put_pixel(out, p ^ o);
             }
+        } else if best == gradient {
+            let out = &mut self.payload;
+            out.push(OP_GRADIENT);
+            out.extend_from_slice(&self.residuals);
         } else {
             out.push(OP_RAW);
             for &p in pixels {

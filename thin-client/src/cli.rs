@@ -28,7 +28,9 @@ struct Args {
     /// commands (render the drawing here) or pixels (the server renders).
     #[arg(long, default_value = "commands", value_parser = ["commands", "pixels"])]
     mode: String,
-    /// The pixel encoding: px-raw, px-damage, px-damage-lz4, px-delta-lz4 or px-tiles.
+    /// The pixel encoding: px-raw, px-damage, px-damage-lz4, px-delta-lz4, px-tiles, or the
+    /// lossy px-tiles-jpeg[:QUALITY] (photographic tiles as JPEG, quality 1-100, 75 by
+    /// default; text stays exact).
     #[arg(long, default_value = "px-tiles", value_parser = parse_encoding)]
     encoding: PixelEncoding,
     /// How the connection's frames are compressed, both ways: none, lz4 (each frame on its

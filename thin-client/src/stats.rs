@@ -84,12 +84,27 @@ pub fn mode_name(mode: Option<ViewMode>) -> String {
 
 /// Parses `--encoding`.
 pub fn parse_encoding(text: &str) -> Result<PixelEncoding, String> {
+    // The lossy one carries its JPEG quality: px-tiles-jpeg (75) or px-tiles-jpeg:QUALITY.
+    let lossy = text.strip_prefix("px-").unwrap_or(text);
+    if let Some(rest) = lossy.strip_prefix("tiles-jpeg") {
+        let quality = match rest.strip_prefix(':') {
+            None if rest.is_empty() => 75,
+            Some(q) => q
+                .parse::<u8>()
+                .ok()
+                .filter(|q| (1..=100).contains(q))
+                .ok_or_else(|| format!("JPEG quality {q:?} is not between 1 and 100"))?,
+            None => return Err(format!("unknown encoding {text:?}")),
+        };
+        return Ok(PixelEncoding::TilesJpeg { quality });
+    }
     PixelEncoding::ALL
         .into_iter()
         .find(|e| e.name() == text || e.name().trim_start_matches("px-") == text)
         .ok_or_else(|| {
             format!(
-                "unknown encoding {text:?}: use px-raw, px-damage, px-damage-lz4, px-delta-lz4 or px-tiles"
+                "unknown encoding {text:?}: use px-raw, px-damage, px-damage-lz4, px-delta-lz4, \
+                 px-tiles or px-tiles-jpeg[:QUALITY]"
             )
         })
 }
@@ -186,5 +201,27 @@ impl Stats {
             latency_max_ms: self.latency_ms(100.0),
             compression_ratio: self.ratio(link),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings_parse_by_name_and_the_lossy_one_with_its_quality() {
+        assert_eq!(parse_encoding("px-tiles"), Ok(PixelEncoding::Tiles));
+        assert_eq!(parse_encoding("delta-lz4"), Ok(PixelEncoding::DeltaLz4));
+        assert_eq!(
+            parse_encoding("px-tiles-jpeg"),
+            Ok(PixelEncoding::TilesJpeg { quality: 75 })
+        );
+        assert_eq!(
+            parse_encoding("px-tiles-jpeg:40"),
+            Ok(PixelEncoding::TilesJpeg { quality: 40 })
+        );
+        assert!(parse_encoding("px-tiles-jpeg:0").is_err());
+        assert!(parse_encoding("px-tiles-jpegx").is_err());
+        assert!(parse_encoding("px-magic").is_err());
     }
 }

@@ -5,7 +5,7 @@
 //! update carries at most about what the window has room for, so that what comes next (the
 //! answer to an input) never waits behind more than about one round trip of drawing.
 //! Meanwhile, changes wait, merged: in pixel mode as damage (a few rectangles, however much
-//! was drawn), in command mode as a [`backlog`] of scene operations from which drawing that
+//! was drawn), in command mode as a backlog of scene operations (`viewer/backlog.rs`) from which drawing that
 //! later drawing covers is dropped, and which, past [`MAX_PENDING`] bytes, is dropped for a
 //! snapshot of the current scene. So a viewer on a slow link costs bounded memory, and when
 //! the link frees up it gets the newest state, not a history of frames.
@@ -211,11 +211,6 @@ impl Viewer {
     pub fn backlog(&self) -> u64 {
         let outbox: usize = self.recent.iter().rev().take(self.outbox).sum();
         (self.flow.unacked_bytes() + self.backlog.bytes() + outbox) as u64
-    }
-
-    /// Operations dropped from the command backlog as covered, or merged into others.
-    pub fn merged_ops(&self) -> u64 {
-        self.backlog.merged()
     }
 
     /// How many messages wait in the viewer's outbox (the core tells before each pump): they

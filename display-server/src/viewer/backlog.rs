@@ -42,8 +42,6 @@ pub(super) struct Backlog {
     bytes: usize,
     /// The number of the newest operation that joined.
     pushed: u64,
-    /// Operations dropped or merged away since the backlog was made.
-    merged: u64,
 }
 
 /// What an operation may change in its drawable, in the drawable's coordinates.
@@ -83,11 +81,6 @@ impl Backlog {
         self.pushed
     }
 
-    /// Operations dropped as covered or merged into another so far.
-    pub(super) fn merged(&self) -> u64 {
-        self.merged
-    }
-
     /// Whether every operation up to number `number` has left (sent, dropped or merged into
     /// one that has been sent).
     pub(super) fn sent_up_to(&self, number: u64) -> bool {
@@ -108,7 +101,6 @@ impl Backlog {
             self.drop_covered(&cover);
         }
         if self.merge_fill(&op) {
-            self.merged += 1;
             return;
         }
         let bytes = op_bytes(&op);
@@ -164,7 +156,6 @@ impl Backlog {
             i += 1;
             if !kept {
                 self.bytes -= w.bytes;
-                self.merged += 1;
             }
             kept
         });

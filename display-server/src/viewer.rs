@@ -1,21 +1,23 @@
 //! Viewers: the server's side of a thin client — what each one has been sent, and flow
 //! control.
 //!
-//! A viewer has unacknowledged updates only up to its link's window ([`Flow`]). Meanwhile,
-//! changes wait, merged: in pixel mode as damage (a few rectangles, however much was drawn), in command
-//! mode as a list of scene operations that, past [`MAX_PENDING`] bytes, is dropped for a
-//! snapshot of the current scene. So a viewer on a slow link costs bounded memory, and when the
-//! link frees up it gets the newest state, not a backlog.
+//! A viewer has unacknowledged updates only up to its link's window ([`Flow`]), and a command
+//! update carries at most about what the window has room for, so that what comes next (the
+//! answer to an input) never waits behind more than about one round trip of drawing.
+//! Meanwhile, changes wait, merged: in pixel mode as damage (a few rectangles, however much
+//! was drawn), in command mode as a backlog of scene operations (`viewer/backlog.rs`) from which drawing that
+//! later drawing covers is dropped, and which, past [`MAX_PENDING`] bytes, is dropped for a
+//! snapshot of the current scene. So a viewer on a slow link costs bounded memory, and when
+//! the link frees up it gets the newest state, not a history of frames.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
 
-use netui_protocol::{
-    EncodedRect, Point, Rect, RectEncoding, Request, SceneOp, ViewMessage, ViewMode,
-};
+use netui_protocol::{EncodedRect, Point, Rect, RectEncoding, SceneOp, ViewMessage, ViewMode};
 
 use crate::flow::Flow;
 use crate::peer::ConnId;
+use backlog::{op_bytes, Backlog};
 use netui_scene::damage::Damage;
 use netui_scene::encoding::PixelEncoder;
 use netui_scene::scene::Scene;
@@ -27,6 +29,10 @@ pub const MAX_PENDING: usize = 8 << 20;
 const MESSAGE_BYTES: usize = 4 << 20;
 /// Pixels per rectangle handed to the encoder, so that no encoded rectangle outgrows a message.
 const MAX_RECT_PIXELS: u64 = (MESSAGE_BYTES / 4) as u64;
+/// Sizes of the newest updates kept, to tell how many bytes the outbox may hold.
+const RECENT_UPDATES: usize = 8;
+
+mod backlog;
 
 /// An input whose events went to applications that have not answered them yet.
 #[derive(Debug)]
@@ -51,11 +57,17 @@ pub struct Viewer {
     encode_time: Duration,
     /// The newest input that an update has reported.
     reported: Option<u64>,
+    /// Command mode: inputs whose answer is in the scene, with the number of the newest
+    /// operation in the backlog then; an update reports them once that operation has gone.
+    answers: Vec<(u64, u64)>,
     /// Sizes of the updates sent and not yet acknowledged, by number.
     flow: Flow,
-    /// Command mode: operations not yet sent, their size, and whether a snapshot must go first.
-    ops: Vec<SceneOp>,
-    ops_bytes: usize,
+    /// Sizes of the newest updates sent, newest last.
+    recent: VecDeque<usize>,
+    /// Messages waiting in the connection's outbox at the last pump.
+    outbox: usize,
+    /// Command mode: operations not yet sent, and whether a snapshot must go first.
+    backlog: Backlog,
     resync: bool,
     /// Pixel mode: the encoder, and the damage and copies not yet sent.
     encoder: Option<PixelEncoder>,
@@ -73,9 +85,11 @@ impl Viewer {
             awaiting: None,
             encode_time: Duration::ZERO,
             reported: None,
+            answers: Vec::new(),
             flow: Flow::default(),
-            ops: Vec::new(),
-            ops_bytes: 0,
+            recent: VecDeque::new(),
+            outbox: 0,
+            backlog: Backlog::default(),
             resync: false,
             encoder: None,
             damage: Damage::default(),
@@ -88,8 +102,11 @@ impl Viewer {
     /// Switches mode; the next update carries the whole screen again.
     pub fn set_mode(&mut self, mode: ViewMode, scene: &Scene) {
         self.mode = mode;
-        self.ops.clear();
-        self.ops_bytes = 0;
+        self.backlog.clear();
+        // The whole screen goes again: it shows every answer so far.
+        for (seq, _) in std::mem::take(&mut self.answers) {
+            self.input = Some(self.input.map_or(seq, |s| s.max(seq)));
+        }
         self.copies.clear();
         self.damage = Damage::default();
         match mode {
@@ -110,9 +127,29 @@ impl Viewer {
         self.mode
     }
 
-    /// The answer to the viewer's input number `seq` is in the scene.
+    /// The answer to the viewer's input number `seq` is in the scene (and, in command mode,
+    /// its operations have been handed over with [`Viewer::push_ops`]): the first update that
+    /// shows it reports it.
     pub fn input_seen(&mut self, seq: u64) {
-        self.input = Some(self.input.map_or(seq, |s| s.max(seq)));
+        if self.mode == ViewMode::Commands && !self.backlog.is_empty() {
+            self.answers.push((seq, self.backlog.pushed()));
+        } else {
+            self.input = Some(self.input.map_or(seq, |s| s.max(seq)));
+        }
+    }
+
+    /// Command mode: the inputs whose answers have left the backlog become reportable.
+    fn settle_answers(&mut self) {
+        let backlog = &self.backlog;
+        let mut input = self.input;
+        self.answers.retain(|&(seq, need)| {
+            let gone = backlog.sent_up_to(need);
+            if gone {
+                input = Some(input.map_or(seq, |s| s.max(seq)));
+            }
+            !gone
+        });
+        self.input = input;
     }
 
     /// The viewer's input number `seq` went as events to the applications `apps` (and the
@@ -161,34 +198,44 @@ impl Viewer {
         self.encode_time
     }
 
-    /// The viewer applied update `update` (and every one before it).
+    /// The viewer applied update `update` (and every one before it). An acknowledgement of
+    /// an update not sent yet counts only for those sent.
     pub fn ack(&mut self, update: u64) {
+        let update = update.min(self.next_update - 1);
         self.flow.ack(update, Instant::now());
     }
 
     /// The memory this viewer holds in the server: updates sent and not yet acknowledged,
-    /// and command-mode changes waiting (pixel-mode damage is a few rectangles).
+    /// command-mode changes waiting (pixel-mode damage is a few rectangles), and the updates
+    /// still in the connection's outbox (acknowledged or not: a viewer may lie).
     pub fn backlog(&self) -> u64 {
-        (self.flow.unacked_bytes() + self.ops_bytes) as u64
+        let outbox: usize = self.recent.iter().rev().take(self.outbox).sum();
+        (self.flow.unacked_bytes() + self.backlog.bytes() + outbox) as u64
     }
 
-    /// Command mode: changes to send.
-    pub fn push_ops(&mut self, ops: &[SceneOp]) {
-        if self.mode != ViewMode::Commands || self.resync {
+    /// How many messages wait in the viewer's outbox (the core tells before each pump): they
+    /// count in [`Viewer::backlog`].
+    pub fn set_outbox(&mut self, messages: usize) {
+        self.outbox = messages;
+    }
+
+    /// Command mode: changes to send. `scene` is the server's, which has carried them out.
+    pub fn push_ops(&mut self, ops: &[SceneOp], scene: &Scene) {
+        if self.mode != ViewMode::Commands || self.resync || ops.is_empty() {
             return;
         }
-        self.ops_bytes += ops.iter().map(op_bytes).sum::<usize>();
-        if self.ops_bytes > MAX_PENDING {
+        let opaque = |id| scene.window(id).is_some_and(|w| w.background.a == 255);
+        for op in ops {
+            self.backlog.push(op.clone(), opaque);
+        }
+        if self.backlog.bytes() > MAX_PENDING {
             // Too far behind: forget the backlog, send the current state when the link frees.
             tracing::debug!(
                 "viewer behind by {} bytes of commands: will resynchronize",
-                self.ops_bytes
+                self.backlog.bytes()
             );
-            self.ops.clear();
-            self.ops_bytes = 0;
+            self.backlog.clear();
             self.resync = true;
-        } else {
-            self.ops.extend_from_slice(ops);
         }
     }
 
@@ -211,15 +258,20 @@ impl Viewer {
     /// number of the last update, so it goes even while that one is unacknowledged and never
     /// holds back the next one.
     pub fn pump(&mut self, scene: &Scene) -> Vec<ViewMessage> {
-        let messages = if !self.flow.may_send() {
-            Vec::new()
-        } else {
-            match self.mode {
+        self.settle_answers();
+        let mut messages = Vec::new();
+        while self.flow.may_send() {
+            let more = match self.mode {
                 ViewMode::Commands => self.pump_commands(scene),
                 ViewMode::Pixels(_) => self.pump_pixels(scene),
+            };
+            if more.is_empty() {
+                break;
             }
-        };
-        let nothing_waits = self.ops.is_empty() && !self.resync && self.damage.is_empty();
+            self.account(&more);
+            messages.extend(more);
+        }
+        let nothing_waits = self.backlog.is_empty() && !self.resync && self.damage.is_empty();
         if messages.is_empty() && nothing_waits && self.input != self.reported {
             self.reported = self.input;
             let update = self.next_update - 1;
@@ -237,11 +289,18 @@ impl Viewer {
                 },
             }];
         }
-        if !messages.is_empty() {
-            self.reported = self.input;
+        if let Some(ViewMessage::Scene { input, .. } | ViewMessage::Pixels { input, .. }) =
+            messages.last()
+        {
+            self.reported = *input;
         }
+        messages
+    }
+
+    /// Books updates that leave now with the flow control.
+    fn account(&mut self, messages: &[ViewMessage]) {
         let now = Instant::now();
-        for m in &messages {
+        for m in messages {
             let (update, bytes) = match m {
                 ViewMessage::Scene { update, ops, .. } => (*update, ops.iter().map(op_bytes).sum()),
                 ViewMessage::Pixels { update, rects, .. } => {
@@ -250,8 +309,11 @@ impl Viewer {
                 ViewMessage::Start { .. } => continue,
             };
             self.flow.sent(update, bytes, now);
+            self.recent.push_back(bytes);
+            if self.recent.len() > RECENT_UPDATES {
+                self.recent.pop_front();
+            }
         }
-        messages
     }
 
     fn number(&mut self) -> u64 {
@@ -259,36 +321,36 @@ impl Viewer {
         self.next_update - 1
     }
 
+    /// One update of the oldest waiting operations, as many as the window has room for (at
+    /// least one): the rest keep waiting, where later drawing may still cover them.
     fn pump_commands(&mut self, scene: &Scene) -> Vec<ViewMessage> {
         if self.resync {
             self.resync = false;
-            self.ops = scene.snapshot();
+            self.backlog.clear();
+            for op in scene.snapshot() {
+                self.backlog.push(op, |_| false);
+            }
+            // The snapshot shows every answer so far.
+            let all = self.backlog.pushed();
+            for answer in &mut self.answers {
+                answer.1 = all;
+            }
         }
-        if self.ops.is_empty() {
+        if self.backlog.is_empty() {
             return Vec::new();
         }
-        self.ops_bytes = 0;
-        let mut messages = Vec::new();
-        let mut batch = Vec::new();
-        let mut bytes = 0;
-        for op in self.ops.drain(..) {
-            let size = op_bytes(&op);
-            if bytes + size > MESSAGE_BYTES && !batch.is_empty() {
-                messages.push(std::mem::take(&mut batch));
-                bytes = 0;
-            }
-            bytes += size;
-            batch.push(op);
-        }
-        messages.push(batch);
-        messages
-            .into_iter()
-            .map(|ops| ViewMessage::Scene {
-                update: self.number(),
-                input: self.input,
-                ops,
-            })
-            .collect()
+        let room = self
+            .flow
+            .window()
+            .saturating_sub(self.flow.unacked_bytes())
+            .min(MESSAGE_BYTES);
+        let ops = self.backlog.take(room);
+        self.settle_answers();
+        vec![ViewMessage::Scene {
+            update: self.number(),
+            input: self.input,
+            ops,
+        }]
     }
 
     fn pump_pixels(&mut self, scene: &Scene) -> Vec<ViewMessage> {
@@ -327,21 +389,6 @@ impl Viewer {
                 rects,
             })
             .collect()
-    }
-}
-
-/// About how many bytes an operation takes on the wire.
-fn op_bytes(op: &SceneOp) -> usize {
-    match op {
-        SceneOp::Request(Request::PutImage { data, .. }) => data.len() + 32,
-        SceneOp::Request(Request::FillRects { rects, .. } | Request::StrokeRects { rects, .. }) => {
-            rects.len() * 8 + 16
-        }
-        SceneOp::Request(Request::Lines { points, .. }) => points.len() * 4 + 16,
-        SceneOp::Request(Request::Segments { segments, .. }) => segments.len() * 8 + 16,
-        SceneOp::Request(Request::Text { text, .. }) => text.len() + 24,
-        SceneOp::Stack { ids } => ids.len() * 4 + 8,
-        _ => 32,
     }
 }
 

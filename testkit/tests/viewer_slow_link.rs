@@ -11,8 +11,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use netui::{Color, Display, InputEvent, Point, Rect, Size};
+use netui::{Color, Display, InputEvent, Point, Rect, ResourceId, Size};
 use netui_protocol::{PixelEncoding, ViewMode};
+use netui_testkit::golden::xrgb;
 use netui_testkit::TestDisplay;
 use thin_client::link::LinkProfile;
 use thin_client::net::{Net, NetMsg};
@@ -114,6 +115,23 @@ fn run(mode: ViewMode) {
     stop.store(true, Ordering::Relaxed);
     let _ = animation.join();
     assert!(moved, "the drag moved the window");
+    // What was merged or dropped on the way (covered drawing, stale pixels) leaves the
+    // viewer's picture equal to the server's once the link catches up.
+    let server_screen = xrgb(
+        &observer
+            .get_image(ResourceId::ROOT, None)
+            .expect("screen")
+            .rgba,
+    );
+    let caught_up = Instant::now();
+    while net.view.screen().pixels() != server_screen.as_slice() {
+        assert!(
+            caught_up.elapsed() < Duration::from_secs(15),
+            "{mode:?}: the viewer's picture never caught up with the server's"
+        );
+        net.step(Duration::from_millis(50))
+            .expect("the viewer keeps up");
+    }
     assert!(
         worst_backlog <= BACKLOG_BOUND,
         "{mode:?}: the server held {worst_backlog} bytes for a modem viewer"

@@ -5,7 +5,7 @@
 //!
 //! `cargo run --release -p netui-bench --bin latency [-- --link modem --animation]`
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -51,8 +51,8 @@ fn main() -> anyhow::Result<()> {
         size.height
     );
     println!(
-        "  {:<14} {:>9} {:>9} {:>9} {:>8}",
-        "mode", "p50 ms", "p99 ms", "max ms", "samples"
+        "  {:<14} {:>9} {:>9} {:>9} {:>8} {:>9}",
+        "mode", "p50 ms", "p99 ms", "max ms", "samples", "anim fps"
     );
     let modes = std::iter::once(ViewMode::Commands)
         .chain(PixelEncoding::ALL.into_iter().map(ViewMode::Pixels));
@@ -61,16 +61,19 @@ fn main() -> anyhow::Result<()> {
         args.modes.is_empty() || args.modes.contains(&name)
     };
     for mode in modes.filter(chosen) {
-        let (p50, p99, max, n) = measure(&args, size, mode)?;
+        let (p50, p99, max, n, fps) = measure(&args, size, mode)?;
         println!(
-            "  {:<14} {p50:>9.2} {p99:>9.2} {max:>9.2} {n:>8}",
+            "  {:<14} {p50:>9.2} {p99:>9.2} {max:>9.2} {n:>8} {fps:>9.1}",
             thin_client::stats::mode_name(Some(mode))
         );
     }
     Ok(())
 }
 
-fn measure(args: &Args, size: Size, mode: ViewMode) -> anyhow::Result<(f64, f64, f64, usize)> {
+/// The percentiles 50, 99 and 100 of the latency in ms, the number of samples, and the
+/// animation's frames per second while the pointer moved (what the link had to carry: the
+/// animation sleeps 16 ms after each frame, so a busy machine draws fewer).
+fn measure(args: &Args, size: Size, mode: ViewMode) -> anyhow::Result<(f64, f64, f64, usize, f64)> {
     let headless = Headless::start(size)?;
     let socket = &headless.socket;
     let mut app = Display::connect_unix(socket, "target")?;
@@ -83,8 +86,10 @@ fn measure(args: &Args, size: Size, mode: ViewMode) -> anyhow::Result<(f64, f64,
     app.fill_rect(w, Rect::new(20, 20, 200, 100), Color::rgb(60, 90, 160));
     app.sync()?;
     let stop = Arc::new(AtomicBool::new(false));
+    let frames = Arc::new(AtomicU64::new(0));
     let animation = args.animation.then(|| {
         let stop = Arc::clone(&stop);
+        let frames = Arc::clone(&frames);
         let d = Display::connect_unix(socket, "animation");
         std::thread::spawn(move || {
             let Ok(mut d) = d else { return };
@@ -108,6 +113,7 @@ fn measure(args: &Args, size: Size, mode: ViewMode) -> anyhow::Result<(f64, f64,
                     return;
                 }
                 t += 1;
+                frames.fetch_add(1, Ordering::Relaxed);
                 std::thread::sleep(Duration::from_millis(16));
             }
         })
@@ -141,6 +147,7 @@ fn measure(args: &Args, size: Size, mode: ViewMode) -> anyhow::Result<(f64, f64,
         pressed: true,
     }))?;
     let before = net.stats.latency_count();
+    let (frames_before, moving) = (frames.load(Ordering::Relaxed), Instant::now());
     for i in 1..=args.moves {
         let next = Instant::now() + Duration::from_millis(25);
         let x = title.x + (i % 200) as i32;
@@ -152,6 +159,8 @@ fn measure(args: &Args, size: Size, mode: ViewMode) -> anyhow::Result<(f64, f64,
                 .map_err(anyhow::Error::msg)?;
         }
     }
+    let fps =
+        (frames.load(Ordering::Relaxed) - frames_before) as f64 / moving.elapsed().as_secs_f64();
     // Let the last answers arrive.
     let end = Instant::now()
         + Duration::from_secs(if args.link.bytes_per_sec.is_some_and(|r| r < 100_000) {
@@ -169,5 +178,5 @@ fn measure(args: &Args, size: Size, mode: ViewMode) -> anyhow::Result<(f64, f64,
     }
     let samples = net.stats.latency_count() - before;
     let p = |q| net.stats.latency_ms(q).unwrap_or(f64::NAN);
-    Ok((p(50.0), p(99.0), p(100.0), samples))
+    Ok((p(50.0), p(99.0), p(100.0), samples, fps))
 }

@@ -96,6 +96,13 @@ impl Clients {
         Self::post(client, conn, msg, &mut self.doomed);
     }
 
+    /// Messages waiting in a client's outbox, not yet taken by its connection's writer.
+    pub(super) fn queued(&self, conn: ConnId) -> usize {
+        self.by_conn
+            .get(&conn)
+            .map_or(0, |c| c.outbox.max_capacity() - c.outbox.capacity())
+    }
+
     /// Sends a message to every client for which `to` is true.
     pub(super) fn send_all(&mut self, msg: &ServerMessage, to: impl Fn(&Client) -> bool) {
         for (conn, client) in &self.by_conn {

@@ -44,8 +44,19 @@ impl Viewers {
     }
 }
 
-/// Sends a viewer the updates that flow control allows.
+/// Messages that may wait in a viewer's outbox before it is sent more: a viewer that
+/// acknowledges updates it never read (its socket full, the writer stuck) must not make the
+/// server queue updates without bound, whatever its acknowledgements say.
+const MAX_QUEUED: usize = 2;
+
+/// Sends a viewer the updates that flow control allows, unless its outbox is backed up (then
+/// its acknowledgement, once it has read, pumps again).
 fn pump(conn: ConnId, viewer: &mut Viewer, scene: &Scene, clients: &mut Clients) {
+    let queued = clients.queued(conn);
+    viewer.set_outbox(queued);
+    if queued >= MAX_QUEUED {
+        return;
+    }
     for message in viewer.pump(scene) {
         clients.send(conn, ServerMessage::View(message));
     }
@@ -61,6 +72,8 @@ impl Core {
             }
             Request::ViewerInput { seq, input } => self.viewer_input(conn, *seq, input),
             Request::AckUpdate { update } => {
+                // What is journaled belongs before what this pump sends.
+                self.journal_to_viewers();
                 if let Some(viewer) = self.viewers.by_conn.get_mut(&conn) {
                     viewer.ack(*update);
                     pump(conn, viewer, &self.scene, &mut self.clients);
@@ -117,6 +130,9 @@ impl Core {
         // The window manager answered (moved, raised, focused): that is what the user sees,
         // whatever the applications do with their events.
         let managed = self.scene.damage().rects() != before.as_slice();
+        // The answer's operations join the command backlogs before the input is marked seen,
+        // so that the update that reports it carries them.
+        self.journal_to_viewers();
         // The input may have disconnected this very connection (a second press on the close
         // button of its own window): then there is no viewer left to tell.
         if let Some(viewer) = self.viewers.by_conn.get_mut(&conn) {
@@ -158,18 +174,31 @@ impl Core {
     /// Hands the scene's journaled changes to command-mode viewers and sends what they may
     /// take.
     pub(super) fn update_viewers_with_ops(&mut self) {
-        let ops = self.scene.take_ops();
+        self.journal_to_viewers();
         for (conn, viewer) in &mut self.viewers.by_conn {
             if viewer.mode() == ViewMode::Commands {
-                viewer.push_ops(&ops);
                 pump(*conn, viewer, &self.scene, &mut self.clients);
             }
+        }
+    }
+
+    /// Hands the scene's journaled changes to command-mode viewers, without sending.
+    fn journal_to_viewers(&mut self) {
+        let ops = self.scene.take_ops();
+        if ops.is_empty() {
+            return;
+        }
+        for viewer in self.viewers.by_conn.values_mut() {
+            viewer.push_ops(&ops, &self.scene);
         }
     }
 
     /// Settles the viewers' inputs that waited for `app` to answer (it has: its batch is
     /// carried out) or, with `None`, for too long; sends the answers that are due.
     pub(super) fn settle_inputs(&mut self, app: Option<ConnId>) {
+        // What the applications answered joins the command backlogs first, so that the
+        // update that reports an input carries its answer.
+        self.journal_to_viewers();
         let now = Instant::now();
         let mut settled = false;
         for viewer in self.viewers.by_conn.values_mut() {
@@ -182,15 +211,9 @@ impl Core {
         if !settled || !self.scene.damage().is_empty() {
             return;
         }
-        // What the applications answered is journaled: it goes to command-mode viewers
-        // first, so that the update that reports an input shows its answer too. Then every
-        // viewer is pumped: a settled one reports its input (with an empty update if need
-        // be), and for the others a pump sends only what was due anyway.
-        let ops = self.scene.take_ops();
+        // Every viewer is pumped: a settled one reports its input (with an empty update if
+        // need be), and for the others a pump sends only what was due anyway.
         for (conn, viewer) in &mut self.viewers.by_conn {
-            if viewer.mode() == ViewMode::Commands {
-                viewer.push_ops(&ops);
-            }
             pump(*conn, viewer, &self.scene, &mut self.clients);
         }
     }

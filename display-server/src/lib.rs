@@ -22,7 +22,8 @@
 //! - [`rfb`]: the RFB (VNC) endpoint: each VNC viewer (plain, or in a WebSocket for noVNC)
 //!   is a pixel viewer of the core, with its own copy of the screen, encoded by
 //!   [`netui_rfb`] when the viewer asks; [`rfb::input`] turns keysyms and buttons into input.
-//! - [`viewer`]: each thin client's state: what it was sent, flow control.
+//! - [`viewer`]: each thin client's state: what it was sent, flow control; `viewer/backlog.rs`
+//!   the command-mode queue that drops drawing which later drawing covers and merges fills.
 //! - [`flow`]: a viewer's window of unacknowledged updates, from the link's estimated
 //!   bandwidth-delay product.
 //! - [`backend`]: where frames go: headless, or a real window ([`backend::windowed`]).

@@ -128,7 +128,7 @@ fn clients_beyond_the_open_file_limit_are_refused_with_a_reason() {
     let mut server = Ready::start(
         Command::new("sh")
             .arg("-c")
-            .arg("ulimit -Hn 96 && ulimit -Sn 40 && exec \"$0\" \"$@\"")
+            .arg("ulimit -S -n 40 && ulimit -H -n 96 && exec \"$0\" \"$@\"")
             .arg(env!("CARGO_BIN_EXE_display-server"))
             .args(["--headless", "--size", "200x100", "--display", ":8"])
             .args(["--no-tcp", "--no-rfb"])

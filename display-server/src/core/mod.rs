@@ -279,7 +279,8 @@ impl Core {
         &self.scene
     }
 
-    /// Handles one message.
+    /// Handles one message. A batch of requests only joins its client's queue: the loop
+    /// ([`Core::run`]) serves the queues in turns.
     pub fn handle(&mut self, msg: CoreMsg) {
         match msg {
             CoreMsg::Hello {

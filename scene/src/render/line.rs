@@ -88,11 +88,16 @@ impl Canvas {
         };
         let whole = area.width() as u64 * (area.bottom - area.top) as u64;
         let mut total: u64 = 0;
+        // A single point is drawn as a dot: a segment from it to itself.
+        let dot = match points {
+            [p] => Some((*p, *p)),
+            _ => None,
+        };
         let segments = points.windows(2).filter_map(|pair| match pair {
             &[a, b] => Some((a, b)),
             _ => None,
         });
-        for (a, b) in segments {
+        for (a, b) in segments.chain(dot) {
             let capsule = Capsule::new(a, b, width.max(1));
             if width > 1 && capsule.covers(&area) {
                 return whole;
@@ -107,7 +112,7 @@ impl Canvas {
             };
             total = total.saturating_add(cost);
         }
-        total.max(u64::from(!points.is_empty()))
+        total
     }
 
     /// Bresenham's line from `a` to `b`, leaving out the end pixels that `ends` excludes.

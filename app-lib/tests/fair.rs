@@ -165,7 +165,7 @@ fn costly_drawing_is_served_in_turns_and_the_others_go_between() {
     // pixels a segment, 20,000 segments, 500 Mpixels in one request (seconds of work),
     // cut into turns.
     let points: Vec<Point> = (0..20_001)
-        .map(|i| Point::new(if i % 2 == 0 { 0 } else { 199 }, (i % 150) as i32))
+        .map(|i| Point::new(if i % 2 == 0 { 0 } else { 199 }, i % 150))
         .collect();
     let drawing = std::thread::spawn(move || {
         let sent = Instant::now();
@@ -232,7 +232,8 @@ fn deaf_client(server: &TestDisplay) -> std::os::unix::net::UnixStream {
         reader.filled(n);
     }
     let frame = reader.next_frame().expect("decodes").expect("whole");
-    let body = frame.bodies.into_iter().next().expect("one message");
+    let mut bodies = frame.bodies;
+    let body = bodies.next().expect("one message");
     let outcome = decode_message::<ServerHello>(body)
         .expect("decodes")
         .outcome;

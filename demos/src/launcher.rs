@@ -145,16 +145,19 @@ impl Launcher {
             Event::WindowsChanged => {
                 self.reap();
                 let info = display.server_info()?;
+                // By id: with thousands of windows on the display, a search per entry of the
+                // stack would take seconds.
+                let windows: std::collections::HashMap<_, _> = info
+                    .clients
+                    .iter()
+                    .flat_map(|c| &c.windows)
+                    .map(|w| (w.id, w))
+                    .collect();
                 self.set_entries(
                     display,
                     info.stack
                         .iter()
-                        .filter_map(|id| {
-                            info.clients
-                                .iter()
-                                .flat_map(|c| &c.windows)
-                                .find(|w| w.id == *id)
-                        })
+                        .filter_map(|id| windows.get(id).copied())
                         .filter(|w| w.mapped && w.kind == WindowKind::Normal)
                         .map(|w| Entry {
                             id: w.id,

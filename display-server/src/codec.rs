@@ -7,15 +7,16 @@
 //! here locks. Parsing is the protocol crate's ([`netui_protocol::connection`]); this module
 //! only moves bytes between it and the stream.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use netui_protocol::connection::{FrameReader, ServerHandshake};
 use netui_protocol::frame::{self, BatchWriter, Compression};
 use netui_protocol::{ClientHello, Limits, RectEncoding, Refusal, ServerMessage, ViewMessage};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Semaphore};
 
-use crate::core::{CoreMsg, Incoming, OUTBOX_CAPACITY};
+use crate::core::{CoreMsg, Incoming, Outbox, OutboxReceiver, BATCHES_IN_FLIGHT};
 use crate::listener::Shared;
 use crate::peer::{Access, ConnId, Peer};
 
@@ -51,7 +52,7 @@ where
             return refuse(&mut writer, handshake, refusal).await;
         }
     };
-    let (outbox_tx, outbox_rx) = mpsc::channel(OUTBOX_CAPACITY);
+    let (outbox_tx, outbox_rx) = Outbox::channel();
     let (respond, answer) = oneshot::channel();
     let compression = hello.compression;
     core.send(CoreMsg::Hello {
@@ -84,6 +85,24 @@ where
         }
         result = &mut writing => result,
     }
+}
+
+/// Answers a connection's hello with [`Refusal::TooManyClients`] (waiting a short while for
+/// the hello), for a server that cannot serve one more.
+pub(crate) async fn refuse_full<R, W>(mut reader: R, mut writer: W)
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut handshake = ServerHandshake::new();
+    let wait = Duration::from_secs(2);
+    // Whatever the hello says (even nothing), the answer is the same.
+    let _ = tokio::time::timeout(wait, read_hello(&mut reader, &mut handshake)).await;
+    let _ = tokio::time::timeout(
+        wait,
+        refuse(&mut writer, handshake, Refusal::TooManyClients),
+    )
+    .await;
 }
 
 async fn refuse<W: AsyncWrite + Unpin>(
@@ -128,13 +147,21 @@ async fn read_loop<R: AsyncRead + Unpin>(
     core: &mpsc::Sender<CoreMsg>,
 ) -> Result<(), std::io::Error> {
     let mut seq: u32 = 0;
+    // The frames this connection may have waiting in the core: the reader stops reading
+    // (and TCP pushes back on the client) until the core has done one.
+    let in_flight = Arc::new(Semaphore::new(BATCHES_IN_FLIGHT));
     loop {
         match frames.next_frame() {
             Ok(Some(frame)) => {
                 let items = decode_batch(frame.bodies, &mut seq);
-                core.send(CoreMsg::Batch { conn, items })
-                    .await
-                    .map_err(|_| std::io::Error::other("core gone"))?;
+                let permit = in_flight.clone().acquire_owned().await.ok();
+                core.send(CoreMsg::Batch {
+                    conn,
+                    items,
+                    permit,
+                })
+                .await
+                .map_err(|_| std::io::Error::other("core gone"))?;
                 continue;
             }
             Ok(None) => {}
@@ -180,7 +207,7 @@ fn decode_batch<'a>(bodies: impl Iterator<Item = &'a [u8]>, seq: &mut u32) -> Ve
 /// the client's chosen compression.
 async fn write_loop<W: AsyncWrite + Unpin>(
     mut writer: W,
-    mut outbox: mpsc::Receiver<ServerMessage>,
+    mut outbox: OutboxReceiver,
     limits: Limits,
     compression: Compression,
 ) -> Result<(), std::io::Error> {
@@ -188,7 +215,7 @@ async fn write_loop<W: AsyncWrite + Unpin>(
     while let Some(first) = outbox.recv().await {
         push(&mut batch, &first, compression)?;
         while batch.pending_bytes() < 1 << 20 {
-            let Ok(next) = outbox.try_recv() else { break };
+            let Some(next) = outbox.try_recv() else { break };
             push(&mut batch, &next, compression)?;
         }
         writer.write_all(&batch.take_frames()).await?;

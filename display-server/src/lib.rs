@@ -10,7 +10,8 @@
 //! - [`input`]: keyboard and pointer routing, focus, grabs, moves and closes.
 //! - [`core`]: the owner of all state: the loop, frame pacing, and each request's dispatch by
 //!   its class; `core/clients.rs` holds the registry of clients (ids, quotas, access checks),
-//!   `core/viewers.rs` the viewers' map and how they are fed.
+//!   `core/viewers.rs` the viewers' map and how they are fed, `core/fair.rs` each client's
+//!   queue of requests, served round-robin in turns bounded by the pixels they touch.
 //! - [`peer`]: who a connection is ([`peer::Peer`]) and what it may do ([`peer::Access`]: the
 //!   one table of permissions).
 //! - [`server`]: a server's configuration, listeners and core started together, and

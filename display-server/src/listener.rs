@@ -7,7 +7,7 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -65,29 +65,71 @@ impl Listeners {
         let Listeners { unix, tcp, rfb } = self;
         loop {
             let accepted = tokio::select! {
-                r = async { unix.as_ref()?.accept().await.ok() }, if unix.is_some() => {
+                r = accept(unix.as_ref().map(|l| l.accept())), if unix.is_some() => {
                     r.map(|(s, _)| {
                         let (r, w) = s.into_split();
                         spawn(r, w, Peer::Unix, &shared, &core)
                     })
                 }
-                r = async { tcp.as_ref()?.accept().await.ok() }, if tcp.is_some() => {
+                r = accept(tcp.as_ref().map(|l| l.accept())), if tcp.is_some() => {
                     r.map(|(s, addr)| {
                         let _ = s.set_nodelay(true);
                         let (r, w) = s.into_split();
                         spawn(r, w, Peer::Tcp(addr), &shared, &core)
                     })
                 }
-                r = async { rfb.as_ref()?.accept().await.ok() }, if rfb.is_some() => {
+                r = accept(rfb.as_ref().map(|l| l.accept())), if rfb.is_some() => {
                     r.map(|(s, addr)| spawn_rfb(s, addr, &shared, &core))
                 }
                 else => return,
             };
-            if accepted.is_none() {
-                // accept() failed (out of file descriptors, say): wait a little rather than spin.
+            if let Err(e) = accepted {
+                // Out of file descriptors, say, although the reserve should prevent it: wait
+                // a little rather than spin.
+                tracing::warn!(
+                    open = shared.open.load(Ordering::Relaxed),
+                    "cannot accept a connection: {e}"
+                );
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
+    }
+}
+
+/// An accept, or the error that it failed with.
+async fn accept<T>(
+    accept: Option<impl std::future::Future<Output = std::io::Result<T>>>,
+) -> std::io::Result<T> {
+    match accept {
+        Some(accept) => accept.await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Connections being refused at once, at most: each holds a descriptor of the reserve while
+/// its refusal is written.
+const REFUSING_MAX: usize = (crate::runtime::FD_RESERVE / 2) as usize;
+
+/// A connection's place among the [`Shared::capacity`] that the server can serve; given
+/// back when the connection ends.
+struct Slot(Arc<Shared>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Shared {
+    /// A place for a new connection, if the server has file descriptors to serve it.
+    fn slot(self: &Arc<Self>) -> Option<Slot> {
+        let taken = self
+            .open
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n < self.capacity).then_some(n + 1)
+            })
+            .is_ok();
+        taken.then(|| Slot(Arc::clone(self)))
     }
 }
 
@@ -104,6 +146,12 @@ pub(crate) struct Shared {
     /// The display's name (`:N`), which VNC viewers show in their title.
     pub(crate) display: String,
     next_conn: AtomicU64,
+    /// Connections being served (or refused).
+    open: AtomicUsize,
+    /// Connections the server can serve at once ([`crate::runtime::connection_capacity`]).
+    capacity: usize,
+    /// Connections being refused now.
+    refusing: AtomicUsize,
 }
 
 impl Shared {
@@ -121,6 +169,9 @@ impl Shared {
             screen_size,
             display,
             next_conn: AtomicU64::new(1),
+            open: AtomicUsize::new(0),
+            capacity: crate::runtime::connection_capacity(),
+            refusing: AtomicUsize::new(0),
         }
     }
 }
@@ -134,9 +185,17 @@ fn spawn_rfb(
     core: &mpsc::Sender<CoreMsg>,
 ) {
     let conn = shared.next_conn.fetch_add(1, Ordering::Relaxed);
+    let Some(slot) = shared.slot() else {
+        tracing::warn!(
+            conn, %addr, capacity = shared.capacity,
+            "refused an RFB connection: the server serves as many as its open-file limit allows"
+        );
+        return;
+    };
     let shared = Arc::clone(shared);
     let core = core.clone();
     tokio::spawn(async move {
+        let _slot = slot;
         tracing::debug!(conn, %addr, "RFB connection opened");
         if let Err(e) = rfb::serve(conn, stream, addr, shared, core.clone()).await {
             tracing::info!(conn, error = %e, "RFB connection ended");
@@ -161,14 +220,43 @@ where
     W: AsyncWrite + Unpin + Send + 'static,
 {
     let conn = shared.next_conn.fetch_add(1, Ordering::Relaxed);
+    let Some(slot) = shared.slot() else {
+        return refuse(conn, reader, writer, peer, shared);
+    };
     let shared = Arc::clone(shared);
     let core = core.clone();
     tokio::spawn(async move {
+        let _slot = slot;
         tracing::debug!(conn, %peer, "connection opened");
         if let Err(e) = codec::serve(conn, reader, writer, peer, &shared, core.clone()).await {
             tracing::info!(conn, error = %e, "connection ended");
         }
         let _ = core.send(CoreMsg::Gone { conn }).await;
+    });
+}
+
+/// Refuses a connection that the server has no descriptors left to serve: its hello is
+/// answered with [`Refusal::TooManyClients`](netui_protocol::Refusal::TooManyClients), from
+/// the reserve, unless too many are being refused already (then it is closed at once).
+fn refuse<R, W>(conn: u64, reader: R, writer: W, peer: Peer, shared: &Arc<Shared>)
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let open = shared.open.load(Ordering::Relaxed);
+    tracing::warn!(
+        conn, %peer, open, capacity = shared.capacity,
+        "refusing a client: the server serves as many as its open-file limit allows"
+    );
+    let refusing = shared.refusing.fetch_add(1, Ordering::Relaxed);
+    if refusing >= REFUSING_MAX {
+        shared.refusing.fetch_sub(1, Ordering::Relaxed);
+        return;
+    }
+    let shared = Arc::clone(shared);
+    tokio::spawn(async move {
+        codec::refuse_full(reader, writer).await;
+        shared.refusing.fetch_sub(1, Ordering::Relaxed);
     });
 }
 

@@ -78,6 +78,14 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
+    // Each client takes a descriptor: serve as many as the hard limit allows, and refuse the
+    // rest with a reason (the listeners keep a reserve for that).
+    let open_files = netui_display_server::runtime::raise_open_files();
+    tracing::info!(
+        open_files = ?open_files,
+        clients = netui_display_server::runtime::connection_capacity(),
+        "open-file limit"
+    );
     let number = match DisplayName::parse(&args.display)? {
         DisplayName::Local { number } => number,
         DisplayName::Tcp { .. } => bail!("--display takes a local name such as :1, not HOST:N"),

@@ -14,7 +14,9 @@
 //! let app = Access::admit(&tcp, Some(b"secret"), b"secret").unwrap();
 //! assert_eq!(app, Access::Application);
 //! assert!(app.check(RequestClass::Scene).is_ok());
+//! assert!(app.check(RequestClass::Viewer).is_ok());
 //! assert!(app.check(RequestClass::Input).is_err());
+//! assert!(app.check(RequestClass::ViewerInput).is_err());
 //! assert_eq!(Access::admit(&Peer::Unix, None, b"secret"), Ok(Access::Owner));
 //! ```
 
@@ -69,7 +71,8 @@ pub enum Access {
     /// (the owner could type into every window anyway).
     Owner,
     /// An application that presented the display's token over TCP: it may draw, read the
-    /// screen and view it, but not drive other applications.
+    /// screen and watch it as a viewer (it could read every pixel with `GetImage` anyway),
+    /// but not drive other applications: neither `InjectInput` nor a viewer's input.
     Application,
     /// A VNC viewer that gave the display's full RFB password: it sees the screen and its
     /// keyboard and pointer drive the desktop.
@@ -106,12 +109,19 @@ impl Access {
                 Access::Application,
                 RequestClass::Scene | RequestClass::Connection | RequestClass::Viewer,
             ) => Ok(()),
-            // A TCP client holds the token that lets it draw, not the right to drive other
-            // applications (as X's XTEST would let it).
-            (Access::Application, RequestClass::ViewerInput) => Ok(()),
             (Access::Application | Access::Viewer | Access::ViewOnly, RequestClass::Input) => {
                 Err("only clients on the local Unix socket may inject input")
             }
+            // A TCP client holds the token that lets it draw, not the right to drive other
+            // applications (as X's XTEST would let it). A viewer's input is the screen's own
+            // keyboard and pointer, so it is input injection by another name: a remote thin
+            // client watches; to drive the desktop from afar, forward the owner's Unix socket
+            // (ssh -L) or use a VNC viewer with the full RFB password.
+            (Access::Application, RequestClass::ViewerInput) => Err(
+                "a TCP application may watch as a viewer but not drive the screen: \
+                 only the local Unix socket (forwarded with ssh -L from afar) or a VNC viewer \
+                 with the full password may",
+            ),
             (Access::Viewer, RequestClass::Viewer | RequestClass::ViewerInput) => Ok(()),
             (Access::ViewOnly, RequestClass::Viewer) => Ok(()),
             (Access::ViewOnly, RequestClass::ViewerInput) => {
@@ -137,13 +147,13 @@ mod tests {
     ];
 
     #[test]
-    fn the_owner_may_do_everything_an_application_all_but_inject_input() {
+    fn the_owner_may_do_everything_an_application_all_but_drive_the_screen() {
         for class in ALL_CLASSES {
             assert_eq!(Access::Owner.check(class), Ok(()), "{class:?}");
             let application = Access::Application.check(class);
             assert_eq!(
                 application.is_ok(),
-                class != RequestClass::Input,
+                !matches!(class, RequestClass::Input | RequestClass::ViewerInput),
                 "{class:?}"
             );
         }

@@ -12,6 +12,40 @@ use netui_protocol::display;
 
 use crate::error::ServerError;
 
+/// File descriptors kept back from clients: for the listeners, the runtime, log and token
+/// files, and for refusing clients beyond the limit with a reason instead of a hang.
+pub const FD_RESERVE: u64 = 32;
+
+/// Raises this process's soft limit of open files to its hard limit (like most servers do
+/// at start: the soft limit is often 1024 while the hard one allows far more); returns the
+/// soft limit now in force (`None`: unlimited).
+pub fn raise_open_files() -> Option<u64> {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current != limit.maximum {
+        let raised = Rlimit {
+            current: limit.maximum,
+            maximum: limit.maximum,
+        };
+        match setrlimit(Resource::Nofile, raised) {
+            Ok(()) => {
+                tracing::debug!(from = ?limit.current, to = ?limit.maximum, "raised the open-file limit");
+            }
+            Err(e) => tracing::warn!("cannot raise the open-file limit: {e}"),
+        }
+    }
+    getrlimit(Resource::Nofile).current
+}
+
+/// How many connections this process can serve at once: its soft limit of open files less
+/// [`FD_RESERVE`] (at least one).
+pub fn connection_capacity() -> usize {
+    let soft = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
+    soft.map_or(usize::MAX, |n| {
+        usize::try_from(n.saturating_sub(FD_RESERVE).max(1)).unwrap_or(usize::MAX)
+    })
+}
+
 /// Bytes of a fresh token.
 pub const TOKEN_LEN: usize = 32;
 

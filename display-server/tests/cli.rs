@@ -116,3 +116,61 @@ fn help_describes_the_display_and_its_files() {
         assert!(text.contains(word), "--help lacks {word}: {text}");
     }
 }
+
+/// Issue 12, file descriptors: started with a soft limit of 40 open files and a hard one of
+/// 96, the server raises its own limit, serves as many clients as 96 less its reserve, and
+/// refuses the next one with a reason (and a log line) instead of leaving it hanging.
+#[test]
+fn clients_beyond_the_open_file_limit_are_refused_with_a_reason() {
+    let runtime = tempfile::tempdir().expect("tempdir");
+    let log_path = runtime.path().join("server.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let mut server = Ready::start(
+        Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -S -n 40 && ulimit -H -n 96 && exec \"$0\" \"$@\"")
+            .arg(env!("CARGO_BIN_EXE_display-server"))
+            .args(["--headless", "--size", "200x100", "--display", ":8"])
+            .args(["--no-tcp", "--no-rfb"])
+            .env("XDG_RUNTIME_DIR", runtime.path())
+            .env("RUST_LOG", "warn")
+            .stderr(Stdio::from(log)),
+    );
+    let socket = runtime.path().join("netui").join("display-8.sock");
+    let capacity = 96 - netui_display_server::runtime::FD_RESERVE as usize;
+    let mut clients = Vec::new();
+    for i in 0..capacity {
+        let client = Display::connect_unix(&socket, &format!("client {i}"));
+        clients.push(client.unwrap_or_else(|e| panic!("client {i} of {capacity}: {e}")));
+    }
+    let start = std::time::Instant::now();
+    let refused = Display::connect_unix(&socket, "one too many").expect_err("refused");
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(5),
+        "the refusal took {:?}",
+        start.elapsed()
+    );
+    assert!(
+        refused.to_string().contains("too many clients"),
+        "{refused}"
+    );
+    // The others are still served.
+    clients[0].sync().expect("served");
+    // A client that leaves makes room.
+    clients.pop();
+    let start = std::time::Instant::now();
+    loop {
+        match Display::connect_unix(&socket, "after one left") {
+            Ok(_) => break,
+            Err(e) if start.elapsed() < std::time::Duration::from_secs(5) => {
+                let _ = e;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("no room after a client left: {e}"),
+        }
+    }
+    drop(clients);
+    server.terminate();
+    let log = std::fs::read_to_string(&log_path).expect("log");
+    assert!(log.contains("refusing a client"), "{log}");
+}

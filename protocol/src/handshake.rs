@@ -169,7 +169,11 @@ impl std::fmt::Display for Refusal {
                 "the token does not match this display's: NETUI_AUTH must name the token file \
                  of the running server"
             ),
-            Refusal::TooManyClients => write!(f, "the display has too many clients"),
+            Refusal::TooManyClients => write!(
+                f,
+                "the display has too many clients: it serves as many as its client and \
+                 open-file limits allow; try again when one has left"
+            ),
             Refusal::Malformed(why) => write!(f, "the server could not read the hello: {why}"),
         }
     }

@@ -68,8 +68,13 @@ pub struct ServerInfo {
     pub screen: Size,
     /// Connected clients, in connection order.
     pub clients: Vec<ClientInfo>,
-    /// Every window, bottom of the stack first.
+    /// Every window, bottom of the stack first (as far as the reply has room: see
+    /// `windows_left_out`).
     pub stack: Vec<ResourceId>,
+    /// Windows left out of `clients` and `stack` because the reply must fit in one frame
+    /// (`0`: the lists are complete). Titles are cut to the welcome's
+    /// [`crate::Limits::max_info_title_len`] bytes as well.
+    pub windows_left_out: u32,
 }
 
 /// One connected client.
@@ -90,6 +95,11 @@ pub struct ClientInfo {
     /// For a pixel-mode viewer: CPU time the server spent encoding its updates, in
     /// microseconds.
     pub encode_micros: u64,
+    /// Pixels its windows and pixmaps hold (4 bytes each), as the server counts them against
+    /// its limits.
+    pub pixels: u64,
+    /// Bytes of replies, events and updates waiting for it to read them.
+    pub outbox_bytes: u64,
 }
 
 /// One window.

@@ -370,16 +370,21 @@ fn server_info() -> impl Strategy<Value = ServerInfo> {
         any::<u32>(),
         any::<u64>(),
         any::<u64>(),
+        (any::<u64>(), any::<u64>()),
     )
         .prop_map(
-            |(id, name, peer, windows, pixmaps, backlog, encode_micros)| ClientInfo {
-                id,
-                name,
-                peer,
-                windows,
-                pixmaps,
-                backlog,
-                encode_micros,
+            |(id, name, peer, windows, pixmaps, backlog, encode_micros, (pixels, outbox_bytes))| {
+                ClientInfo {
+                    id,
+                    name,
+                    peer,
+                    windows,
+                    pixmaps,
+                    backlog,
+                    encode_micros,
+                    pixels,
+                    outbox_bytes,
+                }
             },
         );
     (
@@ -389,15 +394,19 @@ fn server_info() -> impl Strategy<Value = ServerInfo> {
         size(),
         prop::collection::vec(client, 0..4),
         prop::collection::vec(id(), 0..6),
+        any::<u32>(),
     )
         .prop_map(
-            |(vendor, protocol_version, display, screen, clients, stack)| ServerInfo {
-                vendor,
-                protocol_version,
-                display,
-                screen,
-                clients,
-                stack,
+            |(vendor, protocol_version, display, screen, clients, stack, windows_left_out)| {
+                ServerInfo {
+                    vendor,
+                    protocol_version,
+                    display,
+                    screen,
+                    clients,
+                    stack,
+                    windows_left_out,
+                }
             },
         )
 }
@@ -445,14 +454,25 @@ fn limits() -> impl Strategy<Value = Limits> {
         any::<u32>(),
         any::<u64>(),
         any::<u32>(),
+        (any::<u64>(), any::<u64>(), any::<u32>()),
     )
         .prop_map(
-            |(max_payload, max_messages, max_side, max_client_pixels, max_text_len)| Limits {
+            |(
                 max_payload,
                 max_messages,
                 max_side,
                 max_client_pixels,
                 max_text_len,
+                (max_total_pixels, max_outbox_bytes, max_info_title_len),
+            )| Limits {
+                max_payload,
+                max_messages,
+                max_side,
+                max_client_pixels,
+                max_text_len,
+                max_total_pixels,
+                max_outbox_bytes,
+                max_info_title_len,
             },
         )
 }

@@ -44,7 +44,16 @@ impl TestDisplay {
     pub fn start(display: &str, size: Size) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let socket = dir.path().join("display.sock");
-        Self::serve(display, size, socket, None, dir, None, false)
+        Self::serve(
+            display,
+            size,
+            socket,
+            None,
+            dir,
+            None,
+            false,
+            Limits::default(),
+        )
     }
 
     /// Like [`TestDisplay::start`], and serving VNC viewers on 127.0.0.1 at a free port
@@ -53,7 +62,16 @@ impl TestDisplay {
     pub fn start_with_rfb(display: &str, size: Size) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let socket = dir.path().join("display.sock");
-        Self::serve(display, size, socket, None, dir, None, true)
+        Self::serve(
+            display,
+            size,
+            socket,
+            None,
+            dir,
+            None,
+            true,
+            Limits::default(),
+        )
     }
 
     /// Like [`TestDisplay::start`], and on 127.0.0.1 at a free port too (see
@@ -62,7 +80,23 @@ impl TestDisplay {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let socket = dir.path().join("display.sock");
         let tcp = "127.0.0.1:0".parse().expect("an address");
-        Self::serve(display, size, socket, Some(tcp), dir, None, false)
+        Self::serve(
+            display,
+            size,
+            socket,
+            Some(tcp),
+            dir,
+            None,
+            false,
+            Limits::default(),
+        )
+    }
+
+    /// Like [`TestDisplay::start`], enforcing `limits` (tests of the limits, scaled down).
+    pub fn start_with_limits(display: &str, size: Size, limits: Limits) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let socket = dir.path().join("display.sock");
+        Self::serve(display, size, socket, None, dir, None, false, limits)
     }
 
     /// Display `:number` in a private runtime directory of its own, as a user's display
@@ -84,9 +118,19 @@ impl TestDisplay {
         netui_display_server::runtime::ensure_private_dir(&private).expect("a private directory");
         let socket = socket_path(&private, number);
         let name = format!(":{number}");
-        Self::serve(&name, size, socket, None, dir, Some(number), rfb)
+        Self::serve(
+            &name,
+            size,
+            socket,
+            None,
+            dir,
+            Some(number),
+            rfb,
+            Limits::default(),
+        )
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn serve(
         display: &str,
         size: Size,
@@ -95,6 +139,7 @@ impl TestDisplay {
         dir: tempfile::TempDir,
         number: Option<u16>,
         rfb: bool,
+        limits: Limits,
     ) -> Self {
         let rfb = rfb.then(|| RfbConfig {
             addr: "127.0.0.1:0".parse().expect("an address"),
@@ -107,7 +152,7 @@ impl TestDisplay {
             unix: Some(socket),
             tcp,
             token: TOKEN.to_vec(),
-            limits: Limits::default(),
+            limits,
             rfb,
         })
         .expect("a headless server starts");

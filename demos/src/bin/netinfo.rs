@@ -28,7 +28,19 @@ fn main() -> anyhow::Result<()> {
         "limits:           frames up to {} bytes, drawables up to {}x{}",
         welcome.limits.max_payload, welcome.limits.max_side, welcome.limits.max_side
     );
+    println!(
+        "limits:           {} pixels per client, {} for all, {} bytes waiting per client",
+        welcome.limits.max_client_pixels,
+        welcome.limits.max_total_pixels,
+        welcome.limits.max_outbox_bytes
+    );
     println!("clients:          {}", info.clients.len());
+    if info.windows_left_out > 0 {
+        println!(
+            "                  ({} windows not listed: the list fills a reply)",
+            info.windows_left_out
+        );
+    }
     for c in &info.clients {
         println!(
             "  client {} {:?} from {}: {} windows, {} pixmaps",

@@ -2,10 +2,14 @@
 //! the checks that keep a client to its permission, its own resources and its quota.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use netui_protocol::handshake::PixelFormat;
+use netui_protocol::Limits;
 use netui_protocol::{
-    ErrorCode, Refusal, Request, ResourceId, SceneOp, ServerMessage, Size, Welcome,
+    frame, ErrorCode, ErrorReport, Refusal, Reply, Request, ResourceId, SceneOp, ServerMessage,
+    Size, ViewMessage, Welcome,
 };
 use netui_scene::scene::{Scene, SceneError};
 use tokio::sync::mpsc;
@@ -19,8 +23,106 @@ pub const ID_SHIFT: u32 = 21;
 pub const ID_MASK: u32 = (1 << ID_SHIFT) - 1;
 /// Client numbers run from 1 to this (0 is the server's own: the root).
 pub const MAX_CLIENTS: u32 = (u32::MAX >> ID_SHIFT) - 1;
-/// Messages that may wait in a client's outbox before the client counts as stuck.
+/// Messages that may wait in a client's outbox before the client counts as stuck (the
+/// bytes they hold are bounded too: [`netui_protocol::Limits::max_outbox_bytes`]).
 pub const OUTBOX_CAPACITY: usize = 4096;
+
+/// A client's outbox: the channel to its writer, and the bytes of what waits in it (counted
+/// by the core as it puts a message in, and by the writer as it takes one out).
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    tx: mpsc::Sender<(ServerMessage, u64)>,
+    bytes: Arc<AtomicU64>,
+}
+
+/// The writer's end of an [`Outbox`].
+#[derive(Debug)]
+pub struct OutboxReceiver {
+    rx: mpsc::Receiver<(ServerMessage, u64)>,
+    bytes: Arc<AtomicU64>,
+}
+
+impl Outbox {
+    /// A new outbox of [`OUTBOX_CAPACITY`] messages, and its writer's end.
+    pub fn channel() -> (Outbox, OutboxReceiver) {
+        let (tx, rx) = mpsc::channel(OUTBOX_CAPACITY);
+        let bytes = Arc::new(AtomicU64::new(0));
+        (
+            Outbox {
+                tx,
+                bytes: bytes.clone(),
+            },
+            OutboxReceiver { rx, bytes },
+        )
+    }
+
+    /// The bytes waiting to be written.
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    /// Puts a message in unless the outbox already holds `max_bytes` or more, or is full.
+    fn try_send(&self, msg: ServerMessage, max_bytes: u64) -> Result<(), Stuck> {
+        let held = self.bytes();
+        if held >= max_bytes {
+            return Err(Stuck::Bytes(held));
+        }
+        let size = weight(&msg);
+        self.bytes.fetch_add(size, Ordering::Relaxed);
+        match self.tx.try_send((msg, size)) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.bytes.fetch_sub(size, Ordering::Relaxed);
+                match e {
+                    mpsc::error::TrySendError::Full(_) => Err(Stuck::Messages),
+                    mpsc::error::TrySendError::Closed(_) => Err(Stuck::Closed),
+                }
+            }
+        }
+    }
+}
+
+impl OutboxReceiver {
+    /// The next message (waiting for one); `None` once the core has dropped the outbox.
+    pub async fn recv(&mut self) -> Option<ServerMessage> {
+        let (msg, size) = self.rx.recv().await?;
+        self.bytes.fetch_sub(size, Ordering::Relaxed);
+        Some(msg)
+    }
+
+    /// The next message if one waits.
+    pub fn try_recv(&mut self) -> Option<ServerMessage> {
+        let (msg, size) = self.rx.try_recv().ok()?;
+        self.bytes.fetch_sub(size, Ordering::Relaxed);
+        Some(msg)
+    }
+}
+
+/// Why a message could not be put in an outbox.
+enum Stuck {
+    /// It holds this many bytes, the limit or more.
+    Bytes(u64),
+    /// It holds [`OUTBOX_CAPACITY`] messages.
+    Messages,
+    /// The connection is closing.
+    Closed,
+}
+
+/// The bytes a message holds while it waits: its encoded size, found without encoding it
+/// for the big ones (images, pixel updates).
+fn weight(msg: &ServerMessage) -> u64 {
+    const SMALL: u64 = 64;
+    let bytes = match msg {
+        ServerMessage::Reply(Reply::Image { data, .. }) => data.len() as u64 + SMALL,
+        ServerMessage::View(ViewMessage::Pixels { rects, .. }) => rects
+            .iter()
+            .map(|r| r.data.len() as u64 + SMALL)
+            .sum::<u64>(),
+        ServerMessage::Reply(Reply::Sync { .. }) => SMALL,
+        other => frame::message_size(other) as u64,
+    };
+    bytes.max(1)
+}
 
 /// One connection that passed its handshake (an application, a tool or a viewer).
 pub(super) struct Client {
@@ -28,7 +130,7 @@ pub(super) struct Client {
     pub(super) name: String,
     pub(super) peer: Peer,
     access: Access,
-    outbox: mpsc::Sender<ServerMessage>,
+    outbox: Outbox,
     /// Windows in creation order.
     pub(super) windows: BTreeSet<ResourceId>,
     pub(super) pixmaps: BTreeSet<ResourceId>,
@@ -39,6 +141,16 @@ pub(super) struct Client {
 }
 
 impl Client {
+    /// Pixels held by its windows and pixmaps.
+    pub(super) fn pixels(&self) -> u64 {
+        self.pixels
+    }
+
+    /// Bytes waiting in its outbox.
+    pub(super) fn outbox_bytes(&self) -> u64 {
+        self.outbox.bytes()
+    }
+
     fn id_base(&self) -> u32 {
         self.number << ID_SHIFT
     }
@@ -49,16 +161,30 @@ impl Client {
 }
 
 /// Every client, by connection and by client number.
-#[derive(Default)]
 pub(super) struct Clients {
     by_conn: BTreeMap<ConnId, Client>,
     /// Client number → connection, for routing events to a window's owner.
     numbers: BTreeMap<u32, ConnId>,
     /// Connections to drop once the current message is handled (their outbox is full).
     doomed: Vec<ConnId>,
+    /// Pixels held by all clients' windows and pixmaps together.
+    pixels: u64,
+    /// The most bytes an outbox may hold ([`netui_protocol::Limits::max_outbox_bytes`]).
+    max_outbox_bytes: u64,
 }
 
 impl Clients {
+    /// No clients yet; outboxes may hold `max_outbox_bytes` each.
+    pub(super) fn new(max_outbox_bytes: u64) -> Clients {
+        Clients {
+            by_conn: BTreeMap::new(),
+            numbers: BTreeMap::new(),
+            doomed: Vec::new(),
+            pixels: 0,
+            max_outbox_bytes,
+        }
+    }
+
     /// Whether the connection is a client (it passed its handshake and has not gone).
     pub(super) fn contains(&self, conn: ConnId) -> bool {
         self.by_conn.contains_key(&conn)
@@ -93,7 +219,7 @@ impl Clients {
         let Some(client) = self.by_conn.get(&conn) else {
             return;
         };
-        Self::post(client, conn, msg, &mut self.doomed);
+        Self::post(client, conn, msg, self.max_outbox_bytes, &mut self.doomed);
     }
 
     /// Messages waiting in a client's outbox, not yet taken by its connection's writer.
@@ -107,25 +233,51 @@ impl Clients {
     pub(super) fn send_all(&mut self, msg: &ServerMessage, to: impl Fn(&Client) -> bool) {
         for (conn, client) in &self.by_conn {
             if to(client) {
-                Self::post(client, *conn, msg.clone(), &mut self.doomed);
+                Self::post(
+                    client,
+                    *conn,
+                    msg.clone(),
+                    self.max_outbox_bytes,
+                    &mut self.doomed,
+                );
             }
         }
     }
 
-    fn post(client: &Client, conn: ConnId, msg: ServerMessage, doomed: &mut Vec<ConnId>) {
-        match client.outbox.try_send(msg) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                tracing::warn!(
-                    conn,
-                    name = %client.name,
-                    "client does not read its events ({OUTBOX_CAPACITY} waiting): disconnecting it"
-                );
-                doomed.push(conn);
+    fn post(
+        client: &Client,
+        conn: ConnId,
+        msg: ServerMessage,
+        max_bytes: u64,
+        doomed: &mut Vec<ConnId>,
+    ) {
+        let why = match client.outbox.try_send(msg, max_bytes) {
+            Ok(()) => return,
+            Err(Stuck::Bytes(held)) => format!(
+                "it does not read what it is sent ({held} bytes waiting, the limit is {max_bytes})"
+            ),
+            Err(Stuck::Messages) => {
+                format!("it does not read what it is sent ({OUTBOX_CAPACITY} messages waiting)")
             }
             // The connection is closing; its Gone message is on the way.
-            Err(mpsc::error::TrySendError::Closed(_)) => {}
+            Err(Stuck::Closed) => return,
+        };
+        if doomed.contains(&conn) {
+            return;
         }
+        tracing::warn!(conn, name = %client.name, "disconnecting the client: {why}");
+        // The reason goes last, past the limit: the client reads it if it ever reads again.
+        let report = ErrorReport {
+            seq: 0,
+            opcode: None,
+            code: ErrorCode::ResourceLimit,
+            resource: None,
+            message: format!("disconnected: {why}"),
+        };
+        let _ = client
+            .outbox
+            .try_send(ServerMessage::Error(report), u64::MAX);
+        doomed.push(conn);
     }
 
     /// Checks that the client's permission allows the request, that it may use every id in
@@ -135,7 +287,7 @@ impl Clients {
         conn: ConnId,
         request: &Request,
         scene: &Scene,
-        max_pixels: u64,
+        limits: &Limits,
     ) -> Result<(), SceneError> {
         let Some(client) = self.by_conn.get(&conn) else {
             return Ok(());
@@ -165,7 +317,7 @@ impl Clients {
                     ),
                 ));
             }
-            check_pixels(client, id, size.area(), 0, max_pixels)?;
+            self.check_pixels(client, id, size.area(), 0, limits)?;
         }
         for id in used.into_iter().flatten() {
             if !client.owns(id) && scene.exists(id) {
@@ -178,7 +330,7 @@ impl Clients {
         }
         if let Request::ConfigureWindow { id, rect } = request {
             if let Some(old) = scene.drawable_size(*id).filter(|_| client.owns(*id)) {
-                check_pixels(client, *id, rect.size().area(), old.area(), max_pixels)?;
+                self.check_pixels(client, *id, rect.size().area(), old.area(), limits)?;
             }
         }
         Ok(())
@@ -190,6 +342,7 @@ impl Clients {
         let Some(client) = self.by_conn.get_mut(&conn) else {
             return;
         };
+        let old = client.pixels;
         // Saturating: the window manager resizes windows too (a drag of the border), so a
         // window can hold more pixels than were booked for it.
         match request {
@@ -216,6 +369,43 @@ impl Clients {
             }
             _ => {}
         }
+        self.pixels = self
+            .pixels
+            .saturating_sub(old)
+            .saturating_add(client.pixels);
+    }
+
+    /// Checks that a client that frees `old` pixels of a drawable and takes `new` stays
+    /// within its own limit and the server's total.
+    fn check_pixels(
+        &self,
+        client: &Client,
+        id: ResourceId,
+        new: u64,
+        old: u64,
+        limits: &Limits,
+    ) -> Result<(), SceneError> {
+        let limit = |message: String| SceneError {
+            code: ErrorCode::ResourceLimit,
+            resource: Some(id),
+            message,
+        };
+        let total = client.pixels.saturating_sub(old).saturating_add(new);
+        if total > limits.max_client_pixels {
+            return Err(limit(format!(
+                "the client would hold {total} pixels, above the limit of {}",
+                limits.max_client_pixels
+            )));
+        }
+        let all = self.pixels.saturating_sub(old).saturating_add(new);
+        if all > limits.max_total_pixels {
+            return Err(limit(format!(
+                "the display's clients would hold {all} pixels together, above the server's \
+                 limit of {}",
+                limits.max_total_pixels
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -228,26 +418,6 @@ pub(super) fn area_before(scene: &Scene, request: &Request) -> u64 {
         | Request::FreePixmap { id } => scene.drawable_size(*id).map_or(0, Size::area),
         _ => 0,
     }
-}
-
-fn check_pixels(
-    client: &Client,
-    id: ResourceId,
-    new: u64,
-    old: u64,
-    max_pixels: u64,
-) -> Result<(), SceneError> {
-    let total = client.pixels.saturating_sub(old).saturating_add(new);
-    if total > max_pixels {
-        return Err(SceneError {
-            code: ErrorCode::ResourceLimit,
-            resource: Some(id),
-            message: format!(
-                "the client would hold {total} pixels, above the limit of {max_pixels}"
-            ),
-        });
-    }
-    Ok(())
 }
 
 /// The id a request creates (with its size), and up to two ids it uses. `GetImage` uses none
@@ -299,7 +469,7 @@ impl Core {
         name: String,
         peer: Peer,
         access: Access,
-        outbox: mpsc::Sender<ServerMessage>,
+        outbox: Outbox,
     ) -> Result<Welcome, Refusal> {
         let clients = &mut self.clients;
         let number = (1..=MAX_CLIENTS)
@@ -335,10 +505,13 @@ impl Core {
     /// Removes a client and everything it owns; its windows vanish from the screen, and it
     /// stops being a viewer.
     pub(super) fn disconnect(&mut self, conn: ConnId) {
+        // Whatever it still had queued dies with it.
+        self.queues.remove(conn);
         let Some(client) = self.clients.by_conn.remove(&conn) else {
             return;
         };
         self.clients.numbers.remove(&client.number);
+        self.clients.pixels = self.clients.pixels.saturating_sub(client.pixels);
         let mut events = Vec::new();
         // Neither can fail: a resource that is already gone is skipped.
         for id in &client.windows {

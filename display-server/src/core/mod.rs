@@ -11,6 +11,8 @@
 //! - `clients`: the registry of clients (numbers, id ranges, outboxes, what each holds) and
 //!   the checks of permission, ownership and quota.
 //! - `viewers`: the viewers' state, by connection, and how they are fed.
+//! - `fair`: each client's queue of requests, served round-robin in turns bounded by the
+//!   pixels they touch.
 
 use std::collections::BTreeSet;
 use std::time::Instant;
@@ -21,7 +23,7 @@ use netui_protocol::{
     WindowInfo, PROTOCOL_VERSION,
 };
 use netui_scene::scene::{Scene, SceneError};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit};
 
 use crate::backend::Backend;
 use crate::input::{Action, Input};
@@ -29,13 +31,19 @@ use crate::peer::{Access, Peer};
 use crate::viewer::Viewer;
 
 mod clients;
+mod fair;
 mod viewers;
 
 pub use crate::peer::ConnId;
-pub use clients::{ID_MASK, ID_SHIFT, MAX_CLIENTS, OUTBOX_CAPACITY};
+pub use clients::{Outbox, OutboxReceiver, ID_MASK, ID_SHIFT, MAX_CLIENTS, OUTBOX_CAPACITY};
+pub use fair::{BATCHES_IN_FLIGHT, REQUEST_OVERHEAD, SLICE_PIXELS};
 
 use clients::Clients;
+use fair::Queues;
 use viewers::Viewers;
+
+/// Messages taken from the inbox (into the clients' queues) between two turns.
+const INTAKE: usize = 256;
 
 /// A request as it came off the wire: decoded, or the reason it could not be.
 #[derive(Debug)]
@@ -62,7 +70,7 @@ pub enum CoreMsg {
         /// What it may do, decided at its handshake.
         access: Access,
         /// Where its replies and events go.
-        outbox: mpsc::Sender<ServerMessage>,
+        outbox: Outbox,
         /// The answer.
         respond: oneshot::Sender<Result<Welcome, Refusal>>,
     },
@@ -72,6 +80,9 @@ pub enum CoreMsg {
         conn: ConnId,
         /// The requests, in order.
         items: Vec<Incoming>,
+        /// The reader's permit to have this frame queued, released once it is done (`None`
+        /// for a sender that needs no backpressure).
+        permit: Option<OwnedSemaphorePermit>,
     },
     /// The connection broke the framing rules: report it to the client and drop it.
     ProtocolError {
@@ -123,6 +134,8 @@ pub struct Core {
     backend: Box<dyn Backend>,
     clients: Clients,
     viewers: Viewers,
+    /// The requests waiting for their client's turn.
+    queues: Queues,
     limits: Limits,
     display: String,
     input: Input,
@@ -148,8 +161,9 @@ impl Core {
             fonts: scene.font_metrics(),
             scene,
             backend,
-            clients: Clients::default(),
+            clients: Clients::new(limits.max_outbox_bytes),
             viewers: Viewers::default(),
+            queues: Queues::default(),
             limits,
             display,
             input: Input::default(),
@@ -184,7 +198,41 @@ impl Core {
             }
         };
         runtime.block_on(async {
+            let mut open = true;
             loop {
+                // Take in what waits, without blocking: the screen's input first, then the
+                // clients' messages (their requests only join their queues: cheap).
+                while let Ok(msg) = screen.try_recv() {
+                    self.handle(msg);
+                }
+                for _ in 0..INTAKE {
+                    match inbox.try_recv() {
+                        Ok(msg) => self.handle(msg),
+                        Err(mpsc::error::TryRecvError::Empty) => break,
+                        Err(mpsc::error::TryRecvError::Disconnected) => {
+                            open = false;
+                            break;
+                        }
+                    }
+                }
+                if !self.queues.is_empty() {
+                    // One client's turn, then a look at everything else again.
+                    self.serve_turn();
+                    if self
+                        .viewers
+                        .answer_deadline()
+                        .is_some_and(|at| at <= Instant::now())
+                    {
+                        self.settle_inputs(None);
+                    }
+                    if Instant::now() >= self.next_frame {
+                        self.present();
+                    }
+                    continue;
+                }
+                if !open {
+                    break;
+                }
                 let pending = !self.scene.damage().is_empty();
                 let deadline = tokio::time::Instant::from_std(self.next_frame);
                 let answer = self.viewers.answer_deadline();
@@ -196,11 +244,6 @@ impl Core {
                     msg = inbox.recv() => {
                         let Some(msg) = msg else { break };
                         self.handle(msg);
-                        // Take whatever else is waiting before looking at the clock.
-                        for _ in 0..256 {
-                            let Ok(msg) = inbox.try_recv() else { break };
-                            self.handle(msg);
-                        }
                     }
                     () = tokio::time::sleep_until(deadline), if pending => {}
                     () = tokio::time::sleep_until(answer_at), if answer.is_some() => {
@@ -236,7 +279,8 @@ impl Core {
         &self.scene
     }
 
-    /// Handles one message.
+    /// Handles one message. A batch of requests only joins its client's queue: the loop
+    /// ([`Core::run`]) serves the queues in turns.
     pub fn handle(&mut self, msg: CoreMsg) {
         match msg {
             CoreMsg::Hello {
@@ -251,17 +295,18 @@ impl Core {
                 // The connection may have gone while waiting; then it will send Gone.
                 let _ = respond.send(answer);
             }
-            CoreMsg::Batch { conn, items } => {
-                for item in items {
-                    if !self.clients.contains(conn) {
-                        break;
-                    }
-                    self.serve(conn, item);
+            CoreMsg::Batch {
+                conn,
+                items,
+                permit,
+            } => {
+                if self.clients.contains(conn) {
+                    self.queues.push(conn, items, permit);
                 }
-                self.settle_inputs(Some(conn));
             }
             CoreMsg::ProtocolError { conn, error } => {
                 tracing::warn!(conn, %error, "protocol error: closing the connection");
+                self.leave(conn);
                 let report = ErrorReport {
                     seq: 0,
                     opcode: None,
@@ -272,7 +317,10 @@ impl Core {
                 self.clients.send(conn, ServerMessage::Error(report));
                 self.disconnect(conn);
             }
-            CoreMsg::Gone { conn } => self.disconnect(conn),
+            CoreMsg::Gone { conn } => {
+                self.leave(conn);
+                self.disconnect(conn);
+            }
             CoreMsg::Input(input) => {
                 self.input(input);
             }
@@ -290,6 +338,12 @@ impl Core {
                 }
             }
         }
+        self.settle();
+    }
+
+    /// What follows any change: clients found stuck are dropped, viewers get the changes,
+    /// and those who watch the window list hear that it changed.
+    fn settle(&mut self) {
         for conn in self.clients.take_doomed() {
             self.disconnect(conn);
         }
@@ -298,6 +352,66 @@ impl Core {
             let changed = ServerMessage::Event(Event::WindowsChanged);
             self.clients.send_all(&changed, |c| c.watches_windows);
         }
+    }
+
+    /// A connection is closing: what it had queued is dropped, but for requests that act on
+    /// others (input, raising a window), which are carried out now, in order.
+    fn leave(&mut self, conn: ConnId) {
+        for item in self.queues.remove(conn) {
+            self.serve(conn, item);
+        }
+    }
+
+    /// Serves one client's turn: its queued requests, in order, until they have touched
+    /// [`SLICE_PIXELS`] pixels (at least one request). A request that costs more than a turn
+    /// is cut into pieces when it can be, else it runs at the start of a turn of its own.
+    fn serve_turn(&mut self) {
+        let Some(conn) = self.queues.next_turn() else {
+            return;
+        };
+        let mut spent: u64 = 0;
+        while let Some((item, ended)) = self.queues.pop(conn) {
+            let cost = item
+                .request
+                .as_ref()
+                .map_or(0, |r| self.scene.cost(r))
+                .saturating_add(REQUEST_OVERHEAD);
+            if spent > 0 && spent.saturating_add(cost) > SLICE_PIXELS {
+                self.queues.unpop(conn, vec![item]);
+                break;
+            }
+            if cost > SLICE_PIXELS {
+                let pieces = item
+                    .request
+                    .as_ref()
+                    .ok()
+                    .and_then(|r| fair::split(r, cost));
+                if let Some(pieces) = pieces {
+                    let (seq, opcode) = (item.seq, item.opcode);
+                    let pieces = pieces.into_iter().map(|request| Incoming {
+                        seq,
+                        opcode,
+                        request: Ok(request),
+                    });
+                    self.queues.unpop(conn, pieces.collect());
+                    continue;
+                }
+            }
+            spent = spent.saturating_add(cost);
+            self.serve(conn, item);
+            if !self.clients.contains(conn) {
+                break;
+            }
+            if ended {
+                self.settle_inputs(Some(conn));
+            }
+        }
+        if self.clients.contains(conn) {
+            self.queues.end_turn(conn);
+        } else {
+            self.queues.remove(conn);
+        }
+        self.settle();
     }
 
     /// Carries out one input event (from the screen, a viewer or an injection) through the
@@ -367,8 +481,10 @@ impl Core {
                 return self.error(conn, seq, opcode, e);
             }
         };
-        let max_pixels = self.limits.max_client_pixels;
-        if let Err(e) = self.clients.check(conn, &request, &self.scene, max_pixels) {
+        if let Err(e) = self
+            .clients
+            .check(conn, &request, &self.scene, &self.limits)
+        {
             return self.error(conn, seq, opcode, e);
         }
         let done = match request.class() {
@@ -439,47 +555,87 @@ impl Core {
         Ok(())
     }
 
+    /// The server-info reply, bounded so that it always fits in a frame: names and titles
+    /// are cut to [`Limits::max_info_title_len`] bytes, and the window lists take at most
+    /// half a frame, the top of the stack first; the windows left out are counted.
     fn info(&self) -> ServerInfo {
-        let clients = self
-            .clients
-            .iter()
-            .map(|(conn, c)| {
-                let viewer = self.viewers.get(conn);
-                ClientInfo {
-                    id: c.number,
-                    name: c.name.clone(),
-                    peer: c.peer.to_string(),
-                    windows: self
-                        .scene
-                        .stack()
-                        .iter()
-                        .filter(|id| c.windows.contains(id))
-                        .filter_map(|id| {
-                            self.scene.window(*id).map(|w| WindowInfo {
-                                id: *id,
-                                title: w.title.clone(),
-                                rect: w.rect,
-                                mapped: w.mapped,
-                                kind: w.kind,
-                                focused: self.scene.focus() == Some(*id),
-                            })
-                        })
-                        .collect(),
-                    pixmaps: c.pixmaps.len() as u32,
-                    backlog: viewer.map_or(0, Viewer::backlog),
-                    encode_micros: viewer.map_or(0, |v| v.encode_time().as_micros() as u64),
-                }
-            })
-            .collect();
+        let cut_at = self.limits.max_info_title_len as usize;
+        // Room for the lists; the rest of the reply is small, and postcard writes no more
+        // than these estimates (short fields, varints).
+        let mut room = self.limits.max_payload as usize / 2;
+        let mut index = std::collections::HashMap::new();
+        let mut clients: Vec<ClientInfo> = Vec::new();
+        for (conn, c) in self.clients.iter() {
+            let viewer = self.viewers.get(conn);
+            let info = ClientInfo {
+                id: c.number,
+                name: cut(&c.name, cut_at),
+                peer: c.peer.to_string(),
+                windows: Vec::new(),
+                pixmaps: c.pixmaps.len() as u32,
+                backlog: viewer.map_or(0, Viewer::backlog),
+                encode_micros: viewer.map_or(0, |v| v.encode_time().as_micros() as u64),
+                pixels: c.pixels(),
+                outbox_bytes: c.outbox_bytes(),
+            };
+            room = room.saturating_sub(info.name.len() + info.peer.len() + 64);
+            index.insert(conn, clients.len());
+            clients.push(info);
+        }
+        let mut stack = Vec::new();
+        let mut left_out: u32 = 0;
+        for id in self.scene.stack().iter().rev() {
+            let Some(w) = self.scene.window(*id) else {
+                continue;
+            };
+            let title = cut(&w.title, cut_at);
+            // A window's entry, and its id in the stack.
+            let need = title.len() + 64;
+            let owner = self.clients.owner(*id).and_then(|conn| index.get(&conn));
+            if need > room {
+                left_out = left_out.saturating_add(1);
+                continue;
+            }
+            room -= need;
+            stack.push(*id);
+            if let Some(client) = owner.and_then(|i| clients.get_mut(*i)) {
+                client.windows.push(WindowInfo {
+                    id: *id,
+                    title,
+                    rect: w.rect,
+                    mapped: w.mapped,
+                    kind: w.kind,
+                    focused: self.scene.focus() == Some(*id),
+                });
+            }
+        }
+        // Bottom of the stack first, as documented.
+        stack.reverse();
+        for client in &mut clients {
+            client.windows.reverse();
+        }
+        if left_out > 0 {
+            tracing::debug!(left_out, "server info: windows left out to fit one frame");
+        }
         ServerInfo {
             vendor: vendor(),
             protocol_version: PROTOCOL_VERSION,
             display: self.display.clone(),
             screen: self.scene.size(),
             clients,
-            stack: self.scene.stack().to_vec(),
+            stack,
+            windows_left_out: left_out,
         }
     }
+}
+
+/// The longest prefix of `text` of at most `max` bytes that ends at a character boundary.
+fn cut(text: &str, max: usize) -> String {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or_default().to_owned()
 }
 
 /// The error for a request that its class sends to a handler that does not carry it out (a

@@ -32,7 +32,7 @@ use netui_scene::encoding::PixelDecoder;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::core::{CoreMsg, Incoming, OUTBOX_CAPACITY};
+use crate::core::{CoreMsg, Incoming, Outbox, OutboxReceiver};
 use crate::listener::Shared;
 use crate::peer::{Access, ConnId, Peer};
 use transport::Transport;
@@ -108,7 +108,7 @@ pub(crate) async fn serve(
     } else {
         Access::Viewer
     };
-    let (outbox_tx, outbox) = mpsc::channel(OUTBOX_CAPACITY);
+    let (outbox_tx, outbox) = Outbox::channel();
     let (respond, answer) = oneshot::channel();
     let gone = || std::io::Error::other("server is shutting down");
     core.send(CoreMsg::Hello {
@@ -192,7 +192,7 @@ struct RfbViewer {
 }
 
 impl RfbViewer {
-    async fn run(&mut self, mut outbox: mpsc::Receiver<ServerMessage>) -> std::io::Result<()> {
+    async fn run(&mut self, mut outbox: OutboxReceiver) -> std::io::Result<()> {
         let mode = ViewMode::Pixels(PixelEncoding::DeltaLz4);
         self.request(vec![Request::AttachViewer { mode }]).await?;
         let mut stalled_since = None;
@@ -363,6 +363,8 @@ impl RfbViewer {
             .send(CoreMsg::Batch {
                 conn: self.conn,
                 items,
+                // A VNC viewer's requests are few and small (input, acknowledgements).
+                permit: None,
             })
             .await
             .map_err(|_| std::io::Error::other("core gone"))

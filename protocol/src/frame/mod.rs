@@ -172,6 +172,15 @@ pub struct Limits {
     pub max_client_pixels: u64,
     /// Longest text of one [`Request::Text`], in bytes.
     pub max_text_len: u32,
+    /// Most pixels that all clients' windows and pixmaps may hold together: a request that
+    /// would go above it gets a `ResourceLimit` error, whoever sends it.
+    pub max_total_pixels: u64,
+    /// Most bytes of replies, events and updates that may wait for a client to read them:
+    /// a client that lets more pile up is disconnected, with the reason in the server's log.
+    pub max_outbox_bytes: u64,
+    /// Longest window title in a server-info reply, in bytes (longer ones are cut at a
+    /// character boundary); with the frame limit, it bounds the reply's window list.
+    pub max_info_title_len: u32,
 }
 
 impl Default for Limits {
@@ -182,6 +191,9 @@ impl Default for Limits {
             max_side: 8192,
             max_client_pixels: 64 << 20,
             max_text_len: 4096,
+            max_total_pixels: 128 << 20,
+            max_outbox_bytes: 64 << 20,
+            max_info_title_len: 256,
         }
     }
 }
@@ -440,6 +452,23 @@ fn write_varint(mut value: u32, out: &mut Vec<u8>) {
 /// The bytes that [`write_varint`] writes for `value`.
 fn varint_len(value: u32) -> usize {
     (32 - value.leading_zeros() as usize).div_ceil(7).max(1)
+}
+
+/// The bytes that `message` takes in a plain frame (its body and length prefix), counted
+/// without writing it: what a server holds for a peer that has not read it yet.
+///
+/// ```
+/// use netui_protocol::{frame, Reply, ServerMessage};
+///
+/// let reply = ServerMessage::Reply(Reply::Sync { seq: 7 });
+/// let frame = frame::encode_single(&reply).unwrap();
+/// assert_eq!(frame::message_size(&reply), frame.len() - frame::HEADER_LEN);
+/// ```
+pub fn message_size<T: Serialize>(message: &T) -> usize {
+    let body = postcard::serialize_with_flavor(message, postcard::ser_flavors::Size::default())
+        // Only a serializer that refuses a value fails; a size counter refuses none.
+        .unwrap_or(0);
+    body + varint_len(u32::try_from(body).unwrap_or(u32::MAX))
 }
 
 /// Encodes one message as a plain, uncompressed frame of its own (used for the handshake).

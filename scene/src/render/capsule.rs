@@ -19,6 +19,15 @@ impl Canvas {
         area: &Area,
         damage: &mut Damage,
     ) {
+        // Clip first: a capsule wider than the canvas costs one fill, one outside it nothing.
+        if !capsule.touches(area) {
+            return;
+        }
+        if capsule.covers(area) {
+            self.fill_area(*area, paint);
+            damage.add(*area);
+            return;
+        }
         for y in capsule.top.max(area.top)..=capsule.bottom.min(area.bottom - 1) {
             if let Some((left, right)) = capsule.span(y) {
                 self.span(y, left, right, paint, area, damage);
@@ -77,6 +86,9 @@ pub(super) struct Capsule {
     /// First and last row that may hold a pixel.
     pub(super) top: i64,
     pub(super) bottom: i64,
+    /// First and last column that may hold a pixel.
+    left: i64,
+    right: i64,
 }
 
 impl Capsule {
@@ -101,7 +113,34 @@ impl Capsule {
             // f64 to i64 saturates; these stay far inside i64.
             top: (ay.min(by) - radius).floor() as i64,
             bottom: (ay.max(by) + radius).ceil() as i64,
+            left: (ax.min(bx) - radius).floor() as i64,
+            right: (ax.max(bx) + radius).ceil() as i64,
         }
+    }
+
+    /// Whether its bounding box reaches into `area`.
+    pub(super) fn touches(&self, area: &Area) -> bool {
+        self.bottom >= area.top
+            && self.top < area.bottom
+            && self.right >= area.left
+            && self.left < area.right
+    }
+
+    /// Whether every pixel of `area` lies inside it. The capsule is convex, so it holds the
+    /// rectangle when it holds the rectangle's four corner pixels.
+    pub(super) fn covers(&self, area: &Area) -> bool {
+        !area.is_empty()
+            && [area.top, area.bottom - 1].into_iter().all(|y| {
+                self.span(y)
+                    .is_some_and(|(l, r)| l <= area.left && r >= area.right - 1)
+            })
+    }
+
+    /// The pixels of `area` that its bounding box covers: a bound on what filling it costs.
+    pub(super) fn cost(&self, area: &Area) -> u64 {
+        let rows = (self.bottom + 1).min(area.bottom) - self.top.max(area.top);
+        let columns = (self.right + 1).min(area.right) - self.left.max(area.left);
+        (rows.max(0) as u64).saturating_mul(columns.max(0) as u64)
     }
 
     /// The first and last pixel of row `y` inside the capsule.

@@ -56,19 +56,63 @@ impl Canvas {
             }
             return damage.to_rect();
         }
+        // Clip first: segments that miss the target are skipped, and one that covers all of it
+        // makes the union a fill of the target (the same pixels, each painted once).
         let capsules = points.windows(2).filter_map(|pair| match pair {
-            &[a, b] => Some(Capsule::new(a, b, width)),
+            &[a, b] => Some(Capsule::new(a, b, width)).filter(|c| c.touches(&area)),
             _ => None,
         });
+        let capsules: Vec<Capsule> = capsules.collect();
+        if capsules.iter().any(|c| c.covers(&area)) {
+            self.fill_area(area, &paint);
+            damage.add(area);
+            return damage.to_rect();
+        }
         if paint.is_opaque() {
             // Overlaps do not show with an opaque color, so each capsule can go on its own.
             for capsule in capsules {
                 self.capsule(&capsule, &paint, &area, &mut damage);
             }
         } else {
-            self.capsules_once(&capsules.collect::<Vec<_>>(), &paint, &area, &mut damage);
+            self.capsules_once(&capsules, &paint, &area, &mut damage);
         }
         damage.to_rect()
+    }
+
+    /// A bound on the pixels that [`Canvas::polyline`] touches for these arguments, found
+    /// without drawing: each segment's box within the clip (a segment that covers the whole
+    /// clip makes the polyline one fill). What a server charges a client for the request.
+    pub fn polyline_cost(&self, points: &[Point], width: u16, clip: Rect) -> u64 {
+        let Some(area) = self.area(clip) else {
+            return 0;
+        };
+        let whole = area.width() as u64 * (area.bottom - area.top) as u64;
+        let mut total: u64 = 0;
+        // A single point is drawn as a dot: a segment from it to itself.
+        let dot = match points {
+            [p] => Some((*p, *p)),
+            _ => None,
+        };
+        let segments = points.windows(2).filter_map(|pair| match pair {
+            &[a, b] => Some((a, b)),
+            _ => None,
+        });
+        for (a, b) in segments.chain(dot) {
+            let capsule = Capsule::new(a, b, width.max(1));
+            if width > 1 && capsule.covers(&area) {
+                return whole;
+            }
+            let cost = if width <= 1 {
+                // A thin line lights one pixel per step of its major axis inside the clip.
+                capsule
+                    .cost(&area)
+                    .min((area.width() as u64).saturating_add((area.bottom - area.top) as u64))
+            } else {
+                capsule.cost(&area)
+            };
+            total = total.saturating_add(cost);
+        }
+        total
     }
 
     /// Bresenham's line from `a` to `b`, leaving out the end pixels that `ends` excludes.
@@ -391,6 +435,36 @@ mod tests {
             "#####.",
             "......",
         ]);
+    }
+
+    #[test]
+    fn a_polyline_wider_than_its_target_is_one_fill_and_costs_one() {
+        // 3,000 segments that each cover the canvas, and some far outside it.
+        let points: Vec<Point> = (0..3_000)
+            .map(|i| match i % 3 {
+                0 => Point::new(0, 0),
+                1 => Point::new(9, 7),
+                _ => Point::new(2_000_000_000, -2_000_000_000),
+            })
+            .collect();
+        let clip = Rect::new(1, 1, 8, 6);
+        let mut c = blank(10, 8);
+        assert_eq!(c.polyline_cost(&points, u16::MAX, clip), 8 * 6);
+        let damage = c.polyline(&points, u16::MAX, Color::rgba(255, 255, 255, 128), clip);
+        assert_eq!(damage, clip);
+        // Blended once: the union of the capsules, as without the shortcut.
+        for y in 0..8 {
+            for x in 0..10 {
+                let inside = clip.contains(Point::new(x, y));
+                let want = if inside { 0x0080_8080 } else { 0 };
+                assert_eq!(c.pixel(x, y), Some(want), "({x}, {y})");
+            }
+        }
+        // Segments that miss the target cost nothing; a thin line at most a walk across it.
+        let outside = [Point::new(-50, -50), Point::new(-40, -90)];
+        assert_eq!(c.polyline_cost(&outside, 20, clip), 0);
+        let across = [Point::new(-5_000, 3), Point::new(5_000, 3)];
+        assert!(c.polyline_cost(&across, 1, clip) <= 8 + 6);
     }
 
     #[test]

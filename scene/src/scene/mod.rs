@@ -14,6 +14,7 @@
 //! same.
 //!
 //! - `window`: [`Window`], and placing, stacking, focus and destruction.
+//! - `cost`: a bound on the pixels a request touches, for a server's fair share.
 //! - `request`: carrying out requests, drawing, and the checks of their sizes.
 //! - `journal`: the journal, copy hints for pixel-mode viewers, snapshots and their restore.
 
@@ -28,6 +29,7 @@ use crate::damage::Damage;
 use crate::render::{Canvas, Fonts};
 use crate::wm::{self, Part};
 
+mod cost;
 mod journal;
 mod request;
 mod window;

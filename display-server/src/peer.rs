@@ -16,7 +16,7 @@
 //! assert!(app.check(RequestClass::Scene).is_ok());
 //! assert!(app.check(RequestClass::Viewer).is_ok());
 //! assert!(app.check(RequestClass::Input).is_err());
-//! assert!(app.check(RequestClass::ViewerInput).is_err());
+//! assert!(app.check(RequestClass::ViewerInput).is_ok());
 //! assert_eq!(Access::admit(&Peer::Unix, None, b"secret"), Ok(Access::Owner));
 //! ```
 
@@ -70,9 +70,9 @@ pub enum Access {
     /// The display's owner, on the local Unix socket: everything, input injection included
     /// (the owner could type into every window anyway).
     Owner,
-    /// An application that presented the display's token over TCP: it may draw, read the
-    /// screen and watch it as a viewer (it could read every pixel with `GetImage` anyway),
-    /// but not drive other applications: neither `InjectInput` nor a viewer's input.
+    /// A client that presented the display's token over TCP: an application that draws, or
+    /// a thin client that watches and, as a viewer, types and clicks (the token is the
+    /// display's key, as a VNC viewer's full password is). `InjectInput` stays the owner's.
     Application,
     /// A VNC viewer that gave the display's full RFB password: it sees the screen and its
     /// keyboard and pointer drive the desktop.
@@ -107,21 +107,20 @@ impl Access {
             (Access::Owner, _) => Ok(()),
             (
                 Access::Application,
-                RequestClass::Scene | RequestClass::Connection | RequestClass::Viewer,
+                RequestClass::Scene
+                | RequestClass::Connection
+                | RequestClass::Viewer
+                | RequestClass::ViewerInput,
             ) => Ok(()),
             (Access::Application | Access::Viewer | Access::ViewOnly, RequestClass::Input) => {
                 Err("only clients on the local Unix socket may inject input")
             }
-            // A TCP client holds the token that lets it draw, not the right to drive other
-            // applications (as X's XTEST would let it). A viewer's input is the screen's own
-            // keyboard and pointer, so it is input injection by another name: a remote thin
-            // client watches; to drive the desktop from afar, forward the owner's Unix socket
-            // (ssh -L) or use a VNC viewer with the full RFB password.
-            (Access::Application, RequestClass::ViewerInput) => Err(
-                "a TCP application may watch as a viewer but not drive the screen: \
-                 only the local Unix socket (forwarded with ssh -L from afar) or a VNC viewer \
-                 with the full password may",
-            ),
+            // The token is the display's key, as a VNC viewer's full password is: a remote
+            // thin client is the display's user at another place and types and clicks as a
+            // viewer (its input is numbered and answered like the screen's own). InjectInput,
+            // which drives the screen without being a viewer, stays a tool of the owner's
+            // (tests, scripts). A TCP client that may only watch needs a token that says so
+            // (issue #13's view-only token).
             (Access::Viewer, RequestClass::Viewer | RequestClass::ViewerInput) => Ok(()),
             (Access::ViewOnly, RequestClass::Viewer) => Ok(()),
             (Access::ViewOnly, RequestClass::ViewerInput) => {
@@ -147,13 +146,13 @@ mod tests {
     ];
 
     #[test]
-    fn the_owner_may_do_everything_an_application_all_but_drive_the_screen() {
+    fn the_owner_may_do_everything_a_tcp_client_all_but_inject_input() {
         for class in ALL_CLASSES {
             assert_eq!(Access::Owner.check(class), Ok(()), "{class:?}");
             let application = Access::Application.check(class);
             assert_eq!(
                 application.is_ok(),
-                !matches!(class, RequestClass::Input | RequestClass::ViewerInput),
+                class != RequestClass::Input,
                 "{class:?}"
             );
         }

@@ -61,6 +61,11 @@ impl Outbox {
         self.bytes.load(Ordering::Relaxed)
     }
 
+    /// The messages waiting to be written.
+    pub fn messages(&self) -> usize {
+        self.tx.max_capacity() - self.tx.capacity()
+    }
+
     /// Puts a message in unless the outbox already holds `max_bytes` or more, or is full.
     fn try_send(&self, msg: ServerMessage, max_bytes: u64) -> Result<(), Stuck> {
         let held = self.bytes();
@@ -224,9 +229,7 @@ impl Clients {
 
     /// Messages waiting in a client's outbox, not yet taken by its connection's writer.
     pub(super) fn queued(&self, conn: ConnId) -> usize {
-        self.by_conn
-            .get(&conn)
-            .map_or(0, |c| c.outbox.max_capacity() - c.outbox.capacity())
+        self.by_conn.get(&conn).map_or(0, |c| c.outbox.messages())
     }
 
     /// Sends a message to every client for which `to` is true.

@@ -81,7 +81,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     // Each client takes a descriptor: serve as many as the hard limit allows, and refuse the
     // rest with a reason (the listeners keep a reserve for that).
     let open_files = netui_display_server::runtime::raise_open_files();
-    tracing::info!(
+    tracing::debug!(
         open_files = ?open_files,
         clients = netui_display_server::runtime::connection_capacity(),
         "open-file limit"

@@ -181,8 +181,12 @@ pub fn copy_rects(
             } else {
                 inside.width as usize
             };
-            let src = y as usize * copy.width() as usize + r.x as usize;
-            dst[..n].copy_from_slice(&copy.pixels()[src..src + n]);
+            if n > 0 {
+                // Only rows inside the copy are read: below it even an empty range would
+                // start past its end.
+                let src = y as usize * copy.width() as usize + r.x as usize;
+                dst[..n].copy_from_slice(&copy.pixels()[src..src + n]);
+            }
             dst[n..].fill(outside);
         }
         if let (Some(rw), Some(rh)) = (NonZeroU32::new(r.width), NonZeroU32::new(r.height)) {
@@ -195,4 +199,28 @@ pub fn copy_rects(
         }
     }
     presented
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netui_protocol::Color;
+
+    #[test]
+    fn a_window_larger_than_the_screen_copy_gets_the_outside_colour_there() {
+        // The window grew (a resize on its way to the server): 6x5 against a 4x3 copy.
+        let copy = Canvas::new(4, 3, Color::rgb(1, 2, 3));
+        let mut buffer = vec![0u32; 6 * 5];
+        let presented = copy_rects(&mut buffer, 6, &copy, &[Rect::new(0, 0, 6, 5)], 0x00ab_cdef);
+        assert_eq!(presented.len(), 1);
+        for (i, &p) in buffer.iter().enumerate() {
+            let (x, y) = (i % 6, i / 6);
+            let expected = if x < 4 && y < 3 {
+                0x0001_0203
+            } else {
+                0x00ab_cdef
+            };
+            assert_eq!(p, expected, "({x}, {y})");
+        }
+    }
 }

@@ -229,23 +229,13 @@ pub enum Compact {
 mod tests {
     use super::*;
 
+    /// The test formats of the whole crate: 32-bit both ways round and with colour in the
+    /// high bytes, 16-bit in both byte orders, 8-bit.
     fn formats() -> Vec<PixelFormat> {
-        let mut bgr_be = PixelFormat::SERVER;
-        bgr_be.big_endian = true;
-        bgr_be.red_shift = 0;
-        bgr_be.blue_shift = 16;
-        let rgb332 = PixelFormat {
-            bits_per_pixel: 8,
-            depth: 8,
-            big_endian: false,
-            red_max: 7,
-            green_max: 7,
-            blue_max: 3,
-            red_shift: 5,
-            green_shift: 2,
-            blue_shift: 0,
-        };
-        vec![PixelFormat::SERVER, PixelFormat::rgb565(), bgr_be, rgb332]
+        crate::tests::pixels::formats()
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect()
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 mod bad_input;
 mod handshake;
-mod pixels;
+pub(crate) mod pixels;
 
 use std::cell::RefCell;
 use std::collections::VecDeque;

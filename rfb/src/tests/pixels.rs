@@ -9,7 +9,8 @@ use crate::client::ServerMessage;
 use crate::encoding;
 use crate::pixel::PixelFormat;
 
-fn formats() -> Vec<(&'static str, PixelFormat)> {
+/// The client pixel formats every test runs through, by name.
+pub(crate) fn formats() -> Vec<(&'static str, PixelFormat)> {
     let mut bgr_be = PixelFormat::SERVER;
     bgr_be.big_endian = true;
     bgr_be.red_shift = 0;

@@ -1,22 +1,22 @@
 //! Feeds arbitrary `px-tiles` rectangles to a viewer's pixel decoder, a few in a row so that
-//! the deflate stream and the tile cache carry over: what a thin client does with bytes from
+//! the compression stream and the tile cache carry over: what a thin client does with bytes from
 //! a server. Nothing may panic. Records of every kind are reachable from the raw bytes; JPEG
 //! records (`px-tiles-jpeg`) are also made real and then spoiled, since a fuzzer would
 //! hardly find a JPEG's structure by itself.
 #![no_main]
 
-use flate2::{Compress, Compression, FlushCompress};
 use libfuzzer_sys::fuzz_target;
 use netui_protocol::{EncodedRect, Rect, RectEncoding, Size};
+use netui_scene::encoding::tiles::stream::Compressor;
 use netui_scene::encoding::PixelDecoder;
 
 fuzz_target!(|data: &[u8]| {
     let size = Size::new(72, 40);
     let mut decoder = PixelDecoder::new(size);
-    // A deflate stream as the encoder keeps one, for rectangles whose bytes are records.
-    let mut deflate = Compress::new(Compression::fast(), false);
+    // A compression stream as the encoder keeps one, for rectangles whose bytes are records.
+    let mut stream = Compressor::new();
     // Each rectangle: a header of 5 bytes (tile column, tile row, tiles across, tiles down,
-    // flags: bit 0 reset, bit 1 the bytes are records to deflate, bit 2 the records are one
+    // flags: bit 0 reset, bit 1 the bytes are records to compress, bit 2 the records are one
     // JPEG record of the first two tiles, made of a real JPEG XORed with the bytes, bits 4 and 5
     // half a tile more across and down), a length byte, then that many bytes.
     let mut rest = data;
@@ -40,11 +40,9 @@ fuzz_target!(|data: &[u8]| {
         };
         let data = if flags & 2 != 0 {
             if reset {
-                deflate.reset();
+                stream.restart();
             }
-            let mut out = Vec::with_capacity(bytes.len() * 2 + 64);
-            let _ = deflate.compress_vec(bytes, &mut out, FlushCompress::Sync);
-            out
+            stream.compress(bytes)
         } else {
             bytes.to_vec()
         };

@@ -119,20 +119,20 @@ pub enum PixelError {
         /// The rectangle.
         rect: Rect,
     },
-    /// A `px-tiles` rectangle that continues a deflate stream the decoder never started.
+    /// A `px-tiles` rectangle that continues a stream the decoder never started.
     #[error("tiles rectangle {rect:?} continues a stream that never started")]
     TileContext {
         /// The rectangle.
         rect: Rect,
     },
-    /// A `px-tiles` rectangle whose deflate data is corrupt.
-    #[error("the deflate data of tiles rectangle {rect:?} is corrupt")]
-    Inflate {
+    /// A `px-tiles` rectangle whose compressed data is corrupt.
+    #[error("the compressed data of tiles rectangle {rect:?} is corrupt")]
+    TileStream {
         /// The rectangle.
         rect: Rect,
     },
-    /// A `px-tiles` rectangle whose deflate data expands to more than its tiles can need.
-    #[error("the deflate data of tiles rectangle {rect:?} expands beyond {limit} bytes")]
+    /// A `px-tiles` rectangle whose compressed data expands to more than its tiles can need.
+    #[error("the compressed data of tiles rectangle {rect:?} expands beyond {limit} bytes")]
     TileTooLong {
         /// The rectangle.
         rect: Rect,

@@ -1,15 +1,16 @@
-//! The viewer's side of `px-tiles`: the deflate stream and the tile cache, trusting nothing.
+//! The viewer's side of `px-tiles`: the compression stream and the tile cache, trusting
+//! nothing.
 
-use flate2::{Decompress, FlushDecompress, Status};
 use netui_protocol::Rect;
 
+use super::stream::{ExpandError, Expander};
 use super::*;
 use crate::encoding::PixelError;
 
-/// The viewer's `px-tiles` state: its end of the deflate stream and its copy of the cache.
+/// The viewer's `px-tiles` state: its end of the compression stream and its copy of the cache.
 #[derive(Debug)]
 pub(in crate::encoding) struct TileDecoder {
-    inflate: Decompress,
+    stream: Expander,
     /// The records of one rectangle (at most [`MAX_RECORD`] a tile).
     pub(super) payload: Vec<u8>,
     /// The cache's filled slots, `TILE_PIXELS` each.
@@ -56,7 +57,7 @@ fn pixel(b: &[u8]) -> u32 {
 impl TileDecoder {
     pub(in crate::encoding) fn new() -> TileDecoder {
         TileDecoder {
-            inflate: Decompress::new(false),
+            stream: Expander::new(),
             payload: Vec::new(),
             cache: Vec::new(),
             next: 0,
@@ -67,7 +68,7 @@ impl TileDecoder {
 
     /// Forgets the stream and the cache, as the encoder did.
     pub(in crate::encoding) fn restart(&mut self) {
-        self.inflate.reset(false);
+        self.stream.restart();
         self.cache.clear();
         self.next = 0;
     }
@@ -94,51 +95,17 @@ impl TileDecoder {
         }
         let (cols, rows) = grid(rect);
         let tiles = cols * rows;
-        self.inflate(rect, data, tiles * MAX_RECORD)?;
+        let limit = tiles * MAX_RECORD;
+        self.stream
+            .expand(data, &mut self.payload, limit)
+            .map_err(|e| match e {
+                ExpandError::Corrupt => PixelError::TileStream { rect },
+                ExpandError::TooLong => PixelError::TileTooLong { rect, limit },
+            })?;
         let payload = std::mem::take(&mut self.payload);
         let result = self.apply_records(canvas, rect, cols, tiles, &payload);
         self.payload = payload;
         result
-    }
-
-    /// Expands `data` into `self.payload`, refusing more than `limit` bytes.
-    fn inflate(&mut self, rect: Rect, data: &[u8], limit: usize) -> Result<(), PixelError> {
-        self.payload.clear();
-        let start = self.inflate.total_in();
-        loop {
-            let consumed = (self.inflate.total_in() - start) as usize;
-            if self.payload.len() == self.payload.capacity() {
-                // Room for one more byte than allowed tells a stream that is too long.
-                let room = limit + 1 - self.payload.len().min(limit);
-                if self.payload.len() > limit || room == 0 {
-                    return Err(PixelError::TileTooLong { rect, limit });
-                }
-                let more = room.min(self.payload.capacity().max(4096));
-                self.payload.reserve_exact(more);
-            }
-            let out_before = self.payload.len();
-            let input = data.get(consumed..).unwrap_or_default();
-            let status = self
-                .inflate
-                .decompress_vec(input, &mut self.payload, FlushDecompress::Sync)
-                .map_err(|_| PixelError::Inflate { rect })?;
-            if self.payload.len() > limit {
-                return Err(PixelError::TileTooLong { rect, limit });
-            }
-            let now = (self.inflate.total_in() - start) as usize;
-            let progress = now != consumed || self.payload.len() != out_before;
-            let all_in = now >= data.len();
-            if all_in && self.payload.len() < self.payload.capacity() {
-                return Ok(());
-            }
-            if status == Status::StreamEnd || !progress {
-                return if all_in {
-                    Ok(())
-                } else {
-                    Err(PixelError::Inflate { rect })
-                };
-            }
-        }
     }
 
     fn apply_records(

@@ -4,7 +4,7 @@
 //! flat widgets have far fewer and stay exact; photographs and rendered shading have more. A
 //! run of such tiles along a tile row is one JPEG (4:2:0, so its 16-pixel-high strip is one
 //! row of blocks), and its tables, the same every time, cost next to nothing once the
-//! connection's deflate stream has seen them.
+//! connection's compression stream has seen them.
 
 use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
 use zune_jpeg::zune_core::bytestream::ZCursor;

@@ -3,12 +3,13 @@
 //! The screen is cut into a grid of [`TILE`]x[`TILE`] tiles (smaller at its right and bottom
 //! edges). Each update sends, after the copies of its scrolls and moves, the damaged tiles
 //! that really differ from the encoder's shadow of the viewer's screen, each in the smallest
-//! of a few forms, and the records of all of them go through one deflate stream that lives
+//! of a few forms, and the records of all of them go through one Zstandard stream that lives
 //! as long as the connection, so that each update is compressed against what went before.
 //!
 //! # Wire format
 //! A [`RectEncoding::Tiles`] rectangle lies on the tile grid. Its data is the next piece of
-//! the connection's raw deflate stream (RFC 1951, no header), ended by a sync flush. It
+//! connection's Zstandard stream (RFC 8878): one frame that never ends, with a window of at
+//! most 4 MiB ([`stream::WINDOW_LOG`]), the piece ended by a flush. It
 //! expands to records for the tiles of the rectangle, row by row, left to right; records may
 //! stop before the last tile (the rest are unchanged). Each record starts with an op byte;
 //! pixels are three bytes, blue, green, red (the low three of a `0x00RRGGBB` little-endian
@@ -30,7 +31,7 @@
 //!   `clamp(left + up - upper_left, 0, 255)` (those outside the tile count as 0): Tight's
 //!   gradient filter, which turns smooth shading into runs of small numbers. The encoder
 //!   uses it only for photographic tiles (many colors, few repeats) where it guesses that
-//!   the residuals beat the raw pixels: on anti-aliased text deflate does better with the
+//!   the residuals beat the raw pixels: on anti-aliased text the compressor does better with the
 //!   pixels, which repeat across the stream.
 //! - `8` JPEG (`px-tiles-jpeg` only sends it): `k - 1`, then a `u32` (little-endian) length
 //!   and that many bytes of a baseline JPEG exactly as wide as the `k` tiles from this one
@@ -43,14 +44,13 @@
 //! as raw, XOR, packed palette, palette runs or gradient goes, as the viewer then shows it,
 //! into the next slot, round the slots in order: encoder and decoder evict the same tile
 //! without saying so. JPEG tiles never go into the cache. A rectangle whose `reset` is set
-//! starts a new deflate stream and an empty cache; the encoder sets it on its first
+//! starts a new Zstandard stream and an empty cache; the encoder sets it on its first
 //! rectangle after it was made or reset, or the screen changed size, when it also assumes
 //! nothing of the viewer's screen.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use flate2::{Compress, Compression, FlushCompress};
 use netui_protocol::{EncodedRect, Rect, RectEncoding};
 
 use super::{row, row_mut};
@@ -58,6 +58,7 @@ use crate::render::Canvas;
 
 pub(super) mod decoder;
 mod jpeg;
+pub mod stream;
 #[cfg(test)]
 mod tests;
 
@@ -72,9 +73,6 @@ const MAX_COLORS: usize = 16;
 /// The most pixels the encoder puts in one rectangle, so that a rectangle's data stays well
 /// inside a message even when it does not compress.
 const RECT_PIXELS: u64 = 1 << 20;
-/// The deflate level: 1, deflate's fastest. Higher levels cost far more time than they save
-/// bytes on tile records, most of which are small.
-const LEVEL: u32 = 1;
 
 const OP_SKIP: u8 = 0;
 const OP_SOLID: u8 = 1;
@@ -292,10 +290,10 @@ fn run_len(n: usize) -> usize {
     }
 }
 
-/// The server's side of `px-tiles` for one viewer: the deflate stream and the cache.
+/// The server's side of `px-tiles` for one viewer: the compression stream and the cache.
 #[derive(Debug)]
 pub(super) struct TileEncoder {
-    deflate: Compress,
+    stream: stream::Compressor,
     /// The next rectangle starts afresh (the stream and the cache are new).
     reset: bool,
     cache: Cache,
@@ -323,7 +321,7 @@ pub(super) struct TileEncoder {
 impl TileEncoder {
     pub(super) fn new() -> TileEncoder {
         TileEncoder {
-            deflate: Compress::new(Compression::new(LEVEL), false),
+            stream: stream::Compressor::new(),
             reset: true,
             cache: Cache::default(),
             palette: Palette::default(),
@@ -363,7 +361,7 @@ impl TileEncoder {
         }
         if self.reset {
             self.cache.clear();
-            self.deflate.reset();
+            self.stream.restart();
         }
         let Some((left, top, right, bottom)) = self.mark(screen_grid, damage) else {
             return;
@@ -435,7 +433,7 @@ impl TileEncoder {
             out.push(EncodedRect {
                 rect,
                 kind: RectEncoding::Tiles { reset: self.reset },
-                data: self.compress(),
+                data: self.stream.compress(&self.payload),
             });
             self.reset = false;
         }
@@ -606,7 +604,7 @@ impl TileEncoder {
                 return;
             }
         }
-        // Estimates of the bytes each form takes before deflate.
+        // Estimates of the bytes each form takes before compression.
         let raw = 1 + 3 * n;
         let (mut packed, mut runs) = (usize::MAX, usize::MAX);
         if indexed {
@@ -621,8 +619,8 @@ impl TileEncoder {
             xor_cost(pixels, &self.old)
         };
         // Tiles of more colors than a palette holds: raw, or through the gradient filter,
-        // whichever deflate will likely shrink more. Raw pixels equal to their left
-        // neighbour cost almost nothing after deflate, and so do zero residuals.
+        // whichever the compressor will likely shrink more. Raw pixels equal to their left
+        // neighbour cost almost nothing after compression, and so do zero residuals.
         let mut gradient = usize::MAX;
         if !indexed && self.colors.photographic(pixels.chunks(TILE as usize)) {
             self.residuals.clear();
@@ -712,29 +710,6 @@ impl TileEncoder {
             start += len;
         }
     }
-
-    /// The records so far as the next piece of the deflate stream.
-    fn compress(&mut self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.payload.len() / 2 + 64);
-        let start = self.deflate.total_in();
-        loop {
-            let consumed = (self.deflate.total_in() - start) as usize;
-            if out.capacity() - out.len() < 64 {
-                out.reserve(out.capacity().max(256));
-            }
-            let input = self.payload.get(consumed..).unwrap_or_default();
-            // The rust backend fails only on a stream already finished, which this one never
-            // is (it is only ever flushed).
-            self.deflate
-                .compress_vec(input, &mut out, FlushCompress::Sync)
-                .expect("a deflate stream that is never finished takes input");
-            let done = (self.deflate.total_in() - start) as usize == self.payload.len();
-            // A sync flush is complete when deflate had room left to write.
-            if done && out.len() < out.capacity() {
-                return out;
-            }
-        }
-    }
 }
 
 /// Whether `tile` is the same on both canvases.
@@ -742,7 +717,7 @@ fn same(screen: &Canvas, shadow: &Canvas, tile: Rect) -> bool {
     (0..tile.height).all(|y| row(screen, tile, y) == row(shadow, tile, y))
 }
 
-/// An estimate of the bytes the XOR of a tile takes after deflate: its changed pixels, plus
+/// An estimate of the bytes the XOR of a tile takes after compression: its changed pixels, plus
 /// two for every stretch of unchanged ones between them.
 fn xor_cost(new: &[u32], old: &[u32]) -> usize {
     let (mut cost, mut same_run) = (1, false);

@@ -1,6 +1,5 @@
 //! Round trips, the cache, resets and bad data for `px-tiles`.
 
-use flate2::{Compress, Compression, FlushCompress};
 use netui_protocol::{Color, Font, PixelEncoding, Point, Size};
 use proptest::prelude::*;
 
@@ -285,13 +284,9 @@ fn a_late_decoder_catches_up_when_the_encoder_resets() {
     }
 }
 
-/// A tiles rectangle whose payload is `records`, deflated as a stream of its own.
+/// A tiles rectangle whose payload is `records`, compressed as a stream of its own.
 fn tiles(rect: Rect, records: &[u8]) -> EncodedRect {
-    let mut deflate = Compress::new(Compression::fast(), false);
-    let mut data = Vec::with_capacity(records.len() + 1024);
-    deflate
-        .compress_vec(records, &mut data, FlushCompress::Sync)
-        .unwrap();
+    let data = stream::Compressor::new().compress(records);
     let kind = RectEncoding::Tiles { reset: true };
     EncodedRect { rect, kind, data }
 }
@@ -404,13 +399,13 @@ fn lying_records_are_named_errors() {
     let edge = [raw, vec![OP_SKIP, 0, OP_CACHED, 0, 0]].concat();
     let wide = Rect::new(0, 0, 40, 16);
     assert!(matches!(err(wide, &edge), PixelError::CacheSlot { .. }));
-    // A stream that expands far beyond its tiles, and one that is not deflate at all.
+    // A stream that expands far beyond its tiles, and one that is not Zstandard at all.
     let huge = tiles(r, &vec![OP_SKIP; 1 << 20]);
     assert!(huge.data.len() < 8 << 10);
     assert!(matches!(apply(huge), Err(PixelError::TileTooLong { .. })));
     let mut junk = tiles(r, &solid);
     junk.data = vec![0xff; 40];
-    assert!(matches!(apply(junk), Err(PixelError::Inflate { .. })));
+    assert!(matches!(apply(junk), Err(PixelError::TileStream { .. })));
     // A stream that was never started.
     let mut orphan = tiles(r, &solid);
     orphan.kind = RectEncoding::Tiles { reset: false };
@@ -420,15 +415,15 @@ fn lying_records_are_named_errors() {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
-    /// Random bytes, raw or deflated, on random rectangles: an error or pixels, no panic.
+    /// Random bytes, raw or compressed, on random rectangles: an error or pixels, no panic.
     #[test]
     fn random_bytes_never_panic(
         x in -20i32..60, y in -20i32..40, w in 0u32..70, h in 0u32..50,
-        reset in any::<bool>(), deflated in any::<bool>(),
+        reset in any::<bool>(), compressed in any::<bool>(),
         data in proptest::collection::vec(any::<u8>(), 0..600),
     ) {
         let rect = Rect::new(x / 16 * 16, y / 16 * 16, w, h);
-        let encoded = if deflated {
+        let encoded = if compressed {
             EncodedRect { kind: RectEncoding::Tiles { reset }, ..tiles(rect, &data) }
         } else {
             EncodedRect { rect, kind: RectEncoding::Tiles { reset }, data }

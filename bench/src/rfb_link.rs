@@ -21,9 +21,13 @@
 //! read and applied the first update that answers it and changes the screen: the netui
 //! modes' definition (key sent → update showing its answer received), in RFB messages.
 //! An update is credited with an answer only if the server encoded it after the answer was
-//! in its copy of the screen, so no latency is shorter than the truth; one can be longer,
+//! in its copy of the screen, so no latency is shorter than the core's report; one can be longer,
 //! by up to one update, when the answer reached the copy while an earlier update was being
-//! encoded and went out with the next.
+//! encoded and went out with the next. "The answer" is what the core calls it for every
+//! viewer: the application has carried out its next batch of requests after the input's
+//! events (or 250 ms passed); inputs that arrive while one waits are answered with it (a
+//! report that can be early for the later input), which the gate (one batch per key, keys
+//! 33 ms apart) makes rare, for RFB and netui alike.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -97,13 +101,78 @@ pub(crate) fn spawn(
         thin_client::link::spawn_shaped(upstream, link_end, job.link.clone(), Arc::clone(&stats));
     }
     let cap = job.cap;
+    let writer = Arc::new(Mutex::new(viewer_end.try_clone()?));
+    let (typed_tx, typed) = mpsc::channel();
+    let (told_tx, told) = mpsc::channel();
+    // The cues are taken, and the typing started and stopped, on a thread of their own: the
+    // viewer's may be inside a long read (a big update on a slow link), and a cue's moment
+    // must not wait for it.
+    let typist = Arc::clone(&writer);
+    std::thread::Builder::new()
+        .name(format!("cues {}", encoding.rfb_name()))
+        .spawn(move || relay(&cues, &told_tx, &typist, &typed_tx))?;
     let thread = std::thread::Builder::new()
         .name(format!("viewer {}", encoding.rfb_name()))
         .spawn(move || {
-            watch(viewer_end, encoding, cap, &answers, &cues, &tell)
+            let channels = Channels {
+                answers,
+                typed,
+                told,
+            };
+            watch(viewer_end, writer, encoding, cap, &channels, &tell)
                 .map_err(|e| format!("{}: {e:#}", encoding.rfb_name()))
         })?;
     Ok((stats, thread))
+}
+
+/// A cue as the viewer gets it: with the moment it was given.
+enum Told {
+    Reach(Vec<u32>, Instant),
+    Type(Instant),
+    Finish(Vec<u32>, Instant),
+}
+
+/// What the viewer hears from: the server's answers, the typist and the cues.
+struct Channels {
+    answers: Receiver<Answered>,
+    typed: Receiver<(u64, Instant)>,
+    told: Receiver<Told>,
+}
+
+/// Passes the cues on with their moments, starting the typist at `Type` and stopping it
+/// before `Finish` goes on (so every key it typed has been booked).
+fn relay(
+    cues: &Receiver<Cue>,
+    told: &Sender<Told>,
+    writer: &Arc<Mutex<TcpStream>>,
+    typed: &Sender<(u64, Instant)>,
+) {
+    let mut typer: Option<Typer> = None;
+    while let Ok(cue) = cues.recv() {
+        let now = Instant::now();
+        let next = match cue {
+            Cue::Reach(screen) => Told::Reach(xrgb(&screen), now),
+            Cue::Type(at) => {
+                match Typer::start(Arc::clone(writer), at, typed.clone()) {
+                    Ok(t) => typer = Some(t),
+                    Err(e) => tracing::warn!("cannot start typing: {e:#}"),
+                }
+                Told::Type(now)
+            }
+            Cue::Finish(screen) => {
+                if let Some(t) = typer.take() {
+                    t.stop();
+                }
+                Told::Finish(xrgb(&screen), now)
+            }
+        };
+        if told.send(next).is_err() {
+            break;
+        }
+    }
+    if let Some(t) = typer.take() {
+        t.stop();
+    }
 }
 
 /// The viewer's stream: reads from the socket, writes through a lock that the typing thread
@@ -146,21 +215,24 @@ struct Target {
 /// reports when it shows the screens it is given.
 fn watch(
     stream: TcpStream,
+    writer: Arc<Mutex<TcpStream>>,
     encoding: RfbEncoding,
     cap: Duration,
-    answers: &Receiver<Answered>,
-    cues: &Receiver<Cue>,
+    channels: &Channels,
     tell: &Sender<Said>,
 ) -> anyhow::Result<()> {
+    let Channels {
+        answers,
+        typed: keys,
+        told,
+    } = channels;
     let probe = stream.try_clone()?;
-    let writer = Arc::new(Mutex::new(stream.try_clone()?));
     let split = Split {
         read: stream,
-        write: Arc::clone(&writer),
+        write: writer,
     };
     let mut view = RfbView::connect(split, Some(RFB_PASSWORD), encoding)?;
     view.request(false)?;
-    let mut typer: Option<Typer> = None;
     let mut target: Option<Target> = None;
     // Keys typed and not yet answered: input message number → when it went to the link.
     let mut typed: BTreeMap<u64, Instant> = BTreeMap::new();
@@ -176,9 +248,7 @@ fn watch(
             let update = view.read_update()?;
             let now = Instant::now();
             last_update = now;
-            if let Some(typer) = &typer {
-                typed.extend(typer.typed.try_iter());
-            }
+            typed.extend(keys.try_iter());
             for a in answers.try_iter() {
                 written = written.max(a.update);
                 answered.insert(a.update, a.inputs);
@@ -203,43 +273,40 @@ fn watch(
             written = written.max(a.update);
             answered.insert(a.update, a.inputs);
         }
-        match cues.try_recv() {
-            Ok(Cue::Reach(screen)) => {
+        match told.try_recv() {
+            Ok(Told::Reach(screen, since)) => {
                 target = Some(Target {
-                    screen: xrgb(&screen),
-                    since: Instant::now(),
+                    screen,
+                    since,
                     last: false,
                 })
             }
-            Ok(Cue::Type(at)) => {
-                started = Some(Instant::now());
+            Ok(Told::Type(at)) => {
+                started = Some(at);
                 frames_at_start = shown;
-                typer = Some(Typer::start(Arc::clone(&writer), at)?);
             }
-            Ok(Cue::Finish(screen)) => {
-                if let Some(typer) = typer.take() {
-                    typed.extend(typer.stop());
-                }
+            Ok(Told::Finish(screen, since)) => {
+                typed.extend(keys.try_iter());
                 target = Some(Target {
-                    screen: xrgb(&screen),
-                    since: Instant::now(),
+                    screen,
+                    since,
                     last: true,
                 });
             }
             Err(mpsc::TryRecvError::Empty) => {}
-            Err(mpsc::TryRecvError::Disconnected) => {
-                if let Some(typer) = typer.take() {
-                    typer.stop();
-                }
-                return Ok(());
-            }
+            Err(mpsc::TryRecvError::Disconnected) => return Ok(()),
         }
-        let Some(Target { screen, since, last }) = &target else {
+        let Some(Target {
+            screen,
+            since,
+            last,
+        }) = &target
+        else {
             continue;
         };
         // Caught up: every update the server wrote has been read, and it has been quiet.
         let quiet = last_update.elapsed() >= QUIET && written <= view.updates;
-        let in_time = last_update.saturating_duration_since(*since) <= *cap;
+        let in_time = last_update.saturating_duration_since(*since) <= cap;
         let (reached, picture) = if !quiet {
             (false, None)
         } else if encoding.lossless() {
@@ -249,7 +316,7 @@ fn watch(
             (p >= rfb_view::PSNR_FLOOR, Some(p))
         };
         let reached = reached && in_time;
-        if reached || since.elapsed() > *cap {
+        if reached || since.elapsed() > cap {
             let mut said = Said {
                 reached,
                 psnr: picture,
@@ -288,36 +355,33 @@ fn xrgb(rgba: &[u8]) -> Vec<u32> {
         .collect()
 }
 
-/// The viewer's user: input messages at [`KEYS_PER_SEC`] on a thread of its own.
+/// The viewer's user: input messages at [`KEYS_PER_SEC`] on a thread of its own, each
+/// key's first input message number and the moment it was handed to the link on `typed`.
 struct Typer {
     stop: Arc<AtomicBool>,
     thread: std::thread::JoinHandle<()>,
-    /// Each key's first input message number, and when it was handed to the link.
-    typed: Receiver<(u64, Instant)>,
 }
 
 impl Typer {
     /// Starts typing `x` (press and release), or moving the pointer back and forth by a
     /// pixel at `pointer`.
-    fn start(writer: Arc<Mutex<TcpStream>>, pointer: Option<Point>) -> anyhow::Result<Typer> {
+    fn start(
+        writer: Arc<Mutex<TcpStream>>,
+        pointer: Option<Point>,
+        typed: Sender<(u64, Instant)>,
+    ) -> anyhow::Result<Typer> {
         let stop = Arc::new(AtomicBool::new(false));
-        let (tx, typed) = mpsc::channel();
         let stopped = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
             .name("rfb typist".into())
-            .spawn(move || type_keys(&writer, pointer, &stopped, &tx))?;
-        Ok(Typer {
-            stop,
-            thread,
-            typed,
-        })
+            .spawn(move || type_keys(&writer, pointer, &stopped, &typed))?;
+        Ok(Typer { stop, thread })
     }
 
-    /// Stops typing; the keys typed since they were last looked at.
-    fn stop(self) -> Vec<(u64, Instant)> {
+    /// Stops typing, once the key being typed (if any) has gone.
+    fn stop(self) {
         self.stop.store(true, Ordering::Relaxed);
         let _ = self.thread.join();
-        self.typed.try_iter().collect()
     }
 }
 
@@ -362,7 +426,9 @@ fn type_keys(
             return;
         }
         messages += sent;
-        let Ok(mut stream) = writer.lock() else { return };
+        let Ok(mut stream) = writer.lock() else {
+            return;
+        };
         if stream.write_all(&out).is_err() {
             return;
         }

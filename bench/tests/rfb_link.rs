@@ -39,7 +39,10 @@ fn a_vnc_viewer_types_over_a_slow_link_and_its_latency_is_sane() {
     );
     let (p50, p95, max) = r.latency.expect("latencies");
     let round_trip = 2.0 * link.delay.as_secs_f64() * 1000.0;
-    assert!(p50 >= round_trip, "median {p50} ms under the {round_trip} ms round trip");
+    assert!(
+        p50 >= round_trip,
+        "median {p50} ms under the {round_trip} ms round trip"
+    );
     assert!(p50 <= p95 && p95 <= max, "{r:?}");
     assert!(r.frames > 0 && r.bytes_down > 0 && r.bytes_up > 0, "{r:?}");
 }

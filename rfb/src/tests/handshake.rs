@@ -166,7 +166,12 @@ fn a_refused_session_says_why_in_each_version() {
         let mut expect = failure;
         expect.extend_from_slice(&told);
         // 3.7 and 3.8: no security types; 3.3: security type 0 (invalid); then the reason.
-        assert_eq!(s.take_output(), expect, "{}", String::from_utf8_lossy(version));
+        assert_eq!(
+            s.take_output(),
+            expect,
+            "{}",
+            String::from_utf8_lossy(version)
+        );
         assert_eq!(s.receive(&[2]), Err(RfbError::Closed));
     }
     // The client reads it as a refusal with the reason.

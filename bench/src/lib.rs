@@ -16,6 +16,8 @@
 //! - [`command`]: the command modes: the recorded requests re-encoded per compression,
 //!   decoded back and replayed onto a replica scene.
 //! - [`links`]: each workload and mode live on an emulated link: time, frames/s, latency.
+//! - [`rfb_link`]: the links' VNC viewer (with `--rfb`): netui-rfb's client behind the same
+//!   link emulation, and how its input-to-update latency is measured without RFB's help.
 //! - [`frames`]: the frames a pixel viewer showed, recorded to be shown again elsewhere; PSNR.
 //! - [`rfb_view`]: an RFB viewer (netui-rfb's client) that counts its bytes: one per encoding
 //!   on netui's own RFB endpoint (live, in [`session`]) and on Xvnc ([`vnc`]).
@@ -52,6 +54,7 @@ pub mod frames;
 pub mod links;
 pub mod record;
 pub mod report;
+pub mod rfb_link;
 pub mod rfb_view;
 pub mod session;
 pub mod vnc;

@@ -15,6 +15,10 @@
 //! The application's answer is ready when the key arrives (the script drew it ahead), so the
 //! latency is the display stack's and the link's, not the application's. A job that does not
 //! finish within its cap says so instead of a time.
+//!
+//! RFB modes ([`rfb_modes`]) run the same way with a VNC viewer ([`crate::rfb_link`]) on the
+//! server's RFB port behind the same link emulation; it types with RFB KeyEvents (or moves
+//! the pointer with PointerEvents), and its latency is defined there.
 
 use std::io::Write;
 use std::os::unix::net::UnixStream;
@@ -32,6 +36,7 @@ use thin_client::link::LinkProfile;
 use thin_client::stats::Stats;
 use thin_client::view::View;
 
+use crate::rfb_view::RfbEncoding;
 use crate::session::{each_frame, App, Headless};
 
 /// The rate at which the viewer's user types (one application frame per key).
@@ -44,10 +49,22 @@ const QUIET: Duration = Duration::from_millis(40);
 pub struct LiveMode {
     /// The protocol's name in reports.
     pub name: &'static str,
-    /// What the viewer attaches as.
-    pub mode: ViewMode,
-    /// How the server compresses the connection's frames (pixel updates never are).
-    pub compression: Compression,
+    /// The viewer.
+    pub viewer: LiveViewer,
+}
+
+/// The viewer of a [`LiveMode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveViewer {
+    /// netui's own viewer.
+    Netui {
+        /// What the viewer attaches as.
+        mode: ViewMode,
+        /// How the server compresses the connection's frames (pixel updates never are).
+        compression: Compression,
+    },
+    /// A VNC viewer on the server's RFB port, asking for this encoding.
+    Rfb(RfbEncoding),
 }
 
 /// Every protocol mode, live, in report order: command mode with each compression of the
@@ -62,16 +79,32 @@ pub fn live_modes() -> Vec<LiveMode> {
         .into_iter()
         .map(|(name, compression)| LiveMode {
             name,
-            mode: ViewMode::Commands,
-            compression,
+            viewer: LiveViewer::Netui {
+                mode: ViewMode::Commands,
+                compression,
+            },
         })
         .collect();
     modes.extend(PixelEncoding::ALL.into_iter().map(|e| LiveMode {
         name: e.name(),
-        mode: ViewMode::Pixels(e),
-        compression: Compression::default(),
+        viewer: LiveViewer::Netui {
+            mode: ViewMode::Pixels(e),
+            compression: Compression::default(),
+        },
     }));
     modes
+}
+
+/// The RFB modes, live, in report order (`rfb-zrle`, `rfb-tight`, `rfb-tight-jpeg`), JPEG at
+/// `jpeg_quality`.
+pub fn rfb_modes(jpeg_quality: u8) -> Vec<LiveMode> {
+    RfbEncoding::all(jpeg_quality)
+        .into_iter()
+        .map(|e| LiveMode {
+            name: e.rfb_name(),
+            viewer: LiveViewer::Rfb(e),
+        })
+        .collect()
 }
 
 /// One measurement to make.
@@ -114,6 +147,8 @@ pub struct LinkResult {
     pub bytes_down: u64,
     /// Link bytes up, the whole job.
     pub bytes_up: u64,
+    /// Lossy modes: the PSNR (dB) of the viewer's last screen against the server's.
+    pub psnr: Option<f64>,
 }
 
 /// How a job ended.
@@ -173,7 +208,7 @@ pub fn run_all(
 }
 
 /// What the session tells the viewer.
-enum Cue {
+pub(crate) enum Cue {
     /// Show this screen (RGBA), then say so.
     Reach(Arc<Vec<u8>>),
     /// Start the input: keys to the focused window, or pointer moves at a point of a window
@@ -190,26 +225,33 @@ pub fn run(job: &Job) -> anyhow::Result<LinkResult> {
         socket,
         server,
         runtime,
-    } = Headless::start(job.size)?;
+    } = Headless::start_with(job.size, crate::rfb_link::config(job))?;
     let mut observer = Display::connect_unix(&socket, "links-observer")?;
 
     // The viewer, and its first screen.
-    let stream = Stream::Unix(UnixStream::connect(&socket).context("viewer connects")?);
-    let (display, link) = thin_client::connect::open_stream_with(
-        &runtime,
-        stream,
-        None,
-        job.mode.name,
-        job.link.clone(),
-        job.mode.compression,
-    )?;
     let (cue, cues) = mpsc::channel();
     let (told, tell) = mpsc::channel();
-    let mode = job.mode.mode;
     let cap = job.cap;
-    let viewer = std::thread::Builder::new()
-        .name(format!("viewer {}", job.mode.name))
-        .spawn(move || watch(display, mode, cap, cues, told))?;
+    let (link, viewer) = match job.mode.viewer {
+        LiveViewer::Netui { mode, compression } => {
+            let stream = Stream::Unix(UnixStream::connect(&socket).context("viewer connects")?);
+            let (display, link) = thin_client::connect::open_stream_with(
+                &runtime,
+                stream,
+                None,
+                job.mode.name,
+                job.link.clone(),
+                compression,
+            )?;
+            let viewer = std::thread::Builder::new()
+                .name(format!("viewer {}", job.mode.name))
+                .spawn(move || watch(display, mode, cap, cues, told))?;
+            (link, viewer)
+        }
+        LiveViewer::Rfb(encoding) => {
+            crate::rfb_link::spawn(&runtime, &server, job, encoding, cues, told)?
+        }
+    };
     let first = Arc::new(observer.get_image(ResourceId::ROOT, None)?.rgba);
     let _ = cue.send(Cue::Reach(first));
     let result = |outcome, said: Option<Said>| {
@@ -225,6 +267,7 @@ pub fn run(job: &Job) -> anyhow::Result<LinkResult> {
             samples: said.samples,
             bytes_down: link.down.load(Ordering::Relaxed),
             bytes_up: link.up.load(Ordering::Relaxed),
+            psnr: said.psnr,
         }
     };
     if !matches!(tell.recv(), Ok(Said { reached: true, .. })) {
@@ -300,13 +343,19 @@ fn frames_time(frames: u32) -> Duration {
 
 /// What the viewer reports.
 #[derive(Debug, Default)]
-struct Said {
+pub(crate) struct Said {
     /// Whether it reached the screen it was asked for.
-    reached: bool,
-    seconds: Option<f64>,
-    frames: u64,
-    latency: Option<(f64, f64, f64)>,
-    samples: usize,
+    pub(crate) reached: bool,
+    /// Seconds from the first key to the final screen, if it got there.
+    pub(crate) seconds: Option<f64>,
+    /// Updates that changed its screen from the first key on.
+    pub(crate) frames: u64,
+    /// Input-to-update latency, ms: median, 95th percentile, worst.
+    pub(crate) latency: Option<(f64, f64, f64)>,
+    /// The latency's samples.
+    pub(crate) samples: usize,
+    /// Lossy modes: the PSNR of its final screen against the server's, dB.
+    pub(crate) psnr: Option<f64>,
 }
 
 /// The viewer: applies and acknowledges updates, types when told, and reports when it shows

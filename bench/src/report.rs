@@ -465,10 +465,11 @@ fn bars(
 pub fn link_cell(r: &LinkResult) -> String {
     match (r.outcome, r.seconds) {
         (Outcome::Finished, Some(s)) => format!(
-            "{s:.1}s {:.0}/s {}",
+            "{s:.1}s {:.0}/s {}{}",
             r.fps().unwrap_or(0.0),
             r.latency
-                .map_or("-".to_owned(), |(p50, ..)| format!("{p50:.0}ms"))
+                .map_or("-".to_owned(), |(p50, ..)| format!("{p50:.0}ms")),
+            r.psnr.map_or(String::new(), |p| format!(" {p:.0}dB"))
         ),
         (Outcome::NoFirstScreen, _) => "no 1st screen".into(),
         _ => "behind".into(),
@@ -502,6 +503,16 @@ pub fn links_table(results: &[LinkResult], cap: Duration) -> String {
         cap.as_secs_f64(),
         cap.as_secs_f64()
     );
+    if results.iter().any(|r| r.protocol.starts_with("rfb-")) {
+        let _ = writeln!(
+            out,
+            "rfb-*: a VNC viewer on the server's RFB port; its latency is from a KeyEvent (or \
+             PointerEvent) handed to the link until the viewer has applied the first update \
+             that the server encoded after the answer was in its copy of the screen, as the \
+             server's core reports answers to netui's viewers; JPEG: PSNR of the last screen \
+             (dB)"
+        );
+    }
     for link in links {
         let _ = write!(out, "\n{link:<10}");
         for m in &modes {
@@ -527,13 +538,13 @@ pub fn links_table(results: &[LinkResult], cap: Duration) -> String {
 pub fn links_csv(results: &[LinkResult], path: &Path) -> anyhow::Result<()> {
     let mut out = String::from(
         "workload,protocol,link,outcome,seconds,frames,fps,latency_p50_ms,latency_p95_ms,\
-         latency_max_ms,latency_samples,bytes_down,bytes_up\n",
+         latency_max_ms,latency_samples,bytes_down,bytes_up,psnr_db\n",
     );
     let opt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.2}"));
     for r in results {
         let _ = writeln!(
             out,
-            "{},{},{},{:?},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{:?},{},{},{},{},{},{},{},{},{},{}",
             r.workload,
             r.protocol,
             r.link,
@@ -547,6 +558,7 @@ pub fn links_csv(results: &[LinkResult], path: &Path) -> anyhow::Result<()> {
             r.samples,
             r.bytes_down,
             r.bytes_up,
+            opt(r.psnr),
         );
     }
     std::fs::write(path, out).with_context(|| format!("cannot write {}", path.display()))

@@ -11,7 +11,7 @@ use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use netui_rfb::client::{Client, ServerMessage};
+use netui_rfb::client::{Client, ServerMessage, Update};
 use netui_rfb::encoding;
 
 use crate::frames::{psnr, PsnrSummary};
@@ -203,20 +203,20 @@ impl<S: Read + Write> RfbView<S> {
             .context("sending an update request")
     }
 
-    /// Reads messages until a whole FramebufferUpdate has been applied.
-    pub fn read_update(&mut self) -> anyhow::Result<()> {
+    /// Reads messages until a whole FramebufferUpdate has been applied; what it brought.
+    pub fn read_update(&mut self) -> anyhow::Result<Update> {
         let started = Instant::now();
         let waited = self.counts.waited.load(Ordering::Relaxed);
-        loop {
+        let update = loop {
             match self.client.read_message().context("reading an update")? {
                 ServerMessage::Update(update) => {
                     self.copy_bytes += update.bytes_of(encoding::COPY_RECT) as u64;
-                    break;
+                    break update;
                 }
                 // Bells, cut text, fences: nothing the benchmark asked for; skipped.
                 _ => continue,
             }
-        }
+        };
         let waiting = Duration::from_nanos(
             self.counts
                 .waited
@@ -225,7 +225,7 @@ impl<S: Read + Write> RfbView<S> {
         );
         self.decode += started.elapsed().saturating_sub(waiting);
         self.updates += 1;
-        Ok(())
+        Ok(update)
     }
 
     /// What the viewer shows, `0x00RRGGBB`.
@@ -243,6 +243,10 @@ impl<S: Read + Write> RfbView<S> {
         self.counts.up.load(Ordering::Relaxed)
     }
 }
+
+/// The least PSNR (dB) a lossy viewer's screen may have against the server's to count as
+/// showing it (as the RFB endpoint's own JPEG test asks, `display-server/tests/rfb.rs`).
+pub const PSNR_FLOOR: f64 = 30.0;
 
 /// How long a live viewer must hear nothing, after the workload, to count as done.
 const QUIET: Duration = Duration::from_millis(60);
@@ -358,7 +362,7 @@ pub fn follow(
 
 /// Waits up to `timeout` for bytes to read on `probe` (a clone of the viewer's socket),
 /// without reading them; leaves the socket's read timeout at [`STALLED`] for the viewer.
-fn wait_for_bytes(probe: &TcpStream, timeout: Duration) -> std::io::Result<bool> {
+pub(crate) fn wait_for_bytes(probe: &TcpStream, timeout: Duration) -> std::io::Result<bool> {
     probe.set_read_timeout(Some(timeout))?;
     let peeked = probe.peek(&mut [0u8; 1]);
     probe.set_read_timeout(Some(STALLED))?;

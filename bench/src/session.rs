@@ -27,8 +27,8 @@ use crate::rfb_view::{self, RfbEncoding, RfbResult};
 
 /// The password of the RFB endpoint of the benchmark's server (view-only: the RFB viewers
 /// only watch). VNC passwords are at most 8 characters.
-const RFB_PASSWORD: &str = "nb-full";
-const RFB_VIEW_PASSWORD: &str = "nb-view";
+pub(crate) const RFB_PASSWORD: &str = "nb-full";
+pub(crate) const RFB_VIEW_PASSWORD: &str = "nb-view";
 
 /// How long a viewer must hear nothing, with the right pixels, to count as done.
 const QUIET: Duration = Duration::from_millis(60);

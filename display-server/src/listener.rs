@@ -145,6 +145,10 @@ pub(crate) struct Shared {
     pub(crate) screen_size: watch::Receiver<Size>,
     /// The display's name (`:N`), which VNC viewers show in their title.
     pub(crate) display: String,
+    /// Failed VNC authentications per address, and the addresses refused for now.
+    pub(crate) rfb_guard: rfb::guard::Guard,
+    /// The VNC viewers whose updates' answers someone in the process watches.
+    pub(crate) rfb_answers: rfb::answer::AnswerWatch,
     next_conn: AtomicU64,
     /// Connections being served (or refused).
     open: AtomicUsize,
@@ -161,6 +165,7 @@ impl Shared {
         rfb: Option<RfbConfig>,
         screen_size: watch::Receiver<Size>,
         display: String,
+        rfb_answers: rfb::answer::AnswerWatch,
     ) -> Self {
         Self {
             token,
@@ -168,6 +173,8 @@ impl Shared {
             rfb,
             screen_size,
             display,
+            rfb_guard: rfb::guard::Guard::default(),
+            rfb_answers,
             next_conn: AtomicU64::new(1),
             open: AtomicUsize::new(0),
             capacity: crate::runtime::connection_capacity(),

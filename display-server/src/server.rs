@@ -17,6 +17,7 @@ use crate::backend::{Backend, Headless};
 use crate::core::{Core, CoreMsg, ScreenSink};
 use crate::error::ServerError;
 use crate::listener::{Listeners, Shared};
+use crate::rfb::answer::AnswerWatch;
 use crate::rfb::RfbConfig;
 
 /// Batches that may wait for the core before readers pause (backpressure).
@@ -47,6 +48,7 @@ pub struct Server {
     listeners: Listeners,
     tcp_addr: Option<SocketAddr>,
     rfb_addr: Option<SocketAddr>,
+    rfb_answers: AnswerWatch,
     screen_tx: mpsc::UnboundedSender<CoreMsg>,
     screen_rx: mpsc::UnboundedReceiver<CoreMsg>,
 }
@@ -64,9 +66,16 @@ impl Server {
             listeners,
             tcp_addr,
             rfb_addr,
+            rfb_answers: AnswerWatch::default(),
             screen_tx,
             screen_rx,
         })
+    }
+
+    /// Where a benchmark in this process learns which inputs each update to a VNC viewer
+    /// answers ([`crate::rfb::answer`]).
+    pub fn rfb_answers(&self) -> AnswerWatch {
+        self.rfb_answers.clone()
     }
 
     /// The way for a screen's window to send input and resizes to this server's core.
@@ -105,6 +114,7 @@ impl Server {
             config,
             listeners,
             screen_rx,
+            rfb_answers,
             ..
         } = self;
         let (core_tx, core_rx) = mpsc::channel(CORE_QUEUE);
@@ -121,6 +131,7 @@ impl Server {
             config.rfb.clone(),
             screen_size,
             config.display.clone(),
+            rfb_answers,
         ));
         let accept = listeners.serve(shared, core_tx);
         tokio::select! {
@@ -142,6 +153,7 @@ pub struct ServerHandle {
     unix: Option<PathBuf>,
     tcp: Option<SocketAddr>,
     rfb: Option<SocketAddr>,
+    rfb_answers: AnswerWatch,
     token: Vec<u8>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -160,6 +172,7 @@ impl ServerHandle {
         let server = runtime.block_on(Server::bind(config))?;
         let tcp = server.tcp_addr();
         let rfb = server.rfb_addr();
+        let rfb_answers = server.rfb_answers();
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("netui-server".into())
@@ -174,6 +187,7 @@ impl ServerHandle {
             unix,
             tcp,
             rfb,
+            rfb_answers,
             token,
             stop: Some(stop),
             thread: Some(thread),
@@ -198,6 +212,12 @@ impl ServerHandle {
     /// The token that TCP clients must present.
     pub fn token(&self) -> &[u8] {
         &self.token
+    }
+
+    /// Where a benchmark in this process learns which inputs each update to a VNC viewer
+    /// answers ([`crate::rfb::answer`]).
+    pub fn rfb_answers(&self) -> AnswerWatch {
+        self.rfb_answers.clone()
     }
 
     /// Stops the server and waits for it.

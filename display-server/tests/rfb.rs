@@ -266,6 +266,66 @@ fn a_wrong_password_is_refused_and_the_right_ones_admitted() {
     );
 }
 
+/// Connects to the RFB port from `source` (an address of this machine, port 0).
+fn try_connect_from(
+    server: &TestDisplay,
+    source: &str,
+    password: &str,
+) -> Result<RfbClient, ClientError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let stream = runtime
+        .block_on(async {
+            let socket = tokio::net::TcpSocket::new_v4()?;
+            socket.bind(source.parse().expect("an address"))?;
+            socket.connect(server.rfb_addr()).await?.into_std()
+        })
+        .expect("connects to the RFB port");
+    stream.set_nonblocking(false).expect("blocking");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("a timeout");
+    Client::connect(stream, password, &[encoding::RAW])
+}
+
+#[test]
+fn five_wrong_passwords_block_that_address_only() {
+    let server = TestDisplay::start_with_rfb(":rfb", SIZE);
+    for attempt in 1..=5 {
+        let message = try_connect_from(&server, "127.0.0.1:0", "guess")
+            .err()
+            .unwrap_or_else(|| panic!("attempt {attempt}: a wrong password is refused"))
+            .to_string();
+        assert!(message.contains("authentication failed"), "{message}");
+    }
+    // Now even the right password is refused, with the reason, from that address...
+    let message = try_connect_from(&server, "127.0.0.1:0", RFB_PASSWORD)
+        .err()
+        .expect("a blocked address is refused")
+        .to_string();
+    assert!(
+        message.contains("too many authentication failures"),
+        "{message}"
+    );
+    // ...and RFB 3.3 hears the same reason where its security type would be.
+    let mut old = TcpStream::connect(server.rfb_addr()).expect("connects");
+    old.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("a timeout");
+    let mut version = [0u8; 12];
+    old.read_exact(&mut version).expect("the server's version");
+    old.write_all(b"RFB 003.003\n").expect("a 3.3 client");
+    let mut refusal = Vec::new();
+    let _ = old.read_to_end(&mut refusal);
+    let reason = b"too many authentication failures";
+    assert_eq!(refusal.get(..4), Some(&[0u8, 0, 0, 0][..]), "{refusal:?}");
+    assert_eq!(refusal.get(8..), Some(&reason[..]), "{refusal:?}");
+    // Another address of this machine is not blocked.
+    try_connect_from(&server, "127.0.0.2:0", RFB_PASSWORD)
+        .expect("another address connects with the right password");
+}
+
 #[test]
 fn netinfo_lists_a_vnc_viewer_as_rfb() {
     let server = TestDisplay::start_with_rfb(":rfb", SIZE);

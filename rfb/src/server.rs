@@ -153,6 +153,10 @@ pub struct ServerSession {
     qemu_key_sent: bool,
     told_continuous: bool,
     updater: Updater,
+    /// FramebufferUpdates written so far.
+    updates: u64,
+    /// Set by [`ServerSession::refuse`]: the reason the handshake fails with.
+    refusal: Option<String>,
 }
 
 impl std::fmt::Debug for ServerSession {
@@ -190,7 +194,24 @@ impl ServerSession {
             qemu_key_sent: false,
             told_continuous: false,
             updater: Updater::new(size),
+            updates: 0,
+            refusal: None,
         }
+    }
+
+    /// Refuses the connection at the security stage with `reason`, whatever password the
+    /// client has: 3.7 and 3.8 get an empty list of security types and the reason, 3.3 the
+    /// security type 0 (invalid) and the reason (RFC 6143 §7.1.2, and §A for 3.3). Call it
+    /// before the client's version arrives; [`ServerSession::receive`] then fails with
+    /// [`RfbError::Refused`] once the refusal is in the output.
+    pub fn refuse(&mut self, reason: &str) {
+        self.refusal = Some(reason.to_owned());
+    }
+
+    /// FramebufferUpdates written so far: the n-th update the client reads is the one that
+    /// made this n.
+    pub fn updates_sent(&self) -> u64 {
+        self.updates
     }
 
     /// Takes bytes from the client. An error is fatal: write the output (it may hold a last
@@ -316,6 +337,7 @@ impl ServerSession {
             return Ok(());
         }
         message::patch_rect_count(&mut self.output, count_at, count);
+        self.updates += 1;
         self.cursor_sent |= plan.cursor;
         self.qemu_key_sent |= plan.qemu_key;
         self.desktop = None;
@@ -438,6 +460,15 @@ impl ServerSession {
                 return Err(RfbError::Version(text));
             }
         };
+        if let Some(reason) = self.refusal.take() {
+            if self.version == Version::V3_3 {
+                self.output.extend_from_slice(&0u32.to_be_bytes());
+            } else {
+                self.output.push(0);
+            }
+            put_string(&mut self.output, &reason);
+            return Err(RfbError::Refused(reason));
+        }
         if self.version == Version::V3_3 {
             // 3.3: the server decides, then the challenge follows at once.
             let code = u32::from(SecurityType::VncAuth.code());

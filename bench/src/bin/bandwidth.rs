@@ -14,7 +14,8 @@
 //!
 //! RFB (VNC), with `--rfb`: three RFB viewers (ZRLE, Tight lossless, Tight with JPEG) follow
 //! each workload through the server's own RFB endpoint, decoding in the same run; lossless
-//! screens must equal the server's, JPEG's are reported with their PSNR.
+//! screens must equal the server's, JPEG's are reported with their PSNR. The links phase then
+//! measures the same three live on every link too (`netui_bench::rfb_link`).
 //!
 //! The real VNC, with `--vnc`: the frames that the px-delta-lz4 viewer showed are fed, in
 //! lockstep, into TigerVNC's Xvnc (the server's copy hints as X CopyArea), and three VNC
@@ -91,7 +92,7 @@ struct Args {
     #[arg(long)]
     vnc: bool,
     /// Also measure RFB viewers (ZRLE, Tight, Tight with JPEG) on the server's own RFB
-    /// endpoint, on an unlimited link.
+    /// endpoint: bytes on an unlimited link, and live on each of --links.
     #[arg(long)]
     rfb: bool,
     /// The JPEG quality level (0 to 9) that the Tight-with-JPEG viewers ask for.
@@ -159,6 +160,11 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     let cap = Duration::from_secs_f64(cap);
     let link_frames = if args.quick { 8 } else { 30 };
+    let mut live_modes = links::live_modes();
+    if args.rfb {
+        live_modes.extend(links::rfb_modes(args.jpeg_quality));
+    }
+    let live_modes = &live_modes;
     let jobs: Vec<links::Job> = list
         .iter()
         .filter(|w| {
@@ -166,7 +172,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         })
         .flat_map(|w| {
             link_list.iter().flat_map(move |link| {
-                links::live_modes().into_iter().map(move |mode| links::Job {
+                live_modes.iter().map(move |&mode| links::Job {
                     workload: w.name.clone(),
                     app: w.app.at_most(link_frames),
                     size,

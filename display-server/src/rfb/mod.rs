@@ -14,7 +14,13 @@
 //!
 //! The viewer's keyboard and pointer become the screen's input ([`input::RfbInput`]) and go
 //! to the core as `ViewerInput`, which the permission table refuses for a view-only viewer.
+//!
+//! An address that fails VNC Authentication [`guard::THRESHOLD`] times in a row is refused
+//! for a while ([`guard`]). A benchmark in the same process can learn which of a viewer's
+//! inputs each update answers ([`answer`]), which RFB itself does not say.
 
+pub mod answer;
+pub mod guard;
 pub mod input;
 mod transport;
 
@@ -85,15 +91,38 @@ pub(crate) async fn serve(
     let size = *shared.screen_size.borrow();
     let name = format!("netui {}", shared.display);
     let mut session = ServerSession::new(passwords, challenge, size, &name);
+    let ip = addr.ip();
+    let blocked = shared.rfb_guard.blocked(ip, std::time::Instant::now());
+    if let Some(left) = blocked {
+        session.refuse(guard::REASON);
+        tracing::warn!(
+            conn, %peer, seconds_left = left.as_secs(),
+            "refused a VNC viewer: its address failed authentication too often"
+        );
+    }
     let view_only = match tokio::time::timeout(
         HANDSHAKE_TIMEOUT,
         handshake(&mut session, &mut transport),
     )
     .await
     {
-        Ok(Ok(view_only)) => view_only,
+        Ok(Ok(view_only)) => {
+            shared.rfb_guard.succeeded(ip);
+            view_only
+        }
         Ok(Err(e)) => {
-            tracing::warn!(conn, %peer, error = %e, "RFB handshake failed");
+            if blocked.is_none() {
+                tracing::warn!(conn, %peer, error = %e.message, "RFB handshake failed");
+            }
+            if e.bad_password {
+                if let Some(block) = shared.rfb_guard.failed(ip, std::time::Instant::now()) {
+                    tracing::warn!(
+                        conn, %peer, seconds = block.as_secs(), failures = guard::THRESHOLD,
+                        "blocking VNC connections from this address after failed \
+                         authentications"
+                    );
+                }
+            }
             return Ok(());
         }
         Err(_) => {
@@ -140,6 +169,7 @@ pub(crate) async fn serve(
         max_side: shared.limits.max_side,
         next_seq: 0,
         next_input: 1,
+        answers: shared.rfb_answers.take(addr).map(answer::Answers::new),
     };
     let result = viewer.run(outbox).await;
     viewer.release_input().await;
@@ -150,9 +180,19 @@ fn refused(refusal: Refusal) -> std::io::Error {
     std::io::Error::other(format!("refused by the core: {refusal}"))
 }
 
+/// Why a handshake did not end with a viewer.
+struct HandshakeFailed {
+    message: String,
+    /// The viewer answered the challenge with a wrong password.
+    bad_password: bool,
+}
+
 /// Runs the RFB handshake until the viewer is authenticated and initialised; whether it is
 /// view-only. A failure (a wrong password) has its last message written before it returns.
-async fn handshake(session: &mut ServerSession, transport: &mut Transport) -> Result<bool, String> {
+async fn handshake(
+    session: &mut ServerSession,
+    transport: &mut Transport,
+) -> Result<bool, HandshakeFailed> {
     loop {
         transport.send(session.take_output());
         while let Some(event) = session.next_event() {
@@ -161,11 +201,17 @@ async fn handshake(session: &mut ServerSession, transport: &mut Transport) -> Re
             }
         }
         let Some(chunk) = transport.recv().await else {
-            return Err("closed during the handshake".into());
+            return Err(HandshakeFailed {
+                message: "closed during the handshake".into(),
+                bad_password: false,
+            });
         };
         if let Err(e) = session.receive(&chunk) {
             transport.send(session.take_output());
-            return Err(e.to_string());
+            return Err(HandshakeFailed {
+                bad_password: matches!(e, netui_rfb::RfbError::AuthenticationFailed),
+                message: e.to_string(),
+            });
         }
     }
 }
@@ -189,6 +235,8 @@ struct RfbViewer {
     next_seq: u32,
     /// The number of the next input.
     next_input: u64,
+    /// Which inputs each update answers, if someone watches this connection.
+    answers: Option<answer::Answers>,
 }
 
 impl RfbViewer {
@@ -240,7 +288,7 @@ impl RfbViewer {
                 update,
                 size,
                 rects,
-                ..
+                input,
             }) => {
                 let resized = size != self.screen.canvas().size();
                 let changed = self
@@ -259,6 +307,9 @@ impl RfbViewer {
                 }
                 for rect in changed {
                     self.damage.add(rect);
+                }
+                if let (Some(answers), Some(input)) = (&mut self.answers, input) {
+                    answers.input_answered(input);
                 }
                 self.request(vec![Request::AckUpdate { update }]).await
             }
@@ -280,8 +331,14 @@ impl RfbViewer {
                     down,
                     keysym,
                     keycode: _,
-                } => self.input.key(down, keysym, &mut inputs),
-                Event::Pointer { buttons, x, y } => self.input.pointer(buttons, x, y, &mut inputs),
+                } => {
+                    self.input.key(down, keysym, &mut inputs);
+                    self.input_message(inputs.len());
+                }
+                Event::Pointer { buttons, x, y } => {
+                    self.input.pointer(buttons, x, y, &mut inputs);
+                    self.input_message(inputs.len());
+                }
                 // The session reports it only for a viewer that may drive the display.
                 Event::SetDesktopSize { width, height } => {
                     let size = Size::new(u32::from(width), u32::from(height));
@@ -299,6 +356,14 @@ impl RfbViewer {
         }
         // A view-only viewer's session reports no input (and the core would refuse it).
         self.send_input(inputs).await
+    }
+
+    /// Books an input message for a watcher: the inputs it produced are numbered up to
+    /// `next_input - 1 + produced` (`produced` counts every input of this batch so far).
+    fn input_message(&mut self, produced: usize) {
+        if let Some(answers) = &mut self.answers {
+            answers.message(self.next_input - 1 + produced as u64);
+        }
     }
 
     async fn send_input(&mut self, inputs: Vec<InputEvent>) -> std::io::Result<()> {
@@ -341,6 +406,12 @@ impl RfbViewer {
                 .send_update(self.screen.canvas(), &damage, &self.copies);
             self.copies.clear();
             sent.map_err(|e| std::io::Error::other(format!("cannot update the viewer: {e}")))?;
+            let updates = self.session.updates_sent();
+            if let Some(answers) = &mut self.answers {
+                if !answers.written(updates) {
+                    self.answers = None;
+                }
+            }
         }
         self.transport.send(self.session.take_output());
         Ok(())

@@ -150,6 +150,61 @@ fn versions_3_3_and_3_7_and_refusals() {
 }
 
 #[test]
+fn a_refused_session_says_why_in_each_version() {
+    let reason = "too many authentication failures";
+    let mut told = reason.len().to_be_bytes()[4..].to_vec();
+    told.extend_from_slice(reason.as_bytes());
+    for (version, failure) in [
+        (&b"RFB 003.008\n"[..], vec![0]),
+        (b"RFB 003.007\n", vec![0]),
+        (b"RFB 003.003\n", vec![0, 0, 0, 0]),
+    ] {
+        let mut s = ServerSession::new(passwords(), CHALLENGE, Size::new(4, 4), "");
+        s.refuse(reason);
+        assert_eq!(s.take_output(), b"RFB 003.008\n");
+        assert_eq!(s.receive(version), Err(RfbError::Refused(reason.into())));
+        let mut expect = failure;
+        expect.extend_from_slice(&told);
+        // 3.7 and 3.8: no security types; 3.3: security type 0 (invalid); then the reason.
+        assert_eq!(
+            s.take_output(),
+            expect,
+            "{}",
+            String::from_utf8_lossy(version)
+        );
+        assert_eq!(s.receive(&[2]), Err(RfbError::Closed));
+    }
+    // The client reads it as a refusal with the reason.
+    let pipe = serve(screen());
+    pipe.0.borrow_mut().session.refuse(reason);
+    let err = Client::connect(pipe.clone(), "secret", &[]).unwrap_err();
+    match err {
+        ClientError::Rfb(RfbError::Refused(said)) => assert_eq!(said, reason),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn updates_are_counted_as_written() {
+    let (pipe, mut client) = connect(screen(), &[encoding::RAW]);
+    assert_eq!(pipe.0.borrow().session.updates_sent(), 0);
+    client
+        .request_update(false, Rect::new(0, 0, 32, 24))
+        .unwrap();
+    assert!(matches!(
+        client.read_message().unwrap(),
+        ServerMessage::Update(_)
+    ));
+    assert_eq!(pipe.0.borrow().session.updates_sent(), 1);
+    // An incremental request with nothing changed writes nothing, and counts nothing.
+    client
+        .request_update(true, Rect::new(0, 0, 32, 24))
+        .unwrap();
+    pipe.0.borrow_mut().pump();
+    assert_eq!(pipe.0.borrow().session.updates_sent(), 1);
+}
+
+#[test]
 fn over_a_real_socket_with_the_session_on_a_thread() {
     let (ours, theirs) = UnixStream::pair().unwrap();
     let server = std::thread::spawn(move || -> Result<Vec<Event>, RfbError> {

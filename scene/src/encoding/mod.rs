@@ -410,7 +410,6 @@ impl PixelEncoder {
     fn detect_moves(&mut self, screen: &Canvas, from: usize, out: &mut Vec<EncodedRect>) {
         let mut moves = std::mem::take(&mut self.moves);
         for i in from..self.damage.len() {
-            moves.clear();
             // `i` is below the length.
             let rect = self.damage[i];
             self.scroll.detect(screen, &self.shadow, rect, &mut moves);

@@ -56,9 +56,9 @@ pub(super) struct ScrollDetector {
 
 impl ScrollDetector {
     /// Finds the parts of `rect` (clipped to the screen, which is the shadow's size) whose
-    /// rows moved up or down since the viewer got them, and appends them to `moves` as copies
-    /// `(destination, source corner)`, at most [`MAX_MOVES`]. Carried out in order on
-    /// `shadow`, the copies leave it equal to `screen` on each destination.
+    /// rows moved up or down since the viewer got them, and puts them in `moves` (cleared
+    /// first) as copies `(destination, source corner)`, at most [`MAX_MOVES`]. Carried out in
+    /// order on `shadow`, the copies leave it equal to `screen` on each destination.
     pub(super) fn detect(
         &mut self,
         screen: &Canvas,
@@ -66,6 +66,7 @@ impl ScrollDetector {
         rect: Rect,
         moves: &mut Vec<(Rect, Point)>,
     ) {
+        moves.clear();
         if rect.width < MIN_WIDTH || rect.height <= MIN_ROWS || screen.size() != shadow.size() {
             return;
         }
@@ -87,13 +88,9 @@ impl ScrollDetector {
         self.covered.clear();
         self.covered.resize(height, false);
         self.vote(screen, rect);
-        let found = moves.len();
         for c in 0..self.tally.len().min(CANDIDATES) {
             let (_, dy) = self.tally[c];
             self.runs(screen, shadow, rect, dy, moves);
-            if moves.len() - found >= MAX_MOVES {
-                break;
-            }
         }
     }
 

@@ -32,7 +32,7 @@ fn changes() -> Vec<Change> {
         .iter()
         .find(|c| !c.forward.is_empty())
         .map(|scroll| Change {
-            name: "scroll 500x400 by 20, no hint",
+            name: "scroll by 20, no hint",
             before: scroll.before.clone(),
             after: scroll.after.clone(),
             damage: scroll.damage.clone(),

@@ -33,9 +33,11 @@ use netui_protocol::{Color, EncodedRect, PixelEncoding, Point, Rect, RectEncodin
 use crate::render::Canvas;
 
 mod decoder;
+mod scroll;
 pub mod tiles;
 
 pub use decoder::PixelDecoder;
+use scroll::ScrollDetector;
 use tiles::TileEncoder;
 
 /// The largest width or height of a screen a [`PixelDecoder`] accepts (the protocol's
@@ -228,6 +230,10 @@ pub struct PixelEncoder {
     packed_pixels: Vec<u8>,
     /// `px-tiles`' stream and cache, from its first use.
     tiles: Option<Box<TileEncoder>>,
+    /// Finds scrolls that came without a hint (see [`scroll`]).
+    scroll: ScrollDetector,
+    /// The copies it found in one rectangle (its length only grows).
+    moves: Vec<(Rect, Point)>,
 }
 
 impl PixelEncoder {
@@ -247,6 +253,8 @@ impl PixelEncoder {
             packed: Vec::new(),
             packed_pixels: Vec::new(),
             tiles: None,
+            scroll: ScrollDetector::default(),
+            moves: Vec::new(),
         }
     }
 
@@ -276,7 +284,9 @@ impl PixelEncoder {
     /// changed: then the shadow is resized and everything is sent). `copies` are screen-space
     /// moves (destination rectangle, source point) that happened since the last encode, in
     /// order — scrolls and window moves — which `px-delta-lz4` and `px-tiles` send as
-    /// [`RectEncoding::Copy`] before the delta (the other encodings ignore them).
+    /// [`RectEncoding::Copy`] before the delta (the other encodings ignore them). Those two
+    /// also look, in each damaged rectangle, for rows that moved up or down without a hint
+    /// (see [`scroll`]), and send what they find as copies too, after the hints.
     ///
     /// The damage must cover every pixel that changed; it is clipped to the screen and empty
     /// rectangles are ignored.
@@ -316,8 +326,12 @@ impl PixelEncoder {
             if copies_too && !self.fresh {
                 self.apply_copies(copies, &mut out);
             }
+            let hinted = self.damage.len();
             let clipped = damage.iter().map(|r| r.intersect(bounds));
             self.damage.extend(clipped.filter(|r| !r.is_empty()));
+            if copies_too && !self.fresh {
+                self.detect_moves(screen, hinted, &mut out);
+            }
         }
         let damage = std::mem::take(&mut self.damage);
         match self.encoding {
@@ -385,18 +399,42 @@ impl PixelEncoder {
             let Some((rect, src)) = clip_copy(bounds, dst, src) else {
                 continue;
             };
-            let from = Rect::new(src.x, src.y, rect.width, rect.height);
-            self.shadow.copy_within(from, rect.origin(), bounds);
-            if let Some(tiles) = &mut self.tiles {
-                tiles.forget_lossy(rect, bounds.width);
-            }
+            self.copy(rect, src, out);
             self.damage.push(rect);
-            out.push(EncodedRect {
-                rect,
-                kind: RectEncoding::Copy { src },
-                data: Vec::new(),
-            });
         }
+    }
+
+    /// Looks for rows that moved in each damaged rectangle from the `from`th on (those the
+    /// caller passed: the copies' destinations before them were just made to match), and
+    /// carries out and sends what it finds as copies, before the pixels.
+    fn detect_moves(&mut self, screen: &Canvas, from: usize, out: &mut Vec<EncodedRect>) {
+        let mut moves = std::mem::take(&mut self.moves);
+        for i in from..self.damage.len() {
+            // `i` is below the length.
+            let rect = self.damage[i];
+            self.scroll.detect(screen, &self.shadow, rect, &mut moves);
+            for &(dst, src) in &moves {
+                // Inside `rect`, which is inside the screen: nothing to clip.
+                self.copy(dst, src, out);
+            }
+        }
+        self.moves = moves;
+    }
+
+    /// Carries out a copy whose ends lie in the screen on the shadow, as the viewer will, and
+    /// sends it.
+    fn copy(&mut self, rect: Rect, src: Point, out: &mut Vec<EncodedRect>) {
+        let bounds = self.shadow.bounds();
+        let from = Rect::new(src.x, src.y, rect.width, rect.height);
+        self.shadow.copy_within(from, rect.origin(), bounds);
+        if let Some(tiles) = &mut self.tiles {
+            tiles.forget_lossy(rect, bounds.width);
+        }
+        out.push(EncodedRect {
+            rect,
+            kind: RectEncoding::Copy { src },
+            data: Vec::new(),
+        });
     }
 
     /// The band's pixels as LZ4, or raw when that is not smaller. Leaves the pixels in

@@ -122,7 +122,13 @@ fn change(
             screen.fill_rect(fresh, rng.color(), bounds);
             let pos = Point::new(region.x, fresh_y);
             screen.text(fonts, pos, Font::Sans, 10, Color::WHITE, "new line", fresh);
-            (vec![region], vec![(dst, Point::new(region.x, src_y))])
+            // One scroll in three comes without its hint, as from an application that draws
+            // its rows again: the encoders that detect moves must still get it right.
+            let hints = match rng.below(3) {
+                0 => Vec::new(),
+                _ => vec![(dst, Point::new(region.x, src_y))],
+            };
+            (vec![region], hints)
         }
         6 => {
             // A window moves, maybe partly off screen; the desktop shows where it was.
@@ -541,4 +547,289 @@ fn random_junk_is_an_error_or_applies_but_never_panics() {
         applied > 100 && refused > 100,
         "{applied} applied, {refused} refused"
     );
+}
+
+/// Lines of distinct text, `spacing` pixels apart, in `area` (white), numbered from `first`.
+fn text_lines(fonts: &mut Fonts, screen: &mut Canvas, area: Rect, first: i32, spacing: i32) {
+    screen.fill_rect(area, Color::WHITE, area);
+    for line in 0..area.height as i32 / spacing + 1 {
+        let pos = Point::new(area.x + 3, area.y + 2 + line * spacing);
+        let text = format!(
+            "{}: entry number {} of the list",
+            first + line,
+            first + line
+        );
+        screen.text(fonts, pos, Font::Mono, 12, Color::BLACK, &text, area);
+    }
+}
+
+/// Moves the content of `area` down by `dy` pixels (up when negative), as an application
+/// that draws its rows again would, with new lines where the moved content left: no hint.
+fn scroll_by(fonts: &mut Fonts, screen: &mut Canvas, area: Rect, dy: i32, spacing: i32) {
+    let before = screen.clone();
+    let mut moved = Canvas::new(area.width, area.height, Color::WHITE);
+    let at = Point::new(0, dy);
+    moved.copy_from(&before, area, at, moved.bounds());
+    let fresh = match dy {
+        dy if dy < 0 => Rect::new(0, area.height as i32 + dy, area.width, (-dy) as u32),
+        _ => Rect::new(0, 0, area.width, dy as u32),
+    };
+    text_lines(fonts, &mut moved, fresh, 1000, spacing);
+    screen.copy_from(&moved, moved.bounds(), area.origin(), area);
+}
+
+/// What an encoder with a viewer that has `before` sends for `after` with `damage` and no
+/// hint, checked through the real decoder: the viewer and the shadow must equal `after`.
+/// The rectangles, and the copies among them.
+fn send_unhinted(
+    encoding: PixelEncoding,
+    before: &Canvas,
+    after: &Canvas,
+    damage: &[Rect],
+) -> (Vec<EncodedRect>, Vec<(Rect, Point)>) {
+    let mut encoder = PixelEncoder::new(encoding, before.size());
+    let mut decoder = PixelDecoder::new(before.size());
+    let rects = encoder.encode(before, &[before.bounds()], &[]);
+    decoder.apply(before.size(), &rects).unwrap();
+    let rects = encoder.encode(after, damage, &[]);
+    decoder.apply(after.size(), &rects).unwrap();
+    assert!(decoder.canvas() == after, "the viewer differs");
+    assert!(encoder.shadow == *after, "the shadow differs");
+    let copies = rects
+        .iter()
+        .filter_map(|r| match r.kind {
+            RectEncoding::Copy { src } => Some((r.rect, src)),
+            _ => None,
+        })
+        .collect();
+    (rects, copies)
+}
+
+/// The vertical offset of a copy: how far down its content moved.
+fn offset((dst, src): (Rect, Point)) -> i32 {
+    assert_eq!(dst.x, src.x, "a detected move is vertical");
+    dst.y - src.y
+}
+
+/// The screen of the scroll tests: a window whose 300x200 list area holds lines 14 pixels
+/// apart.
+const LIST: Rect = Rect::new(50, 40, 300, 200);
+
+fn list_screen(fonts: &mut Fonts, spacing: i32) -> Canvas {
+    let mut screen = Canvas::new(400, 300, Color::rgb(30, 60, 90));
+    let window = Rect::new(LIST.x - 4, LIST.y - 24, LIST.width + 8, LIST.height + 44);
+    screen.fill_rect(window, Color::rgb(200, 200, 205), screen.bounds());
+    let title = Point::new(window.x + 6, window.y + 4);
+    let bounds = screen.bounds();
+    screen.text(fonts, title, Font::Sans, 12, Color::BLACK, "Files", bounds);
+    text_lines(fonts, &mut screen, LIST, 1, spacing);
+    screen
+}
+
+#[test]
+fn a_scroll_without_a_hint_is_found_up_and_down() {
+    let mut fonts = Fonts::new();
+    let before = list_screen(&mut fonts, 14);
+    for dy in [-20, 20, -1, 3, -42] {
+        let mut after = before.clone();
+        scroll_by(&mut fonts, &mut after, LIST, dy, 14);
+        for encoding in [PixelEncoding::DeltaLz4, PixelEncoding::Tiles] {
+            let (rects, copies) = send_unhinted(encoding, &before, &after, &[LIST]);
+            let (_, plain) = send_unhinted(PixelEncoding::DamageLz4, &before, &after, &[LIST]);
+            assert!(plain.is_empty());
+            let what = format!("{} by {dy}", encoding.name());
+            assert_eq!(copies.len(), 1, "{what}: {copies:?}");
+            let (dst, _) = copies[0];
+            assert_eq!(offset(copies[0]), dy, "{what}");
+            assert!(LIST.contains_rect(dst), "{what}: {dst:?}");
+            // All of the list moved but the rows that came in (and a blank row or two at
+            // either end, which the viewer has in place already).
+            let moved = LIST.height - dy.unsigned_abs();
+            assert!(dst.height + 4 >= moved, "{what}: {dst:?}");
+            // The copies come first; the pixels after them are only the new lines'.
+            assert!(matches!(rects[0].kind, RectEncoding::Copy { .. }), "{what}");
+            let whole = scrolled_bytes(encoding, &after);
+            assert!(
+                bytes(&rects) * 2 < whole,
+                "{what}: {} vs {whole}",
+                bytes(&rects)
+            );
+        }
+    }
+}
+
+/// The bytes `encoding` sends for the list of `after` to a viewer that has nothing: the
+/// cost of the scroll sent as pixels, for comparison.
+fn scrolled_bytes(encoding: PixelEncoding, after: &Canvas) -> usize {
+    let mut encoder = PixelEncoder::new(encoding, after.size());
+    bytes(&encoder.encode(after, &[LIST], &[]))
+}
+
+#[test]
+fn a_scroll_with_a_changed_row_is_still_a_move() {
+    let mut fonts = Fonts::new();
+    let before = list_screen(&mut fonts, 14);
+    let mut after = before.clone();
+    scroll_by(&mut fonts, &mut after, LIST, -28, 14);
+    // The selection: one line highlighted in the middle of the moved rows.
+    let selected = Rect::new(LIST.x, LIST.y + 86, LIST.width, 14);
+    after.fill_rect(selected, Color::rgb(47, 111, 214), LIST);
+    let pos = Point::new(selected.x + 3, selected.y);
+    after.text(
+        &mut fonts,
+        pos,
+        Font::Mono,
+        12,
+        Color::WHITE,
+        "selected",
+        LIST,
+    );
+    for encoding in [PixelEncoding::DeltaLz4, PixelEncoding::Tiles] {
+        let (_, copies) = send_unhinted(encoding, &before, &after, &[LIST]);
+        assert!(!copies.is_empty() && copies.len() <= 2, "{copies:?}");
+        for &copy in &copies {
+            assert_eq!(offset(copy), -28, "{copies:?}");
+            assert!(copy.0.intersect(selected).is_empty(), "{copies:?}");
+        }
+        let moved: u32 = copies.iter().map(|(dst, _)| dst.height).sum();
+        assert!(moved + 14 + 8 >= LIST.height - 28, "{copies:?}");
+    }
+}
+
+#[test]
+fn blank_lines_do_not_lead_to_a_wrong_offset() {
+    let mut fonts = Fonts::new();
+    // Lines 40 pixels apart: most rows are blank, and a blank row matches any other.
+    let before = list_screen(&mut fonts, 40);
+    for dy in [-3, 5, -40, 17] {
+        let mut after = before.clone();
+        scroll_by(&mut fonts, &mut after, LIST, dy, 40);
+        for encoding in [PixelEncoding::DeltaLz4, PixelEncoding::Tiles] {
+            let (_, copies) = send_unhinted(encoding, &before, &after, &[LIST]);
+            assert!(!copies.is_empty(), "{dy}");
+            for &copy in &copies {
+                assert_eq!(offset(copy), dy, "{copies:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_solid_area_is_not_a_move() {
+    let mut fonts = Fonts::new();
+    let before = list_screen(&mut fonts, 14);
+    let bounds = before.bounds();
+    // Blank in both, in a new color, and in stripes of two colors: nothing says it moved.
+    let mut blank = before.clone();
+    blank.fill_rect(LIST, Color::WHITE, bounds);
+    let mut stripes = blank.clone();
+    for y in (0..LIST.height as i32).step_by(10) {
+        let band = Rect::new(LIST.x, LIST.y + y, LIST.width, 5);
+        stripes.fill_rect(band, Color::GREEN, bounds);
+    }
+    let mut shifted = blank.clone();
+    for y in (0..LIST.height as i32).step_by(10) {
+        let band = Rect::new(LIST.x, LIST.y + y + 3, LIST.width, 5);
+        shifted.fill_rect(band, Color::GREEN, LIST);
+    }
+    let mut red = blank.clone();
+    red.fill_rect(LIST, Color::RED, bounds);
+    let steps = [(&before, &blank), (&blank, &red), (&blank, &stripes)];
+    for (from, to) in steps.into_iter().chain([(&stripes, &shifted)]) {
+        for encoding in [PixelEncoding::DeltaLz4, PixelEncoding::Tiles] {
+            let (_, copies) = send_unhinted(encoding, from, to, &[LIST, bounds]);
+            assert_eq!(copies, vec![]);
+        }
+    }
+}
+
+#[test]
+fn only_the_part_that_moved_is_copied() {
+    let mut fonts = Fonts::new();
+    let before = list_screen(&mut fonts, 14);
+    let mut after = before.clone();
+    scroll_by(&mut fonts, &mut after, LIST, -14, 14);
+    // The damage is the whole window, title bar and all, and the footer changed too.
+    let window = Rect::new(LIST.x - 4, LIST.y - 24, LIST.width + 8, LIST.height + 44);
+    let footer = Rect::new(LIST.x, LIST.bottom() as i32 + 2, LIST.width, 16);
+    after.fill_rect(footer, Color::rgb(43, 48, 59), window);
+    let pos = footer.origin();
+    after.text(
+        &mut fonts,
+        pos,
+        Font::Sans,
+        12,
+        Color::WHITE,
+        "3 of 40",
+        window,
+    );
+    // And noise somewhere else, which moved nowhere.
+    let mut rng = Rng(77);
+    let elsewhere = noise(&mut rng, &mut after, Rect::new(360, 10, 40, 280));
+    for encoding in [PixelEncoding::DeltaLz4, PixelEncoding::Tiles] {
+        let (_, copies) = send_unhinted(encoding, &before, &after, &[window, elsewhere]);
+        assert_eq!(copies.len(), 1, "{copies:?}");
+        let (dst, _) = copies[0];
+        assert_eq!(offset(copies[0]), -14);
+        assert_eq!((dst.x, dst.width), (window.x, window.width));
+        assert!(dst.y >= LIST.y && dst.bottom() <= LIST.bottom(), "{dst:?}");
+    }
+}
+
+#[test]
+fn a_scroll_of_the_whole_screen_reaches_its_edges() {
+    let mut fonts = Fonts::new();
+    let mut before = Canvas::new(240, 120, Color::WHITE);
+    let bounds = before.bounds();
+    text_lines(&mut fonts, &mut before, bounds, 1, 13);
+    for dy in [-9, 9, -119, 60] {
+        let mut after = before.clone();
+        scroll_by(&mut fonts, &mut after, bounds, dy, 13);
+        for encoding in [PixelEncoding::DeltaLz4, PixelEncoding::Tiles] {
+            let (_, copies) = send_unhinted(encoding, &before, &after, &[bounds]);
+            if dy.unsigned_abs() + 8 >= bounds.height {
+                assert_eq!(copies, vec![], "{dy}");
+                continue;
+            }
+            assert_eq!(copies.len(), 1, "{dy}: {copies:?}");
+            let (dst, src) = copies[0];
+            assert_eq!(offset(copies[0]), dy);
+            // The rows moved, from and to, reach both edges (but for a blank row or two).
+            let top = dst.y.min(src.y);
+            let bottom = dst.bottom().max(i64::from(src.y) + i64::from(dst.height));
+            assert!(top <= 2 && bottom >= 118, "{dy}: {copies:?}");
+        }
+    }
+}
+
+#[test]
+fn random_changes_without_moves_find_none() {
+    let mut rng = Rng(99);
+    let mut fonts = Fonts::new();
+    let mut screen = desktop(&mut rng, &mut fonts, 160, 120);
+    for encoding in [PixelEncoding::DeltaLz4, PixelEncoding::Tiles] {
+        for _ in 0..30 {
+            let before = screen.clone();
+            let rect = rng.rect(160, 120);
+            let damage = match rng.below(3) {
+                0 => noise(&mut rng, &mut screen, rect),
+                1 => screen.fill_rect(rect, rng.color(), screen.bounds()),
+                _ => {
+                    let bounds = screen.bounds();
+                    let pos = rect.origin();
+                    screen.text(
+                        &mut fonts,
+                        pos,
+                        Font::Sans,
+                        14,
+                        Color::BLACK,
+                        "typed",
+                        bounds,
+                    )
+                }
+            };
+            let (_, copies) = send_unhinted(encoding, &before, &screen, &[damage]);
+            assert_eq!(copies, vec![]);
+        }
+    }
 }

@@ -653,3 +653,68 @@ fn lying_jpeg_records_are_errors() {
     let cut = &image[..image.len() / 2];
     let _ = apply(tiles(r, &record(1, cut.len() as u32, cut)));
 }
+
+#[test]
+fn scrolls_without_hints_go_as_the_hints_would() {
+    // As `copies_scrolls_and_resizes_round_trip`, but the application draws its rows again
+    // and the server has no hint: the encoder finds the moves itself, and sends what it
+    // would have sent with the hints, byte for byte.
+    let mut fonts = Fonts::new();
+    let mut screen = Canvas::new(200, 120, Color::WHITE);
+    let bounds = screen.bounds();
+    for i in 0..9 {
+        let pos = Point::new(4, 4 + 14 * i);
+        let text = format!("line {i} of the text");
+        screen.text(&mut fonts, pos, Font::Sans, 12, Color::BLACK, &text, bounds);
+    }
+    let (mut found, mut hinted) = (Pair::new(&screen), Pair::new(&screen));
+    for step in 0..20 {
+        let src = Rect::new(0, 7, bounds.width, bounds.height - 7);
+        let dst = screen.copy_within(src, Point::new(0, 0), bounds);
+        let fresh = Rect::new(0, bounds.height as i32 - 7, bounds.width, 7);
+        screen.fill_rect(fresh, Color::WHITE, bounds);
+        let text = format!("new {step}");
+        let pos = fresh.origin();
+        screen.text(&mut fonts, pos, Font::Mono, 7, Color::BLUE, &text, fresh);
+        let rects = found.send(&screen, &[bounds], &[]);
+        let copy = RectEncoding::Copy { src: src.origin() };
+        assert_eq!((rects[0].rect, rects[0].kind), (dst, copy), "step {step}");
+        assert_eq!(
+            rects,
+            hinted.send(&screen, &[bounds], &[(dst, src.origin())])
+        );
+    }
+    assert_eq!(found.sent, hinted.sent);
+}
+
+#[test]
+fn lossy_tiles_stay_in_step_through_scrolls_without_hints() {
+    let mut rng = Rng(47);
+    let mut screen = Canvas::new(96, 80, Color::WHITE);
+    photo(&mut rng, &mut screen, Rect::new(0, 0, 96, 80), 0);
+    let bounds = screen.bounds();
+    let (mut encoder, mut decoder) = lossy_pair(&screen, 75);
+    let band = Rect::new(0, 40, 96, 24);
+    for step in 0..6 {
+        // Exact text over part of the picture, scrolled by 5 rows each step without a hint:
+        // a copy may only move what the viewer has, lossy or not.
+        let mut fonts = Fonts::new();
+        screen.fill_rect(band, Color::WHITE, bounds);
+        let pos = Point::new(2, band.y + 2 - step * 5);
+        screen.text(
+            &mut fonts,
+            pos,
+            Font::Mono,
+            12,
+            Color::BLACK,
+            "text row",
+            band,
+        );
+        let src = Rect::new(0, 5, 96, 75);
+        screen.copy_within(src, Point::new(0, 0), bounds);
+        photo(&mut rng, &mut screen, Rect::new(0, 75, 96, 5), step as u32);
+        lossy_send(&mut encoder, &mut decoder, &screen, &[bounds], &[]);
+        let psnr = crate::render::psnr(decoder.canvas().pixels(), screen.pixels());
+        assert!(psnr > PSNR_FLOOR_Q75, "step {step}: PSNR {psnr:.1}");
+    }
+}

@@ -302,8 +302,7 @@ fn five_wrong_passwords_block_that_address_only() {
     }
     // Now even the right password is refused, with the reason, from that address...
     let message = try_connect_from(&server, "127.0.0.1:0", RFB_PASSWORD)
-        .err()
-        .expect("a blocked address is refused")
+        .expect_err("a blocked address is refused")
         .to_string();
     assert!(
         message.contains("too many authentication failures"),

@@ -27,8 +27,11 @@ use anyhow::Context;
 use netui::transport::Stream;
 use netui::{Display, InputEvent, Key, Point, ResourceId, Size, Viewer, WindowKind};
 use netui_protocol::frame::{decode_message, decode_request};
-use netui_protocol::{Compression, Event, PixelEncoding, Request, ServerMessage, ViewMode};
-use thin_client::link::LinkProfile;
+use netui_protocol::{
+    Compression, Event, PixelEncoding, Request, ServerMessage, ViewMessage, ViewMode,
+};
+use thin_client::auto::Driver;
+use thin_client::link::{LinkProfile, LinkStats};
 use thin_client::stats::Stats;
 use thin_client::view::View;
 
@@ -48,10 +51,13 @@ pub struct LiveMode {
     pub mode: ViewMode,
     /// How the server compresses the connection's frames (pixel updates never are).
     pub compression: Compression,
+    /// The thin client's `auto` mode: it attaches in `mode` and switches as it measures.
+    pub auto: bool,
 }
 
 /// Every protocol mode, live, in report order: command mode with each compression of the
-/// connection, then each pixel encoding.
+/// connection, then each pixel encoding, then `auto` as the thin client runs it by default
+/// (lz4-ctx, pixels in px-tiles).
 pub fn live_modes() -> Vec<LiveMode> {
     let commands = [
         ("cmd-raw", Compression::None),
@@ -64,13 +70,21 @@ pub fn live_modes() -> Vec<LiveMode> {
             name,
             mode: ViewMode::Commands,
             compression,
+            auto: false,
         })
         .collect();
     modes.extend(PixelEncoding::ALL.into_iter().map(|e| LiveMode {
         name: e.name(),
         mode: ViewMode::Pixels(e),
         compression: Compression::default(),
+        auto: false,
     }));
+    modes.push(LiveMode {
+        name: "auto",
+        mode: ViewMode::Commands,
+        compression: Compression::Lz4Ctx,
+        auto: true,
+    });
     modes
 }
 
@@ -205,11 +219,12 @@ pub fn run(job: &Job) -> anyhow::Result<LinkResult> {
     )?;
     let (cue, cues) = mpsc::channel();
     let (told, tell) = mpsc::channel();
-    let mode = job.mode.mode;
+    let mode = job.mode;
     let cap = job.cap;
+    let down = Arc::clone(&link);
     let viewer = std::thread::Builder::new()
         .name(format!("viewer {}", job.mode.name))
-        .spawn(move || watch(display, mode, cap, cues, told))?;
+        .spawn(move || watch(display, mode, &down, cap, cues, told))?;
     let first = Arc::new(observer.get_image(ResourceId::ROOT, None)?.rgba);
     let _ = cue.send(Cue::Reach(first));
     let result = |outcome, said: Option<Said>| {
@@ -313,14 +328,23 @@ struct Said {
 /// the screens it is given.
 fn watch(
     display: Display,
-    mode: ViewMode,
+    mode: LiveMode,
+    link: &LinkStats,
     cap: Duration,
     cues: Receiver<Cue>,
     tell: Sender<Said>,
 ) -> Result<(), String> {
     let mut viewer = Viewer::from(display);
     let views = viewer.take_views();
-    viewer.attach_viewer(mode).map_err(|e| e.to_string())?;
+    let down = || link.down.load(Ordering::Relaxed);
+    let mut auto = None;
+    if mode.auto {
+        auto = Some(
+            Driver::start(&mut viewer, PixelEncoding::Tiles, down()).map_err(|e| e.to_string())?,
+        );
+    } else {
+        viewer.attach_viewer(mode.mode).map_err(|e| e.to_string())?;
+    }
     let mut view = View::default();
     let mut stats = Stats::default();
     let mut target: Option<(Arc<Vec<u8>>, Instant, bool)> = None;
@@ -339,7 +363,14 @@ fn watch(
         });
         match views.recv_timeout(wait) {
             Ok(message) => {
-                last_message = Instant::now();
+                // A report of costs (auto) is not a change to the screen.
+                if !matches!(message, ViewMessage::Costs(_)) {
+                    last_message = Instant::now();
+                }
+                if let Some(auto) = &mut auto {
+                    auto.message(&message, down(), &mut viewer)
+                        .map_err(|e| e.to_string())?;
+                }
                 let applied = view.apply(message).map_err(|e| e.to_string())?;
                 if let Some(update) = applied.update {
                     shown += u64::from(!applied.changed.is_empty());

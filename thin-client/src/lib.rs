@@ -8,6 +8,7 @@
 //! - [`view`]: the viewer's copy of the screen, fed by view messages.
 //! - [`connect`]: the connection to the display, through the emulated link.
 //! - [`net`]: the network side: applies updates, acknowledges them, forwards input.
+//! - [`auto`]: the `auto` mode: what each mode costs, and when to switch.
 //! - [`link`]: link emulation: a bandwidth cap and a delay in each direction.
 //! - [`window`]: the viewer's window, its input and its overlay.
 //! - [`stats`]: bytes, frames/s and input-to-update latency, measured.
@@ -20,6 +21,7 @@
 //! - A key the viewer keeps for itself: `window.rs` (`ViewerWindow::shortcut`).
 #![forbid(unsafe_code)]
 
+pub mod auto;
 pub mod cli;
 pub mod connect;
 pub mod link;

@@ -5,8 +5,9 @@
 //! - Pixels: an application puts the same large noisy image (172 KB, more than the lz4-ctx
 //!   dictionary holds) ten times a second with one pixel changed: command mode carries the
 //!   image each time, pixel mode one tile.
-//! - Commands: a page of text redrawn ten times a second one pixel lower or higher: command
-//!   mode carries twenty short text requests, pixel mode every tile of the page.
+//! - Commands: a page of text redrawn ten times a second with other words: command mode
+//!   carries twenty short text requests, pixel mode every tile of the page (none of which
+//!   the viewer has seen before, so its cache of tiles cannot help).
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
@@ -71,15 +72,14 @@ fn application(mut d: Display, phase: Arc<AtomicU8>) {
                     t
                 });
                 d.clear(window, None);
-                let shift = (frame % 2) as i32;
-                for line in 0..20 {
+                for line in 0..20u32 {
                     d.text(
                         window,
-                        netui::Point::new(8, 6 + shift + line * 17),
-                        netui::Font::Mono,
+                        netui::Point::new(8, 6 + line as i32 * 17),
+                        netui::Font::Sans,
                         13,
                         Color::BLACK,
-                        &format!("line {line:2}: the quick brown fox jumps over {frame}"),
+                        &page_line(frame, line),
                     );
                 }
                 d.present(window).expect("present");
@@ -93,6 +93,23 @@ fn application(mut d: Display, phase: Arc<AtomicU8>) {
         frame += 1;
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// A line of words that no frame repeats (so that no tile of it is one the viewer holds).
+fn page_line(frame: u32, line: u32) -> String {
+    const WORDS: [&str; 12] = [
+        "the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "while", "it", "rains",
+    ];
+    let mut state = frame.wrapping_mul(2_654_435_761) ^ line.wrapping_mul(40_503) ^ 0x9e37;
+    (0..8)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            WORDS[state as usize % WORDS.len()]
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Follows the display until `auto` is in `kind`, or fails after [`SWITCH_WITHIN`].

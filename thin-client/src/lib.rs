@@ -19,6 +19,8 @@
 //! - A new link profile: `link.rs` (`LinkProfile::parse` and its table).
 //! - A new measurement: `stats.rs`, then a line of the overlay (`cli.rs`'s `status_lines`).
 //! - A key the viewer keeps for itself: `window.rs` (`ViewerWindow::shortcut`).
+//! - When `auto` switches: `auto.rs` (its constants and `Auto::verdict`); what the server
+//!   reports: the display server's `viewer/cost.rs`.
 #![forbid(unsafe_code)]
 
 pub mod auto;

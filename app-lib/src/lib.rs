@@ -48,6 +48,6 @@ pub use error::Error;
 pub use netui_protocol::{
     Button, Color, Compression, ErrorCode, Event, Font, ImageFormat, InputEvent, Key, KeyEvent,
     LineMetrics, Modifiers, PixelEncoding, Point, Rect, ResourceId, Segment, ServerInfo, Size,
-    ViewMessage, ViewMode, WindowKind,
+    ViewCosts, ViewMessage, ViewMode, WindowKind,
 };
 pub use viewer::Viewer;

@@ -5,7 +5,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
 
 use netui_protocol::frame::Compression;
-use netui_protocol::{InputEvent, Request, ViewMessage, ViewMode};
+use netui_protocol::{InputEvent, PixelEncoding, Request, ViewMessage, ViewMode};
 
 use crate::display::Display;
 use crate::error::Error;
@@ -90,6 +90,13 @@ impl Viewer {
     /// Tells the server that update `update` has been applied (flow control).
     pub fn ack_update(&mut self, update: u64) -> Result<(), Error> {
         self.send(Request::AckUpdate { update })
+    }
+
+    /// Asks the server to report, about twice a second, what each mode costs for what is on
+    /// the screen (`ViewMessage::Costs`), with pixels estimated in `encoding`; `None` stops
+    /// the reports. A thin client's `auto` mode decides with them.
+    pub fn report_costs(&mut self, encoding: Option<PixelEncoding>) -> Result<(), Error> {
+        self.send(Request::ReportCosts { encoding })
     }
 
     /// Waits until the server has carried out every request sent so far; see

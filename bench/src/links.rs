@@ -31,8 +31,11 @@ use anyhow::Context;
 use netui::transport::Stream;
 use netui::{Display, InputEvent, Key, Point, ResourceId, Size, Viewer, WindowKind};
 use netui_protocol::frame::{decode_message, decode_request};
-use netui_protocol::{Compression, Event, PixelEncoding, Request, ServerMessage, ViewMode};
-use thin_client::link::LinkProfile;
+use netui_protocol::{
+    Compression, Event, PixelEncoding, Request, ServerMessage, ViewMessage, ViewMode,
+};
+use thin_client::auto::Driver;
+use thin_client::link::{LinkProfile, LinkStats};
 use thin_client::stats::Stats;
 use thin_client::view::View;
 
@@ -62,13 +65,16 @@ pub enum LiveViewer {
         mode: ViewMode,
         /// How the server compresses the connection's frames (pixel updates never are).
         compression: Compression,
+        /// The thin client's `auto` mode: it attaches in `mode` and switches as it measures.
+        auto: bool,
     },
     /// A VNC viewer on the server's RFB port, asking for this encoding.
     Rfb(RfbEncoding),
 }
 
 /// Every protocol mode, live, in report order: command mode with each compression of the
-/// connection, then each pixel encoding.
+/// connection, then each pixel encoding, then `auto` as the thin client runs it by default
+/// (lz4-ctx, pixels in px-tiles).
 pub fn live_modes() -> Vec<LiveMode> {
     let commands = [
         ("cmd-raw", Compression::None),
@@ -82,6 +88,7 @@ pub fn live_modes() -> Vec<LiveMode> {
             viewer: LiveViewer::Netui {
                 mode: ViewMode::Commands,
                 compression,
+                auto: false,
             },
         })
         .collect();
@@ -90,8 +97,17 @@ pub fn live_modes() -> Vec<LiveMode> {
         viewer: LiveViewer::Netui {
             mode: ViewMode::Pixels(e),
             compression: Compression::default(),
+            auto: false,
         },
     }));
+    modes.push(LiveMode {
+        name: "auto",
+        viewer: LiveViewer::Netui {
+            mode: ViewMode::Commands,
+            compression: Compression::Lz4Ctx,
+            auto: true,
+        },
+    });
     modes
 }
 
@@ -233,7 +249,11 @@ pub fn run(job: &Job) -> anyhow::Result<LinkResult> {
     let (told, tell) = mpsc::channel();
     let cap = job.cap;
     let (link, viewer) = match job.mode.viewer {
-        LiveViewer::Netui { mode, compression } => {
+        LiveViewer::Netui {
+            mode,
+            compression,
+            auto,
+        } => {
             let stream = Stream::Unix(UnixStream::connect(&socket).context("viewer connects")?);
             let (display, link) = thin_client::connect::open_stream_with(
                 &runtime,
@@ -243,9 +263,10 @@ pub fn run(job: &Job) -> anyhow::Result<LinkResult> {
                 job.link.clone(),
                 compression,
             )?;
+            let down = Arc::clone(&link);
             let viewer = std::thread::Builder::new()
                 .name(format!("viewer {}", job.mode.name))
-                .spawn(move || watch(display, mode, cap, cues, told))?;
+                .spawn(move || watch(display, mode, auto, &down, cap, cues, told))?;
             (link, viewer)
         }
         LiveViewer::Rfb(encoding) => {
@@ -360,16 +381,27 @@ pub(crate) struct Said {
 
 /// The viewer: applies and acknowledges updates, types when told, and reports when it shows
 /// the screens it is given.
+#[allow(clippy::too_many_arguments)]
 fn watch(
     display: Display,
     mode: ViewMode,
+    auto_mode: bool,
+    link: &LinkStats,
     cap: Duration,
     cues: Receiver<Cue>,
     tell: Sender<Said>,
 ) -> Result<(), String> {
     let mut viewer = Viewer::from(display);
     let views = viewer.take_views();
-    viewer.attach_viewer(mode).map_err(|e| e.to_string())?;
+    let down = || link.down.load(Ordering::Relaxed);
+    let mut auto = None;
+    if auto_mode {
+        auto = Some(
+            Driver::start(&mut viewer, PixelEncoding::Tiles, down()).map_err(|e| e.to_string())?,
+        );
+    } else {
+        viewer.attach_viewer(mode).map_err(|e| e.to_string())?;
+    }
     let mut view = View::default();
     let mut stats = Stats::default();
     let mut target: Option<(Arc<Vec<u8>>, Instant, bool)> = None;
@@ -388,7 +420,14 @@ fn watch(
         });
         match views.recv_timeout(wait) {
             Ok(message) => {
-                last_message = Instant::now();
+                // A report of costs (auto) is not a change to the screen.
+                if !matches!(message, ViewMessage::Costs(_)) {
+                    last_message = Instant::now();
+                }
+                if let Some(auto) = &mut auto {
+                    auto.message(&message, down(), &mut viewer)
+                        .map_err(|e| e.to_string())?;
+                }
                 let applied = view.apply(message).map_err(|e| e.to_string())?;
                 if let Some(update) = applied.update {
                     shown += u64::from(!applied.changed.is_empty());

@@ -118,6 +118,11 @@ impl Flow {
         }
     }
 
+    /// The link's rate in bytes per second, once measured.
+    pub fn rate(&self) -> Option<f64> {
+        self.rate
+    }
+
     /// Bytes sent and not yet acknowledged.
     pub fn unacked_bytes(&self) -> usize {
         self.unacked.iter().map(|s| s.bytes).sum()

@@ -18,6 +18,8 @@
 //! reports the input: an answer waits behind at most one window of pixels, not behind a
 //! whole frame of an animation that is already more than the link carries. (The first
 //! screen after attaching, and `px-raw`, which sends whole frames, are not cut.)
+//! A viewer may ask what each mode costs (`viewer/cost.rs`): it then gets a report about
+//! twice a second, in either mode, of the bytes of both.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
@@ -29,6 +31,7 @@ use netui_protocol::{
 use crate::flow::Flow;
 use crate::peer::ConnId;
 use backlog::{op_bytes, Backlog};
+use cost::Costs;
 use netui_scene::damage::Damage;
 use netui_scene::encoding::tiles::TILE;
 use netui_scene::encoding::PixelEncoder;
@@ -51,6 +54,7 @@ const INITIAL_PIXEL_COST: f64 = 0.25;
 const PIXEL_COST_WEIGHT: f64 = 0.3;
 
 mod backlog;
+mod cost;
 
 /// An input whose events went to applications that have not answered them yet.
 #[derive(Debug)]
@@ -99,6 +103,8 @@ pub struct Viewer {
     whole: bool,
     /// Pixel mode: bytes a damaged pixel has cost lately.
     pixel_cost: f64,
+    /// What each mode costs, if the viewer asked.
+    costs: Option<Costs>,
 }
 
 impl Viewer {
@@ -124,6 +130,7 @@ impl Viewer {
             owed_for: None,
             whole: false,
             pixel_cost: INITIAL_PIXEL_COST,
+            costs: None,
         };
         viewer.set_mode(mode, scene);
         viewer
@@ -141,6 +148,13 @@ impl Viewer {
         self.damage = Damage::default();
         self.owed.clear();
         self.owed_for = self.input;
+        if let Some(costs) = &mut self.costs {
+            costs.switched();
+            if mode == ViewMode::Commands {
+                // What a switch back to pixels would cost: a whole screen, now.
+                costs.frame(scene.screen(), &[], &[]);
+            }
+        }
         match mode {
             ViewMode::Commands => {
                 self.encoder = None;
@@ -158,6 +172,33 @@ impl Viewer {
     /// The mode.
     pub fn mode(&self) -> ViewMode {
         self.mode
+    }
+
+    /// Starts reporting what each mode costs, pixels in `encoding`, or stops with `None`.
+    /// `scene` is the server's: in command mode the estimate of pixels starts with a whole
+    /// screen of it, which is what a switch to pixels would cost.
+    pub fn report_costs(&mut self, encoding: Option<PixelEncoding>, scene: &Scene) {
+        match (encoding, &self.costs) {
+            (None, _) => self.costs = None,
+            (Some(e), Some(costs)) if costs.encoding() == e => {}
+            (Some(e), _) => {
+                let mut costs = Costs::new(e);
+                if self.mode == ViewMode::Commands {
+                    costs.frame(scene.screen(), &[], &[]);
+                }
+                self.costs = Some(costs);
+            }
+        }
+    }
+
+    /// Whether the viewer wants the scene's changes (command mode, or a report of costs).
+    pub fn wants_ops(&self) -> bool {
+        self.mode == ViewMode::Commands || self.costs.is_some()
+    }
+
+    /// Whether the viewer wants each frame's damage (pixel mode, or a report of costs).
+    pub fn wants_damage(&self) -> bool {
+        matches!(self.mode, ViewMode::Pixels(_)) || self.costs.is_some()
     }
 
     /// The answer to the viewer's input number `seq` is in the scene (and, in command mode,
@@ -226,9 +267,14 @@ impl Viewer {
         self.awaiting.as_ref().map(|a| a.deadline)
     }
 
-    /// CPU time spent encoding pixel updates for this viewer.
+    /// CPU time spent encoding pixel updates for this viewer, its estimates of pixel mode's
+    /// cost included.
     pub fn encode_time(&self) -> Duration {
         self.encode_time
+            + self
+                .costs
+                .as_ref()
+                .map_or(Duration::ZERO, |c| c.encode_time)
     }
 
     /// The viewer applied update `update` (and every one before it). An acknowledgement of
@@ -254,6 +300,9 @@ impl Viewer {
 
     /// Command mode: changes to send. `scene` is the server's, which has carried them out.
     pub fn push_ops(&mut self, ops: &[SceneOp], scene: &Scene) {
+        if let Some(costs) = &mut self.costs {
+            costs.ops(ops);
+        }
         if self.mode != ViewMode::Commands || self.resync || ops.is_empty() {
             return;
         }
@@ -272,9 +321,13 @@ impl Viewer {
         }
     }
 
-    /// Pixel mode: screen areas composited since the last update, and copy hints.
-    pub fn push_damage(&mut self, rects: &[Rect], copies: &[(Rect, Point)]) {
+    /// Screen areas composited since the last update, and copy hints: pixel mode sends
+    /// them; command mode only counts what they would cost, if the viewer asked.
+    pub fn push_damage(&mut self, rects: &[Rect], copies: &[(Rect, Point)], scene: &Scene) {
         if self.encoder.is_none() {
+            if let Some(costs) = &mut self.costs {
+                costs.frame(scene.screen(), rects, copies);
+            }
             return;
         }
         for r in rects {
@@ -291,6 +344,18 @@ impl Viewer {
     /// number of the last update, so it goes even while that one is unacknowledged and never
     /// holds back the next one.
     pub fn pump(&mut self, scene: &Scene) -> Vec<ViewMessage> {
+        let mut messages = self.pump_updates(scene);
+        // A report of costs, when one is due, follows the updates it counts.
+        let waiting = self.backlog.bytes() as u64;
+        let rate = self.flow.rate();
+        if let Some(costs) = self.costs.as_mut().and_then(|c| c.report(waiting, rate)) {
+            messages.push(ViewMessage::Costs(costs));
+        }
+        messages
+    }
+
+    /// The updates of [`Viewer::pump`].
+    fn pump_updates(&mut self, scene: &Scene) -> Vec<ViewMessage> {
         self.settle_answers();
         let mut messages = Vec::new();
         while self.flow.may_send() {
@@ -340,9 +405,13 @@ impl Viewer {
             let (update, bytes) = match m {
                 ViewMessage::Scene { update, ops, .. } => (*update, ops.iter().map(op_bytes).sum()),
                 ViewMessage::Pixels { update, rects, .. } => {
-                    (*update, rects.iter().map(|r| r.data.len() + 24).sum())
+                    let bytes = rects.iter().map(|r| r.data.len() + 24).sum();
+                    if let Some(costs) = &mut self.costs {
+                        costs.sent_pixels(bytes);
+                    }
+                    (*update, bytes)
                 }
-                ViewMessage::Start { .. } => continue,
+                ViewMessage::Start { .. } | ViewMessage::Costs(_) => continue,
             };
             self.flow.sent(update, bytes, now);
             self.recent.push_back(bytes);

@@ -25,6 +25,6 @@ fuzz_target!(|data: &[u8]| {
             }
             scene.composite();
         }
-        ViewMessage::Start { .. } => {}
+        ViewMessage::Start { .. } | ViewMessage::Costs(_) => {}
     }
 });

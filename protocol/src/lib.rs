@@ -24,7 +24,8 @@
 //!   stateful frame decoder, and the decoding limits.
 //! - [`connection`]: one end of a connection without its I/O: the frame reader that is fed
 //!   bytes, and the handshake of each side with the checks of each hello.
-//! - [`view`]: what viewers (thin clients) receive: scene operations or encoded pixels.
+//! - [`view`]: what viewers (thin clients) receive: scene operations or encoded pixels, and
+//!   reports of what each mode costs.
 //! - [`display`]: display names (`:N`, `HOST:N`), ports and per-user file names.
 //! - [`error`]: what can go wrong while encoding, decoding, or shaking hands.
 //!
@@ -66,7 +67,9 @@ pub use geometry::{Color, Point, Rect, Segment, Size};
 pub use handshake::{ClientHello, HelloOutcome, Refusal, ServerHello, Welcome};
 pub use reply::{ClientInfo, ErrorCode, ErrorReport, Reply, ServerInfo, ServerMessage, WindowInfo};
 pub use request::{Font, ImageFormat, Request, RequestClass, RequestKind, ResourceId, WindowKind};
-pub use view::{EncodedRect, PixelEncoding, RectEncoding, SceneOp, ViewMessage, ViewMode};
+pub use view::{
+    EncodedRect, PixelEncoding, RectEncoding, SceneOp, ViewCosts, ViewMessage, ViewMode,
+};
 
 /// The protocol version that this crate speaks. Both ends must speak the same one.
 ///

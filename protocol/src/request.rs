@@ -374,6 +374,15 @@ requests! {
             /// The update's number.
             update: u64,
         } => Viewer,
+        /// Asks the server to report to this viewer, about twice a second, what each mode
+        /// costs for what is on the screen ([`crate::ViewMessage::Costs`]): the mode in force
+        /// as it is sent, the other as the server estimates it (pixels encoded in `encoding`,
+        /// or the scene's changes as command mode carries them). `None` stops the reports.
+        /// What a thin client's `auto` mode decides with.
+        ReportCosts {
+            /// The pixel encoding whose cost to report, or `None` to stop.
+            encoding: Option<crate::PixelEncoding>,
+        } => Viewer,
     }
 }
 
@@ -525,7 +534,8 @@ impl Request {
             | Request::InjectInput { input: _ }
             | Request::AttachViewer { mode: _ }
             | Request::ViewerInput { seq: _, input: _ }
-            | Request::AckUpdate { update: _ } => {}
+            | Request::AckUpdate { update: _ }
+            | Request::ReportCosts { encoding: _ } => {}
         }
     }
 }

@@ -215,6 +215,33 @@ pub enum ViewMessage {
         /// The rectangles.
         rects: Vec<EncodedRect>,
     },
+    /// What each mode cost since the last report, sent about twice a second to a viewer that
+    /// asked ([`crate::Request::ReportCosts`]). Not an update: it is not acknowledged.
+    Costs(ViewCosts),
+}
+
+/// What each mode cost a viewer over a period, as the server knows it: it has both the
+/// scene's changes and the rendered damage, whichever mode the viewer is in. The viewer knows
+/// its link (bytes it received, how far behind it is) and decides with both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ViewCosts {
+    /// Milliseconds the figures cover.
+    pub millis: u32,
+    /// Bytes of the scene's changes in the period, serialized as command mode carries them
+    /// before the connection compresses them (and before a slow viewer's backlog drops
+    /// covered drawing): what command mode would carry, whichever mode is in force.
+    pub commands: u64,
+    /// Bytes of encoded pixels in the period: in pixel mode those of the updates sent; in
+    /// command mode those of the damage of each frame, encoded by an encoder of its own in
+    /// the encoding asked for, whose output is thrown away (what pixel mode would carry on
+    /// a link that takes every frame).
+    pub pixels: u64,
+    /// Bytes of command-mode changes waiting for the link now (0 in pixel mode, whose
+    /// damage merges instead of waiting).
+    pub waiting: u64,
+    /// The link's rate, bytes per second, as the server's flow control estimates it from
+    /// the acknowledgements; 0 until it has been measured.
+    pub link_rate: u64,
 }
 
 #[cfg(test)]
@@ -236,5 +263,20 @@ mod tests {
         let lossy = ViewMode::Pixels(PixelEncoding::TilesJpeg { quality: 75 });
         assert_eq!(postcard::to_allocvec(&lossy).unwrap(), [1, 5, 75]);
         assert!(!PixelEncoding::ALL.contains(&PixelEncoding::TilesJpeg { quality: 75 }));
+    }
+
+    #[test]
+    fn cost_reports_come_after_the_older_view_messages() {
+        // Appended: Start, Scene and Pixels keep their numbers on the wire.
+        let costs = ViewMessage::Costs(ViewCosts {
+            millis: 500,
+            commands: 1,
+            pixels: 2,
+            waiting: 3,
+            link_rate: 4,
+        });
+        let bytes = postcard::to_allocvec(&costs).unwrap();
+        assert_eq!(bytes, [3, 0xf4, 0x03, 1, 2, 3, 4]);
+        assert_eq!(postcard::from_bytes::<ViewMessage>(&bytes).unwrap(), costs);
     }
 }

@@ -155,6 +155,8 @@ fn request() -> impl Strategy<Value = Request> {
         view_mode().prop_map(|mode| Request::AttachViewer { mode }),
         (any::<u64>(), input_event()).prop_map(|(seq, input)| Request::ViewerInput { seq, input }),
         any::<u64>().prop_map(|update| Request::AckUpdate { update }),
+        proptest::option::of(prop::sample::select(PixelEncoding::ALL.to_vec()))
+            .prop_map(|encoding| Request::ReportCosts { encoding }),
     ]
 }
 
@@ -225,6 +227,22 @@ fn view_message() -> impl Strategy<Value = ViewMessage> {
                 size,
                 rects
             }),
+        (
+            any::<u32>(),
+            any::<u64>(),
+            any::<u64>(),
+            any::<u64>(),
+            any::<u64>()
+        )
+            .prop_map(
+                |(millis, commands, pixels, waiting, link_rate)| ViewMessage::Costs(ViewCosts {
+                    millis,
+                    commands,
+                    pixels,
+                    waiting,
+                    link_rate,
+                })
+            ),
     ]
 }
 

@@ -47,7 +47,7 @@ fn updates(
                 ..
             } => (update, input, !rects.is_empty()),
             ViewMessage::Scene { update, input, ops } => (update, input, !ops.is_empty()),
-            ViewMessage::Start { .. } => continue,
+            ViewMessage::Start { .. } | ViewMessage::Costs(_) => continue,
         };
         viewer.ack_update(update).expect("ack");
         seen.push((update, input, content, Instant::now()));

@@ -40,7 +40,7 @@ fn display_with_app() -> (TestDisplay, Display, netui::Window) {
 fn headless_viewer_writes_the_server_screen_and_its_stats() {
     let (server, _app, _w) = display_with_app();
     let runtime = &server.dir;
-    for mode in ["commands", "pixels"] {
+    for mode in ["commands", "pixels", "auto"] {
         let shot = runtime.path().join(format!("{mode}.png"));
         let stats = runtime.path().join(format!("{mode}.json"));
         let out = Command::new(env!("CARGO_BIN_EXE_thin-client-under-test"))
@@ -79,12 +79,17 @@ fn headless_viewer_writes_the_server_screen_and_its_stats() {
             json.contains("\"bytes_down\"") && json.contains("\"updates\""),
             "{json}"
         );
-        let expected_mode = if mode == "commands" {
-            "\"commands\""
-        } else {
-            "\"px-tiles\""
+        let expected_mode = match mode {
+            "pixels" => "\"px-tiles\"",
+            _ => "\"commands\"",
         };
         assert!(json.contains(expected_mode), "{json}");
+        // Auto starts in command mode, and says why it is where it is.
+        assert_eq!(
+            mode == "auto",
+            json.contains("\"auto\": \"commands: "),
+            "{json}"
+        );
     }
 }
 
@@ -123,13 +128,13 @@ fn the_window_shows_the_remote_desktop_and_clicks_reach_it() {
             .env("XDG_RUNTIME_DIR", server.dir.path()),
     );
     let window = xvfb.find_window("^netui viewer :1$");
-    // Below the overlay (the top 90 rows), the window shows exactly the server's screen.
+    // Below the overlay (the top 108 rows), the window shows exactly the server's screen.
     let expected = xrgb(&server.screen());
     xvfb.wait_pixels(
         &window,
         "the viewer window showing the server's screen",
         |width, height, pixels| {
-            (width, height) == (640, 480) && pixels[640 * 100..] == expected[640 * 100..]
+            (width, height) == (640, 480) && pixels[640 * 110..] == expected[640 * 110..]
         },
     );
     // A click in the viewer reaches the application, at the same place in its window.

@@ -17,7 +17,7 @@ use netui_window::Frame;
 
 /// Shows a netui display's screen in a window (or headless, for tests and benchmarks).
 ///
-/// Keys in the window: Ctrl+Alt+M switches between command and pixel mode, Ctrl+Alt+E cycles
+/// Keys in the window: Ctrl+Alt+M cycles auto, command and pixel mode, Ctrl+Alt+E cycles
 /// the pixel encoding, Ctrl+Alt+O shows or hides the overlay.
 #[derive(Debug, Parser)]
 #[command(version)]
@@ -25,8 +25,9 @@ struct Args {
     /// The display to show (:N or HOST:N); defaults to $NETUI_DISPLAY. Over TCP the token
     /// comes from $NETUI_AUTH, as for applications.
     display: Option<String>,
-    /// commands (render the drawing here) or pixels (the server renders).
-    #[arg(long, default_value = "commands", value_parser = ["commands", "pixels"])]
+    /// auto (measure what each mode costs and switch while it runs), commands (render the
+    /// drawing here) or pixels (the server renders).
+    #[arg(long, default_value = "auto", value_parser = ["auto", "commands", "pixels"])]
     mode: String,
     /// The pixel encoding: px-raw, px-damage, px-damage-lz4, px-delta-lz4, px-tiles, or the
     /// lossy px-tiles-jpeg[:QUALITY] (photographic tiles as JPEG, quality 1-100, 75 by
@@ -37,8 +38,10 @@ struct Args {
     /// own) or lz4-ctx (each frame against the last 64 KiB sent before, and repeated large
     /// messages as references to a cache). This is what command mode costs on the link
     /// (cmd-raw, cmd-lz4, cmd-lz4-ctx); pixel updates are never compressed by the connection.
-    #[arg(long, default_value = "lz4", value_parser = Compression::parse)]
-    compression: Compression,
+    /// Default: lz4-ctx in auto mode (the cheapest command mode on every workload measured),
+    /// lz4 otherwise.
+    #[arg(long, value_parser = Compression::parse)]
+    compression: Option<Compression>,
     /// Emulate a link: lan, broadband, wan, modem, or RATE,DELAY such as 1mbit,20ms.
     #[arg(long, value_parser = LinkProfile::parse)]
     link: Option<LinkProfile>,
@@ -82,11 +85,17 @@ fn run(args: Args) -> anyhow::Result<()> {
                 .context("no display: name one (thin-client :1) or set NETUI_DISPLAY")?,
         )?,
     };
+    let auto = args.mode == "auto";
     let mode = if args.mode == "pixels" {
         ViewMode::Pixels(args.encoding)
     } else {
         ViewMode::Commands
     };
+    let compression = args.compression.unwrap_or(if auto {
+        Compression::Lz4Ctx
+    } else {
+        Compression::Lz4
+    });
     let profile = args.link.clone().unwrap_or_else(LinkProfile::unlimited);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -107,14 +116,19 @@ fn run(args: Args) -> anyhow::Result<()> {
         token,
         &name.to_string(),
         profile.clone(),
-        args.compression,
+        compression,
     )?;
     let size = display.screen_size();
-    let mut net = Net::start(display, link, mode)?;
+    let mut net = if auto {
+        Net::start_auto(display, link, args.encoding)?
+    } else {
+        Net::start(display, link, mode)?
+    };
     let Some(event_loop) = event_loop else {
         net.run_for(args.seconds).map_err(anyhow::Error::msg)?;
         if let Some(path) = &args.stats {
-            let report = net.stats.report(net.view.mode(), &net.link);
+            let mut report = net.stats.report(net.view.mode(), &net.link);
+            report.auto = net.auto().map(|a| a.reason().to_owned());
             std::fs::write(path, serde_json::to_string_pretty(&report)?)
                 .with_context(|| format!("cannot write {}", path.display()))?;
         }
@@ -155,6 +169,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                         .send_event(ViewerEvent::Status {
                             lines,
                             mode: net.view.mode(),
+                            auto: net.auto().is_some(),
                         })
                         .is_err()
                     {
@@ -165,6 +180,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         })
         .context("cannot start the network thread")?;
     let mut window = ViewerWindow::new(format!("netui viewer {name}"), size, sender, args.encoding);
+    window.auto = auto;
     event_loop
         .run_app(&mut window)
         .context("the window failed")?;
@@ -183,8 +199,12 @@ fn status_lines(net: &Net, display: &str, link: &str) -> Vec<String> {
         (Some(p50), Some(p99)) => format!("latency p50 {p50:.1} ms  p99 {p99:.1} ms"),
         _ => "latency: move or type to measure".into(),
     };
-    vec![
-        format!("{display}  {}  link {link}", mode_name(net.view.mode())),
+    let mode = match net.auto() {
+        Some(_) => format!("auto: {}", mode_name(net.view.mode())),
+        None => mode_name(net.view.mode()),
+    };
+    let mut lines = vec![
+        format!("{display}  {mode}  link {link}"),
         format!(
             "down {:.1} KB/s  up {:.1} KB/s  total {:.1} KB",
             kb(s.rate.0),
@@ -193,7 +213,11 @@ fn status_lines(net: &Net, display: &str, link: &str) -> Vec<String> {
         ),
         format!("{} updates/s  ratio {:.1}x", s.fps(), s.ratio(&net.link)),
         latency,
-    ]
+    ];
+    if let Some(auto) = net.auto() {
+        lines.push(auto.reason().to_owned());
+    }
+    lines
 }
 
 fn write_png(path: &std::path::Path, canvas: &netui_scene::render::Canvas) -> anyhow::Result<()> {

@@ -8,6 +8,7 @@
 //! - [`view`]: the viewer's copy of the screen, fed by view messages.
 //! - [`connect`]: the connection to the display, through the emulated link.
 //! - [`net`]: the network side: applies updates, acknowledges them, forwards input.
+//! - [`auto`]: the `auto` mode: what each mode costs, and when to switch.
 //! - [`link`]: link emulation: a bandwidth cap and a delay in each direction.
 //! - [`window`]: the viewer's window, its input and its overlay.
 //! - [`stats`]: bytes, frames/s and input-to-update latency, measured.
@@ -18,8 +19,11 @@
 //! - A new link profile: `link.rs` (`LinkProfile::parse` and its table).
 //! - A new measurement: `stats.rs`, then a line of the overlay (`cli.rs`'s `status_lines`).
 //! - A key the viewer keeps for itself: `window.rs` (`ViewerWindow::shortcut`).
+//! - When `auto` switches: `auto.rs` (its constants and `Auto::verdict`); what the server
+//!   reports: the display server's `viewer/cost.rs`.
 #![forbid(unsafe_code)]
 
+pub mod auto;
 pub mod cli;
 pub mod connect;
 pub mod link;

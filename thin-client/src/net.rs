@@ -1,15 +1,18 @@
 //! The viewer's network side: applies view messages to the [`View`], acknowledges them,
 //! sends the user's input stamped with numbers, and keeps the [`Stats`]. It runs on its own
 //! thread and waits on one channel that carries both what the server sends and what the user
-//! does, so that it sleeps when nothing happens.
+//! does, so that it sleeps when nothing happens. In `auto` mode it hands every message to the
+//! [`Driver`] first, which switches modes when what they cost says so.
 
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use netui::{Display, Viewer};
-use netui_protocol::{InputEvent, Rect, ViewMessage, ViewMode};
+use netui_protocol::{InputEvent, PixelEncoding, Rect, ViewMessage, ViewMode};
 
+use crate::auto::{Auto, Driver};
 use crate::link::LinkStats;
 use crate::stats::Stats;
 use crate::view::View;
@@ -21,8 +24,10 @@ pub enum NetMsg {
     View(ViewMessage),
     /// Input from the user, to forward.
     Input(InputEvent),
-    /// Switch to this mode.
+    /// Switch to this mode (and leave `auto`).
     SetMode(ViewMode),
+    /// Choose the mode automatically, pixels in this encoding.
+    Auto(PixelEncoding),
     /// The server's side closed.
     Closed(String),
 }
@@ -38,6 +43,8 @@ pub struct Net {
     /// The link's byte counts.
     pub link: Arc<LinkStats>,
     next_input: u64,
+    /// The `auto` mode, when it chooses.
+    auto: Option<Driver>,
     inbox: Receiver<NetMsg>,
     sender: Sender<NetMsg>,
 }
@@ -49,6 +56,25 @@ impl Net {
         link: Arc<LinkStats>,
         mode: ViewMode,
     ) -> Result<Net, netui::Error> {
+        let mut net = Net::connect(display, link)?;
+        net.viewer.attach_viewer(mode)?;
+        Ok(net)
+    }
+
+    /// Attaches `display` as a viewer in `auto` mode (pixels, when it chooses them, in
+    /// `encoding`) and starts forwarding what it receives.
+    pub fn start_auto(
+        display: Display,
+        link: Arc<LinkStats>,
+        encoding: PixelEncoding,
+    ) -> Result<Net, netui::Error> {
+        let mut net = Net::connect(display, link)?;
+        net.choose_auto(encoding)?;
+        Ok(net)
+    }
+
+    /// The connection as a viewer, not attached yet.
+    fn connect(display: Display, link: Arc<LinkStats>) -> Result<Net, netui::Error> {
         let (sender, inbox) = mpsc::channel();
         let mut viewer = Viewer::from(display);
         let views = viewer.take_views();
@@ -64,16 +90,27 @@ impl Net {
                 let _ = forward.send(NetMsg::Closed("the display closed the connection".into()));
             })
             .map_err(|e| netui::Error::Disconnected(format!("cannot start a thread: {e}")))?;
-        viewer.attach_viewer(mode)?;
         Ok(Net {
             viewer,
             view: View::default(),
             stats: Stats::default(),
             link,
             next_input: 1,
+            auto: None,
             inbox,
             sender,
         })
+    }
+
+    /// The `auto` mode's decision, when it chooses the mode.
+    pub fn auto(&self) -> Option<&Auto> {
+        self.auto.as_ref().map(Driver::auto)
+    }
+
+    fn choose_auto(&mut self, encoding: PixelEncoding) -> Result<(), netui::Error> {
+        let down = self.link.down.load(Ordering::Relaxed);
+        self.auto = Some(Driver::start(&mut self.viewer, encoding, down)?);
+        Ok(())
     }
 
     /// A sender for input and mode switches.
@@ -91,6 +128,12 @@ impl Net {
         };
         match message {
             NetMsg::View(view) => {
+                if let Some(driver) = &mut self.auto {
+                    let down = self.link.down.load(Ordering::Relaxed);
+                    driver
+                        .message(&view, down, &mut self.viewer)
+                        .map_err(|e| e.to_string())?;
+                }
                 let applied = self
                     .view
                     .apply(view)
@@ -111,7 +154,14 @@ impl Net {
                 Ok(Vec::new())
             }
             NetMsg::SetMode(mode) => {
+                if self.auto.take().is_some() {
+                    self.viewer.report_costs(None).map_err(|e| e.to_string())?;
+                }
                 self.viewer.attach_viewer(mode).map_err(|e| e.to_string())?;
+                Ok(Vec::new())
+            }
+            NetMsg::Auto(encoding) => {
+                self.choose_auto(encoding).map_err(|e| e.to_string())?;
                 Ok(Vec::new())
             }
             NetMsg::Closed(why) => Err(why),

@@ -71,6 +71,9 @@ pub struct Report {
     pub latency_max_ms: Option<f64>,
     /// Raw bytes of the pixels the updates changed, divided by the bytes received.
     pub compression_ratio: f64,
+    /// In `auto` mode: why it is in the mode it is in, as the overlay says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto: Option<String>,
 }
 
 /// The name of a mode in reports and on the overlay.
@@ -200,6 +203,7 @@ impl Stats {
             latency_p99_ms: self.latency_ms(99.0),
             latency_max_ms: self.latency_ms(100.0),
             compression_ratio: self.ratio(link),
+            auto: None,
         }
     }
 }

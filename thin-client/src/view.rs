@@ -85,9 +85,11 @@ impl View {
         self.screen().size()
     }
 
-    /// Applies one message from the server.
+    /// Applies one message from the server (a report of costs changes nothing here: it is
+    /// for `auto`, see [`crate::auto`]).
     pub fn apply(&mut self, message: ViewMessage) -> Result<Applied, ViewError> {
         match message {
+            ViewMessage::Costs(_) => Ok(Applied::default()),
             ViewMessage::Start { size, mode } => {
                 self.mode = Some(mode);
                 self.copy = Some(match mode {

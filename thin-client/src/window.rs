@@ -1,9 +1,9 @@
 //! The viewer's window: the remote screen, the user's input sent back, and an overlay with the
 //! live measurements and a mode toggle.
 //!
-//! Keys: Ctrl+Alt+M switches between command and pixel mode, Ctrl+Alt+E cycles the pixel
-//! encoding, Ctrl+Alt+O shows or hides the overlay. A click on the overlay's mode button
-//! switches mode too. Everything else goes to the remote display.
+//! Keys: Ctrl+Alt+M cycles auto, command and pixel mode, Ctrl+Alt+E cycles the pixel
+//! encoding (and leaves auto), Ctrl+Alt+O shows or hides the overlay. A click on the
+//! overlay's mode button switches mode too. Everything else goes to the remote display.
 
 use std::sync::mpsc::Sender;
 
@@ -30,13 +30,15 @@ pub enum ViewerEvent {
         lines: Vec<String>,
         /// The mode.
         mode: Option<ViewMode>,
+        /// Whether `auto` chooses the mode.
+        auto: bool,
     },
     /// The connection ended; close with this message.
     Closed(String),
 }
 
-const OVERLAY: Rect = Rect::new(8, 8, 470, 82);
-const BUTTON: Rect = Rect::new(8 + 470 - 118, 8 + 6, 110, 22);
+const OVERLAY: Rect = Rect::new(8, 8, 560, 100);
+const BUTTON: Rect = Rect::new(8 + 560 - 118, 8 + 6, 110, 22);
 
 /// The window and its copy of the remote screen.
 pub struct ViewerWindow {
@@ -46,6 +48,8 @@ pub struct ViewerWindow {
     overlay: bool,
     lines: Vec<String>,
     mode: Option<ViewMode>,
+    /// Whether `auto` chooses the mode.
+    pub auto: bool,
     encoding: PixelEncoding,
     fonts: Fonts,
     modifiers: ModifiersState,
@@ -64,6 +68,7 @@ impl ViewerWindow {
             overlay: true,
             lines: Vec::new(),
             mode: None,
+            auto: false,
             encoding,
             fonts: Fonts::new(),
             modifiers: ModifiersState::empty(),
@@ -76,18 +81,24 @@ impl ViewerWindow {
         let _ = self.net.send(NetMsg::Input(input));
     }
 
+    /// Auto, then commands, then pixels, then auto again.
     fn toggle_mode(&mut self) {
-        let next = match self.mode {
-            Some(ViewMode::Commands) | None => ViewMode::Pixels(self.encoding),
-            Some(ViewMode::Pixels(_)) => ViewMode::Commands,
+        let next = match (self.auto, self.mode) {
+            (true, _) => NetMsg::SetMode(ViewMode::Commands),
+            (false, Some(ViewMode::Commands) | None) => {
+                NetMsg::SetMode(ViewMode::Pixels(self.encoding))
+            }
+            (false, Some(ViewMode::Pixels(_))) => NetMsg::Auto(self.encoding),
         };
-        let _ = self.net.send(NetMsg::SetMode(next));
+        self.auto = matches!(next, NetMsg::Auto(_));
+        let _ = self.net.send(next);
     }
 
     fn next_encoding(&mut self) {
         let all = PixelEncoding::ALL;
         let i = all.iter().position(|e| *e == self.encoding).unwrap_or(0);
         self.encoding = all[(i + 1) % all.len()];
+        self.auto = false;
         let _ = self
             .net
             .send(NetMsg::SetMode(ViewMode::Pixels(self.encoding)));
@@ -96,13 +107,14 @@ impl ViewerWindow {
     /// Presents what changed, and the overlay over it (its area is repainted every time:
     /// it shows the screen under it, darkened).
     fn redraw(&mut self) -> Result<(), String> {
-        let (shown, lines, mode, fonts) = (self.overlay, &self.lines, self.mode, &mut self.fonts);
+        let (shown, lines, fonts) = (self.overlay, &self.lines, &mut self.fonts);
+        let label = button_label(self.auto, self.mode);
         self.presenter
             .redraw(Some(OVERLAY), |buffer, width, mirror| {
                 if !shown {
                     return;
                 }
-                let panel = overlay(mirror, lines, mode, fonts);
+                let panel = overlay(mirror, lines, label, fonts);
                 let height = (buffer.len() / width.max(1) as usize) as u32;
                 let area = OVERLAY.intersect(Rect::new(0, 0, width, height));
                 for row in 0..area.height as usize {
@@ -115,8 +127,17 @@ impl ViewerWindow {
     }
 }
 
+/// What the mode button switches to.
+fn button_label(auto: bool, mode: Option<ViewMode>) -> &'static str {
+    match (auto, mode) {
+        (true, _) => "to commands",
+        (false, Some(ViewMode::Commands) | None) => "to pixels",
+        (false, Some(ViewMode::Pixels(_))) => "to auto",
+    }
+}
+
 /// The overlay: the screen under it, darkened, with the lines and the mode button on top.
-fn overlay(screen: &Canvas, lines: &[String], mode: Option<ViewMode>, fonts: &mut Fonts) -> Canvas {
+fn overlay(screen: &Canvas, lines: &[String], label: &str, fonts: &mut Fonts) -> Canvas {
     let mut panel = Canvas::new(OVERLAY.width, OVERLAY.height, Color::BLACK);
     let all = panel.bounds();
     panel.copy_from(screen, OVERLAY, Point::new(0, 0), all);
@@ -133,10 +154,6 @@ fn overlay(screen: &Canvas, lines: &[String], mode: Option<ViewMode>, fonts: &mu
             all,
         );
     }
-    let label = match mode {
-        Some(ViewMode::Commands) => "to pixels",
-        _ => "to commands",
-    };
     let button = BUTTON.translate(-OVERLAY.x, -OVERLAY.y);
     panel.fill_rect(button, Color::rgb(0x3b, 0x5b, 0x98), all);
     panel.text(
@@ -176,9 +193,10 @@ impl ApplicationHandler<ViewerEvent> for ViewerWindow {
                 }
                 self.presenter.apply(&frame);
             }
-            ViewerEvent::Status { lines, mode } => {
+            ViewerEvent::Status { lines, mode, auto } => {
                 self.lines = lines;
                 self.mode = mode;
+                self.auto = auto;
             }
             ViewerEvent::Closed(why) => {
                 self.error = Some(why);

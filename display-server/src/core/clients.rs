@@ -459,7 +459,8 @@ fn resources(request: &Request) -> (Option<(ResourceId, Size)>, [Option<Resource
         | InjectInput { .. }
         | AttachViewer { .. }
         | ViewerInput { .. }
-        | AckUpdate { .. } => (None, [None, None]),
+        | AckUpdate { .. }
+        | ReportCosts { .. } => (None, [None, None]),
     }
 }
 

@@ -71,6 +71,18 @@ impl Core {
                 Ok(())
             }
             Request::ViewerInput { seq, input } => self.viewer_input(conn, *seq, input),
+            Request::ReportCosts { encoding } => {
+                let Some(viewer) = self.viewers.by_conn.get_mut(&conn) else {
+                    return Err(SceneError {
+                        code: ErrorCode::Access,
+                        resource: None,
+                        message: "a report of costs needs AttachViewer first".into(),
+                    });
+                };
+                viewer.report_costs(*encoding, &self.scene);
+                self.update_logging();
+                Ok(())
+            }
             Request::AckUpdate { update } => {
                 // What is journaled belongs before what this pump sends.
                 self.journal_to_viewers();
@@ -160,12 +172,12 @@ impl Core {
         }
     }
 
-    /// Hands a frame's composited rectangles and copy hints to pixel-mode viewers and sends
-    /// what they may take.
+    /// Hands a frame's composited rectangles and copy hints to pixel-mode viewers (and to
+    /// those that count what pixels would cost) and sends what they may take.
     pub(super) fn push_damage_to_viewers(&mut self, rects: &[Rect], copies: &[(Rect, Point)]) {
         for (conn, viewer) in &mut self.viewers.by_conn {
-            if matches!(viewer.mode(), ViewMode::Pixels(_)) {
-                viewer.push_damage(rects, copies);
+            if viewer.wants_damage() {
+                viewer.push_damage(rects, copies, &self.scene);
                 pump(*conn, viewer, &self.scene, &mut self.clients);
             }
         }
@@ -219,11 +231,12 @@ impl Core {
     }
 
     /// Tells the scene what to keep for the viewers attached now: a journal for command-mode
-    /// viewers, copy hints for pixel-mode ones.
+    /// viewers, copy hints for pixel-mode ones, and both for viewers that count what each
+    /// mode costs.
     pub(super) fn update_logging(&mut self) {
-        let modes = || self.viewers.by_conn.values().map(Viewer::mode);
-        let commands = modes().any(|m| m == ViewMode::Commands);
-        let pixels = modes().any(|m| matches!(m, ViewMode::Pixels(_)));
+        let viewers = || self.viewers.by_conn.values();
+        let commands = viewers().any(Viewer::wants_ops);
+        let pixels = viewers().any(Viewer::wants_damage);
         self.scene.set_logging(commands, pixels);
     }
 }

@@ -108,6 +108,9 @@ fn sample(kind: RequestKind, ids: &mut impl FnMut() -> ResourceId) -> Request {
         },
         RequestKind::ViewerInput => Request::ViewerInput { seq: 3, input },
         RequestKind::AckUpdate => Request::AckUpdate { update: 4 },
+        RequestKind::ReportCosts => Request::ReportCosts {
+            encoding: Some(crate::PixelEncoding::Tiles),
+        },
     }
 }
 

@@ -44,6 +44,11 @@ struct Args {
     /// Do not serve VNC viewers (the RFB port 5900+N).
     #[arg(long)]
     no_rfb: bool,
+    /// Most pixels that all clients' windows and pixmaps may hold together, in millions
+    /// (4 bytes each): a request that would go above gets a ResourceLimit error. Raise it to
+    /// serve hundreds of applications on a machine with the memory for them.
+    #[arg(long, value_name = "MPIXELS", default_value_t = Limits::default().max_total_pixels >> 20)]
+    max_pixels: u64,
 }
 
 /// Parses WIDTHxHEIGHT.
@@ -95,10 +100,15 @@ fn run(args: Args) -> anyhow::Result<()> {
     } else {
         args.listen.unwrap_or_default()
     };
+    let limits = Limits {
+        max_total_pixels: args.max_pixels.saturating_mul(1 << 20),
+        ..Limits::default()
+    };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
     if args.headless {
         return runtime.block_on(async {
-            let launched = launch::bind_display(number, args.size, tcp, !args.no_rfb).await?;
+            let launched =
+                launch::bind_display_with(number, args.size, tcp, !args.no_rfb, limits).await?;
             println!("{}", launched.ready_line(args.size, "headless"));
             launched
                 .run(Box::new(Headless::default()), launch::shutdown_signal())
@@ -108,7 +118,13 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     // The screen is a window: winit wants the main thread, so the server runs on others.
     let event_loop = screen::event_loop()?;
-    let launched = runtime.block_on(launch::bind_display(number, args.size, tcp, !args.no_rfb))?;
+    let launched = runtime.block_on(launch::bind_display_with(
+        number,
+        args.size,
+        tcp,
+        !args.no_rfb,
+        limits,
+    ))?;
     println!("{}", launched.ready_line(args.size, "window"));
     screen::run(
         event_loop,

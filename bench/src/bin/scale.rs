@@ -51,6 +51,10 @@ struct Args {
     /// --max-pixels`): the default 128 holds about 420 clocks.
     #[arg(long, default_value_t = 2048)]
     max_pixels: u64,
+    /// Application windows read back to see that they change (spread evenly over all of
+    /// them): every read is a round trip with a whole window in it.
+    #[arg(long, default_value_t = 60)]
+    check: usize,
     /// The server program [default: display-server beside this benchmark] (to compare
     /// builds, such as one with another allocator).
     #[arg(long)]
@@ -62,6 +66,9 @@ struct Args {
 
 /// The display number the benchmark's servers take (in a runtime directory of their own).
 const NUMBER: u16 = 7;
+/// The longest the first reading of the windows may take (each read is a round trip, which
+/// can take a second with 1000 clients): the windows not read by then are left out.
+const CHECK_TIME: Duration = Duration::from_secs(20);
 /// Memory the goal allows a client beside its pixels.
 const PER_CLIENT: u64 = 64 << 10;
 
@@ -99,7 +106,10 @@ fn main() -> anyhow::Result<()> {
     );
     let mut results = Vec::new();
     for &n in &args.apps {
-        println!("\n== {n} applications");
+        println!(
+            "\n== {n} applications (load average: {})",
+            std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
+        );
         match run(&args, &bin, &server, n) {
             Ok(r) => results.push(r),
             Err(e) => println!("  {n} applications: not measured: {e:#}"),
@@ -117,6 +127,7 @@ struct Measured {
     running_kb: u64,
     peak_kb: u64,
     cpu: f64,
+    apps_cpu: f64,
     clients: usize,
     pixel_bytes: u64,
     round_trips: Vec<Duration>,
@@ -128,11 +139,11 @@ struct Measured {
 /// One run: a fresh server, `n` applications, the measurements, then all of them gone.
 fn run(args: &Args, bin: &Path, server: &Path, n: usize) -> anyhow::Result<Measured> {
     let server = Server::start(server, args.max_pixels)?;
-    let mut watch = Display::connect_unix(&server.socket, "scale")?;
-    watch.sync()?;
+    // Where it was: no client has connected yet.
     std::thread::sleep(Duration::from_millis(300));
     let baseline_kb = server.rss_kb()?;
-    println!("  server RSS with no applications: {}", mb(baseline_kb));
+    println!("  server RSS with no clients: {}", mb(baseline_kb));
+    let mut watch = Display::connect_unix(&server.socket, "scale")?;
 
     let started = Instant::now();
     let mut apps = Apps::default();
@@ -166,9 +177,11 @@ fn run(args: &Args, bin: &Path, server: &Path, n: usize) -> anyhow::Result<Measu
         .map(|i| spawn_probe(server.socket.clone(), i, Arc::clone(&stop)))
         .collect::<Result<_, _>>()?;
     let cpu_before = server.cpu()?;
+    let apps_before = apps.cpu();
     let t0 = Instant::now();
     std::thread::sleep(Duration::from_secs(args.seconds));
     let cpu = (server.cpu()? - cpu_before).as_secs_f64() / t0.elapsed().as_secs_f64();
+    let apps_cpu = (apps.cpu() - apps_before).as_secs_f64() / t0.elapsed().as_secs_f64();
     stop.store(true, Ordering::Relaxed);
     let mut round_trips = Vec::new();
     for probe in probes {
@@ -179,20 +192,31 @@ fn run(args: &Args, bin: &Path, server: &Path, n: usize) -> anyhow::Result<Measu
         }
     }
     round_trips.sort();
+    println!(
+        "  probes' round trips: {} syncs, median {} ms, p99 {} ms, slowest {} ms",
+        round_trips.len(),
+        quantile(&round_trips, 0.5),
+        quantile(&round_trips, 0.99),
+        quantile(&round_trips, 1.0)
+    );
     let running_kb = server.rss_kb()?;
     let info = watch.server_info()?;
     let clients = info.clients.len();
     let pixel_bytes = info.clients.iter().map(|c| c.pixels * 4).sum::<u64>();
     println!(
-        "  server: RSS {}, CPU {:.0}% of a core; {clients} clients hold {} of pixels",
+        "  server: RSS {}, CPU {:.0}% of a core (the applications: {:.0}%); {clients} clients hold {} of pixels",
         mb(running_kb),
         cpu * 100.0,
+        apps_cpu * 100.0,
         mb(pixel_bytes / 1024)
     );
-    let updating = check_updating(&mut watch, &info)?;
+    let checked = Instant::now();
+    let updating = check_updating(&mut watch, &info, args.check)?;
     println!(
-        "  windows that changed in 1.5 s: {} of {} (notepads typed into)",
-        updating.0, updating.1
+        "  windows that changed in 1.5 s: {} of {} read (notepads typed into; {:.1} s)",
+        updating.0,
+        updating.1,
+        checked.elapsed().as_secs_f64()
     );
     let peak_kb = server.peak_kb()?;
 
@@ -209,6 +233,9 @@ fn run(args: &Args, bin: &Path, server: &Path, n: usize) -> anyhow::Result<Measu
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+    // The benchmark's own client goes too: its connection holds buffers the size of the
+    // images it read.
+    drop(watch);
     let gone_kb = server.rss_kb()?;
     println!(
         "  all gone after {:.1} s: server RSS {}",
@@ -218,7 +245,6 @@ fn run(args: &Args, bin: &Path, server: &Path, n: usize) -> anyhow::Result<Measu
     std::thread::sleep(Duration::from_secs(3));
     let settled_kb = server.rss_kb()?;
     println!("  3 s later: server RSS {}", mb(settled_kb));
-    drop(watch);
     server.stop();
     Ok(Measured {
         asked: n,
@@ -227,6 +253,7 @@ fn run(args: &Args, bin: &Path, server: &Path, n: usize) -> anyhow::Result<Measu
         running_kb,
         peak_kb,
         cpu,
+        apps_cpu,
         clients,
         pixel_bytes,
         round_trips,
@@ -311,18 +338,7 @@ impl Server {
 
     /// CPU time (user and system, all threads) so far.
     fn cpu(&self) -> anyhow::Result<Duration> {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid()))?;
-        // The command name may hold spaces; fields 14 and 15 (utime, stime) count from the
-        // ')' that ends it.
-        let rest = stat.rsplit_once(')').context("the server's /proc stat")?.1;
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let ticks: u64 = fields
-            .get(11)
-            .zip(fields.get(12))
-            .and_then(|(u, s)| Some(u.parse::<u64>().ok()? + s.parse::<u64>().ok()?))
-            .context("utime and stime in the server's /proc stat")?;
-        let hz = rustix::param::clock_ticks_per_second();
-        Ok(Duration::from_secs_f64(ticks as f64 / hz as f64))
+        cpu_of(self.pid())
     }
 
     /// Ends the server (SIGTERM, as a user's Ctrl-C) and waits for it.
@@ -330,6 +346,22 @@ impl Server {
         terminate(&mut self.child);
         drop(self.runtime);
     }
+}
+
+/// The CPU time (user and system, all threads) of process `pid` so far.
+fn cpu_of(pid: u32) -> anyhow::Result<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // The command name may hold spaces; fields 14 and 15 (utime, stime) count from the ')'
+    // that ends it.
+    let rest = stat.rsplit_once(')').context("a /proc stat")?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields
+        .get(11)
+        .zip(fields.get(12))
+        .and_then(|(u, s)| Some(u.parse::<u64>().ok()? + s.parse::<u64>().ok()?))
+        .context("utime and stime in a /proc stat")?;
+    let hz = rustix::param::clock_ticks_per_second();
+    Ok(Duration::from_secs_f64(ticks as f64 / hz as f64))
 }
 
 /// The demo processes of a run.
@@ -359,6 +391,14 @@ impl Apps {
             .with_context(|| format!("starting {name}"))?;
         self.children.push((name.to_owned(), child));
         Ok(())
+    }
+
+    /// The CPU time of every process still running.
+    fn cpu(&self) -> Duration {
+        self.children
+            .iter()
+            .filter_map(|(_, c)| cpu_of(c.id()).ok())
+            .sum()
     }
 
     /// Says why fewer windows showed than processes were asked for: processes that ended,
@@ -478,18 +518,34 @@ fn app_windows(info: &ServerInfo) -> Vec<(String, ResourceId)> {
         .collect()
 }
 
-/// Reads every application window twice, 1.5 s apart, having typed a key into each notepad
-/// in between (clocks tick and animations move by themselves); returns how many changed,
-/// of how many.
-fn check_updating(watch: &mut Display, info: &ServerInfo) -> anyhow::Result<(usize, usize)> {
-    let windows = app_windows(info);
+/// Reads `most` application windows (spread evenly over them) twice, 1.5 s apart, having
+/// typed a key into each notepad among them in between (clocks tick and animations move by
+/// themselves); returns how many changed, of how many read.
+fn check_updating(
+    watch: &mut Display,
+    info: &ServerInfo,
+    most: usize,
+) -> anyhow::Result<(usize, usize)> {
+    let all = app_windows(info);
+    // i * len / most: spread over the list, and over the demos, which come in turn.
+    let n = all.len().min(most);
+    let windows: Vec<_> = (0..n)
+        .filter_map(|i| all.get(i * all.len() / n.max(1)).cloned())
+        .collect();
     let mut first = HashMap::new();
     let start = Instant::now();
     for (_, id) in &windows {
+        if start.elapsed() > CHECK_TIME {
+            break;
+        }
         if let Ok(image) = watch.get_image(*id, None) {
             first.insert(*id, hash(&image.rgba));
         }
     }
+    let windows: Vec<_> = windows
+        .into_iter()
+        .filter(|(_, id)| first.contains_key(id))
+        .collect();
     for (name, id) in &windows {
         if name == "notepad" {
             watch.activate(*id);
@@ -564,6 +620,12 @@ fn spawn_probe(
         })?)
 }
 
+/// The `p` quantile of sorted `times`, in ms (`-` if there are none).
+fn quantile(times: &[Duration], p: f64) -> String {
+    let i = ((times.len() as f64 - 1.0) * p).round() as usize;
+    times.get(i).map_or_else(|| "-".into(), |d| ms(*d))
+}
+
 fn mb(kb: u64) -> String {
     format!("{:.0} MB", kb as f64 / 1024.0)
 }
@@ -577,23 +639,20 @@ fn print_table(results: &[Measured]) {
     if results.is_empty() {
         return;
     }
-    println!("\n| apps | shown | updating | server CPU | RSS before | RSS running (peak) | over before | pixels + 64 KiB/client | ratio | round trip median / p99 / max (ms) | RSS all gone | 3 s later | vs before |");
+    println!("\n| apps | shown | updating | server CPU (apps) | RSS before | RSS running (peak) | over before | pixels + 64 KiB/client | ratio | round trip median / p99 / max (ms) | RSS all gone | 3 s later | vs before |");
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in results {
         let budget = r.pixel_bytes + PER_CLIENT * r.clients as u64;
         let over = r.running_kb.saturating_sub(r.baseline_kb) * 1024;
-        let q = |p: f64| {
-            r.round_trips
-                .get(((r.round_trips.len() as f64 - 1.0) * p).round() as usize)
-                .map_or_else(|| "-".into(), |d| ms(*d))
-        };
+        let q = |p| quantile(&r.round_trips, p);
         println!(
-            "| {} | {} | {}/{} | {:.0}% | {} | {} ({}) | {} | {} | {:.2} | {} / {} / {} ({} syncs) | {} | {} | {:+.0}% |",
+            "| {} | {} | {}/{} | {:.0}% ({:.0}%) | {} | {} ({}) | {} | {} | {:.2} | {} / {} / {} ({} syncs) | {} | {} | {:+.0}% |",
             r.asked,
             r.shown,
             r.updating.0,
             r.updating.1,
             r.cpu * 100.0,
+            r.apps_cpu * 100.0,
             mb(r.baseline_kb),
             mb(r.running_kb),
             mb(r.peak_kb),

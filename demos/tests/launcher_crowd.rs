@@ -108,7 +108,11 @@ fn the_launcher_keeps_working_with_thousands_of_windows_on_the_display() {
     let start = Instant::now();
     loop {
         assert!(
-            launcher.0.try_wait().expect("the launcher's status").is_none(),
+            launcher
+                .0
+                .try_wait()
+                .expect("the launcher's status")
+                .is_none(),
             "the launcher ended"
         );
         let entry = screen(&mut d, Rect::new(first_entry.x, first_entry.y, 1, 1));
@@ -126,7 +130,11 @@ fn the_launcher_keeps_working_with_thousands_of_windows_on_the_display() {
         start.elapsed().as_secs_f64()
     );
     let bar_pixels = screen(&mut d, bar);
-    assert_eq!(bar_pixels[bar.width as usize + 2], BAR, "the bar's background");
+    assert_eq!(
+        bar_pixels[bar.width as usize + 2],
+        BAR,
+        "the bar's background"
+    );
     for button in &layout.demos {
         let at = Point::new(bar.x + button.x + 2, bar.y + button.y + 2);
         assert_eq!(
@@ -149,7 +157,11 @@ fn the_launcher_keeps_working_with_thousands_of_windows_on_the_display() {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(
-        launcher.0.try_wait().expect("the launcher's status").is_none(),
+        launcher
+            .0
+            .try_wait()
+            .expect("the launcher's status")
+            .is_none(),
         "the launcher ended"
     );
 }

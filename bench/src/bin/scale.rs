@@ -108,7 +108,9 @@ fn main() -> anyhow::Result<()> {
     for &n in &args.apps {
         println!(
             "\n== {n} applications (load average: {})",
-            std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
+            std::fs::read_to_string("/proc/loadavg")
+                .unwrap_or_default()
+                .trim()
         );
         match run(&args, &bin, &server, n) {
             Ok(r) => results.push(r),
@@ -229,7 +231,10 @@ fn run(args: &Args, bin: &Path, server: &Path, n: usize) -> anyhow::Result<Measu
             break;
         }
         if left.elapsed() > Duration::from_secs(60) {
-            bail!("{} clients still listed a minute after their processes ended", info.clients.len() - 1);
+            bail!(
+                "{} clients still listed a minute after their processes ended",
+                info.clients.len() - 1
+            );
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -322,7 +327,14 @@ impl Server {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))?;
         status
             .lines()
-            .find_map(|l| l.strip_prefix(field)?.trim().strip_suffix("kB")?.trim().parse().ok())
+            .find_map(|l| {
+                l.strip_prefix(field)?
+                    .trim()
+                    .strip_suffix("kB")?
+                    .trim()
+                    .parse()
+                    .ok()
+            })
             .with_context(|| format!("no {field} in the server's /proc status"))
     }
 
@@ -601,7 +613,11 @@ fn spawn_probe(
             while !stop.load(Ordering::Relaxed) {
                 frame += 1;
                 let shade = (frame % 200) as u8;
-                d.fill_rect(window, Rect::new(0, 0, 160, 60), Color::rgb(shade, 0x40, 0x80));
+                d.fill_rect(
+                    window,
+                    Rect::new(0, 0, 160, 60),
+                    Color::rgb(shade, 0x40, 0x80),
+                );
                 d.text(
                     window,
                     Point::new(8, 36),

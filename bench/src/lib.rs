@@ -2,7 +2,8 @@
 //! workloads (the `bandwidth` binary), and the recordings that let a later netui measure the
 //! very same requests again. The other binaries measure one thing each: `latency` (a viewer's
 //! input-to-update latency per mode), `drawbench` (drawing throughput end to end, beside
-//! x11perf on Xvfb) and `startup` (round trips and time to an application's first frame).
+//! x11perf on Xvfb), `startup` (round trips and time to an application's first frame) and
+//! `scale` (hundreds of demo processes on one server: its memory, CPU and round trips).
 //! They measure and print; the tests (`tests/`) check behaviour, never timings.
 //!
 //! Every byte count that `bandwidth` reports is the size of something that a decoder in the
@@ -30,7 +31,7 @@
 //! - [`desktop`]: typical desktop content and three changes to it, for the criterion benches
 //!   of the encoders (`benches/encoding.rs`: netui's pixel encodings; `benches/rfb.rs`: the
 //!   RFB encoders).
-//! - `src/bin/`: `bandwidth` (the above), `latency`, `drawbench`, `startup`.
+//! - `src/bin/`: `bandwidth` (the above), `latency`, `drawbench`, `startup`, `scale`.
 //!
 //! # Where to make a change
 //! - **Add a workload**: a demo in `demos::catalog()` is measured by its `script` without

@@ -132,6 +132,17 @@ pub async fn bind_display(
     tcp: Tcp,
     rfb: bool,
 ) -> Result<Launched, ServerError> {
+    bind_display_with(number, size, tcp, rfb, Limits::default()).await
+}
+
+/// [`bind_display`] with `limits` other than the defaults (the program's `--max-pixels`).
+pub async fn bind_display_with(
+    number: u16,
+    size: Size,
+    tcp: Tcp,
+    rfb: bool,
+    limits: Limits,
+) -> Result<Launched, ServerError> {
     let dir = runtime::user_runtime_dir();
     runtime::ensure_private_dir(&dir)?;
     let token = runtime::new_token()?;
@@ -153,7 +164,7 @@ pub async fn bind_display(
         unix: Some(display::socket_path(&dir, number)),
         tcp: tcp.addr(number),
         token: token.clone(),
-        limits: Limits::default(),
+        limits,
         rfb: passwords.as_ref().map(|(addr, p)| RfbConfig {
             addr: *addr,
             password: p.full.clone(),

@@ -28,6 +28,8 @@
 //! - [`flow`]: a viewer's window of unacknowledged updates, from the link's estimated
 //!   bandwidth-delay product.
 //! - [`backend`]: where frames go: headless, or a real window ([`backend::windowed`]).
+//! - [`memory`]: the memory of departed clients given back to the system, once they have
+//!   stopped leaving.
 //! - [`launch`]: display number → listeners and token file, as the programs start them.
 //! - [`screen`]: running a display whose screen is a window (event loop and server together).
 //! - [`runtime`]: the private per-user directory, sockets and token files.
@@ -65,6 +67,7 @@ pub mod flow;
 pub mod input;
 pub mod launch;
 pub mod listener;
+pub mod memory;
 pub mod peer;
 pub mod rfb;
 pub mod runtime;

@@ -44,6 +44,11 @@ struct Args {
     /// Do not serve VNC viewers (the RFB port 5900+N).
     #[arg(long)]
     no_rfb: bool,
+    /// Most pixels that all clients' windows and pixmaps may hold together, in millions
+    /// (4 bytes each): a request that would go above gets a ResourceLimit error. Raise it to
+    /// serve hundreds of applications on a machine with the memory for them.
+    #[arg(long, value_name = "MPIXELS", default_value_t = Limits::default().max_total_pixels >> 20)]
+    max_pixels: u64,
 }
 
 /// Parses WIDTHxHEIGHT.
@@ -77,7 +82,22 @@ fn main() -> ExitCode {
     }
 }
 
+/// Gives the free pages of every glibc arena back to the system (`malloc_trim(0)`): glibc
+/// returns freed memory only from the top of a heap, so what departed clients leave between
+/// live blocks would stay resident. Run by [`netui_display_server::memory`] once clients have
+/// stopped leaving; see BENCHMARKS.md ("Many applications") for what it and the other
+/// options (one arena, a fixed mmap threshold, mimalloc) measured.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+fn trim() -> bool {
+    // SAFETY: malloc_trim takes no pointers and has no preconditions; glibc locks each
+    // arena while it walks it, so it may run beside other threads' allocations.
+    unsafe { libc::malloc_trim(0) == 1 }
+}
+
 fn run(args: Args) -> anyhow::Result<()> {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    netui_display_server::memory::release_with(trim).context("cannot start the memory thread")?;
     // Each client takes a descriptor: serve as many as the hard limit allows, and refuse the
     // rest with a reason (the listeners keep a reserve for that).
     let open_files = netui_display_server::runtime::raise_open_files();
@@ -95,10 +115,15 @@ fn run(args: Args) -> anyhow::Result<()> {
     } else {
         args.listen.unwrap_or_default()
     };
+    let limits = Limits {
+        max_total_pixels: args.max_pixels.saturating_mul(1 << 20),
+        ..Limits::default()
+    };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
     if args.headless {
         return runtime.block_on(async {
-            let launched = launch::bind_display(number, args.size, tcp, !args.no_rfb).await?;
+            let launched =
+                launch::bind_display_with(number, args.size, tcp, !args.no_rfb, limits).await?;
             println!("{}", launched.ready_line(args.size, "headless"));
             launched
                 .run(Box::new(Headless::default()), launch::shutdown_signal())
@@ -108,7 +133,13 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     // The screen is a window: winit wants the main thread, so the server runs on others.
     let event_loop = screen::event_loop()?;
-    let launched = runtime.block_on(launch::bind_display(number, args.size, tcp, !args.no_rfb))?;
+    let launched = runtime.block_on(launch::bind_display_with(
+        number,
+        args.size,
+        tcp,
+        !args.no_rfb,
+        limits,
+    ))?;
     println!("{}", launched.ready_line(args.size, "window"));
     screen::run(
         event_loop,

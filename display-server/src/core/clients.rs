@@ -516,6 +516,7 @@ impl Core {
         };
         self.clients.numbers.remove(&client.number);
         self.clients.pixels = self.clients.pixels.saturating_sub(client.pixels);
+        crate::memory::client_left();
         let mut events = Vec::new();
         // Neither can fail: a resource that is already gone is skipped.
         for id in &client.windows {

@@ -36,8 +36,7 @@ impl Scene {
                     *id,
                     Window::new(*rect, title, *background, WindowKind::Normal, false),
                 );
-                self.stack.push(*id);
-                self.restack();
+                self.push_on_top(*id);
                 self.windows_changed = true;
             }
             Request::MapWindow { id } => {

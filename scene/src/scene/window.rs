@@ -161,13 +161,27 @@ impl Scene {
                 return;
             }
             self.stack.remove(i);
-            self.stack.push(id);
-            self.restack();
+            self.push_on_top(id);
             self.windows_changed = true;
             if let Some(w) = self.windows.get(&id).filter(|w| w.mapped) {
                 self.damage.add(w.footprint());
             }
         }
+    }
+
+    /// Puts `id` (not in the stack) on top of its group: a normal window goes below the
+    /// panels, which are few and always on top, so this costs a look at them only, not a
+    /// sort of every window (thousands of windows are made one by one).
+    pub(super) fn push_on_top(&mut self, id: ResourceId) {
+        let windows = &self.windows;
+        let panel = |id: &ResourceId| windows.get(id).is_some_and(|w| w.kind == WindowKind::Panel);
+        let at = if panel(&id) {
+            self.stack.len()
+        } else {
+            let panels = self.stack.iter().rev().take_while(|id| panel(id)).count();
+            self.stack.len() - panels
+        };
+        self.stack.insert(at, id);
     }
 
     /// Keeps panels above normal windows, each group in its own order.

@@ -10,14 +10,6 @@
 //! snapshot of the current scene. So a viewer on a slow link costs bounded memory, and when
 //! the link frees up it gets the newest state, not a history of frames.
 //!
-//! A pixel update, too, carries about what the window has room for: the damage is encoded a
-//! part at a time, as many pixels as the room divided by what a pixel has recently cost
-//! (rectangles cut into bands on the tile grid), and the rest waits, merged with what comes
-//! next, so the newest pixels win. When an input's answer is in the scene, everything damaged
-//! until then goes before anything damaged later, and the update that sends its last part
-//! reports the input: an answer waits behind at most one window of pixels, not behind a
-//! whole frame of an animation that is already more than the link carries. (The first
-//! screen after attaching, and `px-raw`, which sends whole frames, are not cut.)
 //! A viewer may ask what each mode costs (`viewer/cost.rs`): it then gets a report about
 //! twice a second, in either mode, of the bytes of both.
 
@@ -33,7 +25,6 @@ use crate::peer::ConnId;
 use backlog::{op_bytes, Backlog};
 use cost::Costs;
 use netui_scene::damage::Damage;
-use netui_scene::encoding::tiles::TILE;
 use netui_scene::encoding::PixelEncoder;
 use netui_scene::scene::Scene;
 
@@ -46,12 +37,6 @@ const MESSAGE_BYTES: usize = 4 << 20;
 const MAX_RECT_PIXELS: u64 = (MESSAGE_BYTES / 4) as u64;
 /// Sizes of the newest updates kept, to tell how many bytes the outbox may hold.
 const RECENT_UPDATES: usize = 8;
-/// The fewest pixels a pixel update carries, whatever the window's room: 16 tiles.
-const MIN_UPDATE_PIXELS: u64 = 16 * 256;
-/// What a damaged pixel is assumed to cost, in bytes, until updates have measured it.
-const INITIAL_PIXEL_COST: f64 = 0.25;
-/// Weight of the newest update in the running cost of a pixel.
-const PIXEL_COST_WEIGHT: f64 = 0.3;
 
 mod backlog;
 mod cost;
@@ -95,14 +80,6 @@ pub struct Viewer {
     encoder: Option<PixelEncoder>,
     damage: Damage,
     copies: Vec<(Rect, Point)>,
-    /// Pixel mode: damage that must go before the input `owed_for` is reported (everything
-    /// damaged when its answer was in the scene), sent before `damage`.
-    owed: VecDeque<Rect>,
-    owed_for: Option<u64>,
-    /// Pixel mode: the next update is the whole screen, not cut to the window.
-    whole: bool,
-    /// Pixel mode: bytes a damaged pixel has cost lately.
-    pixel_cost: f64,
     /// What each mode costs, if the viewer asked.
     costs: Option<Costs>,
 }
@@ -126,10 +103,6 @@ impl Viewer {
             encoder: None,
             damage: Damage::default(),
             copies: Vec::new(),
-            owed: VecDeque::new(),
-            owed_for: None,
-            whole: false,
-            pixel_cost: INITIAL_PIXEL_COST,
             costs: None,
         };
         viewer.set_mode(mode, scene);
@@ -146,8 +119,6 @@ impl Viewer {
         }
         self.copies.clear();
         self.damage = Damage::default();
-        self.owed.clear();
-        self.owed_for = self.input;
         if let Some(costs) = &mut self.costs {
             costs.switched();
             if mode == ViewMode::Commands {
@@ -164,7 +135,6 @@ impl Viewer {
                 self.resync = false;
                 self.encoder = Some(PixelEncoder::new(encoding, scene.size()));
                 self.damage.add(Rect::from_size(scene.size()));
-                self.whole = true;
             }
         }
     }
@@ -369,10 +339,7 @@ impl Viewer {
             self.account(&more);
             messages.extend(more);
         }
-        let nothing_waits = self.backlog.is_empty()
-            && !self.resync
-            && self.damage.is_empty()
-            && self.owed.is_empty();
+        let nothing_waits = self.backlog.is_empty() && !self.resync && self.damage.is_empty();
         if messages.is_empty() && nothing_waits && self.input != self.reported {
             self.reported = self.input;
             let update = self.next_update - 1;
@@ -462,47 +429,16 @@ impl Viewer {
         let Some(encoder) = &mut self.encoder else {
             return Vec::new();
         };
-        // A new answer is in the scene, and so in the damage: all of that goes first.
-        if self.input != self.owed_for {
-            self.owed.extend(self.damage.take());
-            self.owed_for = self.input;
-        }
-        if self.damage.is_empty() && self.owed.is_empty() {
+        if self.damage.is_empty() {
             return Vec::new();
         }
         // Damage is added right after each composite, so the screen holds those areas as
         // composited then or later: encoding them now sends the newest pixels.
-        let budget = if std::mem::take(&mut self.whole) || encoder.encoding() == PixelEncoding::Raw
-        {
-            u64::MAX
-        } else {
-            let room = self.flow.window().saturating_sub(self.flow.unacked_bytes());
-            ((room as f64 / self.pixel_cost) as u64).max(MIN_UPDATE_PIXELS)
-        };
-        let mut left = budget;
-        let mut taken = take_pixels(&mut self.owed, &mut left);
-        let mut rest: VecDeque<Rect> = self.damage.take().into();
-        taken.extend(take_pixels(&mut rest, &mut left));
-        for r in rest {
-            self.damage.add(r);
-        }
-        let pixels: u64 = taken.iter().map(|r| r.size().area()).sum();
-        let damage: Vec<Rect> = taken.into_iter().flat_map(split).collect();
+        let damage: Vec<Rect> = self.damage.take().into_iter().flat_map(split).collect();
         let copies = std::mem::take(&mut self.copies);
         let started = Instant::now();
         let rects = encoder.encode(scene.screen(), &damage, &copies);
         self.encode_time += started.elapsed();
-        if pixels > 0 {
-            let bytes: usize = rects.iter().map(|r| r.data.len() + 24).sum();
-            let cost = (bytes as f64 / pixels as f64).clamp(1.0 / 64.0, 8.0);
-            self.pixel_cost += PIXEL_COST_WEIGHT * (cost - self.pixel_cost);
-        }
-        // The answer is reported by the update that carries the last of its damage.
-        let input = if self.owed.is_empty() {
-            self.input
-        } else {
-            self.reported
-        };
         let size = scene.size();
         let mut messages = Vec::new();
         let mut batch = Vec::new();
@@ -520,44 +456,12 @@ impl Viewer {
             .into_iter()
             .map(|rects| ViewMessage::Pixels {
                 update: self.number(),
-                input,
+                input: self.input,
                 size,
                 rects,
             })
             .collect()
     }
-}
-
-/// Takes rectangles from the front of `queue` until `left` pixels are used up, cutting the
-/// last one into a band of whole tile rows (the rest of it stays at the front).
-fn take_pixels(queue: &mut VecDeque<Rect>, left: &mut u64) -> Vec<Rect> {
-    let mut taken = Vec::new();
-    while *left > 0 {
-        let Some(rect) = queue.pop_front() else { break };
-        let area = rect.size().area();
-        if area <= *left {
-            *left -= area;
-            taken.push(rect);
-            continue;
-        }
-        // Down to a row of tiles of the screen's grid, and at least to the first one's end.
-        let rows = (*left / u64::from(rect.width.max(1))) as i32;
-        let tile = TILE as i32;
-        let first_end = (rect.y / tile + 1) * tile;
-        let end = ((rect.y + rows) / tile * tile).max(first_end);
-        let cut = (end - rect.y).clamp(1, rect.height as i32) as u32;
-        taken.push(Rect::new(rect.x, rect.y, rect.width, cut));
-        if cut < rect.height {
-            queue.push_front(Rect::new(
-                rect.x,
-                rect.y + cut as i32,
-                rect.width,
-                rect.height - cut,
-            ));
-        }
-        *left = 0;
-    }
-    taken
 }
 
 /// Splits a tall rectangle into strips small enough for one message.
@@ -600,34 +504,4 @@ fn split_encoded(rect: EncodedRect) -> Vec<EncodedRect> {
             data: data.to_vec(),
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pixels_are_taken_up_to_the_budget_in_bands_of_tile_rows() {
-        let mut queue = VecDeque::from([Rect::new(0, 0, 100, 10), Rect::new(0, 40, 100, 100)]);
-        // The first fits whole; the second is cut at a tile row (y = 64: 24 rows, not 30).
-        let mut left = 1000 + 3000;
-        let taken = take_pixels(&mut queue, &mut left);
-        assert_eq!(taken, [Rect::new(0, 0, 100, 10), Rect::new(0, 40, 100, 24)]);
-        assert_eq!(left, 0);
-        assert_eq!(queue, [Rect::new(0, 64, 100, 76)]);
-        // Too little for a row of tiles: still to the end of the first one.
-        let mut left = 1;
-        assert_eq!(
-            take_pixels(&mut queue, &mut left),
-            [Rect::new(0, 64, 100, 16)]
-        );
-        assert_eq!(queue, [Rect::new(0, 80, 100, 60)]);
-        // Enough for the rest.
-        let mut left = u64::MAX;
-        assert_eq!(
-            take_pixels(&mut queue, &mut left),
-            [Rect::new(0, 80, 100, 60)]
-        );
-        assert!(queue.is_empty());
-    }
 }

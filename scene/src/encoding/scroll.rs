@@ -229,11 +229,15 @@ fn solid(pixels: &[u32]) -> bool {
     pixels.iter().all(|&p| Some(&p) == pixels.first())
 }
 
-/// A fast hash of a row of pixels: FxHash's mixing on four lanes of two pixels each, so that
-/// the multiplications do not wait for each other.
-fn hash(pixels: &[u32]) -> u64 {
+/// FxHash's step: `v` mixed into `h`.
+pub(super) fn mix(h: u64, v: u64) -> u64 {
     const K: u64 = 0x517c_c1b7_2722_0a95;
-    let mix = |h: u64, v: u64| (h.rotate_left(5) ^ v).wrapping_mul(K);
+    (h.rotate_left(5) ^ v).wrapping_mul(K)
+}
+
+/// A fast hash of pixels (a row here, a whole tile for `px-tiles`' cache): FxHash's mixing
+/// on four lanes of two pixels each, so that the multiplications do not wait for each other.
+pub(super) fn hash(pixels: &[u32]) -> u64 {
     let pair = |p: &[u32]| u64::from(p[0]) | u64::from(p[1]) << 32;
     let mut lanes = [0u64, 1, 2, 3];
     let chunks = pixels.chunks_exact(8);

@@ -53,6 +53,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use netui_protocol::{EncodedRect, Rect, RectEncoding};
 
+use super::scroll::{hash, mix};
 use super::{row, row_mut};
 use crate::render::Canvas;
 
@@ -167,23 +168,9 @@ impl Hasher for Identity {
     }
 }
 
-/// A fast hash of a whole tile's pixels (FxHash's mixing, eight bytes at a time).
-fn hash(pixels: &[u32]) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    pixels.chunks_exact(2).fold(0, |h, pair| {
-        let v = u64::from(pair[0]) | u64::from(pair[1]) << 32;
-        (h.rotate_left(5) ^ v).wrapping_mul(K)
-    })
-}
-
-/// [`hash`] of the rows of `tile` of `canvas`, which may be any size.
+/// A hash of the rows of `tile` of `canvas` (which may be any size): the rows' hashes, mixed.
 fn hash_rows(canvas: &Canvas, tile: Rect) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    (0..tile.height).fold(0, |h, y| {
-        row(canvas, tile, y)
-            .iter()
-            .fold(h, |h, &p| (h.rotate_left(5) ^ u64::from(p)).wrapping_mul(K))
-    })
+    (0..tile.height).fold(0, |h, y| mix(h, hash(row(canvas, tile, y))))
 }
 
 /// The encoder's copy of the viewer's tile cache, with an index by content.

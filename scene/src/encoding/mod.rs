@@ -153,13 +153,21 @@ pub enum PixelError {
         /// The tile.
         tile: Rect,
     },
-    /// A tile's record of an unknown kind.
-    #[error("tile {tile:?} has a record of unknown kind {op}")]
+    /// A tile's record of an unknown kind, or of a kind that a part record cannot hold.
+    #[error("tile {tile:?} has a record of unknown kind {op}, or one a part cannot hold")]
     TileOp {
         /// The tile.
         tile: Rect,
         /// The record's first byte.
         op: u8,
+    },
+    /// A part record's rectangle (in the tile's coordinates) that reaches out of its tile.
+    #[error("tile {tile:?} has a part {part:?} outside it")]
+    TilePart {
+        /// The tile.
+        tile: Rect,
+        /// The part, relative to the tile's corner.
+        part: Rect,
     },
     /// A palette with too many or too few colors.
     #[error("tile {tile:?} has a palette of {colors} colors")]

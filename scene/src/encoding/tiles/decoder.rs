@@ -160,6 +160,8 @@ impl TileDecoder {
         Ok(())
     }
 
+    /// Applies the record `op` of `tile`, then puts the tile in the cache when it is whole
+    /// and went as anything but solid or cached.
     fn apply_tile(
         &mut self,
         canvas: &mut Canvas,
@@ -168,15 +170,8 @@ impl TileDecoder {
         reader: &mut Reader<'_>,
     ) -> Result<(), PixelError> {
         let n = tile.width as usize * tile.height as usize;
-        let width = tile.width as usize;
         match op {
-            OP_SOLID => {
-                let p = reader.pixel()?;
-                for y in 0..tile.height {
-                    row_mut(canvas, tile, y).fill(p);
-                }
-                return Ok(());
-            }
+            OP_SOLID => return self.fill(canvas, tile, op, reader),
             OP_CACHED => {
                 let b = reader.take(2)?;
                 let slot = usize::from(u16::from_le_bytes([b[0], b[1]]));
@@ -185,21 +180,67 @@ impl TileDecoder {
                 let Some(cached) = cached.filter(|_| n == TILE_PIXELS) else {
                     return Err(PixelError::CacheSlot { tile, slot });
                 };
-                for (y, line) in (0..tile.height).zip(cached.chunks_exact(width)) {
+                for (y, line) in (0..tile.height).zip(cached.chunks_exact(TILE as usize)) {
                     row_mut(canvas, tile, y).copy_from_slice(line);
                 }
                 return Ok(());
             }
-            OP_RAW | OP_XOR => {
+            OP_PART => {
+                let (at, size) = (reader.byte()?, reader.byte()?);
+                let (x, y) = (u32::from(at >> 4), u32::from(at & 15));
+                let (w, h) = (u32::from(size >> 4) + 1, u32::from(size & 15) + 1);
+                if x + w > tile.width || y + h > tile.height {
+                    return Err(PixelError::TilePart {
+                        tile,
+                        part: Rect::new(x as i32, y as i32, w, h),
+                    });
+                }
+                // Inside the tile, which is inside the screen: no overflow.
+                let part = Rect::new(tile.x + x as i32, tile.y + y as i32, w, h);
+                reader.tile = part;
+                let inner = reader.byte()?;
+                if matches!(inner, OP_SKIP | OP_CACHED | OP_PART | OP_JPEG) {
+                    return Err(PixelError::TileOp {
+                        tile: part,
+                        op: inner,
+                    });
+                }
+                self.fill(canvas, part, inner, reader)?;
+            }
+            _ => self.fill(canvas, tile, op, reader)?,
+        }
+        if n == TILE_PIXELS {
+            self.remember(canvas, tile);
+        }
+        Ok(())
+    }
+
+    /// Fills `area` (a tile or a part of one) of `canvas` from a record of its own: solid,
+    /// raw, gradient, packed palette or palette runs.
+    fn fill(
+        &mut self,
+        canvas: &mut Canvas,
+        area: Rect,
+        op: u8,
+        reader: &mut Reader<'_>,
+    ) -> Result<(), PixelError> {
+        let tile = area;
+        let n = tile.width as usize * tile.height as usize;
+        let width = tile.width as usize;
+        match op {
+            OP_SOLID => {
+                let p = reader.pixel()?;
+                for y in 0..tile.height {
+                    row_mut(canvas, tile, y).fill(p);
+                }
+            }
+            OP_RAW => {
                 let bytes = reader.take(3 * n)?;
                 for (y, line) in (0..tile.height).zip(bytes.chunks_exact(3 * width)) {
                     let dst = row_mut(canvas, tile, y);
-                    let src = line.chunks_exact(3).map(pixel);
-                    if op == OP_XOR {
-                        dst.iter_mut().zip(src).for_each(|(d, p)| *d ^= p);
-                    } else {
-                        dst.iter_mut().zip(src).for_each(|(d, p)| *d = p);
-                    }
+                    dst.iter_mut()
+                        .zip(line.chunks_exact(3))
+                        .for_each(|(d, b)| *d = pixel(b));
                 }
             }
             OP_GRADIENT => {
@@ -247,9 +288,6 @@ impl TileDecoder {
                 }
             }
             _ => return Err(PixelError::TileOp { tile, op }),
-        }
-        if n == TILE_PIXELS {
-            self.remember(canvas, tile);
         }
         Ok(())
     }

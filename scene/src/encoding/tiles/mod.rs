@@ -18,7 +18,11 @@
 //! - `1` solid: one pixel fills the tile.
 //! - `2` cached: a `u16` (little-endian) slot of the tile cache; the tile is that slot's.
 //! - `3` raw: the tile's pixels.
-//! - `4` XOR: the tile's pixels, each XORed with what the viewer has there.
+//! - `4` part: a byte `x << 4 | y` and a byte `(w - 1) << 4 | (h - 1)`, a rectangle of the
+//!   tile (which it must lie in) where all that changed is; then the record of that
+//!   rectangle, as if it were a tile of its own: solid, raw, packed palette, palette runs or
+//!   gradient. The rest of the tile stays as the viewer has it. A caret that moves, or a
+//!   glyph typed beside others, costs the pixels that changed, not the tile's.
 //! - `5` packed palette: `n - 1` (2 ≤ n ≤ 16), `n` pixels, then per row the indices, 1, 2
 //!   or 4 bits each (for up to 2, 4 or 16 colors), the first in the high bits, each row
 //!   padded to a byte.
@@ -41,7 +45,7 @@
 //!   `jpeg` module).
 //!
 //! The tile cache holds [`CACHE_SLOTS`] whole tiles. Every whole (`TILE`x`TILE`) tile sent
-//! as raw, XOR, packed palette, palette runs or gradient goes, as the viewer then shows it,
+//! as raw, part, packed palette, palette runs or gradient goes, as the viewer then shows it,
 //! into the next slot, round the slots in order: encoder and decoder evict the same tile
 //! without saying so. JPEG tiles never go into the cache. A rectangle whose `reset` is set
 //! starts a new Zstandard stream and an empty cache; the encoder sets it on its first
@@ -71,6 +75,10 @@ const TILE_PIXELS: usize = (TILE * TILE) as usize;
 pub const CACHE_SLOTS: usize = 4096;
 /// The most colors of a palette.
 const MAX_COLORS: usize = 16;
+/// The largest share of a tile (a fraction) that goes as a part record rather than whole:
+/// chosen by measurement on the benchmark's workloads (from half to all of it, 4/5 was
+/// smallest, by a little).
+const PART_AREA: (usize, usize) = (4, 5);
 /// The most pixels the encoder puts in one rectangle, so that a rectangle's data stays well
 /// inside a message even when it does not compress.
 const RECT_PIXELS: u64 = 1 << 20;
@@ -79,7 +87,7 @@ const OP_SKIP: u8 = 0;
 const OP_SOLID: u8 = 1;
 const OP_CACHED: u8 = 2;
 const OP_RAW: u8 = 3;
-const OP_XOR: u8 = 4;
+const OP_PART: u8 = 4;
 const OP_PACKED: u8 = 5;
 const OP_RUNS: u8 = 6;
 const OP_GRADIENT: u8 = 7;
@@ -449,7 +457,7 @@ impl TileEncoder {
     }
 
     /// Whether `tile` may go as JPEG: it is photographic, not in the cache, and most of it
-    /// changed (a pointer over a photograph goes as an exact XOR).
+    /// changed (a pointer over a photograph goes exact, as a part).
     fn lossy_fits(&mut self, screen: &Canvas, shadow: &Canvas, tile: Rect, fresh: bool) -> bool {
         if !self
             .colors
@@ -573,45 +581,80 @@ impl TileEncoder {
             }
             row_mut(shadow, tile, y).copy_from_slice(row(screen, tile, y));
         }
-        let out = &mut self.payload;
-        let pixels = &self.tile[..];
-        let n = pixels.len();
-        let indexed = self.palette.index(pixels);
+        let width = tile.width as usize;
+        let indexed = self.palette.index(&self.tile);
         if indexed && self.palette.colors.len() == 1 {
-            out.push(OP_SOLID);
-            put_pixel(out, pixels[0]);
+            self.payload.push(OP_SOLID);
+            put_pixel(&mut self.payload, self.tile[0]);
             return;
         }
-        let whole = n == TILE_PIXELS;
-        let hash = if whole { hash(pixels) } else { 0 };
+        let whole = self.tile.len() == TILE_PIXELS;
+        let hash = if whole { hash(&self.tile) } else { 0 };
         if whole {
-            if let Some(slot) = self.cache.find(hash, pixels) {
-                out.push(OP_CACHED);
-                out.extend_from_slice(&slot.to_le_bytes());
+            if let Some(slot) = self.cache.find(hash, &self.tile) {
+                self.payload.push(OP_CACHED);
+                self.payload.extend_from_slice(&slot.to_le_bytes());
                 return;
             }
+        }
+        match (!fresh)
+            .then(|| changed_part(&self.tile, &self.old, width))
+            .flatten()
+        {
+            Some(part) => {
+                self.payload.push(OP_PART);
+                // Inside the tile, so each number fits in four bits.
+                self.payload.push((part.x << 4 | part.y) as u8);
+                self.payload
+                    .push(((part.width - 1) << 4 | (part.height - 1)) as u8);
+                // The part's pixels, in `old` (no longer needed) as the record's input.
+                self.old.clear();
+                for y in part.y as usize..part.bottom() as usize {
+                    let start = y * width + part.x as usize;
+                    self.old
+                        .extend_from_slice(&self.tile[start..start + part.width as usize]);
+                }
+                std::mem::swap(&mut self.tile, &mut self.old);
+                let indexed = self.palette.index(&self.tile);
+                self.put_record(part.width as usize, indexed);
+                std::mem::swap(&mut self.tile, &mut self.old);
+            }
+            None => self.put_record(width, indexed),
+        }
+        if whole {
+            self.cache.insert(hash, &self.tile);
+        }
+    }
+
+    /// Writes the smallest record of the pixels in `self.tile`, `width` wide, which
+    /// `self.palette` has indexed (`indexed`: they have at most [`MAX_COLORS`] colors):
+    /// solid, raw, packed palette, palette runs or gradient.
+    fn put_record(&mut self, width: usize, indexed: bool) {
+        let pixels = &self.tile[..];
+        let (n, height) = (pixels.len(), pixels.len() / width);
+        if indexed && self.palette.colors.len() == 1 {
+            self.payload.push(OP_SOLID);
+            put_pixel(&mut self.payload, pixels[0]);
+            return;
         }
         // Estimates of the bytes each form takes before compression.
         let raw = 1 + 3 * n;
         let (mut packed, mut runs) = (usize::MAX, usize::MAX);
         if indexed {
             let colors = self.palette.colors.len();
-            let row_bytes = (tile.width as usize * self.palette.bits()).div_ceil(8);
-            packed = 2 + 3 * colors + row_bytes * tile.height as usize;
+            let row_bytes = (width * self.palette.bits()).div_ceil(8);
+            packed = 2 + 3 * colors + row_bytes * height;
             runs = 2 + 3 * colors + self.palette.run_bytes;
         }
-        let xor = if fresh {
-            usize::MAX
-        } else {
-            xor_cost(pixels, &self.old)
-        };
         // Tiles of more colors than a palette holds: raw, or through the gradient filter,
         // whichever the compressor will likely shrink more. Raw pixels equal to their left
-        // neighbour cost almost nothing after compression, and so do zero residuals.
+        // neighbour cost almost nothing after compression, and so do zero residuals; and raw
+        // pixels that went before, on this tile or elsewhere, cost a reference, which is why
+        // there is no XOR with the old pixels: its bytes are new every time.
         let mut gradient = usize::MAX;
-        if !indexed && self.colors.photographic(pixels.chunks(TILE as usize)) {
+        if !indexed && self.colors.photographic(pixels.chunks(width)) {
             self.residuals.clear();
-            let busy = put_gradient(&mut self.residuals, pixels, tile.width as usize);
+            let busy = put_gradient(&mut self.residuals, pixels, width);
             let repeats = pixels.windows(2).filter(|w| w[0] == w[1]).count();
             let raw_guess = 1 + 3 * (n - repeats) + repeats / 16;
             let gradient_guess = 1 + busy + (3 * n - busy) / 16;
@@ -619,29 +662,19 @@ impl TileEncoder {
                 gradient = gradient_guess.min(raw - 1);
             }
         }
-        let best = raw.min(packed).min(runs).min(xor).min(gradient);
+        let best = raw.min(packed).min(runs).min(gradient);
         if best == runs {
             self.put_runs();
         } else if best == packed {
-            self.put_packed(tile.width as usize);
-        } else if best == xor {
-            let out = &mut self.payload;
-            out.push(OP_XOR);
-            for (&p, &o) in pixels.iter().zip(&self.old) {
-                put_pixel(out, p ^ o);
-            }
+            self.put_packed(width);
         } else if best == gradient {
-            let out = &mut self.payload;
-            out.push(OP_GRADIENT);
-            out.extend_from_slice(&self.residuals);
+            self.payload.push(OP_GRADIENT);
+            self.payload.extend_from_slice(&self.residuals);
         } else {
-            out.push(OP_RAW);
+            self.payload.push(OP_RAW);
             for &p in pixels {
-                put_pixel(out, p);
+                put_pixel(&mut self.payload, p);
             }
-        }
-        if whole {
-            self.cache.insert(hash, &self.tile);
         }
     }
 
@@ -704,20 +737,32 @@ fn same(screen: &Canvas, shadow: &Canvas, tile: Rect) -> bool {
     (0..tile.height).all(|y| row(screen, tile, y) == row(shadow, tile, y))
 }
 
-/// An estimate of the bytes the XOR of a tile takes after compression: its changed pixels, plus
-/// two for every stretch of unchanged ones between them.
-fn xor_cost(new: &[u32], old: &[u32]) -> usize {
-    let (mut cost, mut same_run) = (1, false);
-    for (n, o) in new.iter().zip(old) {
-        if n != o {
-            cost += 3;
-            same_run = false;
-        } else if !same_run {
-            cost += 2;
-            same_run = true;
-        }
+/// The rectangle (in the tile's own coordinates) that holds every pixel where `new` and
+/// `old`, the rows of a tile `width` wide, differ, when it is small enough to be worth a part
+/// record: at most [`PART_AREA`] of the tile.
+fn changed_part(new: &[u32], old: &[u32], width: usize) -> Option<Rect> {
+    let (mut left, mut right, mut top, mut bottom) = (width, 0, usize::MAX, 0);
+    for (y, (n, o)) in new
+        .chunks_exact(width)
+        .zip(old.chunks_exact(width))
+        .enumerate()
+    {
+        let Some(first) = n.iter().zip(o).position(|(a, b)| a != b) else {
+            continue;
+        };
+        // Some pixel differs, so one is found from the right too.
+        let last = width - 1 - n.iter().zip(o).rev().position(|(a, b)| a != b).unwrap_or(0);
+        (left, right) = (left.min(first), right.max(last));
+        top = top.min(y);
+        bottom = y;
     }
-    cost
+    if top == usize::MAX {
+        // Nothing changed (the caller sends only tiles that did).
+        return None;
+    }
+    let (w, h) = (right + 1 - left, bottom + 1 - top);
+    (w * h * PART_AREA.1 <= new.len() * PART_AREA.0)
+        .then(|| Rect::new(left as i32, top as i32, w as u32, h as u32))
 }
 
 /// A skip record for `n` unchanged tiles (none for none).

@@ -149,11 +149,61 @@ fn all_colours_different_round_trip_and_compare_with_the_shadow() {
     let mut pair = Pair::new(&screen);
     // Nothing changed: nothing is sent.
     assert_eq!(pair.send(&screen, &[bounds], &[]), vec![]);
-    // One pixel changed: one tile, as an XOR.
+    // One pixel changed: one tile, as a part of one pixel.
     screen.fill_rect(Rect::new(33, 17, 1, 1), Color::WHITE, bounds);
     let rects = pair.send(&screen, &[bounds], &[]);
     assert_eq!(rects.len(), 1);
+    assert_eq!(ops(&pair), [OP_SKIP, OP_PART]);
     assert!(bytes(&rects) < 40, "{} bytes", bytes(&rects));
+}
+
+#[test]
+fn a_caret_and_a_typed_glyph_go_as_parts_and_enter_the_cache_whole() {
+    let mut fonts = Fonts::new();
+    let mut screen = Canvas::new(64, 32, Color::WHITE);
+    let bounds = screen.bounds();
+    screen.text(
+        &mut fonts,
+        Point::new(2, 2),
+        Font::Sans,
+        14,
+        Color::BLACK,
+        "ab",
+        bounds,
+    );
+    let mut pair = Pair::new(&screen);
+    let caret = |screen: &mut Canvas| {
+        screen.fill_rect(Rect::new(20, 2, 1, 14), Color::BLACK, bounds);
+    };
+    // A caret (one column) blinks on, then off: one part each, a few bytes.
+    let before = screen.clone();
+    caret(&mut screen);
+    let on = pair.send(&screen, &[bounds], &[]);
+    assert_eq!(ops(&pair), [OP_SKIP, OP_PART]);
+    let payload = &pair.decoder.tiles.as_ref().unwrap().payload;
+    // At x 4, y 2 of the second tile, one pixel wide and 14 high, solid black.
+    assert_eq!(payload[2..7], [OP_PART, 4 << 4 | 2, 13, OP_SOLID, 0]);
+    assert!(bytes(&on) < 24, "{} bytes", bytes(&on));
+    screen = before.clone();
+    pair.send(&screen, &[bounds], &[]);
+    // The tile went into the cache whole, as the viewer has it: the caret on again is a
+    // reference.
+    caret(&mut screen);
+    pair.send(&screen, &[bounds], &[]);
+    assert_eq!(ops(&pair), [OP_SKIP, OP_CACHED]);
+    // A glyph typed beside the others: a part, smaller than the whole tile would be.
+    screen = before;
+    screen.text(
+        &mut fonts,
+        Point::new(18, 2),
+        Font::Sans,
+        14,
+        Color::BLACK,
+        "c",
+        bounds,
+    );
+    pair.send(&screen, &[bounds], &[]);
+    assert!(ops(&pair).contains(&OP_PART), "{:?}", ops(&pair));
 }
 
 #[test]
@@ -304,9 +354,14 @@ fn well_formed_records_apply() {
     let mut raw = vec![OP_RAW];
     raw.extend([7; 3 * 256]);
     let edge = vec![OP_SKIP, 1, OP_SOLID, 1, 2, 3];
+    // A part of the first tile (x 2, y 3, 4x2, raw), which then goes into the cache whole.
+    let mut part = vec![OP_PART, 2 << 4 | 3, 3 << 4 | 1, OP_RAW];
+    part.extend([9; 3 * 8]);
+    part.extend([OP_CACHED, 0, 0]);
     for records in [
         packed,
         runs,
+        part,
         raw.clone(),
         [raw, vec![OP_CACHED, 0, 0]].concat(),
     ] {
@@ -358,6 +413,32 @@ fn lying_records_are_named_errors() {
         PixelError::TileTruncated { .. }
     ));
     assert!(matches!(err(r, &[9]), PixelError::TileOp { op: 9, .. }));
+    // Parts: reaching out of the tile (x 15, two wide; y 8, nine high; at the right edge,
+    // whose tile is 8 wide, x 7 and two wide), holding what a part cannot hold, cut short.
+    for (rect, at, size) in [
+        (r, 15 << 4, 1 << 4),
+        (r, 8, 8),
+        (Rect::new(0, 0, 40, 16), 7 << 4, 1 << 4),
+    ] {
+        let skip = if rect.width == 40 {
+            vec![OP_SKIP, 1]
+        } else {
+            vec![]
+        };
+        let part = [skip, vec![OP_PART, at, size, OP_SOLID, 1, 2, 3]].concat();
+        assert!(
+            matches!(err(rect, &part), PixelError::TilePart { .. }),
+            "{at} {size}"
+        );
+    }
+    for inner in [OP_SKIP, OP_CACHED, OP_PART, OP_JPEG, 9] {
+        let part = [OP_PART, 0, 0, inner, 0, 0, 0, 0, 0, 0];
+        assert!(matches!(err(r, &part), PixelError::TileOp { op, .. } if op == inner));
+    }
+    assert!(matches!(
+        err(r, &[OP_PART, 0, 0x11, OP_RAW, 1, 2, 3]),
+        PixelError::TileTruncated { .. }
+    ));
     // Palettes: too big, too small, indices beyond them, runs past the tile.
     let big = [&[OP_PACKED, 16][..], &[0; 51]].concat();
     assert!(matches!(

@@ -407,7 +407,7 @@ impl Core {
             }
         }
         if self.clients.contains(conn) {
-            self.queues.end_turn(conn);
+            self.queues.end_turn(conn, spent, Instant::now());
         } else {
             self.queues.remove(conn);
         }

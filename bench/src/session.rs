@@ -393,7 +393,9 @@ impl Headless {
             size,
             unix: Some(socket.clone()),
             tcp: None,
+            tls: None,
             token: vec![9; 32],
+            view_token: vec![8; 32],
             limits: Limits::default(),
             rfb,
         })

@@ -5,7 +5,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use netui::tls::TlsClient;
 use netui::Display;
+use netui_protocol::token::{TlsTrust, TokenFile};
 use netui_testkit::process::Ready;
 
 /// A headless `display-server` serving `display` in `runtime`, once it has said it is ready.
@@ -15,6 +17,8 @@ fn start(runtime: &Path, display: &str, extra: &[&str]) -> Ready {
             .args(["--headless", "--size", "200x100", "--display", display])
             .args(extra)
             .env("XDG_RUNTIME_DIR", runtime)
+            // The display's TLS key is made here, not in the real home.
+            .env("NETUI_TLS_DIR", runtime.join("tls"))
             .env("RUST_LOG", "warn")
             .stderr(Stdio::inherit()),
     )
@@ -44,10 +48,26 @@ fn serves_a_display_and_cleans_up_on_sigterm() {
     let mode = |p: &Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
     assert_eq!(mode(&dir), 0o700);
     assert_eq!(mode(&token_file), 0o600);
-    let token =
-        netui_protocol::display::parse_token(&std::fs::read_to_string(&token_file).expect("token"))
-            .expect("hex token");
+    let view_token_file = dir.join("display-7.view-token");
+    assert_eq!(mode(&view_token_file), 0o600);
+    let read = |path: &Path| {
+        TokenFile::parse(&std::fs::read_to_string(path).expect("token file")).expect("parses")
+    };
+    let file = read(&token_file);
+    let token = file.token.clone();
     assert_eq!(token.len(), 32);
+    // The pin is the certificate's, made in the TLS directory, owner-only.
+    let tls_dir = runtime.path().join("tls");
+    assert_eq!(mode(&tls_dir), 0o700);
+    assert_eq!(mode(&tls_dir.join("key.pem")), 0o600);
+    assert_eq!(mode(&tls_dir.join("cert.pem")), 0o600);
+    let Some(TlsTrust::Pin(pin)) = file.tls else {
+        panic!("no pin in the token file: {file:?}");
+    };
+    assert!(server.line.contains(&pin.to_string()), "{}", server.line);
+    let view = read(&view_token_file);
+    assert_eq!(view.tls, file.tls);
+    assert_ne!(view.token, token);
 
     // A client over the socket sees the screen the server was asked for.
     let mut d = Display::connect_unix(&socket, "cli-test").expect("connects");
@@ -61,17 +81,19 @@ fn serves_a_display_and_cleans_up_on_sigterm() {
         .line
         .split("tcp ")
         .nth(1)
-        .and_then(|s| s.split(',').next())
+        .and_then(|s| s.split(' ').next())
         .expect("tcp address in the ready line")
         .parse()
         .expect("an address");
     assert!(tcp.ip().is_loopback(), "listens on loopback by default");
-    Display::connect_tcp(tcp, Some(token), "cli-tcp").expect("tcp with the token");
+    let tls = TlsClient::pinned(pin, "127.0.0.1", ":7");
+    Display::connect_tcp(tcp, Some(token), Some(tls), "cli-tcp").expect("tcp with the token");
 
     let status = server.terminate();
     assert!(status.success(), "{status:?}");
     assert!(!socket.exists(), "socket removed");
     assert!(!token_file.exists(), "token removed");
+    assert!(!view_token_file.exists(), "view-only token removed");
 }
 
 #[test]

@@ -142,6 +142,11 @@ impl ServerTls {
                 cert_path.display()
             ))
         })?;
+        let mut config = config;
+        // No session tickets: clients make a new configuration per connection and never
+        // resume, so tickets would only be bytes on the link (two of them, by default, after
+        // every handshake).
+        config.send_tls13_tickets = 0;
         Ok(Self {
             config: Arc::new(config),
             fingerprint,
@@ -225,6 +230,29 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o077, 0, "{file:?} is {mode:o}");
         }
+    }
+
+    #[test]
+    fn a_certificate_of_ones_own_is_checked_against_the_roots_and_its_key_kept_private() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let tls_dir = dir.path().join("tls");
+        let made = ServerTls::load_or_create(&tls_dir).expect("made");
+        let (cert, key) = (tls_dir.join("cert.pem"), tls_dir.join("key.pem"));
+        let own = ServerTls::from_files(&cert, &key).expect("loaded");
+        assert_eq!(own.trust, TlsTrust::Roots);
+        assert_eq!(own.fingerprint, made.fingerprint);
+        // A certificate is public; its key is not.
+        fs::set_permissions(&cert, fs::Permissions::from_mode(0o644)).expect("chmod");
+        ServerTls::from_files(&cert, &key).expect("a readable certificate is fine");
+        fs::set_permissions(&key, fs::Permissions::from_mode(0o644)).expect("chmod");
+        let e = ServerTls::from_files(&cert, &key).expect_err("a readable key is refused");
+        assert!(e.to_string().contains("chmod 600"), "{e}");
+        fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).expect("chmod");
+        // A key that is not the certificate's.
+        let other = dir.path().join("other");
+        ServerTls::load_or_create(&other).expect("another");
+        let e = ServerTls::from_files(&cert, &other.join("key.pem")).expect_err("refused");
+        assert!(e.to_string().contains("does not go with"), "{e}");
     }
 
     #[test]

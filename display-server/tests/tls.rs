@@ -393,3 +393,33 @@ fn the_view_only_token_watches_and_its_input_is_refused() {
     assert!(watcher_peer.starts_with("tls 127.0.0.1:"), "{watcher_peer}");
     assert_eq!(access("driver").0, "application");
 }
+
+/// A server with a certificate of its own (`--tls-cert`) is checked against the web's roots:
+/// a self-signed one is refused, saying why.
+#[test]
+fn a_certificate_of_ones_own_is_checked_against_the_roots() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let made = ServerTls::load_or_create(&dir.path().join("tls")).expect("a key");
+    let own = ServerTls::from_files(&made.cert_path, &dir.path().join("tls").join("key.pem"))
+        .expect("loaded");
+    let server = netui_display_server::ServerHandle::start(netui_display_server::ServerConfig {
+        display: ":own".into(),
+        size: Size::new(64, 48),
+        unix: None,
+        tcp: Some("127.0.0.1:0".parse().expect("address")),
+        tls: Some(own),
+        token: TOKEN.to_vec(),
+        view_token: VIEW_TOKEN.to_vec(),
+        limits: netui_protocol::Limits::default(),
+        rfb: None,
+    })
+    .expect("serves");
+    let addr = server.tcp_addr().expect("tcp");
+    let roots = TlsClient::roots("localhost", ":own");
+    let err = Display::connect_tcp(addr, Some(TOKEN.to_vec()), Some(roots), "app")
+        .expect_err("a self-signed certificate has no root to vouch for it");
+    assert!(err.to_string().contains("UnknownIssuer"), "{err}");
+    // Pinned, the same certificate is fine.
+    let pinned = TlsClient::pinned(made.fingerprint, "localhost", ":own");
+    Display::connect_tcp(addr, Some(TOKEN.to_vec()), Some(pinned), "app").expect("pinned");
+}

@@ -162,6 +162,8 @@ pub(crate) struct Shared {
     pub(crate) limits: Limits,
     /// The RFB endpoint's passwords, when it is on.
     pub(crate) rfb: Option<RfbConfig>,
+    /// TLS with the display's certificate, for VeNCrypt on the RFB port.
+    pub(crate) tls: Option<tokio_rustls::TlsAcceptor>,
     /// The screen's size, as the core last set it.
     pub(crate) screen_size: watch::Receiver<Size>,
     /// The display's name (`:N`), which VNC viewers show in their title.
@@ -184,6 +186,7 @@ impl Shared {
         tokens: Tokens,
         limits: Limits,
         rfb: Option<RfbConfig>,
+        tls: Option<tokio_rustls::TlsAcceptor>,
         screen_size: watch::Receiver<Size>,
         display: String,
         rfb_answers: rfb::answer::AnswerWatch,
@@ -192,6 +195,7 @@ impl Shared {
             tokens,
             limits,
             rfb,
+            tls,
             screen_size,
             display,
             rfb_guard: rfb::guard::Guard::default(),

@@ -15,7 +15,7 @@ use netui_protocol::{Limits, Size};
 ///
 /// Display :N listens on the Unix socket display-N.sock in your private runtime directory
 /// ($XDG_RUNTIME_DIR/netui, else /tmp/netui-UID), on TCP port 7100+N (TLS 1.3) and for VNC
-/// viewers (RFB 3.8, also inside a WebSocket for noVNC) on port 5900+N, both on loopback.
+/// viewers (RFB 3.8 with VeNCrypt X509Vnc, also inside a WebSocket for noVNC) on port 5900+N, both on loopback.
 /// TCP clients must present the token written to display-N.token beside the socket (or, to
 /// only watch, display-N.view-token); the file also carries the SHA-256 fingerprint of the
 /// display's certificate, which clients check. The key and self-signed certificate are made

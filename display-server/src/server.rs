@@ -138,6 +138,7 @@ impl Server {
             },
             config.limits,
             config.rfb.clone(),
+            config.tls.as_ref().map(ServerTls::acceptor),
             screen_size,
             config.display.clone(),
             rfb_answers,

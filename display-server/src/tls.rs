@@ -163,8 +163,13 @@ impl ServerTls {
 
 /// Makes a key and a self-signed certificate for it, each in a new file of mode 0600.
 fn create(key_path: &Path, cert_path: &Path) -> Result<(), ServerError> {
-    // Clients pin the certificate's digest and look at no name; one is needed all the same.
-    let names = vec!["localhost".to_owned()];
+    // netui's clients pin the certificate's digest and look at no name; VNC viewers that
+    // trust it as their CA (VeNCrypt, TigerVNC's X509CA) check the name they connected to.
+    let names = vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ];
     let certified = rcgen::generate_simple_self_signed(names)
         .map_err(|e| ServerError::Tls(format!("cannot make a TLS certificate: {e}")))?;
     write_private(key_path, &certified.key_pair.serialize_pem())?;

@@ -106,6 +106,32 @@ impl TestDisplay {
         )
     }
 
+    /// Like [`TestDisplay::start_with_rfb`], and with TLS on TCP: its RFB port offers
+    /// VeNCrypt with the same certificate ([`TestDisplay::tls_cert`]).
+    pub fn start_with_rfb_tls(display: &str, size: Size) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let socket = dir.path().join("display.sock");
+        Self::serve(
+            display,
+            size,
+            socket,
+            TcpMode::Tls,
+            dir,
+            None,
+            true,
+            Limits::default(),
+        )
+    }
+
+    /// The PEM file of the display's TLS certificate (a display with TLS).
+    pub fn tls_cert(&self) -> std::path::PathBuf {
+        self.server
+            .tls()
+            .expect("the display has TLS")
+            .cert_path
+            .clone()
+    }
+
     /// Like [`TestDisplay::start_with_tcp`], in plain TCP (as `--insecure-tcp`).
     pub fn start_with_plain_tcp(display: &str, size: Size) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");

@@ -316,14 +316,22 @@ fn spawn_plain(
     shared: &Arc<Shared>,
     core: &mpsc::Sender<CoreMsg>,
 ) {
+    let conn = shared.next_conn.fetch_add(1, Ordering::Relaxed);
+    let peer = Peer::Tcp(addr);
+    let Some(slot) = shared.slot() else {
+        let (r, w) = stream.into_split();
+        return refuse(conn, r, w, peer, shared);
+    };
     let shared = Arc::clone(shared);
     let core = core.clone();
     tokio::spawn(async move {
+        let _slot = slot;
         let Some(first) = peek_start(&stream).await else {
             return;
         };
         if looks_like_tls(&first) {
             tracing::info!(
+                conn,
                 %addr,
                 "closed a TLS connection on the plain TCP port (the server runs with \
                  --insecure-tcp; its token file says `tls off`)"
@@ -331,7 +339,7 @@ fn spawn_plain(
             return;
         }
         let (r, w) = stream.into_split();
-        spawn(r, w, Peer::Tcp(addr), &shared, &core);
+        serve(conn, r, w, peer, &shared, core).await;
     });
 }
 

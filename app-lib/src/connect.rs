@@ -1,12 +1,15 @@
-//! Finding a display: its name, its socket or address, and its token.
+//! Finding a display: its name, its socket or address, its token, and how to trust it over
+//! TCP (the `tls` line of its token file: the certificate's pin, the web's roots, or plain).
 
 use std::net::{TcpStream, ToSocketAddrs};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 
 use netui_protocol::display::{self, DisplayName, AUTH_ENV, DISPLAY_ENV};
+use netui_protocol::token::{TlsTrust, TokenFile};
 
 use crate::error::Error;
+use crate::tls::TlsClient;
 use crate::transport::Stream;
 
 /// This user's runtime directory, where local displays keep their sockets and tokens.
@@ -24,7 +27,9 @@ pub fn display_name(name: Option<&str>) -> Result<DisplayName, Error> {
     Ok(DisplayName::parse(&name)?)
 }
 
-/// Opens the byte stream to a display and finds the token to present.
+/// Opens the byte stream to a display and finds the token to present. Over TCP the stream
+/// is TLS unless the token file says `tls off`; the TLS handshake itself runs when the
+/// connection opens the stream ([`crate::transport::Transport::open`]).
 pub fn open(name: &DisplayName) -> Result<(Stream, Option<Vec<u8>>), Error> {
     match name {
         DisplayName::Local { number } => {
@@ -36,11 +41,27 @@ pub fn open(name: &DisplayName) -> Result<(Stream, Option<Vec<u8>>), Error> {
                 source,
             })?;
             // A Unix socket in a private directory needs no token; send it when we have it.
-            let token = read_token_file(&display::token_path(&dir, *number)).ok();
+            let token = read_token_file(&display::token_path(&dir, *number))
+                .ok()
+                .map(|file| file.token);
             Ok((Stream::Unix(stream), token))
         }
         DisplayName::Tcp { host, number } => {
-            let token = tcp_token(name)?;
+            let (file, path) = tcp_token(name)?;
+            let tls = match file.tls {
+                Some(TlsTrust::Pin(pin)) => Some(TlsClient::pinned(pin, host, &name.to_string())),
+                Some(TlsTrust::Roots) => Some(TlsClient::roots(host, &name.to_string())),
+                Some(TlsTrust::Off) => None,
+                None => {
+                    return Err(Error::Token(format!(
+                        "the token file {} is of an older netui: it does not say how to trust \
+                         the server over TCP (no `tls` line with the certificate's \
+                         fingerprint); copy the token file that the running server wrote",
+                        path.display()
+                    )))
+                }
+            };
+            let token = file.token;
             let port = display::tcp_port(*number);
             let address = format!("{host}:{port}");
             let connect_err = |source| Error::Connect {
@@ -57,7 +78,11 @@ pub fn open(name: &DisplayName) -> Result<(Stream, Option<Vec<u8>>), Error> {
                     Ok(stream) => {
                         // Small frames of input and drawing must not wait for Nagle.
                         let _ = stream.set_nodelay(true);
-                        return Ok((Stream::Tcp(stream), Some(token)));
+                        let stream = match tls {
+                            Some(tls) => Stream::Tls(stream, tls),
+                            None => Stream::Tcp(stream),
+                        };
+                        return Ok((stream, Some(token)));
                     }
                     Err(e) => last = e,
                 }
@@ -67,22 +92,23 @@ pub fn open(name: &DisplayName) -> Result<(Stream, Option<Vec<u8>>), Error> {
     }
 }
 
-/// The token for a TCP display: the file named by `NETUI_AUTH`, or, for a display on this
-/// machine, the server's own token file.
-fn tcp_token(name: &DisplayName) -> Result<Vec<u8>, Error> {
+/// The token file for a TCP display, and where it was: the file named by `NETUI_AUTH`, or,
+/// for a display on this machine, the server's own token file.
+fn tcp_token(name: &DisplayName) -> Result<(TokenFile, PathBuf), Error> {
     if let Some(path) = std::env::var_os(AUTH_ENV) {
         let path = PathBuf::from(path);
-        return read_token_file(&path).map_err(|why| {
-            Error::Token(format!(
+        return match read_token_file(&path) {
+            Ok(file) => Ok((file, path)),
+            Err(why) => Err(Error::Token(format!(
                 "cannot use the token file {} ({AUTH_ENV}): {why}",
                 path.display()
-            ))
-        });
+            ))),
+        };
     }
     let local = display::token_path(&user_runtime_dir(), name.number());
     if name.is_loopback() {
-        if let Ok(token) = read_token_file(&local) {
-            return Ok(token);
+        if let Ok(file) = read_token_file(&local) {
+            return Ok((file, local));
         }
     }
     Err(Error::Token(format!(
@@ -92,8 +118,8 @@ fn tcp_token(name: &DisplayName) -> Result<Vec<u8>, Error> {
     )))
 }
 
-/// Reads and parses a token file.
-pub fn read_token_file(path: &std::path::Path) -> Result<Vec<u8>, String> {
+/// Reads and parses a token file (either format: see [`netui_protocol::token`]).
+pub fn read_token_file(path: &std::path::Path) -> Result<TokenFile, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    display::parse_token(&text).ok_or_else(|| "it does not hold a hexadecimal token".to_owned())
+    TokenFile::parse(&text)
 }

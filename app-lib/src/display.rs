@@ -4,7 +4,7 @@
 
 use netui_protocol::frame::Compression;
 use netui_protocol::{
-    ClientHello, Event, Font, Rect, Reply, Request, ResourceId, ServerInfo, Size, Welcome,
+    ClientHello, Event, Font, Rect, Reply, Request, ResourceId, Role, ServerInfo, Size, Welcome,
 };
 
 use crate::batch::Batch;
@@ -120,10 +120,13 @@ impl Display {
         )
     }
 
-    /// Connects over TCP to an explicit address with an explicit token (tests, tools).
+    /// Connects over TCP to an explicit address with an explicit token (tests, tools), in
+    /// TLS as `tls` says, or in plain TCP with `None` (a server started with
+    /// `--insecure-tcp`).
     pub fn connect_tcp(
         addr: std::net::SocketAddr,
         token: Option<Vec<u8>>,
+        tls: Option<crate::tls::TlsClient>,
         client_name: &str,
     ) -> Result<Self, Error> {
         let stream = std::net::TcpStream::connect(addr).map_err(|source| Error::Connect {
@@ -132,7 +135,11 @@ impl Display {
             source,
         })?;
         let _ = stream.set_nodelay(true);
-        Self::connect_stream(Stream::Tcp(stream), token, addr.to_string(), client_name)
+        let stream = match tls {
+            Some(tls) => Stream::Tls(stream, tls),
+            None => Stream::Tcp(stream),
+        };
+        Self::connect_stream(stream, token, addr.to_string(), client_name)
     }
 
     /// Connects over a stream that is already open (a thin client's shaped link, say), or
@@ -179,7 +186,29 @@ impl Display {
         client_name: &str,
         compression: Compression,
     ) -> Result<Self, Error> {
-        let hello = ClientHello::new(client_name, token).with_compression(compression);
+        Self::connect_stream_as(
+            transport,
+            token,
+            display_name,
+            client_name,
+            compression,
+            Role::Application,
+        )
+    }
+
+    /// [`Display::connect_stream_with`] for a client of `role`: a [`Role::Viewer`] may hold
+    /// the display's view-only token, which the server refuses to an application.
+    pub fn connect_stream_as(
+        transport: impl Transport,
+        token: Option<Vec<u8>>,
+        display_name: String,
+        client_name: &str,
+        compression: Compression,
+        role: Role,
+    ) -> Result<Self, Error> {
+        let hello = ClientHello::new(client_name, token)
+            .with_compression(compression)
+            .with_role(role);
         let (connection, welcome) = Connection::open(transport, &hello, &display_name)?;
         tracing::debug!(?welcome, %compression, "connected to {display_name}");
         Ok(Self {
@@ -419,7 +448,7 @@ impl Drop for Display {
 }
 
 /// The running program's name, for the server's client list.
-fn program_name() -> String {
+pub(crate) fn program_name() -> String {
     std::env::args()
         .next()
         .as_deref()

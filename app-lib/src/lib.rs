@@ -13,8 +13,10 @@
 //! - `connection`: the I/O under a display: the handshake, one reader and one writer of the
 //!   transport's stream on the connection's own thread and runtime, and the shutdown.
 //! - [`transport`]: the [`Transport`](transport::Transport) trait that a connection runs
-//!   over, and [`Stream`](transport::Stream), the Unix and TCP sockets.
-//! - [`connect`]: display names, sockets and tokens.
+//!   over, and [`Stream`](transport::Stream), the Unix, TCP and TLS sockets.
+//! - [`tls`]: TLS 1.3 under a connection: the server's certificate pinned by the fingerprint
+//!   in the token file (or checked against the web's roots), over any transport.
+//! - [`connect`]: display names, sockets, token files and how each says to trust the server.
 //! - [`event`]: the queue of events, waited on blocking, with a deadline, or as an async
 //!   stream.
 //! - [`error`]: the error type.
@@ -39,6 +41,7 @@ pub mod display;
 mod draw;
 pub mod error;
 pub mod event;
+pub mod tls;
 pub mod transport;
 pub mod viewer;
 

@@ -11,6 +11,8 @@ use std::os::unix::net::UnixStream;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
+use crate::tls::TlsClient;
+
 /// A byte stream that a connection can run over: anything that tokio can read and write
 /// and that can move to the connection's thread.
 pub trait ByteStream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
@@ -22,9 +24,9 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> ByteStream for T {}
 /// stream's I/O is then driven, so a socket must be registered there and not in the
 /// caller's runtime.
 ///
-/// [`Stream`] (a Unix socket or TCP) is one. A TLS transport would connect a TCP socket in
-/// [`Transport::open`] and run the TLS handshake there (with tokio-rustls, say); a WebSocket
-/// transport would do its HTTP upgrade there and return the socket's messages as bytes.
+/// [`Stream`] (a Unix socket, TCP, or TLS over TCP) is one, and
+/// [`TlsTransport`](crate::tls::TlsTransport) puts TLS over any other; a WebSocket transport
+/// would do its HTTP upgrade there and return the socket's messages as bytes.
 ///
 /// The runtime ends with the connection, once the writer has shut its side of the stream: a
 /// task that `open` spawns (a pump between two streams, say) stops then, perhaps before it
@@ -66,8 +68,10 @@ pub trait Transport: Send + 'static {
 pub enum Stream {
     /// A local display.
     Unix(UnixStream),
-    /// A display over the network.
+    /// A display over the network, in plain TCP (a server started with `--insecure-tcp`).
     Tcp(TcpStream),
+    /// A display over the network, in TLS: the handshake runs in [`Transport::open`].
+    Tls(TcpStream, TlsClient),
 }
 
 impl Transport for Stream {
@@ -84,6 +88,11 @@ impl Transport for Stream {
             Stream::Tcp(socket) => {
                 socket.set_nonblocking(true)?;
                 Box::new(tokio::net::TcpStream::from_std(socket)?)
+            }
+            Stream::Tls(socket, tls) => {
+                socket.set_nonblocking(true)?;
+                let socket = tokio::net::TcpStream::from_std(socket)?;
+                Box::new(tls.handshake(socket).await?)
             }
         })
     }

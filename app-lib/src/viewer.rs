@@ -5,7 +5,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
 
 use netui_protocol::frame::Compression;
-use netui_protocol::{InputEvent, PixelEncoding, Request, ViewMessage, ViewMode};
+use netui_protocol::{InputEvent, PixelEncoding, Request, Role, ViewMessage, ViewMode};
 
 use crate::display::Display;
 use crate::error::Error;
@@ -48,13 +48,23 @@ impl From<Display> for Viewer {
 }
 
 impl Viewer {
-    /// Connects to a display by name, as [`Display::connect`] does.
+    /// Connects to a display by name, as [`Display::connect`] does, as a viewer (whose
+    /// token may be the view-only one).
     pub fn connect(name: Option<&str>) -> Result<Self, Error> {
-        Display::connect(name).map(Self::from)
+        let name = crate::connect::display_name(name)?;
+        let (stream, token) = crate::connect::open(&name)?;
+        Self::connect_stream_with(
+            stream,
+            token,
+            name.to_string(),
+            &crate::display::program_name(),
+            Compression::default(),
+        )
     }
 
     /// Connects over a stream that is already open or another [`Transport`], with frames in
-    /// `compression`, as [`Display::connect_stream_with`] does.
+    /// `compression`, as [`Display::connect_stream_with`] does, as a viewer (whose token may
+    /// be the view-only one).
     pub fn connect_stream_with(
         transport: impl Transport,
         token: Option<Vec<u8>>,
@@ -62,8 +72,15 @@ impl Viewer {
         client_name: &str,
         compression: Compression,
     ) -> Result<Self, Error> {
-        Display::connect_stream_with(transport, token, display_name, client_name, compression)
-            .map(Self::from)
+        Display::connect_stream_as(
+            transport,
+            token,
+            display_name,
+            client_name,
+            compression,
+            Role::Viewer,
+        )
+        .map(Self::from)
     }
 
     /// The connection underneath.

@@ -102,14 +102,14 @@ fn tcp_with_the_token_draws_the_same_pixels() {
 fn tcp_without_or_with_a_wrong_token_is_refused_with_a_clear_message() {
     let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
     let addr = server.server.tcp_addr().expect("tcp");
-    let missing = Display::connect_tcp(addr, None, "no-token").expect_err("refused");
+    let missing = Display::connect_tcp(addr, None, server.tls(), "no-token").expect_err("refused");
     let text = missing.to_string();
     assert!(
         text.contains("requires a token") && text.contains("NETUI_AUTH"),
         "{text}"
     );
-    let wrong =
-        Display::connect_tcp(addr, Some(b"guess".to_vec()), "bad-token").expect_err("refused");
+    let wrong = Display::connect_tcp(addr, Some(b"guess".to_vec()), server.tls(), "bad-token")
+        .expect_err("refused");
     let text = wrong.to_string();
     assert!(text.contains("token does not match"), "{text}");
     // The server is unharmed.

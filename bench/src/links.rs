@@ -28,7 +28,6 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use netui::transport::Stream;
 use netui::{Display, InputEvent, Key, Point, ResourceId, Size, Viewer, WindowKind};
 use netui_protocol::frame::{decode_message, decode_request};
 use netui_protocol::{
@@ -40,7 +39,7 @@ use thin_client::stats::Stats;
 use thin_client::view::View;
 
 use crate::rfb_view::RfbEncoding;
-use crate::session::{each_frame, App, Headless};
+use crate::session::{connect_stream, each_frame, App, Headless, Transport};
 
 /// The rate at which the viewer's user types (one application frame per key).
 pub const KEYS_PER_SEC: u32 = 30;
@@ -138,6 +137,9 @@ pub struct Job {
     pub mode: LiveMode,
     /// The longest the viewer may take for its first screen, and again to catch up at the end.
     pub cap: Duration,
+    /// How the viewer reaches the server, below the emulated link (netui's viewers; the
+    /// RFB viewers use the RFB port).
+    pub transport: Transport,
 }
 
 /// What a job measured.
@@ -241,7 +243,7 @@ pub fn run(job: &Job) -> anyhow::Result<LinkResult> {
         socket,
         server,
         runtime,
-    } = Headless::start_with(job.size, crate::rfb_link::config(job))?;
+    } = Headless::start_on(job.size, crate::rfb_link::config(job), job.transport)?;
     let mut observer = Display::connect_unix(&socket, "links-observer")?;
 
     // The viewer, and its first screen.
@@ -254,11 +256,11 @@ pub fn run(job: &Job) -> anyhow::Result<LinkResult> {
             compression,
             auto,
         } => {
-            let stream = Stream::Unix(UnixStream::connect(&socket).context("viewer connects")?);
+            let (stream, token) = connect_stream(&server, &socket, job.transport)?;
             let (display, link) = thin_client::connect::open_stream_with(
                 &runtime,
                 stream,
-                None,
+                token,
                 job.mode.name,
                 job.link.clone(),
                 compression,

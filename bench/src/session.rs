@@ -11,9 +11,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context};
+use netui::tls::TlsClient;
 use netui::transport::Stream;
 use netui::{Display, ResourceId, Size, Viewer, Window};
 use netui_display_server::rfb::RfbConfig;
+use netui_display_server::tls::ServerTls;
 use netui_display_server::{ServerConfig, ServerHandle};
 use netui_protocol::{Frame, FrameReader, Limits, PixelEncoding, ViewMessage, ViewMode};
 use thin_client::link::{LinkProfile, LinkStats};
@@ -386,14 +388,33 @@ impl Headless {
 
     /// Starts a server of `size`, with an RFB endpoint if `rfb` says.
     pub fn start_with(size: Size, rfb: Option<RfbConfig>) -> anyhow::Result<Headless> {
+        Headless::start_on(size, rfb, Transport::Unix)
+    }
+
+    /// Starts a server of `size`, with an RFB endpoint if `rfb` says, listening on
+    /// loopback TCP too (in TLS or plain) unless `transport` is the Unix socket.
+    pub fn start_on(
+        size: Size,
+        rfb: Option<RfbConfig>,
+        transport: Transport,
+    ) -> anyhow::Result<Headless> {
         let dir = tempfile::tempdir().context("temporary directory")?;
         let socket = dir.path().join("display.sock");
+        let tls = match transport {
+            Transport::Tls => Some(
+                ServerTls::load_or_create(&dir.path().join("tls"))
+                    .context("a TLS key for the server")?,
+            ),
+            Transport::Unix | Transport::Tcp => None,
+        };
         let server = ServerHandle::start(ServerConfig {
             display: ":bandwidth".into(),
             size,
             unix: Some(socket.clone()),
-            tcp: None,
-            token: vec![9; 32],
+            tcp: (transport != Transport::Unix).then(|| ([127, 0, 0, 1], 0).into()),
+            tls,
+            token: TOKEN.to_vec(),
+            view_token: vec![8; 32],
             limits: Limits::default(),
             rfb,
         })
@@ -409,6 +430,68 @@ impl Headless {
             server,
             runtime,
         })
+    }
+
+    /// A new connection to this server by `transport` (which it must listen on), and the
+    /// token to present on it.
+    pub fn stream(&self, transport: Transport) -> anyhow::Result<(Stream, Option<Vec<u8>>)> {
+        connect_stream(&self.server, &self.socket, transport)
+    }
+}
+
+/// A new connection to `server` (whose Unix socket is `socket`) by `transport`, which it
+/// must listen on, and the token to present on it.
+pub fn connect_stream(
+    server: &ServerHandle,
+    socket: &std::path::Path,
+    transport: Transport,
+) -> anyhow::Result<(Stream, Option<Vec<u8>>)> {
+    {
+        let tcp = || -> anyhow::Result<std::net::TcpStream> {
+            let addr = server.tcp_addr().context("the server has no TCP port")?;
+            let socket = std::net::TcpStream::connect(addr).context("connects over TCP")?;
+            socket.set_nodelay(true).context("TCP_NODELAY")?;
+            Ok(socket)
+        };
+        Ok(match transport {
+            Transport::Unix => (
+                Stream::Unix(UnixStream::connect(socket).context("connects")?),
+                None,
+            ),
+            Transport::Tcp => (Stream::Tcp(tcp()?), Some(TOKEN.to_vec())),
+            Transport::Tls => {
+                let tls = server.tls().context("the server has no TLS")?;
+                let client = TlsClient::pinned(tls.fingerprint, "127.0.0.1", ":bandwidth");
+                (Stream::Tls(tcp()?, client), Some(TOKEN.to_vec()))
+            }
+        })
+    }
+}
+
+/// The token of the benchmarks' servers.
+const TOKEN: [u8; 32] = [9; 32];
+
+/// How a benchmark's client reaches the server: the Unix socket, or loopback TCP in plain or
+/// in TLS (to measure what TLS costs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Transport {
+    /// The Unix socket.
+    #[default]
+    Unix,
+    /// Plain TCP on loopback.
+    Tcp,
+    /// TLS 1.3 on loopback, the certificate pinned.
+    Tls,
+}
+
+impl Transport {
+    /// Its name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Unix => "unix",
+            Transport::Tcp => "tcp",
+            Transport::Tls => "tls",
+        }
     }
 }
 

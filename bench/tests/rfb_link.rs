@@ -25,6 +25,7 @@ fn a_vnc_viewer_types_over_a_slow_link_and_its_latency_is_sane() {
         link: link.clone(),
         mode: links::rfb_modes(8)[0],
         cap: Duration::from_secs(5),
+        transport: Default::default(),
     };
     assert_eq!(job.mode.name, "rfb-zrle");
     let r = links::run(&job).expect("the job runs");

@@ -60,7 +60,7 @@ fn hello_draws_and_screenshot_and_netinfo_see_it() {
     let info = wait_for(&fx, "\"Hello, netui\" 480x320+80+60 mapped");
     assert!(info.contains("display:          :1"), "{info}");
     assert!(info.contains("screen:           640x400 pixels"), "{info}");
-    assert!(info.contains("\"hello\" from unix"), "{info}");
+    assert!(info.contains("\"hello\" from unix (owner)"), "{info}");
 
     // hello draws on its first expose; wait for the drawing to land, then compare.
     let out = fx.dir.path().join("hello.png");
@@ -143,7 +143,9 @@ fn the_session_starts_a_display_with_its_launcher_and_ends_on_sigterm() {
     let mut session = Ready::start(
         Command::new(env!("CARGO_BIN_EXE_netui"))
             .args(["--headless", "--listen", "127.0.0.1:0", "--size", "640x400"])
-            .env("XDG_RUNTIME_DIR", runtime.path()),
+            .env("XDG_RUNTIME_DIR", runtime.path())
+            // The display's TLS key is made here, not in the real home.
+            .env("NETUI_TLS_DIR", runtime.path().join("tls")),
     );
     let ready = &session.line;
     assert!(ready.starts_with("netui display :0 ready"), "{ready}");

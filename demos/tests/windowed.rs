@@ -353,7 +353,9 @@ fn the_session_opens_its_screen_window_and_ends_on_sigterm() {
             .args(["--listen", "127.0.0.1:0", "--size", "800x600"])
             .env("DISPLAY", xvfb.display())
             .env_remove("WAYLAND_DISPLAY")
-            .env("XDG_RUNTIME_DIR", runtime.path()),
+            .env("XDG_RUNTIME_DIR", runtime.path())
+            // The display's TLS key is made here, not in the real home.
+            .env("NETUI_TLS_DIR", runtime.path().join("tls")),
     );
     let ready = &session.line;
     assert!(ready.contains("(800x600 window)"), "{ready}");

@@ -43,11 +43,14 @@ where
             Ok(Err(refusal)) => return refuse(&mut writer, handshake, refusal).await,
             Err(_) => return Err(std::io::Error::other("no hello within 10 s")),
         };
-    let access = match Access::admit(&peer, hello.token.as_deref(), &shared.token) {
+    let access = match Access::admit(&peer, hello.token.as_deref(), hello.role, &shared.tokens) {
         Ok(access) => access,
         Err(refusal) => {
             if refusal == Refusal::WrongToken {
                 tracing::warn!(conn, %peer, "refused a connection with a wrong token");
+            }
+            if refusal == Refusal::ViewOnlyToken {
+                tracing::info!(conn, %peer, "refused an application with the view-only token");
             }
             return refuse(&mut writer, handshake, refusal).await;
         }
@@ -89,7 +92,17 @@ where
 
 /// Answers a connection's hello with [`Refusal::TooManyClients`] (waiting a short while for
 /// the hello), for a server that cannot serve one more.
-pub(crate) async fn refuse_full<R, W>(mut reader: R, mut writer: W)
+pub(crate) async fn refuse_full<R, W>(reader: R, writer: W)
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    refuse_plain(reader, writer, Refusal::TooManyClients).await;
+}
+
+/// Answers a connection's hello with `refusal` (waiting a short while for the hello): a
+/// plain client on the TLS port, say.
+pub(crate) async fn refuse_plain<R, W>(mut reader: R, mut writer: W, refusal: Refusal)
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
@@ -98,11 +111,7 @@ where
     let wait = Duration::from_secs(2);
     // Whatever the hello says (even nothing), the answer is the same.
     let _ = tokio::time::timeout(wait, read_hello(&mut reader, &mut handshake)).await;
-    let _ = tokio::time::timeout(
-        wait,
-        refuse(&mut writer, handshake, Refusal::TooManyClients),
-    )
-    .await;
+    let _ = tokio::time::timeout(wait, refuse(&mut writer, handshake, refusal)).await;
 }
 
 async fn refuse<W: AsyncWrite + Unpin>(

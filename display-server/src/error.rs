@@ -14,6 +14,9 @@ pub enum ServerError {
     /// The runtime directory is not private.
     #[error("unsafe runtime directory: {0}")]
     UnsafeDir(String),
+    /// The TLS key or certificate cannot be made, read or used.
+    #[error("TLS: {0}")]
+    Tls(String),
     /// The rendering thread is gone.
     #[error("the server's core thread stopped")]
     CoreGone,

@@ -1,18 +1,64 @@
-//! Starting a display the way the programs do: display number → socket, ports, token file
-//! and RFB passwords.
+//! Starting a display the way the programs do: display number → socket, ports, TLS key,
+//! token files and RFB passwords.
 //! Used by `display-server` and by the desktop session.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
 use netui_protocol::display;
+use netui_protocol::token::{TlsTrust, TokenFile};
 use netui_protocol::{Limits, Size};
 
 use crate::error::ServerError;
 use crate::rfb::RfbConfig;
 use crate::runtime;
 use crate::server::{Server, ServerConfig};
+use crate::tls::{self, ServerTls};
 
+/// How the netui TCP port is secured.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum TcpSecurity {
+    /// TLS with the display's key and self-signed certificate, made at the first start in
+    /// [`tls::key_dir`]; clients pin it by the fingerprint in the token file.
+    #[default]
+    SelfSigned,
+    /// TLS with a certificate (chain) and key of the user's own, in PEM; clients check it
+    /// against the web's root authorities.
+    Own {
+        /// The certificate chain, end entity first.
+        cert: PathBuf,
+        /// Its private key (owner-only).
+        key: PathBuf,
+    },
+    /// Plain TCP (`--insecure-tcp`): only on a loopback address unless `beyond_loopback`
+    /// (a second flag) says otherwise.
+    Plain {
+        /// Plain TCP on an address other machines can reach, asked for explicitly.
+        beyond_loopback: bool,
+    },
+}
+
+impl TcpSecurity {
+    /// The TLS configuration for a TCP port at `addr`, or `None` for plain TCP (refused
+    /// beyond loopback unless asked for).
+    pub fn server_tls(&self, addr: SocketAddr) -> Result<Option<ServerTls>, ServerError> {
+        match self {
+            TcpSecurity::SelfSigned => Ok(Some(ServerTls::load_or_create(&tls::key_dir()?)?)),
+            TcpSecurity::Own { cert, key } => Ok(Some(ServerTls::from_files(cert, key)?)),
+            TcpSecurity::Plain { beyond_loopback } => {
+                if !addr.ip().is_loopback() && !beyond_loopback {
+                    return Err(ServerError::Tls(format!(
+                        "--insecure-tcp serves plain TCP, which anyone on the network can read \
+                         (tokens and keystrokes included), so only on loopback; {addr} is not. \
+                         Drop --insecure-tcp (TLS is the default), or add \
+                         --insecure-tcp-beyond-loopback if you really mean it"
+                    )));
+                }
+                Ok(None)
+            }
+        }
+    }
+}
 /// Where TCP listens: loopback unless told otherwise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tcp {
@@ -70,7 +116,7 @@ pub struct RfbPasswords {
     pub paths: (PathBuf, PathBuf),
 }
 
-/// A display whose listeners are bound and whose token file is written.
+/// A display whose listeners are bound and whose token files are written.
 pub struct Launched {
     /// The server, ready to run.
     pub server: Server,
@@ -78,8 +124,12 @@ pub struct Launched {
     pub number: u16,
     /// The token TCP clients present.
     pub token: Vec<u8>,
-    /// The owner-only file that holds the token.
+    /// The owner-only file that holds the token (and how to trust the server over TCP).
     pub token_path: PathBuf,
+    /// The owner-only file that holds the view-only token.
+    pub view_token_path: PathBuf,
+    /// TLS on the TCP port, when TCP is on and not plain.
+    pub tls: Option<ServerTls>,
     /// The RFB passwords, when the RFB endpoint is on.
     pub rfb: Option<RfbPasswords>,
 }
@@ -88,17 +138,21 @@ impl Launched {
     /// The line a server prints when it is ready.
     pub fn ready_line(&self, size: Size, mode: &str) -> String {
         format!(
-            "netui display :{} ready ({}x{} {mode}): unix {}, tcp {}, token {}, vnc {}",
+            "netui display :{} ready ({}x{} {mode}): unix {}, tcp {}, token {} (view-only {}), \
+             vnc {}",
             self.number,
             size.width,
             size.height,
             self.server
                 .unix_path()
                 .map_or_else(String::new, |p| p.display().to_string()),
-            self.server
-                .tcp_addr()
-                .map_or_else(|| "off".to_owned(), |a| a.to_string()),
+            match (self.server.tcp_addr(), &self.tls) {
+                (None, _) => "off".to_owned(),
+                (Some(addr), Some(tls)) => format!("{addr} tls sha256 {}", tls.fingerprint),
+                (Some(addr), None) => format!("{addr} PLAIN (--insecure-tcp)"),
+            },
             self.token_path.display(),
+            self.view_token_path.display(),
             match (self.server.rfb_addr(), &self.rfb) {
                 (Some(addr), Some(rfb)) =>
                     format!("{addr} (passwords in {})", rfb.paths.0.display()),
@@ -115,6 +169,7 @@ impl Launched {
     ) -> Result<(), ServerError> {
         let result = self.server.run_with(backend, shutdown).await;
         let _ = std::fs::remove_file(&self.token_path);
+        let _ = std::fs::remove_file(&self.view_token_path);
         if let Some(rfb) = &self.rfb {
             let _ = std::fs::remove_file(&rfb.paths.0);
             let _ = std::fs::remove_file(&rfb.paths.1);
@@ -123,16 +178,17 @@ impl Launched {
     }
 }
 
-/// Binds display `number` in this user's runtime directory and writes its token file, and,
+/// Binds display `number` in this user's runtime directory and writes its token files, and,
 /// with `rfb`, listens for VNC viewers at port 5900 + N (on the netui port's IP) and writes
 /// fresh passwords for them beside the token.
 pub async fn bind_display(
     number: u16,
     size: Size,
     tcp: Tcp,
+    security: &TcpSecurity,
     rfb: bool,
 ) -> Result<Launched, ServerError> {
-    bind_display_with(number, size, tcp, rfb, Limits::default()).await
+    bind_display_with(number, size, tcp, security, rfb, Limits::default()).await
 }
 
 /// [`bind_display`] with `limits` other than the defaults (the program's `--max-pixels`).
@@ -140,13 +196,20 @@ pub async fn bind_display_with(
     number: u16,
     size: Size,
     tcp: Tcp,
+    security: &TcpSecurity,
     rfb: bool,
     limits: Limits,
 ) -> Result<Launched, ServerError> {
     let dir = runtime::user_runtime_dir();
     runtime::ensure_private_dir(&dir)?;
+    let tls = match tcp.addr(number) {
+        Some(addr) => security.server_tls(addr)?,
+        None => None,
+    };
     let token = runtime::new_token()?;
+    let view_token = runtime::new_token()?;
     let token_path = display::token_path(&dir, number);
+    let view_token_path = display::view_token_path(&dir, number);
     let passwords = match tcp.rfb_addr(number) {
         Some(addr) if rfb => Some((
             addr,
@@ -163,7 +226,9 @@ pub async fn bind_display_with(
         size,
         unix: Some(display::socket_path(&dir, number)),
         tcp: tcp.addr(number),
+        tls: tls.clone(),
         token: token.clone(),
+        view_token: view_token.clone(),
         limits,
         rfb: passwords.as_ref().map(|(addr, p)| RfbConfig {
             addr: *addr,
@@ -172,7 +237,29 @@ pub async fn bind_display_with(
         }),
     };
     let server = Server::bind(config).await?;
-    runtime::write_token(&token_path, &token)?;
+    // Without TCP there is no key, and the files say nothing of TLS (only the Unix socket
+    // takes them).
+    let trust = match (&tls, server.tcp_addr()) {
+        (Some(tls), _) => Some(tls.trust),
+        (None, Some(_)) => Some(TlsTrust::Off),
+        (None, None) => None,
+    };
+    let full = TokenFile {
+        token: token.clone(),
+        tls: trust,
+    };
+    let view_only = TokenFile {
+        token: view_token,
+        tls: trust,
+    };
+    runtime::write_token(
+        &token_path,
+        &full.to_text(&format!(":{number} (full token)")),
+    )?;
+    runtime::write_token(
+        &view_token_path,
+        &view_only.to_text(&format!(":{number} (view-only token: watch, no input)")),
+    )?;
     if let Some((_, p)) = &passwords {
         runtime::write_secret(&p.paths.0, &p.full)?;
         runtime::write_secret(&p.paths.1, &p.view_only)?;
@@ -182,6 +269,8 @@ pub async fn bind_display_with(
         number,
         token,
         token_path,
+        view_token_path,
+        tls,
         rfb: passwords.map(|(_, p)| p),
     })
 }
@@ -192,11 +281,12 @@ pub async fn bind_free_display(
     first: u16,
     size: Size,
     tcp: Tcp,
+    security: &TcpSecurity,
     rfb: bool,
 ) -> Result<Launched, ServerError> {
     let mut last = None;
     for number in first..first.saturating_add(64) {
-        match bind_display(number, size, tcp, rfb).await {
+        match bind_display(number, size, tcp, security, rfb).await {
             Ok(launched) => return Ok(launched),
             Err(e @ ServerError::DisplayInUse(_)) => last = Some(e),
             Err(e) => return Err(e),

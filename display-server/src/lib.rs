@@ -33,6 +33,8 @@
 //! - [`launch`]: display number → listeners and token file, as the programs start them.
 //! - [`screen`]: running a display whose screen is a window (event loop and server together).
 //! - [`runtime`]: the private per-user directory, sockets and token files.
+//! - [`tls`]: the display's TLS key and self-signed certificate (made once, kept owner-only)
+//!   or the user's own, and the TCP port's rustls configuration.
 //! - [`error`]: the server's error type.
 //!
 //! # Where to make a change
@@ -73,6 +75,7 @@ pub mod rfb;
 pub mod runtime;
 pub mod screen;
 pub mod server;
+pub mod tls;
 pub mod viewer;
 
 pub use error::ServerError;

@@ -2,8 +2,11 @@
 //! [`Peer`], by the netui codec ([`crate::codec`]) on a task of its own.
 //!
 //! Unix and TCP for the netui protocol; the RFB port, whose connections [`crate::rfb`] serves
-//! (plain or inside a WebSocket). Another transport (TLS) is one more listener here, whose
-//! streams are decrypted before the codec sees them.
+//! (plain or inside a WebSocket). The TCP port speaks TLS unless the server was told
+//! otherwise: each connection's TLS handshake runs on its task, and the codec gets the
+//! decrypted stream's halves. A connection in the wrong language gets a clear answer at once:
+//! a plain netui hello on the TLS port is refused with [`Refusal::TlsRequired`] in plain
+//! netui; a TLS handshake on a plain port is closed (the client says what that means).
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -11,7 +14,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use netui_protocol::{Limits, Size};
+use netui_protocol::{Limits, Refusal, Size};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{mpsc, watch};
@@ -19,14 +22,19 @@ use tokio::sync::{mpsc, watch};
 use crate::codec;
 use crate::core::CoreMsg;
 use crate::error::ServerError;
-use crate::peer::Peer;
+use crate::peer::{Peer, Tokens};
 use crate::rfb::{self, RfbConfig};
 use crate::server::ServerConfig;
+
+/// How long a TLS client has for its handshake.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The bound listeners of a display.
 pub struct Listeners {
     unix: Option<UnixListener>,
     tcp: Option<TcpListener>,
+    /// TLS on the TCP port, unless it is plain.
+    tls: Option<tokio_rustls::TlsAcceptor>,
     rfb: Option<TcpListener>,
 }
 
@@ -46,7 +54,13 @@ impl Listeners {
             Some(rfb) => Some(bind_tcp(rfb.addr, &config.display).await?),
             None => None,
         };
-        Ok(Self { unix, tcp, rfb })
+        let tls = config.tls.as_ref().map(|tls| tls.acceptor());
+        Ok(Self {
+            unix,
+            tcp,
+            tls,
+            rfb,
+        })
     }
 
     /// The bound TCP address (with the real port when 0 was asked for).
@@ -62,7 +76,12 @@ impl Listeners {
     /// Accepts connections, each served by its protocol's codec on a task of its own, until
     /// every listener is gone.
     pub(crate) async fn serve(self, shared: Arc<Shared>, core: mpsc::Sender<CoreMsg>) {
-        let Listeners { unix, tcp, rfb } = self;
+        let Listeners {
+            unix,
+            tcp,
+            tls,
+            rfb,
+        } = self;
         loop {
             let accepted = tokio::select! {
                 r = accept(unix.as_ref().map(|l| l.accept())), if unix.is_some() => {
@@ -74,8 +93,10 @@ impl Listeners {
                 r = accept(tcp.as_ref().map(|l| l.accept())), if tcp.is_some() => {
                     r.map(|(s, addr)| {
                         let _ = s.set_nodelay(true);
-                        let (r, w) = s.into_split();
-                        spawn(r, w, Peer::Tcp(addr), &shared, &core)
+                        match &tls {
+                            Some(tls) => spawn_tls(s, addr, tls.clone(), &shared, &core),
+                            None => spawn_plain(s, addr, &shared, &core),
+                        }
                     })
                 }
                 r = accept(rfb.as_ref().map(|l| l.accept())), if rfb.is_some() => {
@@ -135,12 +156,14 @@ impl Shared {
 
 /// What every connection of a server shares.
 pub(crate) struct Shared {
-    /// The secret that TCP clients must present.
-    pub(crate) token: Vec<u8>,
+    /// The secrets that TCP clients must present.
+    pub(crate) tokens: Tokens,
     /// The limits the codec reads and writes with.
     pub(crate) limits: Limits,
     /// The RFB endpoint's passwords, when it is on.
     pub(crate) rfb: Option<RfbConfig>,
+    /// TLS with the display's certificate, for VeNCrypt on the RFB port.
+    pub(crate) tls: Option<tokio_rustls::TlsAcceptor>,
     /// The screen's size, as the core last set it.
     pub(crate) screen_size: watch::Receiver<Size>,
     /// The display's name (`:N`), which VNC viewers show in their title.
@@ -160,17 +183,19 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn new(
-        token: Vec<u8>,
+        tokens: Tokens,
         limits: Limits,
         rfb: Option<RfbConfig>,
+        tls: Option<tokio_rustls::TlsAcceptor>,
         screen_size: watch::Receiver<Size>,
         display: String,
         rfb_answers: rfb::answer::AnswerWatch,
     ) -> Self {
         Self {
-            token,
+            tokens,
             limits,
             rfb,
+            tls,
             screen_size,
             display,
             rfb_guard: rfb::guard::Guard::default(),
@@ -234,11 +259,132 @@ where
     let core = core.clone();
     tokio::spawn(async move {
         let _slot = slot;
-        tracing::debug!(conn, %peer, "connection opened");
-        if let Err(e) = codec::serve(conn, reader, writer, peer, &shared, core.clone()).await {
-            tracing::info!(conn, error = %e, "connection ended");
+        serve(conn, reader, writer, peer, &shared, core).await;
+    });
+}
+
+async fn serve<R, W>(
+    conn: u64,
+    reader: R,
+    writer: W,
+    peer: Peer,
+    shared: &Shared,
+    core: mpsc::Sender<CoreMsg>,
+) where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    tracing::debug!(conn, %peer, "connection opened");
+    if let Err(e) = codec::serve(conn, reader, writer, peer, shared, core.clone()).await {
+        tracing::info!(conn, error = %e, "connection ended");
+    }
+    let _ = core.send(CoreMsg::Gone { conn }).await;
+}
+
+/// The first bytes of a TLS connection: a handshake record (22) of TLS major version 3. A
+/// netui hello starts with its frame's length, little-endian, which for a hello (well under
+/// 768 bytes) never has these two bytes.
+fn looks_like_tls(first: &[u8]) -> bool {
+    matches!(first, [0x16, 0x03, ..])
+}
+
+/// The first two bytes that a new connection sends (fewer if it closes first), left in the
+/// socket for whoever reads it next; `None` when nothing comes within the hello's time.
+async fn peek_start(stream: &tokio::net::TcpStream) -> Option<Vec<u8>> {
+    let mut first = [0u8; 2];
+    let peek = async {
+        loop {
+            match stream.peek(&mut first).await {
+                Ok(n) if n >= 2 || n == 0 => return Some(n),
+                // One byte so far: wait for the next.
+                Ok(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+                Err(_) => return None,
+            }
         }
-        let _ = core.send(CoreMsg::Gone { conn }).await;
+    };
+    let n = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, peek)
+        .await
+        .ok()??;
+    Some(first[..n].to_vec())
+}
+
+/// Serves one accepted TCP connection in plain TCP (`--insecure-tcp`); a TLS client is
+/// closed at once with a line in the log, and its TLS library reports the end.
+fn spawn_plain(
+    stream: tokio::net::TcpStream,
+    addr: SocketAddr,
+    shared: &Arc<Shared>,
+    core: &mpsc::Sender<CoreMsg>,
+) {
+    let conn = shared.next_conn.fetch_add(1, Ordering::Relaxed);
+    let peer = Peer::Tcp(addr);
+    let Some(slot) = shared.slot() else {
+        let (r, w) = stream.into_split();
+        return refuse(conn, r, w, peer, shared);
+    };
+    let shared = Arc::clone(shared);
+    let core = core.clone();
+    tokio::spawn(async move {
+        let _slot = slot;
+        let Some(first) = peek_start(&stream).await else {
+            return;
+        };
+        if looks_like_tls(&first) {
+            tracing::info!(
+                conn,
+                %addr,
+                "closed a TLS connection on the plain TCP port (the server runs with \
+                 --insecure-tcp; its token file says `tls off`)"
+            );
+            return;
+        }
+        let (r, w) = stream.into_split();
+        serve(conn, r, w, peer, &shared, core).await;
+    });
+}
+
+/// Serves one accepted TCP connection in TLS: its handshake first, on a task of its own,
+/// then the codec on the decrypted stream. A plain netui client gets a plain refusal that
+/// says the port speaks TLS.
+fn spawn_tls(
+    stream: tokio::net::TcpStream,
+    addr: SocketAddr,
+    tls: tokio_rustls::TlsAcceptor,
+    shared: &Arc<Shared>,
+    core: &mpsc::Sender<CoreMsg>,
+) {
+    let conn = shared.next_conn.fetch_add(1, Ordering::Relaxed);
+    let peer = Peer::Tls(addr);
+    let Some(slot) = shared.slot() else {
+        let (r, w) = stream.into_split();
+        return refuse(conn, r, w, peer, shared);
+    };
+    let shared = Arc::clone(shared);
+    let core = core.clone();
+    tokio::spawn(async move {
+        let _slot = slot;
+        let Some(first) = peek_start(&stream).await else {
+            return;
+        };
+        if !first.is_empty() && !looks_like_tls(&first) {
+            tracing::info!(conn, %addr, "refused a plain client on the TLS port");
+            let (r, w) = stream.into_split();
+            codec::refuse_plain(r, w, Refusal::TlsRequired).await;
+            return;
+        }
+        let stream = match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, tls.accept(stream)).await {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(e)) => {
+                tracing::info!(conn, %addr, "TLS handshake failed: {e}");
+                return;
+            }
+            Err(_) => {
+                tracing::info!(conn, %addr, "no TLS handshake within 10 s");
+                return;
+            }
+        };
+        let (r, w) = tokio::io::split(stream);
+        serve(conn, r, w, peer, &shared, core).await;
     });
 }
 

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::Parser;
 use netui_display_server::backend::Headless;
-use netui_display_server::launch::{self, Tcp};
+use netui_display_server::launch::{self, Tcp, TcpSecurity};
 use netui_display_server::screen;
 use netui_protocol::display::DisplayName;
 use netui_protocol::{Limits, Size};
@@ -14,10 +14,14 @@ use netui_protocol::{Limits, Size};
 /// and VNC viewers over RFB.
 ///
 /// Display :N listens on the Unix socket display-N.sock in your private runtime directory
-/// ($XDG_RUNTIME_DIR/netui, else /tmp/netui-UID), on TCP port 7100+N and for VNC viewers
-/// (RFB 3.8, also inside a WebSocket for noVNC) on port 5900+N, both on loopback. TCP
-/// clients must present the token written to display-N.token beside the socket; VNC viewers
-/// the password in display-N.rfb-password (or, to only watch, display-N.rfb-view-password).
+/// ($XDG_RUNTIME_DIR/netui, else /tmp/netui-UID), on TCP port 7100+N (TLS 1.3) and for VNC
+/// viewers (RFB 3.8 with VeNCrypt X509Vnc, also inside a WebSocket for noVNC) on port 5900+N, both on loopback.
+/// TCP clients must present the token written to display-N.token beside the socket (or, to
+/// only watch, display-N.view-token); the file also carries the SHA-256 fingerprint of the
+/// display's certificate, which clients check. The key and self-signed certificate are made
+/// at the first start in $NETUI_TLS_DIR, else $XDG_CONFIG_HOME/netui/tls, else
+/// ~/.config/netui/tls, and kept. VNC viewers give the password in display-N.rfb-password
+/// (or, to only watch, display-N.rfb-view-password).
 #[derive(Debug, Parser)]
 #[command(
     version,
@@ -44,6 +48,22 @@ struct Args {
     /// Do not serve VNC viewers (the RFB port 5900+N).
     #[arg(long)]
     no_rfb: bool,
+    /// Serve the netui TCP port in plain TCP, unencrypted (tokens and keystrokes readable
+    /// by anyone who sees the traffic): only on a loopback address, unless
+    /// --insecure-tcp-beyond-loopback is given too. The token file says `tls off`.
+    #[arg(long, conflicts_with_all = ["tls_cert", "no_tcp"])]
+    insecure_tcp: bool,
+    /// With --insecure-tcp: allow plain TCP on an address that other machines reach.
+    #[arg(long, requires = "insecure_tcp")]
+    insecure_tcp_beyond_loopback: bool,
+    /// A certificate (chain, PEM) of your own for the TCP port, such as one that browsers
+    /// trust; clients check it against the web's root authorities and the host name
+    /// instead of pinning the display's self-signed one. Needs --tls-key.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The private key (PEM, readable by you only) of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
     /// Most pixels that all clients' windows and pixmaps may hold together, in millions
     /// (4 bytes each): a request that would go above gets a ResourceLimit error. Raise it to
     /// serve hundreds of applications on a machine with the memory for them.
@@ -119,11 +139,19 @@ fn run(args: Args) -> anyhow::Result<()> {
         max_total_pixels: args.max_pixels.saturating_mul(1 << 20),
         ..Limits::default()
     };
+    let security = match (args.insecure_tcp, args.tls_cert, args.tls_key) {
+        (true, _, _) => TcpSecurity::Plain {
+            beyond_loopback: args.insecure_tcp_beyond_loopback,
+        },
+        (false, Some(cert), Some(key)) => TcpSecurity::Own { cert, key },
+        _ => TcpSecurity::SelfSigned,
+    };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
     if args.headless {
         return runtime.block_on(async {
             let launched =
-                launch::bind_display_with(number, args.size, tcp, !args.no_rfb, limits).await?;
+                launch::bind_display_with(number, args.size, tcp, &security, !args.no_rfb, limits)
+                    .await?;
             println!("{}", launched.ready_line(args.size, "headless"));
             launched
                 .run(Box::new(Headless::default()), launch::shutdown_signal())
@@ -137,6 +165,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         number,
         args.size,
         tcp,
+        &security,
         !args.no_rfb,
         limits,
     ))?;

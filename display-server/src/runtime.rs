@@ -117,9 +117,10 @@ pub fn new_password() -> Result<String, ServerError> {
         .collect())
 }
 
-/// Writes a token file readable by its owner only (replacing an old one).
-pub fn write_token(path: &Path, token: &[u8]) -> Result<(), ServerError> {
-    write_secret(path, &display::format_token(token))
+/// Writes a token file's text (see [`netui_protocol::token::TokenFile`]) into a file
+/// readable by its owner only (replacing an old one).
+pub fn write_token(path: &Path, text: &str) -> Result<(), ServerError> {
+    write_secret(path, text.trim_end())
 }
 
 /// Writes a secret (a token, a password) and a newline into a file readable by its owner

@@ -17,8 +17,10 @@ use crate::backend::{Backend, Headless};
 use crate::core::{Core, CoreMsg, ScreenSink};
 use crate::error::ServerError;
 use crate::listener::{Listeners, Shared};
+use crate::peer::Tokens;
 use crate::rfb::answer::AnswerWatch;
 use crate::rfb::RfbConfig;
+use crate::tls::ServerTls;
 
 /// Batches that may wait for the core before readers pause (backpressure).
 const CORE_QUEUE: usize = 256;
@@ -34,8 +36,12 @@ pub struct ServerConfig {
     pub unix: Option<PathBuf>,
     /// TCP address, if any (port 0 picks a free one).
     pub tcp: Option<SocketAddr>,
-    /// The secret that TCP clients must present.
+    /// TLS on the TCP port; `None` serves it in plain TCP (`--insecure-tcp`).
+    pub tls: Option<ServerTls>,
+    /// The secret that TCP clients must present: applications and viewers with input.
     pub token: Vec<u8>,
+    /// The secret that lets a TCP viewer watch, and nothing more.
+    pub view_token: Vec<u8>,
     /// Limits enforced on clients.
     pub limits: Limits,
     /// The RFB (VNC) endpoint, if any.
@@ -126,9 +132,13 @@ impl Server {
             .map_err(|e| ServerError::Io("cannot start the core thread".into(), e))?;
 
         let shared = Arc::new(Shared::new(
-            config.token.clone(),
+            Tokens {
+                full: config.token.clone(),
+                view_only: config.view_token.clone(),
+            },
             config.limits,
             config.rfb.clone(),
+            config.tls.as_ref().map(ServerTls::acceptor),
             screen_size,
             config.display.clone(),
             rfb_answers,
@@ -155,6 +165,8 @@ pub struct ServerHandle {
     rfb: Option<SocketAddr>,
     rfb_answers: AnswerWatch,
     token: Vec<u8>,
+    view_token: Vec<u8>,
+    tls: Option<ServerTls>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -168,6 +180,8 @@ impl ServerHandle {
             .build()
             .map_err(|e| ServerError::Io("cannot start the tokio runtime".into(), e))?;
         let token = config.token.clone();
+        let view_token = config.view_token.clone();
+        let tls = config.tls.clone();
         let unix = config.unix.clone();
         let server = runtime.block_on(Server::bind(config))?;
         let tcp = server.tcp_addr();
@@ -189,6 +203,8 @@ impl ServerHandle {
             rfb,
             rfb_answers,
             token,
+            view_token,
+            tls,
             stop: Some(stop),
             thread: Some(thread),
         })
@@ -212,6 +228,16 @@ impl ServerHandle {
     /// The token that TCP clients must present.
     pub fn token(&self) -> &[u8] {
         &self.token
+    }
+
+    /// The token that lets a TCP viewer watch, nothing more.
+    pub fn view_token(&self) -> &[u8] {
+        &self.view_token
+    }
+
+    /// TLS on the TCP port (its certificate's fingerprint), unless it is plain.
+    pub fn tls(&self) -> Option<&ServerTls> {
+        self.tls.as_ref()
     }
 
     /// Where a benchmark in this process learns which inputs each update to a VNC viewer

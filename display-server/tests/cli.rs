@@ -5,7 +5,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use netui::tls::TlsClient;
 use netui::Display;
+use netui_protocol::token::{TlsTrust, TokenFile};
 use netui_testkit::process::Ready;
 
 /// A headless `display-server` serving `display` in `runtime`, once it has said it is ready.
@@ -15,6 +17,8 @@ fn start(runtime: &Path, display: &str, extra: &[&str]) -> Ready {
             .args(["--headless", "--size", "200x100", "--display", display])
             .args(extra)
             .env("XDG_RUNTIME_DIR", runtime)
+            // The display's TLS key is made here, not in the real home.
+            .env("NETUI_TLS_DIR", runtime.join("tls"))
             .env("RUST_LOG", "warn")
             .stderr(Stdio::inherit()),
     )
@@ -44,10 +48,26 @@ fn serves_a_display_and_cleans_up_on_sigterm() {
     let mode = |p: &Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
     assert_eq!(mode(&dir), 0o700);
     assert_eq!(mode(&token_file), 0o600);
-    let token =
-        netui_protocol::display::parse_token(&std::fs::read_to_string(&token_file).expect("token"))
-            .expect("hex token");
+    let view_token_file = dir.join("display-7.view-token");
+    assert_eq!(mode(&view_token_file), 0o600);
+    let read = |path: &Path| {
+        TokenFile::parse(&std::fs::read_to_string(path).expect("token file")).expect("parses")
+    };
+    let file = read(&token_file);
+    let token = file.token.clone();
     assert_eq!(token.len(), 32);
+    // The pin is the certificate's, made in the TLS directory, owner-only.
+    let tls_dir = runtime.path().join("tls");
+    assert_eq!(mode(&tls_dir), 0o700);
+    assert_eq!(mode(&tls_dir.join("key.pem")), 0o600);
+    assert_eq!(mode(&tls_dir.join("cert.pem")), 0o600);
+    let Some(TlsTrust::Pin(pin)) = file.tls else {
+        panic!("no pin in the token file: {file:?}");
+    };
+    assert!(server.line.contains(&pin.to_string()), "{}", server.line);
+    let view = read(&view_token_file);
+    assert_eq!(view.tls, file.tls);
+    assert_ne!(view.token, token);
 
     // A client over the socket sees the screen the server was asked for.
     let mut d = Display::connect_unix(&socket, "cli-test").expect("connects");
@@ -57,21 +77,133 @@ fn serves_a_display_and_cleans_up_on_sigterm() {
     drop(d);
 
     // Over TCP with the token from the file.
-    let tcp: std::net::SocketAddr = server
-        .line
-        .split("tcp ")
-        .nth(1)
-        .and_then(|s| s.split(',').next())
-        .expect("tcp address in the ready line")
-        .parse()
-        .expect("an address");
+    let tcp = tcp_addr(&server.line);
     assert!(tcp.ip().is_loopback(), "listens on loopback by default");
-    Display::connect_tcp(tcp, Some(token), "cli-tcp").expect("tcp with the token");
+    let tls = TlsClient::pinned(pin, "127.0.0.1", ":7");
+    Display::connect_tcp(tcp, Some(token), Some(tls), "cli-tcp").expect("tcp with the token");
 
     let status = server.terminate();
     assert!(status.success(), "{status:?}");
     assert!(!socket.exists(), "socket removed");
     assert!(!token_file.exists(), "token removed");
+    assert!(!view_token_file.exists(), "view-only token removed");
+}
+
+/// The address in a ready line's `tcp ADDR ...`.
+fn tcp_addr(line: &str) -> std::net::SocketAddr {
+    line.split("tcp ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .expect("tcp address in the ready line")
+        .parse()
+        .expect("an address")
+}
+
+/// The same display number after its key was replaced: a client with the old token file's
+/// pin is refused with both fingerprints, and a key others can read stops the server.
+#[test]
+fn a_replaced_key_is_refused_with_both_fingerprints_and_a_readable_key_stops_the_server() {
+    let runtime = tempfile::tempdir().expect("tempdir");
+    let token_file = runtime.path().join("netui").join("display-5.token");
+    let listen = ["--listen", "127.0.0.1:0"];
+    let mut server = start(runtime.path(), ":5", &listen);
+    let old =
+        TokenFile::parse(&std::fs::read_to_string(&token_file).expect("token")).expect("parses");
+    let Some(TlsTrust::Pin(old_pin)) = old.tls else {
+        panic!("no pin: {old:?}");
+    };
+    server.terminate();
+
+    // The same key at the next start: the same pin.
+    let mut server = start(runtime.path(), ":5", &listen);
+    let again =
+        TokenFile::parse(&std::fs::read_to_string(&token_file).expect("token")).expect("parses");
+    assert_eq!(again.tls, old.tls, "the key outlives a restart");
+    server.terminate();
+
+    // A new key: the old pin no longer fits.
+    let tls_dir = runtime.path().join("tls");
+    std::fs::remove_file(tls_dir.join("key.pem")).expect("removed");
+    std::fs::remove_file(tls_dir.join("cert.pem")).expect("removed");
+    let mut server = start(runtime.path(), ":5", &listen);
+    let new =
+        TokenFile::parse(&std::fs::read_to_string(&token_file).expect("token")).expect("parses");
+    let Some(TlsTrust::Pin(new_pin)) = new.tls else {
+        panic!("no pin: {new:?}");
+    };
+    assert_ne!(new_pin, old_pin);
+    let tls = TlsClient::pinned(old_pin, "127.0.0.1", ":5");
+    let err = Display::connect_tcp(tcp_addr(&server.line), Some(new.token), Some(tls), "old")
+        .expect_err("the old pin is refused");
+    let text = err.to_string();
+    assert!(
+        text.contains(&old_pin.to_string()) && text.contains(&new_pin.to_string()),
+        "{text}"
+    );
+    server.terminate();
+
+    // A key that others can read: the server does not start, and says what to do.
+    std::fs::set_permissions(
+        tls_dir.join("key.pem"),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .expect("chmod");
+    let out = Command::new(env!("CARGO_BIN_EXE_display-server"))
+        .args(["--headless", "--display", ":5", "--listen", "127.0.0.1:0"])
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .env("NETUI_TLS_DIR", &tls_dir)
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("can be read by other users") && stderr.contains("chmod 600"),
+        "{stderr}"
+    );
+}
+
+/// Plain TCP only when asked, and then on loopback only unless asked twice.
+#[test]
+fn insecure_tcp_is_plain_on_loopback_and_refused_beyond_it_unless_asked_twice() {
+    let runtime = tempfile::tempdir().expect("tempdir");
+    let mut server = start(
+        runtime.path(),
+        ":6",
+        &["--insecure-tcp", "--listen", "127.0.0.1:0"],
+    );
+    assert!(server.line.contains("PLAIN"), "{}", server.line);
+    let file = runtime.path().join("netui").join("display-6.token");
+    let file = TokenFile::parse(&std::fs::read_to_string(file).expect("token")).expect("parses");
+    assert_eq!(file.tls, Some(TlsTrust::Off));
+    Display::connect_tcp(tcp_addr(&server.line), Some(file.token), None, "plain")
+        .expect("plain TCP with the token");
+    server.terminate();
+
+    let out = Command::new(env!("CARGO_BIN_EXE_display-server"))
+        .args(["--headless", "--display", ":6", "--insecure-tcp"])
+        .args(["--listen", "0.0.0.0:0"])
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("only on loopback") && stderr.contains("--insecure-tcp-beyond-loopback"),
+        "{stderr}"
+    );
+    let mut server = start(
+        runtime.path(),
+        ":6",
+        &[
+            "--insecure-tcp",
+            "--insecure-tcp-beyond-loopback",
+            "--listen",
+            "0.0.0.0:0",
+            "--no-rfb",
+        ],
+    );
+    assert!(server.line.contains("0.0.0.0:"), "{}", server.line);
+    server.terminate();
 }
 
 #[test]

@@ -69,3 +69,40 @@ fn vncviewer_shows_the_screen_exactly_in_tight_hextile_and_raw() {
         );
     }
 }
+
+/// VeNCrypt (issue 13): TigerVNC's vncviewer asks for X509Vnc only, trusts the display's
+/// certificate as its CA, and shows the screen exactly through TLS.
+#[test]
+fn vncviewer_over_vencrypt_x509vnc_shows_the_screen() {
+    let Some(xvfb) = Xvfb::start() else { return };
+    let Some(tigervnc) = TigerVnc::find() else {
+        return;
+    };
+    let size = Size::new(640, 480);
+    let display = netui_testkit::TestDisplay::start_with_rfb_tls(":vencrypt", size);
+    let mut app = display.connect("app");
+    let w = app
+        .create_window(
+            netui::Rect::new(40, 40, 400, 200),
+            "over VeNCrypt",
+            netui::Color::WHITE,
+        )
+        .expect("window");
+    app.map(w);
+    app.sync().expect("sync");
+    let password = TigerVnc::password_file(display.dir.path(), RFB_PASSWORD);
+    let cert = display.tls_cert();
+    let ca = cert.to_str().expect("a UTF-8 path");
+    let viewer = tigervnc.start_with(
+        &xvfb,
+        display.rfb_addr(),
+        &password,
+        "ZRLE",
+        &["-SecurityTypes", "X509Vnc", "-X509CA", ca],
+    );
+    wait_same(
+        "vncviewer's window over VeNCrypt",
+        || viewer.image(&xvfb),
+        || netui_testkit::peers::screen(&display, size),
+    );
+}

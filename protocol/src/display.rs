@@ -146,7 +146,13 @@ pub fn token_path(runtime_dir: &Path, number: u16) -> PathBuf {
     runtime_dir.join(format!("display-{number}.token"))
 }
 
-/// Parses a token file's text: hexadecimal, surrounding white space ignored.
+/// The view-only token file of display `number` inside the runtime directory: its token lets
+/// a viewer watch the screen, nothing more.
+pub fn view_token_path(runtime_dir: &Path, number: u16) -> PathBuf {
+    runtime_dir.join(format!("display-{number}.view-token"))
+}
+
+/// Parses a token's hexadecimal text: hexadecimal, surrounding white space ignored.
 pub fn parse_token(text: &str) -> Option<Vec<u8>> {
     let text = text.trim();
     if text.is_empty() || !text.len().is_multiple_of(2) {

@@ -44,6 +44,20 @@ pub struct ClientHello {
     /// How the server must write the frames it sends this client (the client decodes all
     /// three; the server decodes whatever the client writes).
     pub compression: Compression,
+    /// What the client comes to do: the server refuses an application whose token only
+    /// lets it watch.
+    pub role: Role,
+}
+
+/// What a client comes to do, said in its hello.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    /// An application: it draws (and may attach as a viewer too).
+    #[default]
+    Application,
+    /// A viewer (a thin client): it watches the screen and, if its token allows, types and
+    /// clicks.
+    Viewer,
 }
 
 impl ClientHello {
@@ -55,7 +69,14 @@ impl ClientHello {
             client_name: client_name.into(),
             token,
             compression: Compression::default(),
+            role: Role::default(),
         }
+    }
+
+    /// The same hello, for a client of `role`.
+    pub fn with_role(mut self, role: Role) -> Self {
+        self.role = role;
+        self
     }
 
     /// The same hello, asking the server to write with `compression`.
@@ -149,6 +170,11 @@ pub enum Refusal {
     TooManyClients,
     /// The hello did not decode.
     Malformed(String),
+    /// An application presented the view-only token, which lets a viewer watch and nothing
+    /// more.
+    ViewOnlyToken,
+    /// A plain (unencrypted) client reached a port that speaks TLS.
+    TlsRequired,
 }
 
 impl std::fmt::Display for Refusal {
@@ -175,6 +201,16 @@ impl std::fmt::Display for Refusal {
                  open-file limits allow; try again when one has left"
             ),
             Refusal::Malformed(why) => write!(f, "the server could not read the hello: {why}"),
+            Refusal::ViewOnlyToken => write!(
+                f,
+                "the token is the display's view-only token: it lets a viewer watch the screen, \
+                 not an application draw; use the full token file (display-N.token)"
+            ),
+            Refusal::TlsRequired => write!(
+                f,
+                "this display's TCP port speaks TLS and this client connected in plain TCP: \
+                 use the token file that the server wrote (its `tls` line says how to connect)"
+            ),
         }
     }
 }

@@ -27,6 +27,7 @@
 //! - [`view`]: what viewers (thin clients) receive: scene operations or encoded pixels, and
 //!   reports of what each mode costs.
 //! - [`display`]: display names (`:N`, `HOST:N`), ports and per-user file names.
+//! - [`token`]: token files: the secret, and the pin of the display's TLS certificate.
 //! - [`error`]: what can go wrong while encoding, decoding, or shaking hands.
 //!
 //! # Where to make a change
@@ -56,6 +57,7 @@ pub mod geometry;
 pub mod handshake;
 pub mod reply;
 pub mod request;
+pub mod token;
 pub mod view;
 
 pub use connection::{ClientHandshake, Frame, FrameReader, ServerHandshake};
@@ -64,7 +66,7 @@ pub use event::{Button, Event, InputEvent, Key, KeyEvent, Modifiers};
 pub use font::{FontMetrics, FontSet, LineMetrics};
 pub use frame::{BatchWriter, Compression, FrameDecoder, FrameHeader, Limits};
 pub use geometry::{Color, Point, Rect, Segment, Size};
-pub use handshake::{ClientHello, HelloOutcome, Refusal, ServerHello, Welcome};
+pub use handshake::{ClientHello, HelloOutcome, Refusal, Role, ServerHello, Welcome};
 pub use reply::{ClientInfo, ErrorCode, ErrorReport, Reply, ServerInfo, ServerMessage, WindowInfo};
 pub use request::{Font, ImageFormat, Request, RequestClass, RequestKind, ResourceId, WindowKind};
 pub use view::{
@@ -74,7 +76,9 @@ pub use view::{
 /// The protocol version that this crate speaks. Both ends must speak the same one.
 ///
 /// Version 2: the hello chooses a [`Compression`] and frames may be context frames.
-pub const PROTOCOL_VERSION: u16 = 2;
+/// Version 3: the hello says whether the client is an application or a viewer ([`Role`]),
+/// and the server-info reply says each client's permission.
+pub const PROTOCOL_VERSION: u16 = 3;
 
 /// The first bytes of every hello, so that a server can tell a netui client from a stray one.
 pub const MAGIC: [u8; 4] = *b"NTUI";

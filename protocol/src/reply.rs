@@ -86,6 +86,9 @@ pub struct ClientInfo {
     pub name: String,
     /// Where it connected from (`unix` or a socket address).
     pub peer: String,
+    /// What it may do, decided at its handshake: `owner`, `application`, `viewer` or
+    /// `view-only`.
+    pub access: String,
     /// Its windows, bottom of the stack first.
     pub windows: Vec<WindowInfo>,
     /// How many pixmaps it holds.

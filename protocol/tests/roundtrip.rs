@@ -395,6 +395,7 @@ fn server_info() -> impl Strategy<Value = ServerInfo> {
                 ClientInfo {
                     id,
                     name,
+                    access: peer.clone(),
                     peer,
                     windows,
                     pixmaps,
@@ -502,6 +503,8 @@ fn server_hello() -> impl Strategy<Value = ServerHello> {
         Just(Refusal::TokenRequired),
         Just(Refusal::WrongToken),
         Just(Refusal::TooManyClients),
+        Just(Refusal::ViewOnlyToken),
+        Just(Refusal::TlsRequired),
         text().prop_map(Refusal::Malformed),
     ];
     let welcome = (
@@ -698,6 +701,7 @@ proptest! {
         round_trip(&[ClientHello::new(name.clone(), token.clone())])?;
         for compression in Compression::ALL {
             round_trip(&[ClientHello::new(name.clone(), token.clone()).with_compression(compression)])?;
+            round_trip(&[ClientHello::new(name.clone(), token.clone()).with_role(netui_protocol::Role::Viewer)])?;
         }
         round_trip(&[hello])?;
     }

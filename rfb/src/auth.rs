@@ -20,18 +20,27 @@ use des::Des;
 use subtle::ConstantTimeEq;
 
 /// A security type a server can offer. None (1) is deliberately absent: this server always
-/// asks for a password. VeNCrypt (19) with TLS is the next one to add here.
+/// asks for a password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecurityType {
     /// VNC Authentication (2): DES challenge and response.
     VncAuth,
+    /// VeNCrypt (19): a choice of sub-types, here only [`VENCRYPT_X509_VNC`]: TLS with the
+    /// server's certificate, then VNC Authentication inside it.
+    VeNCrypt,
 }
+
+/// VeNCrypt's X509Vnc sub-type: TLS with the server's X.509 certificate, then VNC
+/// Authentication inside it. (TLSNone and TLSVnc need anonymous Diffie-Hellman, which rustls
+/// does not do; X509None would let anyone in.)
+pub const VENCRYPT_X509_VNC: u32 = 261;
 
 impl SecurityType {
     /// Its number on the wire.
     pub fn code(self) -> u8 {
         match self {
             SecurityType::VncAuth => 2,
+            SecurityType::VeNCrypt => 19,
         }
     }
 
@@ -39,6 +48,7 @@ impl SecurityType {
     pub fn from_code(code: u8) -> Option<SecurityType> {
         match code {
             2 => Some(SecurityType::VncAuth),
+            19 => Some(SecurityType::VeNCrypt),
             _ => None,
         }
     }

@@ -59,6 +59,9 @@ pub enum RfbError {
     /// The client chose a security type that the server did not offer.
     #[error("the client chose security type {0}, which was not offered")]
     SecurityType(u8),
+    /// VeNCrypt's negotiation went wrong (another version, a sub-type not offered).
+    #[error("VeNCrypt: {0}")]
+    VeNCrypt(String),
     /// The response to the VNC Authentication challenge matched no password.
     #[error("authentication failed")]
     AuthenticationFailed,

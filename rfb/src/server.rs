@@ -41,6 +41,8 @@ use crate::RfbError;
 pub const VERSION: &[u8; 12] = b"RFB 003.008\n";
 /// The security types offered, in order of preference.
 pub const OFFERED: &[SecurityType] = &[SecurityType::VncAuth];
+/// The security types offered by a server that can speak TLS ([`ServerSession::with_tls`]).
+pub const OFFERED_WITH_TLS: &[SecurityType] = &[SecurityType::VeNCrypt, SecurityType::VncAuth];
 /// With continuous updates on, no update is wanted while this much output waits to be
 /// written: the caller's socket is the flow control.
 pub const FLOW_LIMIT: usize = 4 << 20;
@@ -88,6 +90,10 @@ pub enum Event {
         /// Row.
         y: u16,
     },
+    /// The client chose VeNCrypt's X509Vnc: write the output, then run the server's side of
+    /// a TLS handshake on the connection, and carry on inside it, starting with
+    /// [`ServerSession::tls_started`]. No input comes before that.
+    StartTls,
     /// The client's clipboard.
     CutText(String),
     /// The client asks for another screen size: resize (the next update tells it), or call
@@ -122,6 +128,12 @@ enum Version {
 enum State {
     Version,
     Security,
+    /// VeNCrypt: the client's version (two bytes).
+    VenVersion,
+    /// VeNCrypt: the client's sub-type (four bytes).
+    VenSubtype,
+    /// VeNCrypt: waiting for the caller's TLS handshake.
+    Tls,
     Challenge,
     ClientInit,
     Ready,
@@ -157,6 +169,8 @@ pub struct ServerSession {
     updates: u64,
     /// Set by [`ServerSession::refuse`]: the reason the handshake fails with.
     refusal: Option<String>,
+    /// The security types offered.
+    offered: &'static [SecurityType],
 }
 
 impl std::fmt::Debug for ServerSession {
@@ -196,6 +210,33 @@ impl ServerSession {
             updater: Updater::new(size),
             updates: 0,
             refusal: None,
+            offered: OFFERED,
+        }
+    }
+
+    /// Offers VeNCrypt (X509Vnc: TLS, then the password) before VNC Authentication: the
+    /// caller can run TLS on this connection when the client asks ([`Event::StartTls`]).
+    pub fn with_tls(mut self) -> Self {
+        self.offered = OFFERED_WITH_TLS;
+        self
+    }
+
+    /// The security type is still being chosen (the version, the list of types, VeNCrypt's
+    /// version and sub-type): a caller that may have to start TLS reads the bare socket
+    /// until this turns false or [`Event::StartTls`] comes.
+    pub fn negotiating_security(&self) -> bool {
+        matches!(
+            self.state,
+            State::Version | State::Security | State::VenVersion | State::VenSubtype
+        )
+    }
+
+    /// The TLS handshake that [`Event::StartTls`] asked for is done: VNC Authentication goes
+    /// on inside it.
+    pub fn tls_started(&mut self) {
+        if self.state == State::Tls {
+            self.output.extend_from_slice(&self.challenge);
+            self.state = State::Challenge;
         }
     }
 
@@ -384,10 +425,16 @@ impl ServerSession {
                 let Some(&code) = input.first() else {
                     return Ok(None);
                 };
-                match SecurityType::from_code(code).filter(|t| OFFERED.contains(t)) {
+                match SecurityType::from_code(code).filter(|t| self.offered.contains(t)) {
                     Some(SecurityType::VncAuth) => {
                         self.output.extend_from_slice(&self.challenge);
                         self.state = State::Challenge;
+                        Ok(Some(1))
+                    }
+                    Some(SecurityType::VeNCrypt) => {
+                        // VeNCrypt 0.2.
+                        self.output.extend_from_slice(&[0, 2]);
+                        self.state = State::VenVersion;
                         Ok(Some(1))
                     }
                     None => {
@@ -396,6 +443,42 @@ impl ServerSession {
                     }
                 }
             }
+            State::VenVersion => {
+                let Some(&[major, minor]) = input.get(..2) else {
+                    return Ok(None);
+                };
+                if (major, minor) != (0, 2) {
+                    // Not 0.2: refused, and the connection closes.
+                    self.output.push(255);
+                    return Err(RfbError::VeNCrypt(format!(
+                        "VeNCrypt version {major}.{minor}, not 0.2"
+                    )));
+                }
+                self.output.push(0);
+                self.output.push(1);
+                self.output
+                    .extend_from_slice(&crate::auth::VENCRYPT_X509_VNC.to_be_bytes());
+                self.state = State::VenSubtype;
+                Ok(Some(2))
+            }
+            State::VenSubtype => {
+                let Some(bytes) = input.get(..4) else {
+                    return Ok(None);
+                };
+                let subtype = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+                if subtype != crate::auth::VENCRYPT_X509_VNC {
+                    self.output.push(0);
+                    return Err(RfbError::VeNCrypt(format!(
+                        "VeNCrypt sub-type {subtype} was not offered"
+                    )));
+                }
+                self.output.push(1);
+                self.events.push_back(Event::StartTls);
+                self.state = State::Tls;
+                Ok(Some(4))
+            }
+            // The TLS handshake's bytes are not the session's.
+            State::Tls => Ok(None),
             State::Challenge => {
                 let Some(bytes) = input.get(..16) else {
                     return Ok(None);
@@ -476,8 +559,8 @@ impl ServerSession {
             self.output.extend_from_slice(&self.challenge);
             self.state = State::Challenge;
         } else {
-            self.output.push(OFFERED.len() as u8);
-            self.output.extend(OFFERED.iter().map(|t| t.code()));
+            self.output.push(self.offered.len() as u8);
+            self.output.extend(self.offered.iter().map(|t| t.code()));
             self.state = State::Security;
         }
         Ok(())

@@ -189,13 +189,32 @@ impl TigerVnc {
         password_file: &Path,
         encoding: &str,
     ) -> TigerVncWindow {
+        self.start_with(
+            xvfb,
+            addr,
+            password_file,
+            encoding,
+            &["-SecurityTypes", "VncAuth"],
+        )
+    }
+
+    /// [`TigerVnc::start`] with `security` instead of `-SecurityTypes VncAuth`: such as
+    /// VeNCrypt's X509Vnc with the server's certificate as the CA
+    /// (`-SecurityTypes X509Vnc -X509CA cert.pem`).
+    pub fn start_with(
+        &self,
+        xvfb: &Xvfb,
+        addr: SocketAddr,
+        password_file: &Path,
+        encoding: &str,
+        security: &[&str],
+    ) -> TigerVncWindow {
         let process = KillOnDrop::spawn(
             Command::new(&self.viewer)
                 .arg("-passwd")
                 .arg(password_file)
+                .args(security)
                 .args([
-                    "-SecurityTypes",
-                    "VncAuth",
                     "-PreferredEncoding",
                     encoding,
                     "-AutoSelect=0",

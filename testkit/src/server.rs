@@ -1,19 +1,34 @@
 //! A headless display server for a test: on a socket in a temporary directory (most tests),
-//! also on loopback TCP, or as display `:N` in a private runtime directory, where programs
-//! started with [`TestDisplay::command`] find it by its name.
+//! also on loopback TCP (in TLS, with a key made in the temporary directory, or plain), or as
+//! display `:N` in a private runtime directory, where programs started with
+//! [`TestDisplay::command`] find it by its name.
 
 use std::ffi::OsStr;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
 
+use netui::tls::TlsClient;
 use netui_display_server::rfb::RfbConfig;
+use netui_display_server::tls::ServerTls;
 use netui_display_server::{ServerConfig, ServerHandle};
 use netui_protocol::display::{socket_path, DISPLAY_ENV};
 use netui_protocol::{Limits, ResourceId, Size};
 
 /// The token that test servers take over TCP.
 pub const TOKEN: [u8; 32] = [5; 32];
+/// The view-only token of test servers.
+pub const VIEW_TOKEN: [u8; 32] = [6; 32];
+
+/// How a test server serves TCP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TcpMode {
+    Off,
+    /// TLS, with a key made in the test's temporary directory.
+    Tls,
+    /// Plain TCP (as `--insecure-tcp`).
+    Plain,
+}
 /// The RFB password of test servers that serve VNC viewers: see and drive.
 pub const RFB_PASSWORD: &str = "netui-pw";
 /// The view-only RFB password of test servers.
@@ -48,7 +63,7 @@ impl TestDisplay {
             display,
             size,
             socket,
-            None,
+            TcpMode::Off,
             dir,
             None,
             false,
@@ -66,7 +81,7 @@ impl TestDisplay {
             display,
             size,
             socket,
-            None,
+            TcpMode::Off,
             dir,
             None,
             true,
@@ -74,17 +89,58 @@ impl TestDisplay {
         )
     }
 
-    /// Like [`TestDisplay::start`], and on 127.0.0.1 at a free port too (see
-    /// [`TestDisplay::connect_tcp`]).
+    /// Like [`TestDisplay::start`], and on 127.0.0.1 at a free port too, in TLS with a key
+    /// and certificate made in its temporary directory (see [`TestDisplay::connect_tcp`]).
     pub fn start_with_tcp(display: &str, size: Size) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let socket = dir.path().join("display.sock");
-        let tcp = "127.0.0.1:0".parse().expect("an address");
         Self::serve(
             display,
             size,
             socket,
-            Some(tcp),
+            TcpMode::Tls,
+            dir,
+            None,
+            false,
+            Limits::default(),
+        )
+    }
+
+    /// Like [`TestDisplay::start_with_rfb`], and with TLS on TCP: its RFB port offers
+    /// VeNCrypt with the same certificate ([`TestDisplay::tls_cert`]).
+    pub fn start_with_rfb_tls(display: &str, size: Size) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let socket = dir.path().join("display.sock");
+        Self::serve(
+            display,
+            size,
+            socket,
+            TcpMode::Tls,
+            dir,
+            None,
+            true,
+            Limits::default(),
+        )
+    }
+
+    /// The PEM file of the display's TLS certificate (a display with TLS).
+    pub fn tls_cert(&self) -> std::path::PathBuf {
+        self.server
+            .tls()
+            .expect("the display has TLS")
+            .cert_path
+            .clone()
+    }
+
+    /// Like [`TestDisplay::start_with_tcp`], in plain TCP (as `--insecure-tcp`).
+    pub fn start_with_plain_tcp(display: &str, size: Size) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let socket = dir.path().join("display.sock");
+        Self::serve(
+            display,
+            size,
+            socket,
+            TcpMode::Plain,
             dir,
             None,
             false,
@@ -96,7 +152,16 @@ impl TestDisplay {
     pub fn start_with_limits(display: &str, size: Size, limits: Limits) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let socket = dir.path().join("display.sock");
-        Self::serve(display, size, socket, None, dir, None, false, limits)
+        Self::serve(
+            display,
+            size,
+            socket,
+            TcpMode::Off,
+            dir,
+            None,
+            false,
+            limits,
+        )
     }
 
     /// Display `:number` in a private runtime directory of its own, as a user's display
@@ -122,7 +187,7 @@ impl TestDisplay {
             &name,
             size,
             socket,
-            None,
+            TcpMode::Off,
             dir,
             Some(number),
             rfb,
@@ -135,7 +200,7 @@ impl TestDisplay {
         display: &str,
         size: Size,
         socket: std::path::PathBuf,
-        tcp: Option<SocketAddr>,
+        tcp: TcpMode,
         dir: tempfile::TempDir,
         number: Option<u16>,
         rfb: bool,
@@ -146,12 +211,18 @@ impl TestDisplay {
             password: RFB_PASSWORD.into(),
             view_only_password: RFB_VIEW_PASSWORD.into(),
         });
+        let loopback: SocketAddr = "127.0.0.1:0".parse().expect("an address");
+        let tls = (tcp == TcpMode::Tls).then(|| {
+            ServerTls::load_or_create(&dir.path().join("tls")).expect("a TLS key and certificate")
+        });
         let server = ServerHandle::start(ServerConfig {
             display: display.into(),
             size,
             unix: Some(socket),
-            tcp,
+            tcp: (tcp != TcpMode::Off).then_some(loopback),
+            tls,
             token: TOKEN.to_vec(),
+            view_token: VIEW_TOKEN.to_vec(),
             limits,
             rfb,
         })
@@ -180,12 +251,45 @@ impl TestDisplay {
         netui::Display::connect_unix(self.socket(), name).expect("connects")
     }
 
-    /// An application connected over TCP with the server's token (the display must have been
-    /// started with [`TestDisplay::start_with_tcp`]).
+    /// An application connected over TCP with the server's token, in TLS with the server's
+    /// certificate pinned (or plain, for [`TestDisplay::start_with_plain_tcp`]); the display
+    /// must have been started with TCP.
     pub fn connect_tcp(&self, name: &str) -> netui::Display {
         let addr = self.server.tcp_addr().expect("the server listens on TCP");
-        netui::Display::connect_tcp(addr, Some(self.server.token().to_vec()), name)
+        netui::Display::connect_tcp(addr, Some(self.server.token().to_vec()), self.tls(), name)
             .expect("connects over TCP")
+    }
+
+    /// A viewer connected over TCP (as [`TestDisplay::connect_tcp`]) with `token`.
+    pub fn connect_tcp_viewer(
+        &self,
+        token: &[u8],
+        name: &str,
+    ) -> Result<netui::Viewer, netui::Error> {
+        let addr = self.server.tcp_addr().expect("the server listens on TCP");
+        let socket = std::net::TcpStream::connect(addr).expect("connects");
+        let stream = match self.tls() {
+            Some(tls) => netui::transport::Stream::Tls(socket, tls),
+            None => netui::transport::Stream::Tcp(socket),
+        };
+        netui::Viewer::connect_stream_with(
+            stream,
+            Some(token.to_vec()),
+            addr.to_string(),
+            name,
+            netui::Compression::default(),
+        )
+    }
+
+    /// How a client trusts this display's TCP port: its certificate pinned; `None` when it
+    /// is plain.
+    pub fn tls(&self) -> Option<TlsClient> {
+        let tls = self.server.tls()?;
+        Some(TlsClient::pinned(
+            tls.fingerprint,
+            "127.0.0.1",
+            "the test display",
+        ))
     }
 
     /// The server's whole screen, RGBA, read back by a client of its own.

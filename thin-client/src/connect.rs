@@ -1,12 +1,15 @@
 //! Reaching the display: the socket to the server, through the emulated link, handed to the
-//! connection library as the other end of a socket pair.
+//! connection library as the other end of a socket pair. Over TLS the link carries the
+//! encrypted bytes, as a real network would: the TLS handshake runs over the socket pair.
 
 use std::sync::Arc;
 
 use anyhow::Context;
+use netui::tls::TlsTransport;
 use netui::transport::Stream;
 use netui::{Compression, Display};
 use netui_protocol::display::DisplayName;
+use netui_protocol::Role;
 use tokio::runtime::Runtime;
 
 use crate::link::{spawn_shaped, LinkProfile, LinkStats};
@@ -57,24 +60,40 @@ pub fn open_stream_with(
     let stats = Arc::new(LinkStats::default());
     let _guard = runtime.enter();
     let far = tokio::net::UnixStream::from_std(far).context("socket pair")?;
-    match server {
+    let tls = match server {
         Stream::Unix(s) => {
             s.set_nonblocking(true).context("socket")?;
             let s = tokio::net::UnixStream::from_std(s).context("socket")?;
             spawn_shaped(s, far, profile, Arc::clone(&stats));
+            None
         }
         Stream::Tcp(s) => {
             s.set_nonblocking(true).context("socket")?;
             let s = tokio::net::TcpStream::from_std(s).context("socket")?;
             spawn_shaped(s, far, profile, Arc::clone(&stats));
+            None
         }
-    }
-    let display = Display::connect_stream_with(
-        Stream::Unix(near),
-        token,
-        name.to_owned(),
-        "thin-client",
-        compression,
-    )?;
+        Stream::Tls(s, tls) => {
+            s.set_nonblocking(true).context("socket")?;
+            let s = tokio::net::TcpStream::from_std(s).context("socket")?;
+            spawn_shaped(s, far, profile, Arc::clone(&stats));
+            Some(tls)
+        }
+    };
+    let near = Stream::Unix(near);
+    let (token, name) = (token, name.to_owned());
+    let display = match tls {
+        Some(tls) => Display::connect_stream_as(
+            TlsTransport::new(near, tls),
+            token,
+            name,
+            "thin-client",
+            compression,
+            Role::Viewer,
+        )?,
+        None => {
+            Display::connect_stream_as(near, token, name, "thin-client", compression, Role::Viewer)?
+        }
+    };
     Ok((display, stats))
 }

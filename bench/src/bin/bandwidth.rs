@@ -42,7 +42,7 @@ use netui_bench::links;
 use netui_bench::record::Recording;
 use netui_bench::report::{self, Row};
 use netui_bench::rfb_view::{RfbEncoding, RfbResult};
-use netui_bench::session::{self, App};
+use netui_bench::session::{self, App, Transport};
 use netui_bench::workload::{self, Workload};
 use netui_bench::{vnc, xvnc};
 
@@ -95,6 +95,10 @@ struct Args {
     /// endpoint: bytes on an unlimited link, and live on each of --links.
     #[arg(long)]
     rfb: bool,
+    /// Run the links phase's netui viewers over loopback TCP twice, in plain TCP and in TLS
+    /// 1.3 (each link's name gets ` tcp` or ` tls`), to measure what TLS costs.
+    #[arg(long, conflicts_with = "rfb")]
+    tls_vs_tcp: bool,
     /// The JPEG quality level (0 to 9) that the Tight-with-JPEG viewers ask for.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u8).range(0..=9))]
     jpeg_quality: u8,
@@ -165,13 +169,33 @@ fn run(args: Args) -> anyhow::Result<()> {
         live_modes.extend(links::rfb_modes(args.jpeg_quality));
     }
     let live_modes = &live_modes;
+    // With --tls-vs-tcp each link is measured over plain TCP and over TLS, one beside the
+    // other; otherwise over the Unix socket.
+    let link_list: Vec<(LinkProfile, Transport)> = if args.tls_vs_tcp {
+        link_list
+            .iter()
+            .flat_map(|link| {
+                [Transport::Tcp, Transport::Tls].map(|transport| {
+                    let mut link = link.clone();
+                    link.name = format!("{} {}", link.name, transport.name());
+                    (link, transport)
+                })
+            })
+            .collect()
+    } else {
+        link_list
+            .into_iter()
+            .map(|link| (link, Transport::Unix))
+            .collect()
+    };
+    let link_list = &link_list;
     let jobs: Vec<links::Job> = list
         .iter()
         .filter(|w| {
             !args.quick || args.replay.is_some() || QUICK_LINK_WORKLOADS.contains(&w.name.as_str())
         })
         .flat_map(|w| {
-            link_list.iter().flat_map(move |link| {
+            link_list.iter().flat_map(move |(link, transport)| {
                 live_modes.iter().map(move |&mode| links::Job {
                     workload: w.name.clone(),
                     app: w.app.at_most(link_frames),
@@ -179,6 +203,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                     link: link.clone(),
                     mode,
                     cap,
+                    transport: *transport,
                 })
             })
         })

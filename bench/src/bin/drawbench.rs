@@ -18,10 +18,13 @@
 //!
 //! The timed run also gives the bytes that each call costs, before LZ4 (payload) and on the
 //! wire (after LZ4, with frame headers). With `--xvfb` drawbench then starts Xvfb, runs
-//! x11perf's matching tests against it, and prints both side by side.
+//! x11perf's matching tests against it, and prints both side by side. With `--tls-vs-tcp` it
+//! runs the tests over loopback TCP instead of the socket, once in plain TCP and once in TLS
+//! 1.3, and prints both beside the round trip of a `sync` in each (what TLS costs).
 //!
 //! ```text
 //! cargo run --release -p netui-bench --bin drawbench -- --xvfb
+//! cargo run --release -p netui-bench --bin drawbench -- --tls-vs-tcp
 //! ```
 
 use std::collections::HashMap;
@@ -32,7 +35,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use clap::{Parser, ValueEnum};
 use netui::{Color, Display, Font, ImageFormat, Point, Rect, Size, Window};
-use netui_bench::session::Headless;
+use netui_bench::session::{Headless, Transport};
 
 /// Measures netui's drawing throughput end to end, optionally against Xvfb with x11perf.
 #[derive(Debug, Parser)]
@@ -47,6 +50,10 @@ struct Args {
     /// Also run x11perf against Xvfb (needs the xvfb and x11-apps packages).
     #[arg(long)]
     xvfb: bool,
+    /// Run over loopback TCP, in plain TCP and in TLS, and compare the two (with the round
+    /// trip of a sync in each).
+    #[arg(long, conflicts_with = "xvfb")]
+    tls_vs_tcp: bool,
     /// x11perf repetitions per test; their average is compared.
     #[arg(long, default_value_t = 2)]
     repeat: u32,
@@ -272,23 +279,46 @@ fn measure(
     })
 }
 
-fn run_netui(tests: &[Test], args: &Args) -> anyhow::Result<Vec<Measured>> {
-    let headless = Headless::start(SCREEN).context("cannot start the in-process server")?;
-    let mut display = Display::connect_unix(&headless.socket, "drawbench")?;
-    let side = WINDOW_SIDE as u32;
-    let window =
-        display.create_window(Rect::new(100, 100, side, side), "drawbench", Color::WHITE)?;
-    display.map(window);
-    display.sync()?;
-    let scene = Scene::new(window);
-    let mut results = Vec::new();
-    for &test in tests {
-        eprintln!("netui: {}", test.name());
-        display.clear(window, None);
-        results.push(measure(&mut display, &scene, test, args)?);
+/// Syncs timed to take the round trip's median and 99th percentile.
+const ROUND_TRIPS: usize = 2000;
+/// Rounds of `--tls-vs-tcp`: each test runs this many times per transport, the two
+/// transports in turn, and the best of each is kept (the machine is shared and noisy).
+const ROUNDS: usize = 3;
+
+/// A client with its window on a server of its own, reached by one transport.
+struct Bench {
+    headless: Headless,
+    display: Display,
+    scene: Scene,
+}
+
+impl Bench {
+    fn start(transport: Transport) -> anyhow::Result<Bench> {
+        let headless = Headless::start_on(SCREEN, None, transport)
+            .context("cannot start the in-process server")?;
+        let (stream, token) = headless.stream(transport)?;
+        let mut display = Display::connect_stream(stream, token, "drawbench".into(), "drawbench")?;
+        let side = WINDOW_SIDE as u32;
+        let window =
+            display.create_window(Rect::new(100, 100, side, side), "drawbench", Color::WHITE)?;
+        display.map(window);
+        display.sync()?;
+        let scene = Scene::new(window);
+        Ok(Bench {
+            headless,
+            display,
+            scene,
+        })
+    }
+
+    /// Runs one test, and checks that it drew.
+    fn run(&mut self, test: Test, args: &Args) -> anyhow::Result<Measured> {
+        let window = self.scene.window;
+        self.display.clear(window, None);
+        let measured = measure(&mut self.display, &self.scene, test, args)?;
         // A benchmark that draws nothing measures nothing: check that the pixels changed
         // (copying white onto white changes none, so the copy test is not checked).
-        let image = display.get_image(window, None)?;
+        let image = self.display.get_image(window, None)?;
         let drawn = image
             .rgba
             .chunks_exact(4)
@@ -297,10 +327,100 @@ fn run_netui(tests: &[Test], args: &Args) -> anyhow::Result<Vec<Measured>> {
         if drawn == 0 && test != Test::Copywinwin100 {
             bail!("{} left the window white: nothing was drawn", test.name());
         }
+        Ok(measured)
     }
-    drop(display);
-    headless.server.stop();
+
+    /// The time of one sync.
+    fn round_trip(&mut self) -> anyhow::Result<Duration> {
+        let start = Instant::now();
+        self.display.sync()?;
+        Ok(start.elapsed())
+    }
+
+    fn stop(self) {
+        drop(self.display);
+        self.headless.server.stop();
+    }
+}
+
+fn run_netui(tests: &[Test], args: &Args) -> anyhow::Result<Vec<Measured>> {
+    let mut bench = Bench::start(Transport::Unix)?;
+    let mut results = Vec::new();
+    for &test in tests {
+        eprintln!("netui: {}", test.name());
+        results.push(bench.run(test, args)?);
+    }
+    bench.stop();
     Ok(results)
+}
+
+/// The median and 99th percentile of `trips`.
+fn percentiles(mut trips: Vec<Duration>) -> [Duration; 2] {
+    trips.sort();
+    [trips[trips.len() / 2], trips[trips.len() * 99 / 100]]
+}
+
+/// Prints the tests over plain TCP and over TLS side by side: two servers, each test run
+/// [`ROUNDS`] times on each in turn (best kept), syncs timed in turn.
+fn tls_vs_tcp(tests: &[Test], args: &Args) -> anyhow::Result<()> {
+    let mut plain = Bench::start(Transport::Tcp)?;
+    let mut secure = Bench::start(Transport::Tls)?;
+    let (mut tcp_trips, mut tls_trips) = (Vec::new(), Vec::new());
+    for _ in 0..ROUND_TRIPS {
+        tcp_trips.push(plain.round_trip()?);
+        tls_trips.push(secure.round_trip()?);
+    }
+    let (tcp_trip, tls_trip) = (percentiles(tcp_trips), percentiles(tls_trips));
+    let best = |a: Option<Measured>, b: Measured| match a {
+        Some(a) if a.calls_per_sec >= b.calls_per_sec => Some(a),
+        _ => Some(b),
+    };
+    let (mut tcp, mut tls) = (Vec::new(), Vec::new());
+    for &test in tests {
+        eprintln!("netui over tcp and tls: {}", test.name());
+        let (mut p, mut s) = (None, None);
+        for _ in 0..ROUNDS {
+            p = best(p, plain.run(test, args)?);
+            s = best(s, secure.run(test, args)?);
+        }
+        tcp.extend(p);
+        tls.extend(s);
+    }
+    plain.stop();
+    secure.stop();
+    println!(
+        "netui over loopback TCP, plain and TLS 1.3: {}x{} window on a {}x{} headless server, \
+         {} s per test, flush every {} calls, best of {ROUNDS} runs each, in turn",
+        WINDOW_SIDE, WINDOW_SIDE, SCREEN.width, SCREEN.height, args.seconds, args.batch
+    );
+    println!(
+        "\n{:<14} {:<13} {:>12} {:>12} {:>8} {:>10}",
+        "test", "per", "tcp/s", "tls/s", "tls/tcp", "wire B"
+    );
+    for ((&test, plain), secure) in tests.iter().zip(&tcp).zip(&tls) {
+        let (unit, ..) = test.info();
+        println!(
+            "{:<14} {:<13} {:>12.0} {:>12.0} {:>8} {:>10.1}",
+            test.name(),
+            unit,
+            plain.calls_per_sec,
+            secure.calls_per_sec,
+            ratio(secure.calls_per_sec / plain.calls_per_sec),
+            plain.wire_per_call,
+        );
+    }
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    println!(
+        "\nround trip (sync, {ROUND_TRIPS} timed in turn): tcp median {:.0} us, p99 {:.0} us; \
+         tls median {:.0} us, p99 {:.0} us; tls - tcp median {:+.0} us",
+        us(tcp_trip[0]),
+        us(tcp_trip[1]),
+        us(tls_trip[0]),
+        us(tls_trip[1]),
+        us(tls_trip[0]) - us(tcp_trip[0]),
+    );
+    println!("wire B: netui bytes per call on the connection (TLS adds its records below)");
+    Ok(())
 }
 
 /// Xvfb, killed when dropped.
@@ -421,6 +541,9 @@ fn main() -> anyhow::Result<()> {
     } else {
         args.tests.clone()
     };
+    if args.tls_vs_tcp {
+        return tls_vs_tcp(&tests, &args);
+    }
     let netui = run_netui(&tests, &args)?;
     let x11 = if args.xvfb {
         Some(run_x11perf(&tests, &args)?)

@@ -43,7 +43,9 @@ fn main() -> anyhow::Result<()> {
         size: Size::new(1280, 800),
         unix: Some(socket_path(&dir, 1)),
         tcp: None,
+        tls: None,
         token: vec![9; 32],
+        view_token: vec![8; 32],
         limits: Limits::default(),
         rfb: None,
     })?;

@@ -43,10 +43,11 @@ fn main() -> anyhow::Result<()> {
     }
     for c in &info.clients {
         println!(
-            "  client {} {:?} from {}: {} windows, {} pixmaps",
+            "  client {} {:?} from {} ({}): {} windows, {} pixmaps",
             c.id,
             c.name,
             c.peer,
+            c.access,
             c.windows.len(),
             c.pixmaps
         );

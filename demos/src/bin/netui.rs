@@ -13,9 +13,9 @@ use std::process::{Child, Command, ExitCode};
 use anyhow::Context;
 use clap::Parser;
 use netui_display_server::backend::Headless;
-use netui_display_server::launch::{self, Tcp};
+use netui_display_server::launch::{self, Tcp, TcpSecurity};
 use netui_display_server::screen;
-use netui_protocol::display::{format_token, DISPLAY_ENV};
+use netui_protocol::display::DISPLAY_ENV;
 use netui_protocol::Size;
 
 /// The netui desktop session: a display server and its applications.
@@ -121,6 +121,7 @@ fn session(args: &Args) -> anyhow::Result<()> {
         args.first_display,
         args.size,
         tcp,
+        &TcpSecurity::default(),
         !args.no_rfb,
     ))?;
     let display = format!(":{}", launched.number);
@@ -131,8 +132,12 @@ fn session(args: &Args) -> anyhow::Result<()> {
     if let Some(addr) = launched.server.tcp_addr() {
         println!("  join from another machine: NETUI_DISPLAY=THIS_HOST{display} NETUI_AUTH=token-file hello");
         println!(
-            "      where token-file holds: {}",
-            format_token(&launched.token)
+            "      where token-file is a copy of {} (the token and the certificate's fingerprint;",
+            launched.token_path.display()
+        );
+        println!(
+            "      to only watch, {})",
+            launched.view_token_path.display()
         );
         if addr.ip().is_loopback() {
             println!("      (TCP listens on {addr} only: restart with --listen 0.0.0.0 to accept other machines)");

@@ -134,7 +134,7 @@ pub(super) struct Client {
     pub(super) number: u32,
     pub(super) name: String,
     pub(super) peer: Peer,
-    access: Access,
+    pub(super) access: Access,
     outbox: Outbox,
     /// Windows in creation order.
     pub(super) windows: BTreeSet<ResourceId>,

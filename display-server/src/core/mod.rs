@@ -571,6 +571,7 @@ impl Core {
                 id: c.number,
                 name: cut(&c.name, cut_at),
                 peer: c.peer.to_string(),
+                access: c.access.name().to_owned(),
                 windows: Vec::new(),
                 pixmaps: c.pixmaps.len() as u32,
                 backlog: viewer.map_or(0, Viewer::backlog),

@@ -1,4 +1,5 @@
-//! VNC viewers: the RFB port of a display (5900 + N), plain or inside a WebSocket.
+//! VNC viewers: the RFB port of a display (5900 + N), plain, in TLS (VeNCrypt X509Vnc, with
+//! the display's certificate, when it has one) or inside a WebSocket.
 //!
 //! An RFB connection is a viewer of the display like a netui pixel viewer, and the core
 //! treats it as one: after the RFB handshake (VNC Authentication with the display's full or
@@ -73,11 +74,8 @@ pub(crate) async fn serve(
     core: mpsc::Sender<CoreMsg>,
 ) -> std::io::Result<()> {
     let _ = stream.set_nodelay(true);
-    let mut transport = Transport::start(stream, addr).await?;
-    let peer = Peer::Rfb {
-        addr,
-        websocket: transport.websocket,
-    };
+    let websocket = transport::sniff_websocket(&stream).await;
+    let peer = Peer::Rfb { addr, websocket };
     let Some(config) = shared.rfb.as_ref() else {
         return Err(std::io::Error::other("RFB is not configured"));
     };
@@ -91,6 +89,12 @@ pub(crate) async fn serve(
     let size = *shared.screen_size.borrow();
     let name = format!("netui {}", shared.display);
     let mut session = ServerSession::new(passwords, challenge, size, &name);
+    // VeNCrypt on plain RFB connections when the display has its certificate (TLS inside a
+    // WebSocket is not served: noVNC uses wss:// for that, which is not here yet).
+    let tls = shared.tls.as_ref().filter(|_| !websocket);
+    if tls.is_some() {
+        session = session.with_tls();
+    }
     let ip = addr.ip();
     let blocked = shared.rfb_guard.blocked(ip, std::time::Instant::now());
     if let Some(left) = blocked {
@@ -100,6 +104,22 @@ pub(crate) async fn serve(
             "refused a VNC viewer: its address failed authentication too often"
         );
     }
+    let opened = match tls {
+        Some(tls) => tokio::time::timeout(
+            HANDSHAKE_TIMEOUT,
+            negotiate_tls(&mut session, stream, tls.clone()),
+        )
+        .await
+        .unwrap_or_else(|_| Err(std::io::Error::other("no security negotiation in time"))),
+        None => Transport::start_as(stream, addr, websocket).await,
+    };
+    let mut transport = match opened {
+        Ok(transport) => transport,
+        Err(e) => {
+            tracing::info!(conn, %peer, error = %e, "RFB security negotiation failed");
+            return Ok(());
+        }
+    };
     let view_only = match tokio::time::timeout(
         HANDSHAKE_TIMEOUT,
         handshake(&mut session, &mut transport),
@@ -178,6 +198,46 @@ pub(crate) async fn serve(
 
 fn refused(refusal: Refusal) -> std::io::Error {
     std::io::Error::other(format!("refused by the core: {refusal}"))
+}
+
+/// Runs the handshake up to the choice of security type on the bare socket; if the viewer
+/// chose VeNCrypt, runs the TLS handshake (the display's certificate) and gives the rest of
+/// the connection in TLS, else the plain socket.
+async fn negotiate_tls(
+    session: &mut ServerSession,
+    mut stream: TcpStream,
+    tls: tokio_rustls::TlsAcceptor,
+) -> std::io::Result<Transport> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 4096];
+    loop {
+        let output = session.take_output();
+        stream.write_all(&output).await?;
+        while let Some(event) = session.next_event() {
+            if event == Event::StartTls {
+                let stream = tls
+                    .accept(stream)
+                    .await
+                    .map_err(|e| std::io::Error::other(format!("VeNCrypt's TLS handshake: {e}")))?;
+                session.tls_started();
+                return Ok(Transport::over(stream));
+            }
+        }
+        if !session.negotiating_security() {
+            return Ok(Transport::over(stream));
+        }
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            return Err(std::io::Error::other(
+                "closed during the security negotiation",
+            ));
+        }
+        if let Err(e) = session.receive(&buf[..n]) {
+            let output = session.take_output();
+            let _ = stream.write_all(&output).await;
+            return Err(std::io::Error::other(e.to_string()));
+        }
+    }
 }
 
 /// Why a handshake did not end with a viewer.

@@ -1,5 +1,6 @@
-//! The bytes of an RFB connection, over plain TCP or inside a WebSocket (noVNC), moved by
-//! two tasks of their own so that the connection's loop never blocks on the network.
+//! The bytes of an RFB connection, over plain TCP, in TLS (VeNCrypt) or inside a WebSocket
+//! (noVNC), moved by two tasks of their own so that the connection's loop never blocks on
+//! the network.
 //!
 //! The RFB server speaks first, a WebSocket client does: a connection that sends `GET `
 //! within [`SNIFF_TIME`] of connecting is upgraded (RFC 6455, binary messages), one that
@@ -38,19 +39,19 @@ pub struct Transport {
     pending: Arc<AtomicUsize>,
     /// Signalled each time the writer finishes a write.
     drained: Arc<Notify>,
-    /// It came through a WebSocket.
-    pub websocket: bool,
 }
 
 impl Transport {
-    /// Takes over an accepted stream: sniffs for a WebSocket upgrade, completes it if there
-    /// is one, and starts the reading and writing tasks.
-    pub async fn start(stream: TcpStream, addr: SocketAddr) -> std::io::Result<Transport> {
-        let mut first = [0u8; 4];
-        let websocket = matches!(
-            tokio::time::timeout(SNIFF_TIME, stream.peek(&mut first)).await,
-            Ok(Ok(4)) if &first == b"GET "
-        );
+    /// Takes over an accepted stream, a WebSocket's ([`sniff_websocket`]) or RFB's own, and
+    /// starts the reading and writing tasks.
+    pub async fn start_as(
+        stream: TcpStream,
+        addr: SocketAddr,
+        websocket: bool,
+    ) -> std::io::Result<Transport> {
+        if !websocket {
+            return Ok(Transport::over(stream));
+        }
         let (in_tx, incoming) = mpsc::channel(READ_QUEUE);
         let (outgoing, out_rx) = mpsc::unbounded_channel();
         let pending = Arc::new(AtomicUsize::new(0));
@@ -69,18 +70,33 @@ impl Transport {
             let (sink, source) = ws.split();
             tokio::spawn(read_ws(source, in_tx));
             tokio::spawn(write_ws(sink, out_rx, pending.clone(), drained.clone()));
-        } else {
-            let (reader, writer) = stream.into_split();
-            tokio::spawn(read_tcp(reader, in_tx));
-            tokio::spawn(write_tcp(writer, out_rx, pending.clone(), drained.clone()));
         }
         Ok(Transport {
             incoming,
             outgoing,
             pending,
             drained,
-            websocket,
         })
+    }
+
+    /// RFB's bytes over `stream` as they are: plain TCP, or TLS (VeNCrypt).
+    pub fn over<S>(stream: S) -> Transport
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + 'static,
+    {
+        let (in_tx, incoming) = mpsc::channel(READ_QUEUE);
+        let (outgoing, out_rx) = mpsc::unbounded_channel();
+        let pending = Arc::new(AtomicUsize::new(0));
+        let drained = Arc::new(Notify::new());
+        let (reader, writer) = tokio::io::split(stream);
+        tokio::spawn(read_tcp(reader, in_tx));
+        tokio::spawn(write_tcp(writer, out_rx, pending.clone(), drained.clone()));
+        Transport {
+            incoming,
+            outgoing,
+            pending,
+            drained,
+        }
     }
 
     /// The next chunk from the peer; `None` once it closed (or broke the WebSocket rules).
@@ -109,6 +125,15 @@ impl Transport {
     }
 }
 
+/// Whether a new connection starts a WebSocket handshake within [`SNIFF_TIME`].
+pub async fn sniff_websocket(stream: &TcpStream) -> bool {
+    let mut first = [0u8; 4];
+    matches!(
+        tokio::time::timeout(SNIFF_TIME, stream.peek(&mut first)).await,
+        Ok(Ok(4)) if &first == b"GET "
+    )
+}
+
 /// Answers noVNC's request for the `binary` subprotocol (older versions ask for it), and
 /// any other client's request without one.
 #[allow(clippy::result_large_err)] // tungstenite's callback signature
@@ -130,7 +155,7 @@ fn choose_subprotocol(
     Ok(response)
 }
 
-async fn read_tcp(mut reader: tokio::net::tcp::OwnedReadHalf, tx: mpsc::Sender<Vec<u8>>) {
+async fn read_tcp(mut reader: impl tokio::io::AsyncRead + Unpin, tx: mpsc::Sender<Vec<u8>>) {
     loop {
         let mut chunk = vec![0; READ_CHUNK];
         match reader.read(&mut chunk).await {
@@ -146,7 +171,7 @@ async fn read_tcp(mut reader: tokio::net::tcp::OwnedReadHalf, tx: mpsc::Sender<V
 }
 
 async fn write_tcp(
-    mut writer: tokio::net::tcp::OwnedWriteHalf,
+    mut writer: impl tokio::io::AsyncWrite + Unpin,
     mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
     pending: Arc<AtomicUsize>,
     drained: Arc<Notify>,

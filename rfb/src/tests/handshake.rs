@@ -529,3 +529,56 @@ fn qemu_keys_pipelined_messages_and_an_ignored_clipboard() {
     drop(server);
     client.key(false, 0x61).unwrap();
 }
+
+#[test]
+fn the_exact_bytes_of_vencrypt_x509vnc() {
+    let mut s = ServerSession::new(passwords(), CHALLENGE, Size::new(300, 200), "ab").with_tls();
+    assert_eq!(s.take_output(), b"RFB 003.008\n");
+    s.receive(b"RFB 003.008\n").unwrap();
+    assert_eq!(s.take_output(), [2, 19, 2]); // two types: VeNCrypt, VNC Authentication
+    assert!(s.negotiating_security());
+    s.receive(&[19]).unwrap();
+    assert_eq!(s.take_output(), [0, 2]); // VeNCrypt 0.2
+    s.receive(&[0, 2]).unwrap();
+    // Accepted; one sub-type: X509Vnc (261).
+    assert_eq!(s.take_output(), [0, 1, 0, 0, 1, 5]);
+    s.receive(&261u32.to_be_bytes()).unwrap();
+    assert_eq!(s.take_output(), [1]); // the sub-type is accepted: TLS next
+    assert_eq!(s.next_event(), Some(Event::StartTls));
+    assert!(!s.negotiating_security());
+    // Inside TLS: VNC Authentication as usual.
+    s.tls_started();
+    assert_eq!(s.take_output(), CHALLENGE);
+    s.receive(&crate::auth::vnc_response(&CHALLENGE, "secret"))
+        .unwrap();
+    assert_eq!(s.take_output(), [0, 0, 0, 0]);
+}
+
+#[test]
+fn vencrypt_refuses_another_version_or_sub_type() {
+    let start = || {
+        let mut s = ServerSession::new(passwords(), CHALLENGE, Size::new(8, 8), "ab").with_tls();
+        s.receive(b"RFB 003.008\n").unwrap();
+        s.receive(&[19]).unwrap();
+        s.take_output();
+        s
+    };
+    let mut s = start();
+    assert!(matches!(s.receive(&[0, 1]), Err(RfbError::VeNCrypt(_))));
+    assert_eq!(s.take_output(), [255]);
+    let mut s = start();
+    s.receive(&[0, 2]).unwrap();
+    s.take_output();
+    // X509None (260) was not offered: nobody gets in without the password.
+    assert!(matches!(
+        s.receive(&260u32.to_be_bytes()),
+        Err(RfbError::VeNCrypt(_))
+    ));
+    assert_eq!(s.take_output(), [0]);
+    assert_eq!(s.next_event(), None);
+    // Without TLS, VeNCrypt is not offered at all.
+    let mut s = ServerSession::new(passwords(), CHALLENGE, Size::new(8, 8), "ab");
+    s.receive(b"RFB 003.008\n").unwrap();
+    assert_eq!(s.take_output()[..], b"RFB 003.008\n\x01\x02"[..]);
+    assert_eq!(s.receive(&[19]), Err(RfbError::SecurityType(19)));
+}

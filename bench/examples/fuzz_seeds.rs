@@ -65,10 +65,13 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A recorded stream's frames: each frame's wire bytes and its request bodies.
+type Frames = Vec<(Vec<u8>, Vec<Vec<u8>>)>;
+
 /// The recorded stream's frames after the hello: each frame's wire bytes, and its request
 /// bodies with the recording client's ids moved to the first client's range (the
 /// application's in [`play`] and in the `server` target).
-fn frames(stream: &[u8], id_base: u32) -> anyhow::Result<Vec<(Vec<u8>, Vec<Vec<u8>>)>> {
+fn frames(stream: &[u8], id_base: u32) -> anyhow::Result<Frames> {
     let mut reader = FrameReader::new(Limits::default());
     reader.feed(stream);
     let mut out = Vec::new();
@@ -123,12 +126,7 @@ fn push_kind(out: &mut Vec<u8>, kind: u8, body: &[u8]) {
     push_record(out, &record);
 }
 
-fn seeds(
-    out: &Path,
-    name: &str,
-    stream: &[u8],
-    frames: &[(Vec<u8>, Vec<Vec<u8>>)],
-) -> anyhow::Result<usize> {
+fn seeds(out: &Path, name: &str, stream: &[u8], frames: &Frames) -> anyhow::Result<usize> {
     let mut n = 0;
     // decode: the stream from its start (the hello, then frames), and later runs of whole
     // frames, each up to 4 KiB.
@@ -182,10 +180,7 @@ fn seeds(
 /// Plays the frames into a core whose first client is the application and whose third is a
 /// viewer in `mode`, as the `server` target does; returns the `server` seed, the view
 /// messages the viewer got (a `view` seed), and the screen at the end.
-fn play(
-    frames: &[(Vec<u8>, Vec<Vec<u8>>)],
-    mode: ViewMode,
-) -> anyhow::Result<(Vec<u8>, Vec<u8>, Canvas)> {
+fn play(frames: &Frames, mode: ViewMode) -> anyhow::Result<(Vec<u8>, Vec<u8>, Canvas)> {
     let limits = Limits {
         max_payload: 64 * 1024,
         max_side: 1024,

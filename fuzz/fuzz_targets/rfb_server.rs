@@ -33,7 +33,9 @@ fuzz_target!(|data: &[u8]| {
     let mut screen = Canvas::new(40, 30, Color::BLACK);
     let mut session = ready(&screen);
     // The first byte cuts the rest into pieces, as a network would.
-    let Some((&cut, rest)) = data.split_first() else { return };
+    let Some((&cut, rest)) = data.split_first() else {
+        return;
+    };
     let piece = usize::from(cut).max(1);
     for (i, chunk) in rest.chunks(piece).enumerate() {
         if session.receive(chunk).is_err() {
@@ -42,7 +44,11 @@ fuzz_target!(|data: &[u8]| {
         while session.next_event().is_some() {}
         if session.wants_update() {
             let x = (i * 7 % 40) as i32;
-            let changed = screen.fill_rect(Rect::new(x, 3, 5, 9), Color::rgb(i as u8, 9, 90), screen.bounds());
+            let changed = screen.fill_rect(
+                Rect::new(x, 3, 5, 9),
+                Color::rgb(i as u8, 9, 90),
+                screen.bounds(),
+            );
             let copies = [(Rect::new(0, 0, 10, 10), Point::new(2, 3))];
             if session.send_update(&screen, &[changed], &copies).is_err() {
                 return;

@@ -5,16 +5,29 @@
 //! hardly find a JPEG's structure by itself.
 #![no_main]
 
+use std::cell::RefCell;
+use std::sync::OnceLock;
+
 use libfuzzer_sys::fuzz_target;
 use netui_protocol::{EncodedRect, Rect, RectEncoding, Size};
 use netui_scene::encoding::tiles::stream::Compressor;
 use netui_scene::encoding::PixelDecoder;
 
+thread_local! {
+    /// The decoder and a compression stream as the encoder keeps one, made once: each holds
+    /// a Zstandard context with a window of megabytes. Each input starts them over.
+    static STATE: RefCell<(PixelDecoder, Compressor)> =
+        RefCell::new((PixelDecoder::new(Size::new(72, 40)), Compressor::new()));
+}
+
 fuzz_target!(|data: &[u8]| {
+    STATE.with_borrow_mut(|(decoder, stream)| run(decoder, stream, data));
+});
+
+fn run(decoder: &mut PixelDecoder, stream: &mut Compressor, data: &[u8]) {
     let size = Size::new(72, 40);
-    let mut decoder = PixelDecoder::new(size);
-    // A compression stream as the encoder keeps one, for rectangles whose bytes are records.
-    let mut stream = Compressor::new();
+    decoder.reset(size);
+    stream.restart();
     // Each rectangle: a header of 5 bytes (tile column, tile row, tiles across, tiles down,
     // flags: bit 0 reset, bit 1 the bytes are records to compress, bit 2 the records are one
     // JPEG record of the first two tiles, made of a real JPEG XORed with the bytes, bits 4 and 5
@@ -50,20 +63,25 @@ fuzz_target!(|data: &[u8]| {
         let rect = EncodedRect { rect, kind, data };
         let _ = decoder.apply(size, &[rect]);
     }
-});
+}
 
 /// A JPEG record (op 8, two tiles: one alone would be longer than its pixels) of a 32x16
 /// picture, its bytes XORed with `noise`.
 fn spoiled_jpeg(noise: &[u8]) -> Vec<u8> {
-    let picture: Vec<u8> = (0..32 * 16 * 3).map(|i| (i * 37 % 251) as u8).collect();
-    let mut jpeg = Vec::new();
-    let encoder = jpeg_encoder::Encoder::new(&mut jpeg, 75);
-    if encoder
-        .encode(&picture, 32, 16, jpeg_encoder::ColorType::Rgb)
-        .is_err()
-    {
-        return Vec::new();
-    }
+    // The clean JPEG, made once.
+    static JPEG: OnceLock<Vec<u8>> = OnceLock::new();
+    let mut jpeg = JPEG
+        .get_or_init(|| {
+            let picture: Vec<u8> = (0..32 * 16 * 3).map(|i| (i * 37 % 251) as u8).collect();
+            let mut jpeg = Vec::new();
+            let encoder = jpeg_encoder::Encoder::new(&mut jpeg, 75);
+            // Encoding a valid picture into a Vec does not fail.
+            encoder
+                .encode(&picture, 32, 16, jpeg_encoder::ColorType::Rgb)
+                .expect("a JPEG of a valid picture");
+            jpeg
+        })
+        .clone();
     for (b, n) in jpeg.iter_mut().zip(noise) {
         *b ^= n;
     }

@@ -26,6 +26,19 @@ pub enum DecodeError {
         /// Declared payload bytes.
         raw: usize,
     },
+    /// A compressed frame announces more payload than LZ4 can expand its wire bytes to
+    /// (at most [`LZ4_MAX_RATIO`](crate::frame::LZ4_MAX_RATIO) times as many): refused from
+    /// the header, before its payload is made room for.
+    #[error(
+        "compressed frame declares {raw} bytes of payload from {wire} bytes on the wire, more \
+         than LZ4 can expand them to"
+    )]
+    Expansion {
+        /// Bytes on the wire.
+        wire: usize,
+        /// Declared payload bytes.
+        raw: usize,
+    },
     /// The LZ4 data is broken or does not expand to the declared size.
     #[error("compressed payload is corrupt: {0}")]
     Decompress(String),

@@ -15,8 +15,11 @@ use crate::pixel::PixelFormat;
 use crate::zrle::ZrleDecoder;
 use crate::{hextile, raw, RfbError};
 
-/// The largest framebuffer side the client accepts.
-pub const MAX_SIDE: u32 = 16_384;
+/// The largest framebuffer side the client accepts: netui's own (a display's screen is at
+/// most 8192x8192), and an 8K screen fits. At 16,384 a server's DesktopSize of a dozen
+/// bytes made the client allocate 1 GiB, and 2 GiB while it copied the old picture into
+/// the new (the rfb_client fuzz target's memory grew to 1.3 GB).
+pub const MAX_SIDE: u32 = 8192;
 /// The largest cursor side the client accepts.
 pub const MAX_CURSOR_SIDE: u32 = 1024;
 /// The longest reason or desktop name the client reads.

@@ -305,7 +305,8 @@ fn encode_tile(px: &[u32], w: usize, cpixel: &Cpixel, palette: &mut Palette, out
 
 /// The client's side: its zlib stream and buffers.
 pub struct ZrleDecoder {
-    zlib: Decompress,
+    /// Made by the first rectangle (a connection that never gets ZRLE needs none).
+    zlib: Option<Decompress>,
     compressed: Vec<u8>,
     data: Vec<u8>,
 }
@@ -361,7 +362,7 @@ impl ZrleDecoder {
     /// A decoder at the start of a connection's zlib stream.
     pub fn new() -> ZrleDecoder {
         ZrleDecoder {
-            zlib: Decompress::new(true),
+            zlib: None,
             compressed: Vec::new(),
             data: Vec::new(),
         }
@@ -394,22 +395,21 @@ impl ZrleDecoder {
         self.data.clear();
         self.data.reserve_exact(bound + 1);
         let mut consumed = 0;
+        let zlib = self.zlib.get_or_insert_with(|| Decompress::new(true));
         loop {
-            let (before_in, before_out) = (self.zlib.total_in(), self.data.len());
-            self.zlib
-                .decompress_vec(
-                    &self.compressed[consumed..],
-                    &mut self.data,
-                    FlushDecompress::Sync,
-                )
-                .map_err(|_| RfbError::Zrle("corrupt zlib stream"))?;
-            consumed += (self.zlib.total_in() - before_in) as usize;
+            let (before_in, before_out) = (zlib.total_in(), self.data.len());
+            zlib.decompress_vec(
+                &self.compressed[consumed..],
+                &mut self.data,
+                FlushDecompress::Sync,
+            )
+            .map_err(|_| RfbError::Zrle("corrupt zlib stream"))?;
+            consumed += (zlib.total_in() - before_in) as usize;
             if self.data.len() > bound {
                 return Err(RfbError::Zrle("more data than its rectangle can hold").into());
             }
-            let stuck = consumed < length
-                && self.zlib.total_in() == before_in
-                && self.data.len() == before_out;
+            let stuck =
+                consumed < length && zlib.total_in() == before_in && self.data.len() == before_out;
             if stuck {
                 return Err(RfbError::Zrle("zlib makes no progress").into());
             }

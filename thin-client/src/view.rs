@@ -23,6 +23,14 @@ pub enum ViewError {
     /// Pixel data did not decode.
     #[error(transparent)]
     Pixels(#[from] PixelError),
+    /// The server announced a screen larger than the limits allow.
+    #[error("a {}x{} screen is larger than the viewer's limit of {max}x{max}", .size.width, .size.height)]
+    ScreenTooLarge {
+        /// The size announced.
+        size: Size,
+        /// The largest side allowed.
+        max: u32,
+    },
 }
 
 impl From<SceneError> for ViewError {
@@ -49,6 +57,8 @@ pub struct Applied {
 
 /// The viewer's copy of the screen.
 pub struct View {
+    /// What the server may make this copy hold.
+    limits: Limits,
     mode: Option<ViewMode>,
     copy: Option<Copy>,
     /// Shown before the first update.
@@ -57,15 +67,22 @@ pub struct View {
 
 impl Default for View {
     fn default() -> Self {
+        View::with_limits(Limits::default())
+    }
+}
+
+impl View {
+    /// A viewer's copy that refuses screens, windows and pixmaps beyond `limits` (the
+    /// default's are the server's defaults; the `view` fuzz target uses smaller ones).
+    pub fn with_limits(limits: Limits) -> View {
         View {
+            limits,
             mode: None,
             copy: None,
             blank: Canvas::new(1, 1, netui_protocol::Color::BLACK),
         }
     }
-}
 
-impl View {
     /// The mode in force (after the first `Start`).
     pub fn mode(&self) -> Option<ViewMode> {
         self.mode
@@ -91,12 +108,18 @@ impl View {
         match message {
             ViewMessage::Costs(_) => Ok(Applied::default()),
             ViewMessage::Start { size, mode } => {
+                self.check_size(size)?;
                 self.mode = Some(mode);
-                self.copy = Some(match mode {
-                    ViewMode::Commands => {
-                        Copy::Commands(Box::new(Scene::new(size, Limits::default())))
+                self.copy = Some(match (mode, self.copy.take()) {
+                    (ViewMode::Commands, _) => {
+                        Copy::Commands(Box::new(Scene::new(size, self.limits)))
                     }
-                    ViewMode::Pixels(_) => Copy::Pixels(PixelDecoder::new(size)),
+                    // A switch between pixel encodings keeps the decoder's allocations.
+                    (ViewMode::Pixels(_), Some(Copy::Pixels(mut decoder))) => {
+                        decoder.reset(size);
+                        Copy::Pixels(decoder)
+                    }
+                    (ViewMode::Pixels(_), _) => Copy::Pixels(PixelDecoder::new(size)),
                 });
                 Ok(Applied {
                     changed: vec![Rect::from_size(size)],
@@ -123,6 +146,7 @@ impl View {
                 size,
                 rects,
             } => {
+                self.check_size(size)?;
                 let Some(Copy::Pixels(decoder)) = &mut self.copy else {
                     return Err(ViewError::NotStarted);
                 };
@@ -134,5 +158,65 @@ impl View {
                 })
             }
         }
+    }
+
+    /// A screen size from the server, refused before anything is allocated for it when it
+    /// is beyond the limits (a screen of 100000x100000 would abort the viewer).
+    fn check_size(&self, size: Size) -> Result<(), ViewError> {
+        let max = self.limits.max_side;
+        if size.width > max || size.height > max {
+            return Err(ViewError::ScreenTooLarge { size, max });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netui_protocol::PixelEncoding;
+
+    /// A server that announced a screen of 100000x100000 made the viewer allocate 40 GB for
+    /// it and abort; now the size is refused first, in either mode, and the copy stays usable.
+    #[test]
+    fn a_screen_beyond_the_limits_is_refused_before_it_is_allocated() {
+        let huge = Size::new(100_000, 100_000);
+        for mode in [ViewMode::Commands, ViewMode::Pixels(PixelEncoding::Tiles)] {
+            let mut view = View::default();
+            let start = ViewMessage::Start { size: huge, mode };
+            assert!(matches!(
+                view.apply(start),
+                Err(ViewError::ScreenTooLarge { max: 8192, .. })
+            ));
+            assert_eq!(view.mode(), None);
+            let start = ViewMessage::Start {
+                size: Size::new(64, 48),
+                mode,
+            };
+            assert!(view.apply(start).is_ok());
+            assert_eq!(view.size(), Size::new(64, 48));
+        }
+        // A pixel update that resizes the screen beyond the limits, too.
+        let mut view = View::with_limits(Limits {
+            max_side: 100,
+            ..Limits::default()
+        });
+        let mode = ViewMode::Pixels(PixelEncoding::Raw);
+        let start = ViewMessage::Start {
+            size: Size::new(64, 48),
+            mode,
+        };
+        view.apply(start).expect("a small screen");
+        let pixels = ViewMessage::Pixels {
+            update: 1,
+            input: None,
+            size: Size::new(101, 48),
+            rects: Vec::new(),
+        };
+        assert!(matches!(
+            view.apply(pixels),
+            Err(ViewError::ScreenTooLarge { max: 100, .. })
+        ));
+        assert_eq!(view.size(), Size::new(64, 48));
     }
 }

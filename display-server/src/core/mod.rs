@@ -274,6 +274,16 @@ impl Core {
         self.push_damage_to_viewers(&rects, &copies);
     }
 
+    /// Serves every queued request now, turn by turn as [`Core::run`] does between two
+    /// waits, then presents. For what drives a core without its loop: the `server` fuzz
+    /// target (`fuzz/`) hands it batches with [`Core::handle`] and calls this.
+    pub fn serve_queued(&mut self) {
+        while !self.queues.is_empty() {
+            self.serve_turn();
+        }
+        self.present();
+    }
+
     /// The scene (for benchmarks and tests).
     pub fn scene(&self) -> &Scene {
         &self.scene

@@ -88,6 +88,11 @@ pub const FLAG_LZ4: u8 = 0x01;
 /// Header flag: the payload is made of entries and belongs to the stream's context (with
 /// [`FLAG_LZ4`], the LZ4 block is compressed against the dictionary).
 pub const FLAG_CONTEXT: u8 = 0x02;
+/// The most that an LZ4 block expands: each of its bytes stands for at most 255 bytes of
+/// output (a match length's extra bytes; a token with its two offset bytes gives 19 at most),
+/// so a compressed frame whose header announces more than this times its wire length is
+/// refused from the header alone.
+pub const LZ4_MAX_RATIO: usize = 255;
 /// The largest payload the header can describe (2^24 - 1 bytes).
 pub const MAX_PAYLOAD: usize = (1 << 24) - 1;
 /// Bytes of earlier context payloads that a context frame is compressed against.
@@ -228,6 +233,13 @@ impl FrameHeader {
             }
         }
         let compressed = flags & FLAG_LZ4 != 0;
+        if compressed && payload_len > wire_len.saturating_mul(LZ4_MAX_RATIO) {
+            // Else a few bytes would make the reader allocate and zero the declared payload.
+            return Err(DecodeError::Expansion {
+                wire: wire_len,
+                raw: payload_len,
+            });
+        }
         if !compressed && wire_len != payload_len {
             return Err(DecodeError::LengthMismatch {
                 wire: wire_len,
@@ -310,7 +322,9 @@ fn inflate(
     dict: Option<&[u8]>,
     out: &mut Vec<u8>,
 ) -> Result<(), DecodeError> {
-    out.clear();
+    // What the last frame left is overwritten, not zeroed first: LZ4 only reads back what
+    // it has written, and an expansion short of `len` is refused below. A connection's
+    // frames then cost one pass over their payload, not two.
     out.resize(len, 0);
     let result = match dict {
         Some(dict) => lz4_flex::block::decompress_into_with_dict(body, out, dict),

@@ -70,6 +70,45 @@ fn header_limits_are_checked_before_the_payload_arrives() {
     ));
     // Incomplete: not an error, just not yet.
     assert_eq!(check_frame(&[0x02, 0, 0], &limits), Ok(None));
+}
+
+/// A compressed frame of 1 byte that announced 16 MB of payload made the reader allocate and
+/// zero 16 MB once it was whole (per connection, and kept for the next frame); the `decode`
+/// fuzz target spent most of its time there. LZ4 expands a byte to at most 255, so the header
+/// alone refuses it.
+#[test]
+fn a_compressed_frame_cannot_announce_more_than_lz4_expands_to() {
+    let limits = Limits::default();
+    for flags in [FLAG_LZ4, FLAG_LZ4 | FLAG_CONTEXT] {
+        // 1 byte on the wire, 0xff_ffff bytes of payload.
+        let bomb = [0x01, 0x00, 0x00, 0x00, flags, 0xff, 0xff, 0xff, 0x00];
+        assert_eq!(
+            check_frame(&bomb, &limits),
+            Err(DecodeError::Expansion {
+                wire: 1,
+                raw: 0xff_ffff
+            })
+        );
+        let mut reader = crate::FrameReader::new(limits);
+        reader.feed(&bomb);
+        assert!(matches!(
+            reader.next_frame(),
+            Err(DecodeError::Expansion { .. })
+        ));
+        // 255 per byte is what LZ4 can reach, and is let through to the decompressor.
+        let most = [0x01, 0x00, 0x00, 0x00, flags, 0xff, 0x00, 0x00];
+        assert!(check_frame(&most, &limits).is_ok());
+        let over = [0x01, 0x00, 0x00, 0x00, flags, 0x00, 0x01, 0x00];
+        assert!(check_frame(&over, &limits).is_err());
+    }
+    // The densest real block stays under the bound: a long run of one byte.
+    let payload = vec![7u8; 1 << 20];
+    let block = lz4_flex::block::compress(&payload);
+    assert!(
+        payload.len() <= block.len() * LZ4_MAX_RATIO,
+        "{}",
+        block.len()
+    );
     assert_eq!(check_frame(&[2, 0, 0, 0, 0, 2, 0, 0, 9], &limits), Ok(None));
 }
 

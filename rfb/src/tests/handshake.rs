@@ -430,6 +430,28 @@ fn desktop_size_resizes_the_client() {
     assert_eq!(client.canvas(), &pipe.0.borrow().screen);
 }
 
+/// A server's DesktopSize beyond the client's limit is refused before anything is allocated
+/// for it: at 16,384 a side, a dozen bytes made the client allocate 1 GiB (the rfb_client
+/// fuzz target's memory grew to 1.3 GB).
+#[test]
+fn desktop_size_beyond_the_limit_is_refused() {
+    let (pipe, mut client) = connect(screen(), &[encoding::ZRLE, encoding::DESKTOP_SIZE]);
+    client
+        .request_update(false, Rect::new(0, 0, 32, 24))
+        .unwrap();
+    client.read_message().unwrap();
+    let side = crate::client::MAX_SIDE + 1;
+    assert_eq!(side, 8193);
+    pipe.0.borrow_mut().screen = Canvas::new(side, 1, Color::RED);
+    client
+        .request_update(true, Rect::new(0, 0, 32, 24))
+        .unwrap();
+    assert!(matches!(
+        client.read_message(),
+        Err(crate::client::ClientError::Rfb(RfbError::TooLarge(_)))
+    ));
+}
+
 #[test]
 fn the_cursor_is_an_arrow_sent_once() {
     let (pipe, mut client) = connect(screen(), &[encoding::RAW, encoding::CURSOR]);

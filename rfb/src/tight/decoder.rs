@@ -19,7 +19,8 @@ use super::{
 /// The client's side of Tight for one connection: the four zlib inflate streams, which live
 /// as long as the connection, and buffers reused from one rectangle to the next.
 pub struct TightDecoder {
-    streams: [Decompress; 4],
+    /// Made when first used: most connections use one or two, and each holds 40 KiB.
+    streams: [Option<Decompress>; 4],
     /// Compressed bytes, JPEG bytes, and the rectangle's filtered data.
     input: Vec<u8>,
     data: Vec<u8>,
@@ -61,7 +62,7 @@ impl TightDecoder {
     /// A decoder for a new connection.
     pub fn new() -> Self {
         TightDecoder {
-            streams: std::array::from_fn(|_| Decompress::new(true)),
+            streams: Default::default(),
             input: Vec::new(),
             data: Vec::new(),
             row: Vec::new(),
@@ -109,7 +110,10 @@ impl TightDecoder {
         let control = read_u8(input)?;
         for (i, stream) in self.streams.iter_mut().enumerate() {
             if control & (1 << i) != 0 {
-                stream.reset(true);
+                // A stream not made yet is as good as reset.
+                if let Some(stream) = stream {
+                    stream.reset(true);
+                }
             }
         }
         let kind = control >> 4;
@@ -219,12 +223,8 @@ impl TightDecoder {
         self.input.clear();
         self.input.resize(len, 0);
         input.read_exact(&mut self.input)?;
-        inflate(
-            &mut self.streams[stream],
-            stream,
-            &self.input,
-            &mut self.data,
-        )
+        let zlib = self.streams[stream].get_or_insert_with(|| Decompress::new(true));
+        inflate(zlib, stream, &self.input, &mut self.data)
     }
 
     /// Reads a JPEG rectangle and draws it.

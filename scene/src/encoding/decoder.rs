@@ -12,6 +12,9 @@ pub struct PixelDecoder {
     scratch: Vec<u8>,
     /// `px-tiles`' stream and cache, from the first rectangle that starts them.
     pub(super) tiles: Option<Box<TileDecoder>>,
+    /// A stream and cache kept by [`PixelDecoder::reset`] for the next rectangle that starts
+    /// them: its context (a window of megabytes) is restarted rather than made again.
+    spare_tiles: Option<Box<TileDecoder>>,
 }
 
 impl PixelDecoder {
@@ -26,6 +29,26 @@ impl PixelDecoder {
             canvas: canvas.unwrap_or_else(|| Canvas::new(0, 0, Color::BLACK)),
             scratch: Vec::new(),
             tiles: None,
+            spare_tiles: None,
+        }
+    }
+
+    /// Forgets everything, as a new decoder of a black screen of `size` would ([`Self::new`],
+    /// whose size checks apply), but keeps what it allocated: `px-tiles`' stream and cache
+    /// are restarted when a rectangle starts them again rather than made anew. For a viewer
+    /// that starts over (the thin client at a mode switch; a fuzz target at each input).
+    pub fn reset(&mut self, size: Size) {
+        if self.canvas.size() == size {
+            self.canvas.pixels_mut().fill(Color::BLACK.to_xrgb());
+        } else {
+            let fresh = PixelDecoder::new(size);
+            self.canvas = fresh.canvas;
+            if self.scratch.len() > byte_len(self.canvas.bounds()) {
+                self.scratch = Vec::new();
+            }
+        }
+        if let Some(tiles) = self.tiles.take() {
+            self.spare_tiles = Some(tiles);
         }
     }
 
@@ -118,8 +141,11 @@ impl PixelDecoder {
             }
             RectEncoding::Tiles { reset } => {
                 if reset {
+                    let spare = &mut self.spare_tiles;
                     self.tiles
-                        .get_or_insert_with(|| Box::new(TileDecoder::new()))
+                        .get_or_insert_with(|| {
+                            spare.take().unwrap_or_else(|| Box::new(TileDecoder::new()))
+                        })
                         .restart();
                 }
                 let Some(tiles) = &mut self.tiles else {

@@ -835,3 +835,33 @@ fn random_changes_without_moves_find_none() {
         }
     }
 }
+
+#[test]
+fn a_reset_decoder_decodes_as_a_new_one() {
+    let mut screen = Canvas::new(64, 48, Color::BLUE);
+    screen.fill_rect(Rect::new(5, 7, 30, 20), Color::WHITE, screen.bounds());
+    let black = Canvas::new(64, 48, Color::BLACK);
+    let mut decoder = PixelDecoder::new(Size::new(32, 32));
+    for _ in 0..2 {
+        for encoding in PixelEncoding::ALL {
+            let mut encoder = PixelEncoder::new(encoding, screen.size());
+            let rects = encoder.encode(&screen, &[screen.bounds()], &[]);
+            decoder.reset(screen.size());
+            assert_eq!(decoder.canvas(), &black, "{}", encoding.name());
+            decoder.apply(screen.size(), &rects).expect("decodes");
+            assert_eq!(decoder.canvas(), &screen, "{}", encoding.name());
+        }
+        // After a reset, as for a new decoder, px-tiles needs a rectangle that starts its
+        // stream: the one it had is forgotten.
+        decoder.reset(screen.size());
+        let rect = EncodedRect {
+            rect: Rect::new(0, 0, 16, 16),
+            kind: RectEncoding::Tiles { reset: false },
+            data: vec![0; 4],
+        };
+        assert!(matches!(
+            decoder.apply(screen.size(), &[rect]),
+            Err(PixelError::TileContext { .. })
+        ));
+    }
+}

@@ -14,6 +14,7 @@ use netui_protocol::{Color, Font, Point, Rect};
 pub use netui_protocol::font::{LineMetrics, MAX_FONT_SIZE};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
 
 /// The cache is emptied when its bitmaps pass this many bytes...
 const CACHE_BYTES: usize = 32 << 20;
@@ -25,9 +26,13 @@ const MONO: &[u8] = include_bytes!("../../fonts/DejaVuSansMono.ttf");
 
 /// The two shipped typefaces (DejaVu Sans and DejaVu Sans Mono) and a glyph cache keyed by
 /// (font, size, char).
+///
+/// The faces are parsed once per process and shared (they never change); each `Fonts` has
+/// its own cache. So a [`crate::Scene`] or a viewer's window is cheap to make: a thin client
+/// makes a scene at every mode switch, and a fuzz target one per input.
 pub struct Fonts {
-    sans: fontdue::Font,
-    mono: fontdue::Font,
+    sans: &'static fontdue::Font,
+    mono: &'static fontdue::Font,
     glyphs: HashMap<u64, Glyph, BuildHasherDefault<KeyHasher>>,
     /// Bytes of coverage held by `glyphs`.
     bytes: usize,
@@ -49,16 +54,21 @@ impl Default for Fonts {
 }
 
 impl Fonts {
-    /// Loads the shipped typefaces, with an empty cache.
+    /// The shipped typefaces (parsed on the first call in the process), with an empty cache.
     pub fn new() -> Fonts {
-        let load = |bytes: &'static [u8]| {
-            fontdue::Font::from_bytes(bytes, fontdue::FontSettings::default())
-                // The files are compiled in and a test loads them, so this cannot fail at run time.
-                .expect("the shipped fonts parse")
-        };
+        static FACES: OnceLock<(fontdue::Font, fontdue::Font)> = OnceLock::new();
+        let (sans, mono) = FACES.get_or_init(|| {
+            let load = |bytes: &'static [u8]| {
+                fontdue::Font::from_bytes(bytes, fontdue::FontSettings::default())
+                    // The files are compiled in and a test loads them, so this cannot fail at
+                    // run time.
+                    .expect("the shipped fonts parse")
+            };
+            (load(SANS), load(MONO))
+        });
         Fonts {
-            sans: load(SANS),
-            mono: load(MONO),
+            sans,
+            mono,
             glyphs: HashMap::default(),
             bytes: 0,
         }
@@ -101,18 +111,22 @@ impl Fonts {
         u32::try_from(sum).unwrap_or(u32::MAX)
     }
 
-    /// The metrics of both typefaces in font units, as the welcome sends them to clients.
+    /// The metrics of both typefaces in font units, as the welcome sends them to clients
+    /// (measured once per process, as the faces are shared).
     pub fn metrics(&self) -> FontSet {
-        FontSet {
-            sans: units(&self.sans),
-            mono: units(&self.mono),
-        }
+        static METRICS: OnceLock<FontSet> = OnceLock::new();
+        METRICS
+            .get_or_init(|| FontSet {
+                sans: units(self.sans),
+                mono: units(self.mono),
+            })
+            .clone()
     }
 
     fn face(&self, font: Font) -> &fontdue::Font {
         match font {
-            Font::Sans => &self.sans,
-            Font::Mono => &self.mono,
+            Font::Sans => self.sans,
+            Font::Mono => self.mono,
         }
     }
 
@@ -129,8 +143,8 @@ impl Fonts {
             self.bytes = 0;
         }
         let face = match font {
-            Font::Sans => &self.sans,
-            Font::Mono => &self.mono,
+            Font::Sans => self.sans,
+            Font::Mono => self.mono,
         };
         let px = f32::from(size);
         let key = (font as u64) << 48 | u64::from(size) << 32 | u64::from(c);

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The fuzz targets (fuzz/, cargo-fuzz), as CI and a person run them.
+#
+#   scripts/fuzz.sh smoke [SECONDS]   every target SECONDS (default 30) on its committed corpus:
+#                                      what .ci/run does; fails on a crash, a timeout or a leak
+#   scripts/fuzz.sh long [TARGET...]  each target (default: all) to ten million runs, one after
+#                                      the other; logs in target/fuzz-logs/TARGET.log
+#   scripts/fuzz.sh merge [TARGET...] minimizes what the runs found, with the seeds from
+#                                      real sessions (fuzz/seeds/), into the committed corpora
+#
+# Failing inputs are saved in fuzz/artifacts/TARGET/; `cargo fuzz fmt TARGET FILE` shows one
+# and `cargo fuzz run TARGET FILE` replays it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+# cargo-fuzz 0.13.2 (pinned): installed if missing.
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+  cargo install cargo-fuzz --version 0.13.2 --locked
+fi
+export RUSTC_BOOTSTRAP=1
+
+targets() {
+  if [ $# -gt 0 ]; then printf '%s\n' "$@"; else (cd fuzz && cargo fuzz list); fi
+}
+
+# The scratch corpus (what a run finds; not committed) comes first: libFuzzer writes new
+# inputs into the first directory only, so the committed corpus is only read.
+run() {
+  local target=$1; shift
+  mkdir -p "fuzz/corpus/$target" "fuzz/corpora/$target"
+  (cd fuzz && cargo fuzz run "$target" "corpus/$target" "corpora/$target" -- \
+    -timeout=1 -rss_limit_mb=2048 -detect_leaks=1 -print_final_stats=1 "$@")
+}
+
+mode=${1:-smoke}
+shift || true
+case $mode in
+  smoke)
+    seconds=${1:-30}
+    (cd fuzz && cargo fuzz build)
+    for target in $(targets); do
+      echo "== fuzz $target: $seconds s"
+      run "$target" -max_total_time="$seconds"
+    done
+    ;;
+  long)
+    (cd fuzz && cargo fuzz build)
+    mkdir -p target/fuzz-logs
+    for target in $(targets "$@"); do
+      echo "== fuzz $target: ten million runs (log: target/fuzz-logs/$target.log)"
+      run "$target" -runs=10000000 >"target/fuzz-logs/$target.log" 2>&1 ||
+        { tail -30 "target/fuzz-logs/$target.log"; exit 1; }
+      grep -E '^#[0-9]+|stat::' "target/fuzz-logs/$target.log" | tail -4
+    done
+    ;;
+  merge)
+    (cd fuzz && cargo fuzz build)
+    for target in $(targets "$@"); do
+      mkdir -p "fuzz/corpora/$target" "fuzz/corpus/$target" "fuzz/seeds/$target"
+      (cd fuzz && cargo fuzz run "$target" "corpora/$target" "corpus/$target" "seeds/$target" -- -merge=1)
+      (cd fuzz && cargo fuzz cmin "$target" "corpora/$target")
+      echo "$target: $(ls "fuzz/corpora/$target" | wc -l) inputs, $(du -sh "fuzz/corpora/$target" | cut -f1)"
+    done
+    ;;
+  *)
+    echo "usage: scripts/fuzz.sh smoke [SECONDS] | long [TARGET...] | merge [TARGET...]" >&2
+    exit 2
+    ;;
+esac

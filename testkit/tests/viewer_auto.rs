@@ -5,9 +5,9 @@
 //! - Pixels: an application puts the same large noisy image (172 KB, more than the lz4-ctx
 //!   dictionary holds) ten times a second with one pixel changed: command mode carries the
 //!   image each time, pixel mode one tile.
-//! - Commands: a page of text redrawn ten times a second with other words: command mode
-//!   carries twenty short text requests, pixel mode every tile of the page (none of which
-//!   the viewer has seen before, so its cache of tiles cannot help).
+//! - Commands: a page of text redrawn ten times a second with other made-up words: command
+//!   mode carries twenty short text requests, pixel mode every tile of the page (none of
+//!   which the viewer has seen before, so neither its cache of tiles nor its stream helps).
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
@@ -95,18 +95,23 @@ fn application(mut d: Display, phase: Arc<AtomicU8>) {
     }
 }
 
-/// A line of words that no frame repeats (so that no tile of it is one the viewer holds).
+/// A line of made-up words that no frame repeats: random letters, so that neither a tile nor
+/// a row of one is anything the viewer saw before (a page of a few words repeated would be
+/// found again by px-tiles' stream, and cost pixel mode little).
 fn page_line(frame: u32, line: u32) -> String {
-    const WORDS: [&str; 12] = [
-        "the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "while", "it", "rains",
-    ];
     let mut state = frame.wrapping_mul(2_654_435_761) ^ line.wrapping_mul(40_503) ^ 0x9e37;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        state
+    };
     (0..8)
         .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            WORDS[state as usize % WORDS.len()]
+            let len = 3 + next() % 5;
+            (0..len)
+                .map(|_| char::from(b'a' + (next() % 26) as u8))
+                .collect::<String>()
         })
         .collect::<Vec<_>>()
         .join(" ")

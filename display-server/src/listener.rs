@@ -93,10 +93,7 @@ impl Listeners {
                 r = accept(tcp.as_ref().map(|l| l.accept())), if tcp.is_some() => {
                     r.map(|(s, addr)| {
                         let _ = s.set_nodelay(true);
-                        match &tls {
-                            Some(tls) => spawn_tls(s, addr, tls.clone(), &shared, &core),
-                            None => spawn_plain(s, addr, &shared, &core),
-                        }
+                        spawn_tcp(s, addr, tls.clone(), &shared, &core)
                     })
                 }
                 r = accept(rfb.as_ref().map(|l| l.accept())), if rfb.is_some() => {
@@ -308,16 +305,23 @@ async fn peek_start(stream: &tokio::net::TcpStream) -> Option<Vec<u8>> {
     Some(first[..n].to_vec())
 }
 
-/// Serves one accepted TCP connection in plain TCP (`--insecure-tcp`); a TLS client is
-/// closed at once with a line in the log, and its TLS library reports the end.
-fn spawn_plain(
+/// Serves one accepted TCP connection: in TLS when the server has an acceptor (its handshake
+/// first, on a task of its own, then the codec on the decrypted stream; a plain netui client
+/// gets a plain refusal that says the port speaks TLS), else in plain TCP (`--insecure-tcp`;
+/// a TLS client is closed at once with a line in the log, and its TLS library reports the
+/// end).
+fn spawn_tcp(
     stream: tokio::net::TcpStream,
     addr: SocketAddr,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     shared: &Arc<Shared>,
     core: &mpsc::Sender<CoreMsg>,
 ) {
     let conn = shared.next_conn.fetch_add(1, Ordering::Relaxed);
-    let peer = Peer::Tcp(addr);
+    let peer = match tls {
+        Some(_) => Peer::Tls(addr),
+        None => Peer::Tcp(addr),
+    };
     let Some(slot) = shared.slot() else {
         let (r, w) = stream.into_split();
         return refuse(conn, r, w, peer, shared);
@@ -329,42 +333,18 @@ fn spawn_plain(
         let Some(first) = peek_start(&stream).await else {
             return;
         };
-        if looks_like_tls(&first) {
-            tracing::info!(
-                conn,
-                %addr,
-                "closed a TLS connection on the plain TCP port (the server runs with \
-                 --insecure-tcp; its token file says `tls off`)"
-            );
-            return;
-        }
-        let (r, w) = stream.into_split();
-        serve(conn, r, w, peer, &shared, core).await;
-    });
-}
-
-/// Serves one accepted TCP connection in TLS: its handshake first, on a task of its own,
-/// then the codec on the decrypted stream. A plain netui client gets a plain refusal that
-/// says the port speaks TLS.
-fn spawn_tls(
-    stream: tokio::net::TcpStream,
-    addr: SocketAddr,
-    tls: tokio_rustls::TlsAcceptor,
-    shared: &Arc<Shared>,
-    core: &mpsc::Sender<CoreMsg>,
-) {
-    let conn = shared.next_conn.fetch_add(1, Ordering::Relaxed);
-    let peer = Peer::Tls(addr);
-    let Some(slot) = shared.slot() else {
-        let (r, w) = stream.into_split();
-        return refuse(conn, r, w, peer, shared);
-    };
-    let shared = Arc::clone(shared);
-    let core = core.clone();
-    tokio::spawn(async move {
-        let _slot = slot;
-        let Some(first) = peek_start(&stream).await else {
-            return;
+        let Some(tls) = tls else {
+            if looks_like_tls(&first) {
+                tracing::info!(
+                    conn,
+                    %addr,
+                    "closed a TLS connection on the plain TCP port (the server runs with \
+                     --insecure-tcp; its token file says `tls off`)"
+                );
+                return;
+            }
+            let (r, w) = stream.into_split();
+            return serve(conn, r, w, peer, &shared, core).await;
         };
         if !first.is_empty() && !looks_like_tls(&first) {
             tracing::info!(conn, %addr, "refused a plain client on the TLS port");

@@ -4,7 +4,8 @@
 
 use netui_protocol::frame::Compression;
 use netui_protocol::{
-    ClientHello, Event, Font, Rect, Reply, Request, ResourceId, Role, ServerInfo, Size, Welcome,
+    ClientHello, Event, Font, FontSet, Rect, Reply, Request, ResourceId, Role, ServerInfo, Size,
+    Welcome,
 };
 
 use crate::batch::Batch;
@@ -211,6 +212,11 @@ impl Display {
             .with_role(role);
         let (connection, welcome) = Connection::open(transport, &hello, &display_name)?;
         tracing::debug!(?welcome, %compression, "connected to {display_name}");
+        if role == Role::Application && welcome.fonts.is_none() {
+            return Err(Error::Disconnected(format!(
+                "{display_name} sent no font metrics to an application (a broken server)"
+            )));
+        }
         Ok(Self {
             batch: Batch::new(welcome.limits, compression),
             welcome,
@@ -235,13 +241,30 @@ impl Display {
 
     /// The width in pixels of a line of text as the server draws it, measured here from the
     /// font metrics of the welcome (no round trip). Exact for U+0020..=U+00FF.
+    ///
+    /// # Panics
+    /// On a viewer's connection ([`crate::Viewer`]), whose welcome has no font metrics.
     pub fn text_width(&self, font: Font, size: u16, text: &str) -> u32 {
-        self.welcome.fonts.get(font).text_width(text, size)
+        self.fonts().get(font).text_width(text, size)
     }
 
     /// Ascent, descent and line height of a font at `size`, in pixels.
+    ///
+    /// # Panics
+    /// On a viewer's connection, as [`Display::text_width`].
     pub fn line_metrics(&self, font: Font, size: u16) -> netui_protocol::LineMetrics {
-        self.welcome.fonts.get(font).line_metrics(size)
+        self.fonts().get(font).line_metrics(size)
+    }
+
+    /// The metrics of the server's typefaces, from the welcome.
+    ///
+    /// # Panics
+    /// On a viewer's connection, as [`Display::text_width`].
+    pub fn fonts(&self) -> &FontSet {
+        self.welcome
+            .fonts
+            .as_ref()
+            .expect("a viewer's connection has no font metrics: connect as an application")
     }
 
     /// Counts of what this connection has sent, and of its round trips.

@@ -211,6 +211,7 @@ fn play(frames: &Frames, mode: ViewMode) -> anyhow::Result<(Vec<u8>, Vec<u8>, Ca
             name: "seeds".into(),
             peer: Peer::Unix,
             access,
+            role: netui_protocol::Role::Application,
             outbox,
             respond,
         });

@@ -496,7 +496,7 @@ fn welcome() -> Welcome {
         id_base: 2 << 21,
         id_mask: (1 << 21) - 1,
         limits: Limits::default(),
-        fonts: FontSet::default(),
+        fonts: Some(FontSet::default()),
     }
 }
 

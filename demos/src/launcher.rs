@@ -112,7 +112,7 @@ impl Launcher {
         display.watch_windows();
         display.map(window);
         let titles: Vec<&str> = demos.iter().map(|(_, t)| *t).collect();
-        let layout = layout(&display.welcome().fonts, screen.width, &titles);
+        let layout = layout(display.fonts(), screen.width, &titles);
         Ok(Self {
             window,
             width: screen.width,
@@ -171,7 +171,7 @@ impl Launcher {
                 display.configure(self.window, bar_rect(*size));
                 self.width = size.width;
                 let titles: Vec<&str> = self.demos.iter().map(|(_, t)| *t).collect();
-                self.layout = layout(&display.welcome().fonts, size.width, &titles);
+                self.layout = layout(display.fonts(), size.width, &titles);
                 let entries = self.entries.drain(..).map(|(e, _)| e).collect();
                 self.set_entries(display, entries);
                 self.draw(display);

@@ -56,7 +56,7 @@ fn a_click_starts_a_demo_whose_window_comes_and_goes_in_the_list() {
     );
 
     let titles: Vec<&str> = demos::catalog().iter().map(|d| d.title).collect();
-    let layout = demos::launcher::layout(&d.welcome().fonts, SCREEN.width, &titles);
+    let layout = demos::launcher::layout(d.fonts(), SCREEN.width, &titles);
     let hello = demos::catalog()
         .iter()
         .position(|d| d.name == "hello")

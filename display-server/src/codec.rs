@@ -63,6 +63,7 @@ where
         name: hello.client_name,
         peer,
         access,
+        role: hello.role,
         outbox: outbox_tx,
         respond,
     })

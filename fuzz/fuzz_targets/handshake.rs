@@ -144,7 +144,7 @@ fuzz_target!(|input: Input| {
                 max_payload: (*max_payload).clamp(4096, 1 << 20),
                 ..Limits::default()
             },
-            fonts: FontSet::default(),
+            fonts: Some(FontSet::default()),
         }),
         _ => None,
     };

@@ -62,6 +62,7 @@ fn hello(core: &mut Core, conn: &mut Conn, access: Access) {
         name: "fuzz".into(),
         peer: Peer::Unix,
         access,
+        role: netui_protocol::Role::Application,
         outbox,
         respond,
     });

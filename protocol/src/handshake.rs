@@ -134,8 +134,9 @@ pub struct Welcome {
     pub id_mask: u32,
     /// The limits that the server enforces.
     pub limits: Limits,
-    /// The metrics of the server's typefaces, for laying out text without asking.
-    pub fonts: crate::FontSet,
+    /// The metrics of the server's typefaces, for laying out text without asking; `None` for
+    /// a [`Role::Viewer`], which lays out no text.
+    pub fonts: Option<crate::FontSet>,
 }
 
 impl Welcome {

@@ -78,7 +78,8 @@ pub use view::{
 /// Version 2: the hello chooses a [`Compression`] and frames may be context frames.
 /// Version 3: the hello says whether the client is an application or a viewer ([`Role`]),
 /// and the server-info reply says each client's permission.
-pub const PROTOCOL_VERSION: u16 = 3;
+/// Version 4: a viewer's welcome carries no font metrics.
+pub const PROTOCOL_VERSION: u16 = 4;
 
 /// The first bytes of every hello, so that a server can tell a netui client from a stray one.
 pub const MAGIC: [u8; 4] = *b"NTUI";

@@ -524,7 +524,7 @@ fn server_hello() -> impl Strategy<Value = ServerHello> {
                 id_base,
                 id_mask,
                 limits,
-                fonts: FontSet {
+                fonts: Some(FontSet {
                     sans: FontMetrics {
                         units_per_em: 2048,
                         ascent: 1901,
@@ -534,7 +534,7 @@ fn server_hello() -> impl Strategy<Value = ServerHello> {
                         default_advance: 1000,
                     },
                     mono: FontMetrics::default(),
-                },
+                }),
             },
         );
     prop_oneof![

@@ -166,6 +166,10 @@ fn run_session_with(mode: ViewMode, compression: Compression) {
     let server = TestDisplay::start(":test", Size::new(480, 360));
     let mut viewer = Viewer::attach_with(&server, mode, compression);
     let mut app = server.connect("app");
+    // Font metrics are for laying out text: an application's welcome has them, a viewer's
+    // (the first screen of a thin client) does without.
+    assert!(app.welcome().fonts.is_some());
+    assert!(viewer.display.display().welcome().fonts.is_none());
     let mut reader = server.connect("reader");
     viewer.assert_matches(&mut reader, "the empty desktop");
     let mut step = 0;

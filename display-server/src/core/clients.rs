@@ -8,8 +8,8 @@ use std::sync::Arc;
 use netui_protocol::handshake::PixelFormat;
 use netui_protocol::Limits;
 use netui_protocol::{
-    frame, ErrorCode, ErrorReport, Refusal, Reply, Request, ResourceId, SceneOp, ServerMessage,
-    Size, ViewMessage, Welcome,
+    frame, ErrorCode, ErrorReport, Refusal, Reply, Request, ResourceId, Role, SceneOp,
+    ServerMessage, Size, ViewMessage, Welcome,
 };
 use netui_scene::scene::{Scene, SceneError};
 use tokio::sync::mpsc;
@@ -473,6 +473,7 @@ impl Core {
         name: String,
         peer: Peer,
         access: Access,
+        role: Role,
         outbox: Outbox,
     ) -> Result<Welcome, Refusal> {
         let clients = &mut self.clients;
@@ -499,7 +500,8 @@ impl Core {
             id_base: client.id_base(),
             id_mask: ID_MASK,
             limits: self.limits,
-            fonts: self.fonts.clone(),
+            // A viewer lays out no text: its first screen is lighter by the metrics.
+            fonts: (role == Role::Application).then(|| self.fonts.clone()),
         };
         clients.numbers.insert(number, conn);
         clients.by_conn.insert(conn, client);

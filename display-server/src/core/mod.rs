@@ -19,8 +19,8 @@ use std::time::Instant;
 
 use netui_protocol::{
     ClientInfo, DecodeError, ErrorCode, ErrorReport, Event, FontSet, InputEvent, Limits, Refusal,
-    Reply, Request, RequestClass, ResourceId, SceneOp, ServerInfo, ServerMessage, Size, Welcome,
-    WindowInfo, PROTOCOL_VERSION,
+    Reply, Request, RequestClass, ResourceId, Role, SceneOp, ServerInfo, ServerMessage, Size,
+    Welcome, WindowInfo, PROTOCOL_VERSION,
 };
 use netui_scene::scene::{Scene, SceneError};
 use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit};
@@ -69,6 +69,8 @@ pub enum CoreMsg {
         peer: Peer,
         /// What it may do, decided at its handshake.
         access: Access,
+        /// What its hello said it comes to do.
+        role: Role,
         /// Where its replies and events go.
         outbox: Outbox,
         /// The answer.
@@ -298,10 +300,11 @@ impl Core {
                 name,
                 peer,
                 access,
+                role,
                 outbox,
                 respond,
             } => {
-                let answer = self.accept(conn, name, peer, access, outbox);
+                let answer = self.accept(conn, name, peer, access, role, outbox);
                 // The connection may have gone while waiting; then it will send Gone.
                 let _ = respond.send(answer);
             }

@@ -30,7 +30,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use netui_protocol::{
-    InputEvent, PixelEncoding, Rect, RectEncoding, Refusal, Request, ServerMessage, Size,
+    InputEvent, PixelEncoding, Rect, RectEncoding, Refusal, Request, Role, ServerMessage, Size,
     ViewMessage, ViewMode,
 };
 use netui_rfb::server::{DesktopSizeStatus, Event, Passwords, ServerSession};
@@ -165,6 +165,7 @@ pub(crate) async fn serve(
         name: CLIENT_NAME.into(),
         peer,
         access,
+        role: Role::Viewer,
         outbox: outbox_tx,
         respond,
     })

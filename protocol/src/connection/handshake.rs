@@ -272,7 +272,7 @@ mod tests {
                 max_payload: 100_000,
                 ..Limits::default()
             },
-            fonts: FontSet::default(),
+            fonts: Some(FontSet::default()),
         }
     }
 

@@ -17,11 +17,11 @@
 //! use netui_protocol::connection::{ClientHandshake, ServerHandshake};
 //! use netui_protocol::frame::decode_request;
 //! use netui_protocol::{BatchWriter, ClientHello, Compression, Request};
-//! # use netui_protocol::{FontSet, Limits, Size, Welcome, handshake::PixelFormat};
+//! # use netui_protocol::{Limits, Size, Welcome, handshake::PixelFormat};
 //! # let welcome = Welcome {
 //! #     vendor: "doc".into(), client_id: 1, screen: Size::new(64, 48),
 //! #     pixel_format: PixelFormat::Xrgb8888, id_base: 1 << 21, id_mask: (1 << 21) - 1,
-//! #     limits: Limits::default(), fonts: FontSet::default(),
+//! #     limits: Limits::default(), fonts: None,
 //! # };
 //!
 //! // The client says hello; the server reads it, however the bytes are cut.

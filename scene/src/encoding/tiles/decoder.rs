@@ -17,8 +17,9 @@ pub(in crate::encoding) struct TileDecoder {
     cache: Vec<u32>,
     /// The slot the next tile goes into.
     next: usize,
-    /// One tile's pixels.
+    /// One tile's pixels, and the neighbours of a gradient record.
     tile: Vec<u32>,
+    edges: Vec<u32>,
     /// A JPEG record's pixels, four bytes each.
     bgra: Vec<u8>,
 }
@@ -26,7 +27,10 @@ pub(in crate::encoding) struct TileDecoder {
 /// The bytes of a record, read with checks.
 struct Reader<'a> {
     bytes: &'a [u8],
+    /// The tile (or part) whose record this is, for errors.
     tile: Rect,
+    /// The rectangle of the records.
+    bounds: Rect,
 }
 
 impl<'a> Reader<'a> {
@@ -62,6 +66,7 @@ impl TileDecoder {
             cache: Vec::new(),
             next: 0,
             tile: Vec::with_capacity(TILE_PIXELS),
+            edges: Vec::with_capacity(3 * TILE as usize + 1),
             bgra: Vec::new(),
         }
     }
@@ -119,6 +124,7 @@ impl TileDecoder {
         let mut reader = Reader {
             bytes: payload,
             tile: rect,
+            bounds: rect,
         };
         let mut index = 0;
         while !reader.bytes.is_empty() {
@@ -245,23 +251,18 @@ impl TileDecoder {
             }
             OP_GRADIENT => {
                 let bytes = reader.take(3 * n)?;
+                gradient_edges(canvas, tile, reader.bounds, &mut self.edges);
                 self.tile.clear();
-                for (y, line) in bytes.chunks_exact(3 * width).enumerate() {
-                    let (mut left, mut up_left) = (0, 0);
-                    for (x, r) in line.chunks_exact(3).enumerate() {
-                        let up = if y > 0 {
-                            self.tile[(y - 1) * width + x]
-                        } else {
-                            0
-                        };
-                        let p = predict(left, up, up_left);
-                        let p = u32::from((p as u8).wrapping_add(r[0]))
-                            | u32::from(((p >> 8) as u8).wrapping_add(r[1])) << 8
-                            | u32::from(((p >> 16) as u8).wrapping_add(r[2])) << 16;
-                        self.tile.push(p);
-                        (left, up_left) = (p, up);
-                    }
-                }
+                self.tile.resize(n, 0);
+                let out = &mut self.tile;
+                gradient(width, tile.height as usize, &self.edges, |i, pred| {
+                    let r = &bytes[3 * i..3 * i + 3];
+                    let p = u32::from((pred as u8).wrapping_add(r[0]))
+                        | u32::from(((pred >> 8) as u8).wrapping_add(r[1])) << 8
+                        | u32::from(((pred >> 16) as u8).wrapping_add(r[2])) << 16;
+                    out[i] = p;
+                    p
+                });
                 for (y, line) in (0..tile.height).zip(self.tile.chunks_exact(width)) {
                     row_mut(canvas, tile, y).copy_from_slice(line);
                 }

@@ -31,9 +31,12 @@
 //!   than one pixel and its length minus 2 follows as bytes that add up, each 255 saying
 //!   that another follows.
 //! - `7` gradient: the tile's pixels, each channel as its difference (modulo 256) from a
-//!   prediction out of its left, upper and upper-left neighbours in the tile,
-//!   `clamp(left + up - upper_left, 0, 255)` (those outside the tile count as 0): Tight's
-//!   gradient filter, which turns smooth shading into runs of small numbers. The encoder
+//!   prediction out of its left, upper and upper-left neighbours,
+//!   `clamp(left + up - upper_left, 0, 255)`: Tight's gradient filter, which turns smooth
+//!   shading into runs of small numbers. Neighbours outside the tile (or the part) are the
+//!   viewer's pixels there as the records before this one left them, when they lie in the
+//!   rectangle, and 0 when they do not: the tile's first row and column are predicted from
+//!   the tiles above and to the left, as a whole image's would be. The encoder
 //!   uses it only for photographic tiles (many colors, few repeats) where it guesses that
 //!   the residuals beat the raw pixels: on anti-aliased text the compressor does better with the
 //!   pixels, which repeat across the stream.
@@ -129,28 +132,78 @@ fn predict(left: u32, up: u32, up_left: u32) -> u32 {
     channel(0) | channel(8) | channel(16)
 }
 
-/// The gradient filter's residuals of a tile `width` pixels wide (`out` gets three bytes a
-/// pixel); the bytes that are not zero.
-fn put_gradient(out: &mut Vec<u8>, pixels: &[u32], width: usize) -> usize {
-    let mut busy = 0;
-    let mut up_row: &[u32] = &[];
-    for line in pixels.chunks_exact(width) {
-        let (mut left, mut up_left) = (0, 0);
-        for (x, &p) in line.iter().enumerate() {
-            let up = up_row.get(x).copied().unwrap_or(0);
-            let pred = predict(left, up, up_left);
-            let r = [
-                (p as u8).wrapping_sub(pred as u8),
-                ((p >> 8) as u8).wrapping_sub((pred >> 8) as u8),
-                ((p >> 16) as u8).wrapping_sub((pred >> 16) as u8),
-            ];
-            busy += r.iter().filter(|&&b| b != 0).count();
-            out.extend_from_slice(&r);
-            (left, up_left) = (p, up);
+/// The neighbours that the gradient filter predicts the edges of `area` from: the row above
+/// it, from the pixel above its left edge's left neighbour to the one above its right edge
+/// (`area.width + 1` pixels), then the column to its left (`area.height` pixels), as
+/// `canvas` has them; 0 for those outside `bounds` (the rectangle being coded).
+fn gradient_edges(canvas: &Canvas, area: Rect, bounds: Rect, out: &mut Vec<u32>) {
+    out.clear();
+    let (x, y) = (area.x as i64, area.y as i64);
+    let inside = |px: i64, py: i64| {
+        px >= bounds.x as i64
+            && py >= bounds.y as i64
+            && px < bounds.right()
+            && py < bounds.bottom()
+    };
+    let at = |px: i64, py: i64| {
+        // Inside `bounds`, which lies on the canvas: no overflow.
+        let pixel = canvas.pixel(px as i32, py as i32);
+        pixel.filter(|_| inside(px, py)).unwrap_or(0)
+    };
+    out.extend((x - 1..x + i64::from(area.width)).map(|px| at(px, y - 1)));
+    out.extend((y..y + i64::from(area.height)).map(|py| at(x - 1, py)));
+}
+
+/// Runs the gradient filter over `pixels`, `width` wide, whose neighbours are `edges` (see
+/// [`gradient_edges`]): `each(pixel index, prediction)` gives each pixel, knowing the ones
+/// before it (the encoder's are known; the decoder's come from the residual and the
+/// prediction), and the filter goes on from it.
+#[inline]
+fn gradient(width: usize, height: usize, edges: &[u32], mut each: impl FnMut(usize, u32) -> u32) {
+    let (up_edge, left_edge) = edges.split_at(width + 1);
+    // The row above, with its left neighbour first.
+    let mut above = [0u32; TILE as usize + 1];
+    let mut row = [0u32; TILE as usize + 1];
+    above[..=width].copy_from_slice(up_edge);
+    for (y, &left) in left_edge.iter().enumerate().take(height) {
+        row[0] = left;
+        for x in 0..width {
+            let pred = predict(row[x], above[x + 1], above[x]);
+            row[x + 1] = each(y * width + x, pred);
         }
-        up_row = line;
+        above[..=width].copy_from_slice(&row[..=width]);
     }
+}
+
+/// The gradient filter's residuals of `pixels`, `width` wide, with neighbours `edges` (`out`
+/// gets three bytes a pixel); the bytes that are not zero.
+fn put_gradient(out: &mut Vec<u8>, pixels: &[u32], width: usize, edges: &[u32]) -> usize {
+    let mut busy = 0;
+    gradient(width, pixels.len() / width, edges, |i, pred| {
+        let p = pixels[i];
+        let r = [
+            (p as u8).wrapping_sub(pred as u8),
+            ((p >> 8) as u8).wrapping_sub((pred >> 8) as u8),
+            ((p >> 16) as u8).wrapping_sub((pred >> 16) as u8),
+        ];
+        busy += r.iter().filter(|&&b| b != 0).count();
+        out.extend_from_slice(&r);
+        p
+    });
     busy
+}
+
+/// The pixels of `pixels`, `width` wide, equal to both their left and upper neighbours.
+fn flat_pixels(pixels: &[u32], width: usize) -> usize {
+    let rows = pixels.chunks_exact(width);
+    rows.clone()
+        .zip(rows.skip(1))
+        .map(|(up, line)| {
+            (1..width)
+                .filter(|&x| line[x] == line[x - 1] && line[x] == up[x])
+                .count()
+        })
+        .sum()
 }
 
 /// A pixel's three bytes on the wire.
@@ -300,8 +353,9 @@ pub(super) struct TileEncoder {
     /// The new and old pixels of one tile.
     tile: Vec<u32>,
     old: Vec<u32>,
-    /// The gradient filter's residuals of one tile.
+    /// The gradient filter's residuals of one tile, and its neighbours.
     residuals: Vec<u8>,
+    edges: Vec<u32>,
     /// `px-tiles-jpeg`: per tile of the screen's grid, 0, or (with its low bit set) the hash
     /// of the screen's pixels there when they went as JPEG: the shadow then holds what the
     /// viewer decoded, which no longer equals the screen, so the hash tells whether the
@@ -325,6 +379,7 @@ impl TileEncoder {
             tile: Vec::with_capacity(TILE_PIXELS),
             old: Vec::with_capacity(TILE_PIXELS),
             residuals: Vec::with_capacity(3 * TILE_PIXELS),
+            edges: Vec::with_capacity(3 * TILE as usize + 1),
             lossy: Vec::new(),
             colors: jpeg::ColorCounter::default(),
             bgra: Vec::new(),
@@ -419,7 +474,7 @@ impl TileEncoder {
                     }
                 }
                 self.lossy[at(index)] = 0;
-                self.put_tile(screen, shadow, tile, fresh);
+                self.put_tile(screen, shadow, tile, rect, fresh);
                 index += 1;
             }
             if self.payload.is_empty() && !self.reset {
@@ -570,8 +625,15 @@ impl TileEncoder {
         bounds
     }
 
-    /// Writes the record of `tile` and copies it into the shadow.
-    fn put_tile(&mut self, screen: &Canvas, shadow: &mut Canvas, tile: Rect, fresh: bool) {
+    /// Writes the record of `tile`, in the rectangle `bounds`, and copies it into the shadow.
+    fn put_tile(
+        &mut self,
+        screen: &Canvas,
+        shadow: &mut Canvas,
+        tile: Rect,
+        bounds: Rect,
+        fresh: bool,
+    ) {
         self.tile.clear();
         self.old.clear();
         let width = tile.width as usize;
@@ -631,20 +693,23 @@ impl TileEncoder {
                 }
                 std::mem::swap(&mut self.tile, &mut self.old);
                 let indexed = self.palette.index(&self.tile);
-                self.put_record(part.width as usize, indexed);
+                let area = Rect::new(tile.x + part.x, tile.y + part.y, part.width, part.height);
+                self.put_record(indexed, shadow, area, bounds);
                 std::mem::swap(&mut self.tile, &mut self.old);
             }
-            None => self.put_record(width, indexed),
+            None => self.put_record(indexed, shadow, tile, bounds),
         }
         if whole {
             self.cache.insert(hash, &self.tile);
         }
     }
 
-    /// Writes the smallest record of the pixels in `self.tile`, `width` wide, which
-    /// `self.palette` has indexed (`indexed`: they have at most [`MAX_COLORS`] colors):
-    /// solid, raw, packed palette, palette runs or gradient.
-    fn put_record(&mut self, width: usize, indexed: bool) {
+    /// Writes the smallest record of the pixels in `self.tile`, those of `area` of the
+    /// rectangle `bounds`, which `self.palette` has indexed (`indexed`: they have at most
+    /// [`MAX_COLORS`] colors): solid, raw, packed palette, palette runs or gradient. The
+    /// shadow has the viewer's pixels around `area`, for the gradient's predictions.
+    fn put_record(&mut self, indexed: bool, shadow: &Canvas, area: Rect, bounds: Rect) {
+        let width = area.width as usize;
         let pixels = &self.tile[..];
         let (n, height) = (pixels.len(), pixels.len() / width);
         if indexed && self.palette.colors.len() == 1 {
@@ -667,10 +732,17 @@ impl TileEncoder {
         // pixels that went before, on this tile or elsewhere, cost a reference, which is why
         // there is no XOR with the old pixels: its bytes are new every time.
         let mut gradient = usize::MAX;
-        if !indexed && self.colors.photographic(pixels.chunks(width)) {
-            self.residuals.clear();
-            let busy = put_gradient(&mut self.residuals, pixels, width);
+        // The filter is for photographs, and for whole tiles of smooth shading: a sky's
+        // colors repeat along its rows, but seldom along both a row and a column at once, as
+        // the flat background round anti-aliased text does (text compresses better raw).
+        let consider = !indexed
+            && (self.colors.photographic(pixels.chunks(width))
+                || (n == TILE_PIXELS && flat_pixels(pixels, width) * 4 < n));
+        if consider {
             let repeats = pixels.windows(2).filter(|w| w[0] == w[1]).count();
+            self.residuals.clear();
+            gradient_edges(shadow, area, bounds, &mut self.edges);
+            let busy = put_gradient(&mut self.residuals, pixels, width, &self.edges);
             let raw_guess = 1 + 3 * (n - repeats) + repeats / 16;
             let gradient_guess = 1 + busy + (3 * n - busy) / 16;
             if gradient_guess < raw_guess {

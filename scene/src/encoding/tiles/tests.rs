@@ -544,6 +544,35 @@ fn shading_goes_through_the_gradient_filter() {
 }
 
 #[test]
+fn gradient_tiles_predict_from_their_neighbours_and_stay_exact() {
+    // A photograph on a screen of odd size, then grainy patches of every size at odd places
+    // over it (parts of tiles, whole tiles, the edges), some scrolls: each gradient record's
+    // first row and column come from the records before it, which must be what the viewer
+    // has.
+    let mut rng = Rng(53);
+    let mut screen = Canvas::new(101, 67, Color::WHITE);
+    let bounds = screen.bounds();
+    photo(&mut rng, &mut screen, bounds, 0);
+    let mut pair = Pair::new(&screen);
+    assert_eq!(ops(&pair), [OP_GRADIENT]);
+    for step in 0..40u32 {
+        let (x, y) = (rng.below(101) as i32, rng.below(67) as i32);
+        let (w, h) = (1 + rng.below(40), 1 + rng.below(30));
+        let mut damage = vec![photo(&mut rng, &mut screen, Rect::new(x, y, w, h), step)];
+        let mut copies = Vec::new();
+        if step % 7 == 3 {
+            let src = Rect::new(0, 3, 101, 64);
+            copies.push((
+                screen.copy_within(src, Point::new(0, 0), bounds),
+                src.origin(),
+            ));
+            damage.push(photo(&mut rng, &mut screen, Rect::new(0, 64, 101, 3), step));
+        }
+        pair.send(&screen, &damage, &copies);
+    }
+}
+
+#[test]
 fn gradient_records_that_stop_short_are_errors() {
     let r = Rect::new(0, 0, 32, 16);
     let mut short = vec![OP_GRADIENT];

@@ -44,6 +44,10 @@ impl std::ops::BitOr for Modifiers {
 pub enum Key {
     /// A key that produces a character (letters, digits, punctuation, space), lower-case
     /// where the keyboard has cases. The event's `text` has what it types with the modifiers.
+    /// The character is the layout's when it is ASCII (`z` on a German keyboard's Z key);
+    /// for a key whose character is not (Cyrillic, `é`, AltGr's `€`), it is the US key at
+    /// the same place, so that shortcuts such as Ctrl+C stay where they are: match `text`
+    /// for what was typed, and this for shortcuts.
     Character(char),
     Escape,
     Enter,

@@ -58,7 +58,7 @@ struct Args {
     /// With --headless: write the viewer's picture here as PNG.
     #[arg(long)]
     screenshot: Option<std::path::PathBuf>,
-    /// Keep the display's clipboard and this machine's the same, as text: both ways,
+    /// Keep the display's clipboard and this machine's the same (text and images): both ways,
     /// to-host (the display's copies paste here), from-host (copies here paste there), or
     /// off.
     #[arg(long, value_enum, default_value_t = ClipboardSync::Both)]

@@ -82,6 +82,8 @@ pub struct Display {
     next_id: u32,
     free_ids: Vec<u32>,
     round_trips: u64,
+    /// The selections this client holds, and events that came while a paste waited.
+    selection: crate::clipboard::SelectionState,
     /// Dropped last (fields drop in order), after `Drop for Display` has flushed.
     connection: Connection,
 }
@@ -225,6 +227,7 @@ impl Display {
             free_ids: Vec::new(),
             // The handshake.
             round_trips: 1,
+            selection: Default::default(),
             connection,
         })
     }
@@ -411,6 +414,21 @@ impl Display {
         }
     }
 
+    /// The selection state (what is held, events kept by a paste).
+    pub(crate) fn selection_state(&mut self) -> &mut crate::clipboard::SelectionState {
+        &mut self.selection
+    }
+
+    /// Counts a round trip that a call waits for.
+    pub(crate) fn count_round_trip(&mut self) {
+        self.round_trips += 1;
+    }
+
+    /// The next event from the connection, blocking, before the library has looked at it.
+    pub(crate) fn next_raw_event(&mut self) -> Result<Event, Error> {
+        self.connection.events().recv()
+    }
+
     /// Flushes, counts a round trip, and returns the number of the last request: the one
     /// whose answer the caller will wait for.
     fn flush_and_seq(&mut self) -> Result<u32, Error> {
@@ -423,15 +441,37 @@ impl Display {
 
     /// Waits for the next event (blocking; for simple programs). After the connection closes
     /// it returns [`Error::Disconnected`]. It blocks the thread: inside an async runtime, use
-    /// [`Display::next_event`].
+    /// [`Display::next_event`]. Requests for selection content held here
+    /// ([`Display::set_selection`]) are answered on the way, never returned.
     pub fn wait_event(&mut self) -> Result<Event, Error> {
-        self.flush()?;
-        self.connection.events().recv()
+        loop {
+            if let Some(event) = self.selection.pending.pop_front() {
+                return Ok(event);
+            }
+            self.flush()?;
+            let event = self.connection.events().recv()?;
+            if let Some(event) = self.serve_selection_event(event)? {
+                return Ok(event);
+            }
+        }
     }
 
     /// The next event if one has arrived, without waiting.
     pub fn poll_event(&mut self) -> Option<Result<Event, Error>> {
-        self.connection.events().try_recv()
+        loop {
+            if let Some(event) = self.selection.pending.pop_front() {
+                return Some(Ok(event));
+            }
+            let event = match self.connection.events().try_recv()? {
+                Ok(event) => event,
+                Err(e) => return Some(Err(e)),
+            };
+            match self.serve_selection_event(event) {
+                Ok(Some(event)) => return Some(Ok(event)),
+                Ok(None) => {}
+                Err(e) => return Some(Err(e)),
+            }
+        }
     }
 
     /// Waits for the next event for at most `timeout` (blocking): `Ok(None)` when none came.
@@ -442,17 +482,39 @@ impl Display {
         &mut self,
         timeout: std::time::Duration,
     ) -> Result<Option<Event>, Error> {
-        self.flush()?;
-        self.connection.events().recv_timeout(timeout)
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(event) = self.selection.pending.pop_front() {
+                return Ok(Some(event));
+            }
+            self.flush()?;
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let Some(event) = self.connection.events().recv_timeout(left)? else {
+                return Ok(None);
+            };
+            if let Some(event) = self.serve_selection_event(event)? {
+                return Ok(Some(event));
+            }
+        }
     }
 
     /// Waits for the next event (async).
     pub async fn next_event(&mut self) -> Result<Event, Error> {
-        self.flush()?;
-        self.connection.events().recv_async().await
+        loop {
+            if let Some(event) = self.selection.pending.pop_front() {
+                return Ok(event);
+            }
+            self.flush()?;
+            let event = self.connection.events().recv_async().await?;
+            if let Some(event) = self.serve_selection_event(event)? {
+                return Ok(event);
+            }
+        }
     }
 
-    /// The events as an async stream (flush first: the stream does not send).
+    /// The events as an async stream (flush first: the stream does not send). It hands on
+    /// every event as it comes: requests for selection content held here are not answered
+    /// while only the stream is read (use [`Display::next_event`] for that).
     pub fn events(&mut self) -> EventStream<'_> {
         self.connection.events().stream()
     }

@@ -51,6 +51,10 @@ pub enum Error {
     /// The connection is gone.
     #[error("the display connection is closed: {0}")]
     Disconnected(String),
+    /// A selection's content could not be had (its owner refused, left, or broke the
+    /// rules); see [`crate::Display::paste`].
+    #[error("cannot paste: {0}")]
+    Selection(netui_protocol::SelectionFailure),
     /// Every resource id of this client's range is in use.
     #[error("out of resource ids: free some windows or pixmaps")]
     IdsExhausted,

@@ -9,6 +9,8 @@
 //! - [`display`]: [`Display`]: connecting, the request queue, replies and events.
 //! - `draw`: the drawing calls of [`Display`], and [`Window`] and [`Pixmap`].
 //! - `batch`: the queue of requests: merging, numbering, encoding into frames.
+//! - `clipboard`: the clipboard and the primary selection: [`Display::set_selection`]
+//!   (copy, served by the library), [`Display::paste`], and the lower-level requests.
 //! - [`viewer`]: [`Viewer`], what a thin client says and hears on top of a [`Display`].
 //! - `connection`: the I/O under a display: the handshake, one reader and one writer of the
 //!   transport's stream on the connection's own thread and runtime, and the shutdown.
@@ -35,6 +37,7 @@
 #![forbid(unsafe_code)]
 
 mod batch;
+mod clipboard;
 pub mod connect;
 mod connection;
 pub mod display;
@@ -48,9 +51,11 @@ pub mod viewer;
 pub use display::{Display, Image, Stats};
 pub use draw::{Pixmap, Window};
 pub use error::Error;
+/// Type names of selection content: [`selection::TEXT`], [`selection::PNG`].
+pub use netui_protocol::selection;
 pub use netui_protocol::{
     Button, Color, Compression, ErrorCode, Event, Font, ImageFormat, InputEvent, Key, KeyEvent,
-    LineMetrics, Modifiers, PixelEncoding, Point, Rect, ResourceId, Segment, ServerInfo, Size,
-    ViewCosts, ViewMessage, ViewMode, WindowKind,
+    LineMetrics, Modifiers, PixelEncoding, Point, Rect, ResourceId, Segment, Selection,
+    SelectionFailure, ServerInfo, Size, ViewCosts, ViewMessage, ViewMode, WindowKind,
 };
 pub use viewer::Viewer;

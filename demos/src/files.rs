@@ -8,7 +8,8 @@
 use std::path::{Path, PathBuf};
 
 use netui::{
-    Button, Color, Display, Event, Font, Key, KeyEvent, Modifiers, Point, Rect, Size, Window,
+    Button, Color, Display, Event, Font, Key, KeyEvent, Modifiers, Point, Rect, Selection, Size,
+    Window,
 };
 
 use crate::pump::{self, App, Flow};
@@ -253,6 +254,20 @@ impl Browser {
         true
     }
 
+    /// The full path of the selected entry (`None` for `..` or an empty folder).
+    pub fn selected_path(&self) -> Option<PathBuf> {
+        let entry = self.listing.entries.get(self.selected)?;
+        (entry.kind != Kind::Parent).then(|| self.listing.dir.join(&entry.name))
+    }
+
+    /// Copies the selected entry's full path to the clipboard, as text (Ctrl+C).
+    pub fn copy(&mut self, display: &mut Display) -> Result<(), netui::Error> {
+        if let Some(path) = self.selected_path() {
+            display.set_selection_text(Selection::Clipboard, &path.to_string_lossy())?;
+        }
+        Ok(())
+    }
+
     /// Opens the selected folder.
     fn enter(&mut self) {
         let Some(entry) = self.listing.entries.get(self.selected) else {
@@ -288,6 +303,15 @@ impl Browser {
     }
 }
 
+/// Whether `event` is Ctrl+C in `window`: what the file browser and the image viewer copy
+/// on.
+pub fn is_copy(event: &Event, window: Window) -> bool {
+    matches!(event, Event::KeyPress(k)
+        if k.window == window.0
+            && k.key == Key::Character('c')
+            && k.modifiers.contains(Modifiers::CONTROL))
+}
+
 /// Browses the current folder until the window is closed or Escape is pressed.
 pub fn run(display: &mut Display) -> Result<(), netui::Error> {
     run_with(display, None)
@@ -303,7 +327,10 @@ pub fn run_with(display: &mut Display, dir: Option<PathBuf>) -> Result<(), netui
 
 /// Every event that has arrived is applied, then the window is drawn once.
 impl App for Browser {
-    fn event(&mut self, _display: &mut Display, event: &Event) -> Result<Flow, netui::Error> {
+    fn event(&mut self, display: &mut Display, event: &Event) -> Result<Flow, netui::Error> {
+        if is_copy(event, self.window) {
+            self.copy(display)?;
+        }
         Ok(Flow::continue_if(self.handle(event)))
     }
 

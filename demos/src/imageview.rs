@@ -162,6 +162,31 @@ impl Viewer {
         self.index
     }
 
+    /// Copies the image shown to the clipboard as PNG (Ctrl+C): the file's own bytes, which
+    /// are the image at its full size. Nothing when it cannot be shown.
+    pub fn copy(&mut self, display: &mut Display) -> Result<(), netui::Error> {
+        let Some(source) = self.sources.get(self.index) else {
+            return Ok(());
+        };
+        let bytes = match source {
+            Source::Sample { bytes, .. } => bytes.to_vec(),
+            Source::File(path) => match std::fs::read(path) {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    tracing::warn!("cannot copy {}: {e}", path.display());
+                    return Ok(());
+                }
+            },
+        };
+        if picture::decode_png(&source.name(), &bytes).is_err() {
+            return Ok(());
+        }
+        display.set_selection(
+            netui::Selection::Clipboard,
+            vec![(netui::selection::PNG.to_owned(), bytes)],
+        )
+    }
+
     /// Applies an event (real or scripted). Returns false when the viewer should end.
     pub fn handle(&mut self, event: &Event) -> bool {
         if event.window() != self.window.0 {
@@ -332,7 +357,10 @@ pub fn run_with(display: &mut Display, dir: Option<PathBuf>) -> Result<(), netui
 
 /// Every event that has arrived is applied, then the window is drawn once.
 impl App for Viewer {
-    fn event(&mut self, _display: &mut Display, event: &Event) -> Result<Flow, netui::Error> {
+    fn event(&mut self, display: &mut Display, event: &Event) -> Result<Flow, netui::Error> {
+        if crate::files::is_copy(event, self.window) {
+            self.copy(display)?;
+        }
         Ok(Flow::continue_if(self.handle(event)))
     }
 

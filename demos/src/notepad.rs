@@ -6,11 +6,18 @@
 //! passes the bottom or the top of the window, the text scrolls by moving the pixels
 //! already on the display (`CopyArea`) and drawing only the line that came into view; a
 //! line break or a joined line moves the lines below it the same way.
+//!
+//! Text is selected with Shift and the moving keys, by dragging with the left button, or by
+//! a double-click on a word. Ctrl+C copies the selection to the clipboard, Ctrl+X cuts it,
+//! Ctrl+V pastes; whatever is selected is also the primary selection, which a middle click
+//! pastes (here or in any other application on the display), as in X.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use netui::{
-    Button, Color, Display, Event, Font, Key, KeyEvent, Modifiers, Point, Rect, Size, Window,
+    Button, Color, Display, Event, Font, Key, KeyEvent, Modifiers, Point, Rect, Selection, Size,
+    Window,
 };
 
 use crate::pump::{self, App, Flow};
@@ -44,12 +51,17 @@ const CURSOR: Color = Color::rgb(0x1f, 0x6f, 0xeb);
 const BAR: Color = Color::rgb(0xe8, 0xe6, 0xdf);
 const BAR_INK: Color = Color::rgb(0x3a, 0x3f, 0x47);
 const RULE: Color = Color::rgb(0xc9, 0xc6, 0xbd);
+const SELECTED: Color = Color::rgb(0xb4, 0xd5, 0xfe);
+/// Two clicks closer in time than this, at the same character, are a double-click.
+const DOUBLE_CLICK: Duration = Duration::from_millis(500);
 
 /// What a text row shows: its visible characters and the cursor's column among them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Row {
     text: String,
     cursor: Option<usize>,
+    /// The selected columns among them, start and end.
+    selected: Option<(usize, usize)>,
 }
 
 /// The editor: a buffer, the file it belongs to, and what its window shows.
@@ -76,6 +88,12 @@ pub struct Notepad {
     full: bool,
     /// Something was queued since the last [`Notepad::draw`].
     drew: bool,
+    /// The left button is down: moves extend the selection.
+    dragging: bool,
+    /// The last left click: when and at which line and column, for double-clicks.
+    last_click: Option<(Instant, (usize, usize))>,
+    /// The text last claimed as the primary selection.
+    primary: Option<String>,
 }
 
 impl Notepad {
@@ -114,6 +132,9 @@ impl Notepad {
             status: None,
             full: true,
             drew: false,
+            dragging: false,
+            last_click: None,
+            primary: None,
         };
         notepad.layout();
         Ok(notepad)
@@ -173,25 +194,153 @@ impl Notepad {
             Event::ButtonPress {
                 button: Button::Left,
                 pos,
+                modifiers,
                 ..
             } => {
-                let row = (pos.y - TOP).div_euclid(self.line_height);
-                let col = (pos.x - MARGIN + self.char_width / 2).max(0) / self.char_width;
-                if row >= 0 && (row as usize) < self.rows.len() {
-                    self.buffer
-                        .set_cursor(self.top + row as usize, self.left + col as usize);
+                let Some(at) = self.position(*pos) else {
+                    return true;
+                };
+                let now = Instant::now();
+                let double = self
+                    .last_click
+                    .is_some_and(|(when, was)| was == at && now - when < DOUBLE_CLICK);
+                if double {
+                    self.buffer.select_word(at.0, at.1);
+                    self.last_click = None;
+                } else {
+                    if modifiers.contains(Modifiers::SHIFT) {
+                        self.buffer.extend_selection();
+                        self.buffer.set_cursor(at.0, at.1);
+                    } else {
+                        self.buffer.set_cursor(at.0, at.1);
+                        self.buffer.anchor_here();
+                    }
+                    self.dragging = true;
+                    self.last_click = Some((now, at));
+                }
+            }
+            Event::PointerMotion { pos, .. } if self.dragging => {
+                if let Some((line, col)) = self.position(*pos) {
+                    self.buffer.set_cursor(line, col);
+                }
+            }
+            Event::ButtonRelease {
+                button: Button::Left,
+                ..
+            } => self.dragging = false,
+            Event::ButtonPress {
+                button: Button::Middle,
+                pos,
+                ..
+            } => {
+                if let Some((line, col)) = self.position(*pos) {
+                    self.buffer.set_cursor(line, col);
+                    self.buffer.clear_selection();
+                    self.paste(display, Selection::Primary);
                 }
             }
             _ => {}
         }
+        self.claim_primary(display);
         true
+    }
+
+    /// The line and column under a point of the window, if it is on a text row.
+    fn position(&self, pos: Point) -> Option<(usize, usize)> {
+        let row = (pos.y - TOP).div_euclid(self.line_height);
+        let col = (pos.x - MARGIN + self.char_width / 2).max(0) / self.char_width;
+        (row >= 0 && (row as usize) < self.rows.len())
+            .then(|| (self.top + row as usize, self.left + col as usize))
+    }
+
+    /// Makes the selected text the primary selection, when it changed.
+    fn claim_primary(&mut self, display: &mut Display) {
+        let selected = self.buffer.selected_text();
+        if selected.is_none() || selected == self.primary {
+            return;
+        }
+        if let Some(text) = &selected {
+            if let Err(e) = display.set_selection_text(Selection::Primary, text) {
+                tracing::warn!("cannot claim the primary selection: {e}");
+            }
+        }
+        self.primary = selected;
+    }
+
+    /// Copies the selection to the clipboard (Ctrl+C); returns whether there was one.
+    fn copy(&mut self, display: &mut Display) -> bool {
+        let Some(text) = self.buffer.selected_text() else {
+            return false;
+        };
+        match display.set_selection_text(Selection::Clipboard, &text) {
+            Ok(()) => self.message = "copied".into(),
+            Err(e) => self.message = format!("cannot copy: {e}"),
+        }
+        true
+    }
+
+    /// Pastes `selection`'s text at the cursor, over the selection if there is one.
+    fn paste(&mut self, display: &mut Display, selection: Selection) {
+        let text = match display.paste_text(selection) {
+            Ok(Some(text)) => text,
+            Ok(None) => {
+                self.message = "nothing to paste".into();
+                return;
+            }
+            Err(e) => {
+                self.message = format!("cannot paste: {e}");
+                return;
+            }
+        };
+        let mut shifts = self.buffer.delete_selection();
+        shifts.extend(self.buffer.insert(&text.replace("\r\n", "\n")));
+        for shift in shifts {
+            self.move_lines(display, shift);
+        }
+        self.message.clear();
     }
 
     fn key(&mut self, display: &mut Display, key: &KeyEvent) {
         let ctrl = key.modifiers.contains(Modifiers::CONTROL);
         let page = self.rows.len().max(1) as isize;
+        let moving = matches!(
+            key.key,
+            Key::Left
+                | Key::Right
+                | Key::Up
+                | Key::Down
+                | Key::PageUp
+                | Key::PageDown
+                | Key::Home
+                | Key::End
+        );
+        if moving {
+            if key.modifiers.contains(Modifiers::SHIFT) {
+                self.buffer.extend_selection();
+            } else {
+                self.buffer.clear_selection();
+            }
+        }
+        let selected = self.buffer.selection().is_some();
         let shifts = match key.key {
             Key::Character('s') if ctrl => return self.save(),
+            Key::Character('c') if ctrl => {
+                self.copy(display);
+                return;
+            }
+            Key::Character('x') if ctrl => {
+                if self.copy(display) {
+                    self.buffer.delete_selection()
+                } else {
+                    return;
+                }
+            }
+            Key::Character('v') if ctrl => return self.paste(display, Selection::Clipboard),
+            Key::Character('a') if ctrl => {
+                self.buffer.home(true);
+                self.buffer.anchor_here();
+                return self.buffer.end(true);
+            }
             Key::Left => return self.buffer.left(),
             Key::Right => return self.buffer.right(),
             Key::Up => return self.buffer.vertical(-1),
@@ -200,12 +349,25 @@ impl Notepad {
             Key::PageDown => return self.buffer.vertical(page),
             Key::Home => return self.buffer.home(ctrl),
             Key::End => return self.buffer.end(ctrl),
-            Key::Enter => vec![self.buffer.newline()],
+            Key::Backspace | Key::Delete if selected => self.buffer.delete_selection(),
+            Key::Enter => {
+                let mut shifts = self.buffer.delete_selection();
+                shifts.push(self.buffer.newline());
+                shifts
+            }
             Key::Backspace => self.buffer.backspace().into_iter().collect(),
             Key::Delete => self.buffer.delete().into_iter().collect(),
-            Key::Tab => self.buffer.insert("\t"),
+            Key::Tab => {
+                let mut shifts = self.buffer.delete_selection();
+                shifts.extend(self.buffer.insert("\t"));
+                shifts
+            }
             _ if ctrl || key.modifiers.contains(Modifiers::ALT) || key.text.is_empty() => return,
-            _ => self.buffer.insert(&key.text),
+            _ => {
+                let mut shifts = self.buffer.delete_selection();
+                shifts.extend(self.buffer.insert(&key.text));
+                shifts
+            }
         };
         for shift in shifts {
             self.move_lines(display, shift);

@@ -368,3 +368,122 @@ fn the_session_opens_its_screen_window_and_ends_on_sigterm() {
     let rest = screen.server.rest_of_output();
     assert!(rest.contains("session on :0 ended"), "{rest}");
 }
+
+/// Types physical keys (X keycodes, as a person's fingers press them) on the screen window
+/// under the X keyboard layout `layout`, into the notepad program, ends with Ctrl+S, and
+/// returns what the notepad saved. `keys` are xdotool arguments: `key CODE`, or
+/// `keydown CODE` / `keyup CODE` around another key for AltGr.
+fn typed_into_notepad(layout: &str, keys: &[&str]) -> Option<String> {
+    let screen = Screen::start("800x600")?;
+    let status = Command::new("setxkbmap")
+        .args(["-display", screen.xvfb.display(), layout])
+        .status();
+    match status {
+        Ok(status) => assert!(status.success(), "setxkbmap {layout} failed"),
+        Err(_) => {
+            assert!(
+                std::env::var_os("NETUI_REQUIRE_XVFB").is_none(),
+                "NETUI_REQUIRE_XVFB is set but setxkbmap is not installed"
+            );
+            eprintln!("SKIPPED: setxkbmap is not installed (apt-get install x11-xkb-utils)");
+            return None;
+        }
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("typed.txt");
+    let _notepad = KillOnDrop::spawn(
+        Command::new(env!("CARGO_BIN_EXE_notepad"))
+            .arg(&path)
+            .env("NETUI_DISPLAY", ":1")
+            .env("XDG_RUNTIME_DIR", screen.runtime.path())
+            .env("RUST_LOG", "error"),
+    );
+    // Wait until the notepad's window has the focus.
+    let mut watcher = screen.client("watcher");
+    let end = Instant::now() + DEADLINE;
+    loop {
+        let info = watcher.server_info().expect("info");
+        let focused = info
+            .clients
+            .iter()
+            .flat_map(|c| &c.windows)
+            .any(|w| w.title.contains("Notepad") && w.focused);
+        if focused {
+            break;
+        }
+        assert!(Instant::now() < end, "the notepad never had the focus");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    screen.x(&["windowfocus", "--sync", &screen.window]);
+    for step in keys {
+        let (verb, code) = step.split_once(' ').expect("VERB CODE");
+        screen.x(&[verb, "--window", &screen.window, code]);
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    // Ctrl+S, on the key at US S (keycode 39) whatever it types in the layout.
+    screen.x(&["keydown", "--window", &screen.window, "Control_L"]);
+    screen.x(&["key", "--window", &screen.window, "39"]);
+    screen.x(&["keyup", "--window", &screen.window, "Control_L"]);
+    let end = Instant::now() + DEADLINE;
+    loop {
+        if let Ok(saved) = std::fs::read_to_string(&path) {
+            return Some(saved);
+        }
+        assert!(
+            Instant::now() < end,
+            "the notepad never saved (Ctrl+S under {layout})"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_german_keyboard_types_its_own_characters_and_ctrl_s_saves() {
+    // Y and Z (swapped on a German keyboard), the keys right of L (ö, ä), AltGr+E (€), and
+    // the dead acute then E (é).
+    let keys = [
+        "key 29",
+        "key 52",
+        "key 47",
+        "key 48",
+        "keydown 108",
+        "key 26",
+        "keyup 108",
+        "key 21",
+        "key 26",
+    ];
+    let Some(saved) = typed_into_notepad("de", &keys) else {
+        return;
+    };
+    assert_eq!(saved, "zyöä€é");
+}
+
+#[test]
+fn a_french_keyboard_types_its_own_characters_and_ctrl_s_saves() {
+    // The keys at US Q and W (a and z on AZERTY), 2 (é), AltGr+E (€), and the dead
+    // circumflex then E (ê).
+    let keys = [
+        "key 24",
+        "key 25",
+        "key 11",
+        "keydown 108",
+        "key 26",
+        "keyup 108",
+        "key 34",
+        "key 26",
+    ];
+    let Some(saved) = typed_into_notepad("fr", &keys) else {
+        return;
+    };
+    assert_eq!(saved, "azé€ê");
+}
+
+#[test]
+fn a_russian_keyboard_types_cyrillic_and_ctrl_s_still_saves() {
+    // The keys at US C, S and W: с, ы, ц; Ctrl+S is the key at US S, which types ы.
+    let keys = ["key 54", "key 39", "key 25"];
+    let Some(saved) = typed_into_notepad("ru", &keys) else {
+        return;
+    };
+    assert_eq!(saved, "сыц");
+}

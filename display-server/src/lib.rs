@@ -11,7 +11,9 @@
 //! - [`core`]: the owner of all state: the loop, frame pacing, and each request's dispatch by
 //!   its class; `core/clients.rs` holds the registry of clients (ids, quotas, access checks),
 //!   `core/viewers.rs` the viewers' map and how they are fed, `core/fair.rs` each client's
-//!   queue of requests, served round-robin in turns bounded by the pixels they touch.
+//!   queue of requests, served round-robin in turns bounded by the pixels they touch,
+//!   `core/selection.rs` the clipboard and the primary selection (owners, kept text,
+//!   transfers handed on chunk by chunk).
 //! - [`peer`]: who a connection is ([`peer::Peer`]) and what it may do ([`peer::Access`]: the
 //!   one table of permissions).
 //! - [`server`]: a server's configuration, listeners and core started together, and
@@ -44,7 +46,8 @@
 //!   `Scene::carry_out` (`scene/src/scene/request.rs`) and needs here only its ids in
 //!   `resources` (`core/clients.rs`), and its quota in `Clients::account` if it creates
 //!   pixels. A `Connection` request is answered in `Core::answer` (`core/mod.rs`), a `Viewer`
-//!   one in `Core::view` (`core/viewers.rs`). Then the app library's method for it.
+//!   one in `Core::view` (`core/viewers.rs`), a `Selection` one in `Core::select`
+//!   (`core/selection.rs`). Then the app library's method for it.
 //! - Who may send what: the table in [`peer::Access::check`], and the README's words for
 //!   users (under "Input can be injected").
 //! - A pixel encoding: the scene crate's `encoding/` and the protocol's `PixelEncoding`; the

@@ -155,7 +155,8 @@ impl Access {
                 RequestClass::Scene
                 | RequestClass::Connection
                 | RequestClass::Viewer
-                | RequestClass::ViewerInput,
+                | RequestClass::ViewerInput
+                | RequestClass::Selection,
             ) => Ok(()),
             (Access::Application | Access::Viewer | Access::ViewOnly, RequestClass::Input) => {
                 Err("only clients on the local Unix socket may inject input")
@@ -166,11 +167,20 @@ impl Access {
             // InjectInput, which drives the screen without being a viewer, stays a tool of
             // the owner's (tests, scripts). A thin client that may only watch holds the
             // view-only token. Viewers may sync and read what they watch (Connection).
+            // A viewer that drives the desktop copies and pastes through it too, as a VNC
+            // viewer's cut text does.
             (
                 Access::Viewer,
-                RequestClass::Viewer | RequestClass::ViewerInput | RequestClass::Connection,
+                RequestClass::Viewer
+                | RequestClass::ViewerInput
+                | RequestClass::Connection
+                | RequestClass::Selection,
             ) => Ok(()),
             (Access::ViewOnly, RequestClass::Viewer | RequestClass::Connection) => Ok(()),
+            (Access::ViewOnly, RequestClass::Selection) => Err(
+                "this viewer was admitted view-only: the clipboard, which may hold what the \
+                 user copied, is not for it to read or change",
+            ),
             (Access::ViewOnly, RequestClass::ViewerInput) => Err(
                 "this viewer was admitted view-only (view-only token or password): its input \
                  is refused",
@@ -187,12 +197,13 @@ impl Access {
 mod tests {
     use super::*;
 
-    const ALL_CLASSES: [RequestClass; 5] = [
+    const ALL_CLASSES: [RequestClass; 6] = [
         RequestClass::Scene,
         RequestClass::Connection,
         RequestClass::Input,
         RequestClass::Viewer,
         RequestClass::ViewerInput,
+        RequestClass::Selection,
     ];
 
     #[test]
@@ -215,7 +226,9 @@ mod tests {
             let view_only = Access::ViewOnly.check(class).is_ok();
             match class {
                 RequestClass::Viewer | RequestClass::Connection => assert!(viewer && view_only),
-                RequestClass::ViewerInput => assert!(viewer && !view_only),
+                RequestClass::ViewerInput | RequestClass::Selection => {
+                    assert!(viewer && !view_only, "{class:?}")
+                }
                 _ => assert!(!viewer && !view_only, "{class:?}"),
             }
         }

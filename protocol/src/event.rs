@@ -44,6 +44,10 @@ impl std::ops::BitOr for Modifiers {
 pub enum Key {
     /// A key that produces a character (letters, digits, punctuation, space), lower-case
     /// where the keyboard has cases. The event's `text` has what it types with the modifiers.
+    /// The character is the layout's when it is ASCII (`z` on a German keyboard's Z key);
+    /// for a key whose character is not (Cyrillic, `é`, AltGr's `€`), it is the US key at
+    /// the same place, so that shortcuts such as Ctrl+C stay where they are: match `text`
+    /// for what was typed, and this for shortcuts.
     Character(char),
     Escape,
     Enter,
@@ -195,6 +199,48 @@ pub enum Event {
     /// clients that asked with [`crate::Request::WatchWindows`] (a taskbar), at most once per
     /// batch of changes; `GetServerInfo` tells what changed.
     WindowsChanged,
+    /// Another client asks for the content of a selection that this client owns, in type
+    /// `mime`: answer with [`crate::Request::SendSelection`] chunks numbered `transfer`, or
+    /// [`crate::Request::RefuseSelection`].
+    SelectionRequest {
+        /// Which selection.
+        selection: crate::Selection,
+        /// The type asked for (one this client offered).
+        mime: String,
+        /// The server's number for the transfer.
+        transfer: u32,
+    },
+    /// A chunk of content asked for with [`crate::Request::RequestSelection`].
+    SelectionData {
+        /// The number the request carried.
+        transfer: u32,
+        /// The chunk.
+        #[serde(with = "serde_bytes")]
+        data: Vec<u8>,
+        /// Whether more chunks follow (`false` on the last).
+        more: bool,
+    },
+    /// A transfer asked for with [`crate::Request::RequestSelection`] ended without (all of)
+    /// its content.
+    SelectionFailed {
+        /// The number the request carried.
+        transfer: u32,
+        /// Why.
+        reason: crate::SelectionFailure,
+    },
+    /// Another client claimed a selection that this client owned.
+    SelectionLost {
+        /// Which selection.
+        selection: crate::Selection,
+    },
+    /// A selection has a new owner, offering `types` (sent to clients that asked with
+    /// [`crate::Request::WatchSelections`], except the new owner itself).
+    SelectionChanged {
+        /// Which selection.
+        selection: crate::Selection,
+        /// The types it offers (empty: nobody owns it).
+        types: Vec<String>,
+    },
 }
 
 /// Keyboard and pointer input as the screen produces it, in screen coordinates: what the
@@ -248,7 +294,13 @@ impl Event {
             | Event::ButtonRelease { window, .. }
             | Event::Wheel { window, .. } => *window,
             Event::KeyPress(k) | Event::KeyRelease(k) => k.window,
-            Event::ScreenResized { .. } | Event::WindowsChanged => ResourceId::ROOT,
+            Event::ScreenResized { .. }
+            | Event::WindowsChanged
+            | Event::SelectionRequest { .. }
+            | Event::SelectionData { .. }
+            | Event::SelectionFailed { .. }
+            | Event::SelectionLost { .. }
+            | Event::SelectionChanged { .. } => ResourceId::ROOT,
         }
     }
 }

@@ -19,6 +19,8 @@
 //! - [`request`]: what a client asks of the server, and the opcode of each request.
 //! - [`event`]: input and window events that the server sends to applications.
 //! - [`reply`]: replies, error reports, and the [`ServerMessage`] envelope.
+//! - [`selection`]: the clipboard and the primary selection: which, the type names, why a
+//!   transfer failed, and their limits.
 //! - [`font`]: the metrics of the shipped typefaces, for layout without a round trip.
 //! - [`frame`]: the frame header, batching, compression (and `lz4-ctx`'s format), the
 //!   stateful frame decoder, and the decoding limits.
@@ -57,6 +59,7 @@ pub mod geometry;
 pub mod handshake;
 pub mod reply;
 pub mod request;
+pub mod selection;
 pub mod token;
 pub mod view;
 
@@ -69,6 +72,7 @@ pub use geometry::{Color, Point, Rect, Segment, Size};
 pub use handshake::{ClientHello, HelloOutcome, Refusal, Role, ServerHello, Welcome};
 pub use reply::{ClientInfo, ErrorCode, ErrorReport, Reply, ServerInfo, ServerMessage, WindowInfo};
 pub use request::{Font, ImageFormat, Request, RequestClass, RequestKind, ResourceId, WindowKind};
+pub use selection::{Selection, SelectionFailure, SelectionLimits};
 pub use view::{
     EncodedRect, PixelEncoding, RectEncoding, SceneOp, ViewCosts, ViewMessage, ViewMode,
 };
@@ -78,7 +82,8 @@ pub use view::{
 /// Version 2: the hello chooses a [`Compression`] and frames may be context frames.
 /// Version 3: the hello says whether the client is an application or a viewer ([`Role`]),
 /// and the server-info reply says each client's permission.
-/// Version 4: a viewer's welcome carries no font metrics.
+/// Version 4: selections (the clipboard and the primary selection): their requests and
+/// events, and their limits in the welcome; a viewer's welcome carries no font metrics.
 pub const PROTOCOL_VERSION: u16 = 4;
 
 /// The first bytes of every hello, so that a server can tell a netui client from a stray one.

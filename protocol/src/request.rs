@@ -79,6 +79,10 @@ pub enum RequestClass {
     /// A viewer's user's keyboard and pointer (`ViewerInput`), carried out as the screen's
     /// own: what a view-only viewer may not send.
     ViewerInput,
+    /// The clipboard and the primary selection: claiming one, asking for its content,
+    /// answering for it. What the display's user copies may be a secret, so a view-only
+    /// viewer may not read it.
+    Selection,
 }
 
 /// Defines [`Request`] from one list of its variants, each followed by `=> Class`, and
@@ -383,6 +387,52 @@ requests! {
             /// The pixel encoding whose cost to report, or `None` to stop.
             encoding: Option<crate::PixelEncoding>,
         } => Viewer,
+        /// Makes this client the owner of `selection`, offering its content in `types` (type
+        /// names such as [`crate::selection::TEXT`] and [`crate::selection::PNG`]). The
+        /// previous owner gets [`crate::Event::SelectionLost`]; requests for the content come
+        /// as [`crate::Event::SelectionRequest`]. An empty `types` gives the selection up.
+        ClaimSelection {
+            /// Which selection.
+            selection: crate::Selection,
+            /// The types it can give, at most `max_types`, each at most `max_type_len` bytes
+            /// ([`crate::SelectionLimits`]).
+            types: Vec<String>,
+            /// A copy of the text, for the server to keep (at most `max_kept_text` bytes), so
+            /// that it pastes once this client has gone; `None` keeps nothing.
+            text: Option<String>,
+        } => Selection,
+        /// Asks for the content of `selection` in type `mime`. It arrives as
+        /// [`crate::Event::SelectionData`] chunks numbered `transfer` (the last has
+        /// `more: false`), or ends with [`crate::Event::SelectionFailed`].
+        RequestSelection {
+            /// Which selection.
+            selection: crate::Selection,
+            /// The type wanted.
+            mime: String,
+            /// A number of the client's choosing, that the answer carries.
+            transfer: u32,
+        } => Selection,
+        /// An owner's answer to [`crate::Event::SelectionRequest`]: the next chunk of the
+        /// content, at most `max_chunk` bytes ([`crate::SelectionLimits`]); `more: false` on
+        /// the last one (which may be empty).
+        SendSelection {
+            /// The number the request carried.
+            transfer: u32,
+            /// The chunk.
+            #[serde(with = "serde_bytes")]
+            data: Vec<u8>,
+            /// Whether more chunks follow.
+            more: bool,
+        } => Selection,
+        /// An owner's refusal of a [`crate::Event::SelectionRequest`] (a type it no longer
+        /// has, say): the requester gets [`crate::SelectionFailure::Refused`].
+        RefuseSelection {
+            /// The number the request carried.
+            transfer: u32,
+        } => Selection,
+        /// Asks for [`crate::Event::SelectionChanged`] whenever another client claims a
+        /// selection (what a clipboard bridge such as the thin client needs).
+        WatchSelections => Selection,
     }
 }
 
@@ -535,7 +585,24 @@ impl Request {
             | Request::AttachViewer { mode: _ }
             | Request::ViewerInput { seq: _, input: _ }
             | Request::AckUpdate { update: _ }
-            | Request::ReportCosts { encoding: _ } => {}
+            | Request::ReportCosts { encoding: _ }
+            | Request::ClaimSelection {
+                selection: _,
+                types: _,
+                text: _,
+            }
+            | Request::RequestSelection {
+                selection: _,
+                mime: _,
+                transfer: _,
+            }
+            | Request::SendSelection {
+                transfer: _,
+                data: _,
+                more: _,
+            }
+            | Request::RefuseSelection { transfer: _ }
+            | Request::WatchSelections => {}
         }
     }
 }

@@ -157,6 +157,35 @@ fn request() -> impl Strategy<Value = Request> {
         any::<u64>().prop_map(|update| Request::AckUpdate { update }),
         proptest::option::of(prop::sample::select(PixelEncoding::ALL.to_vec()))
             .prop_map(|encoding| Request::ReportCosts { encoding }),
+        (
+            selection(),
+            prop::collection::vec(text(), 0..4),
+            prop::option::of(text())
+        )
+            .prop_map(|(selection, types, text)| Request::ClaimSelection {
+                selection,
+                types,
+                text
+            }),
+        (selection(), text(), any::<u32>()).prop_map(|(selection, mime, transfer)| {
+            Request::RequestSelection {
+                selection,
+                mime,
+                transfer,
+            }
+        }),
+        (
+            any::<u32>(),
+            prop::collection::vec(any::<u8>(), 0..64),
+            any::<bool>()
+        )
+            .prop_map(|(transfer, data, more)| Request::SendSelection {
+                transfer,
+                data,
+                more
+            }),
+        any::<u32>().prop_map(|transfer| Request::RefuseSelection { transfer }),
+        Just(Request::WatchSelections),
     ]
 }
 
@@ -296,8 +325,52 @@ fn key_event() -> impl Strategy<Value = KeyEvent> {
     })
 }
 
+fn selection() -> impl Strategy<Value = Selection> {
+    prop_oneof![Just(Selection::Clipboard), Just(Selection::Primary)]
+}
+
+fn selection_failure() -> impl Strategy<Value = SelectionFailure> {
+    prop_oneof![
+        Just(SelectionFailure::NoOwner),
+        Just(SelectionFailure::NotOffered),
+        Just(SelectionFailure::Refused),
+        Just(SelectionFailure::OwnerGone),
+        Just(SelectionFailure::TooLarge),
+        Just(SelectionFailure::OwnerError),
+        Just(SelectionFailure::Timeout),
+    ]
+}
+
+fn selection_event() -> impl Strategy<Value = Event> {
+    prop_oneof![
+        (selection(), text(), any::<u32>()).prop_map(|(selection, mime, transfer)| {
+            Event::SelectionRequest {
+                selection,
+                mime,
+                transfer,
+            }
+        }),
+        (
+            any::<u32>(),
+            prop::collection::vec(any::<u8>(), 0..64),
+            any::<bool>()
+        )
+            .prop_map(|(transfer, data, more)| Event::SelectionData {
+                transfer,
+                data,
+                more
+            }),
+        (any::<u32>(), selection_failure())
+            .prop_map(|(transfer, reason)| Event::SelectionFailed { transfer, reason }),
+        selection().prop_map(|selection| Event::SelectionLost { selection }),
+        (selection(), prop::collection::vec(text(), 0..4))
+            .prop_map(|(selection, types)| Event::SelectionChanged { selection, types }),
+    ]
+}
+
 fn event() -> impl Strategy<Value = Event> {
     prop_oneof![
+        selection_event(),
         size().prop_map(|size| Event::ScreenResized { size }),
         Just(Event::WindowsChanged),
         (id(), rect()).prop_map(|(window, area)| Event::Expose { window, area }),
@@ -474,6 +547,15 @@ fn limits() -> impl Strategy<Value = Limits> {
         any::<u64>(),
         any::<u32>(),
         (any::<u64>(), any::<u64>(), any::<u32>()),
+        (
+            any::<u32>(),
+            any::<u64>(),
+            any::<u32>(),
+            any::<u32>(),
+            any::<u32>(),
+            any::<u32>(),
+            any::<u32>(),
+        ),
     )
         .prop_map(
             |(
@@ -483,6 +565,15 @@ fn limits() -> impl Strategy<Value = Limits> {
                 max_client_pixels,
                 max_text_len,
                 (max_total_pixels, max_outbox_bytes, max_info_title_len),
+                (
+                    max_chunk,
+                    max_bytes,
+                    max_kept_text,
+                    max_type_len,
+                    max_types,
+                    max_transfers,
+                    timeout_ms,
+                ),
             )| Limits {
                 max_payload,
                 max_messages,
@@ -492,6 +583,15 @@ fn limits() -> impl Strategy<Value = Limits> {
                 max_total_pixels,
                 max_outbox_bytes,
                 max_info_title_len,
+                selection: SelectionLimits {
+                    max_chunk,
+                    max_bytes,
+                    max_kept_text,
+                    max_type_len,
+                    max_types,
+                    max_transfers,
+                    timeout_ms,
+                },
             },
         )
 }

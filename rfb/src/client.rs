@@ -96,6 +96,8 @@ pub enum ServerMessage {
     Bell,
     /// The server's clipboard.
     CutText(String),
+    /// An Extended Clipboard message (a cut text with a negative length).
+    Clipboard(crate::clipboard::ExtClipboard),
     /// Continuous updates stopped (or are supported).
     EndOfContinuousUpdates,
     /// A fence.
@@ -237,6 +239,19 @@ impl<S: Read + Write> Client<S> {
         Ok(client)
     }
 
+    /// Sends an Extended Clipboard message (the client must have listed
+    /// [`crate::clipboard::EXTENDED_CLIPBOARD`]).
+    pub fn ext_clipboard(
+        &mut self,
+        msg: &crate::clipboard::ExtClipboard,
+    ) -> Result<(), ClientError> {
+        self.out.clear();
+        crate::clipboard::write(msg, false, &mut self.out);
+        self.stream.write_all(&self.out)?;
+        self.stream.flush()?;
+        Ok(())
+    }
+
     /// Sends any client message.
     pub fn send(&mut self, msg: &ClientMessage) -> Result<(), ClientError> {
         self.out.clear();
@@ -322,14 +337,16 @@ impl<S: Read + Write> Client<S> {
                         MAX_CUT_TEXT,
                         "cut text",
                     )?;
-                    // Latin-1 is the first 256 code points; extended clipboard data is
-                    // dropped.
-                    let text = if len >= 0 {
-                        bytes.iter().map(|&c| char::from(c)).collect()
+                    // Latin-1 is the first 256 code points.
+                    if len >= 0 {
+                        ServerMessage::CutText(bytes.iter().map(|&c| char::from(c)).collect())
                     } else {
-                        String::new()
-                    };
-                    ServerMessage::CutText(text)
+                        let flags = bytes
+                            .get(..4)
+                            .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+                        let data = bytes.get(4..).unwrap_or_default();
+                        ServerMessage::Clipboard(crate::clipboard::parse(flags, data)?)
+                    }
                 }
                 150 => ServerMessage::EndOfContinuousUpdates,
                 248 => {

@@ -90,6 +90,8 @@ pub struct Encodings {
     pub continuous_updates: bool,
     /// [`FENCE`] accepted.
     pub fence: bool,
+    /// [`crate::clipboard::EXTENDED_CLIPBOARD`] accepted: clipboard text in UTF-8.
+    pub extended_clipboard: bool,
     /// JPEG quality level 0..=9, from [`JPEG_QUALITY`].
     pub jpeg_quality: Option<u8>,
     /// Fine JPEG quality 0..=100, from [`FINE_QUALITY`].
@@ -129,6 +131,10 @@ impl Encodings {
                 }
                 CURSOR => {
                     e.cursor = true;
+                    None
+                }
+                crate::clipboard::EXTENDED_CLIPBOARD => {
+                    e.extended_clipboard = true;
                     None
                 }
                 LAST_RECT => {

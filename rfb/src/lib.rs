@@ -15,6 +15,7 @@
 //! - [`raw`], [`hextile`], [`zrle`]: each encoding's encoder and (trusting nothing) decoder.
 //! - `cursor`: the arrow sent with the Cursor pseudo-encoding.
 //! - [`tight`]: the Tight encoding (7), the server's encoder and a client's decoder.
+//! - [`clipboard`]: the Extended Clipboard pseudo-encoding (UTF-8 text, zlib-compressed).
 //! - [`client`]: a blocking client over `Read + Write`, for tests and benchmarks.
 //!
 //! # Where to make a change
@@ -29,6 +30,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod clipboard;
 mod cursor;
 pub mod encoding;
 pub mod hextile;
@@ -80,6 +82,9 @@ pub enum RfbError {
     /// Cut text (or an extended clipboard message) longer than accepted.
     #[error("cut text of {0} bytes; at most {max} are accepted", max = message::MAX_CUT_TEXT)]
     CutTextTooLong(u64),
+    /// An Extended Clipboard message that does not read (broken zlib, missing sizes).
+    #[error("bad extended clipboard message: {0}")]
+    Clipboard(String),
     /// A fence payload longer than the 64 bytes the spec allows.
     #[error("a fence payload of {0} bytes; at most 64 are allowed")]
     FenceTooLong(u8),

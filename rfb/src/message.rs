@@ -81,10 +81,12 @@ pub enum ClientMessage {
     },
     /// 6: the client's clipboard (Latin-1 on the wire).
     ClientCutText(String),
-    /// 6 with a negative length: an Extended Clipboard message, read and ignored.
+    /// 6 with a negative length: an Extended Clipboard message ([`crate::clipboard`]).
     ExtendedClipboard {
         /// Its flags word.
         flags: u32,
+        /// What follows the flags.
+        data: Vec<u8>,
     },
     /// 150: start (or stop) sending updates of `rect` without requests.
     EnableContinuousUpdates {
@@ -227,9 +229,10 @@ impl ClientMessage {
                     let text = data.iter().map(|&c| char::from(c)).collect();
                     done(ClientMessage::ClientCutText(text), 8 + len)
                 } else {
-                    // Extended Clipboard: a flags word, then data this server ignores.
+                    // Extended Clipboard: a flags word, then its data.
                     let flags = if len >= 4 { u32_at(data, 0) } else { 0 };
-                    done(ClientMessage::ExtendedClipboard { flags }, 8 + len)
+                    let data = data.get(4..).unwrap_or_default().to_vec();
+                    done(ClientMessage::ExtendedClipboard { flags, data }, 8 + len)
                 }
             }
             150 => {
@@ -348,10 +351,11 @@ impl ClientMessage {
                 out.extend_from_slice(&(latin1.len() as u32).to_be_bytes());
                 out.extend_from_slice(&latin1);
             }
-            ClientMessage::ExtendedClipboard { flags } => {
+            ClientMessage::ExtendedClipboard { flags, data } => {
                 out.extend_from_slice(&[6, 0, 0, 0]);
-                out.extend_from_slice(&(-4i32).to_be_bytes());
+                out.extend_from_slice(&(-(4 + data.len() as i32)).to_be_bytes());
                 out.extend_from_slice(&flags.to_be_bytes());
+                out.extend_from_slice(data);
             }
             ClientMessage::EnableContinuousUpdates { enable, rect: r } => {
                 out.extend_from_slice(&[150, u8::from(*enable)]);
@@ -487,7 +491,10 @@ mod tests {
             y: 1,
         });
         round_trip(ClientMessage::ClientCutText("grüße".into()));
-        round_trip(ClientMessage::ExtendedClipboard { flags: 1 << 24 });
+        round_trip(ClientMessage::ExtendedClipboard {
+            flags: 1 << 24,
+            data: vec![0, 1, 0, 0],
+        });
         round_trip(ClientMessage::EnableContinuousUpdates {
             enable: true,
             rect: Rect::new(0, 0, 80, 60),

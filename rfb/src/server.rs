@@ -31,6 +31,7 @@ use netui_protocol::{Point, Rect, Size};
 use netui_scene::render::Canvas;
 
 use crate::auth::{Access, SecurityType, VncAuth};
+use crate::clipboard::{self, ExtClipboard};
 use crate::encoding::Encodings;
 use crate::message::{self, ClientMessage, FENCE_KNOWN, FENCE_REQUEST};
 use crate::pixel::PixelFormat;
@@ -164,6 +165,12 @@ pub struct ServerSession {
     /// The QEMU Extended Key Event pseudo-rectangle went (see `update::Plan::qemu_key`).
     qemu_key_sent: bool,
     told_continuous: bool,
+    /// The server's caps for the Extended Clipboard were sent.
+    told_clipboard: bool,
+    /// The server's clipboard text, as last given to [`ServerSession::send_cut_text`].
+    clipboard: Option<String>,
+    /// The most unsolicited clipboard text the client takes (its caps say).
+    client_text_limit: u32,
     updater: Updater,
     /// FramebufferUpdates written so far.
     updates: u64,
@@ -207,6 +214,9 @@ impl ServerSession {
             cursor_sent: false,
             qemu_key_sent: false,
             told_continuous: false,
+            told_clipboard: false,
+            clipboard: None,
+            client_text_limit: crate::clipboard::DEFAULT_TEXT_LIMIT,
             updater: Updater::new(size),
             updates: 0,
             refusal: None,
@@ -397,10 +407,64 @@ impl ServerSession {
         });
     }
 
-    /// Sends the server's clipboard to the client (as Latin-1).
+    /// Sends the server's clipboard to the client: as UTF-8 in an Extended Clipboard
+    /// provide (or a notify, when it is longer than the client takes unasked) if the client
+    /// listed the pseudo-encoding, else as Latin-1. The session keeps it, to answer the
+    /// client's requests.
     pub fn send_cut_text(&mut self, text: &str) {
-        if self.state == State::Ready {
+        self.clipboard = Some(text.to_owned());
+        if self.state != State::Ready {
+            return;
+        }
+        if !self.encodings.extended_clipboard {
             message::write_server_cut_text(&mut self.output, text);
+        } else if text.len() < self.client_text_limit as usize {
+            let provide = ExtClipboard::Provide {
+                text: Some(text.to_owned()),
+            };
+            clipboard::write(&provide, true, &mut self.output);
+        } else {
+            let notify = ExtClipboard::Notify {
+                formats: clipboard::TEXT,
+            };
+            clipboard::write(&notify, true, &mut self.output);
+        }
+    }
+
+    /// Answers an Extended Clipboard message from the client.
+    fn extended_clipboard(&mut self, msg: ExtClipboard, input: bool) {
+        match msg {
+            ExtClipboard::Caps { text_limit, .. } => {
+                self.client_text_limit = text_limit.unwrap_or(0);
+            }
+            ExtClipboard::Request { formats } if formats & clipboard::TEXT != 0 => {
+                let text = self.clipboard.clone();
+                clipboard::write(&ExtClipboard::Provide { text }, true, &mut self.output);
+            }
+            ExtClipboard::Request { .. } => {
+                let provide = ExtClipboard::Provide { text: None };
+                clipboard::write(&provide, true, &mut self.output);
+            }
+            ExtClipboard::Peek => {
+                let formats = if self.clipboard.is_some() {
+                    clipboard::TEXT
+                } else {
+                    0
+                };
+                clipboard::write(&ExtClipboard::Notify { formats }, true, &mut self.output);
+            }
+            // The client's clipboard changed: fetch its text (unless it may only watch).
+            ExtClipboard::Notify { formats } if input && formats & clipboard::TEXT != 0 => {
+                let request = ExtClipboard::Request {
+                    formats: clipboard::TEXT,
+                };
+                clipboard::write(&request, true, &mut self.output);
+            }
+            ExtClipboard::Notify { .. } => {}
+            ExtClipboard::Provide { text: Some(text) } if input => {
+                self.events.push_back(Event::CutText(text));
+            }
+            ExtClipboard::Provide { .. } => {}
         }
     }
 
@@ -618,6 +682,12 @@ impl ServerSession {
                         status: 0,
                     });
                 }
+                if self.encodings.extended_clipboard && !self.told_clipboard {
+                    // The spec's answer to the pseudo-encoding: the server's caps.
+                    self.told_clipboard = true;
+                    let caps = clipboard::server_caps(message::MAX_CUT_TEXT as u32);
+                    clipboard::write(&caps, true, &mut self.output);
+                }
                 if self.encodings.continuous_updates && !self.told_continuous {
                     // The spec's way of saying that continuous updates are supported.
                     self.told_continuous = true;
@@ -665,8 +735,9 @@ impl ServerSession {
                     self.events.push_back(Event::CutText(text));
                 }
             }
-            ClientMessage::ExtendedClipboard { flags } => {
-                tracing::debug!(flags, "extended clipboard message ignored");
+            ClientMessage::ExtendedClipboard { flags, data } => {
+                let msg = clipboard::parse(flags, &data)?;
+                self.extended_clipboard(msg, input);
             }
             ClientMessage::EnableContinuousUpdates { enable, rect } => {
                 if enable {

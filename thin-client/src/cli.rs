@@ -5,6 +5,7 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use crate::clipboard::ClipboardSync;
 use crate::link::LinkProfile;
 use crate::net::Net;
 use crate::stats::{mode_name, parse_encoding};
@@ -57,6 +58,11 @@ struct Args {
     /// With --headless: write the viewer's picture here as PNG.
     #[arg(long)]
     screenshot: Option<std::path::PathBuf>,
+    /// Keep the display's clipboard and this machine's the same (text and images): both ways,
+    /// to-host (the display's copies paste here), from-host (copies here paste there), or
+    /// off.
+    #[arg(long, value_enum, default_value_t = ClipboardSync::Both)]
+    clipboard: ClipboardSync,
 }
 
 /// The `thin-client` program: parses its arguments, runs, and says what went wrong.
@@ -119,6 +125,15 @@ fn run(args: Args) -> anyhow::Result<()> {
         compression,
     )?;
     let size = display.screen_size();
+    // The clipboard has a connection of its own, so that a paste never holds up updates.
+    if args.clipboard != ClipboardSync::Off {
+        match crate::connect::open(&runtime, &name, profile.clone()) {
+            Ok((clip, _)) => {
+                crate::clipboard::start(clip, args.clipboard);
+            }
+            Err(e) => tracing::warn!("no clipboard bridge: {e:#}"),
+        }
+    }
     let mut net = if auto {
         Net::start_auto(display, link, args.encoding)?
     } else {

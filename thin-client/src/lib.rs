@@ -8,6 +8,7 @@
 //! - [`view`]: the viewer's copy of the screen, fed by view messages.
 //! - [`connect`]: the connection to the display, through the emulated link.
 //! - [`net`]: the network side: applies updates, acknowledges them, forwards input.
+//! - [`clipboard`]: the bridge between the display's clipboard and this machine's.
 //! - [`auto`]: the `auto` mode: what each mode costs, and when to switch.
 //! - [`link`]: link emulation: a bandwidth cap and a delay in each direction.
 //! - [`window`]: the viewer's window, its input and its overlay.
@@ -25,6 +26,7 @@
 
 pub mod auto;
 pub mod cli;
+pub mod clipboard;
 pub mod connect;
 pub mod link;
 pub mod net;

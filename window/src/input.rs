@@ -1,8 +1,15 @@
 //! winit's keyboard and pointer events as the protocol's input, in the window's coordinates.
+//!
+//! Keys are passed as the person's layout produces them: the text is what the layout types
+//! (winit composes dead keys and AltGr through xkbcommon), and the key is the layout's own
+//! character when it is ASCII (so `z` on a German keyboard is the key labelled Z). For a key
+//! whose character is not ASCII (Cyrillic, `é`, `€` with AltGr) the key is the one at the
+//! same place on a US keyboard, so that Ctrl+C and Ctrl+S stay where they are on a Russian
+//! keyboard, as X's keysym fallback makes them.
 
 use netui_protocol::{Button, InputEvent, Key, Modifiers, Point};
 use winit::event::{ElementState, MouseButton, MouseScrollDelta, WindowEvent};
-use winit::keyboard::{Key as WinitKey, NamedKey};
+use winit::keyboard::{Key as WinitKey, KeyCode, NamedKey, PhysicalKey};
 
 /// The protocol's input for a winit window event (pointer, buttons, wheel, modifiers, keys),
 /// in the window's coordinates. Shared by the display's window and the thin client's.
@@ -38,7 +45,7 @@ pub fn input_from_winit(event: &WindowEvent) -> Option<InputEvent> {
                 _ => String::new(),
             };
             InputEvent::Key {
-                key: key_from_winit(&event.logical_key),
+                key: key_for(&event.logical_key, event.physical_key),
                 pressed,
                 text,
             }
@@ -73,6 +80,63 @@ pub fn button_from_winit(button: MouseButton) -> Button {
         MouseButton::Forward => Button::Forward,
         MouseButton::Other(n) => Button::Other(n),
     }
+}
+
+/// The protocol's key for a key press: the layout's key when its character is ASCII (or it
+/// has a name), else the US key at the same place (see the module's docs).
+pub fn key_for(logical: &WinitKey, physical: PhysicalKey) -> Key {
+    let key = key_from_winit(logical);
+    match key {
+        Key::Character(c) if c.is_ascii() => key,
+        Key::Character(_) | Key::Other(_) => us_key(physical).map_or(key, Key::Character),
+        _ => key,
+    }
+}
+
+/// The character of the key at `physical` on a US keyboard: letters and digits.
+fn us_key(physical: PhysicalKey) -> Option<char> {
+    let PhysicalKey::Code(code) = physical else {
+        return None;
+    };
+    let letters = [
+        (KeyCode::KeyA, 'a'),
+        (KeyCode::KeyB, 'b'),
+        (KeyCode::KeyC, 'c'),
+        (KeyCode::KeyD, 'd'),
+        (KeyCode::KeyE, 'e'),
+        (KeyCode::KeyF, 'f'),
+        (KeyCode::KeyG, 'g'),
+        (KeyCode::KeyH, 'h'),
+        (KeyCode::KeyI, 'i'),
+        (KeyCode::KeyJ, 'j'),
+        (KeyCode::KeyK, 'k'),
+        (KeyCode::KeyL, 'l'),
+        (KeyCode::KeyM, 'm'),
+        (KeyCode::KeyN, 'n'),
+        (KeyCode::KeyO, 'o'),
+        (KeyCode::KeyP, 'p'),
+        (KeyCode::KeyQ, 'q'),
+        (KeyCode::KeyR, 'r'),
+        (KeyCode::KeyS, 's'),
+        (KeyCode::KeyT, 't'),
+        (KeyCode::KeyU, 'u'),
+        (KeyCode::KeyV, 'v'),
+        (KeyCode::KeyW, 'w'),
+        (KeyCode::KeyX, 'x'),
+        (KeyCode::KeyY, 'y'),
+        (KeyCode::KeyZ, 'z'),
+        (KeyCode::Digit0, '0'),
+        (KeyCode::Digit1, '1'),
+        (KeyCode::Digit2, '2'),
+        (KeyCode::Digit3, '3'),
+        (KeyCode::Digit4, '4'),
+        (KeyCode::Digit5, '5'),
+        (KeyCode::Digit6, '6'),
+        (KeyCode::Digit7, '7'),
+        (KeyCode::Digit8, '8'),
+        (KeyCode::Digit9, '9'),
+    ];
+    letters.iter().find(|(k, _)| *k == code).map(|(_, c)| *c)
 }
 
 /// The protocol's key for a winit logical key.
@@ -134,5 +198,38 @@ mod tests {
             Key::Escape
         );
         assert_eq!(key_from_winit(&WinitKey::Named(NamedKey::F5)), Key::F(5));
+    }
+
+    #[test]
+    fn a_layout_keeps_its_ascii_keys_and_shortcuts_stay_in_place_for_the_others() {
+        let at = |code| PhysicalKey::Code(code);
+        // German: the key at US Y types z, and it is z (Ctrl+Z is the key labelled Z).
+        assert_eq!(
+            key_for(&WinitKey::Character("z".into()), at(KeyCode::KeyY)),
+            Key::Character('z')
+        );
+        // Russian: the key at US C types с (Cyrillic), and it is c for shortcuts.
+        assert_eq!(
+            key_for(&WinitKey::Character("с".into()), at(KeyCode::KeyC)),
+            Key::Character('c')
+        );
+        // French: é on the 2 key; € with AltGr on E.
+        assert_eq!(
+            key_for(&WinitKey::Character("é".into()), at(KeyCode::Digit2)),
+            Key::Character('2')
+        );
+        assert_eq!(
+            key_for(&WinitKey::Character("€".into()), at(KeyCode::KeyE)),
+            Key::Character('e')
+        );
+        // Named keys stay named; a character off the letters and digits stays itself.
+        assert_eq!(
+            key_for(&WinitKey::Named(NamedKey::Enter), at(KeyCode::Enter)),
+            Key::Enter
+        );
+        assert_eq!(
+            key_for(&WinitKey::Character("ö".into()), at(KeyCode::Semicolon)),
+            Key::Character('ö')
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! The text of a notepad: lines and a cursor, and the edits that keys make.
 //!
-//! Columns count characters, not bytes. Edits that add or remove whole lines say so with a
+//! Columns count characters, not bytes. A selection runs from an anchor to the cursor
+//! (Shift with the arrows, a drag, a double-click on a word); typing replaces it.
+//! Edits that add or remove whole lines say so with a
 //! [`Shift`], so that the view can move those lines' pixels instead of drawing them again.
 
 /// How an edit moved whole lines.
@@ -22,6 +24,8 @@ pub struct Buffer {
     /// The column that Up and Down aim for, kept while they cross shorter lines.
     goal: Option<usize>,
     modified: bool,
+    /// Where the selection started; it runs to the cursor.
+    anchor: Option<(usize, usize)>,
 }
 
 impl Default for Buffer {
@@ -43,7 +47,97 @@ impl Buffer {
             col: 0,
             goal: None,
             modified: false,
+            anchor: None,
         }
+    }
+
+    /// The selection, start before end, when it is not empty.
+    pub fn selection(&self) -> Option<((usize, usize), (usize, usize))> {
+        let anchor = self.anchor?;
+        let cursor = (self.line, self.col);
+        match anchor.cmp(&cursor) {
+            std::cmp::Ordering::Less => Some((anchor, cursor)),
+            std::cmp::Ordering::Greater => Some((cursor, anchor)),
+            std::cmp::Ordering::Equal => None,
+        }
+    }
+
+    /// The selected text, lines joined by `\n`.
+    pub fn selected_text(&self) -> Option<String> {
+        let ((l1, c1), (l2, c2)) = self.selection()?;
+        let mut out = String::new();
+        for line in l1..=l2 {
+            let text = self.lines.get(line)?;
+            let from = if line == l1 { c1 } else { 0 };
+            let count = if line == l2 {
+                c2.saturating_sub(from)
+            } else {
+                usize::MAX
+            };
+            out.extend(text.chars().skip(from).take(count));
+            if line != l2 {
+                out.push('\n');
+            }
+        }
+        Some(out)
+    }
+
+    /// Starts a selection at the cursor, unless one is started (Shift with a move).
+    pub fn extend_selection(&mut self) {
+        self.anchor.get_or_insert((self.line, self.col));
+    }
+
+    /// Puts the selection's anchor at the cursor (a mouse button went down here).
+    pub fn anchor_here(&mut self) {
+        self.anchor = Some((self.line, self.col));
+    }
+
+    /// Drops the selection (the text stays).
+    pub fn clear_selection(&mut self) {
+        self.anchor = None;
+    }
+
+    /// Selects the word at `line`, `col` (letters, digits and `_`), or the one character
+    /// there when it is not part of a word (a double-click).
+    pub fn select_word(&mut self, line: usize, col: usize) {
+        self.set_cursor(line, col);
+        let chars: Vec<char> = self.lines[self.line].chars().collect();
+        let word = |c: &char| c.is_alphanumeric() || *c == '_';
+        let at = self.col.min(chars.len().saturating_sub(1));
+        if chars.get(at).is_none_or(|c| !word(c)) {
+            self.anchor = Some((self.line, at));
+            self.col = (at + 1).min(chars.len());
+            return;
+        }
+        let start = chars[..at]
+            .iter()
+            .rposition(|c| !word(c))
+            .map_or(0, |i| i + 1);
+        let end = chars[at..]
+            .iter()
+            .position(|c| !word(c))
+            .map_or(chars.len(), |i| at + i);
+        self.anchor = Some((self.line, start));
+        self.col = end;
+    }
+
+    /// Removes the selected text, leaving the cursor where it began. Returns the lines it
+    /// removed (none without a selection).
+    pub fn delete_selection(&mut self) -> Vec<Shift> {
+        let Some(((l1, c1), (l2, c2))) = self.selection() else {
+            self.anchor = None;
+            return Vec::new();
+        };
+        self.anchor = None;
+        let tail: String = self.lines[l2].chars().skip(c2).collect();
+        let head: String = self.lines[l1].chars().take(c1).collect();
+        self.lines[l1] = head + &tail;
+        let removed = l2 - l1;
+        self.lines.drain(l1 + 1..=l2);
+        self.line = l1;
+        self.col = c1;
+        self.edited();
+        (0..removed).map(|_| Shift::Removed(l1 + 1)).collect()
     }
 
     /// The whole text, lines joined by `\n`.
@@ -158,6 +252,8 @@ impl Buffer {
     fn edited(&mut self) {
         self.modified = true;
         self.goal = None;
+        // Typing after a click must not select what it types.
+        self.anchor = None;
     }
 
     /// One character left, to the end of the line above from the start of a line.
@@ -277,6 +373,41 @@ mod tests {
         b.end(true);
         b.right();
         assert_eq!(b.cursor(), (1, 2));
+    }
+
+    #[test]
+    fn a_selection_runs_from_its_anchor_and_is_removed_whole() {
+        let mut b = Buffer::from_text("one two\nthree four\nfive");
+        b.set_cursor(0, 4);
+        b.extend_selection();
+        b.vertical(1);
+        b.right();
+        assert_eq!(b.selected_text().as_deref(), Some("two\nthree"));
+        assert_eq!(b.delete_selection(), vec![Shift::Removed(1)]);
+        assert_eq!(b.text(), "one  four\nfive");
+        assert_eq!(b.cursor(), (0, 4));
+        assert_eq!(b.selection(), None);
+        // Backwards, from the anchor to a cursor before it.
+        b.set_cursor(1, 4);
+        b.anchor_here();
+        b.home(false);
+        assert_eq!(b.selected_text().as_deref(), Some("five"));
+        // Typing after a click selects nothing.
+        b.set_cursor(0, 0);
+        b.anchor_here();
+        b.insert("ab");
+        assert_eq!(b.selection(), None);
+    }
+
+    #[test]
+    fn a_double_click_selects_the_word_under_it() {
+        let mut b = Buffer::from_text("say hello_world, twice");
+        b.select_word(0, 7);
+        assert_eq!(b.selected_text().as_deref(), Some("hello_world"));
+        b.select_word(0, 15);
+        assert_eq!(b.selected_text().as_deref(), Some(","));
+        b.select_word(0, 99);
+        assert_eq!(b.selected_text().as_deref(), Some("twice"));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::Path;
 use netui::{Display, Font, Point, Rect, Window};
 
 use super::{
-    Notepad, Row, BAR, BAR_INK, CURSOR, FONT_SIZE, INK, MARGIN, PAPER, RULE, STATUS_CHARS,
+    Notepad, Row, BAR, BAR_INK, CURSOR, FONT_SIZE, INK, MARGIN, PAPER, RULE, SELECTED, STATUS_CHARS,
 };
 
 impl Notepad {
@@ -25,13 +25,30 @@ impl Notepad {
         self.follow_cursor(display);
         let (line, col) = self.buffer.cursor();
         let columns = self.columns();
+        let selection = self.buffer.selection();
         for row in 0..self.rows.len() {
             let index = self.top + row;
             let want = match self.buffer.lines().get(index) {
-                Some(text) => Row {
-                    text: text.chars().skip(self.left).take(columns + 1).collect(),
-                    cursor: (index == line).then(|| col - self.left),
-                },
+                Some(text) => {
+                    let len = text.chars().count();
+                    // The selected columns of this line (a selected line break shows as
+                    // one more column), then as shown after the horizontal scroll.
+                    let selected = selection.and_then(|((l1, c1), (l2, c2))| {
+                        if index < l1 || index > l2 {
+                            return None;
+                        }
+                        let from = if index == l1 { c1 } else { 0 };
+                        let to = if index == l2 { c2 } else { len + 1 };
+                        let from = from.saturating_sub(self.left);
+                        let to = to.saturating_sub(self.left).min(columns + 1);
+                        (from < to).then_some((from, to))
+                    });
+                    Row {
+                        text: text.chars().skip(self.left).take(columns + 1).collect(),
+                        cursor: (index == line).then(|| col.saturating_sub(self.left)),
+                        selected,
+                    }
+                }
                 None => Row::default(),
             };
             let rect = self.rows.rect(row);
@@ -110,6 +127,11 @@ impl Notepad {
 
 fn draw_row(display: &mut Display, window: Window, rect: Rect, row: &Row, char_width: i32) {
     display.fill_rect(window, rect, PAPER);
+    if let Some((from, to)) = row.selected {
+        let x = MARGIN + from as i32 * char_width;
+        let width = ((to - from) as i32 * char_width) as u32;
+        display.fill_rect(window, Rect::new(x, rect.y, width, rect.height), SELECTED);
+    }
     if !row.text.is_empty() {
         display.text(
             window,

@@ -123,6 +123,9 @@ fn weight(msg: &ServerMessage) -> u64 {
             .iter()
             .map(|r| r.data.len() as u64 + SMALL)
             .sum::<u64>(),
+        ServerMessage::Event(netui_protocol::Event::SelectionData { data, .. }) => {
+            data.len() as u64 + SMALL
+        }
         ServerMessage::Reply(Reply::Sync { .. }) => SMALL,
         other => frame::message_size(other) as u64,
     };
@@ -460,7 +463,12 @@ fn resources(request: &Request) -> (Option<(ResourceId, Size)>, [Option<Resource
         | AttachViewer { .. }
         | ViewerInput { .. }
         | AckUpdate { .. }
-        | ReportCosts { .. } => (None, [None, None]),
+        | ReportCosts { .. }
+        | ClaimSelection { .. }
+        | RequestSelection { .. }
+        | SendSelection { .. }
+        | RefuseSelection { .. }
+        | WatchSelections => (None, [None, None]),
     }
 }
 
@@ -540,6 +548,7 @@ impl Core {
         );
         // Focus moves on to another client's window.
         self.route(events);
+        self.selections_forget(conn);
         self.detach_viewer(conn);
         // Dropping the outbox lets the connection's writer finish and close the socket.
     }

@@ -13,6 +13,7 @@
 //! - `viewers`: the viewers' state, by connection, and how they are fed.
 //! - `fair`: each client's queue of requests, served round-robin in turns bounded by the
 //!   pixels they touch.
+//! - `selection`: the clipboard and the primary selection: owners, kept text, transfers.
 
 use std::collections::BTreeSet;
 use std::time::Instant;
@@ -32,6 +33,7 @@ use crate::viewer::Viewer;
 
 mod clients;
 mod fair;
+mod selection;
 mod viewers;
 
 pub use crate::peer::ConnId;
@@ -40,6 +42,7 @@ pub use fair::{BATCHES_IN_FLIGHT, REQUEST_OVERHEAD, SLICE_PIXELS};
 
 use clients::Clients;
 use fair::Queues;
+use selection::Selections;
 use viewers::Viewers;
 
 /// Messages taken from the inbox (into the clients' queues) between two turns.
@@ -138,6 +141,8 @@ pub struct Core {
     viewers: Viewers,
     /// The requests waiting for their client's turn.
     queues: Queues,
+    /// The clipboard and the primary selection.
+    selections: Selections,
     limits: Limits,
     display: String,
     input: Input,
@@ -166,6 +171,7 @@ impl Core {
             clients: Clients::new(limits.max_outbox_bytes),
             viewers: Viewers::default(),
             queues: Queues::default(),
+            selections: Selections::new(limits.selection),
             limits,
             display,
             input: Input::default(),
@@ -227,6 +233,7 @@ impl Core {
                     {
                         self.settle_inputs(None);
                     }
+                    self.expire_transfers_due();
                     if Instant::now() >= self.next_frame {
                         self.present();
                     }
@@ -239,6 +246,9 @@ impl Core {
                 let deadline = tokio::time::Instant::from_std(self.next_frame);
                 let answer = self.viewers.answer_deadline();
                 let answer_at = tokio::time::Instant::from_std(answer.unwrap_or(self.next_frame));
+                let transfer = self.selections.deadline();
+                let transfer_at =
+                    tokio::time::Instant::from_std(transfer.unwrap_or(self.next_frame));
                 tokio::select! {
                     // Input from the screen goes first: it must not wait behind bulk drawing.
                     biased;
@@ -251,6 +261,9 @@ impl Core {
                     () = tokio::time::sleep_until(answer_at), if answer.is_some() => {
                         self.settle_inputs(None);
                     }
+                    () = tokio::time::sleep_until(transfer_at), if transfer.is_some() => {
+                        self.expire_transfers_due();
+                    }
                 }
                 if Instant::now() >= self.next_frame {
                     self.present();
@@ -258,6 +271,15 @@ impl Core {
             }
         });
         tracing::debug!("core: all connections and listeners gone, stopping");
+    }
+
+    /// Ends the selection transfers whose owner has been silent too long.
+    fn expire_transfers_due(&mut self) {
+        let now = Instant::now();
+        if self.selections.deadline().is_some_and(|at| at <= now) {
+            self.expire_transfers(now);
+            self.settle();
+        }
     }
 
     /// Composites pending damage and hands it to the backend and to pixel-mode viewers (now,
@@ -387,7 +409,7 @@ impl Core {
             let cost = item
                 .request
                 .as_ref()
-                .map_or(0, |r| self.scene.cost(r))
+                .map_or(0, |r| self.scene.cost(r).saturating_add(selection::cost(r)))
                 .saturating_add(REQUEST_OVERHEAD);
             if spent > 0 && spent.saturating_add(cost) > SLICE_PIXELS {
                 self.queues.unpop(conn, vec![item]);
@@ -512,6 +534,7 @@ impl Core {
                 _ => Err(not_mine(&request)),
             },
             RequestClass::Viewer | RequestClass::ViewerInput => self.view(conn, &request),
+            RequestClass::Selection => self.select(conn, &request),
         };
         if let Err(e) = done {
             self.error(conn, seq, opcode, e);

@@ -16,6 +16,12 @@
 //! The viewer's keyboard and pointer become the screen's input ([`input::RfbInput`]) and go
 //! to the core as `ViewerInput`, which the permission table refuses for a view-only viewer.
 //!
+//! The clipboard goes both ways for a viewer that may drive the display: what the viewer
+//! copies (ClientCutText in Latin-1, or UTF-8 through the Extended Clipboard) claims the
+//! display's clipboard, and this connection answers the applications' requests for it;
+//! when an application copies text, this connection pastes it (it watches the selections)
+//! and sends it to the viewer ([`ServerSession::send_cut_text`] picks the form).
+//!
 //! An address that fails VNC Authentication [`guard::THRESHOLD`] times in a row is refused
 //! for a while ([`guard`]). A benchmark in the same process can learn which of a viewer's
 //! inputs each update answers ([`answer`]), which RFB itself does not say.
@@ -30,8 +36,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use netui_protocol::{
-    InputEvent, PixelEncoding, Rect, RectEncoding, Refusal, Request, Role, ServerMessage, Size,
-    ViewMessage, ViewMode,
+    InputEvent, PixelEncoding, Rect, RectEncoding, Refusal, Request, Role, Selection,
+    SelectionLimits, ServerMessage, Size, ViewMessage, ViewMode,
 };
 use netui_rfb::server::{DesktopSizeStatus, Event, Passwords, ServerSession};
 use netui_scene::damage::Damage;
@@ -171,11 +177,11 @@ pub(crate) async fn serve(
     })
     .await
     .map_err(|_| gone())?;
-    match answer.await {
-        Ok(Ok(_welcome)) => {}
+    let limits = match answer.await {
+        Ok(Ok(welcome)) => welcome.limits.selection,
         Ok(Err(refusal)) => return Err(refused(refusal)),
         Err(_) => return Err(gone()),
-    }
+    };
     tracing::info!(conn, %peer, ?access, "VNC viewer connected");
     let mut viewer = RfbViewer {
         conn,
@@ -191,6 +197,10 @@ pub(crate) async fn serve(
         next_seq: 0,
         next_input: 1,
         answers: shared.rfb_answers.take(addr).map(answer::Answers::new),
+        clipboard: RfbClipboard {
+            limits,
+            ..RfbClipboard::default()
+        },
     };
     let result = viewer.run(outbox).await;
     viewer.release_input().await;
@@ -298,12 +308,29 @@ struct RfbViewer {
     next_input: u64,
     /// Which inputs each update answers, if someone watches this connection.
     answers: Option<answer::Answers>,
+    /// The clipboard between the viewer and the display.
+    clipboard: RfbClipboard,
+}
+
+/// The clipboard of one VNC viewer: what it copied (the display's clipboard while this
+/// connection owns it), and the display's text on its way to it.
+#[derive(Debug, Default)]
+struct RfbClipboard {
+    limits: SelectionLimits,
+    /// The text the viewer copied, while this connection owns the display's clipboard.
+    held: Option<String>,
+    /// The transfer under way from the display, and what has come of it.
+    incoming: Option<(u32, Vec<u8>)>,
+    next_transfer: u32,
 }
 
 impl RfbViewer {
     async fn run(&mut self, mut outbox: OutboxReceiver) -> std::io::Result<()> {
         let mode = ViewMode::Pixels(PixelEncoding::DeltaLz4);
         self.request(vec![Request::AttachViewer { mode }]).await?;
+        if !self.view_only {
+            self.request(vec![Request::WatchSelections]).await?;
+        }
         let mut stalled_since = None;
         let drained = self.transport.drained();
         loop {
@@ -378,8 +405,109 @@ impl RfbViewer {
                 tracing::debug!(conn = self.conn, ?report, "the core refused a request");
                 Ok(())
             }
+            ServerMessage::Event(event) => self.selection_event(event).await,
             _ => Ok(()),
         }
+    }
+
+    /// A selection event from the core: the display's clipboard changed (fetch its text for
+    /// the viewer), a chunk of it, or a request for what the viewer copied.
+    async fn selection_event(&mut self, event: netui_protocol::Event) -> std::io::Result<()> {
+        use netui_protocol::selection::TEXT;
+        use netui_protocol::Event;
+        let clip = &mut self.clipboard;
+        match event {
+            Event::SelectionChanged {
+                selection: Selection::Clipboard,
+                types,
+            } if types.iter().any(|t| t == TEXT) => {
+                let transfer = clip.next_transfer;
+                clip.next_transfer = transfer.wrapping_add(1);
+                clip.incoming = Some((transfer, Vec::new()));
+                let ask = Request::RequestSelection {
+                    selection: Selection::Clipboard,
+                    mime: TEXT.into(),
+                    transfer,
+                };
+                self.request(vec![ask]).await
+            }
+            Event::SelectionData {
+                transfer,
+                data,
+                more,
+            } => {
+                let Some((number, text)) = &mut clip.incoming else {
+                    return Ok(());
+                };
+                if *number != transfer {
+                    return Ok(());
+                }
+                text.extend_from_slice(&data);
+                if text.len() > netui_rfb::message::MAX_CUT_TEXT {
+                    // More than a cut text may carry: the viewer does not get it.
+                    tracing::debug!(conn = self.conn, "the display's clipboard is too long");
+                    clip.incoming = None;
+                } else if !more {
+                    if let Some((_, bytes)) = clip.incoming.take() {
+                        let text = String::from_utf8_lossy(&bytes).into_owned();
+                        self.session.send_cut_text(&text);
+                    }
+                }
+                Ok(())
+            }
+            Event::SelectionFailed { transfer, .. } => {
+                if clip.incoming.as_ref().is_some_and(|(n, _)| *n == transfer) {
+                    clip.incoming = None;
+                }
+                Ok(())
+            }
+            Event::SelectionRequest { mime, transfer, .. } => {
+                let answer = match (&clip.held, mime == TEXT) {
+                    (Some(text), true) => {
+                        let chunk = (clip.limits.max_chunk as usize).max(1);
+                        let bytes = text.as_bytes();
+                        let mut requests: Vec<Request> = bytes
+                            .chunks(chunk)
+                            .map(|piece| Request::SendSelection {
+                                transfer,
+                                data: piece.to_vec(),
+                                more: true,
+                            })
+                            .collect();
+                        match requests.last_mut() {
+                            Some(Request::SendSelection { more, .. }) => *more = false,
+                            _ => requests.push(Request::SendSelection {
+                                transfer,
+                                data: Vec::new(),
+                                more: false,
+                            }),
+                        }
+                        requests
+                    }
+                    _ => vec![Request::RefuseSelection { transfer }],
+                };
+                self.request(answer).await
+            }
+            Event::SelectionLost {
+                selection: Selection::Clipboard,
+            } => {
+                clip.held = None;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The viewer copied `text`: it becomes the display's clipboard, served from here.
+    async fn viewer_copied(&mut self, text: String) -> std::io::Result<()> {
+        let keep = text.len() <= self.clipboard.limits.max_kept_text as usize;
+        let claim = Request::ClaimSelection {
+            selection: Selection::Clipboard,
+            types: vec![netui_protocol::selection::TEXT.into()],
+            text: keep.then(|| text.clone()),
+        };
+        self.clipboard.held = Some(text);
+        self.request(vec![claim]).await
     }
 
     /// What the viewer asked for: input to forward, a resize.
@@ -411,7 +539,8 @@ impl RfbViewer {
                             .refuse_desktop_size(DesktopSizeStatus::InvalidLayout);
                     }
                 }
-                // Clipboard: not carried yet (issue #14).
+                // The session reports it only for a viewer that may drive the display.
+                Event::CutText(text) => self.viewer_copied(text).await?,
                 _ => {}
             }
         }

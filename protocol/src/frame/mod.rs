@@ -186,6 +186,9 @@ pub struct Limits {
     /// Longest window title in a server-info reply, in bytes (longer ones are cut at a
     /// character boundary); with the frame limit, it bounds the reply's window list.
     pub max_info_title_len: u32,
+    /// The limits of the clipboard and the primary selection: chunk and transfer sizes, the
+    /// text the server keeps, type names.
+    pub selection: crate::selection::SelectionLimits,
 }
 
 impl Default for Limits {
@@ -199,6 +202,7 @@ impl Default for Limits {
             max_total_pixels: 128 << 20,
             max_outbox_bytes: 64 << 20,
             max_info_title_len: 256,
+            selection: crate::selection::SelectionLimits::default(),
         }
     }
 }

@@ -111,6 +111,23 @@ fn sample(kind: RequestKind, ids: &mut impl FnMut() -> ResourceId) -> Request {
         RequestKind::ReportCosts => Request::ReportCosts {
             encoding: Some(crate::PixelEncoding::Tiles),
         },
+        RequestKind::ClaimSelection => Request::ClaimSelection {
+            selection: crate::Selection::Clipboard,
+            types: vec![crate::selection::TEXT.into()],
+            text: Some("copied".into()),
+        },
+        RequestKind::RequestSelection => Request::RequestSelection {
+            selection: crate::Selection::Primary,
+            mime: crate::selection::PNG.into(),
+            transfer: 5,
+        },
+        RequestKind::SendSelection => Request::SendSelection {
+            transfer: 6,
+            data: b"chunk".to_vec(),
+            more: true,
+        },
+        RequestKind::RefuseSelection => Request::RefuseSelection { transfer: 7 },
+        RequestKind::WatchSelections => Request::WatchSelections,
     }
 }
 
@@ -181,6 +198,7 @@ fn only_scene_requests_name_resources_to_draw_into_and_only_connection_ones_get_
         RequestClass::Viewer
     );
     assert_eq!(RequestKind::ViewerInput.class(), RequestClass::ViewerInput);
+    assert_eq!(RequestKind::SendSelection.class(), RequestClass::Selection);
 }
 
 #[test]

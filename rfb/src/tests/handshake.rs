@@ -515,7 +515,11 @@ fn qemu_keys_pipelined_messages_and_an_ignored_clipboard() {
         keycode: 0x1e,
     }
     .write(&mut bytes);
-    ClientMessage::ExtendedClipboard { flags: 1 << 24 }.write(&mut bytes);
+    ClientMessage::ExtendedClipboard {
+        flags: 1 << 24,
+        data: Vec::new(),
+    }
+    .write(&mut bytes);
     ClientMessage::PointerEvent {
         buttons: 2,
         x: 7,

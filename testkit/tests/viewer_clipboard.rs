@@ -1,0 +1,220 @@
+//! The thin client's clipboard bridge under Xvfb (issue 14): the viewer's window runs on an
+//! X display whose clipboard `xclip` reads and writes (Debian: xclip), and text and PNG
+//! images go both ways between it and a netui application on the viewed display.
+//! `--clipboard off` keeps them apart.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use netui::selection::PNG;
+use netui::{Selection, Size};
+use netui_testkit::process::KillOnDrop;
+use netui_testkit::xvfb::Xvfb;
+use netui_testkit::TestDisplay;
+
+/// `xclip`, or `None` (the test says it is skipped) unless `NETUI_REQUIRE_XVFB` is set.
+fn xclip_found() -> bool {
+    let found = Command::new("xclip")
+        .arg("-version")
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !found {
+        assert!(
+            std::env::var_os("NETUI_REQUIRE_XVFB").is_none(),
+            "NETUI_REQUIRE_XVFB is set but xclip is not installed"
+        );
+        eprintln!("SKIPPED: xclip is not installed (apt-get install xclip)");
+    }
+    found
+}
+
+/// The X clipboard's text, as `xclip -o` reads it (empty when it has none).
+fn x_clipboard(xvfb: &Xvfb) -> String {
+    let out = Command::new("xclip")
+        .args(["-selection", "clipboard", "-o"])
+        .env("DISPLAY", xvfb.display())
+        .stderr(Stdio::null())
+        .output()
+        .expect("xclip runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Copies `text` on the X display, as a program there would; `xclip` stays to serve it
+/// until another program copies.
+fn x_copy(xvfb: &Xvfb, text: &str) -> KillOnDrop {
+    let mut xclip = KillOnDrop::spawn(
+        Command::new("xclip")
+            .args(["-selection", "clipboard", "-i", "-quiet"])
+            .env("DISPLAY", xvfb.display())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
+    let mut stdin = xclip.0.stdin.take().expect("xclip's stdin");
+    stdin.write_all(text.as_bytes()).expect("write to xclip");
+    drop(stdin);
+    xclip
+}
+
+fn viewer(xvfb: &Xvfb, server: &TestDisplay, clipboard: &str) -> KillOnDrop {
+    KillOnDrop::spawn(
+        Command::new(env!("CARGO_BIN_EXE_thin-client-under-test"))
+            .args([":1", "--clipboard", clipboard])
+            .env("DISPLAY", xvfb.display())
+            .env_remove("WAYLAND_DISPLAY")
+            .env("XDG_RUNTIME_DIR", server.dir.path()),
+    )
+}
+
+fn until(what: &str, mut done: impl FnMut() -> bool) {
+    let end = Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(Instant::now() < end, "{what} never happened");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn the_viewer_carries_text_both_ways_between_the_display_and_the_x_clipboard() {
+    let Some(xvfb) = Xvfb::start() else { return };
+    if !xclip_found() {
+        return;
+    }
+    let server = TestDisplay::numbered(1, Size::new(640, 480));
+    let _viewer = viewer(&xvfb, &server, "both");
+    xvfb.find_window("^netui viewer :1$");
+    let mut app = server.connect("app");
+    // Wait for the bridge: its connection watches the selections.
+    until("the clipboard bridge connecting", || {
+        app.server_info().expect("info").clients.len() >= 3
+    });
+
+    // Copied in a netui application: the X clipboard has it.
+    app.set_selection_text(Selection::Clipboard, "from netui: ünïcode ✓")
+        .expect("copy");
+    until("the display's text reaching the X clipboard", || {
+        // The application serves the bridge's paste while it waits here.
+        let _ = app.wait_event_timeout(Duration::from_millis(50));
+        x_clipboard(&xvfb) == "from netui: ünïcode ✓"
+    });
+
+    // Copied on the X display: the netui application pastes it.
+    let _xclip = x_copy(&xvfb, "from X, line one\nline two");
+    until("the X clipboard's text reaching the display", || {
+        app.paste_text(Selection::Clipboard)
+            .expect("paste")
+            .as_deref()
+            == Some("from X, line one\nline two")
+    });
+}
+
+#[test]
+fn with_clipboard_off_nothing_crosses() {
+    let Some(xvfb) = Xvfb::start() else { return };
+    if !xclip_found() {
+        return;
+    }
+    let server = TestDisplay::numbered(1, Size::new(640, 480));
+    let _viewer = viewer(&xvfb, &server, "off");
+    xvfb.find_window("^netui viewer :1$");
+    let mut app = server.connect("app");
+    let _xclip = x_copy(&xvfb, "stays on X");
+    app.set_selection_text(Selection::Clipboard, "stays on netui")
+        .expect("copy");
+    let end = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < end {
+        let _ = app.wait_event_timeout(Duration::from_millis(50));
+    }
+    assert_eq!(x_clipboard(&xvfb), "stays on X");
+    assert_eq!(
+        app.paste_text(Selection::Clipboard)
+            .expect("paste")
+            .as_deref(),
+        Some("stays on netui")
+    );
+    // Only the application and the viewer: no bridge connected.
+    assert_eq!(app.server_info().expect("info").clients.len(), 2);
+}
+
+fn png_bytes(width: u32, height: u32, rgba: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().expect("png header");
+    writer.write_image_data(rgba).expect("png data");
+    writer.finish().expect("png end");
+    out
+}
+
+/// A PNG's size and pixels as RGBA (the PNGs here are 8-bit RGB or RGBA).
+fn png_pixels(bytes: &[u8]) -> Option<(u32, u32, Vec<u8>)> {
+    let mut reader = png::Decoder::new(bytes).read_info().ok()?;
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).ok()?;
+    buf.truncate(info.buffer_size());
+    let rgba = match info.color_type {
+        png::ColorType::Rgba => buf,
+        png::ColorType::Rgb => buf
+            .chunks_exact(3)
+            .flat_map(|p| [p[0], p[1], p[2], 255])
+            .collect(),
+        _ => return None,
+    };
+    Some((info.width, info.height, rgba))
+}
+
+#[test]
+fn the_viewer_carries_images_both_ways_pixel_exact() {
+    let Some(xvfb) = Xvfb::start() else { return };
+    if !xclip_found() {
+        return;
+    }
+    let server = TestDisplay::numbered(1, Size::new(640, 480));
+    let _viewer = viewer(&xvfb, &server, "both");
+    xvfb.find_window("^netui viewer :1$");
+    let mut app = server.connect("app");
+    until("the clipboard bridge connecting", || {
+        app.server_info().expect("info").clients.len() >= 3
+    });
+    let (width, height) = (37, 23);
+    let rgba: Vec<u8> = (0..width * height)
+        .flat_map(|i| [(i * 5) as u8, (i * 11) as u8, (i * 3) as u8, 255])
+        .collect();
+
+    // Copied in a netui application as PNG: the X clipboard offers it as image/png.
+    app.set_selection(
+        Selection::Clipboard,
+        vec![(PNG.to_owned(), png_bytes(width, height, &rgba))],
+    )
+    .expect("copy");
+    until("the display's image reaching the X clipboard", || {
+        let _ = app.wait_event_timeout(Duration::from_millis(50));
+        let out = Command::new("xclip")
+            .args(["-selection", "clipboard", "-t", "image/png", "-o"])
+            .env("DISPLAY", xvfb.display())
+            .stderr(Stdio::null())
+            .output()
+            .expect("xclip runs");
+        png_pixels(&out.stdout) == Some((width, height, rgba.clone()))
+    });
+
+    // An image copied on the X display: the netui application pastes it as PNG.
+    let other: Vec<u8> = rgba.iter().map(|v| v.wrapping_add(100) | 1).collect();
+    let file = server.dir.path().join("copied.png");
+    std::fs::write(&file, png_bytes(width, height, &other)).expect("write png");
+    let _xclip = KillOnDrop::spawn(
+        Command::new("xclip")
+            .args(["-selection", "clipboard", "-t", "image/png", "-i", "-quiet"])
+            .arg(&file)
+            .env("DISPLAY", xvfb.display())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
+    until("the X clipboard's image reaching the display", || {
+        let pasted = app.paste(Selection::Clipboard, PNG).expect("paste");
+        pasted.and_then(|bytes| png_pixels(&bytes)) == Some((width, height, other.clone()))
+    });
+}

@@ -2,7 +2,7 @@
 //! the checks that keep a client to its permission, its own resources and its quota.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use netui_protocol::handshake::PixelFormat;
@@ -23,67 +23,80 @@ pub const ID_SHIFT: u32 = 21;
 pub const ID_MASK: u32 = (1 << ID_SHIFT) - 1;
 /// Client numbers run from 1 to this (0 is the server's own: the root).
 pub const MAX_CLIENTS: u32 = (u32::MAX >> ID_SHIFT) - 1;
-/// Messages that may wait in a client's outbox before the client counts as stuck (the
-/// bytes they hold are bounded too: [`netui_protocol::Limits::max_outbox_bytes`]).
-pub const OUTBOX_CAPACITY: usize = 4096;
-
-/// A client's outbox: the channel to its writer, and the bytes of what waits in it (counted
-/// by the core as it puts a message in, and by the writer as it takes one out).
+/// A client's outbox: the channel to its writer, and what waits in it (counted by the core
+/// as it puts a message in, and by the writer as it takes one out). Only its bytes bound it
+/// ([`netui_protocol::Limits::max_outbox_bytes`]), and every message counts for at least the
+/// room it takes in the channel: a client that makes thousands of windows in one batch gets
+/// thousands of small events, which is no reason to drop it, and a client that reads
+/// nothing is dropped all the same once they add up.
 #[derive(Debug, Clone)]
 pub struct Outbox {
-    tx: mpsc::Sender<(ServerMessage, u64)>,
-    bytes: Arc<AtomicU64>,
+    tx: mpsc::UnboundedSender<(ServerMessage, u64)>,
+    held: Arc<Held>,
+}
+
+/// What waits in an outbox.
+#[derive(Debug, Default)]
+struct Held {
+    bytes: AtomicU64,
+    messages: AtomicUsize,
+}
+
+impl Held {
+    fn add(&self, bytes: u64) {
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+        self.messages.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn take(&self, bytes: u64) {
+        self.bytes.fetch_sub(bytes, Ordering::Relaxed);
+        self.messages.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// The writer's end of an [`Outbox`].
 #[derive(Debug)]
 pub struct OutboxReceiver {
-    rx: mpsc::Receiver<(ServerMessage, u64)>,
-    bytes: Arc<AtomicU64>,
+    rx: mpsc::UnboundedReceiver<(ServerMessage, u64)>,
+    held: Arc<Held>,
 }
 
 impl Outbox {
-    /// A new outbox of [`OUTBOX_CAPACITY`] messages, and its writer's end.
+    /// A new outbox, and its writer's end.
     pub fn channel() -> (Outbox, OutboxReceiver) {
-        let (tx, rx) = mpsc::channel(OUTBOX_CAPACITY);
-        let bytes = Arc::new(AtomicU64::new(0));
+        let (tx, rx) = mpsc::unbounded_channel();
+        let held = Arc::new(Held::default());
         (
             Outbox {
                 tx,
-                bytes: bytes.clone(),
+                held: held.clone(),
             },
-            OutboxReceiver { rx, bytes },
+            OutboxReceiver { rx, held },
         )
     }
 
     /// The bytes waiting to be written.
     pub fn bytes(&self) -> u64 {
-        self.bytes.load(Ordering::Relaxed)
+        self.held.bytes.load(Ordering::Relaxed)
     }
 
     /// The messages waiting to be written.
     pub fn messages(&self) -> usize {
-        self.tx.max_capacity() - self.tx.capacity()
+        self.held.messages.load(Ordering::Relaxed)
     }
 
-    /// Puts a message in unless the outbox already holds `max_bytes` or more, or is full.
+    /// Puts a message in unless the outbox already holds `max_bytes` or more.
     fn try_send(&self, msg: ServerMessage, max_bytes: u64) -> Result<(), Stuck> {
         let held = self.bytes();
         if held >= max_bytes {
             return Err(Stuck::Bytes(held));
         }
         let size = weight(&msg);
-        self.bytes.fetch_add(size, Ordering::Relaxed);
-        match self.tx.try_send((msg, size)) {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                self.bytes.fetch_sub(size, Ordering::Relaxed);
-                match e {
-                    mpsc::error::TrySendError::Full(_) => Err(Stuck::Messages),
-                    mpsc::error::TrySendError::Closed(_) => Err(Stuck::Closed),
-                }
-            }
-        }
+        self.held.add(size);
+        self.tx.send((msg, size)).map_err(|_| {
+            self.held.take(size);
+            Stuck::Closed
+        })
     }
 }
 
@@ -91,14 +104,14 @@ impl OutboxReceiver {
     /// The next message (waiting for one); `None` once the core has dropped the outbox.
     pub async fn recv(&mut self) -> Option<ServerMessage> {
         let (msg, size) = self.rx.recv().await?;
-        self.bytes.fetch_sub(size, Ordering::Relaxed);
+        self.held.take(size);
         Some(msg)
     }
 
     /// The next message if one waits.
     pub fn try_recv(&mut self) -> Option<ServerMessage> {
         let (msg, size) = self.rx.try_recv().ok()?;
-        self.bytes.fetch_sub(size, Ordering::Relaxed);
+        self.held.take(size);
         Some(msg)
     }
 }
@@ -107,16 +120,15 @@ impl OutboxReceiver {
 enum Stuck {
     /// It holds this many bytes, the limit or more.
     Bytes(u64),
-    /// It holds [`OUTBOX_CAPACITY`] messages.
-    Messages,
     /// The connection is closing.
     Closed,
 }
 
-/// The bytes a message holds while it waits: its encoded size, found without encoding it
-/// for the big ones (images, pixel updates).
+/// The bytes a message holds while it waits: its encoded size (found without encoding it
+/// for the big ones: images, pixel updates), and at least its slot in the channel.
 fn weight(msg: &ServerMessage) -> u64 {
     const SMALL: u64 = 64;
+    const SLOT: u64 = std::mem::size_of::<(ServerMessage, u64)>() as u64;
     let bytes = match msg {
         ServerMessage::Reply(Reply::Image { data, .. }) => data.len() as u64 + SMALL,
         ServerMessage::View(ViewMessage::Pixels { rects, .. }) => rects
@@ -129,7 +141,7 @@ fn weight(msg: &ServerMessage) -> u64 {
         ServerMessage::Reply(Reply::Sync { .. }) => SMALL,
         other => frame::message_size(other) as u64,
     };
-    bytes.max(1)
+    bytes.max(SLOT)
 }
 
 /// One connection that passed its handshake (an application, a tool or a viewer).
@@ -262,9 +274,6 @@ impl Clients {
             Err(Stuck::Bytes(held)) => format!(
                 "it does not read what it is sent ({held} bytes waiting, the limit is {max_bytes})"
             ),
-            Err(Stuck::Messages) => {
-                format!("it does not read what it is sent ({OUTBOX_CAPACITY} messages waiting)")
-            }
             // The connection is closing; its Gone message is on the way.
             Err(Stuck::Closed) => return,
         };

@@ -37,7 +37,7 @@ mod selection;
 mod viewers;
 
 pub use crate::peer::ConnId;
-pub use clients::{Outbox, OutboxReceiver, ID_MASK, ID_SHIFT, MAX_CLIENTS, OUTBOX_CAPACITY};
+pub use clients::{Outbox, OutboxReceiver, ID_MASK, ID_SHIFT, MAX_CLIENTS};
 pub use fair::{BATCHES_IN_FLIGHT, REQUEST_OVERHEAD, SLICE_PIXELS};
 
 use clients::Clients;

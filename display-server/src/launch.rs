@@ -9,6 +9,7 @@ use netui_protocol::display;
 use netui_protocol::token::{TlsTrust, TokenFile};
 use netui_protocol::{Limits, Size};
 
+use crate::activation::Passed;
 use crate::error::ServerError;
 use crate::rfb::RfbConfig;
 use crate::runtime;
@@ -200,9 +201,68 @@ pub async fn bind_display_with(
     rfb: bool,
     limits: Limits,
 ) -> Result<Launched, ServerError> {
+    launch(number, size, Sockets::Bind(tcp), security, rfb, limits).await
+}
+
+/// Serves display `number` on the listening sockets that a service manager passed (socket
+/// activation, see [`crate::activation`]) instead of binding any, and writes its token files
+/// as [`bind_display_with`] does. Without a passed RFB socket (or with `rfb` false) there is
+/// no RFB endpoint; without a passed TCP socket, no TCP.
+pub async fn adopt_display(
+    number: u16,
+    size: Size,
+    passed: Passed,
+    security: &TcpSecurity,
+    rfb: bool,
+    limits: Limits,
+) -> Result<Launched, ServerError> {
+    launch(number, size, Sockets::Passed(passed), security, rfb, limits).await
+}
+
+/// Where a display's listeners come from.
+enum Sockets {
+    /// Bound by the server, TCP where this says.
+    Bind(Tcp),
+    /// Passed by a service manager.
+    Passed(Passed),
+}
+
+async fn launch(
+    number: u16,
+    size: Size,
+    sockets: Sockets,
+    security: &TcpSecurity,
+    rfb: bool,
+    limits: Limits,
+) -> Result<Launched, ServerError> {
     let dir = runtime::user_runtime_dir();
     runtime::ensure_private_dir(&dir)?;
-    let tls = match tcp.addr(number) {
+    let sockets = match sockets {
+        Sockets::Passed(mut passed) if !rfb && passed.rfb.is_some() => {
+            tracing::warn!(
+                "an RFB socket was passed, but the server runs with --no-rfb: not served"
+            );
+            passed.rfb = None;
+            Sockets::Passed(passed)
+        }
+        sockets => sockets,
+    };
+    let local = |l: Option<&std::net::TcpListener>, what: &str| {
+        l.map(|l| {
+            l.local_addr().map_err(|e| {
+                ServerError::Io(format!("cannot read the passed {what} socket's address"), e)
+            })
+        })
+        .transpose()
+    };
+    let (tcp_addr, rfb_addr) = match &sockets {
+        Sockets::Bind(tcp) => (tcp.addr(number), tcp.rfb_addr(number)),
+        Sockets::Passed(passed) => (
+            local(passed.tcp.as_ref(), "TCP")?,
+            local(passed.rfb.as_ref(), "RFB")?,
+        ),
+    };
+    let tls = match tcp_addr {
         Some(addr) => security.server_tls(addr)?,
         None => None,
     };
@@ -210,7 +270,7 @@ pub async fn bind_display_with(
     let view_token = runtime::new_token()?;
     let token_path = display::token_path(&dir, number);
     let view_token_path = display::view_token_path(&dir, number);
-    let passwords = match tcp.rfb_addr(number) {
+    let passwords = match rfb_addr {
         Some(addr) if rfb => Some((
             addr,
             RfbPasswords {
@@ -225,7 +285,7 @@ pub async fn bind_display_with(
         display: format!(":{number}"),
         size,
         unix: Some(display::socket_path(&dir, number)),
-        tcp: tcp.addr(number),
+        tcp: tcp_addr,
         tls: tls.clone(),
         token: token.clone(),
         view_token: view_token.clone(),
@@ -236,7 +296,23 @@ pub async fn bind_display_with(
             view_only_password: p.view_only.clone(),
         }),
     };
-    let server = Server::bind(config).await?;
+    let server = match sockets {
+        Sockets::Bind(_) => Server::bind(config).await?,
+        Sockets::Passed(passed) => {
+            let listeners = crate::listener::Listeners::adopt(passed, tls.as_ref())?;
+            let server = Server::adopt(config, listeners);
+            let expected = display::socket_path(&dir, number);
+            match server.unix_path() {
+                Some(path) if path != expected => tracing::warn!(
+                    "the passed Unix socket is {}, not {}, where applications look for :{number}",
+                    path.display(),
+                    expected.display()
+                ),
+                _ => {}
+            }
+            server
+        }
+    };
     // Without TCP there is no key, and the files say nothing of TLS (only the Unix socket
     // takes them).
     let trust = match (&tls, server.tcp_addr()) {

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::Parser;
+use netui_display_server::activation::{self, Passed};
 use netui_display_server::backend::Headless;
 use netui_display_server::launch::{self, Tcp, TcpSecurity};
 use netui_display_server::screen;
@@ -22,6 +23,11 @@ use netui_protocol::{Limits, Size};
 /// at the first start in $NETUI_TLS_DIR, else $XDG_CONFIG_HOME/netui/tls, else
 /// ~/.config/netui/tls, and kept. VNC viewers give the password in display-N.rfb-password
 /// (or, to only watch, display-N.rfb-view-password).
+///
+/// Started by systemd with its sockets passed in (socket activation: LISTEN_FDS), it serves
+/// those and binds none: the Unix stream socket is the display's, a TCP socket on port 5900+N
+/// the VNC endpoint, another TCP socket the netui port (or as LISTEN_FDNAMES says: unix, tcp,
+/// rfb). With NOTIFY_SOCKET set it sends READY=1 once it serves. See dist/systemd.
 #[derive(Debug, Parser)]
 #[command(
     version,
@@ -146,13 +152,37 @@ fn run(args: Args) -> anyhow::Result<()> {
         (false, Some(cert), Some(key)) => TcpSecurity::Own { cert, key },
         _ => TcpSecurity::SelfSigned,
     };
+    // Started by systemd with its sockets (socket activation): serve those, bind nothing.
+    let passed = Passed::from_env(number)?;
+    if let Some(passed) = &passed {
+        if passed.is_empty() {
+            bail!("socket activation passed no socket that the display can serve");
+        }
+        if args.listen.is_some() || args.no_tcp {
+            tracing::warn!(
+                "--listen and --no-tcp do not apply: the display serves the sockets it was passed"
+            );
+        }
+    }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
+    let start = |passed: Option<Passed>| async move {
+        match passed {
+            Some(passed) => {
+                launch::adopt_display(number, args.size, passed, &security, !args.no_rfb, limits)
+                    .await
+            }
+            None => {
+                launch::bind_display_with(number, args.size, tcp, &security, !args.no_rfb, limits)
+                    .await
+            }
+        }
+    };
     if args.headless {
         return runtime.block_on(async {
-            let launched =
-                launch::bind_display_with(number, args.size, tcp, &security, !args.no_rfb, limits)
-                    .await?;
-            println!("{}", launched.ready_line(args.size, "headless"));
+            let launched = start(passed).await?;
+            let ready = launched.ready_line(args.size, "headless");
+            println!("{ready}");
+            activation::notify_ready(&ready);
             launched
                 .run(Box::new(Headless::default()), launch::shutdown_signal())
                 .await?;
@@ -161,15 +191,10 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     // The screen is a window: winit wants the main thread, so the server runs on others.
     let event_loop = screen::event_loop()?;
-    let launched = runtime.block_on(launch::bind_display_with(
-        number,
-        args.size,
-        tcp,
-        &security,
-        !args.no_rfb,
-        limits,
-    ))?;
-    println!("{}", launched.ready_line(args.size, "window"));
+    let launched = runtime.block_on(start(passed))?;
+    let ready = launched.ready_line(args.size, "window");
+    println!("{ready}");
+    activation::notify_ready(&ready);
     screen::run(
         event_loop,
         runtime,

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::Parser;
 use netui_display_server::activation::{self, Passed};
+use netui_display_server::backend::nested::Outer;
 use netui_display_server::backend::Headless;
 use netui_display_server::launch::{self, Tcp, TcpSecurity};
 use netui_display_server::screen;
@@ -36,14 +37,21 @@ use netui_protocol::{Limits, Size};
 struct Args {
     /// Run without a screen: the display lives in memory (a virtual screen). Without this
     /// flag the screen is a window on the desktop you run it from (X11 or Wayland).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "nested")]
     headless: bool,
+    /// Open the screen as a window on another netui display, the one named by NETUI_DISPLAY
+    /// (as Xephyr does in X): a whole desktop in a window. The window's input drives this
+    /// display, its resizes resize the screen, and the server ends when the outer display
+    /// goes away or the window is closed. Without --display it serves the first free display
+    /// number from :1.
+    #[arg(long)]
+    nested: bool,
     /// Screen size, WIDTHxHEIGHT.
     #[arg(long, default_value = "1280x800", value_parser = parse_size)]
     size: Size,
-    /// The display to serve, :N.
-    #[arg(long, default_value = ":0")]
-    display: String,
+    /// The display to serve, :N (default :0; with --nested, the first free one from :1).
+    #[arg(long)]
+    display: Option<String>,
     /// Address to listen on for TCP: an IP (port 7100+N) or IP:PORT. Loopback by default;
     /// pass 0.0.0.0 to accept other machines.
     #[arg(long, value_parser = Tcp::parse)]
@@ -132,7 +140,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         clients = netui_display_server::runtime::connection_capacity(),
         "open-file limit"
     );
-    let number = match DisplayName::parse(&args.display)? {
+    let number = match DisplayName::parse(args.display.as_deref().unwrap_or(":0"))? {
         DisplayName::Local { number } => number,
         DisplayName::Tcp { .. } => bail!("--display takes a local name such as :1, not HOST:N"),
     };
@@ -165,6 +173,16 @@ fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
+    if args.nested {
+        let nested = Nested {
+            size: args.size,
+            rfb: !args.no_rfb,
+            number: args.display.is_some().then_some(number),
+            tcp,
+            limits,
+        };
+        return run_nested(nested, runtime, passed, &security);
+    }
     let start = |passed: Option<Passed>| async move {
         match passed {
             Some(passed) => {
@@ -202,5 +220,78 @@ fn run(args: Args) -> anyhow::Result<()> {
         format!("netui :{number}"),
         args.size,
     )?;
+    Ok(())
+}
+
+/// What `--nested` starts.
+struct Nested {
+    size: Size,
+    rfb: bool,
+    /// The display number asked for, if one was.
+    number: Option<u16>,
+    tcp: Tcp,
+    limits: Limits,
+}
+
+/// `--nested`: the screen is a window on the display that `NETUI_DISPLAY` names.
+fn run_nested(
+    nested: Nested,
+    runtime: tokio::runtime::Runtime,
+    passed: Option<Passed>,
+    security: &TcpSecurity,
+) -> anyhow::Result<()> {
+    let outer_name = std::env::var(netui_protocol::display::DISPLAY_ENV).unwrap_or_default();
+    if outer_name.is_empty() {
+        bail!(
+            "--nested opens the screen as a window on another netui display: set {} to it \
+             (such as :0)",
+            netui_protocol::display::DISPLAY_ENV
+        );
+    }
+    let Nested {
+        size,
+        rfb,
+        number,
+        tcp,
+        limits,
+    } = nested;
+    let launched = runtime.block_on(async {
+        match (number, passed) {
+            (_, Some(passed)) => {
+                launch::adopt_display(number.unwrap_or(0), size, passed, security, rfb, limits)
+                    .await
+            }
+            (Some(number), None) => {
+                launch::bind_display_with(number, size, tcp, security, rfb, limits).await
+            }
+            (None, None) => launch::bind_free_display(1, size, tcp, security, rfb).await,
+        }
+    })?;
+    let display = format!(":{}", launched.number);
+    let title = format!("netui {display} (nested)");
+    let (outer, backend, frames) = Outer::open(None, &title, size)
+        .with_context(|| format!("cannot open a window on the outer display {outer_name}"))?;
+    let ready = launched.ready_line(size, &format!("nested in {outer_name}"));
+    println!("{ready}");
+    activation::notify_ready(&ready);
+    let sink = launched.server.screen_sink();
+    let (ended_tx, ended_rx) = tokio::sync::oneshot::channel();
+    // Not joined: on SIGTERM it ends with the process (its frames end with the core).
+    std::thread::Builder::new()
+        .name("netui-nested".into())
+        .spawn(move || {
+            let _ = ended_tx.send(outer.run(frames, sink));
+        })
+        .context("cannot start the nested screen's thread")?;
+    runtime.block_on(launched.run(Box::new(backend), async {
+        tokio::select! {
+            () = launch::shutdown_signal() => {}
+            ending = ended_rx => {
+                if let Ok(ending) = ending {
+                    eprintln!("display-server: {display} ends: {ending}");
+                }
+            }
+        }
+    }))?;
     Ok(())
 }

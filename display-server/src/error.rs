@@ -20,6 +20,9 @@ pub enum ServerError {
     /// The sockets passed by a service manager cannot be served.
     #[error("socket activation: {0}")]
     Activation(String),
+    /// The outer display of a nested one cannot be used.
+    #[error("{0}")]
+    Nested(String),
     /// The rendering thread is gone.
     #[error("the server's core thread stopped")]
     CoreGone,

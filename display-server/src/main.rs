@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::Parser;
 use netui_display_server::activation::{self, Passed};
-use netui_display_server::backend::nested::Outer;
 use netui_display_server::backend::Headless;
 use netui_display_server::launch::{self, Tcp, TcpSecurity};
 use netui_display_server::screen;
@@ -268,30 +267,15 @@ fn run_nested(
         }
     })?;
     let display = format!(":{}", launched.number);
-    let title = format!("netui {display} (nested)");
-    let (outer, backend, frames) = Outer::open(None, &title, size)
-        .with_context(|| format!("cannot open a window on the outer display {outer_name}"))?;
-    let ready = launched.ready_line(size, &format!("nested in {outer_name}"));
-    println!("{ready}");
-    activation::notify_ready(&ready);
-    let sink = launched.server.screen_sink();
-    let (ended_tx, ended_rx) = tokio::sync::oneshot::channel();
-    // Not joined: on SIGTERM it ends with the process (its frames end with the core).
-    std::thread::Builder::new()
-        .name("netui-nested".into())
-        .spawn(move || {
-            let _ = ended_tx.send(outer.run(frames, sink));
+    let ending =
+        netui_display_server::backend::nested::serve(&runtime, launched, size, None, |l| {
+            let ready = l.ready_line(size, &format!("nested in {outer_name}"));
+            println!("{ready}");
+            activation::notify_ready(&ready);
         })
-        .context("cannot start the nested screen's thread")?;
-    runtime.block_on(launched.run(Box::new(backend), async {
-        tokio::select! {
-            () = launch::shutdown_signal() => {}
-            ending = ended_rx => {
-                if let Ok(ending) = ending {
-                    eprintln!("display-server: {display} ends: {ending}");
-                }
-            }
-        }
-    }))?;
+        .with_context(|| format!("the outer display is {outer_name}"))?;
+    if let Some(ending) = ending {
+        eprintln!("display-server: {display} ends: {ending}");
+    }
     Ok(())
 }

@@ -275,3 +275,38 @@ fn rgb(canvas: &Canvas, rect: Rect) -> Vec<u8> {
     }
     data
 }
+
+/// Runs display `launched` with its screen in a window of `size` on the outer display `outer`
+/// (`None`: `NETUI_DISPLAY`) until the outer display goes away, closes the window, or the
+/// process is told to stop (Ctrl-C, SIGTERM); `ready` is called once the window is open.
+/// Returns why it ended (`None`: told to stop).
+pub fn serve(
+    runtime: &tokio::runtime::Runtime,
+    launched: crate::launch::Launched,
+    size: Size,
+    outer: Option<&str>,
+    ready: impl FnOnce(&crate::launch::Launched),
+) -> Result<Option<Ending>, crate::ServerError> {
+    let title = format!("netui :{} (nested)", launched.number);
+    let (outer, backend, frames) = Outer::open(outer, &title, size).map_err(|e| {
+        crate::ServerError::Nested(format!("cannot open a window on the outer display: {e}"))
+    })?;
+    ready(&launched);
+    let sink = launched.server.screen_sink();
+    let (ended_tx, ended_rx) = tokio::sync::oneshot::channel();
+    // Not joined: when the server stops first it ends with its frames, or with the process.
+    std::thread::Builder::new()
+        .name("netui-nested".into())
+        .spawn(move || {
+            let _ = ended_tx.send(outer.run(frames, sink));
+        })
+        .map_err(|e| crate::ServerError::Io("cannot start the nested screen's thread".into(), e))?;
+    let mut ending = None;
+    runtime.block_on(launched.run(Box::new(backend), async {
+        tokio::select! {
+            () = crate::launch::shutdown_signal() => {}
+            ended = ended_rx => ending = ended.ok(),
+        }
+    }))?;
+    Ok(ending)
+}

@@ -248,7 +248,9 @@ impl Outer {
             Event::Configure { rect, .. }
                 if rect.size() != self.mirror.size() && rect.width > 0 && rect.height > 0 =>
             {
-                sink.resize(rect.size());
+                // The outer display is another machine's word: no screen beyond the limits.
+                let max = netui_protocol::Limits::default().max_side;
+                sink.resize(Size::new(rect.width.min(max), rect.height.min(max)));
             }
             Event::Expose { area, .. } => {
                 self.pending.push(area);

@@ -162,9 +162,10 @@ enum Either {
 }
 
 /// Tells the service manager that the display serves (`READY=1`, with `status` as its
-/// `STATUS=`), when one asked (`NOTIFY_SOCKET`); the variable is removed afterwards, so that
-/// the applications a session starts do not speak for the server. Without `NOTIFY_SOCKET`
-/// it does nothing. A failure to send is logged, not fatal: the display serves either way.
+/// `STATUS=`), when one asked (`NOTIFY_SOCKET`). Without `NOTIFY_SOCKET` it does nothing. A
+/// failure to send is logged, not fatal: the display serves either way. The variable stays:
+/// removing it now, with the server's threads running, could race with their reading of the
+/// environment, and `display-server` starts no processes that could inherit it.
 pub fn notify_ready(status: &str) {
     if std::env::var_os("NOTIFY_SOCKET").is_none() {
         return;
@@ -172,7 +173,7 @@ pub fn notify_ready(status: &str) {
     // STATUS= is one line.
     let status = status.replace('\n', " ");
     match sd_notify::notify(
-        true,
+        false,
         &[
             sd_notify::NotifyState::Ready,
             sd_notify::NotifyState::Status(&status),

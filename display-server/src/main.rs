@@ -129,8 +129,6 @@ fn trim() -> bool {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    netui_display_server::memory::release_with(trim).context("cannot start the memory thread")?;
     // Each client takes a descriptor: serve as many as the hard limit allows, and refuse the
     // rest with a reason (the listeners keep a reserve for that).
     let open_files = netui_display_server::runtime::raise_open_files();
@@ -160,7 +158,10 @@ fn run(args: Args) -> anyhow::Result<()> {
         _ => TcpSecurity::SelfSigned,
     };
     // Started by systemd with its sockets (socket activation): serve those, bind nothing.
+    // Read (and the variables removed) before any other thread starts.
     let passed = Passed::from_env(number)?;
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    netui_display_server::memory::release_with(trim).context("cannot start the memory thread")?;
     if let Some(passed) = &passed {
         if passed.is_empty() {
             bail!("socket activation passed no socket that the display can serve");

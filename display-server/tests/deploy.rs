@@ -124,13 +124,20 @@ fn the_kubernetes_manifest_applies_in_a_client_dry_run() {
         .expect("kubectl runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    let list: Value = serde_json::from_slice(&out.stdout).expect("kubectl prints JSON");
-    let items = list["items"].as_array().expect("a list of objects");
+    // A List of the objects (newer kubectl), or the objects one after the other (older).
+    let mut items = Vec::new();
+    for value in serde_json::Deserializer::from_slice(&out.stdout).into_iter::<Value>() {
+        let value = value.expect("kubectl prints JSON");
+        match value["items"].as_array() {
+            Some(list) if value["kind"] == "List" => items.extend(list.iter().cloned()),
+            _ => items.push(value),
+        }
+    }
     let kind = |k: &str| {
         items
             .iter()
             .find(|i| i["kind"] == k)
-            .unwrap_or_else(|| panic!("no {k} in {list}"))
+            .unwrap_or_else(|| panic!("no {k} in {items:?}"))
     };
     let service = kind("Service");
     let set = kind("StatefulSet");

@@ -3,7 +3,7 @@
 //! Used by `display-server` and by the desktop session.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use netui_protocol::display;
 use netui_protocol::token::{TlsTrust, TokenFile};
@@ -162,20 +162,39 @@ impl Launched {
         )
     }
 
+    /// Gives up on a display that will not run (its screen cannot be shown, say): removes
+    /// its token files, RFB passwords and socket, as a stop would.
+    pub fn discard(self) {
+        remove_files(&self.token_path, &self.view_token_path, self.rfb.as_ref());
+        self.server.discard();
+    }
+
     /// Runs until `shutdown`, then removes the token file (the server removes its socket).
     pub async fn run(
         self,
         backend: Box<dyn crate::backend::Backend>,
         shutdown: impl std::future::Future<Output = ()>,
     ) -> Result<(), ServerError> {
-        let result = self.server.run_with(backend, shutdown).await;
-        let _ = std::fs::remove_file(&self.token_path);
-        let _ = std::fs::remove_file(&self.view_token_path);
-        if let Some(rfb) = &self.rfb {
-            let _ = std::fs::remove_file(&rfb.paths.0);
-            let _ = std::fs::remove_file(&rfb.paths.1);
-        }
+        let Launched {
+            server,
+            token_path,
+            view_token_path,
+            rfb,
+            ..
+        } = self;
+        let result = server.run_with(backend, shutdown).await;
+        remove_files(&token_path, &view_token_path, rfb.as_ref());
         result
+    }
+}
+
+/// Removes a display's token files and RFB passwords.
+fn remove_files(token: &Path, view_token: &Path, rfb: Option<&RfbPasswords>) {
+    let _ = std::fs::remove_file(token);
+    let _ = std::fs::remove_file(view_token);
+    if let Some(rfb) = rfb {
+        let _ = std::fs::remove_file(&rfb.paths.0);
+        let _ = std::fs::remove_file(&rfb.paths.1);
     }
 }
 

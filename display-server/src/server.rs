@@ -124,6 +124,14 @@ impl Server {
         self.rfb_addr
     }
 
+    /// Gives up on a server that will not run: closes its listeners and removes its Unix
+    /// socket's file (when it is the server's own).
+    pub fn discard(self) {
+        if let Some(path) = self.config.unix.as_ref().filter(|_| self.owns_unix) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
     /// Serves until `shutdown` completes, with the headless backend.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), ServerError> {
         self.run_with(Box::new(Headless::default()), shutdown).await

@@ -319,3 +319,29 @@ fn the_nested_display_ends_cleanly_when_the_outer_display_goes_away() {
     assert!(!token.exists(), "token removed");
     drop(dir);
 }
+
+#[test]
+fn without_an_outer_display_it_says_how_to_name_one() {
+    let runtime = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_display-server"))
+        .args(["--nested", "--no-tcp"])
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .env_remove("NETUI_DISPLAY")
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("set NETUI_DISPLAY"), "{stderr}");
+    // An outer display that is not there: the error names it, and nothing is left behind.
+    let out = Command::new(env!("CARGO_BIN_EXE_display-server"))
+        .args(["--nested", "--no-tcp", "--display", ":5"])
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .env("NETUI_DISPLAY", ":4")
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("the outer display is :4"), "{stderr}");
+    assert!(!runtime.path().join("netui/display-5.sock").exists());
+    assert!(!runtime.path().join("netui/display-5.token").exists());
+}

@@ -290,9 +290,16 @@ pub fn serve(
     ready: impl FnOnce(&crate::launch::Launched),
 ) -> Result<Option<Ending>, crate::ServerError> {
     let title = format!("netui :{} (nested)", launched.number);
-    let (outer, backend, frames) = Outer::open(outer, &title, size).map_err(|e| {
-        crate::ServerError::Nested(format!("cannot open a window on the outer display: {e}"))
-    })?;
+    let (outer, backend, frames) = match Outer::open(outer, &title, size) {
+        Ok(opened) => opened,
+        Err(e) => {
+            // Nothing of a display that never ran stays behind.
+            launched.discard();
+            return Err(crate::ServerError::Nested(format!(
+                "cannot open a window on the outer display: {e}"
+            )));
+        }
+    };
     ready(&launched);
     let sink = launched.server.screen_sink();
     let (ended_tx, ended_rx) = tokio::sync::oneshot::channel();

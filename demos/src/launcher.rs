@@ -86,7 +86,26 @@ pub struct Entry {
     pub focused: bool,
 }
 
-/// Starts a demo by name as a separate process.
+/// The name the launcher's Desktop button spawns: a nested display (`display-server
+/// --nested`, run by `netui desktop`) in a window, with a launcher of its own.
+pub const DESKTOP: &str = "desktop";
+
+/// The launcher's buttons, left to right, as (name to spawn, title): each demo of the
+/// catalog, then a whole desktop in a window ([`DESKTOP`]: a nested display with a launcher
+/// of its own).
+pub fn buttons() -> Vec<(&'static str, &'static str)> {
+    let mut buttons: Vec<(&'static str, &'static str)> =
+        crate::catalog().iter().map(|d| (d.name, d.title)).collect();
+    buttons.push((DESKTOP, "Desktop"));
+    buttons
+}
+
+/// The titles of [`buttons`], for [`layout`].
+pub fn button_titles() -> Vec<&'static str> {
+    buttons().into_iter().map(|(_, title)| title).collect()
+}
+
+/// Starts a demo by name (or [`DESKTOP`]) as a separate process.
 pub type Spawn = Box<dyn FnMut(&str) -> std::io::Result<Child>>;
 
 /// The launcher's state.
@@ -104,8 +123,7 @@ pub struct Launcher {
 impl Launcher {
     /// Creates and maps the bar at the bottom of the screen. `demos` are (name, title) pairs.
     pub fn open(display: &mut Display, spawn: Spawn) -> Result<Self, netui::Error> {
-        let demos: Vec<(&'static str, &'static str)> =
-            crate::catalog().iter().map(|d| (d.name, d.title)).collect();
+        let demos = buttons();
         let screen = display.screen_size();
         let window = display.create_window(bar_rect(screen), TITLE, BAR)?;
         display.set_window_kind(window, WindowKind::Panel);

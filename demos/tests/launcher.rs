@@ -10,7 +10,8 @@ use netui_testkit::process::KillOnDrop;
 use netui_testkit::server::wait_windows;
 use netui_testkit::{assert_golden, TestDisplay};
 
-const SCREEN: Size = Size::new(800, 600);
+// Wide enough for every button (the demos and Desktop) and a window list beside them.
+const SCREEN: Size = Size::new(1024, 600);
 const BAR: [u8; 4] = [0x1c, 0x20, 0x28, 255];
 
 /// Whether the launcher's window-list area shows any entry (pixels other than the bar's).
@@ -28,7 +29,10 @@ fn the_bar_matches_the_golden_image() {
     let mut d = server.connect("launcher");
     let window = demos::launcher::script(&mut d, 3).expect("script");
     let image = d.get_image(window, None).expect("read");
-    assert_eq!(image.area.size(), Size::new(800, demos::launcher::HEIGHT));
+    assert_eq!(
+        image.area.size(),
+        Size::new(SCREEN.width, demos::launcher::HEIGHT)
+    );
     assert_golden!("launcher", &image);
 }
 
@@ -49,13 +53,13 @@ fn a_click_starts_a_demo_whose_window_comes_and_goes_in_the_list() {
         bar,
         Rect::new(
             0,
-            600 - demos::launcher::HEIGHT as i32,
-            800,
+            SCREEN.height as i32 - demos::launcher::HEIGHT as i32,
+            SCREEN.width,
             demos::launcher::HEIGHT
         )
     );
 
-    let titles: Vec<&str> = demos::catalog().iter().map(|d| d.title).collect();
+    let titles = demos::launcher::button_titles();
     let layout = demos::launcher::layout(d.fonts(), SCREEN.width, &titles);
     let hello = demos::catalog()
         .iter()
@@ -142,4 +146,88 @@ fn inject_drives_the_display_from_the_command_line() {
     }
     assert_eq!(pressed_at, Some(Point::new(10, 20)));
     assert_eq!(typed, "ok\r");
+}
+
+#[test]
+fn the_desktop_button_opens_a_nested_desktop_with_a_launcher_of_its_own() {
+    let server = TestDisplay::numbered(1, SCREEN);
+    let _launcher = KillOnDrop::spawn(server.command(env!("CARGO_BIN_EXE_netui")).arg("launcher"));
+    let mut d = server.connect("test");
+    let windows = wait_windows(&mut d, "the bar", |w| {
+        w.iter().any(|w| w.kind == WindowKind::Panel && w.mapped)
+    });
+    let bar = windows
+        .iter()
+        .find(|w| w.kind == WindowKind::Panel)
+        .expect("bar")
+        .rect;
+    let titles = demos::launcher::button_titles();
+    let layout = demos::launcher::layout(d.fonts(), SCREEN.width, &titles);
+    let desktop = titles
+        .iter()
+        .position(|t| *t == "Desktop")
+        .expect("a Desktop button");
+    let button = layout.demos[desktop];
+    click(
+        &mut d,
+        Point::new(bar.x + button.x + 5, bar.y + button.y + 5),
+    );
+    d.sync().expect("injected");
+    // :1 is taken (the outer display): the nested one is :2, two thirds of the screen.
+    let windows = wait_windows(&mut d, "the nested desktop's window", |w| {
+        w.iter().any(|w| w.title == "netui :2 (nested)" && w.mapped)
+    });
+    let nested = windows
+        .iter()
+        .find(|w| w.title == "netui :2 (nested)")
+        .expect("nested")
+        .rect;
+    assert_eq!(nested.size(), Size::new(682, 400));
+    // Its own launcher runs on it, and shows on the outer screen at the window's bottom.
+    let socket = server.dir.path().join("netui").join("display-2.sock");
+    let mut inner = Display::connect_unix(&socket, "test").expect("the nested display");
+    let inner_bar = wait_windows(&mut inner, "the nested launcher", |w| {
+        w.iter().any(|w| w.kind == WindowKind::Panel && w.mapped)
+    });
+    assert!(inner_bar
+        .iter()
+        .any(|w| w.kind == WindowKind::Panel && w.rect.width == 682));
+    let start = Instant::now();
+    loop {
+        let area = Rect::new(
+            nested.x,
+            nested.y + nested.height as i32 - demos::launcher::HEIGHT as i32,
+            nested.width,
+            demos::launcher::HEIGHT,
+        );
+        let shown = d
+            .get_image(netui::ResourceId::ROOT, Some(area))
+            .expect("outer");
+        let bar = inner
+            .get_image(
+                netui::ResourceId::ROOT,
+                Some(Rect::new(
+                    0,
+                    400 - demos::launcher::HEIGHT as i32,
+                    682,
+                    demos::launcher::HEIGHT,
+                )),
+            )
+            .expect("inner");
+        if shown.rgba == bar.rgba && bar.rgba.chunks(4).any(|p| p == BAR) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the nested launcher never showed on the outer screen"
+        );
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    // Its close button ends the nested desktop.
+    let close = netui_scene::wm::close_rect(nested);
+    click(&mut d, Point::new(close.x + 4, close.y + 4));
+    d.sync().expect("injected");
+    wait_windows(&mut d, "the nested desktop gone", |w| {
+        !w.iter().any(|w| w.title == "netui :2 (nested)")
+    });
 }

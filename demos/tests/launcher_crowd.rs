@@ -98,7 +98,7 @@ fn the_launcher_keeps_working_with_thousands_of_windows_on_the_display() {
 
     // The launcher is alive and its bar shows its demo buttons and, once it has caught up,
     // entries for the windows.
-    let titles: Vec<&str> = demos::catalog().iter().map(|d| d.title).collect();
+    let titles = demos::launcher::button_titles();
     let layout = demos::launcher::layout(d.fonts(), SCREEN.width, &titles);
     let list = layout.windows.translate(bar.x, bar.y);
     let first_entry = Point::new(list.x + 4, list.y + 4);

@@ -17,6 +17,12 @@ pub enum ServerError {
     /// The TLS key or certificate cannot be made, read or used.
     #[error("TLS: {0}")]
     Tls(String),
+    /// The sockets passed by a service manager cannot be served.
+    #[error("socket activation: {0}")]
+    Activation(String),
+    /// The outer display of a nested one cannot be used.
+    #[error("{0}")]
+    Nested(String),
     /// The rendering thread is gone.
     #[error("the server's core thread stopped")]
     CoreGone,

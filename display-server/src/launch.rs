@@ -3,12 +3,13 @@
 //! Used by `display-server` and by the desktop session.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use netui_protocol::display;
 use netui_protocol::token::{TlsTrust, TokenFile};
 use netui_protocol::{Limits, Size};
 
+use crate::activation::Passed;
 use crate::error::ServerError;
 use crate::rfb::RfbConfig;
 use crate::runtime;
@@ -161,20 +162,39 @@ impl Launched {
         )
     }
 
+    /// Gives up on a display that will not run (its screen cannot be shown, say): removes
+    /// its token files, RFB passwords and socket, as a stop would.
+    pub fn discard(self) {
+        remove_files(&self.token_path, &self.view_token_path, self.rfb.as_ref());
+        self.server.discard();
+    }
+
     /// Runs until `shutdown`, then removes the token file (the server removes its socket).
     pub async fn run(
         self,
         backend: Box<dyn crate::backend::Backend>,
         shutdown: impl std::future::Future<Output = ()>,
     ) -> Result<(), ServerError> {
-        let result = self.server.run_with(backend, shutdown).await;
-        let _ = std::fs::remove_file(&self.token_path);
-        let _ = std::fs::remove_file(&self.view_token_path);
-        if let Some(rfb) = &self.rfb {
-            let _ = std::fs::remove_file(&rfb.paths.0);
-            let _ = std::fs::remove_file(&rfb.paths.1);
-        }
+        let Launched {
+            server,
+            token_path,
+            view_token_path,
+            rfb,
+            ..
+        } = self;
+        let result = server.run_with(backend, shutdown).await;
+        remove_files(&token_path, &view_token_path, rfb.as_ref());
         result
+    }
+}
+
+/// Removes a display's token files and RFB passwords.
+fn remove_files(token: &Path, view_token: &Path, rfb: Option<&RfbPasswords>) {
+    let _ = std::fs::remove_file(token);
+    let _ = std::fs::remove_file(view_token);
+    if let Some(rfb) = rfb {
+        let _ = std::fs::remove_file(&rfb.paths.0);
+        let _ = std::fs::remove_file(&rfb.paths.1);
     }
 }
 
@@ -200,9 +220,68 @@ pub async fn bind_display_with(
     rfb: bool,
     limits: Limits,
 ) -> Result<Launched, ServerError> {
+    launch(number, size, Sockets::Bind(tcp), security, rfb, limits).await
+}
+
+/// Serves display `number` on the listening sockets that a service manager passed (socket
+/// activation, see [`crate::activation`]) instead of binding any, and writes its token files
+/// as [`bind_display_with`] does. Without a passed RFB socket (or with `rfb` false) there is
+/// no RFB endpoint; without a passed TCP socket, no TCP.
+pub async fn adopt_display(
+    number: u16,
+    size: Size,
+    passed: Passed,
+    security: &TcpSecurity,
+    rfb: bool,
+    limits: Limits,
+) -> Result<Launched, ServerError> {
+    launch(number, size, Sockets::Passed(passed), security, rfb, limits).await
+}
+
+/// Where a display's listeners come from.
+enum Sockets {
+    /// Bound by the server, TCP where this says.
+    Bind(Tcp),
+    /// Passed by a service manager.
+    Passed(Passed),
+}
+
+async fn launch(
+    number: u16,
+    size: Size,
+    sockets: Sockets,
+    security: &TcpSecurity,
+    rfb: bool,
+    limits: Limits,
+) -> Result<Launched, ServerError> {
     let dir = runtime::user_runtime_dir();
     runtime::ensure_private_dir(&dir)?;
-    let tls = match tcp.addr(number) {
+    let sockets = match sockets {
+        Sockets::Passed(mut passed) if !rfb && passed.rfb.is_some() => {
+            tracing::warn!(
+                "an RFB socket was passed, but the server runs with --no-rfb: not served"
+            );
+            passed.rfb = None;
+            Sockets::Passed(passed)
+        }
+        sockets => sockets,
+    };
+    let local = |l: Option<&std::net::TcpListener>, what: &str| {
+        l.map(|l| {
+            l.local_addr().map_err(|e| {
+                ServerError::Io(format!("cannot read the passed {what} socket's address"), e)
+            })
+        })
+        .transpose()
+    };
+    let (tcp_addr, rfb_addr) = match &sockets {
+        Sockets::Bind(tcp) => (tcp.addr(number), tcp.rfb_addr(number)),
+        Sockets::Passed(passed) => (
+            local(passed.tcp.as_ref(), "TCP")?,
+            local(passed.rfb.as_ref(), "RFB")?,
+        ),
+    };
+    let tls = match tcp_addr {
         Some(addr) => security.server_tls(addr)?,
         None => None,
     };
@@ -210,7 +289,7 @@ pub async fn bind_display_with(
     let view_token = runtime::new_token()?;
     let token_path = display::token_path(&dir, number);
     let view_token_path = display::view_token_path(&dir, number);
-    let passwords = match tcp.rfb_addr(number) {
+    let passwords = match rfb_addr {
         Some(addr) if rfb => Some((
             addr,
             RfbPasswords {
@@ -225,7 +304,7 @@ pub async fn bind_display_with(
         display: format!(":{number}"),
         size,
         unix: Some(display::socket_path(&dir, number)),
-        tcp: tcp.addr(number),
+        tcp: tcp_addr,
         tls: tls.clone(),
         token: token.clone(),
         view_token: view_token.clone(),
@@ -236,7 +315,23 @@ pub async fn bind_display_with(
             view_only_password: p.view_only.clone(),
         }),
     };
-    let server = Server::bind(config).await?;
+    let server = match sockets {
+        Sockets::Bind(_) => Server::bind(config).await?,
+        Sockets::Passed(passed) => {
+            let listeners = crate::listener::Listeners::adopt(passed, tls.as_ref())?;
+            let server = Server::adopt(config, listeners);
+            let expected = display::socket_path(&dir, number);
+            match server.unix_path() {
+                Some(path) if path != expected => tracing::warn!(
+                    "the passed Unix socket is {}, not {}, where applications look for :{number}",
+                    path.display(),
+                    expected.display()
+                ),
+                _ => {}
+            }
+            server
+        }
+    };
     // Without TCP there is no key, and the files say nothing of TLS (only the Unix socket
     // takes them).
     let trust = match (&tls, server.tcp_addr()) {

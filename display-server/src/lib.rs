@@ -33,6 +33,7 @@
 //! - [`memory`]: the memory of departed clients given back to the system, once they have
 //!   stopped leaving.
 //! - [`launch`]: display number → listeners and token file, as the programs start them.
+//! - [`activation`]: listening sockets passed by systemd (socket activation) and `READY=1`.
 //! - [`screen`]: running a display whose screen is a window (event loop and server together).
 //! - [`runtime`]: the private per-user directory, sockets and token files.
 //! - [`tls`]: the display's TLS key and self-signed certificate (made once, kept owner-only)
@@ -64,6 +65,7 @@
 //!   way [`screen`] starts the window.
 #![forbid(unsafe_code)]
 
+pub mod activation;
 pub mod backend;
 pub mod codec;
 pub mod core;

@@ -63,6 +63,43 @@ impl Listeners {
         })
     }
 
+    /// Serves the listeners that a service manager passed (socket activation) instead of
+    /// binding any; `tls` secures the TCP one as [`Listeners::bind`] would.
+    pub fn adopt(
+        passed: crate::activation::Passed,
+        tls: Option<&crate::tls::ServerTls>,
+    ) -> Result<Self, ServerError> {
+        let io = |what: &str| {
+            let what = what.to_owned();
+            move |e| ServerError::Io(format!("cannot serve the passed {what} socket"), e)
+        };
+        let unix = match passed.unix {
+            Some(l) => {
+                l.set_nonblocking(true).map_err(io("Unix"))?;
+                Some(UnixListener::from_std(l).map_err(io("Unix"))?)
+            }
+            None => None,
+        };
+        let tcp_listener = |l: std::net::TcpListener, what: &str| {
+            l.set_nonblocking(true).map_err(io(what))?;
+            TcpListener::from_std(l).map_err(io(what))
+        };
+        let tcp = passed.tcp.map(|l| tcp_listener(l, "TCP")).transpose()?;
+        let rfb = passed.rfb.map(|l| tcp_listener(l, "RFB")).transpose()?;
+        Ok(Self {
+            unix,
+            tcp,
+            tls: tls.map(crate::tls::ServerTls::acceptor),
+            rfb,
+        })
+    }
+
+    /// The path of the Unix socket, when it has one.
+    pub fn unix_path(&self) -> Option<std::path::PathBuf> {
+        let addr = self.unix.as_ref()?.local_addr().ok()?;
+        addr.as_pathname().map(Path::to_path_buf)
+    }
+
     /// The bound TCP address (with the real port when 0 was asked for).
     pub fn tcp_addr(&self) -> Option<SocketAddr> {
         self.tcp.as_ref().and_then(|l| l.local_addr().ok())

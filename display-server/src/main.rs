@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::Parser;
+use netui_display_server::activation::{self, Passed};
 use netui_display_server::backend::Headless;
 use netui_display_server::launch::{self, Tcp, TcpSecurity};
 use netui_display_server::screen;
@@ -22,6 +23,11 @@ use netui_protocol::{Limits, Size};
 /// at the first start in $NETUI_TLS_DIR, else $XDG_CONFIG_HOME/netui/tls, else
 /// ~/.config/netui/tls, and kept. VNC viewers give the password in display-N.rfb-password
 /// (or, to only watch, display-N.rfb-view-password).
+///
+/// Started by systemd with its sockets passed in (socket activation: LISTEN_FDS), it serves
+/// those and binds none: the Unix stream socket is the display's, a TCP socket on port 5900+N
+/// the VNC endpoint, another TCP socket the netui port (or as LISTEN_FDNAMES says: unix, tcp,
+/// rfb). With NOTIFY_SOCKET set it sends READY=1 once it serves. See dist/systemd.
 #[derive(Debug, Parser)]
 #[command(
     version,
@@ -30,14 +36,21 @@ use netui_protocol::{Limits, Size};
 struct Args {
     /// Run without a screen: the display lives in memory (a virtual screen). Without this
     /// flag the screen is a window on the desktop you run it from (X11 or Wayland).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "nested")]
     headless: bool,
+    /// Open the screen as a window on another netui display, the one named by NETUI_DISPLAY
+    /// (as Xephyr does in X): a whole desktop in a window. The window's input drives this
+    /// display, its resizes resize the screen, and the server ends when the outer display
+    /// goes away or the window is closed. Without --display it serves the first free display
+    /// number from :1.
+    #[arg(long)]
+    nested: bool,
     /// Screen size, WIDTHxHEIGHT.
     #[arg(long, default_value = "1280x800", value_parser = parse_size)]
     size: Size,
-    /// The display to serve, :N.
-    #[arg(long, default_value = ":0")]
-    display: String,
+    /// The display to serve, :N (default :0; with --nested, the first free one from :1).
+    #[arg(long)]
+    display: Option<String>,
     /// Address to listen on for TCP: an IP (port 7100+N) or IP:PORT. Loopback by default;
     /// pass 0.0.0.0 to accept other machines.
     #[arg(long, value_parser = Tcp::parse)]
@@ -116,8 +129,6 @@ fn trim() -> bool {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    netui_display_server::memory::release_with(trim).context("cannot start the memory thread")?;
     // Each client takes a descriptor: serve as many as the hard limit allows, and refuse the
     // rest with a reason (the listeners keep a reserve for that).
     let open_files = netui_display_server::runtime::raise_open_files();
@@ -126,7 +137,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         clients = netui_display_server::runtime::connection_capacity(),
         "open-file limit"
     );
-    let number = match DisplayName::parse(&args.display)? {
+    let number = match DisplayName::parse(args.display.as_deref().unwrap_or(":0"))? {
         DisplayName::Local { number } => number,
         DisplayName::Tcp { .. } => bail!("--display takes a local name such as :1, not HOST:N"),
     };
@@ -146,13 +157,50 @@ fn run(args: Args) -> anyhow::Result<()> {
         (false, Some(cert), Some(key)) => TcpSecurity::Own { cert, key },
         _ => TcpSecurity::SelfSigned,
     };
+    // Started by systemd with its sockets (socket activation): serve those, bind nothing.
+    // Read (and the variables removed) before any other thread starts.
+    let passed = Passed::from_env(number)?;
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    netui_display_server::memory::release_with(trim).context("cannot start the memory thread")?;
+    if let Some(passed) = &passed {
+        if passed.is_empty() {
+            bail!("socket activation passed no socket that the display can serve");
+        }
+        if args.listen.is_some() || args.no_tcp {
+            tracing::warn!(
+                "--listen and --no-tcp do not apply: the display serves the sockets it was passed"
+            );
+        }
+    }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
+    if args.nested {
+        let nested = Nested {
+            size: args.size,
+            rfb: !args.no_rfb,
+            number: args.display.is_some().then_some(number),
+            tcp,
+            limits,
+        };
+        return run_nested(nested, runtime, passed, &security);
+    }
+    let start = |passed: Option<Passed>| async move {
+        match passed {
+            Some(passed) => {
+                launch::adopt_display(number, args.size, passed, &security, !args.no_rfb, limits)
+                    .await
+            }
+            None => {
+                launch::bind_display_with(number, args.size, tcp, &security, !args.no_rfb, limits)
+                    .await
+            }
+        }
+    };
     if args.headless {
         return runtime.block_on(async {
-            let launched =
-                launch::bind_display_with(number, args.size, tcp, &security, !args.no_rfb, limits)
-                    .await?;
-            println!("{}", launched.ready_line(args.size, "headless"));
+            let launched = start(passed).await?;
+            let ready = launched.ready_line(args.size, "headless");
+            println!("{ready}");
+            activation::notify_ready(&ready);
             launched
                 .run(Box::new(Headless::default()), launch::shutdown_signal())
                 .await?;
@@ -161,15 +209,10 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     // The screen is a window: winit wants the main thread, so the server runs on others.
     let event_loop = screen::event_loop()?;
-    let launched = runtime.block_on(launch::bind_display_with(
-        number,
-        args.size,
-        tcp,
-        &security,
-        !args.no_rfb,
-        limits,
-    ))?;
-    println!("{}", launched.ready_line(args.size, "window"));
+    let launched = runtime.block_on(start(passed))?;
+    let ready = launched.ready_line(args.size, "window");
+    println!("{ready}");
+    activation::notify_ready(&ready);
     screen::run(
         event_loop,
         runtime,
@@ -177,5 +220,63 @@ fn run(args: Args) -> anyhow::Result<()> {
         format!("netui :{number}"),
         args.size,
     )?;
+    Ok(())
+}
+
+/// What `--nested` starts.
+struct Nested {
+    size: Size,
+    rfb: bool,
+    /// The display number asked for, if one was.
+    number: Option<u16>,
+    tcp: Tcp,
+    limits: Limits,
+}
+
+/// `--nested`: the screen is a window on the display that `NETUI_DISPLAY` names.
+fn run_nested(
+    nested: Nested,
+    runtime: tokio::runtime::Runtime,
+    passed: Option<Passed>,
+    security: &TcpSecurity,
+) -> anyhow::Result<()> {
+    let outer_name = std::env::var(netui_protocol::display::DISPLAY_ENV).unwrap_or_default();
+    if outer_name.is_empty() {
+        bail!(
+            "--nested opens the screen as a window on another netui display: set {} to it \
+             (such as :0)",
+            netui_protocol::display::DISPLAY_ENV
+        );
+    }
+    let Nested {
+        size,
+        rfb,
+        number,
+        tcp,
+        limits,
+    } = nested;
+    let launched = runtime.block_on(async {
+        match (number, passed) {
+            (_, Some(passed)) => {
+                launch::adopt_display(number.unwrap_or(0), size, passed, security, rfb, limits)
+                    .await
+            }
+            (Some(number), None) => {
+                launch::bind_display_with(number, size, tcp, security, rfb, limits).await
+            }
+            (None, None) => launch::bind_free_display(1, size, tcp, security, rfb).await,
+        }
+    })?;
+    let display = format!(":{}", launched.number);
+    let ending =
+        netui_display_server::backend::nested::serve(&runtime, launched, size, None, |l| {
+            let ready = l.ready_line(size, &format!("nested in {outer_name}"));
+            println!("{ready}");
+            activation::notify_ready(&ready);
+        })
+        .with_context(|| format!("the outer display is {outer_name}"))?;
+    if let Some(ending) = ending {
+        eprintln!("display-server: {display} ends: {ending}");
+    }
     Ok(())
 }

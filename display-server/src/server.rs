@@ -57,6 +57,9 @@ pub struct Server {
     rfb_answers: AnswerWatch,
     screen_tx: mpsc::UnboundedSender<CoreMsg>,
     screen_rx: mpsc::UnboundedReceiver<CoreMsg>,
+    /// Whether the Unix socket's file is the server's to remove when it stops (not when a
+    /// service manager passed the socket: see [`crate::activation`]).
+    owns_unix: bool,
 }
 
 impl Server {
@@ -64,10 +67,26 @@ impl Server {
     /// one (left by a crash) is replaced.
     pub async fn bind(config: ServerConfig) -> Result<Self, ServerError> {
         let listeners = Listeners::bind(&config).await?;
+        Ok(Self::with_listeners(config, listeners, true))
+    }
+
+    /// A server on listeners that a service manager passed (socket activation):
+    /// `config`'s `unix`, `tcp` and `rfb` addresses are taken from them, and the Unix
+    /// socket's file is left in place when the server stops (it is the service manager's).
+    pub fn adopt(mut config: ServerConfig, listeners: Listeners) -> Self {
+        config.unix = listeners.unix_path();
+        config.tcp = listeners.tcp_addr();
+        if let (Some(rfb), Some(addr)) = (config.rfb.as_mut(), listeners.rfb_addr()) {
+            rfb.addr = addr;
+        }
+        Self::with_listeners(config, listeners, false)
+    }
+
+    fn with_listeners(config: ServerConfig, listeners: Listeners, owns_unix: bool) -> Self {
         let tcp_addr = listeners.tcp_addr();
         let rfb_addr = listeners.rfb_addr();
         let (screen_tx, screen_rx) = mpsc::unbounded_channel();
-        Ok(Self {
+        Self {
             config,
             listeners,
             tcp_addr,
@@ -75,7 +94,8 @@ impl Server {
             rfb_answers: AnswerWatch::default(),
             screen_tx,
             screen_rx,
-        })
+            owns_unix,
+        }
     }
 
     /// Where a benchmark in this process learns which inputs each update to a VNC viewer
@@ -104,6 +124,14 @@ impl Server {
         self.rfb_addr
     }
 
+    /// Gives up on a server that will not run: closes its listeners and removes its Unix
+    /// socket's file (when it is the server's own).
+    pub fn discard(self) {
+        if let Some(path) = self.config.unix.as_ref().filter(|_| self.owns_unix) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
     /// Serves until `shutdown` completes, with the headless backend.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), ServerError> {
         self.run_with(Box::new(Headless::default()), shutdown).await
@@ -121,6 +149,7 @@ impl Server {
             listeners,
             screen_rx,
             rfb_answers,
+            owns_unix,
             ..
         } = self;
         let (core_tx, core_rx) = mpsc::channel(CORE_QUEUE);
@@ -150,7 +179,7 @@ impl Server {
         }
         // Dropping the accept loop drops the listeners and the core's last sender that is not
         // held by a connection; connection tasks end with the runtime.
-        if let Some(path) = &config.unix {
+        if let Some(path) = config.unix.as_ref().filter(|_| owns_unix) {
             let _ = std::fs::remove_file(path);
         }
         drop(core_thread);

@@ -22,6 +22,8 @@
 //! - [`peers`]: real VNC viewers for the RFB tests (TigerVNC under Xvfb, vncdotool, noVNC
 //!   in headless Chromium), skipped or required like Xvfb; their scripts and pinned
 //!   versions in `python/` and `web/`.
+//! - [`tools`]: system programs a test runs (systemd's socket activation and unit checker,
+//!   kubectl), skipped or required like Xvfb.
 //!
 //! # Where to make a change
 //! - Something two test files both need: here, in the module it belongs to, not in a
@@ -38,6 +40,7 @@ pub mod peers;
 pub mod process;
 pub mod server;
 pub mod socket;
+pub mod tools;
 pub mod xvfb;
 
 pub use server::TestDisplay;

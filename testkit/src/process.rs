@@ -77,17 +77,26 @@ pub fn terminate(child: &mut Child) -> ExitStatus {
 /// with the test's own profile and target directory: nothing to do after `cargo test
 /// --workspace`, which has built them), then takes `name` from beside the test's executable.
 pub fn demo_program(name: &str) -> std::path::PathBuf {
-    static BUILT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    let dir = BUILT.get_or_init(|| {
-        // target/<profile>/deps/<test>-<hash>: the programs are in target/<profile>.
-        let exe = std::env::current_exe().expect("the test knows its own path");
-        let profile_dir = exe
-            .parent()
-            .and_then(std::path::Path::parent)
-            .expect("a test runs from target/<profile>/deps")
-            .to_path_buf();
-        let target = profile_dir.parent().expect("target/<profile>");
-        let profile = profile_dir
+    workspace_program("demos", name)
+}
+
+/// The path of program `name` of the workspace's package `package` (`thin-client`,
+/// `netui-display-server`...), built as [`demo_program`] builds the demos: once per package
+/// and test process.
+pub fn workspace_program(package: &str, name: &str) -> std::path::PathBuf {
+    static BUILT: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    // target/<profile>/deps/<test>-<hash>: the programs are in target/<profile>.
+    let exe = std::env::current_exe().expect("the test knows its own path");
+    let dir = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .expect("a test runs from target/<profile>/deps")
+        .to_path_buf();
+    // A poisoned lock only means another test failed while building: build again.
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if !built.iter().any(|p| p == package) {
+        let target = dir.parent().expect("target/<profile>");
+        let profile = dir
             .file_name()
             .and_then(|n| n.to_str())
             .expect("a profile directory");
@@ -100,7 +109,7 @@ pub fn demo_program(name: &str) -> std::path::PathBuf {
                 "build",
                 "--quiet",
                 "-p",
-                "demos",
+                package,
                 "--bins",
                 "--profile",
                 profile,
@@ -112,11 +121,11 @@ pub fn demo_program(name: &str) -> std::path::PathBuf {
             .expect("cargo runs");
         assert!(
             out.status.success(),
-            "cargo build -p demos failed: {}",
+            "cargo build -p {package} failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        profile_dir
-    });
+        built.push(package.to_owned());
+    }
     let path = dir.join(name);
     assert!(path.exists(), "no program {}", path.display());
     path

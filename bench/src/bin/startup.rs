@@ -75,7 +75,7 @@ fn main() -> anyhow::Result<()> {
             .spawn()?,
     );
     let bar = wait_for(&mut probe, |w| w.kind == WindowKind::Panel && w.mapped)?;
-    let titles: Vec<&str> = demos::catalog().iter().map(|d| d.title).collect();
+    let titles = demos::launcher::button_titles();
     let layout = demos::launcher::layout(probe.fonts(), 1280, &titles);
     println!("\nFrom a click on the launcher's button to the demo's first frame on the screen ({} runs, median):", args.runs);
     for (demo, button) in demos::catalog().iter().zip(&layout.demos) {

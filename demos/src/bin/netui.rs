@@ -38,20 +38,23 @@ struct Args {
     /// Do not serve VNC viewers (the RFB port 5900+N).
     #[arg(long)]
     no_rfb: bool,
-    /// Run one application on $NETUI_DISPLAY instead of a session: `launcher` or a demo
-    /// (the launcher starts demos this way, as processes of this same program).
+    /// Run one application on $NETUI_DISPLAY instead of a session: `launcher`, a demo (the
+    /// launcher starts demos this way, as processes of this same program), or `desktop`: a
+    /// nested display (a whole desktop in a window, with its own launcher).
     #[arg(value_parser = app_name)]
     app: Option<String>,
 }
 
 fn app_name(name: &str) -> Result<String, String> {
-    let known = demos::catalog().iter().any(|d| d.name == name) || name == "launcher";
+    let known = demos::catalog().iter().any(|d| d.name == name)
+        || name == "launcher"
+        || name == demos::launcher::DESKTOP;
     if known {
         return Ok(name.to_owned());
     }
     let names: Vec<&str> = demos::catalog().iter().map(|d| d.name).collect();
     Err(format!(
-        "no application {name:?}; there are: launcher, {}",
+        "no application {name:?}; there are: launcher, desktop, {}",
         names.join(", ")
     ))
 }
@@ -88,6 +91,10 @@ fn app(name: &str) -> anyhow::Result<()> {
         let spawn: demos::launcher::Spawn =
             Box::new(move |demo| Command::new(&exe).arg(demo).spawn());
         return Ok(demos::launcher::run(&mut display, spawn)?);
+    }
+    if name == demos::launcher::DESKTOP {
+        drop(display);
+        return desktop();
     }
     let demo = demos::catalog()
         .iter()
@@ -184,6 +191,50 @@ fn session(args: &Args) -> anyhow::Result<()> {
     }
     drop(apps);
     println!("session on {display} ended");
+    Ok(())
+}
+
+/// The size of a nested desktop's screen: two thirds of the outer screen's, at least 640x400.
+fn nested_size(outer: Size) -> Size {
+    Size::new(
+        (outer.width * 2 / 3).max(640).min(outer.width.max(1)),
+        (outer.height * 2 / 3).max(400).min(outer.height.max(1)),
+    )
+}
+
+/// `netui desktop`: a nested display (its screen a window on $NETUI_DISPLAY, as
+/// `display-server --nested`) on the first free display number from :1, with a launcher of
+/// its own; it ends when the window is closed or the outer display goes away.
+fn desktop() -> anyhow::Result<()> {
+    let outer = demos::cli::connect(None)?.screen_size();
+    let size = nested_size(outer);
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
+    let launched = runtime.block_on(launch::bind_free_display(
+        1,
+        size,
+        Tcp::Off,
+        &TcpSecurity::default(),
+        false,
+    ))?;
+    let display = format!(":{}", launched.number);
+    let mut apps = Apps::default();
+    let exe = std::env::current_exe().context("cannot find this program to start applications")?;
+    let ending =
+        netui_display_server::backend::nested::serve(&runtime, launched, size, None, |l| {
+            println!("{}", l.ready_line(size, "nested"));
+            match Command::new(&exe)
+                .arg("launcher")
+                .env(DISPLAY_ENV, &display)
+                .spawn()
+            {
+                Ok(child) => apps.0.push(child),
+                Err(e) => eprintln!("netui: cannot start the nested desktop's launcher: {e}"),
+            }
+        })?;
+    drop(apps);
+    if let Some(ending) = ending {
+        eprintln!("netui: desktop {display} ends: {ending}");
+    }
     Ok(())
 }
 

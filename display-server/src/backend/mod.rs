@@ -2,11 +2,15 @@
 //!
 //! The core composites damaged areas into the screen canvas and hands the result to a backend.
 //! Headless keeps the frame in memory (the canvas *is* the screen); the windowed backend copies
-//! the damaged rectangles to a real window on the main thread. Nothing else differs.
+//! the damaged rectangles to a real window on the main thread; the nested backend sends them
+//! to a window on another netui display. Nothing else differs.
 //!
 //! - [`Headless`]: a virtual screen.
 //! - [`windowed`]: a winit + softbuffer window that is the screen, with its keyboard and mouse.
+//! - [`nested`]: a window on another netui display (`--nested`), through the app library:
+//!   damage sent as images, that window's input and resizes passed in.
 
+pub mod nested;
 pub mod windowed;
 
 use std::time::Duration;

@@ -21,6 +21,7 @@
 //! - [`connect`]: display names, sockets, token files and how each says to trust the server.
 //! - [`event`]: the queue of events, waited on blocking, with a deadline, or as an async
 //!   stream.
+//! - [`image`]: PNG images as RGBA pixels, as the clipboard's `image/png` carries them.
 //! - [`error`]: the error type.
 //!
 //! # Where to make a change
@@ -44,6 +45,7 @@ pub mod display;
 mod draw;
 pub mod error;
 pub mod event;
+pub mod image;
 pub mod tls;
 pub mod transport;
 pub mod viewer;

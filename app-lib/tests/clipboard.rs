@@ -16,6 +16,7 @@ use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
+use netui::image::{decode_png, encode_png, Rgba};
 use netui::selection::{PNG, TEXT};
 use netui::{Display, Error, ErrorCode, Event, Selection, SelectionFailure, Size};
 use netui_protocol::connection::FrameReader;
@@ -187,7 +188,7 @@ fn text_still_pastes_after_its_owner_has_gone() {
             Selection::Clipboard,
             vec![
                 (TEXT.to_owned(), b"outlives me".to_vec()),
-                (PNG.to_owned(), png_bytes(2, 2, &[7; 16])),
+                (PNG.to_owned(), encode_png(2, 2, &[7; 16]).expect("encodes")),
             ],
         )
         .expect("claim");
@@ -227,27 +228,6 @@ fn text_still_pastes_after_its_owner_has_gone() {
     assert_eq!(late.paste_text(Selection::Clipboard).expect("paste"), None);
 }
 
-fn png_bytes(width: u32, height: u32, rgba: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut encoder = png::Encoder::new(&mut out, width, height);
-    encoder.set_color(png::ColorType::Rgba);
-    encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().expect("png header");
-    writer.write_image_data(rgba).expect("png data");
-    writer.finish().expect("png end");
-    out
-}
-
-fn png_pixels(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
-    let decoder = png::Decoder::new(bytes);
-    let mut reader = decoder.read_info().expect("png header");
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).expect("png frame");
-    assert_eq!(info.color_type, png::ColorType::Rgba);
-    buf.truncate(info.buffer_size());
-    (info.width, info.height, buf)
-}
-
 #[test]
 fn a_png_image_round_trips_pixel_exact() {
     let server = TestDisplay::start(":clip-png", screen());
@@ -267,7 +247,10 @@ fn a_png_image_round_trips_pixel_exact() {
     copier
         .set_selection(
             Selection::Clipboard,
-            vec![(PNG.to_owned(), png_bytes(width, height, &rgba))],
+            vec![(
+                PNG.to_owned(),
+                encode_png(width, height, &rgba).expect("encodes"),
+            )],
         )
         .expect("claim");
     copier.sync().expect("sync");
@@ -277,7 +260,15 @@ fn a_png_image_round_trips_pixel_exact() {
         .paste(Selection::Clipboard, PNG)
         .expect("paste")
         .expect("an image");
-    assert_eq!(png_pixels(&bytes), (width, height, rgba));
+    let image = decode_png(&bytes[..]).expect("decodes");
+    assert_eq!(
+        image,
+        Rgba {
+            width,
+            height,
+            pixels: rgba
+        }
+    );
     // The clipboard has no text: an empty answer, not an error.
     assert_eq!(
         paster.paste_text(Selection::Clipboard).expect("paste"),

@@ -7,6 +7,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use netui::image::{decode_png, encode_png, Rgba};
 use netui::selection::PNG;
 use netui::{Selection, Size};
 use netui_testkit::process::KillOnDrop;
@@ -138,34 +139,6 @@ fn with_clipboard_off_nothing_crosses() {
     assert_eq!(app.server_info().expect("info").clients.len(), 2);
 }
 
-fn png_bytes(width: u32, height: u32, rgba: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut encoder = png::Encoder::new(&mut out, width, height);
-    encoder.set_color(png::ColorType::Rgba);
-    encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().expect("png header");
-    writer.write_image_data(rgba).expect("png data");
-    writer.finish().expect("png end");
-    out
-}
-
-/// A PNG's size and pixels as RGBA (the PNGs here are 8-bit RGB or RGBA).
-fn png_pixels(bytes: &[u8]) -> Option<(u32, u32, Vec<u8>)> {
-    let mut reader = png::Decoder::new(bytes).read_info().ok()?;
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).ok()?;
-    buf.truncate(info.buffer_size());
-    let rgba = match info.color_type {
-        png::ColorType::Rgba => buf,
-        png::ColorType::Rgb => buf
-            .chunks_exact(3)
-            .flat_map(|p| [p[0], p[1], p[2], 255])
-            .collect(),
-        _ => return None,
-    };
-    Some((info.width, info.height, rgba))
-}
-
 #[test]
 fn the_viewer_carries_images_both_ways_pixel_exact() {
     let Some(xvfb) = Xvfb::start() else { return };
@@ -187,7 +160,10 @@ fn the_viewer_carries_images_both_ways_pixel_exact() {
     // Copied in a netui application as PNG: the X clipboard offers it as image/png.
     app.set_selection(
         Selection::Clipboard,
-        vec![(PNG.to_owned(), png_bytes(width, height, &rgba))],
+        vec![(
+            PNG.to_owned(),
+            encode_png(width, height, &rgba).expect("encodes"),
+        )],
     )
     .expect("copy");
     until("the display's image reaching the X clipboard", || {
@@ -198,13 +174,18 @@ fn the_viewer_carries_images_both_ways_pixel_exact() {
             .stderr(Stdio::null())
             .output()
             .expect("xclip runs");
-        png_pixels(&out.stdout) == Some((width, height, rgba.clone()))
+        decode_png(&out.stdout[..]).ok()
+            == Some(Rgba {
+                width,
+                height,
+                pixels: rgba.clone(),
+            })
     });
 
     // An image copied on the X display: the netui application pastes it as PNG.
     let other: Vec<u8> = rgba.iter().map(|v| v.wrapping_add(100) | 1).collect();
     let file = server.dir.path().join("copied.png");
-    std::fs::write(&file, png_bytes(width, height, &other)).expect("write png");
+    std::fs::write(&file, encode_png(width, height, &other).expect("encodes")).expect("write png");
     let _xclip = KillOnDrop::spawn(
         Command::new("xclip")
             .args(["-selection", "clipboard", "-t", "image/png", "-i", "-quiet"])
@@ -215,6 +196,11 @@ fn the_viewer_carries_images_both_ways_pixel_exact() {
     );
     until("the X clipboard's image reaching the display", || {
         let pasted = app.paste(Selection::Clipboard, PNG).expect("paste");
-        pasted.and_then(|bytes| png_pixels(&bytes)) == Some((width, height, other.clone()))
+        pasted.and_then(|bytes| decode_png(&bytes[..]).ok())
+            == Some(Rgba {
+                width,
+                height,
+                pixels: other.clone(),
+            })
     });
 }

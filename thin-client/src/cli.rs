@@ -237,15 +237,7 @@ fn status_lines(net: &Net, display: &str, link: &str) -> Vec<String> {
 
 fn write_png(path: &std::path::Path, canvas: &netui_scene::render::Canvas) -> anyhow::Result<()> {
     let (_, rgba) = canvas.read_rgba(canvas.bounds());
-    let file =
-        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    let mut encoder = png::Encoder::new(
-        std::io::BufWriter::new(file),
-        canvas.width(),
-        canvas.height(),
-    );
-    encoder.set_color(png::ColorType::Rgba);
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder.write_header()?.write_image_data(&rgba)?;
-    Ok(())
+    let png = netui::image::encode_png(canvas.width(), canvas.height(), &rgba)
+        .map_err(anyhow::Error::msg)?;
+    std::fs::write(path, png).with_context(|| format!("cannot write {}", path.display()))
 }

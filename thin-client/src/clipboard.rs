@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use std::borrow::Cow;
 
+use netui::image::{decode_png, encode_png, Rgba};
 use netui::selection::{PNG, TEXT};
 use netui::{Display, Event, Selection};
 
@@ -28,8 +29,7 @@ const IMAGE_EVERY: u32 = 4;
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Content {
     Text(String),
-    /// An image's size and RGBA pixels.
-    Image(usize, usize, Vec<u8>),
+    Image(Rgba),
 }
 
 /// Which way the clipboard goes (`--clipboard`).
@@ -131,11 +131,11 @@ fn host_content(host: &mut arboard::Clipboard, images: bool) -> Option<Content> 
         return None;
     }
     let image = host.get_image().ok()?;
-    Some(Content::Image(
-        image.width,
-        image.height,
-        image.bytes.into_owned(),
-    ))
+    Some(Content::Image(Rgba {
+        width: u32::try_from(image.width).ok()?,
+        height: u32::try_from(image.height).ok()?,
+        pixels: image.bytes.into_owned(),
+    }))
 }
 
 /// The display clipboard's text, or its PNG image decoded, as its owner offers them.
@@ -153,8 +153,8 @@ fn display_content(display: &mut Display, types: &[String]) -> Option<Content> {
     }
     if types.iter().any(|t| t == PNG) {
         let bytes = pasted(display, PNG)?;
-        return match decode_png(&bytes) {
-            Ok(image) => Some(image),
+        return match decode_png(&bytes[..]) {
+            Ok(image) => Some(Content::Image(image)),
             Err(e) => {
                 tracing::warn!("the display's clipboard image is not a PNG: {e}");
                 None
@@ -167,10 +167,10 @@ fn display_content(display: &mut Display, types: &[String]) -> Option<Content> {
 fn put_on_host(host: &mut arboard::Clipboard, content: &Content) {
     let done = match content {
         Content::Text(text) => host.set_text(text.clone()),
-        Content::Image(width, height, rgba) => host.set_image(arboard::ImageData {
-            width: *width,
-            height: *height,
-            bytes: Cow::Borrowed(rgba),
+        Content::Image(image) => host.set_image(arboard::ImageData {
+            width: image.width as usize,
+            height: image.height as usize,
+            bytes: Cow::Borrowed(&image.pixels),
         }),
     };
     if let Err(e) = done {
@@ -181,73 +181,10 @@ fn put_on_host(host: &mut arboard::Clipboard, content: &Content) {
 fn claim_on_display(display: &mut Display, content: &Content) -> Result<(), String> {
     match content {
         Content::Text(text) => display.set_selection_text(Selection::Clipboard, text),
-        Content::Image(width, height, rgba) => {
-            let png = encode_png(*width, *height, rgba).map_err(|e| e.to_string())?;
+        Content::Image(image) => {
+            let png = encode_png(image.width, image.height, &image.pixels)?;
             display.set_selection(Selection::Clipboard, vec![(PNG.to_owned(), png)])
         }
     }
     .map_err(|e| e.to_string())
-}
-
-/// A PNG image as RGBA pixels (any bit depth and colour type, expanded).
-fn decode_png(bytes: &[u8]) -> Result<Content, png::DecodingError> {
-    let mut decoder = png::Decoder::new(bytes);
-    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let mut reader = decoder.read_info()?;
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf)?;
-    buf.truncate(info.buffer_size());
-    let pixels = (info.width as usize) * (info.height as usize);
-    let rgba = match info.color_type {
-        png::ColorType::Rgba => buf,
-        png::ColorType::Rgb => buf
-            .chunks_exact(3)
-            .flat_map(|p| [p[0], p[1], p[2], 255])
-            .collect(),
-        png::ColorType::GrayscaleAlpha => buf
-            .chunks_exact(2)
-            .flat_map(|p| [p[0], p[0], p[0], p[1]])
-            .collect(),
-        _ => buf.iter().flat_map(|&g| [g, g, g, 255]).collect(),
-    };
-    if rgba.len() != pixels * 4 {
-        return Err(png::DecodingError::LimitsExceeded);
-    }
-    Ok(Content::Image(
-        info.width as usize,
-        info.height as usize,
-        rgba,
-    ))
-}
-
-/// RGBA pixels as a PNG file.
-fn encode_png(width: usize, height: usize, rgba: &[u8]) -> Result<Vec<u8>, png::EncodingError> {
-    let mut out = Vec::new();
-    let (w, h) = (
-        u32::try_from(width).unwrap_or(u32::MAX),
-        u32::try_from(height).unwrap_or(u32::MAX),
-    );
-    let mut encoder = png::Encoder::new(&mut out, w, h);
-    encoder.set_color(png::ColorType::Rgba);
-    encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header()?;
-    writer.write_image_data(rgba)?;
-    writer.finish()?;
-    Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn images_cross_as_png_and_back_pixel_exact() {
-        let rgba: Vec<u8> = (0..5 * 3 * 4).map(|i| (i * 7) as u8).collect();
-        let png = encode_png(5, 3, &rgba).expect("encodes");
-        assert_eq!(
-            decode_png(&png).expect("decodes"),
-            Content::Image(5, 3, rgba)
-        );
-        assert!(decode_png(b"not a png").is_err());
-    }
 }

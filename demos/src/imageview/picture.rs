@@ -63,15 +63,14 @@ impl std::error::Error for LoadError {
 /// Decodes a PNG file's bytes (any color type and depth) to RGBA. The decoder's default
 /// limits bound the memory a hostile file can make it allocate.
 pub fn decode_png(name: &str, bytes: &[u8]) -> Result<Picture, LoadError> {
-    let (width, height, rgba) =
-        crate::image::decode_png(bytes).map_err(|reason| LoadError::NotPng {
-            name: name.to_owned(),
-            reason: reason.trim_end_matches('.').to_lowercase(),
-        })?;
+    let image = netui::image::decode_png(bytes).map_err(|reason| LoadError::NotPng {
+        name: name.to_owned(),
+        reason: reason.trim_end_matches('.').to_lowercase(),
+    })?;
     Ok(Picture {
-        width,
-        height,
-        rgba,
+        width: image.width,
+        height: image.height,
+        rgba: image.pixels,
     })
 }
 

@@ -1,7 +1,8 @@
 //! Keyboard layouts through the thin client's window (issue 14): under Xvfb with an X
 //! keyboard layout set by `setxkbmap` (Debian: x11-xkb-utils), physical key presses on the
 //! viewer's window reach the notepad on the viewed display as the layout's characters (dead
-//! keys and AltGr included), and Ctrl+S saves on a Russian keyboard too.
+//! keys and AltGr included) on German, French and Russian keyboards, and Ctrl+S saves on
+//! each.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -83,11 +84,15 @@ fn typed_through_the_viewer(layout: &str, keys: &[&str]) -> Option<String> {
 
 #[test]
 fn a_german_keyboard_on_the_viewer_types_its_own_characters() {
-    // Y, Z (swapped), AltGr+Q (@ on a German keyboard), the dead acute then E.
+    // Y and Z (swapped), the keys right of L (ö, ä), AltGr+E (€), AltGr+Q (@), the dead
+    // acute then E (é).
     let keys = [
         "key 29",
         "key 52",
+        "key 47",
+        "key 48",
         "keydown 108",
+        "key 26",
         "key 24",
         "keyup 108",
         "key 21",
@@ -96,7 +101,27 @@ fn a_german_keyboard_on_the_viewer_types_its_own_characters() {
     let Some(saved) = typed_through_the_viewer("de", &keys) else {
         return;
     };
-    assert_eq!(saved, "zy@é");
+    assert_eq!(saved, "zyöä€@é");
+}
+
+#[test]
+fn a_french_keyboard_on_the_viewer_types_its_own_characters() {
+    // The keys at US Q and W (a and z on AZERTY), 2 (é), AltGr+E (€), and the dead
+    // circumflex then E (ê); Ctrl+S after them.
+    let keys = [
+        "key 24",
+        "key 25",
+        "key 11",
+        "keydown 108",
+        "key 26",
+        "keyup 108",
+        "key 34",
+        "key 26",
+    ];
+    let Some(saved) = typed_through_the_viewer("fr", &keys) else {
+        return;
+    };
+    assert_eq!(saved, "azé€ê");
 }
 
 #[test]

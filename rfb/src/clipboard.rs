@@ -18,7 +18,7 @@
 //! zlib stream of its own. Decompression stops at [`crate::message::MAX_CUT_TEXT`] bytes, so
 //! a small message cannot make the reader hold more than that.
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use crate::message::MAX_CUT_TEXT;
 use crate::RfbError;
@@ -101,10 +101,7 @@ pub fn parse(flags: u32, data: &[u8]) -> Result<ExtClipboard, RfbError> {
         return Ok(ExtClipboard::Provide { text: None });
     }
     // Text is the lowest format bit, so its record comes first in the stream.
-    let mut inflated = Vec::new();
-    flate2::read::ZlibDecoder::new(data)
-        .take(MAX_CUT_TEXT as u64 + 4)
-        .read_to_end(&mut inflated)
+    let inflated = inflate(data, MAX_CUT_TEXT + 4)
         .map_err(|e| bad(&format!("the zlib data is broken: {e}")))?;
     let size = inflated
         .get(..4)
@@ -119,6 +116,32 @@ pub fn parse(flags: u32, data: &[u8]) -> Result<ExtClipboard, RfbError> {
     let bytes = bytes.strip_suffix(&[0]).unwrap_or(bytes);
     let text = String::from_utf8_lossy(bytes).replace("\r\n", "\n");
     Ok(ExtClipboard::Provide { text: Some(text) })
+}
+
+/// Inflates a provide's zlib stream, up to `limit` bytes out. The stream may end with a
+/// sync flush rather than its final block: TigerVNC's viewer writes each provide so (a zlib
+/// stream of its own, flushed, never finished), and the spec does not say otherwise.
+fn inflate(data: &[u8], limit: usize) -> Result<Vec<u8>, flate2::DecompressError> {
+    let mut z = flate2::Decompress::new(true);
+    let mut out = Vec::new();
+    loop {
+        if out.len() == out.capacity() {
+            if out.len() >= limit {
+                break;
+            }
+            out.reserve(out.len().max(4096).min(limit - out.len()));
+        }
+        let (read, written) = (z.total_in(), out.len());
+        // total_in counts what came from `data`: no more than its length.
+        let rest = &data[read as usize..];
+        let status = z.decompress_vec(rest, &mut out, flate2::FlushDecompress::Sync)?;
+        let stuck = z.total_in() == read && out.len() == written;
+        if status == flate2::Status::StreamEnd || stuck {
+            break;
+        }
+    }
+    out.truncate(limit);
+    Ok(out)
 }
 
 /// Writes `msg` as a whole cut-text message: ServerCutText (3) from a server, ClientCutText
@@ -172,6 +195,7 @@ pub fn server_caps(limit: u32) -> ExtClipboard {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read;
 
     fn round_trip(msg: ExtClipboard) -> ExtClipboard {
         let mut out = Vec::new();
@@ -207,6 +231,21 @@ mod tests {
             .read_to_end(&mut inflated)
             .expect("zlib");
         assert_eq!(inflated, [0, 0, 0, 5, b'a', b'\r', b'\n', b'b', 0]);
+    }
+
+    #[test]
+    fn a_provide_that_ends_with_a_sync_flush_reads_as_tigervncs_viewer_writes_it() {
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(&[0, 0, 0, 4, b'h', 0xc3, 0xa9, 0])
+            .expect("write");
+        z.flush().expect("a sync flush");
+        let unfinished = z.get_ref().clone();
+        assert_eq!(
+            parse(PROVIDE | TEXT, &unfinished),
+            Ok(ExtClipboard::Provide {
+                text: Some("hé".into())
+            })
+        );
     }
 
     #[test]

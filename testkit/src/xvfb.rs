@@ -7,7 +7,7 @@
 //! [`Xvfb::start`] returns `None` and the test says it was skipped, unless
 //! `NETUI_REQUIRE_XVFB` is set (`.ci/run` sets it), in which case the test fails.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -189,5 +189,54 @@ pub fn parse_xwd(data: &[u8]) -> Capture {
         width,
         height,
         pixels,
+    }
+}
+
+/// The X clipboard through `xclip` (Debian: xclip), for the clipboard tests.
+impl Xvfb {
+    /// Whether `xclip` is installed; when it is not, the test says it is skipped, or fails
+    /// when `NETUI_REQUIRE_XVFB` is set.
+    pub fn has_xclip() -> bool {
+        let found = Command::new("xclip")
+            .arg("-version")
+            .stderr(Stdio::null())
+            .status()
+            .is_ok();
+        if !found {
+            assert!(
+                std::env::var_os("NETUI_REQUIRE_XVFB").is_none(),
+                "NETUI_REQUIRE_XVFB is set but xclip is not installed"
+            );
+            eprintln!("SKIPPED: xclip is not installed (apt-get install xclip)");
+        }
+        found
+    }
+
+    /// The X clipboard's text, as `xclip -o` reads it (empty when it has none).
+    pub fn clipboard_text(&self) -> String {
+        let out = Command::new("xclip")
+            .args(["-selection", "clipboard", "-o"])
+            .env("DISPLAY", &self.display)
+            .stderr(Stdio::null())
+            .output()
+            .expect("xclip runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Copies `text` to the X clipboard, as a program there would; `xclip` stays to serve it
+    /// until another program copies (or the returned process is dropped).
+    pub fn copy_text(&self, text: &str) -> KillOnDrop {
+        let mut xclip = KillOnDrop::spawn(
+            Command::new("xclip")
+                .args(["-selection", "clipboard", "-i", "-quiet"])
+                .env("DISPLAY", &self.display)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        );
+        let mut stdin = xclip.0.stdin.take().expect("xclip's stdin");
+        stdin.write_all(text.as_bytes()).expect("write to xclip");
+        drop(stdin);
+        xclip
     }
 }

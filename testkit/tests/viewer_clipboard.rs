@@ -3,7 +3,6 @@
 //! images go both ways between it and a netui application on the viewed display.
 //! `--clipboard off` keeps them apart.
 
-use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -13,51 +12,6 @@ use netui::{Selection, Size};
 use netui_testkit::process::KillOnDrop;
 use netui_testkit::xvfb::Xvfb;
 use netui_testkit::TestDisplay;
-
-/// `xclip`, or `None` (the test says it is skipped) unless `NETUI_REQUIRE_XVFB` is set.
-fn xclip_found() -> bool {
-    let found = Command::new("xclip")
-        .arg("-version")
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !found {
-        assert!(
-            std::env::var_os("NETUI_REQUIRE_XVFB").is_none(),
-            "NETUI_REQUIRE_XVFB is set but xclip is not installed"
-        );
-        eprintln!("SKIPPED: xclip is not installed (apt-get install xclip)");
-    }
-    found
-}
-
-/// The X clipboard's text, as `xclip -o` reads it (empty when it has none).
-fn x_clipboard(xvfb: &Xvfb) -> String {
-    let out = Command::new("xclip")
-        .args(["-selection", "clipboard", "-o"])
-        .env("DISPLAY", xvfb.display())
-        .stderr(Stdio::null())
-        .output()
-        .expect("xclip runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Copies `text` on the X display, as a program there would; `xclip` stays to serve it
-/// until another program copies.
-fn x_copy(xvfb: &Xvfb, text: &str) -> KillOnDrop {
-    let mut xclip = KillOnDrop::spawn(
-        Command::new("xclip")
-            .args(["-selection", "clipboard", "-i", "-quiet"])
-            .env("DISPLAY", xvfb.display())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    );
-    let mut stdin = xclip.0.stdin.take().expect("xclip's stdin");
-    stdin.write_all(text.as_bytes()).expect("write to xclip");
-    drop(stdin);
-    xclip
-}
 
 fn viewer(xvfb: &Xvfb, server: &TestDisplay, clipboard: &str) -> KillOnDrop {
     KillOnDrop::spawn(
@@ -80,7 +34,7 @@ fn until(what: &str, mut done: impl FnMut() -> bool) {
 #[test]
 fn the_viewer_carries_text_both_ways_between_the_display_and_the_x_clipboard() {
     let Some(xvfb) = Xvfb::start() else { return };
-    if !xclip_found() {
+    if !Xvfb::has_xclip() {
         return;
     }
     let server = TestDisplay::numbered(1, Size::new(640, 480));
@@ -98,11 +52,11 @@ fn the_viewer_carries_text_both_ways_between_the_display_and_the_x_clipboard() {
     until("the display's text reaching the X clipboard", || {
         // The application serves the bridge's paste while it waits here.
         let _ = app.wait_event_timeout(Duration::from_millis(50));
-        x_clipboard(&xvfb) == "from netui: ünïcode ✓"
+        xvfb.clipboard_text() == "from netui: ünïcode ✓"
     });
 
     // Copied on the X display: the netui application pastes it.
-    let _xclip = x_copy(&xvfb, "from X, line one\nline two");
+    let _xclip = xvfb.copy_text("from X, line one\nline two");
     until("the X clipboard's text reaching the display", || {
         app.paste_text(Selection::Clipboard)
             .expect("paste")
@@ -114,21 +68,21 @@ fn the_viewer_carries_text_both_ways_between_the_display_and_the_x_clipboard() {
 #[test]
 fn with_clipboard_off_nothing_crosses() {
     let Some(xvfb) = Xvfb::start() else { return };
-    if !xclip_found() {
+    if !Xvfb::has_xclip() {
         return;
     }
     let server = TestDisplay::numbered(1, Size::new(640, 480));
     let _viewer = viewer(&xvfb, &server, "off");
     xvfb.find_window("^netui viewer :1$");
     let mut app = server.connect("app");
-    let _xclip = x_copy(&xvfb, "stays on X");
+    let _xclip = xvfb.copy_text("stays on X");
     app.set_selection_text(Selection::Clipboard, "stays on netui")
         .expect("copy");
     let end = Instant::now() + Duration::from_secs(2);
     while Instant::now() < end {
         let _ = app.wait_event_timeout(Duration::from_millis(50));
     }
-    assert_eq!(x_clipboard(&xvfb), "stays on X");
+    assert_eq!(xvfb.clipboard_text(), "stays on X");
     assert_eq!(
         app.paste_text(Selection::Clipboard)
             .expect("paste")
@@ -142,7 +96,7 @@ fn with_clipboard_off_nothing_crosses() {
 #[test]
 fn the_viewer_carries_images_both_ways_pixel_exact() {
     let Some(xvfb) = Xvfb::start() else { return };
-    if !xclip_found() {
+    if !Xvfb::has_xclip() {
         return;
     }
     let server = TestDisplay::numbered(1, Size::new(640, 480));

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use netui::{Color, Display, Event, Rect, ResourceId, Size};
 use netui_protocol::display::socket_path;
 use netui_testkit::golden::{pixel, xrgb};
+use netui_testkit::layouts;
 use netui_testkit::process::{KillOnDrop, Ready};
 use netui_testkit::xvfb::Xvfb;
 use netui_testkit::{TestDisplay, DEADLINE};
@@ -422,7 +423,7 @@ fn typed_into_notepad(layout: &str, keys: &[&str]) -> Option<String> {
     }
     // Ctrl+S, on the key at US S (keycode 39) whatever it types in the layout.
     screen.x(&["keydown", "--window", &screen.window, "Control_L"]);
-    screen.x(&["key", "--window", &screen.window, "39"]);
+    screen.x(&["key", "--window", &screen.window, layouts::KEY_S]);
     screen.x(&["keyup", "--window", &screen.window, "Control_L"]);
     let end = Instant::now() + DEADLINE;
     loop {
@@ -439,51 +440,23 @@ fn typed_into_notepad(layout: &str, keys: &[&str]) -> Option<String> {
 
 #[test]
 fn a_german_keyboard_types_its_own_characters_and_ctrl_s_saves() {
-    // Y and Z (swapped on a German keyboard), the keys right of L (ö, ä), AltGr+E (€), and
-    // the dead acute then E (é).
-    let keys = [
-        "key 29",
-        "key 52",
-        "key 47",
-        "key 48",
-        "keydown 108",
-        "key 26",
-        "keyup 108",
-        "key 21",
-        "key 26",
-    ];
-    let Some(saved) = typed_into_notepad("de", &keys) else {
-        return;
-    };
-    assert_eq!(saved, "zyöä€é");
+    typed_in(&layouts::GERMAN);
 }
 
 #[test]
 fn a_french_keyboard_types_its_own_characters_and_ctrl_s_saves() {
-    // The keys at US Q and W (a and z on AZERTY), 2 (é), AltGr+E (€), and the dead
-    // circumflex then E (ê).
-    let keys = [
-        "key 24",
-        "key 25",
-        "key 11",
-        "keydown 108",
-        "key 26",
-        "keyup 108",
-        "key 34",
-        "key 26",
-    ];
-    let Some(saved) = typed_into_notepad("fr", &keys) else {
-        return;
-    };
-    assert_eq!(saved, "azé€ê");
+    typed_in(&layouts::FRENCH);
 }
 
 #[test]
 fn a_russian_keyboard_types_cyrillic_and_ctrl_s_still_saves() {
-    // The keys at US C, S and W: с, ы, ц; Ctrl+S is the key at US S, which types ы.
-    let keys = ["key 54", "key 39", "key 25"];
-    let Some(saved) = typed_into_notepad("ru", &keys) else {
+    typed_in(&layouts::RUSSIAN);
+}
+
+/// Types `layout`'s keys into notepad through the windowed server, and checks what it saved.
+fn typed_in(layout: &layouts::Layout) {
+    let Some(saved) = typed_into_notepad(layout.name, layout.keys) else {
         return;
     };
-    assert_eq!(saved, "сыц");
+    assert_eq!(saved, layout.typed, "under {}", layout.name);
 }

@@ -36,6 +36,7 @@
 
 pub mod golden;
 pub mod input;
+pub mod layouts;
 pub mod peers;
 pub mod process;
 pub mod server;

@@ -8,6 +8,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use netui::Size;
+use netui_testkit::layouts;
 use netui_testkit::process::{demo_program, KillOnDrop};
 use netui_testkit::xvfb::Xvfb;
 use netui_testkit::{TestDisplay, DEADLINE};
@@ -67,7 +68,7 @@ fn typed_through_the_viewer(layout: &str, keys: &[&str]) -> Option<String> {
         std::thread::sleep(Duration::from_millis(30));
     }
     xvfb.xdotool(&["keydown", "--window", &window, "Control_L"]);
-    xvfb.xdotool(&["key", "--window", &window, "39"]);
+    xvfb.xdotool(&["key", "--window", &window, layouts::KEY_S]);
     xvfb.xdotool(&["keyup", "--window", &window, "Control_L"]);
     let end = Instant::now() + DEADLINE;
     loop {
@@ -84,51 +85,23 @@ fn typed_through_the_viewer(layout: &str, keys: &[&str]) -> Option<String> {
 
 #[test]
 fn a_german_keyboard_on_the_viewer_types_its_own_characters() {
-    // Y and Z (swapped), the keys right of L (ö, ä), AltGr+E (€), AltGr+Q (@), the dead
-    // acute then E (é).
-    let keys = [
-        "key 29",
-        "key 52",
-        "key 47",
-        "key 48",
-        "keydown 108",
-        "key 26",
-        "key 24",
-        "keyup 108",
-        "key 21",
-        "key 26",
-    ];
-    let Some(saved) = typed_through_the_viewer("de", &keys) else {
-        return;
-    };
-    assert_eq!(saved, "zyöä€@é");
+    typed_in(&layouts::GERMAN);
 }
 
 #[test]
 fn a_french_keyboard_on_the_viewer_types_its_own_characters() {
-    // The keys at US Q and W (a and z on AZERTY), 2 (é), AltGr+E (€), and the dead
-    // circumflex then E (ê); Ctrl+S after them.
-    let keys = [
-        "key 24",
-        "key 25",
-        "key 11",
-        "keydown 108",
-        "key 26",
-        "keyup 108",
-        "key 34",
-        "key 26",
-    ];
-    let Some(saved) = typed_through_the_viewer("fr", &keys) else {
-        return;
-    };
-    assert_eq!(saved, "azé€ê");
+    typed_in(&layouts::FRENCH);
 }
 
 #[test]
 fn a_russian_keyboard_on_the_viewer_types_cyrillic_and_ctrl_s_saves() {
-    let keys = ["key 54", "key 39"];
-    let Some(saved) = typed_through_the_viewer("ru", &keys) else {
+    typed_in(&layouts::RUSSIAN);
+}
+
+/// Types `layout`'s keys through the viewer, and checks what the notepad saved.
+fn typed_in(layout: &layouts::Layout) {
+    let Some(saved) = typed_through_the_viewer(layout.name, layout.keys) else {
         return;
     };
-    assert_eq!(saved, "сы");
+    assert_eq!(saved, layout.typed, "under {}", layout.name);
 }

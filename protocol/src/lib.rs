@@ -84,7 +84,8 @@ pub use view::{
 /// and the server-info reply says each client's permission.
 /// Version 4: selections (the clipboard and the primary selection): their requests and
 /// events, and their limits in the welcome; a viewer's welcome carries no font metrics.
-pub const PROTOCOL_VERSION: u16 = 4;
+/// Version 5: `px-tiles` area records, and raw tiles as green differences.
+pub const PROTOCOL_VERSION: u16 = 5;
 
 /// The first bytes of every hello, so that a server can tell a netui client from a stray one.
 pub const MAGIC: [u8; 4] = *b"NTUI";

@@ -169,6 +169,15 @@ pub enum PixelError {
         /// The part, relative to the tile's corner.
         part: Rect,
     },
+    /// An area record that reaches out of its rectangle, or that takes the areas of the
+    /// rectangle past its own pixels.
+    #[error("tiles rectangle {rect:?} has an area {area:?} outside it, or areas larger than it")]
+    TileArea {
+        /// The rectangle of the records.
+        rect: Rect,
+        /// The area.
+        area: Rect,
+    },
     /// A palette with too many or too few colors.
     #[error("tile {tile:?} has a palette of {colors} colors")]
     PaletteSize {

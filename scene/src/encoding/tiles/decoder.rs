@@ -11,7 +11,8 @@ use crate::encoding::PixelError;
 #[derive(Debug)]
 pub(in crate::encoding) struct TileDecoder {
     stream: Expander,
-    /// The records of one rectangle (at most [`MAX_RECORD`] a tile).
+    /// The records of one rectangle (at most [`MAX_RECORD`] a tile, and the areas'
+    /// [`AREA_BYTES_PER_PIXEL`] a pixel).
     pub(super) payload: Vec<u8>,
     /// The cache's filled slots, `TILE_PIXELS` each.
     cache: Vec<u32>,
@@ -100,7 +101,8 @@ impl TileDecoder {
         }
         let (cols, rows) = grid(rect);
         let tiles = cols * rows;
-        let limit = tiles * MAX_RECORD;
+        let pixels = rect.width as usize * rect.height as usize;
+        let limit = tiles * MAX_RECORD + pixels * AREA_BYTES_PER_PIXEL;
         self.stream
             .expand(data, &mut self.payload, limit)
             .map_err(|e| match e {
@@ -108,7 +110,7 @@ impl TileDecoder {
                 ExpandError::TooLong => PixelError::TileTooLong { rect, limit },
             })?;
         let payload = std::mem::take(&mut self.payload);
-        let result = self.apply_records(canvas, rect, cols, tiles, &payload);
+        let result = self.apply_records(canvas, rect, cols, tiles, pixels, &payload);
         self.payload = payload;
         result
     }
@@ -119,6 +121,7 @@ impl TileDecoder {
         rect: Rect,
         cols: usize,
         tiles: usize,
+        pixels: usize,
         payload: &[u8],
     ) -> Result<(), PixelError> {
         let mut reader = Reader {
@@ -127,6 +130,8 @@ impl TileDecoder {
             bounds: rect,
         };
         let mut index = 0;
+        // The pixels that area records may still cover.
+        let mut area_pixels = pixels;
         while !reader.bytes.is_empty() {
             let op = reader.byte()?;
             if op == OP_SKIP {
@@ -138,6 +143,36 @@ impl TileDecoder {
             }
             if index >= tiles {
                 return Err(PixelError::TilesPastRect { rect });
+            }
+            if op == OP_AREA {
+                let tile = tile_rect(rect, cols, index);
+                let (at, w, h) = (reader.byte()?, reader.byte()?, reader.byte()?);
+                // Within the tile's corner plus a byte a side, on a screen of at most
+                // MAX_SIDE: no overflow.
+                let area = Rect::new(
+                    tile.x + i32::from(at >> 4),
+                    tile.y + i32::from(at & 15),
+                    u32::from(w) + 1,
+                    u32::from(h) + 1,
+                );
+                let n = area.width as usize * area.height as usize;
+                if !rect.contains_rect(area) || n > area_pixels {
+                    return Err(PixelError::TileArea { rect, area });
+                }
+                area_pixels -= n;
+                reader.tile = area;
+                let inner = reader.byte()?;
+                if !matches!(inner, OP_SOLID | OP_RAW | OP_PACKED | OP_RUNS) {
+                    return Err(PixelError::TileOp {
+                        tile: area,
+                        op: inner,
+                    });
+                }
+                self.fill(canvas, area, inner, &mut reader)?;
+                for tile in area_tiles(area, canvas.bounds()) {
+                    self.remember(canvas, tile);
+                }
+                continue;
             }
             if op == OP_JPEG {
                 let run = usize::from(reader.byte()?) + 1;
@@ -246,7 +281,7 @@ impl TileDecoder {
                     let dst = row_mut(canvas, tile, y);
                     dst.iter_mut()
                         .zip(line.chunks_exact(3))
-                        .for_each(|(d, b)| *d = pixel(b));
+                        .for_each(|(d, b)| *d = green_difference(b));
                 }
             }
             OP_GRADIENT => {

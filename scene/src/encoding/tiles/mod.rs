@@ -17,7 +17,8 @@
 //! - `0` skip: one byte `k`; the next `k + 1` tiles are unchanged.
 //! - `1` solid: one pixel fills the tile.
 //! - `2` cached: a `u16` (little-endian) slot of the tile cache; the tile is that slot's.
-//! - `3` raw: the tile's pixels.
+//! - `3` raw: the tile's pixels, each as blue minus green, green, red minus green (modulo
+//!   256).
 //! - `4` part: a byte `x << 4 | y` and a byte `(w - 1) << 4 | (h - 1)`, a rectangle of the
 //!   tile (which it must lie in) where all that changed is; then the record of that
 //!   rectangle, as if it were a tile of its own: solid, raw, packed palette, palette runs or
@@ -46,6 +47,17 @@
 //!   never longer than three bytes a pixel. Lossy: the encoder decodes its own JPEG into the
 //!   shadow, so that what follows is relative to what the viewer really shows (see the
 //!   `jpeg` module).
+//!
+//! - `9` area: a byte `x << 4 | y`, the corner of a rectangle relative to the current tile's,
+//!   then `w - 1` and `h - 1`, a byte each; then the record of that rectangle as if it were
+//!   a tile of its own: solid, raw, packed palette or palette runs. It lies in the rectangle
+//!   of the records but may reach over the tiles to the right and below; it does not move on
+//!   to the next tile (the current tile's own record, or a skip, follows). Then each whole
+//!   tile that it touches, as the viewer now has it, goes into the cache, row by row. The areas of a rectangle cover at most as many pixels as the
+//!   rectangle. The encoder sends the pixels that changed in a small damaged rectangle (a
+//!   typed glyph and the caret beside it) as one area when they straddle tiles: the same
+//!   glyph then gives the same record wherever it lies on the tile grid, and the compressor
+//!   finds it again.
 //!
 //! The tile cache holds [`CACHE_SLOTS`] whole tiles. Every whole (`TILE`x`TILE`) tile sent
 //! as raw, part, packed palette, palette runs or gradient goes, as the viewer then shows it,
@@ -85,6 +97,15 @@ const PART_AREA: (usize, usize) = (4, 5);
 /// The most pixels the encoder puts in one rectangle, so that a rectangle's data stays well
 /// inside a message even when it does not compress.
 const RECT_PIXELS: u64 = 1 << 20;
+/// The largest damaged rectangle in which the encoder looks for an area record's pixels: a
+/// line of text, a status bar (applications redraw a whole line for a typed key).
+const AREA_DAMAGE: u64 = 1 << 16;
+/// The most pixels of an area record that the encoder sends: a glyph or a word typed, a field
+/// that changed, not a window's worth of tiles (which tiles and their cache serve better).
+/// Chosen by measurement on the benchmark's workloads.
+const AREA_PIXELS: u64 = 64 * 64;
+/// The longest side of an area record.
+const AREA_SIDE: u32 = 256;
 
 const OP_SKIP: u8 = 0;
 const OP_SOLID: u8 = 1;
@@ -95,11 +116,16 @@ const OP_PACKED: u8 = 5;
 const OP_RUNS: u8 = 6;
 const OP_GRADIENT: u8 = 7;
 const OP_JPEG: u8 = 8;
+const OP_AREA: u8 = 9;
 
 /// The most bytes of records one tile may need: raw is the longest (runs take at most a byte
 /// a pixel plus a palette, and the decoder refuses more colors), and a JPEG run, refused when
 /// it is longer than its pixels, adds six bytes of header to them.
 const MAX_RECORD: usize = 8 + 3 * TILE_PIXELS;
+/// The most bytes of area records per pixel of their rectangle: areas cover at most the
+/// rectangle's pixels, and one of `n` pixels (two or more: the encoder sends one pixel as a
+/// part) takes at most five bytes and its raw pixels, `5 + 3n <= 6n`.
+const AREA_BYTES_PER_PIXEL: usize = 6;
 
 /// The tiles across and down `rect` (its sides are at most the screen's).
 fn grid(rect: Rect) -> (usize, usize) {
@@ -209,6 +235,39 @@ fn flat_pixels(pixels: &[u32], width: usize) -> usize {
 /// A pixel's three bytes on the wire.
 fn put_pixel(out: &mut Vec<u8>, p: u32) {
     out.extend_from_slice(&p.to_le_bytes()[..3]);
+}
+
+/// A raw record's pixel on the wire: blue minus green, green, red minus green (modulo 256).
+/// Grey and near-grey pixels (anti-aliased text, shadows, most of a desktop) then differ in
+/// the green byte alone, and the compressor's literal coding spends a few bits, not eight, on
+/// the other two (WebP lossless calls this transform "subtract green"). Measured on the
+/// benchmark's workloads it saves on all but `hello`'s colored gradients (see BENCHMARKS.md);
+/// choosing per record, by how grey the pixels are, was worse on every workload.
+fn put_green_difference(out: &mut Vec<u8>, p: u32) {
+    let [b, g, r, _] = p.to_le_bytes();
+    out.extend_from_slice(&[b.wrapping_sub(g), g, r.wrapping_sub(g)]);
+}
+
+/// The pixel of a raw record's three bytes (see [`put_green_difference`]); `b` holds at least
+/// three.
+fn green_difference(b: &[u8]) -> u32 {
+    let g = b[1];
+    u32::from_le_bytes([b[0].wrapping_add(g), g, b[2].wrapping_add(g), 0])
+}
+
+/// The whole tiles of the screen grid that `area` touches, row by row (tiles cut by the
+/// screen's edge are not whole).
+fn area_tiles(area: Rect, screen: Rect) -> impl Iterator<Item = Rect> {
+    // On the screen, whose sides are at most MAX_SIDE: no overflow.
+    let (left, top) = (area.x as u32 / TILE, area.y as u32 / TILE);
+    let (right, bottom) = (
+        (area.right() - 1) as u32 / TILE,
+        (area.bottom() - 1) as u32 / TILE,
+    );
+    (top..=bottom)
+        .flat_map(move |ty| (left..=right).map(move |tx| (tx, ty)))
+        .map(|(tx, ty)| Rect::new((tx * TILE) as i32, (ty * TILE) as i32, TILE, TILE))
+        .filter(move |tile| screen.contains_rect(*tile))
 }
 
 /// A hasher for keys that are hashes already.
@@ -365,6 +424,8 @@ pub(super) struct TileEncoder {
     /// A run of tiles as bytes, and as JPEG.
     bgra: Vec<u8>,
     jpeg: Vec<u8>,
+    /// This update's area records (see the format), in the grid's order.
+    areas: Vec<Rect>,
 }
 
 impl TileEncoder {
@@ -384,6 +445,7 @@ impl TileEncoder {
             colors: jpeg::ColorCounter::default(),
             bgra: Vec::new(),
             jpeg: Vec::new(),
+            areas: Vec::new(),
         }
     }
 
@@ -416,6 +478,12 @@ impl TileEncoder {
         let Some((left, top, right, bottom)) = self.mark(screen_grid, damage) else {
             return;
         };
+        let mut areas = std::mem::take(&mut self.areas);
+        areas.clear();
+        if !fresh && quality.is_none() {
+            find_areas(screen, shadow, damage, &mut areas);
+        }
+        let mut next_area = 0;
         let cols = right - left + 1;
         let rows_per_rect = (RECT_PIXELS / (cols as u64 * u64::from(TILE * TILE))).max(1) as usize;
         for first in (top..=bottom).step_by(rows_per_rect) {
@@ -430,11 +498,26 @@ impl TileEncoder {
             self.payload.clear();
             let mut skip = 0usize;
             let count = cols * (last - first + 1);
+            // The pixels that area records may still cover (see the format).
+            let mut area_pixels = rect.size().area();
             let mut index = 0;
             while index < count {
                 let at =
                     |index: usize| (first + index / cols) * screen_grid.0 + left + index % cols;
                 let tile = tile_rect(rect, cols, index);
+                // The areas whose corner lies in this tile (they are in the grid's order).
+                while let Some(&area) = areas.get(next_area).filter(|a| tile.contains(a.origin())) {
+                    next_area += 1;
+                    if rect.contains_rect(area)
+                        && area.size().area() <= area_pixels
+                        && !self.cached(screen, area)
+                    {
+                        area_pixels -= area.size().area();
+                        put_skip(&mut self.payload, skip);
+                        skip = 0;
+                        self.put_area(screen, shadow, tile, area);
+                    }
+                }
                 if !self.changed(screen, shadow, tile, at(index), fresh) {
                     skip += 1;
                     index += 1;
@@ -486,6 +569,48 @@ impl TileEncoder {
                 data: self.stream.compress(&self.payload),
             });
             self.reset = false;
+        }
+        self.areas = areas;
+    }
+
+    /// Whether every tile that `area` touches is, as the screen has it, a whole tile in the
+    /// cache: then references to them are cheaper than an area (a clock's digits come back
+    /// where they were).
+    fn cached(&mut self, screen: &Canvas, area: Rect) -> bool {
+        let mut tiles = area_tiles(area, screen.bounds()).peekable();
+        tiles.peek().is_some()
+            && tiles.all(|tile| {
+                self.old.clear();
+                for y in 0..TILE {
+                    self.old.extend_from_slice(row(screen, tile, y));
+                }
+                self.cache.find(hash(&self.old), &self.old).is_some()
+            })
+    }
+
+    /// Writes an area record for `area`, whose corner lies in `tile`, copies it into the
+    /// shadow, and puts the whole tiles it touches into the cache.
+    fn put_area(&mut self, screen: &Canvas, shadow: &mut Canvas, tile: Rect, area: Rect) {
+        self.payload.push(OP_AREA);
+        // The corner lies in the tile, and the sides are at most AREA_SIDE.
+        self.payload
+            .push(((area.x - tile.x) << 4 | (area.y - tile.y)) as u8);
+        self.payload.push((area.width - 1) as u8);
+        self.payload.push((area.height - 1) as u8);
+        self.tile.clear();
+        for y in 0..area.height {
+            let new = row(screen, area, y);
+            self.tile.extend_from_slice(new);
+            row_mut(shadow, area, y).copy_from_slice(new);
+        }
+        let indexed = self.palette.index(&self.tile);
+        self.put_record(indexed, shadow, area, None);
+        for tile in area_tiles(area, shadow.bounds()) {
+            self.old.clear();
+            for y in 0..TILE {
+                self.old.extend_from_slice(row(shadow, tile, y));
+            }
+            self.cache.insert(hash(&self.old), &self.old);
         }
     }
 
@@ -694,10 +819,10 @@ impl TileEncoder {
                 std::mem::swap(&mut self.tile, &mut self.old);
                 let indexed = self.palette.index(&self.tile);
                 let area = Rect::new(tile.x + part.x, tile.y + part.y, part.width, part.height);
-                self.put_record(indexed, shadow, area, bounds);
+                self.put_record(indexed, shadow, area, Some(bounds));
                 std::mem::swap(&mut self.tile, &mut self.old);
             }
-            None => self.put_record(indexed, shadow, tile, bounds),
+            None => self.put_record(indexed, shadow, tile, Some(bounds)),
         }
         if whole {
             self.cache.insert(hash, &self.tile);
@@ -706,9 +831,10 @@ impl TileEncoder {
 
     /// Writes the smallest record of the pixels in `self.tile`, those of `area` of the
     /// rectangle `bounds`, which `self.palette` has indexed (`indexed`: they have at most
-    /// [`MAX_COLORS`] colors): solid, raw, packed palette, palette runs or gradient. The
-    /// shadow has the viewer's pixels around `area`, for the gradient's predictions.
-    fn put_record(&mut self, indexed: bool, shadow: &Canvas, area: Rect, bounds: Rect) {
+    /// [`MAX_COLORS`] colors): solid, raw, packed palette, palette runs or, with `bounds`
+    /// (a tile or a part of one, not an area record), gradient. The shadow has the viewer's
+    /// pixels around `area`, for the gradient's predictions.
+    fn put_record(&mut self, indexed: bool, shadow: &Canvas, area: Rect, bounds: Option<Rect>) {
         let width = area.width as usize;
         let pixels = &self.tile[..];
         let (n, height) = (pixels.len(), pixels.len() / width);
@@ -738,7 +864,7 @@ impl TileEncoder {
         let consider = !indexed
             && (self.colors.photographic(pixels.chunks(width))
                 || (n == TILE_PIXELS && flat_pixels(pixels, width) * 4 < n));
-        if consider {
+        if let Some(bounds) = bounds.filter(|_| consider) {
             let repeats = pixels.windows(2).filter(|w| w[0] == w[1]).count();
             self.residuals.clear();
             gradient_edges(shadow, area, bounds, &mut self.edges);
@@ -760,7 +886,7 @@ impl TileEncoder {
         } else {
             self.payload.push(OP_RAW);
             for &p in pixels {
-                put_pixel(&mut self.payload, p);
+                put_green_difference(&mut self.payload, p);
             }
         }
     }
@@ -857,6 +983,58 @@ fn changed_part(new: &[u32], old: &[u32], width: usize) -> Option<Rect> {
     let (w, h) = (right + 1 - left, bottom + 1 - top);
     (w * h * PART_AREA.1 <= new.len() * PART_AREA.0)
         .then(|| Rect::new(left as i32, top as i32, w as u32, h as u32))
+}
+
+/// The areas of this update (see the format): per damaged rectangle of at most
+/// [`AREA_DAMAGE`] pixels, the rectangle of its pixels that differ from the shadow, when that
+/// is at most [`AREA_PIXELS`] and straddles tiles, covering less than half of them (within
+/// one tile a part record says the same); in the order of the tile grid that their corners
+/// lie in.
+fn find_areas(screen: &Canvas, shadow: &Canvas, damage: &[Rect], out: &mut Vec<Rect>) {
+    for &rect in damage {
+        if rect.size().area() > AREA_DAMAGE {
+            continue;
+        }
+        let (mut left, mut right, mut top, mut bottom) = (u32::MAX, 0, u32::MAX, 0);
+        for y in 0..rect.height {
+            let (new, old) = (row(screen, rect, y), row(shadow, rect, y));
+            let Some(first) = new.iter().zip(old).position(|(a, b)| a != b) else {
+                continue;
+            };
+            let last = new
+                .iter()
+                .zip(old)
+                .rposition(|(a, b)| a != b)
+                .unwrap_or(first);
+            (left, right) = (left.min(first as u32), right.max(last as u32));
+            top = top.min(y);
+            bottom = y;
+        }
+        if top == u32::MAX {
+            continue;
+        }
+        // Within `rect`, which lies on the screen: no overflow.
+        let area = Rect::new(
+            rect.x + left as i32,
+            rect.y + top as i32,
+            right + 1 - left,
+            bottom + 1 - top,
+        );
+        let tile_of = |x: i64| u64::from(x as u32 / TILE);
+        let (across, down) = (
+            tile_of(area.right() - 1) - tile_of(area.x.into()) + 1,
+            tile_of(area.bottom() - 1) - tile_of(area.y.into()) + 1,
+        );
+        let pixels = area.size().area();
+        // Over more than one tile, and less than half of those it touches (else the tiles,
+        // their cache and their gradient serve as well).
+        let straddles = across * down > 1 && pixels * 2 <= across * down * u64::from(TILE * TILE);
+        let small = pixels <= AREA_PIXELS && area.width <= AREA_SIDE && area.height <= AREA_SIDE;
+        if straddles && small {
+            out.push(area);
+        }
+    }
+    out.sort_by_key(|a| (a.y as u32 / TILE, a.x as u32 / TILE));
 }
 
 /// A skip record for `n` unchanged tiles (none for none).

@@ -207,6 +207,52 @@ fn a_caret_and_a_typed_glyph_go_as_parts_and_enter_the_cache_whole() {
 }
 
 #[test]
+fn a_glyph_across_tiles_goes_as_one_area_wherever_it_lies() {
+    let mut fonts = Fonts::new();
+    let mut screen = Canvas::new(96, 48, Color::WHITE);
+    let bounds = screen.bounds();
+    let mut pair = Pair::new(&screen);
+    // The same glyph typed at three places, each straddling tiles differently: one area
+    // record each, the same record (the area's corner relative to its tile aside), so that
+    // the compressor finds the second and third and they cost far less than the first.
+    let mut areas = Vec::new();
+    let mut sizes = Vec::new();
+    for x in [11, 45, 78] {
+        let before = pair.sent;
+        let line = Rect::new(0, 20, 96, 20);
+        screen.text(
+            &mut fonts,
+            Point::new(x, 22),
+            Font::Sans,
+            14,
+            Color::BLACK,
+            "W",
+            bounds,
+        );
+        pair.send(&screen, &[line], &[]);
+        sizes.push(pair.sent - before);
+        let payload = &pair.decoder.tiles.as_ref().unwrap().payload;
+        let at = payload.iter().position(|&op| op == OP_AREA).unwrap();
+        // The glyph's pixels, after the area's op, corner and size, went as one record.
+        let (w, h) = (
+            usize::from(payload[at + 2]) + 1,
+            usize::from(payload[at + 3]) + 1,
+        );
+        assert!(w > 1 && h > 8 && w * h < 300, "{w}x{h}");
+        areas.push((w, h, payload[at + 4]));
+    }
+    assert!(areas.windows(2).all(|a| a[0] == a[1]), "{areas:?}");
+    assert!(
+        sizes[1] * 2 < sizes[0] && sizes[2] * 2 < sizes[0],
+        "{sizes:?}"
+    );
+    // A damaged rectangle that covers a window's worth of change is left to the tiles.
+    noise(&mut Rng(7), &mut screen, Rect::new(0, 0, 90, 48));
+    pair.send(&screen, &[bounds], &[]);
+    assert!(!ops(&pair).contains(&OP_AREA), "{:?}", ops(&pair));
+}
+
+#[test]
 fn a_tile_seen_before_costs_a_reference() {
     let mut fonts = Fonts::new();
     let face = Canvas::new(128, 64, Color::WHITE);
@@ -354,6 +400,31 @@ fn well_formed_records_apply() {
     let mut raw = vec![OP_RAW];
     raw.extend([7; 3 * 256]);
     let edge = vec![OP_SKIP, 1, OP_SOLID, 1, 2, 3];
+    // An area over both tiles (x 10, y 3, 12x2, runs), then the tiles' own records.
+    let area = vec![
+        OP_AREA,
+        10 << 4 | 3,
+        11,
+        1,
+        OP_RUNS,
+        1,
+        1,
+        2,
+        3,
+        4,
+        5,
+        6,
+        0x80,
+        10,
+        0x81,
+        10,
+        OP_SOLID,
+        1,
+        2,
+        3,
+        OP_SKIP,
+        0,
+    ];
     // A part of the first tile (x 2, y 3, 4x2, raw), which then goes into the cache whole.
     let mut part = vec![OP_PART, 2 << 4 | 3, 3 << 4 | 1, OP_RAW];
     part.extend([9; 3 * 8]);
@@ -361,6 +432,7 @@ fn well_formed_records_apply() {
     for records in [
         packed,
         runs,
+        area,
         part,
         raw.clone(),
         [raw, vec![OP_CACHED, 0, 0]].concat(),
@@ -412,7 +484,7 @@ fn lying_records_are_named_errors() {
         err(r, &[OP_SKIP]),
         PixelError::TileTruncated { .. }
     ));
-    assert!(matches!(err(r, &[9]), PixelError::TileOp { op: 9, .. }));
+    assert!(matches!(err(r, &[10]), PixelError::TileOp { op: 10, .. }));
     // Parts: reaching out of the tile (x 15, two wide; y 8, nine high; at the right edge,
     // whose tile is 8 wide, x 7 and two wide), holding what a part cannot hold, cut short.
     for (rect, at, size) in [
@@ -431,7 +503,7 @@ fn lying_records_are_named_errors() {
             "{at} {size}"
         );
     }
-    for inner in [OP_SKIP, OP_CACHED, OP_PART, OP_JPEG, 9] {
+    for inner in [OP_SKIP, OP_CACHED, OP_PART, OP_JPEG, OP_AREA, 10] {
         let part = [OP_PART, 0, 0, inner, 0, 0, 0, 0, 0, 0];
         assert!(matches!(err(r, &part), PixelError::TileOp { op, .. } if op == inner));
     }
@@ -439,6 +511,38 @@ fn lying_records_are_named_errors() {
         err(r, &[OP_PART, 0, 0x11, OP_RAW, 1, 2, 3]),
         PixelError::TileTruncated { .. }
     ));
+    // Areas: reaching out of the rectangle (33 wide; 17 high; from x 15 of the second tile,
+    // 2 wide), covering more pixels than the rectangle has (two of all 512), holding what an
+    // area cannot hold, cut short.
+    for area in [
+        vec![OP_AREA, 0, 32, 0, OP_SOLID, 1, 2, 3],
+        vec![OP_AREA, 0, 0, 16, OP_SOLID, 1, 2, 3],
+        vec![OP_SOLID, 1, 2, 3, OP_AREA, 15 << 4, 1, 0, OP_SOLID, 1, 2, 3],
+        [[OP_AREA, 0, 31, 15, OP_SOLID, 1, 2, 3]; 2].concat(),
+    ] {
+        assert!(
+            matches!(err(r, &area), PixelError::TileArea { rect, .. } if rect == r),
+            "{area:?}"
+        );
+    }
+    for inner in [
+        OP_SKIP,
+        OP_CACHED,
+        OP_PART,
+        OP_GRADIENT,
+        OP_JPEG,
+        OP_AREA,
+        10,
+    ] {
+        let area = [OP_AREA, 0, 16, 0, inner, 0, 0, 0, 0, 0, 0];
+        assert!(matches!(err(r, &area), PixelError::TileOp { op, .. } if op == inner));
+    }
+    for area in [&[OP_AREA, 0, 16][..], &[OP_AREA, 0, 16, 0, OP_RAW, 1, 2, 3]] {
+        assert!(
+            matches!(err(r, area), PixelError::TileTruncated { .. }),
+            "{area:?}"
+        );
+    }
     // Palettes: too big, too small, indices beyond them, runs past the tile.
     let big = [&[OP_PACKED, 16][..], &[0; 51]].concat();
     assert!(matches!(

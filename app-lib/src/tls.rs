@@ -34,6 +34,16 @@ use subtle_eq::ct_eq;
 
 use crate::transport::Transport;
 
+/// Bytes read from the stream under TLS at a time. rustls asks for at most 4 KiB a time;
+/// a buffer below it turns a bulk stream's read system calls (one per 4 KiB, most of what
+/// TLS cost bulk images over plain TCP) into one per 64 KiB.
+pub(crate) const TLS_READ_BUFFER: usize = 64 * 1024;
+
+/// Bytes that TLS seals before it writes them out: rustls's 64 KiB by default, a write
+/// system call per 64 KiB of a bulk stream; at 1 MiB, one (of up to 64 records) per MiB.
+/// Only a large batch fills it: a small one is written as soon as it is sealed.
+const TLS_WRITE_BUFFER: usize = 1 << 20;
+
 /// The SHA-256 fingerprint of a certificate (its DER bytes).
 pub fn fingerprint(cert_der: &[u8]) -> Fingerprint {
     let digest = ring::digest::digest(&ring::digest::SHA256, cert_der);
@@ -42,9 +52,20 @@ pub fn fingerprint(cert_der: &[u8]) -> Fingerprint {
     Fingerprint(bytes)
 }
 
-/// The crypto that every netui TLS connection uses: rustls's ring provider.
+/// The crypto that every netui TLS connection uses: rustls's ring provider, with AES-128-GCM
+/// first. rustls lists AES-256-GCM first; with 10 AES rounds to its 14, AES-128 seals and
+/// opens bulk images measurably faster, and TLS 1.3 makes it the suite that every peer has.
+/// A server takes the client's order, so a netui client asks for it and a browser (which
+/// asks for it too) gets it.
 pub fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+    use rustls::crypto::ring::cipher_suite;
+    let mut provider = rustls::crypto::ring::default_provider();
+    provider.cipher_suites = vec![
+        cipher_suite::TLS13_AES_128_GCM_SHA256,
+        cipher_suite::TLS13_AES_256_GCM_SHA384,
+        cipher_suite::TLS13_CHACHA20_POLY1305_SHA256,
+    ];
+    Arc::new(provider)
 }
 
 /// How a client trusts a TLS server, and the name it gives it.
@@ -130,7 +151,10 @@ impl TlsClient {
     {
         let connector = tokio_rustls::TlsConnector::from(Arc::clone(&self.config));
         match connector.connect(self.server_name.clone(), stream).await {
-            Ok(stream) => Ok(stream),
+            Ok(mut stream) => {
+                stream.get_mut().1.set_buffer_limit(Some(TLS_WRITE_BUFFER));
+                Ok(stream)
+            }
             Err(e) => Err(self.explain(e)),
         }
     }
@@ -262,10 +286,11 @@ impl<T: Transport> TlsTransport<T> {
 }
 
 impl<T: Transport> Transport for TlsTransport<T> {
-    type Io = tokio_rustls::client::TlsStream<T::Io>;
+    type Io = tokio_rustls::client::TlsStream<tokio::io::BufReader<T::Io>>;
 
     async fn open(self) -> std::io::Result<Self::Io> {
         let stream = self.inner.open().await?;
+        let stream = tokio::io::BufReader::with_capacity(TLS_READ_BUFFER, stream);
         self.tls.handshake(stream).await
     }
 }

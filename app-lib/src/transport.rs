@@ -11,7 +11,7 @@ use std::os::unix::net::UnixStream;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::tls::TlsClient;
+use crate::tls::{TlsClient, TLS_READ_BUFFER};
 
 /// A byte stream that a connection can run over: anything that tokio can read and write
 /// and that can move to the connection's thread.
@@ -92,6 +92,7 @@ impl Transport for Stream {
             Stream::Tls(socket, tls) => {
                 socket.set_nonblocking(true)?;
                 let socket = tokio::net::TcpStream::from_std(socket)?;
+                let socket = tokio::io::BufReader::with_capacity(TLS_READ_BUFFER, socket);
                 Box::new(tls.handshake(socket).await?)
             }
         })

@@ -28,6 +28,12 @@ use crate::server::ServerConfig;
 
 /// How long a TLS client has for its handshake.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Bytes read from a TLS connection's socket at a time, below rustls (which asks for 4 KiB
+/// at a time): a read system call per 64 KiB of a bulk stream, not per 4 KiB.
+const TLS_READ_BUFFER: usize = 64 * 1024;
+/// Bytes that TLS seals before it writes them out (rustls's default is 64 KiB): a write
+/// system call per MiB of a bulk stream (pixels to a thin client), not per 64 KiB.
+const TLS_WRITE_BUFFER: usize = 1 << 20;
 
 /// The bound listeners of a display.
 pub struct Listeners {
@@ -389,7 +395,11 @@ fn spawn_tcp(
             codec::refuse_plain(r, w, Refusal::TlsRequired).await;
             return;
         }
-        let stream = match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, tls.accept(stream)).await {
+        // rustls reads at most 4 KiB a time from what is under it: without a buffer there,
+        // bulk requests (images) cost a read system call per 4 KiB.
+        let stream = tokio::io::BufReader::with_capacity(TLS_READ_BUFFER, stream);
+        let mut stream = match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, tls.accept(stream)).await
+        {
             Ok(Ok(stream)) => stream,
             Ok(Err(e)) => {
                 tracing::info!(conn, %addr, "TLS handshake failed: {e}");
@@ -400,6 +410,7 @@ fn spawn_tcp(
                 return;
             }
         };
+        stream.get_mut().1.set_buffer_limit(Some(TLS_WRITE_BUFFER));
         let (r, w) = tokio::io::split(stream);
         serve(conn, r, w, peer, &shared, core).await;
     });

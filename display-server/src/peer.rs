@@ -45,12 +45,14 @@ pub enum Peer {
     /// A TLS connection on the TCP port from this address.
     Tls(SocketAddr),
     /// A VNC viewer on the RFB port, from this address; `websocket` when it came through a
-    /// WebSocket (noVNC in a browser).
+    /// WebSocket (noVNC in a browser), `tls` when in TLS (VeNCrypt, or `wss://`).
     Rfb {
         /// Where it came from.
         addr: SocketAddr,
         /// It spoke RFB inside a WebSocket.
         websocket: bool,
+        /// Its bytes were in TLS.
+        tls: bool,
     },
 }
 
@@ -64,12 +66,17 @@ impl fmt::Display for Peer {
             Peer::Tls(addr) => write!(f, "tls {addr}"),
             Peer::Rfb {
                 addr,
-                websocket: false,
-            } => write!(f, "rfb {addr}"),
-            Peer::Rfb {
-                addr,
-                websocket: true,
-            } => write!(f, "rfb+websocket {addr}"),
+                websocket,
+                tls,
+            } => {
+                let how = match (websocket, tls) {
+                    (false, false) => "rfb",
+                    (false, true) => "rfb+tls",
+                    (true, false) => "rfb+websocket",
+                    (true, true) => "rfb+wss",
+                };
+                write!(f, "{how} {addr}")
+            }
         }
     }
 }
@@ -269,10 +276,17 @@ mod tests {
         let addr = SocketAddr::from(([127, 0, 0, 1], 7101));
         assert_eq!(Peer::Tcp(addr).to_string(), format!("tcp {addr}"));
         assert_eq!(Peer::Tls(addr).to_string(), format!("tls {addr}"));
-        let rfb = Peer::Rfb {
-            addr,
-            websocket: true,
+        let rfb = |websocket, tls| {
+            Peer::Rfb {
+                addr,
+                websocket,
+                tls,
+            }
+            .to_string()
         };
-        assert_eq!(rfb.to_string(), format!("rfb+websocket {addr}"));
+        assert_eq!(rfb(false, false), format!("rfb {addr}"));
+        assert_eq!(rfb(false, true), format!("rfb+tls {addr}"));
+        assert_eq!(rfb(true, false), format!("rfb+websocket {addr}"));
+        assert_eq!(rfb(true, true), format!("rfb+wss {addr}"));
     }
 }

@@ -128,20 +128,18 @@ impl ServerTls {
         };
         let fingerprint = fingerprint(end_entity);
         let key = PrivateKeyDer::from_pem_file(key_path).map_err(|e| bad(key_path, &e))?;
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .map_err(|e| ServerError::Tls(e.to_string()))?
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .map_err(|e| {
-            ServerError::Tls(format!(
-                "the key {} does not go with the certificate {}: {e}",
-                key_path.display(),
-                cert_path.display()
-            ))
-        })?;
+        let config = rustls::ServerConfig::builder_with_provider(netui::tls::provider())
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .map_err(|e| ServerError::Tls(e.to_string()))?
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .map_err(|e| {
+                ServerError::Tls(format!(
+                    "the key {} does not go with the certificate {}: {e}",
+                    key_path.display(),
+                    cert_path.display()
+                ))
+            })?;
         let mut config = config;
         // No session tickets: clients make a new configuration per connection and never
         // resume, so tickets would only be bytes on the link (two of them, by default, after

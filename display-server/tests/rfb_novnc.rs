@@ -1,7 +1,8 @@
 //! noVNC (npm `@novnc/novnc`) in Debian's headless Chromium, driven by playwright-core
 //! (`testkit/web/novnc.mjs`), against the display's RFB endpoint over its WebSocket upgrade:
 //! the canvas equals the server's screen; a click raises notepad and typed text reaches it;
-//! a wrong password is refused.
+//! a wrong password is refused. The same over `wss://`, with the display's certificate,
+//! which the browser trusts by its key's pin and refuses without it.
 //!
 //! noVNC always sends a quality level, which lets a Tight server send JPEG. The exact
 //! comparison takes it (and JPEG) out of noVNC's SetEncodings, so the server must stay
@@ -13,7 +14,7 @@
 use std::time::{Duration, Instant};
 
 use netui::Size;
-use netui_testkit::peers::{psnr, wait_same, write_pair, Desktop, NoVnc};
+use netui_testkit::peers::{psnr, spki_pin, wait_same, write_pair, Desktop, NoVnc};
 use netui_testkit::server::RFB_PASSWORD;
 use netui_testkit::DEADLINE;
 
@@ -83,4 +84,60 @@ fn novnc_with_its_own_quality_is_close_and_a_wrong_password_is_refused() {
         Ok(_) => panic!("noVNC connected with a wrong password"),
         Err(e) => assert!(e.contains("security failure"), "{e}"),
     }
+}
+
+#[test]
+fn novnc_over_wss_shows_the_screen_exactly_and_drives_the_desktop() {
+    let Some(novnc) = NoVnc::find() else { return };
+    let mut desktop = Desktop::start_with_tls(9, Size::new(800, 600));
+    let addr = desktop.display.rfb_addr();
+    let pin = spki_pin(&desktop.display.tls_cert());
+    let scratch = desktop.display.dir.path().join("canvas.rgba");
+
+    // A browser that trusts another key refuses the display's certificate: no viewer.
+    let other = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    match novnc.connect_wss(addr, other, RFB_PASSWORD, true) {
+        Ok(_) => panic!("noVNC connected over wss:// to a certificate it does not trust"),
+        Err(e) => assert!(
+            e.contains("connection lost") || e.contains("disconnected"),
+            "{e}"
+        ),
+    }
+
+    let mut page = novnc
+        .connect_wss(addr, &pin, RFB_PASSWORD, true)
+        .unwrap_or_else(|e| panic!("noVNC did not connect over wss://: {e}"));
+    assert_eq!(page.size, (800, 600));
+    let info = desktop.client.server_info().expect("server info");
+    let peers: Vec<_> = info.clients.iter().map(|c| c.peer.as_str()).collect();
+    assert!(
+        peers.iter().any(|p| p.starts_with("rfb+wss ")),
+        "a viewer over wss:// among {peers:?}"
+    );
+    wait_same(
+        "noVNC's canvas over wss://",
+        || page.image(&scratch),
+        || desktop.screen(),
+    );
+
+    let (x, y) = Desktop::NOTEPAD_ONLY;
+    page.click(x, y);
+    desktop.wait_notepad_raised("a click in noVNC over wss://");
+    let text = "Sealed: wss:// (TLS 1.3)";
+    page.type_text(text);
+    page.key("Control+s");
+    desktop.wait_saved("typed into noVNC over wss://", text);
+    wait_same(
+        "noVNC's canvas over wss:// after typing",
+        || page.image(&scratch),
+        || desktop.screen(),
+    );
+    drop(page);
+
+    // The display that serves wss:// still serves ws://, as it serves bare RFB beside
+    // VeNCrypt (the RFB port's one rule: TLS offered, the VNC password always asked).
+    let page = novnc
+        .connect(addr, RFB_PASSWORD, true)
+        .unwrap_or_else(|e| panic!("noVNC did not connect over ws://: {e}"));
+    assert_eq!(page.size, (800, 600));
 }

@@ -423,3 +423,70 @@ fn a_certificate_of_ones_own_is_checked_against_the_roots() {
     let pinned = TlsClient::pinned(made.fingerprint, "localhost", ":own");
     Display::connect_tcp(addr, Some(TOKEN.to_vec()), Some(pinned), "app").expect("pinned");
 }
+
+/// The RFB port speaks TLS for noVNC's `wss://` only (its certificate is the display's): a
+/// TLS client that sends anything but a WebSocket upgrade is closed at once (VNC viewers
+/// choose VeNCrypt), and a display without a key (`--insecure-tcp`) closes a TLS handshake
+/// at once. Either way, the next VNC viewer is served.
+#[test]
+fn the_rfb_port_closes_tls_that_is_no_websocket_and_tls_without_a_key() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let with_key = TestDisplay::start_with_rfb_tls(":rfb-tls", Size::new(320, 240));
+    let without_key = TestDisplay::start_with_rfb(":rfb-plain", Size::new(320, 240));
+    let tls = with_key.tls().expect("the display has TLS");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        // RFB's own first words inside TLS, as a viewer behind stunnel would say them.
+        let socket = tokio::net::TcpStream::connect(with_key.rfb_addr())
+            .await
+            .expect("connects");
+        let mut stream = tls
+            .handshake(socket)
+            .await
+            .expect("the RFB port presents the display's certificate");
+        stream.write_all(b"RFB 003.008\n").await.expect("written");
+        stream.flush().await.expect("flushed");
+        let start = Instant::now();
+        let mut buf = [0u8; 64];
+        let read = tokio::time::timeout(Duration::from_secs(2), stream.read(&mut buf))
+            .await
+            .expect("closed within 2 s, not left waiting");
+        assert!(
+            matches!(read, Ok(0) | Err(_)),
+            "the server answered {read:?}"
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            start.elapsed()
+        );
+
+        let socket = tokio::net::TcpStream::connect(without_key.rfb_addr())
+            .await
+            .expect("connects");
+        let start = Instant::now();
+        let e = tokio::time::timeout(Duration::from_secs(2), tls.handshake(socket))
+            .await
+            .expect("refused within 2 s")
+            .expect_err("no TLS without a key");
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(e.to_string().contains("handshake"), "{e}");
+    });
+    for display in [&with_key, &without_key] {
+        let stream = TcpStream::connect(display.rfb_addr()).expect("connects");
+        let client = netui_rfb::client::Client::connect(
+            stream,
+            netui_testkit::server::RFB_PASSWORD,
+            &[netui_rfb::encoding::RAW],
+        )
+        .expect("a VNC viewer is served as before");
+        assert_eq!(client.canvas().size(), Size::new(320, 240));
+    }
+}

@@ -392,11 +392,33 @@ impl NoVnc {
         password: &str,
         lossless: bool,
     ) -> Result<NoVncPage, String> {
+        self.open(&format!("ws://{addr}"), None, password, lossless)
+    }
+
+    /// [`NoVnc::connect`] over `wss://`, the browser trusting the one key whose SPKI pin
+    /// (see [`spki_pin`]) is `pin`, as Chromium's `--ignore-certificate-errors-spki-list`
+    /// does: any other certificate fails the connection.
+    pub fn connect_wss(
+        &self,
+        addr: SocketAddr,
+        pin: &str,
+        password: &str,
+        lossless: bool,
+    ) -> Result<NoVncPage, String> {
+        self.open(&format!("wss://{addr}"), Some(pin), password, lossless)
+    }
+
+    fn open(
+        &self,
+        url: &str,
+        pin: Option<&str>,
+        password: &str,
+        lossless: bool,
+    ) -> Result<NoVncPage, String> {
         let mut command = Command::new("node");
         command
             .arg(&self.script)
-            .arg("--url")
-            .arg(format!("ws://{addr}"))
+            .args(["--url", url])
             .args(["--password", password])
             .arg("--chromium")
             .arg(&self.chromium)
@@ -404,6 +426,9 @@ impl NoVnc {
             .stdout(Stdio::piped());
         if lossless {
             command.arg("--lossless");
+        }
+        if let Some(pin) = pin {
+            command.args(["--spki", pin]);
         }
         let mut process = KillOnDrop::spawn(&mut command);
         let stdin = process.0.stdin.take().expect("a piped stdin");
@@ -422,6 +447,22 @@ impl NoVnc {
         page.size = (w.parse().expect("a width"), h.parse().expect("a height"));
         Ok(page)
     }
+}
+
+/// What Chromium's `--ignore-certificate-errors-spki-list` takes for the certificate in the
+/// PEM file `cert`: the SHA-256 of its SubjectPublicKeyInfo, in base64 (what `openssl x509
+/// -pubkey -noout -in cert.pem | openssl pkey -pubin -outform der | openssl dgst -sha256
+/// -binary | base64` prints).
+pub fn spki_pin(cert: &Path) -> String {
+    use base64::Engine;
+    use rustls::pki_types::pem::PemObject;
+    let der = rustls::pki_types::CertificateDer::from_pem_file(cert)
+        .unwrap_or_else(|e| panic!("a certificate in {}: {e}", cert.display()));
+    let parsed = webpki::EndEntityCert::try_from(&der)
+        .unwrap_or_else(|e| panic!("a certificate that parses in {}: {e:?}", cert.display()));
+    let spki = parsed.subject_public_key_info();
+    let digest = ring::digest::digest(&ring::digest::SHA256, spki.as_ref());
+    base64::engine::general_purpose::STANDARD.encode(digest.as_ref())
 }
 
 impl NoVncPage {
@@ -532,7 +573,19 @@ impl Desktop {
     /// Display `:number` with a screen of `size` and RFB, notepad, then hello on top; returns
     /// once hello has drawn.
     pub fn start(number: u16, size: netui::Size) -> Self {
-        let display = crate::TestDisplay::numbered_with_rfb(number, size);
+        Self::on(crate::TestDisplay::numbered_with_rfb(number, size), size)
+    }
+
+    /// [`Desktop::start`] on a display with its TLS key, as a user's display has by default:
+    /// its RFB port offers VeNCrypt and serves `wss://` ([`crate::TestDisplay::tls_cert`]).
+    pub fn start_with_tls(number: u16, size: netui::Size) -> Self {
+        Self::on(
+            crate::TestDisplay::numbered_with_rfb_tls(number, size),
+            size,
+        )
+    }
+
+    fn on(display: crate::TestDisplay, size: netui::Size) -> Self {
         let notepad_file = display.dir.path().join("typed.txt");
         let mut client = display.connect("test");
         let notepad = KillOnDrop::spawn(

@@ -168,16 +168,23 @@ impl TestDisplay {
     /// server would serve it, so that programs started with [`TestDisplay::command`] connect
     /// to it by its name. Socket only.
     pub fn numbered(number: u16, size: Size) -> Self {
-        Self::numbered_with(number, size, false)
+        Self::numbered_with(number, size, false, TcpMode::Off)
     }
 
     /// [`TestDisplay::numbered`], serving VNC viewers too as [`TestDisplay::start_with_rfb`]
     /// does.
     pub fn numbered_with_rfb(number: u16, size: Size) -> Self {
-        Self::numbered_with(number, size, true)
+        Self::numbered_with(number, size, true, TcpMode::Off)
     }
 
-    fn numbered_with(number: u16, size: Size, rfb: bool) -> Self {
+    /// [`TestDisplay::numbered_with_rfb`] with TLS on TCP, as a user's display server has by
+    /// default: its RFB port offers VeNCrypt and serves `wss://` with the display's
+    /// certificate ([`TestDisplay::tls_cert`]).
+    pub fn numbered_with_rfb_tls(number: u16, size: Size) -> Self {
+        Self::numbered_with(number, size, true, TcpMode::Tls)
+    }
+
+    fn numbered_with(number: u16, size: Size, rfb: bool, tcp: TcpMode) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let private = dir.path().join("netui");
         netui_display_server::runtime::ensure_private_dir(&private).expect("a private directory");
@@ -187,7 +194,7 @@ impl TestDisplay {
             &name,
             size,
             socket,
-            TcpMode::Off,
+            tcp,
             dir,
             Some(number),
             rfb,

@@ -2,6 +2,12 @@
 // test (display-server/tests/rfb_novnc.rs).
 //
 //     node novnc.mjs --url ws://127.0.0.1:PORT --password PW [--lossless] [--chromium PATH]
+//     node novnc.mjs --url wss://127.0.0.1:PORT --spki PIN --password PW ...
+//
+// With `--spki`, Chromium trusts the one key whose SPKI pin (base64 of the SHA-256 of its
+// SubjectPublicKeyInfo) is PIN, whatever its certificate (a display's is self-signed), and
+// no other: `--ignore-certificate-errors-spki-list`, which Chromium honours with a profile
+// directory of its own (each run makes a fresh one).
 //
 // It serves novnc.html and noVNC's own files (node_modules/@novnc/novnc, ES modules) over a
 // local HTTP server, opens the page in Chromium (playwright-core never downloads a browser;
@@ -30,6 +36,7 @@ const { values: options } = parseArgs({
     url: { type: 'string' },
     password: { type: 'string', default: '' },
     lossless: { type: 'boolean', default: false },
+    spki: { type: 'string' },
     chromium: { type: 'string', default: process.env.NETUI_CHROMIUM ?? '/usr/bin/chromium' },
   },
 });
@@ -78,6 +85,7 @@ try {
     args: [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
       '--disable-component-update', '--no-first-run',
+      ...(options.spki ? [`--ignore-certificate-errors-spki-list=${options.spki}`] : []),
     ],
     viewport: { width: 1600, height: 1200 },
   });

@@ -1,5 +1,6 @@
 //! VNC viewers: the RFB port of a display (5900 + N), plain, in TLS (VeNCrypt X509Vnc, with
-//! the display's certificate, when it has one) or inside a WebSocket.
+//! the display's certificate, when it has one) or inside a WebSocket (noVNC), plain (`ws://`)
+//! or in TLS with the same certificate (`wss://`).
 //!
 //! An RFB connection is a viewer of the display like a netui pixel viewer, and the core
 //! treats it as one: after the RFB handshake (VNC Authentication with the display's full or
@@ -48,7 +49,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::core::{CoreMsg, Incoming, Outbox, OutboxReceiver};
 use crate::listener::Shared;
 use crate::peer::{Access, ConnId, Peer};
-use transport::Transport;
+use transport::{Opening, Transport};
 
 /// How long a new connection has to authenticate: a viewer asks its user for the password
 /// in the middle of the handshake, and people take their time.
@@ -80,8 +81,7 @@ pub(crate) async fn serve(
     core: mpsc::Sender<CoreMsg>,
 ) -> std::io::Result<()> {
     let _ = stream.set_nodelay(true);
-    let websocket = transport::sniff_websocket(&stream).await;
-    let peer = Peer::Rfb { addr, websocket };
+    let opening = transport::sniff(&stream).await;
     let Some(config) = shared.rfb.as_ref() else {
         return Err(std::io::Error::other("RFB is not configured"));
     };
@@ -95,10 +95,10 @@ pub(crate) async fn serve(
     let size = *shared.screen_size.borrow();
     let name = format!("netui {}", shared.display);
     let mut session = ServerSession::new(passwords, challenge, size, &name);
-    // VeNCrypt on plain RFB connections when the display has its certificate (TLS inside a
-    // WebSocket is not served: noVNC uses wss:// for that, which is not here yet).
-    let tls = shared.tls.as_ref().filter(|_| !websocket);
-    if tls.is_some() {
+    // VeNCrypt on bare RFB connections when the display has its certificate; a WebSocket in
+    // TLS (wss://) is in TLS already, one without (ws://) cannot carry VeNCrypt to noVNC.
+    let tls = shared.tls.as_ref();
+    if opening == Opening::Rfb && tls.is_some() {
         session = session.with_tls();
     }
     let ip = addr.ip();
@@ -106,25 +106,27 @@ pub(crate) async fn serve(
     if let Some(left) = blocked {
         session.refuse(guard::REASON);
         tracing::warn!(
-            conn, %peer, seconds_left = left.as_secs(),
+            conn, %addr, seconds_left = left.as_secs(),
             "refused a VNC viewer: its address failed authentication too often"
         );
     }
-    let opened = match tls {
-        Some(tls) => tokio::time::timeout(
-            HANDSHAKE_TIMEOUT,
-            negotiate_tls(&mut session, stream, tls.clone()),
-        )
-        .await
-        .unwrap_or_else(|_| Err(std::io::Error::other("no security negotiation in time"))),
-        None => Transport::start_as(stream, addr, websocket).await,
-    };
-    let mut transport = match opened {
-        Ok(transport) => transport,
+    let opened = tokio::time::timeout(
+        HANDSHAKE_TIMEOUT,
+        open(opening, &mut session, stream, addr, tls),
+    )
+    .await
+    .unwrap_or_else(|_| Err(std::io::Error::other("no security negotiation in time")));
+    let (mut transport, opened_tls) = match opened {
+        Ok(opened) => opened,
         Err(e) => {
-            tracing::info!(conn, %peer, error = %e, "RFB security negotiation failed");
+            tracing::info!(conn, %addr, error = %e, "RFB security negotiation failed");
             return Ok(());
         }
+    };
+    let peer = Peer::Rfb {
+        addr,
+        websocket: opening != Opening::Rfb,
+        tls: opened_tls,
     };
     let view_only = match tokio::time::timeout(
         HANDSHAKE_TIMEOUT,
@@ -211,14 +213,43 @@ fn refused(refusal: Refusal) -> std::io::Error {
     std::io::Error::other(format!("refused by the core: {refusal}"))
 }
 
+/// Opens the connection as it began: a bare one with VeNCrypt offered (`tls`) or not, a
+/// WebSocket on the bare socket, or the TLS handshake with the display's certificate and a
+/// WebSocket inside. The transport, and whether it is in TLS.
+async fn open(
+    opening: Opening,
+    session: &mut ServerSession,
+    stream: TcpStream,
+    addr: SocketAddr,
+    tls: Option<&tokio_rustls::TlsAcceptor>,
+) -> std::io::Result<(Transport, bool)> {
+    match (opening, tls) {
+        (Opening::Rfb, Some(tls)) => negotiate_tls(session, stream, tls.clone()).await,
+        (Opening::Rfb, None) => Ok((Transport::over(stream), false)),
+        (Opening::WebSocket, _) => Ok((Transport::websocket(stream, addr).await?, false)),
+        (Opening::Tls, Some(tls)) => {
+            let stream = tls
+                .accept(stream)
+                .await
+                .map_err(|e| std::io::Error::other(format!("TLS handshake (wss://): {e}")))?;
+            let stream = transport::expect_upgrade(stream).await?;
+            Ok((Transport::websocket(stream, addr).await?, true))
+        }
+        (Opening::Tls, None) => Err(std::io::Error::other(
+            "a TLS handshake on the RFB port, but the display has no TLS key (--insecure-tcp): \
+             it serves RFB and ws:// in plain TCP only",
+        )),
+    }
+}
+
 /// Runs the handshake up to the choice of security type on the bare socket; if the viewer
 /// chose VeNCrypt, runs the TLS handshake (the display's certificate) and gives the rest of
-/// the connection in TLS, else the plain socket.
+/// the connection in TLS, else the plain socket; whether it is TLS.
 async fn negotiate_tls(
     session: &mut ServerSession,
     mut stream: TcpStream,
     tls: tokio_rustls::TlsAcceptor,
-) -> std::io::Result<Transport> {
+) -> std::io::Result<(Transport, bool)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut buf = vec![0u8; 4096];
     loop {
@@ -231,11 +262,11 @@ async fn negotiate_tls(
                     .await
                     .map_err(|e| std::io::Error::other(format!("VeNCrypt's TLS handshake: {e}")))?;
                 session.tls_started();
-                return Ok(Transport::over(stream));
+                return Ok((Transport::over(stream), true));
             }
         }
         if !session.negotiating_security() {
-            return Ok(Transport::over(stream));
+            return Ok((Transport::over(stream), false));
         }
         let n = stream.read(&mut buf).await?;
         if n == 0 {

@@ -281,13 +281,22 @@ impl Canvas {
                 break;
             };
             let row = self.row_mut(y, drawn.left, drawn.right);
+            // Most of a glyph's box is empty or solid ink: no coverage leaves the pixel as it
+            // is and full coverage of an opaque color replaces it, which is what the blend
+            // gives for 0 and 255 exactly, without its multiplies.
             if color.a == 255 {
                 for (p, &c) in row.iter_mut().zip(src) {
-                    *p = over(rgb, c.into(), *p);
+                    match c {
+                        0 => {}
+                        255 => *p = rgb,
+                        c => *p = over(rgb, c.into(), *p),
+                    }
                 }
             } else {
                 for (p, &c) in row.iter_mut().zip(src) {
-                    *p = over(rgb, mul255(c.into(), color.a.into()), *p);
+                    if c != 0 {
+                        *p = over(rgb, mul255(c.into(), color.a.into()), *p);
+                    }
                 }
             }
         }

@@ -362,7 +362,8 @@ impl Ends {
 /// overflow; an unclipped line starts at `k = 0` and takes neither.
 fn minor_offset(k: i64, rise: i64, du: i64, run: i64) -> (i64, i64) {
     if k == 0 {
-        return (du / run, du % run);
+        // `run` is above `du` (2 * du, or 1 when du is 0): no division needed.
+        return (0, du);
     }
     if let Some(n) = k.checked_mul(rise).and_then(|p| p.checked_add(du)) {
         return (n / run, n % run);

@@ -281,22 +281,13 @@ impl Canvas {
                 break;
             };
             let row = self.row_mut(y, drawn.left, drawn.right);
-            // Most of a glyph's box is empty or solid ink: no coverage leaves the pixel as it
-            // is and full coverage of an opaque color replaces it, which is what the blend
-            // gives for 0 and 255 exactly, without its multiplies.
             if color.a == 255 {
                 for (p, &c) in row.iter_mut().zip(src) {
-                    match c {
-                        0 => {}
-                        255 => *p = rgb,
-                        c => *p = over(rgb, c.into(), *p),
-                    }
+                    *p = over(rgb, c.into(), *p);
                 }
             } else {
                 for (p, &c) in row.iter_mut().zip(src) {
-                    if c != 0 {
-                        *p = over(rgb, mul255(c.into(), color.a.into()), *p);
-                    }
+                    *p = over(rgb, mul255(c.into(), color.a.into()), *p);
                 }
             }
         }

@@ -2,7 +2,7 @@
 //! into frames in the connection's compression.
 
 use netui_protocol::frame::{BatchWriter, Compression, WriterStats};
-use netui_protocol::{EncodeError, Limits, Request};
+use netui_protocol::{Color, EncodeError, Limits, Rect, Request, ResourceId, Segment};
 
 /// Bytes of queued requests after which they are sent without waiting for a flush, so that a
 /// long burst of drawing starts to travel while it is still being made.
@@ -32,10 +32,8 @@ impl Batch {
     /// Queues a request, merging it into the previous one where the two can be one. True
     /// when enough bytes wait that they should go now ([`Batch::take_frames`]).
     pub(crate) fn push(&mut self, request: Request) -> bool {
-        if let Some(open) = &mut self.open {
-            if merge(open, &request) {
-                return false;
-            }
+        if self.merge(&request) {
+            return false;
         }
         match self.open.replace(request) {
             Some(done) => {
@@ -43,6 +41,73 @@ impl Batch {
                 self.writer.pending_bytes() >= AUTO_FLUSH
             }
             None => false,
+        }
+    }
+
+    /// Adds `rects` to the open request if it fills `target` in `color`, as [`Batch::push`]
+    /// would merge a `FillRects` of them, without making that request: a client that fills
+    /// many small rectangles one call at a time allocates nothing per call. False when the
+    /// open request is another one.
+    pub(crate) fn extend_fill(&mut self, target: ResourceId, color: Color, more: &[Rect]) -> bool {
+        match &mut self.open {
+            Some(Request::FillRects {
+                target: t,
+                color: c,
+                rects,
+            }) if *t == target && *c == color => {
+                // One rectangle a call is the common case: a push, not a copy of a slice.
+                match more {
+                    [one] => rects.push(*one),
+                    more => rects.extend_from_slice(more),
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Adds `more` to the open request if it draws segments into `target` in `color` and
+    /// `width`, as [`Batch::extend_fill`] does for fills.
+    pub(crate) fn extend_segments(
+        &mut self,
+        target: ResourceId,
+        color: Color,
+        width: u16,
+        more: &[Segment],
+    ) -> bool {
+        match &mut self.open {
+            Some(Request::Segments {
+                target: t,
+                color: c,
+                width: w,
+                segments,
+            }) if *t == target && *c == color && *w == width => {
+                match more {
+                    [one] => segments.push(*one),
+                    more => segments.extend_from_slice(more),
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Merges `next` into the open request when they are the same operation with the same
+    /// style.
+    fn merge(&mut self, next: &Request) -> bool {
+        match next {
+            Request::FillRects {
+                target,
+                color,
+                rects,
+            } => self.extend_fill(*target, *color, rects),
+            Request::Segments {
+                target,
+                color,
+                width,
+                segments,
+            } => self.extend_segments(*target, *color, *width, segments),
+            _ => false,
         }
     }
 
@@ -96,49 +161,10 @@ impl Batch {
     }
 }
 
-/// Merges `next` into `open` when they are the same operation with the same style.
-fn merge(open: &mut Request, next: &Request) -> bool {
-    match (open, next) {
-        (
-            Request::FillRects {
-                target,
-                color,
-                rects,
-            },
-            Request::FillRects {
-                target: t,
-                color: c,
-                rects: more,
-            },
-        ) if target == t && color == c => {
-            rects.extend_from_slice(more);
-            true
-        }
-        (
-            Request::Segments {
-                target,
-                color,
-                width,
-                segments,
-            },
-            Request::Segments {
-                target: t,
-                color: c,
-                width: w,
-                segments: more,
-            },
-        ) if target == t && color == c && width == w => {
-            segments.extend_from_slice(more);
-            true
-        }
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use netui_protocol::{Color, Point, Rect, ResourceId, Segment};
+    use netui_protocol::Point;
 
     fn fill(target: u32, color: Color, x: i32) -> Request {
         Request::FillRects {
@@ -179,6 +205,34 @@ mod tests {
             panic!("not a fill");
         };
         assert_eq!(rects.len(), 3);
+    }
+
+    #[test]
+    fn extending_in_place_merges_as_push_does() {
+        let mut batch = Batch::new(Limits::default(), Compression::None);
+        // Nothing is open yet: nothing to extend.
+        assert!(!batch.extend_fill(ResourceId(1), Color::RED, &[Rect::new(0, 0, 1, 1)]));
+        batch.push(fill(1, Color::RED, 0));
+        assert!(batch.extend_fill(ResourceId(1), Color::RED, &[Rect::new(1, 0, 1, 1)]));
+        assert!(!batch.extend_fill(ResourceId(1), Color::BLUE, &[Rect::new(2, 0, 1, 1)]));
+        assert!(!batch.extend_segments(ResourceId(1), Color::RED, 1, &[]));
+        batch.close();
+        let Request::FillRects { rects, .. } = &sent(&mut batch)[0] else {
+            panic!("not a fill");
+        };
+        assert_eq!(rects, &[Rect::new(0, 0, 1, 1), Rect::new(1, 0, 1, 1)]);
+        batch.push(segment(1));
+        let more = [Segment {
+            a: Point::new(2, 2),
+            b: Point::new(3, 3),
+        }; 2];
+        assert!(batch.extend_segments(ResourceId(1), Color::BLACK, 1, &more));
+        assert!(!batch.extend_segments(ResourceId(1), Color::BLACK, 2, &more));
+        batch.close();
+        let Request::Segments { segments, .. } = &sent(&mut batch)[0] else {
+            panic!("not segments");
+        };
+        assert_eq!(segments.len(), 3);
     }
 
     #[test]

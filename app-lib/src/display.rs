@@ -302,6 +302,11 @@ impl Display {
 
     // ---- Requests ----
 
+    /// The queue of requests, for the drawing calls that add to the open request in place.
+    pub(crate) fn batch(&mut self) -> &mut Batch {
+        &mut self.batch
+    }
+
     /// Queues a request, merging it into the previous one where the two can be one.
     pub fn send(&mut self, request: Request) {
         if self.batch.push(request) {

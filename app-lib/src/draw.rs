@@ -125,11 +125,14 @@ impl Display {
 
     /// Fills rectangles.
     pub fn fill_rects(&mut self, target: impl Into<ResourceId>, rects: &[Rect], color: Color) {
-        self.send(Request::FillRects {
-            target: target.into(),
-            color,
-            rects: rects.to_vec(),
-        });
+        let target = target.into();
+        if !self.batch().extend_fill(target, color, rects) {
+            self.send(Request::FillRects {
+                target,
+                color,
+                rects: rects.to_vec(),
+            });
+        }
     }
 
     /// Draws a rectangle's outline inside it.
@@ -157,12 +160,18 @@ impl Display {
         width: u16,
         color: Color,
     ) {
-        self.send(Request::Segments {
-            target: target.into(),
-            color,
-            width,
-            segments: vec![Segment { a, b }],
-        });
+        let (target, segment) = (target.into(), Segment { a, b });
+        if !self
+            .batch()
+            .extend_segments(target, color, width, &[segment])
+        {
+            self.send(Request::Segments {
+                target,
+                color,
+                width,
+                segments: vec![segment],
+            });
+        }
     }
 
     /// Draws a connected line through the points.

@@ -1,20 +1,24 @@
 //! `drawbench`: end-to-end drawing throughput, the netui counterpart of x11perf.
 //!
 //! It starts a headless 1280x800 server in this process on a Unix socket in a temporary
-//! directory, connects a client through app-lib, maps a 600x600 window and times six of
-//! x11perf's tests through the whole path: app-lib batching and compression, the socket, the
+//! directory, connects a client through app-lib, maps a 600x600 window and times x11perf's
+//! common tests through the whole path: app-lib batching and compression, the socket, the
 //! server's decoding, the renderer and compositing. Like x11perf, each test first calibrates
 //! (doubling the calls until a synced run takes a tenth of `--seconds`), then times the number
 //! of calls that should take `--seconds`, flushing every `--batch` calls and ending with
 //! [`netui::Display::sync`], so that the time counts the server's work too.
 //!
-//! - `rect10`, `rect500`: filled 10x10 and 500x500 rectangles, one color (app-lib merges
-//!   them into `FillRects` requests, as Xlib batches `PolyFillRectangle`).
-//! - `seg10`: 10-pixel segments in eight directions, merged into `Segments` requests.
+//! - `rect1`, `rect10`, `rect100`, `rect500`: filled rectangles of that side, one color
+//!   (app-lib merges them into `FillRects` requests, as Xlib batches `PolyFillRectangle`).
+//! - `seg10`, `seg100`, `seg500`: one-pixel segments of that length in eight directions,
+//!   merged into `Segments` requests.
 //! - `ftext`: one 80-character line of 12 px Sans per call (also counted in characters, the
-//!   unit x11perf reports).
-//! - `putimage100`: 100x100 Rgb8 images, noisy so that LZ4 cannot shrink them.
-//! - `copywinwin100`: 100x100 copies within the window.
+//!   unit x11perf reports); `aa10text` and `aa24text`: 80 characters at 10 px and 30 at 24
+//!   px, against x11perf's antialiased text of those sizes. netui's text is always
+//!   antialiased.
+//! - `putimage100`, `putimage500`: Rgb8 images of that side, noisy so that LZ4 cannot shrink
+//!   them.
+//! - `copywinwin100`, `copywinwin500`: copies of that side within the window.
 //!
 //! The timed run also gives the bytes that each call costs, before LZ4 (payload) and on the
 //! wire (after LZ4, with frame headers). With `--xvfb` drawbench then starts Xvfb, runs
@@ -65,16 +69,26 @@ struct Args {
 /// The x11perf tests that drawbench reproduces, named as x11perf names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Test {
+    Rect1,
     Rect10,
+    Rect100,
     Rect500,
     Seg10,
+    Seg100,
+    Seg500,
     Ftext,
+    Aa10text,
+    Aa24text,
     Putimage100,
+    Putimage500,
     Copywinwin100,
+    Copywinwin500,
 }
 
-/// Characters in one `ftext` line, as in x11perf.
+/// Characters in one `ftext` (and `aa10text`) line, as in x11perf.
 const TEXT_LEN: usize = 80;
+/// Characters in one `aa24text` line, as in x11perf.
+const AA24_LEN: usize = 30;
 const SCREEN: Size = Size::new(1280, 800);
 const WINDOW_SIDE: i32 = 600;
 /// x11perf's label for antialiased text, compared with `ftext` too.
@@ -93,12 +107,32 @@ impl Test {
     /// bytes a pixel at depth 24, CopyArea's 28.
     fn info(self) -> (&'static str, &'static str, f64, u32) {
         match self {
+            Test::Rect1 => ("rect", "1x1 rectangle", 1.0, 8),
             Test::Rect10 => ("rect", "10x10 rectangle", 1.0, 8),
+            Test::Rect100 => ("rect", "100x100 rectangle", 1.0, 8),
             Test::Rect500 => ("rect", "500x500 rectangle", 1.0, 8),
             Test::Seg10 => ("segment", "10-pixel line segment", 1.0, 8),
+            Test::Seg100 => ("segment", "100-pixel line segment", 1.0, 8),
+            Test::Seg500 => ("segment", "500-pixel line segment", 1.0, 8),
             Test::Ftext => ("80-char line", "Char in 80-char line (6x13)", 80.0, 100),
+            // RENDER's CompositeGlyphs8: a 28-byte header, an 8-byte glyph item header and a
+            // byte a glyph, padded to 4.
+            Test::Aa10text => (
+                "80-char line",
+                "Char in 80-char aa line (Charter 10)",
+                80.0,
+                28 + 8 + 80,
+            ),
+            Test::Aa24text => (
+                "30-char line",
+                "Char in 30-char aa line (Charter 24)",
+                30.0,
+                28 + 8 + 32,
+            ),
             Test::Putimage100 => ("image", "PutImage 100x100 square", 1.0, 24 + 40_000),
+            Test::Putimage500 => ("image", "PutImage 500x500 square", 1.0, 28 + 1_000_000),
             Test::Copywinwin100 => ("copy", "Copy 100x100 from window to window", 1.0, 28),
+            Test::Copywinwin500 => ("copy", "Copy 500x500 from window to window", 1.0, 28),
         }
     }
 }
@@ -108,6 +142,7 @@ struct Scene {
     window: Window,
     lines: Vec<String>,
     images: Vec<Vec<u8>>,
+    big_images: Vec<Vec<u8>>,
 }
 
 impl Scene {
@@ -137,28 +172,29 @@ impl Scene {
                 line
             })
             .collect();
-        // Four different images, each larger than half of LZ4's 64 KiB window, so that a batch
-        // cannot compress one image against an earlier copy of itself.
-        let images = (0..4)
-            .map(|k| {
-                let mut data = Vec::with_capacity(100 * 100 * 3);
-                for y in 0..100u32 {
-                    for x in 0..100u32 {
-                        let n = next().to_le_bytes();
-                        data.extend_from_slice(&[
-                            (x * 2 + k * 40) as u8 ^ n[0],
-                            (y * 2) as u8 ^ n[1],
-                            (x + y) as u8 ^ n[2],
-                        ]);
-                    }
+        // Four different images of each size, each larger than half of LZ4's 64 KiB window,
+        // so that a batch cannot compress one image against an earlier copy of itself.
+        let mut noisy = |side: u32, k: u32| {
+            let mut data = Vec::with_capacity((side * side * 3) as usize);
+            for y in 0..side {
+                for x in 0..side {
+                    let n = next().to_le_bytes();
+                    data.extend_from_slice(&[
+                        (x * 2 + k * 40) as u8 ^ n[0],
+                        (y * 2) as u8 ^ n[1],
+                        (x + y) as u8 ^ n[2],
+                    ]);
                 }
-                data
-            })
-            .collect();
+            }
+            data
+        };
+        let images = (0..4).map(|k| noisy(100, k)).collect();
+        let big_images = (0..4).map(|k| noisy(500, k)).collect();
         Self {
             window,
             lines,
             images,
+            big_images,
         }
     }
 
@@ -175,35 +211,54 @@ impl Scene {
             let at = |k: u32| (i.wrapping_mul(k) % room) as i32;
             (at(37), at(23))
         };
+        // A segment of `len` pixels along its major axis, centered at a scattered spot so
+        // that it fits in the window whatever its direction.
+        let long_segment = |display: &mut Display, len: i32| {
+            let half = len / 2;
+            let (cx, cy) = spot(i, (WINDOW_SIDE - len) as u32);
+            let (dx, dy) = direction(i, len);
+            let a = Point::new(cx + half - dx / 2, cy + half - dy / 2);
+            let b = Point::new(a.x + dx, a.y + dy);
+            display.line(w, a, b, 0, Color::BLACK);
+        };
         match test {
+            Test::Rect1 => {
+                let (x, y) = cell(i);
+                display.fill_rect(w, Rect::new(x, y, 1, 1), Color::BLACK);
+            }
             Test::Rect10 => {
                 let (x, y) = cell(i);
                 display.fill_rect(w, Rect::new(x, y, 10, 10), Color::BLACK);
+            }
+            Test::Rect100 => {
+                let (x, y) = spot(i, 500);
+                display.fill_rect(w, Rect::new(x, y, 100, 100), Color::BLACK);
             }
             Test::Rect500 => {
                 let (x, y) = spot(i, 100);
                 display.fill_rect(w, Rect::new(x, y, 500, 500), Color::BLACK);
             }
             Test::Seg10 => {
-                // Eight directions: dx walks the circle, dy is a quarter turn behind.
-                const D: [i32; 8] = [10, 7, 0, -7, -10, -7, 0, 7];
                 let (x, y) = cell(i);
-                let k = i as usize % 8;
-                let (dx, dy) = (D[k], D[(k + 6) % 8]);
+                let (dx, dy) = direction(i, 10);
                 let a = Point::new(x + 10, y + 10);
                 let b = Point::new(a.x + dx, a.y + dy);
                 display.line(w, a, b, 0, Color::BLACK);
             }
-            Test::Ftext => {
-                let lines_per_window = (WINDOW_SIDE / 14) as u32;
-                let pos = Point::new(4, ((i % lines_per_window) * 14) as i32);
-                let text = &self.lines[i as usize % self.lines.len()];
-                display.text(w, pos, Font::Sans, 12, Color::BLACK, text);
-            }
+            Test::Seg100 => long_segment(display, 100),
+            Test::Seg500 => long_segment(display, 500),
+            Test::Ftext => self.text_line(display, i, 12, 14, TEXT_LEN),
+            Test::Aa10text => self.text_line(display, i, 10, 12, TEXT_LEN),
+            Test::Aa24text => self.text_line(display, i, 24, 28, AA24_LEN),
             Test::Putimage100 => {
                 let (x, y) = spot(i, 500);
                 let data = &self.images[i as usize % self.images.len()];
                 display.put_image(w, Rect::new(x, y, 100, 100), ImageFormat::Rgb8, data);
+            }
+            Test::Putimage500 => {
+                let (x, y) = spot(i, 100);
+                let data = &self.big_images[i as usize % self.big_images.len()];
+                display.put_image(w, Rect::new(x, y, 500, 500), ImageFormat::Rgb8, data);
             }
             Test::Copywinwin100 => {
                 let (x, y) = spot(i, 500);
@@ -211,7 +266,34 @@ impl Scene {
                 let src = Rect::new(x, y, 100, 100);
                 display.copy_area(w, w, src, Point::new(dx, dy));
             }
+            Test::Copywinwin500 => {
+                let (x, y) = spot(i, 100);
+                let (dx, dy) = spot(i + 50, 100);
+                let src = Rect::new(x, y, 500, 500);
+                display.copy_area(w, w, src, Point::new(dx, dy));
+            }
         }
+    }
+}
+
+/// The `i`th of eight directions for a segment `len` pixels long along its major axis: dx
+/// walks the circle, dy is a quarter turn behind.
+fn direction(i: u32, len: i32) -> (i32, i32) {
+    let diagonal = len * 7 / 10;
+    let d = [len, diagonal, 0, -diagonal, -len, -diagonal, 0, diagonal];
+    let k = i as usize % 8;
+    (d[k], d[(k + 6) % 8])
+}
+
+impl Scene {
+    /// The `i`th line of text of `chars` characters at `size` px, `pitch` pixels below the
+    /// one before it.
+    fn text_line(&self, display: &mut Display, i: u32, size: u16, pitch: i32, chars: usize) {
+        let lines_per_window = (WINDOW_SIDE / pitch) as u32;
+        let pos = Point::new(4, (i % lines_per_window) as i32 * pitch);
+        let text = &self.lines[i as usize % self.lines.len()];
+        let text = text.get(..chars).unwrap_or(text);
+        display.text(self.window, pos, Font::Sans, size, Color::BLACK, text);
     }
 }
 
@@ -324,7 +406,8 @@ impl Bench {
             .chunks_exact(4)
             .filter(|p| p[..3] != [255; 3])
             .count();
-        if drawn == 0 && test != Test::Copywinwin100 {
+        let copy = matches!(test, Test::Copywinwin100 | Test::Copywinwin500);
+        if drawn == 0 && !copy {
             bail!("{} left the window white: nothing was drawn", test.name());
         }
         Ok(measured)

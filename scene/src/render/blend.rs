@@ -44,6 +44,12 @@ impl Paint {
         self.alpha == 255
     }
 
+    /// The pixel to write when the color is opaque (it then replaces what is under it).
+    #[inline]
+    pub(super) fn opaque_pixel(&self) -> Option<u32> {
+        (self.alpha == 255).then_some(self.pixel)
+    }
+
     /// The color drawn over the pixel `dst`.
     #[inline]
     pub(super) fn over(&self, dst: u32) -> u32 {

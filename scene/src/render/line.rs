@@ -11,20 +11,29 @@
 use super::blend::Paint;
 use super::capsule::Capsule;
 use super::{Area, Canvas, Damage};
-use netui_protocol::{Color, Point, Rect};
+use netui_protocol::{Color, Point, Rect, Segment};
 
 impl Canvas {
     /// The segment from `a` to `b`, both end points included. Width 0 or 1 draws a one-pixel
     /// line (the same pixels whether clipped or not); wider lines get round ends.
     pub fn line(&mut self, a: Point, b: Point, width: u16, color: Color, clip: Rect) -> Rect {
+        self.segments(&[Segment { a, b }], width, color, clip)
+    }
+
+    /// Separate segments, each as [`Canvas::line`] draws it, with the color prepared and the
+    /// clip found once for all of them (a batched request of many short segments spends most
+    /// of its time on what each segment shares).
+    pub fn segments(&mut self, segments: &[Segment], width: u16, color: Color, clip: Rect) -> Rect {
         let (Some(paint), Some(area)) = (Paint::new(color), self.area(clip)) else {
             return Rect::default();
         };
         let mut damage = Damage::new();
-        if width <= 1 {
-            self.thin_line(a, b, Ends::BOTH, &paint, &area, &mut damage);
-        } else {
-            self.capsule(&Capsule::new(a, b, width), &paint, &area, &mut damage);
+        for s in segments {
+            if width <= 1 {
+                self.thin_line(s.a, s.b, Ends::BOTH, &paint, &area, &mut damage);
+            } else {
+                self.capsule(&Capsule::new(s.a, s.b, width), &paint, &area, &mut damage);
+            }
         }
         damage.to_rect()
     }
@@ -103,10 +112,7 @@ impl Canvas {
                 return whole;
             }
             let cost = if width <= 1 {
-                // A thin line lights one pixel per step of its major axis inside the clip.
-                capsule
-                    .cost(&area)
-                    .min((area.width() as u64).saturating_add((area.bottom - area.top) as u64))
+                thin_cost(a, b, &area)
             } else {
                 capsule.cost(&area)
             };
@@ -115,7 +121,28 @@ impl Canvas {
         total
     }
 
+    /// What [`Canvas::segments`] costs: the sum of [`Canvas::polyline_cost`] over the
+    /// segments, with the clip found once, and one-pixel segments bounded in integers.
+    pub fn segments_cost(&self, segments: &[Segment], width: u16, clip: Rect) -> u64 {
+        let Some(area) = self.area(clip) else {
+            return 0;
+        };
+        let cost = |s: &Segment| {
+            if width <= 1 {
+                thin_cost(s.a, s.b, &area)
+            } else {
+                self.polyline_cost(&[s.a, s.b], width, clip)
+            }
+        };
+        segments.iter().map(cost).fold(0, u64::saturating_add)
+    }
+
     /// Bresenham's line from `a` to `b`, leaving out the end pixels that `ends` excludes.
+    ///
+    /// The walk steps an index into the pixels (one pixel along the major axis, one row or
+    /// column along the minor one when the error term carries), as X's fb does. A line whose
+    /// minor extent lies inside the clip needs no test per pixel; others test the minor
+    /// coordinate at each step, and stop once the line has left the clip for good.
     fn thin_line(
         &mut self,
         a: Point,
@@ -135,15 +162,23 @@ impl Canvas {
         } else {
             (ay, ax, by, bx)
         };
+        // Which end is drawn at u0 and which at u1.
+        let (mut draw_u0, mut draw_u1) = (ends.start, ends.end);
         if u0 > u1 {
             (u0, v0, u1, v1) = (u1, v1, u0, v0);
+            (draw_u0, draw_u1) = (draw_u1, draw_u0);
         }
         let (major, minor) = if x_major {
             ((area.left, area.right), (area.top, area.bottom))
         } else {
             ((area.top, area.bottom), (area.left, area.right))
         };
-        let (start, end) = (u0.max(major.0), u1.min(major.1 - 1));
+        // The end pixels are the end points themselves (the offset is 0 at u0 and the whole
+        // minor distance at u1), and no other pixel has their major coordinate: leaving an end
+        // out is leaving out its step. A dot (u0 == u1) left out at either end draws nothing.
+        let first_u = if draw_u0 { u0 } else { u0 + 1 };
+        let last_u = if draw_u1 { u1 } else { u1 - 1 };
+        let (start, end) = (first_u.max(major.0), last_u.min(major.1 - 1));
         if start > end {
             return;
         }
@@ -153,22 +188,102 @@ impl Canvas {
         let run = (2 * du).max(1);
         // At u the minor offset is floor(((u - u0) * rise + du) / run), the exact line rounded.
         // `rem` is the remainder of that division, carried from pixel to pixel.
-        let (offset, mut rem) = minor_offset(start - u0, rise, du, run);
-        let mut v = v0 + step * offset;
-        let skip_a = (!ends.start).then_some((ax, ay));
-        let skip_b = (!ends.end).then_some((bx, by));
+        let (offset, rem) = minor_offset(start - u0, rise, du, run);
+        let v = v0 + step * offset;
+        let walk = Walk {
+            start,
+            end,
+            v,
+            rem,
+            rise,
+            run,
+            step,
+            x_major,
+        };
+        let drawn = if v0.min(v1) >= minor.0 && v0.max(v1) < minor.1 {
+            // The whole minor extent is inside the clip: every step lights its pixel.
+            match paint.opaque_pixel() {
+                Some(pixel) => self.walk_inside(&walk, |_| pixel),
+                None => self.walk_inside(&walk, |p| paint.over(p)),
+            }
+        } else {
+            self.walk_clipped(&walk, minor, paint)
+        };
+        if let Some(((x0, y0), (x1, y1))) = drawn {
+            // The walk is monotonic in both axes, so its first and last pixels span its box.
+            let (left, right) = (x0.min(x1), x0.max(x1));
+            let (top, bottom) = (y0.min(y1), y0.max(y1));
+            damage.add(Area::new(left, top, right + 1, bottom + 1));
+        }
+    }
+
+    /// Walks a line whose every step is inside the clip: steps an index, no tests. Returns
+    /// the first and last pixels drawn.
+    #[inline(always)]
+    fn walk_inside(
+        &mut self,
+        walk: &Walk,
+        color: impl Fn(u32) -> u32,
+    ) -> Option<((i64, i64), (i64, i64))> {
+        let stride = self.width as usize;
+        let (x, y) = walk.point(walk.start, walk.v);
+        // The clip is inside the canvas, so both coordinates are non-negative and every index
+        // of the walk is in the pixels; `get_mut` keeps a bug from becoming a panic.
+        let mut index = y as usize * stride + x as usize;
+        let (major_step, minor_step) = if walk.x_major {
+            (1, walk.step as isize * stride as isize)
+        } else {
+            (stride as isize, walk.step as isize)
+        };
+        let (mut rem, mut v) = (walk.rem, walk.v);
+        let pixels = &mut self.pixels;
+        let mut put = |index: usize| {
+            if let Some(p) = pixels.get_mut(index) {
+                *p = color(*p);
+            }
+        };
+        put(index);
+        for _ in walk.start..walk.end {
+            rem += walk.rise;
+            index = index.wrapping_add_signed(major_step);
+            if rem >= walk.run {
+                rem -= walk.run;
+                v += walk.step;
+                index = index.wrapping_add_signed(minor_step);
+            }
+            put(index);
+        }
+        Some(((x, y), walk.point(walk.end, v)))
+    }
+
+    /// Walks a line that may leave the clip along its minor axis: tests each step, and stops
+    /// once the line has left the clip and moves away from it.
+    fn walk_clipped(
+        &mut self,
+        walk: &Walk,
+        minor: (i64, i64),
+        paint: &Paint,
+    ) -> Option<((i64, i64), (i64, i64))> {
+        let Walk {
+            start,
+            end,
+            mut v,
+            mut rem,
+            rise,
+            run,
+            step,
+            ..
+        } = *walk;
         let (mut first, mut last) = (None, (0, 0));
         let stride = self.width as usize;
         for u in start..=end {
             if v >= minor.0 && v < minor.1 {
-                let (x, y) = if x_major { (u, v) } else { (v, u) };
-                if Some((x, y)) != skip_a && Some((x, y)) != skip_b {
-                    if let Some(p) = self.pixels.get_mut(y as usize * stride + x as usize) {
-                        *p = paint.over(*p);
-                    }
-                    first.get_or_insert((x, y));
-                    last = (x, y);
+                let (x, y) = walk.point(u, v);
+                if let Some(p) = self.pixels.get_mut(y as usize * stride + x as usize) {
+                    *p = paint.over(*p);
                 }
+                first.get_or_insert((x, y));
+                last = (x, y);
             } else if step == 0 || (step > 0 && v >= minor.1) || (step < 0 && v < minor.0) {
                 // Out of the clip and moving away from it (or not moving): nothing more to draw.
                 break;
@@ -179,13 +294,52 @@ impl Canvas {
                 v += step;
             }
         }
-        if let Some((x, y)) = first {
-            // The walk is monotonic in both axes, so its first and last pixels span its box.
-            let (left, right) = (x.min(last.0), x.max(last.0));
-            let (top, bottom) = (y.min(last.1), y.max(last.1));
-            damage.add(Area::new(left, top, right + 1, bottom + 1));
+        first.map(|first| (first, last))
+    }
+}
+
+/// A one-pixel line's walk over its clipped major span: the major coordinates `start..=end`,
+/// the minor coordinate `v` at `start` and the error term there.
+#[derive(Debug, Clone, Copy)]
+struct Walk {
+    start: i64,
+    end: i64,
+    v: i64,
+    rem: i64,
+    rise: i64,
+    run: i64,
+    step: i64,
+    x_major: bool,
+}
+
+impl Walk {
+    /// The pixel at major `u`, minor `v`.
+    fn point(&self, u: i64, v: i64) -> (i64, i64) {
+        if self.x_major {
+            (u, v)
+        } else {
+            (v, u)
         }
     }
+}
+
+/// A bound on the pixels of the one-pixel line from `a` to `b` inside `area`: the pixels of
+/// its box grown by one on each side (the box of its capsule of width 1, whose radius of one
+/// half floors and ceils to one pixel), and at most one per step across the area.
+fn thin_cost(a: Point, b: Point, area: &Area) -> u64 {
+    let (ax, ay, bx, by) = (
+        i64::from(a.x),
+        i64::from(a.y),
+        i64::from(b.x),
+        i64::from(b.y),
+    );
+    let (top, bottom) = (ay.min(by) - 1, ay.max(by) + 1);
+    let (left, right) = (ax.min(bx) - 1, ax.max(bx) + 1);
+    let rows = (bottom + 1).min(area.bottom) - top.max(area.top);
+    let columns = (right + 1).min(area.right) - left.max(area.left);
+    let boxed = (rows.max(0) as u64).saturating_mul(columns.max(0) as u64);
+    // A thin line lights one pixel per step of its major axis inside the clip.
+    boxed.min((area.width() as u64).saturating_add((area.bottom - area.top) as u64))
 }
 
 /// Which end pixels of a one-pixel segment to draw: a polyline leaves out the start of every
@@ -208,7 +362,8 @@ impl Ends {
 /// overflow; an unclipped line starts at `k = 0` and takes neither.
 fn minor_offset(k: i64, rise: i64, du: i64, run: i64) -> (i64, i64) {
     if k == 0 {
-        return (du / run, du % run);
+        // `run` is above `du` (2 * du, or 1 when du is 0): no division needed.
+        return (0, du);
     }
     if let Some(n) = k.checked_mul(rise).and_then(|p| p.checked_add(du)) {
         return (n / run, n % run);

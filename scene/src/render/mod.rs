@@ -149,12 +149,22 @@ impl Canvas {
 
     /// Fills `rect` with `color`.
     pub fn fill_rect(&mut self, rect: Rect, color: Color, clip: Rect) -> Rect {
+        self.fill_rects(&[rect], color, clip)
+    }
+
+    /// Fills rectangles with `color`, the color prepared and the clip found once for all of
+    /// them; returns the box of what was filled.
+    pub fn fill_rects(&mut self, rects: &[Rect], color: Color, clip: Rect) -> Rect {
         let (Some(paint), Some(area)) = (Paint::new(color), self.area(clip)) else {
             return Rect::default();
         };
-        let visible = Area::of(rect).intersect(area);
-        self.fill_area(visible, &paint);
-        visible.to_rect()
+        let mut damage = Damage::new();
+        for &rect in rects {
+            let visible = Area::of(rect).intersect(area);
+            self.fill_area(visible, &paint);
+            damage.add(visible);
+        }
+        damage.to_rect()
     }
 
     /// Outline drawn inside `rect`, `width` pixels thick (0 means 1). An outline thicker than

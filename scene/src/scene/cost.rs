@@ -51,10 +51,7 @@ impl Scene {
                 segments,
                 ..
             } => self.with_canvas(*target, |canvas, clip| {
-                segments
-                    .iter()
-                    .map(|s| canvas.polyline_cost(&[s.a, s.b], *width, clip))
-                    .fold(0, u64::saturating_add)
+                canvas.segments_cost(segments, *width, clip)
             }),
             Request::Ellipse { target, rect, .. } => {
                 self.clipped(*target, |clip| rect.intersect(clip).size().area())

@@ -118,11 +118,7 @@ impl Scene {
                 target,
                 color,
                 rects,
-            } => self.draw(*target, |c, clip, _| {
-                rects.iter().fold(Rect::default(), |d, r| {
-                    d.union(c.fill_rect(*r, *color, clip))
-                })
-            })?,
+            } => self.draw(*target, |c, clip, _| c.fill_rects(rects, *color, clip))?,
             Request::StrokeRects {
                 target,
                 color,
@@ -147,9 +143,7 @@ impl Scene {
                 width,
                 segments,
             } => self.draw(*target, |c, clip, _| {
-                segments.iter().fold(Rect::default(), |d, s| {
-                    d.union(c.line(s.a, s.b, *width, *color, clip))
-                })
+                c.segments(segments, *width, *color, clip)
             })?,
             Request::Ellipse {
                 target,

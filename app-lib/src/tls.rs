@@ -37,12 +37,12 @@ use crate::transport::Transport;
 /// Bytes read from the stream under TLS at a time. rustls asks for at most 4 KiB a time;
 /// a buffer below it turns a bulk stream's read system calls (one per 4 KiB, most of what
 /// TLS cost bulk images over plain TCP) into one per 64 KiB.
-pub(crate) const TLS_READ_BUFFER: usize = 64 * 1024;
+pub const TLS_READ_BUFFER: usize = 64 * 1024;
 
 /// Bytes that TLS seals before it writes them out: rustls's 64 KiB by default, a write
 /// system call per 64 KiB of a bulk stream; at 1 MiB, one (of up to 64 records) per MiB.
 /// Only a large batch fills it: a small one is written as soon as it is sealed.
-const TLS_WRITE_BUFFER: usize = 1 << 20;
+pub const TLS_WRITE_BUFFER: usize = 1 << 20;
 
 /// The SHA-256 fingerprint of a certificate (its DER bytes).
 pub fn fingerprint(cert_der: &[u8]) -> Fingerprint {

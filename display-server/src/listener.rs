@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use netui::tls::{TLS_READ_BUFFER, TLS_WRITE_BUFFER};
 use netui_protocol::{Limits, Refusal, Size};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, UnixListener};
@@ -28,12 +29,6 @@ use crate::server::ServerConfig;
 
 /// How long a TLS client has for its handshake.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Bytes read from a TLS connection's socket at a time, below rustls (which asks for 4 KiB
-/// at a time): a read system call per 64 KiB of a bulk stream, not per 4 KiB.
-const TLS_READ_BUFFER: usize = 64 * 1024;
-/// Bytes that TLS seals before it writes them out (rustls's default is 64 KiB): a write
-/// system call per MiB of a bulk stream (pixels to a thin client), not per 64 KiB.
-const TLS_WRITE_BUFFER: usize = 1 << 20;
 
 /// The bound listeners of a display.
 pub struct Listeners {

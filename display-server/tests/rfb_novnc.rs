@@ -11,10 +11,11 @@
 //! Skipped (saying so) without node, the npm packages or Chromium, unless
 //! `NETUI_REQUIRE_XVFB` is set, as `.ci/run` sets it.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use netui::Size;
-use netui_testkit::peers::{psnr, spki_pin, wait_same, write_pair, Desktop, NoVnc};
+use netui_testkit::peers::{psnr, spki_pin, wait_same, write_pair, Desktop, NoVnc, NoVncPage};
 use netui_testkit::server::RFB_PASSWORD;
 use netui_testkit::DEADLINE;
 
@@ -31,23 +32,39 @@ fn novnc_shows_the_screen_exactly_and_drives_the_desktop() {
         .connect(desktop.display.rfb_addr(), RFB_PASSWORD, true)
         .unwrap_or_else(|e| panic!("noVNC did not connect: {e}"));
     assert_eq!(page.size, (800, 600));
+    shows_and_drives(
+        &mut page,
+        &mut desktop,
+        &scratch,
+        "noVNC",
+        "Hello, noVNC 1.7! web_socket (ok)",
+    );
+}
+
+/// noVNC's canvas equals the screen; a click in it raises notepad, and `text` typed into it
+/// and saved reaches notepad's file; the canvas equals the screen again. `how` names the
+/// viewer in failures.
+fn shows_and_drives(
+    page: &mut NoVncPage,
+    desktop: &mut Desktop,
+    scratch: &Path,
+    how: &str,
+    text: &str,
+) {
     wait_same(
-        "noVNC's canvas",
-        || page.image(&scratch),
+        &format!("{how}'s canvas"),
+        || page.image(scratch),
         || desktop.screen(),
     );
-
     let (x, y) = Desktop::NOTEPAD_ONLY;
     page.click(x, y);
-    desktop.wait_notepad_raised("a click in noVNC");
-
-    let text = "Hello, noVNC 1.7! web_socket (ok)";
+    desktop.wait_notepad_raised(&format!("a click in {how}"));
     page.type_text(text);
     page.key("Control+s");
-    desktop.wait_saved("typed into noVNC", text);
+    desktop.wait_saved(&format!("typed into {how}"), text);
     wait_same(
-        "noVNC's canvas after typing",
-        || page.image(&scratch),
+        &format!("{how}'s canvas after typing"),
+        || page.image(scratch),
         || desktop.screen(),
     );
 }
@@ -114,23 +131,12 @@ fn novnc_over_wss_shows_the_screen_exactly_and_drives_the_desktop() {
         peers.iter().any(|p| p.starts_with("rfb+wss ")),
         "a viewer over wss:// among {peers:?}"
     );
-    wait_same(
-        "noVNC's canvas over wss://",
-        || page.image(&scratch),
-        || desktop.screen(),
-    );
-
-    let (x, y) = Desktop::NOTEPAD_ONLY;
-    page.click(x, y);
-    desktop.wait_notepad_raised("a click in noVNC over wss://");
-    let text = "Sealed: wss:// (TLS 1.3)";
-    page.type_text(text);
-    page.key("Control+s");
-    desktop.wait_saved("typed into noVNC over wss://", text);
-    wait_same(
-        "noVNC's canvas over wss:// after typing",
-        || page.image(&scratch),
-        || desktop.screen(),
+    shows_and_drives(
+        &mut page,
+        &mut desktop,
+        &scratch,
+        "noVNC over wss://",
+        "Sealed: wss:// (TLS 1.3)",
     );
     drop(page);
 

@@ -139,9 +139,25 @@ impl Connection {
             .outbox
             .as_ref()
             .ok_or_else(|| Error::Disconnected("closed".into()))?;
-        outbox.frames.send(frames).map_err(|_| lost())?;
+        if outbox.frames.send(frames).is_err() {
+            return Err(self.why_closed());
+        }
         outbox.wake.notify_one();
         Ok(())
+    }
+
+    /// Why the connection ended, once the writer has stopped: the reader still reads what
+    /// the server sent before it closed (perhaps the error that says why) for a grace period,
+    /// then closes the answers with that reason. Replies still queued are dropped: nobody
+    /// will ask for them on a closed connection.
+    fn why_closed(&self) -> Error {
+        loop {
+            match self.answers.recv() {
+                Ok(Answer::Closed(why)) => return Error::Disconnected(why),
+                Ok(_) => continue,
+                Err(_) => return lost(),
+            }
+        }
     }
 
     /// Waits for the next reply or error report.

@@ -22,12 +22,14 @@
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 
+use netui::transport::Stream;
 use netui::{Color, Display, ErrorCode, Point, Rect, ResourceId, Size, Window};
 use netui_protocol::connection::FrameReader;
 use netui_protocol::frame::{self, decode_message, BatchWriter, Bodies, Compression, FrameHeader};
+use netui_protocol::handshake::PixelFormat;
 use netui_protocol::{
-    ClientHello, ErrorReport, HelloOutcome, Limits, Request, ServerHello, ServerMessage, Welcome,
-    PROTOCOL_VERSION,
+    ClientHello, ErrorReport, FontSet, HelloOutcome, Limits, Request, ServerHello, ServerMessage,
+    Welcome, PROTOCOL_VERSION,
 };
 use netui_testkit::golden::{pixel, screen_pixel};
 use netui_testkit::TestDisplay;
@@ -469,4 +471,65 @@ fn a_stranger_that_is_not_netui_is_turned_away() {
     // The answer (if any) is a refusal frame, and then the connection is closed.
     assert!(answer.len() < 512);
     ok.check();
+}
+
+/// The library's side of a connection that the display closes: a display that reports a
+/// `Protocol` error and hangs up without reading another byte. The application learns the
+/// display's reason from the call that finds the connection gone, however far its writes got
+/// before they failed (a write that fails first used to lose the reason to "lost").
+#[test]
+fn a_sender_hears_why_the_display_hung_up_even_when_its_writes_fail_first() {
+    let (ours, mut theirs) = UnixStream::pair().expect("pair");
+    let display = std::thread::spawn(move || {
+        let mut reader = FrameReader::new(Limits::default());
+        let hello = read_frame(&mut reader, &mut theirs)
+            .next()
+            .expect("a hello");
+        decode_message::<ClientHello>(hello).expect("a netui hello");
+        let welcome = Welcome {
+            vendor: "fake".into(),
+            client_id: 2,
+            screen: Size::new(64, 48),
+            pixel_format: PixelFormat::Xrgb8888,
+            id_base: 2 << 21,
+            id_mask: (1 << 21) - 1,
+            limits: Limits::default(),
+            fonts: Some(FontSet::default()),
+        };
+        let mut writer = BatchWriter::new(Limits::default(), Compression::None);
+        let accepted = ServerHello::new(HelloOutcome::Accepted(welcome));
+        writer.push(&accepted).expect("encodes");
+        theirs.write_all(&writer.take_frames()).expect("welcome");
+        let report = ErrorReport {
+            seq: 0,
+            opcode: None,
+            code: ErrorCode::Protocol,
+            resource: None,
+            message: "frame header has unknown flags; closing the connection".into(),
+        };
+        writer.push(&ServerMessage::Error(report)).expect("encodes");
+        theirs.write_all(&writer.take_frames()).expect("error");
+        // Unread requests are in the socket: closing now resets the client's writes.
+        theirs.shutdown(std::net::Shutdown::Both).expect("hang up");
+    });
+    let mut app = Display::connect_stream_with(
+        Stream::Unix(ours),
+        None,
+        "fake".into(),
+        "sender",
+        Compression::None,
+    )
+    .expect("welcomed");
+    display.join().expect("the fake display ran");
+    let window = ResourceId(2 << 21 | 1);
+    let failed = (0..100_000)
+        .find_map(|_| {
+            app.fill_rect(window, Rect::new(0, 0, 8, 8), Color::BLACK);
+            app.flush().err()
+        })
+        .expect("writes to a closed display fail");
+    assert!(
+        failed.to_string().contains("unknown flags"),
+        "the display's reason is lost: {failed}"
+    );
 }

@@ -85,7 +85,8 @@ pub use view::{
 /// Version 4: selections (the clipboard and the primary selection): their requests and
 /// events, and their limits in the welcome; a viewer's welcome carries no font metrics.
 /// Version 5: `px-tiles` area records, and raw tiles as green differences.
-pub const PROTOCOL_VERSION: u16 = 5;
+/// Version 6: `px-tiles` blend records.
+pub const PROTOCOL_VERSION: u16 = 6;
 
 /// The first bytes of every hello, so that a server can tell a netui client from a stray one.
 pub const MAGIC: [u8; 4] = *b"NTUI";

@@ -83,7 +83,7 @@ impl Paint {
 /// No branches: the formula is exact at 0 and 255 too, and images and glyph edges mix all
 /// three cases unpredictably.
 #[inline]
-pub(super) fn over(src: u32, alpha: u32, dst: u32) -> u32 {
+pub(crate) fn over(src: u32, alpha: u32, dst: u32) -> u32 {
     let inverse = 255 - alpha;
     let red_blue = (src & 0x00ff_00ff) * alpha + (dst & 0x00ff_00ff) * inverse + 0x0080_0080;
     let green = ((src >> 8) & 0xff) * alpha + ((dst >> 8) & 0xff) * inverse + 0x80;

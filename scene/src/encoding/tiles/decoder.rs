@@ -162,7 +162,7 @@ impl TileDecoder {
                 area_pixels -= n;
                 reader.tile = area;
                 let inner = reader.byte()?;
-                if !matches!(inner, OP_SOLID | OP_RAW | OP_PACKED | OP_RUNS) {
+                if !matches!(inner, OP_SOLID | OP_RAW | OP_PACKED | OP_RUNS | OP_BLEND) {
                     return Err(PixelError::TileOp {
                         tile: area,
                         op: inner,
@@ -257,7 +257,7 @@ impl TileDecoder {
     }
 
     /// Fills `area` (a tile or a part of one) of `canvas` from a record of its own: solid,
-    /// raw, gradient, packed palette or palette runs.
+    /// raw, gradient, packed palette, palette runs or blend.
     fn fill(
         &mut self,
         canvas: &mut Canvas,
@@ -300,6 +300,16 @@ impl TileDecoder {
                 });
                 for (y, line) in (0..tile.height).zip(self.tile.chunks_exact(width)) {
                     row_mut(canvas, tile, y).copy_from_slice(line);
+                }
+            }
+            OP_BLEND => {
+                let (fg, bg) = (reader.pixel()?, reader.pixel()?);
+                let alphas = reader.take(n)?;
+                for (y, line) in (0..tile.height).zip(alphas.chunks_exact(width)) {
+                    let dst = row_mut(canvas, tile, y);
+                    dst.iter_mut()
+                        .zip(line)
+                        .for_each(|(d, &a)| *d = over(fg, a.into(), bg));
                 }
             }
             OP_PACKED | OP_RUNS => {

@@ -21,9 +21,9 @@
 //!   256).
 //! - `4` part: a byte `x << 4 | y` and a byte `(w - 1) << 4 | (h - 1)`, a rectangle of the
 //!   tile (which it must lie in) where all that changed is; then the record of that
-//!   rectangle, as if it were a tile of its own: solid, raw, packed palette, palette runs or
-//!   gradient. The rest of the tile stays as the viewer has it. A caret that moves, or a
-//!   glyph typed beside others, costs the pixels that changed, not the tile's.
+//!   rectangle, as if it were a tile of its own: solid, raw, packed palette, palette runs,
+//!   gradient or blend. The rest of the tile stays as the viewer has it. A caret that moves,
+//!   or a glyph typed beside others, costs the pixels that changed, not the tile's.
 //! - `5` packed palette: `n - 1` (2 ≤ n ≤ 16), `n` pixels, then per row the indices, 1, 2
 //!   or 4 bits each (for up to 2, 4 or 16 colors), the first in the high bits, each row
 //!   padded to a byte.
@@ -50,19 +50,25 @@
 //!
 //! - `9` area: a byte `x << 4 | y`, the corner of a rectangle relative to the current tile's,
 //!   then `w - 1` and `h - 1`, a byte each; then the record of that rectangle as if it were
-//!   a tile of its own: solid, raw, packed palette or palette runs. It lies in the rectangle
-//!   of the records but may reach over the tiles to the right and below; it does not move on
-//!   to the next tile (the current tile's own record, or a skip, follows). Then each whole
-//!   tile that it touches, as the viewer now has it, goes into the cache, row by row. The areas of a rectangle cover at most as many pixels as the
-//!   rectangle. The encoder sends the pixels that changed in a small damaged rectangle (a
+//!   a tile of its own: solid, raw, packed palette, palette runs or blend. It lies in the
+//!   rectangle of the records but may reach over the tiles to the right and below; it does
+//!   not move on to the next tile (the current tile's own record, or a skip, follows). Then
+//!   each whole tile that it touches, as the viewer now has it, goes into the cache, row by
+//!   row. The areas of a rectangle cover at most as many pixels as the rectangle. The encoder sends the pixels that changed in a small damaged rectangle (a
 //!   typed glyph and the caret beside it) as one area when they straddle tiles: the same
 //!   glyph then gives the same record wherever it lies on the tile grid, and the compressor
 //!   finds it again.
 //!
+//! - `10` blend: two pixels, a foreground `f` and a background `b`, then a byte `a` a pixel:
+//!   each channel of the pixel is `(f * a + b * (255 - a) + 127) / 255`, the source-over
+//!   blend with which the renderer draws anti-aliased text and lines. A line of text in one
+//!   color over a plain background, which has more colors than a palette holds, costs a
+//!   byte a pixel instead of three, and the same glyph gives the same bytes in any color.
+//!
 //! The tile cache holds [`CACHE_SLOTS`] whole tiles. Every whole (`TILE`x`TILE`) tile sent
-//! as raw, part, packed palette, palette runs or gradient goes, as the viewer then shows it,
-//! into the next slot, round the slots in order: encoder and decoder evict the same tile
-//! without saying so. JPEG tiles never go into the cache. A rectangle whose `reset` is set
+//! as raw, part, packed palette, palette runs, gradient or blend goes, as the viewer then
+//! shows it, into the next slot, round the slots in order: encoder and decoder evict the same
+//! tile without saying so. JPEG tiles never go into the cache. A rectangle whose `reset` is set
 //! starts a new Zstandard stream and an empty cache; the encoder sets it on its first
 //! rectangle after it was made or reset, or the screen changed size, when it also assumes
 //! nothing of the viewer's screen.
@@ -74,7 +80,7 @@ use netui_protocol::{EncodedRect, Rect, RectEncoding};
 
 use super::scroll::{hash, mix};
 use super::{row, row_mut};
-use crate::render::Canvas;
+use crate::render::{over, Canvas};
 
 pub(super) mod decoder;
 mod jpeg;
@@ -90,6 +96,11 @@ const TILE_PIXELS: usize = (TILE * TILE) as usize;
 pub const CACHE_SLOTS: usize = 4096;
 /// The most colors of a palette.
 const MAX_COLORS: usize = 16;
+/// The most colors of a palette that goes as one even when a blend record could carry its
+/// pixels: a palette of more takes four bits a pixel, and a blend's byte a pixel then
+/// compresses better, since the same glyph gives the same bytes in any color. Chosen by
+/// measurement on the benchmark's workloads (from 2 to 16 colors, 4 was smallest).
+const BLEND_COLORS: usize = 4;
 /// The largest share of a tile (a fraction) that goes as a part record rather than whole:
 /// chosen by measurement on the benchmark's workloads (from half to all of it, 4/5 was
 /// smallest, by a little).
@@ -117,6 +128,7 @@ const OP_RUNS: u8 = 6;
 const OP_GRADIENT: u8 = 7;
 const OP_JPEG: u8 = 8;
 const OP_AREA: u8 = 9;
+const OP_BLEND: u8 = 10;
 
 /// The most bytes of records one tile may need: raw is the longest (runs take at most a byte
 /// a pixel plus a palette, and the decoder refuses more colors), and a JPEG run, refused when
@@ -253,6 +265,44 @@ fn put_green_difference(out: &mut Vec<u8>, p: u32) {
 fn green_difference(b: &[u8]) -> u32 {
     let g = b[1];
     u32::from_le_bytes([b[0].wrapping_add(g), g, b[2].wrapping_add(g), 0])
+}
+
+/// The foreground and background that every pixel of `pixels` (rows of `width`) is a blend
+/// of (see the format's blend record), with each pixel's opacity in `alphas`; `None` when
+/// some pixel is no such blend. The background is the color of most of the corners (text
+/// lies on it), the foreground the pixel farthest from it.
+fn blend_of(pixels: &[u32], width: usize, alphas: &mut Vec<u8>) -> Option<(u32, u32)> {
+    let n = pixels.len();
+    let corners = [
+        pixels[0],
+        pixels[width - 1],
+        pixels[n - width],
+        pixels[n - 1],
+    ];
+    let bg = corners
+        .into_iter()
+        .find(|&c| corners.iter().filter(|&&o| o == c).count() >= 2)
+        .unwrap_or(corners[0]);
+    let channel = |p: u32, c: u32| ((p >> (8 * c)) & 0xff) as i32;
+    let distance = |p: u32| (0..3).map(|c| (channel(p, c) - channel(bg, c)).abs()).max();
+    let fg = pixels.iter().copied().max_by_key(|&p| distance(p))?;
+    // The channel on which the two differ most tells each pixel's opacity best; the others
+    // have coarser steps, so the opacities that give this channel's value are tried.
+    let c = (0..3).max_by_key(|&c| (channel(fg, c) - channel(bg, c)).abs())?;
+    let (from, span) = (channel(bg, c), channel(fg, c) - channel(bg, c));
+    if span == 0 {
+        return None;
+    }
+    let reach = 255 / span.abs() + 1;
+    alphas.clear();
+    for &p in pixels {
+        let guess = ((channel(p, c) - from) * 255 + span / 2) / span;
+        let alpha = (guess - reach..=guess + reach)
+            .filter(|a| (0..=255).contains(a))
+            .find(|&a| over(fg, a as u32, bg) == p)?;
+        alphas.push(alpha as u8);
+    }
+    Some((fg, bg))
 }
 
 /// The whole tiles of the screen grid that `area` touches, row by row (tiles cut by the
@@ -415,6 +465,8 @@ pub(super) struct TileEncoder {
     /// The gradient filter's residuals of one tile, and its neighbours.
     residuals: Vec<u8>,
     edges: Vec<u32>,
+    /// A blend record's opacities.
+    alphas: Vec<u8>,
     /// `px-tiles-jpeg`: per tile of the screen's grid, 0, or (with its low bit set) the hash
     /// of the screen's pixels there when they went as JPEG: the shadow then holds what the
     /// viewer decoded, which no longer equals the screen, so the hash tells whether the
@@ -441,6 +493,7 @@ impl TileEncoder {
             old: Vec::with_capacity(TILE_PIXELS),
             residuals: Vec::with_capacity(3 * TILE_PIXELS),
             edges: Vec::with_capacity(3 * TILE as usize + 1),
+            alphas: Vec::with_capacity(TILE_PIXELS),
             lossy: Vec::new(),
             colors: jpeg::ColorCounter::default(),
             bgra: Vec::new(),
@@ -831,9 +884,9 @@ impl TileEncoder {
 
     /// Writes the smallest record of the pixels in `self.tile`, those of `area` of the
     /// rectangle `bounds`, which `self.palette` has indexed (`indexed`: they have at most
-    /// [`MAX_COLORS`] colors): solid, raw, packed palette, palette runs or, with `bounds`
-    /// (a tile or a part of one, not an area record), gradient. The shadow has the viewer's
-    /// pixels around `area`, for the gradient's predictions.
+    /// [`MAX_COLORS`] colors): solid, raw, packed palette, palette runs, blend or, with
+    /// `bounds` (a tile or a part of one, not an area record), gradient. The shadow has the
+    /// viewer's pixels around `area`, for the gradient's predictions.
     fn put_record(&mut self, indexed: bool, shadow: &Canvas, area: Rect, bounds: Option<Rect>) {
         let width = area.width as usize;
         let pixels = &self.tile[..];
@@ -851,6 +904,17 @@ impl TileEncoder {
             let row_bytes = (width * self.palette.bits()).div_ceil(8);
             packed = 2 + 3 * colors + row_bytes * height;
             runs = 2 + 3 * colors + self.palette.run_bytes;
+        }
+        // One color blended over another (text and lines), when every pixel is such a blend
+        // and there are more colors than a palette of two bits a pixel holds.
+        if !indexed || self.palette.colors.len() > BLEND_COLORS {
+            if let Some((fg, bg)) = blend_of(pixels, width, &mut self.alphas) {
+                self.payload.push(OP_BLEND);
+                put_pixel(&mut self.payload, fg);
+                put_pixel(&mut self.payload, bg);
+                self.payload.extend_from_slice(&self.alphas);
+                return;
+            }
         }
         // Tiles of more colors than a palette holds: raw, or through the gradient filter,
         // whichever the compressor will likely shrink more. Raw pixels equal to their left

@@ -253,6 +253,74 @@ fn a_glyph_across_tiles_goes_as_one_area_wherever_it_lies() {
 }
 
 #[test]
+fn text_in_one_color_goes_as_opacities_and_the_same_glyph_costs_little_in_another() {
+    let mut fonts = Fonts::new();
+    let mut screen = Canvas::new(128, 48, Color::rgb(253, 252, 248));
+    let bounds = screen.bounds();
+    let mut pair = Pair::new(&screen);
+    // A word in one color: more colors than a palette holds, each a blend of the text's
+    // over the background's, so it goes as a blend record (a byte a pixel, exact).
+    let mut sizes = Vec::new();
+    for (y, color) in [(4, Color::rgb(20, 30, 90)), (26, Color::rgb(160, 20, 20))] {
+        let before = pair.sent;
+        let line = screen.text(
+            &mut fonts,
+            Point::new(3, y),
+            Font::Sans,
+            15,
+            color,
+            "Wombat",
+            bounds,
+        );
+        pair.send(&screen, &[line], &[]);
+        sizes.push(pair.sent - before);
+        // One area record (op, corner, width, height) whose pixels are a blend.
+        let payload = &pair.decoder.tiles.as_ref().unwrap().payload;
+        assert_eq!(ops(&pair), [OP_AREA]);
+        assert_eq!(payload[4], OP_BLEND, "{:?}", &payload[..8]);
+    }
+    // The same word in another color, a whole row of tiles lower: the same opacities, which
+    // the compressor finds again.
+    assert!(sizes[1] * 2 < sizes[0], "{sizes:?}");
+}
+
+#[test]
+fn blends_are_found_exactly_or_not_at_all() {
+    let mut rng = Rng(11);
+    let mut alphas = Vec::new();
+    for case in 0..2000 {
+        let fg = rng.next() as u32 & 0x00ff_ffff;
+        // Backgrounds near the foreground too (every other case), where an opacity's steps
+        // are coarse and pixels far apart in opacity may be the same color.
+        let near = case % 2 == 1;
+        let bg = if near {
+            fg ^ (rng.next() as u32 & 0x000f_0f0f)
+        } else {
+            rng.next() as u32 & 0x00ff_ffff
+        };
+        let mut pixels = vec![bg; 36];
+        for p in &mut pixels[7..29] {
+            *p = over(fg, rng.below(256), bg);
+        }
+        pixels[14] = fg;
+        match blend_of(&pixels, 6, &mut alphas) {
+            Some((f, b)) => {
+                let again: Vec<u32> = alphas.iter().map(|&a| over(f, a.into(), b)).collect();
+                assert_eq!(again, pixels, "{fg:06x} over {bg:06x}");
+            }
+            // Near colors may have another pixel as far from the background as the
+            // foreground; then the record is not a blend, which costs bytes, not pixels.
+            None => assert!(near, "{fg:06x} over {bg:06x} is a blend"),
+        }
+    }
+    // A pixel of a third color is no blend of the two.
+    let mut pixels = vec![0x00ff_ffff; 16];
+    pixels[5] = 0;
+    pixels[6] = 0x0000_ff00;
+    assert_eq!(blend_of(&pixels, 4, &mut alphas), None);
+}
+
+#[test]
 fn a_tile_seen_before_costs_a_reference() {
     let mut fonts = Fonts::new();
     let face = Canvas::new(128, 64, Color::WHITE);
@@ -429,11 +497,18 @@ fn well_formed_records_apply() {
     let mut part = vec![OP_PART, 2 << 4 | 3, 3 << 4 | 1, OP_RAW];
     part.extend([9; 3 * 8]);
     part.extend([OP_CACHED, 0, 0]);
+    // A blend in a tile, a part (x 1, y 1, 2x2) and an area (x 14, y 0, 4x1).
+    let blend = |n: usize| [&[OP_BLEND, 0, 0, 0, 255, 255, 255][..], &vec![128; n]].concat();
+    let blend_part = [&[OP_PART, 0x11, 0x11][..], &blend(4)].concat();
+    let blend_area = [&[OP_AREA, 14 << 4, 3, 0][..], &blend(4)].concat();
     for records in [
         packed,
         runs,
         area,
         part,
+        blend(256),
+        blend_part,
+        blend_area,
         raw.clone(),
         [raw, vec![OP_CACHED, 0, 0]].concat(),
     ] {
@@ -484,7 +559,7 @@ fn lying_records_are_named_errors() {
         err(r, &[OP_SKIP]),
         PixelError::TileTruncated { .. }
     ));
-    assert!(matches!(err(r, &[10]), PixelError::TileOp { op: 10, .. }));
+    assert!(matches!(err(r, &[11]), PixelError::TileOp { op: 11, .. }));
     // Parts: reaching out of the tile (x 15, two wide; y 8, nine high; at the right edge,
     // whose tile is 8 wide, x 7 and two wide), holding what a part cannot hold, cut short.
     for (rect, at, size) in [
@@ -503,7 +578,7 @@ fn lying_records_are_named_errors() {
             "{at} {size}"
         );
     }
-    for inner in [OP_SKIP, OP_CACHED, OP_PART, OP_JPEG, OP_AREA, 10] {
+    for inner in [OP_SKIP, OP_CACHED, OP_PART, OP_JPEG, OP_AREA, 11] {
         let part = [OP_PART, 0, 0, inner, 0, 0, 0, 0, 0, 0];
         assert!(matches!(err(r, &part), PixelError::TileOp { op, .. } if op == inner));
     }
@@ -532,10 +607,24 @@ fn lying_records_are_named_errors() {
         OP_GRADIENT,
         OP_JPEG,
         OP_AREA,
-        10,
+        11,
     ] {
         let area = [OP_AREA, 0, 16, 0, inner, 0, 0, 0, 0, 0, 0];
         assert!(matches!(err(r, &area), PixelError::TileOp { op, .. } if op == inner));
+    }
+    // Blend records cut short: in the colors, in the opacities of a tile, of a part, of an
+    // area.
+    let blend = |n: usize| [&[OP_BLEND, 1, 2, 3, 4, 5, 6][..], &vec![9; n]].concat();
+    for records in [
+        vec![OP_BLEND, 1, 2, 3, 4],
+        blend(255),
+        [&[OP_PART, 0, 0x11][..], &blend(3)].concat(),
+        [&[OP_AREA, 0, 16, 1][..], &blend(33)].concat(),
+    ] {
+        assert!(
+            matches!(err(r, &records), PixelError::TileTruncated { .. }),
+            "{records:?}"
+        );
     }
     for area in [&[OP_AREA, 0, 16][..], &[OP_AREA, 0, 16, 0, OP_RAW, 1, 2, 3]] {
         assert!(

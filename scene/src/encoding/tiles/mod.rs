@@ -284,8 +284,15 @@ fn blend_of(pixels: &[u32], width: usize, alphas: &mut Vec<u8>) -> Option<(u32, 
         .find(|&c| corners.iter().filter(|&&o| o == c).count() >= 2)
         .unwrap_or(corners[0]);
     let channel = |p: u32, c: u32| ((p >> (8 * c)) & 0xff) as i32;
-    let distance = |p: u32| (0..3).map(|c| (channel(p, c) - channel(bg, c)).abs()).max();
-    let fg = pixels.iter().copied().max_by_key(|&p| distance(p))?;
+    let [b0, b1, b2, _] = bg.to_le_bytes();
+    let (mut fg, mut far) = (bg, 0);
+    for &p in pixels {
+        let [p0, p1, p2, _] = p.to_le_bytes();
+        let d = p0.abs_diff(b0).max(p1.abs_diff(b1)).max(p2.abs_diff(b2));
+        if d > far {
+            (fg, far) = (p, d);
+        }
+    }
     // The channel on which the two differ most tells each pixel's opacity best; the others
     // have coarser steps, so the opacities that give this channel's value are tried.
     let c = (0..3).max_by_key(|&c| (channel(fg, c) - channel(bg, c)).abs())?;
@@ -296,10 +303,24 @@ fn blend_of(pixels: &[u32], width: usize, alphas: &mut Vec<u8>) -> Option<(u32, 
     let reach = 255 / span.abs() + 1;
     alphas.clear();
     for &p in pixels {
-        let guess = ((channel(p, c) - from) * 255 + span / 2) / span;
-        let alpha = (guess - reach..=guess + reach)
-            .filter(|a| (0..=255).contains(a))
-            .find(|&a| over(fg, a as u32, bg) == p)?;
+        let alpha = if p == bg {
+            0
+        } else if p == fg {
+            255
+        } else {
+            // The nearest first: the guess is most often right.
+            let guess = ((channel(p, c) - from) * 255 + span / 2) / span;
+            (0..=2 * reach)
+                .map(|k| {
+                    if k % 2 == 0 {
+                        guess + k / 2
+                    } else {
+                        guess - k / 2 - 1
+                    }
+                })
+                .filter(|a| (0..=255).contains(a))
+                .find(|&a| over(fg, a as u32, bg) == p)?
+        };
         alphas.push(alpha as u8);
     }
     Some((fg, bg))

@@ -22,8 +22,11 @@
 //! A switch costs a whole picture: a full screen of pixels, or a snapshot of the scene (every
 //! window's pixels). Both are measured: the link's bytes from asking for a mode until its
 //! picture has come (its `Start`, then a report with no commands waiting), and the server's
-//! first report after an attach in command mode, which holds its encoder's full screen. The
-//! viewer switches when
+//! first report after an attach in command mode, which holds its encoder's full screen.
+//! The screen goes on changing meanwhile, so each measurement also holds the mode's steady
+//! traffic over its time; the first full window after it tells that rate, and what the rate
+//! carries in that time is taken off (a snapshot taken while a large image streams is not
+//! counted as seconds of the stream). The viewer switches when
 //! - **the link cannot carry command mode**: commands wait at the server for more than
 //!   [`BEHIND`] of the link's rate, and pixels cost less (pixel mode merges stale damage
 //!   instead of queueing it); or
@@ -100,6 +103,17 @@ pub struct Sample {
     pub switched: bool,
 }
 
+/// A whole picture in one mode, as measured.
+#[derive(Debug, Clone, Copy)]
+struct Picture {
+    /// Bytes, the mode's steady traffic over `millis` included until `net`.
+    bytes: f64,
+    /// How long the measurement took.
+    millis: u64,
+    /// The steady traffic has been taken off.
+    net: bool,
+}
+
 /// The decision: which mode, and why.
 #[derive(Debug, Clone)]
 pub struct Auto {
@@ -108,7 +122,7 @@ pub struct Auto {
     /// Wire bytes per byte of the server's figure, learned per mode while it was in force.
     ratio: [Option<f64>; 2],
     /// Bytes of a whole picture in each mode, as last measured.
-    picture: [Option<u64>; 2],
+    picture: [Option<Picture>; 2],
     /// Reports running that called for a switch.
     agree: usize,
     reason: String,
@@ -140,9 +154,13 @@ impl Auto {
     }
 
     /// A whole picture in `mode` took `bytes` on the link (or, for pixels, the server's
-    /// figure for one).
-    pub fn picture(&mut self, mode: Kind, bytes: u64) {
-        self.picture[mode.index()] = Some(bytes);
+    /// figure for one), measured over `millis` in which the screen went on changing.
+    pub fn picture(&mut self, mode: Kind, bytes: u64, millis: u64) {
+        self.picture[mode.index()] = Some(Picture {
+            bytes: bytes as f64,
+            millis,
+            net: false,
+        });
     }
 
     /// What a switch to `mode` costs: its last measured picture, or else the other mode's
@@ -150,7 +168,21 @@ impl Auto {
     fn switch_cost(&self, mode: Kind) -> f64 {
         self.picture[mode.index()]
             .or(self.picture[mode.other().index()])
-            .unwrap_or(0) as f64
+            .map_or(0.0, |p| p.bytes)
+    }
+
+    /// Takes each mode's steady traffic, at the full window's rates, off the pictures
+    /// measured since the last switch.
+    fn net_pictures(&mut self) {
+        let Some((commands, pixels)) = self.rates() else {
+            return;
+        };
+        for (picture, rate) in self.picture.iter_mut().zip([commands, pixels]) {
+            if let Some(p) = picture.as_mut().filter(|p| !p.net) {
+                p.bytes = (p.bytes - rate * p.millis as f64 / 1000.0).max(0.0);
+                p.net = true;
+            }
+        }
     }
 
     /// Takes one report; returns the mode to switch to, if it is time.
@@ -169,6 +201,7 @@ impl Auto {
         if self.window.len() < WINDOW {
             return None;
         }
+        self.net_pictures();
         let target = self.mode.other();
         // The window says switch, and so does the newest report on its own: a spike that
         // the window still holds does not confirm itself.
@@ -324,6 +357,9 @@ pub struct Driver {
     /// Link bytes down when the mode in force was asked for, until its whole picture has
     /// arrived (its `Start` came, and then a report with no commands waiting).
     asked_at: Option<u64>,
+    /// Milliseconds of the reports since the mode in force was asked for, until its picture
+    /// has arrived.
+    asked_millis: u64,
     /// The mode in force's `Start` has come since it was asked for.
     started: bool,
     /// Reports since that `Start`.
@@ -345,6 +381,7 @@ impl Driver {
             encoding,
             last_down: down,
             asked_at: Some(down),
+            asked_millis: 0,
             started: false,
             settling: 0,
         })
@@ -387,6 +424,7 @@ impl Driver {
                     let mode = self.mode();
                     tracing::info!(?mode, reason = self.auto.reason(), "auto switches");
                     self.asked_at = Some(down);
+                    self.asked_millis = 0;
                     self.started = false;
                     self.settling = 0;
                     viewer.attach_viewer(mode)?;
@@ -400,16 +438,24 @@ impl Driver {
     /// server's full screen of pixels (what a switch back would cost); the picture of the
     /// mode in force has come once no commands wait (a snapshot may take many updates).
     fn settle(&mut self, costs: &ViewCosts, down: u64) {
-        let Some(asked) = self.asked_at.filter(|_| self.started) else {
+        let Some(asked) = self.asked_at else {
             return;
         };
+        self.asked_millis += u64::from(costs.millis);
+        if !self.started {
+            return;
+        }
         self.settling += 1;
         if self.settling == 1 && self.auto.mode() == Kind::Commands {
-            self.auto.picture(Kind::Pixels, costs.pixels);
+            self.auto
+                .picture(Kind::Pixels, costs.pixels, u64::from(costs.millis));
         }
         if costs.waiting == 0 || self.settling >= MAX_SETTLE {
-            self.auto
-                .picture(self.auto.mode(), down.saturating_sub(asked));
+            self.auto.picture(
+                self.auto.mode(),
+                down.saturating_sub(asked),
+                self.asked_millis,
+            );
             self.asked_at = None;
         }
     }
@@ -524,13 +570,33 @@ mod tests {
     fn a_switch_must_repay_its_picture() {
         let mut auto = Auto::default();
         // A full screen of pixels costs 2 MB; pixels would save 4 KB/s: 500 s to repay.
-        auto.picture(Kind::Pixels, 2_000_000);
+        auto.picture(Kind::Pixels, 2_000_000, 0);
         assert_eq!(feed(&mut auto, 20, sample(4_000, 2_000, 4_000)), None);
         assert!(auto.reason().contains("not worth"), "{}", auto.reason());
         // Saving 400 KB/s repays it in 5 s.
         assert_eq!(
             feed(&mut auto, 20, sample(400_000, 2_000, 400_000)),
             Some(Kind::Pixels)
+        );
+    }
+
+    #[test]
+    fn a_picture_measured_while_the_screen_streams_costs_only_what_the_stream_did_not() {
+        let mut auto = Auto::default();
+        // The snapshot at the attach took 2.6 MB over 1.5 s while commands streamed a
+        // large image at 1.6 MB/s: 2.4 MB of it were the stream, 200 KB the picture.
+        auto.picture(Kind::Commands, 2_600_000, 1_500);
+        assert_eq!(
+            feed(&mut auto, 10, sample(800_000, 50_000, 800_000)),
+            Some(Kind::Pixels)
+        );
+        // Then text: commands 20 KB/s, pixels 160 KB/s. Saving 140 KB/s repays 200 KB at
+        // once, and would not repay the 2.6 MB as measured in ten seconds.
+        assert_eq!(
+            feed(&mut auto, 20, sample(10_000, 80_000, 80_000)),
+            Some(Kind::Commands),
+            "{}",
+            auto.reason()
         );
     }
 

@@ -25,6 +25,8 @@
 //! - [`xvnc`]: TigerVNC's Xvnc started for a workload, and the X client that draws frames on it.
 //! - [`vnc`]: the real VNC: a workload's frames fed into Xvnc in lockstep, the bytes its
 //!   viewers receive.
+//! - [`lockstep`]: netui's `px-tiles` fed the same frames in the same lockstep, so that the
+//!   comparison with VNC is over the same updates.
 //! - [`report`]: the terminal tables, the CSV files and the SVG charts.
 //! - [`record`]: recording files (`--record`, `--replay`): their format, and the player that
 //!   sends a recording to a display through [`netui::Display`].
@@ -53,6 +55,7 @@ pub mod command;
 pub mod desktop;
 pub mod frames;
 pub mod links;
+pub mod lockstep;
 pub mod record;
 pub mod report;
 pub mod rfb_link;

@@ -12,10 +12,11 @@ use crate::links::{LinkResult, Outcome};
 mod vnc;
 pub use vnc::vnc_table;
 
-/// Every protocol, in column order: netui's command and pixel modes, then RFB through
-/// netui's own server (`rfb-`, with `--rfb`) and through TigerVNC's Xvnc fed the same frames
-/// (`vnc-`, with `--vnc`).
-pub const PROTOCOLS: [&str; 14] = [
+/// Every protocol, in column order: netui's command and pixel modes, `px-tiles` fed the
+/// frames that Xvnc is fed in the same lockstep (`px-tiles-lockstep`, with `--vnc`), then
+/// RFB through netui's own server (`rfb-`, with `--rfb`) and through TigerVNC's Xvnc fed the
+/// same frames (`vnc-`, with `--vnc`).
+pub const PROTOCOLS: [&str; 15] = [
     "cmd-raw",
     "cmd-lz4",
     "cmd-lz4-ctx",
@@ -24,6 +25,7 @@ pub const PROTOCOLS: [&str; 14] = [
     "px-damage-lz4",
     "px-delta-lz4",
     "px-tiles",
+    "px-tiles-lockstep",
     "rfb-zrle",
     "rfb-tight",
     "rfb-tight-jpeg",
@@ -291,6 +293,7 @@ const COLORS: [RGBColor; PROTOCOLS.len()] = [
     RGBColor(0x94, 0x67, 0xbd),
     RGBColor(0x8c, 0x56, 0x4b),
     RGBColor(0xe3, 0x77, 0xc2),
+    RGBColor(0xf7, 0xb6, 0xd2),
     // RFB through netui's server: greys; through Xvnc: yellows and olive.
     RGBColor(0x40, 0x40, 0x40),
     RGBColor(0x80, 0x80, 0x80),

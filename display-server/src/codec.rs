@@ -239,8 +239,9 @@ async fn write_loop<W: AsyncWrite + Unpin>(
 /// `lz4-ctx` context: px-raw and px-damage uncompressed, as their names say; the LZ4
 /// encodings' updates with one more LZ4 pass if the client asked for compression, because
 /// LZ4 codes long runs (the zeros of a delta) as strings of length bytes that a second pass
-/// removes (a third of px-delta-lz4's bytes for an animation on the modem).
-fn push(
+/// removes (a third of px-delta-lz4's bytes for an animation on the modem). Public so that
+/// the benchmark frames updates it encodes itself exactly as the server would.
+pub fn push(
     batch: &mut BatchWriter,
     message: &ServerMessage,
     compression: Compression,

@@ -40,10 +40,11 @@ pub enum PixelEncoding {
     /// what the viewer already has, LZ4-compressed.
     DeltaLz4,
     /// `px-tiles`: scrolls and moves as copies, then 16x16 tiles compared with what the
-    /// viewer has, only those that changed, each as the smallest of solid, palette, palette
-    /// runs, raw, XOR or a reference to a tile the viewer already holds, in one deflate
-    /// stream kept for the whole connection ([`RectEncoding::Tiles`]). The default: fewer
-    /// bytes than `px-delta-lz4` on every workload of the bandwidth benchmark.
+    /// viewer has, only those that changed (or the part of one that did), each as the
+    /// smallest of solid, palette, palette runs, raw, gradient, a blend of two colors or a
+    /// reference to a tile the viewer already holds, in one Zstandard stream kept for the
+    /// whole connection ([`RectEncoding::Tiles`]). The default: fewer bytes than
+    /// `px-delta-lz4` on every workload of the bandwidth benchmark.
     #[default]
     Tiles,
     /// `px-tiles-jpeg`: `px-tiles` where runs of photographic tiles (many colors; never
@@ -106,11 +107,11 @@ pub enum RectEncoding {
         src: Point,
     },
     /// `px-tiles`: `rect` lies on the screen's grid of 16x16 tiles (its right and bottom
-    /// edges may be the screen's); `data` is the next piece of the connection's deflate
+    /// edges may be the screen's); `data` is the next piece of the connection's Zstandard
     /// stream, which expands to one record per tile of `rect`, row by row (the netui-scene
     /// crate's `encoding::tiles` module documents the records).
     Tiles {
-        /// The encoder started afresh with this rectangle: the viewer forgets its deflate
+        /// The encoder started afresh with this rectangle: the viewer forgets its Zstandard
         /// context and its cache of tiles before decoding it.
         reset: bool,
     },

@@ -39,6 +39,7 @@ use thin_client::link::LinkProfile;
 
 use netui_bench::command::{self, CmdMode};
 use netui_bench::links;
+use netui_bench::lockstep::{self, Lockstep};
 use netui_bench::record::Recording;
 use netui_bench::report::{self, Row};
 use netui_bench::rfb_view::{RfbEncoding, RfbResult};
@@ -347,6 +348,23 @@ fn run(args: Args) -> anyhow::Result<()> {
                     ));
                 }
             }
+            // px-tiles on the very frames Xvnc got, for a comparison over the same updates.
+            if let Some(frames) = &session.frames {
+                match lockstep::measure(frames, netui_protocol::PixelEncoding::Tiles) {
+                    Ok(l) => {
+                        let row = lockstep_row(&w.name, &l, w.keys);
+                        progress.line(&format!(
+                            "{step}: {:<14} {:>12} B down, {} frames",
+                            row.protocol, row.bytes, row.updates
+                        ));
+                        rows.push(row);
+                    }
+                    Err(e) => {
+                        progress.line(&format!("{step}: lockstep FAILED: {e:#}"));
+                        failures.push(format!("{} lockstep: {e:#}", w.name));
+                    }
+                }
+            }
         }
         for (protocol, join) in &session.joins {
             match join {
@@ -504,6 +522,24 @@ fn rfb_row(workload: &str, prefix: &str, r: &RfbResult, keys: Option<u32>) -> Ro
         keys,
         join: r.join,
         psnr: r.psnr.and_then(|p| Some((p.mean()?, p.worst()?))),
+    }
+}
+
+/// The report's row for `px-tiles` fed Xvnc's frames in lockstep.
+fn lockstep_row(workload: &str, l: &Lockstep, keys: Option<u32>) -> Row {
+    Row {
+        workload: workload.to_owned(),
+        protocol: "px-tiles-lockstep",
+        bytes: l.bytes,
+        encoded: l.encoded,
+        bytes_back: l.acks,
+        updates: l.frames,
+        first: l.first,
+        encode: l.encode,
+        decode: l.decode,
+        keys,
+        join: None,
+        psnr: None,
     }
 }
 

@@ -86,7 +86,8 @@ pub use view::{
 /// events, and their limits in the welcome; a viewer's welcome carries no font metrics.
 /// Version 5: `px-tiles` area records, and raw tiles as green differences.
 /// Version 6: `px-tiles` blend records.
-pub const PROTOCOL_VERSION: u16 = 6;
+/// Version 7: `px-tiles` gradient records predict with LOCO-I's median edge detector.
+pub const PROTOCOL_VERSION: u16 = 7;
 
 /// The first bytes of every hello, so that a server can tell a netui client from a stray one.
 pub const MAGIC: [u8; 4] = *b"NTUI";

@@ -737,6 +737,22 @@ fn shading_goes_through_the_gradient_filter() {
 }
 
 #[test]
+fn the_gradient_filter_follows_edges_as_the_median_edge_detector_does() {
+    let grey = |v: u32| v * 0x0001_0101;
+    // Between its neighbours: the plane through them, as Tight's filter.
+    assert_eq!(predict(grey(100), grey(60), grey(80)), grey(80));
+    // The upper-left beyond both: an edge runs between it and the pixel, whose side is the
+    // nearer neighbour's (Tight's filter says 40 and 120, past the edge).
+    assert_eq!(predict(grey(100), grey(60), grey(120)), grey(60));
+    assert_eq!(predict(grey(100), grey(60), grey(40)), grey(100));
+    // Each channel on its own.
+    assert_eq!(
+        predict(0x00_0a_64_c8, 0x00_14_3c_c8, 0x00_1e_50_00),
+        0x00_0a_50_c8
+    );
+}
+
+#[test]
 fn gradient_tiles_predict_from_their_neighbours_and_stay_exact() {
     // A photograph on a screen of odd size, then grainy patches of every size at odd places
     // over it (parts of tiles, whole tiles, the edges), some scrolls: each gradient record's

@@ -297,14 +297,18 @@ fn blend_of(pixels: &[u32], width: usize, alphas: &mut Vec<u8>) -> Option<(u32, 
         .unwrap_or(corners[0]);
     let channel = |p: u32, c: u32| ((p >> (8 * c)) & 0xff) as i32;
     let [b0, b1, b2, _] = bg.to_le_bytes();
-    let (mut fg, mut far) = (bg, 0);
-    for &p in pixels {
+    // The foreground is the pixel farthest from the background (the first such), found in
+    // two plain passes that the compiler vectorizes: the distances, then the farthest.
+    alphas.clear();
+    alphas.extend(pixels.iter().map(|&p| {
         let [p0, p1, p2, _] = p.to_le_bytes();
-        let d = p0.abs_diff(b0).max(p1.abs_diff(b1)).max(p2.abs_diff(b2));
-        if d > far {
-            (fg, far) = (p, d);
-        }
-    }
+        p0.abs_diff(b0).max(p1.abs_diff(b1)).max(p2.abs_diff(b2))
+    }));
+    let far = alphas.iter().copied().max().unwrap_or(0);
+    let fg = alphas
+        .iter()
+        .position(|&d| d == far)
+        .map_or(bg, |i| pixels[i]);
     // The channel on which the two differ most tells each pixel's opacity best; the others
     // have coarser steps, so the opacities that give this channel's value are tried.
     let c = (0..3).max_by_key(|&c| (channel(fg, c) - channel(bg, c)).abs())?;
@@ -313,12 +317,19 @@ fn blend_of(pixels: &[u32], width: usize, alphas: &mut Vec<u8>) -> Option<(u32, 
         return None;
     }
     let reach = 255 / span.abs() + 1;
+    // A blend lies between its two colors on every channel: a photograph fails here, on
+    // one of its first pixels, before any opacity is tried.
+    let [f0, f1, f2, _] = fg.to_le_bytes();
+    let between = |v: u8, a: u8, b: u8| a.min(b) <= v && v <= a.max(b);
     alphas.clear();
     for &p in pixels {
+        let [p0, p1, p2, _] = p.to_le_bytes();
         let alpha = if p == bg {
             0
         } else if p == fg {
             255
+        } else if !(between(p0, b0, f0) && between(p1, b1, f1) && between(p2, b2, f2)) {
+            return None;
         } else {
             // The nearest first: the guess is most often right.
             let guess = ((channel(p, c) - from) * 255 + span / 2) / span;

@@ -500,13 +500,8 @@ fn a_sender_hears_why_the_display_hung_up_even_when_its_writes_fail_first() {
         let accepted = ServerHello::new(HelloOutcome::Accepted(welcome));
         writer.push(&accepted).expect("encodes");
         theirs.write_all(&writer.take_frames()).expect("welcome");
-        let report = ErrorReport {
-            seq: 0,
-            opcode: None,
-            code: ErrorCode::Protocol,
-            resource: None,
-            message: "frame header has unknown flags; closing the connection".into(),
-        };
+        let report =
+            ErrorReport::protocol("frame header has unknown flags; closing the connection");
         writer.push(&ServerMessage::Error(report)).expect("encodes");
         theirs.write_all(&writer.take_frames()).expect("error");
         // Unread requests are in the socket: closing now resets the client's writes.

@@ -12,8 +12,8 @@ use netui_bench::record::{self, Recording, RecordingError, CREATED_BY};
 use netui_protocol::frame::encode_single;
 use netui_protocol::handshake::PixelFormat;
 use netui_protocol::{
-    BatchWriter, ClientHello, Compression, ErrorCode, ErrorReport, FontSet, FrameReader,
-    HelloOutcome, Limits, Refusal, Request, ServerHello, ServerMessage, Welcome, PROTOCOL_VERSION,
+    BatchWriter, ClientHello, Compression, ErrorReport, FontSet, FrameReader, HelloOutcome, Limits,
+    Refusal, Request, ServerHello, ServerMessage, Welcome, PROTOCOL_VERSION,
 };
 use netui_testkit::golden::differing;
 use netui_testkit::socket::recording_proxy;
@@ -502,13 +502,7 @@ fn welcome() -> Welcome {
 
 #[test]
 fn a_protocol_error_ends_the_replay_with_the_displays_reason() {
-    let report = ErrorReport {
-        seq: 0,
-        opcode: None,
-        code: ErrorCode::Protocol,
-        resource: None,
-        message: "frame header has unknown flags; closing the connection".into(),
-    };
+    let report = ErrorReport::protocol("frame header has unknown flags; closing the connection");
     let socket = fake_display(
         HelloOutcome::Accepted(welcome()),
         vec![ServerMessage::Error(report)],

@@ -163,6 +163,18 @@ pub struct ErrorReport {
 }
 
 impl ErrorReport {
+    /// A connection-level protocol error (no request, no resource): the server sends it
+    /// before it closes a connection that broke the protocol.
+    pub fn protocol(message: impl Into<String>) -> ErrorReport {
+        ErrorReport {
+            seq: 0,
+            opcode: None,
+            code: ErrorCode::Protocol,
+            resource: None,
+            message: message.into(),
+        }
+    }
+
     /// The name of the failed request, when the server knows it.
     pub fn request(&self) -> Option<RequestKind> {
         self.opcode.and_then(RequestKind::from_opcode)

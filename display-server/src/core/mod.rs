@@ -342,13 +342,7 @@ impl Core {
             CoreMsg::ProtocolError { conn, error } => {
                 tracing::warn!(conn, %error, "protocol error: closing the connection");
                 self.leave(conn);
-                let report = ErrorReport {
-                    seq: 0,
-                    opcode: None,
-                    code: ErrorCode::Protocol,
-                    resource: None,
-                    message: format!("{error}; closing the connection"),
-                };
+                let report = ErrorReport::protocol(format!("{error}; closing the connection"));
                 self.clients.send(conn, ServerMessage::Error(report));
                 self.disconnect(conn);
             }

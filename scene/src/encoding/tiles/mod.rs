@@ -37,13 +37,13 @@
 //!   `max(left, up)` when `upper_left <= min(left, up)`, else `left + up - upper_left`. It
 //!   turns smooth shading into runs of small numbers, as Tight's gradient filter does, and
 //!   follows an edge where that filter overshoots it (a tenth fewer bytes than Tight's
-//!   filter for the image viewer's photographs). Neighbours outside the tile (or the part) are the
-//!   viewer's pixels there as the records before this one left them, when they lie in the
-//!   rectangle, and 0 when they do not: the tile's first row and column are predicted from
-//!   the tiles above and to the left, as a whole image's would be. The encoder
-//!   uses it only for photographic tiles (many colors, few repeats) where it guesses that
-//!   the residuals beat the raw pixels: on anti-aliased text the compressor does better with the
-//!   pixels, which repeat across the stream.
+//!   filter for the image viewer's photographs). Neighbours outside the tile (or the part)
+//!   are the viewer's pixels there as the records before this one left them, when they lie
+//!   in the rectangle, and 0 when they do not: the tile's first row and column are predicted
+//!   from the tiles above and to the left, as a whole image's would be. The encoder uses it
+//!   only for photographic tiles (many colors, few repeats) where it guesses that the
+//!   residuals beat the raw pixels: on anti-aliased text the compressor does better with
+//!   the pixels, which repeat across the stream.
 //! - `8` JPEG (`px-tiles-jpeg` only sends it): `k - 1`, then a `u32` (little-endian) length
 //!   and that many bytes of a baseline JPEG exactly as wide as the `k` tiles from this one
 //!   along the row (which must not go past the rectangle's edge) and as high as the row;

@@ -25,7 +25,7 @@ pub const PROTOCOLS: [&str; 15] = [
     "px-damage-lz4",
     "px-delta-lz4",
     "px-tiles",
-    "px-tiles-lockstep",
+    crate::lockstep::PROTOCOL,
     "rfb-zrle",
     "rfb-tight",
     "rfb-tight-jpeg",

@@ -21,7 +21,7 @@
 //! # When it switches
 //! A switch costs a whole picture: a full screen of pixels, or a snapshot of the scene (every
 //! window's pixels). Both are measured: the link's bytes from asking for a mode until its
-//! picture has come (its `Start`, then a report with fewer commands waiting than the link
+//! picture has come (its `Start`, then a report with no more commands waiting than the link
 //! delivered over its period), and the server's first report after an attach in command
 //! mode, which holds its encoder's full screen.
 //! The screen goes on changing meanwhile, so each measurement also holds the mode's steady
@@ -356,7 +356,7 @@ pub struct Driver {
     /// Link bytes down at the last report.
     last_down: u64,
     /// Link bytes down when the mode in force was asked for, until its whole picture has
-    /// arrived (its `Start` came, and then a report with fewer commands waiting than the
+    /// arrived (its `Start` came, and then a report with no more commands waiting than the
     /// link delivered).
     asked_at: Option<u64>,
     /// Milliseconds of the reports since the mode in force was asked for, until its picture
@@ -438,7 +438,7 @@ impl Driver {
 
     /// After a switch: the first report after the `Start` holds, in command mode, the
     /// server's full screen of pixels (what a switch back would cost); the picture of the
-    /// mode in force has come once the commands that wait are fewer than the link delivered
+    /// mode in force has come once the commands that wait are no more than the link delivered
     /// over the report's period (a snapshot may take many updates; what waits then is the
     /// screen's own steady drawing, which a busy screen never stops queueing), `wire`.
     fn settle(&mut self, costs: &ViewCosts, down: u64, wire: u64) {
@@ -454,7 +454,7 @@ impl Driver {
             self.auto
                 .picture(Kind::Pixels, costs.pixels, u64::from(costs.millis));
         }
-        if costs.waiting == 0 || costs.waiting < wire || self.settling >= MAX_SETTLE {
+        if costs.waiting <= wire || self.settling >= MAX_SETTLE {
             self.auto.picture(
                 self.auto.mode(),
                 down.saturating_sub(asked),

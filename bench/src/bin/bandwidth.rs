@@ -529,7 +529,7 @@ fn rfb_row(workload: &str, prefix: &str, r: &RfbResult, keys: Option<u32>) -> Ro
 fn lockstep_row(workload: &str, l: &Lockstep, keys: Option<u32>) -> Row {
     Row {
         workload: workload.to_owned(),
-        protocol: "px-tiles-lockstep",
+        protocol: lockstep::PROTOCOL,
         bytes: l.bytes,
         encoded: l.encoded,
         bytes_back: l.acks,

@@ -7,9 +7,6 @@ use std::fmt::Write as _;
 
 use super::{find, human, lossy, present, workloads, Row};
 
-/// netui's row fed the same frames as Xvnc.
-const LOCKSTEP: &str = "px-tiles-lockstep";
-
 /// What a table shows of a row.
 type Measure = dyn Fn(&Row) -> Option<f64>;
 
@@ -60,7 +57,7 @@ pub fn vnc_table(rows: &[Row]) -> Option<String> {
                     .filter_map(|r| value(r).map(|v| (v, r.protocol)))
                     .min_by(|a, b| a.0.total_cmp(&b.0))
             };
-            let netui = best_of(LOCKSTEP).or_else(|| best_of("px-"));
+            let netui = best_of(crate::lockstep::PROTOCOL).or_else(|| best_of("px-"));
             let vnc = best_of("vnc-");
             let _ = write!(
                 out,

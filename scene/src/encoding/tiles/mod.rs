@@ -57,10 +57,10 @@
 //!   rectangle of the records but may reach over the tiles to the right and below; it does
 //!   not move on to the next tile (the current tile's own record, or a skip, follows). Then
 //!   each whole tile that it touches, as the viewer now has it, goes into the cache, row by
-//!   row. The areas of a rectangle cover at most as many pixels as the rectangle. The encoder sends the pixels that changed in a small damaged rectangle (a
-//!   typed glyph and the caret beside it) as one area when they straddle tiles: the same
-//!   glyph then gives the same record wherever it lies on the tile grid, and the compressor
-//!   finds it again.
+//!   row. The areas of a rectangle cover at most as many pixels as the rectangle. The
+//!   encoder sends the pixels that changed in a small damaged rectangle (a typed glyph and
+//!   the caret beside it) as one area when they straddle tiles: the same glyph then gives
+//!   the same record wherever it lies on the tile grid, and the compressor finds it again.
 //!
 //! - `10` blend: two pixels, a foreground `f` and a background `b`, then a byte `a` a pixel:
 //!   each channel of the pixel is `(f * a + b * (255 - a) + 127) / 255`, the source-over

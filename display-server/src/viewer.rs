@@ -1,9 +1,11 @@
 //! Viewers: the server's side of a thin client — what each one has been sent, and flow
 //! control.
 //!
-//! A viewer has unacknowledged updates only up to its link's window ([`Flow`]), and a command
-//! update carries at most about what the window has room for, so that what comes next (the
-//! answer to an input) never waits behind more than about one round trip of drawing.
+//! A viewer has unacknowledged updates only up to its link's window ([`Flow`]), and an update
+//! carries at most about what the window has room for, so that what comes next (the answer
+//! to an input) never waits behind more than about one round trip of drawing. In pixel mode
+//! the answer also goes first: the strips of the screen that an input changed are encoded
+//! before the rest of the damage (see [`PixelEncoder::encode_within`]).
 //! Meanwhile, changes wait, merged: in pixel mode as damage (a few rectangles, however much
 //! was drawn), in command mode as a backlog of scene operations (`viewer/backlog.rs`) from which drawing that
 //! later drawing covers is dropped, and which, past [`MAX_PENDING`] bytes, is dropped for a
@@ -25,7 +27,7 @@ use crate::peer::ConnId;
 use backlog::{op_bytes, Backlog};
 use cost::Costs;
 use netui_scene::damage::Damage;
-use netui_scene::encoding::PixelEncoder;
+use netui_scene::encoding::{Budget, PixelEncoder, RECT_OVERHEAD};
 use netui_scene::scene::Scene;
 
 /// Bytes of scene operations that may wait for a command-mode viewer before they are dropped
@@ -80,6 +82,15 @@ pub struct Viewer {
     encoder: Option<PixelEncoder>,
     damage: Damage,
     copies: Vec<(Rect, Point)>,
+    /// Pixel mode: the newest input whose answer is in the scene but not yet composited,
+    /// with the screen areas that the answers since the last frame changed.
+    unshown: Option<(u64, Damage)>,
+    /// Pixel mode: the newest input whose answer is composited but not yet all sent, and the
+    /// areas that go first until it is.
+    answer: Option<(u64, Damage)>,
+    /// Pixel mode: the row from which the damage goes after the answer, when an update
+    /// carries only part of it.
+    from_row: i32,
     /// What each mode costs, if the viewer asked.
     costs: Option<Costs>,
 }
@@ -103,6 +114,9 @@ impl Viewer {
             encoder: None,
             damage: Damage::default(),
             copies: Vec::new(),
+            unshown: None,
+            answer: None,
+            from_row: 0,
             costs: None,
         };
         viewer.set_mode(mode, scene);
@@ -114,8 +128,13 @@ impl Viewer {
         self.mode = mode;
         self.backlog.clear();
         // The whole screen goes again: it shows every answer so far.
-        for (seq, _) in std::mem::take(&mut self.answers) {
-            self.input = Some(self.input.map_or(seq, |s| s.max(seq)));
+        let commands = std::mem::take(&mut self.answers)
+            .into_iter()
+            .map(|(seq, _)| seq);
+        let unshown = self.unshown.take().map(|(seq, _)| seq);
+        let answer = self.answer.take().map(|(seq, _)| seq);
+        for seq in commands.chain(unshown).chain(answer) {
+            self.answered_up_to(seq);
         }
         self.copies.clear();
         self.damage = Damage::default();
@@ -172,14 +191,25 @@ impl Viewer {
     }
 
     /// The answer to the viewer's input number `seq` is in the scene (and, in command mode,
-    /// its operations have been handed over with [`Viewer::push_ops`]): the first update that
-    /// shows it reports it.
-    pub fn input_seen(&mut self, seq: u64) {
-        if self.mode == ViewMode::Commands && !self.backlog.is_empty() {
-            self.answers.push((seq, self.backlog.pushed()));
-        } else {
-            self.input = Some(self.input.map_or(seq, |s| s.max(seq)));
+    /// its operations have been handed over with [`Viewer::push_ops`]), where it changed the
+    /// screen areas `changed` (not composited yet): the first update that shows it reports it.
+    /// In pixel mode those areas go before the rest of the damage.
+    pub fn input_seen(&mut self, seq: u64, changed: &[Rect]) {
+        match self.mode {
+            ViewMode::Commands if !self.backlog.is_empty() => {
+                self.answers.push((seq, self.backlog.pushed()));
+            }
+            // Behind other answers, it is shown with them.
+            ViewMode::Pixels(_) if !changed.is_empty() || self.unshown.is_some() => {
+                join(&mut self.unshown, seq, changed);
+            }
+            ViewMode::Commands | ViewMode::Pixels(_) => self.answered_up_to(seq),
         }
+    }
+
+    /// The next update reports the inputs up to `seq` as answered.
+    fn answered_up_to(&mut self, seq: u64) {
+        self.input = Some(self.input.map_or(seq, |s| s.max(seq)));
     }
 
     /// Command mode: the inputs whose answers have left the backlog become reportable.
@@ -219,8 +249,9 @@ impl Viewer {
     }
 
     /// Application `app` has answered (its batch of requests is carried out), or `app` is
-    /// `None` and the clock says `now`: settles the awaited input if it is answered.
-    pub fn answered(&mut self, app: Option<ConnId>, now: Instant) {
+    /// `None` and the clock says `now`: settles the awaited input if it is answered. The
+    /// screen areas `changed` wait for compositing: they hold what the applications drew.
+    pub fn answered(&mut self, app: Option<ConnId>, now: Instant, changed: &[Rect]) {
         let Some(a) = &mut self.awaiting else { return };
         if let Some(app) = app {
             a.apps.remove(&app);
@@ -228,7 +259,7 @@ impl Viewer {
         if a.apps.is_empty() || now >= a.deadline {
             let seq = a.seq;
             self.awaiting = None;
-            self.input_seen(seq);
+            self.input_seen(seq, changed);
         }
     }
 
@@ -303,8 +334,35 @@ impl Viewer {
         for r in rects {
             self.damage.add(*r);
         }
-        if self.copies.len() + copies.len() <= 64 {
-            self.copies.extend_from_slice(copies);
+        for &(dst, src) in copies {
+            self.push_copy(dst, src);
+        }
+        // The answers waiting are composited now: their areas go first until sent.
+        if let Some((seq, changed)) = self.unshown.take() {
+            join(&mut self.answer, seq, changed.rects());
+        }
+    }
+
+    /// Adds a copy hint. One that moves on what the copy before it put in place (a window
+    /// dragged across several frames) joins it: one copy from where the content first was.
+    /// The first copy's destination is damaged then, since the other no longer fills it.
+    fn push_copy(&mut self, dst: Rect, src: Point) {
+        if let Some((last_dst, last_src)) = self.copies.last_mut() {
+            let from = Rect::new(src.x, src.y, dst.width, dst.height);
+            let along = |last_src: i32, src: i32, last_dst: i32| {
+                i32::try_from(i64::from(last_src) + i64::from(src) - i64::from(last_dst)).ok()
+            };
+            let joined =
+                along(last_src.x, src.x, last_dst.x).zip(along(last_src.y, src.y, last_dst.y));
+            if let Some((x, y)) = joined.filter(|_| last_dst.contains_rect(from)) {
+                self.damage.add(*last_dst);
+                (*last_dst, *last_src) = (dst, Point::new(x, y));
+                return;
+            }
+        }
+        // Past a few dozen, the damage alone does.
+        if self.copies.len() < 64 {
+            self.copies.push((dst, src));
         }
     }
 
@@ -329,9 +387,15 @@ impl Viewer {
         self.settle_answers();
         let mut messages = Vec::new();
         while self.flow.may_send() {
-            let more = match self.mode {
-                ViewMode::Commands => self.pump_commands(scene),
-                ViewMode::Pixels(_) => self.pump_pixels(scene),
+            let more = if self.flow.probe_due() && !self.nothing_waits() {
+                // The link's delay, measured before what waits goes (see `Flow`).
+                let update = self.number();
+                vec![self.empty_update(update, scene)]
+            } else {
+                match self.mode {
+                    ViewMode::Commands => self.pump_commands(scene),
+                    ViewMode::Pixels(_) => self.pump_pixels(scene),
+                }
             };
             if more.is_empty() {
                 break;
@@ -339,23 +403,9 @@ impl Viewer {
             self.account(&more);
             messages.extend(more);
         }
-        let nothing_waits = self.backlog.is_empty() && !self.resync && self.damage.is_empty();
-        if messages.is_empty() && nothing_waits && self.input != self.reported {
+        if messages.is_empty() && self.nothing_waits() && self.input != self.reported {
             self.reported = self.input;
-            let update = self.next_update - 1;
-            return vec![match self.mode {
-                ViewMode::Commands => ViewMessage::Scene {
-                    update,
-                    input: self.input,
-                    ops: Vec::new(),
-                },
-                ViewMode::Pixels(_) => ViewMessage::Pixels {
-                    update,
-                    input: self.input,
-                    size: scene.size(),
-                    rects: Vec::new(),
-                },
-            }];
+            return vec![self.empty_update(self.next_update - 1, scene)];
         }
         if let Some(ViewMessage::Scene { input, .. } | ViewMessage::Pixels { input, .. }) =
             messages.last()
@@ -365,6 +415,28 @@ impl Viewer {
         messages
     }
 
+    /// Whether no change waits to be sent.
+    fn nothing_waits(&self) -> bool {
+        self.backlog.is_empty() && !self.resync && self.damage.is_empty() && self.answer.is_none()
+    }
+
+    /// An update numbered `update` that changes nothing and reports the input answered.
+    fn empty_update(&self, update: u64, scene: &Scene) -> ViewMessage {
+        match self.mode {
+            ViewMode::Commands => ViewMessage::Scene {
+                update,
+                input: self.input,
+                ops: Vec::new(),
+            },
+            ViewMode::Pixels(_) => ViewMessage::Pixels {
+                update,
+                input: self.input,
+                size: scene.size(),
+                rects: Vec::new(),
+            },
+        }
+    }
+
     /// Books updates that leave now with the flow control.
     fn account(&mut self, messages: &[ViewMessage]) {
         let now = Instant::now();
@@ -372,7 +444,7 @@ impl Viewer {
             let (update, bytes) = match m {
                 ViewMessage::Scene { update, ops, .. } => (*update, ops.iter().map(op_bytes).sum()),
                 ViewMessage::Pixels { update, rects, .. } => {
-                    let bytes = rects.iter().map(|r| r.data.len() + 24).sum();
+                    let bytes = rects.iter().map(|r| r.data.len() + RECT_OVERHEAD).sum();
                     if let Some(costs) = &mut self.costs {
                         costs.sent_pixels(bytes);
                     }
@@ -411,11 +483,7 @@ impl Viewer {
         if self.backlog.is_empty() {
             return Vec::new();
         }
-        let room = self
-            .flow
-            .window()
-            .saturating_sub(self.flow.unacked_bytes())
-            .min(MESSAGE_BYTES);
+        let room = self.flow.room().min(MESSAGE_BYTES);
         let ops = self.backlog.take(room);
         self.settle_answers();
         vec![ViewMessage::Scene {
@@ -425,20 +493,56 @@ impl Viewer {
         }]
     }
 
+    /// One update of the damage, as much as the window has room for (at least a strip): the
+    /// answer to the viewer's input alone, else the rest from where the last update stopped.
+    /// What does not fit stays as damage, where later drawing only makes it newer.
     fn pump_pixels(&mut self, scene: &Scene) -> Vec<ViewMessage> {
         let Some(encoder) = &mut self.encoder else {
             return Vec::new();
         };
         if self.damage.is_empty() {
+            if let Some((seq, _)) = self.answer.take() {
+                self.answered_up_to(seq);
+            }
             return Vec::new();
         }
         // Damage is added right after each composite, so the screen holds those areas as
         // composited then or later: encoding them now sends the newest pixels.
         let damage: Vec<Rect> = self.damage.take().into_iter().flat_map(split).collect();
         let copies = std::mem::take(&mut self.copies);
+        let budget = Budget {
+            // An answer goes in an update of its own, which the viewer shows on arrival
+            // rather than after the rest of the damage.
+            bytes: match self.answer {
+                Some(_) => 0,
+                None => self
+                    .flow
+                    .room()
+                    .min(self.flow.window() / 4)
+                    .min(MESSAGE_BYTES),
+            },
+            first: self
+                .answer
+                .as_ref()
+                .map_or_else(Vec::new, |(_, a)| a.rects().to_vec()),
+            from_row: self.from_row,
+        };
         let started = Instant::now();
-        let rects = encoder.encode(scene.screen(), &damage, &copies);
+        let (rects, rest) = encoder.encode_within(scene.screen(), &damage, &copies, &budget);
         self.encode_time += started.elapsed();
+        // The answer is sent once none of the damage that meets it is left.
+        let meets = |r: &Rect| budget.first.iter().any(|f| !f.intersect(*r).is_empty());
+        if !rest.iter().any(meets) {
+            if let Some((seq, _)) = self.answer.take() {
+                self.answered_up_to(seq);
+            }
+        }
+        if let Some(next) = rest.iter().find(|r| !meets(r)) {
+            self.from_row = next.y;
+        }
+        for r in rest {
+            self.damage.add(r);
+        }
         let size = scene.size();
         let mut messages = Vec::new();
         let mut batch = Vec::new();
@@ -461,6 +565,16 @@ impl Viewer {
                 rects,
             })
             .collect()
+    }
+}
+
+/// Adds the answer to input `seq`, which changed the areas `changed`, to `answers` (the
+/// newest input answered, and the areas of all).
+fn join(answers: &mut Option<(u64, Damage)>, seq: u64, changed: &[Rect]) {
+    let (newest, areas) = answers.get_or_insert_with(|| (seq, Damage::default()));
+    *newest = (*newest).max(seq);
+    for &rect in changed {
+        areas.add(rect);
     }
 }
 
@@ -504,4 +618,70 @@ fn split_encoded(rect: EncodedRect) -> Vec<EncodedRect> {
             data: data.to_vec(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netui_protocol::{Limits, Size};
+
+    #[test]
+    fn a_window_dragged_across_frames_is_one_copy() {
+        let scene = Scene::new(Size::new(640, 480), Limits::default());
+        let mut viewer = Viewer::new(ViewMode::Pixels(PixelEncoding::Tiles), &scene);
+        let window = |x| Rect::new(x, 100, 200, 150);
+        // Three frames, each moving the window 2 pixels right.
+        for x in [102, 104, 106] {
+            let copy = (window(x), Point::new(x - 2, 100));
+            viewer.push_damage(&[window(x - 2).union(window(x))], &[copy], &scene);
+        }
+        assert_eq!(viewer.copies, [(window(106), Point::new(100, 100))]);
+        // A copy elsewhere stays a copy of its own.
+        let other = (Rect::new(400, 0, 50, 50), Point::new(400, 10));
+        viewer.push_damage(&[other.0], &[other], &scene);
+        assert_eq!(viewer.copies.len(), 2);
+    }
+
+    /// The inputs that the updates in `messages` report.
+    fn reported(messages: &[ViewMessage]) -> Vec<Option<u64>> {
+        let input = |m: &ViewMessage| match m {
+            ViewMessage::Pixels { input, .. } | ViewMessage::Scene { input, .. } => Some(*input),
+            _ => None,
+        };
+        messages.iter().filter_map(input).collect()
+    }
+
+    #[test]
+    fn an_answer_is_reported_once_it_is_composited_and_sent() {
+        let scene = Scene::new(Size::new(640, 480), Limits::default());
+        let mut viewer = Viewer::new(ViewMode::Pixels(PixelEncoding::Tiles), &scene);
+        assert_eq!(reported(&viewer.pump(&scene)), [None]);
+        viewer.ack(1);
+        // The window manager moved a window: not on the screen until the next frame.
+        let moved = Rect::new(10, 10, 100, 100);
+        viewer.input_seen(5, &[moved]);
+        assert!(viewer.pump(&scene).is_empty());
+        viewer.push_damage(&[moved], &[], &scene);
+        // (The first update, a black screen, was small: it told the link's delay, and no
+        // empty update goes to measure it.)
+        assert_eq!(reported(&viewer.pump(&scene)), [Some(5)]);
+        // An input that changed nothing is reported at once.
+        viewer.input_seen(6, &[]);
+        assert_eq!(reported(&viewer.pump(&scene)), [Some(6)]);
+        // Once the first update is acknowledged and the delay is unknown, an empty update
+        // measures it before anything else goes.
+        let mut viewer = Viewer::new(ViewMode::Pixels(PixelEncoding::Tiles), &scene);
+        viewer.damage = Damage::default();
+        let first = viewer.number();
+        viewer.flow.sent(first, 100_000, Instant::now());
+        viewer.ack(first);
+        viewer.push_damage(&[moved], &[], &scene);
+        let probe = viewer.pump(&scene);
+        assert!(matches!(&probe[..], [ViewMessage::Pixels { rects, .. }] if rects.is_empty()));
+        assert!(!viewer.damage.is_empty());
+        assert!(viewer.pump(&scene).is_empty());
+        viewer.ack(first + 1);
+        assert_eq!(viewer.pump(&scene).len(), 1);
+        assert!(viewer.damage.is_empty());
+    }
 }

@@ -253,14 +253,17 @@ fn pixel_frames(compression: Compression, encoding: PixelEncoding) -> Vec<(u8, u
             continue;
         }
         let mut updates = Vec::new();
+        let mut pixels = false;
         for body in &bodies {
-            if let ServerMessage::View(ViewMessage::Pixels { update, .. }) =
+            if let ServerMessage::View(ViewMessage::Pixels { update, rects, .. }) =
                 frame::decode_message(body).expect("a server message")
             {
                 updates.push(update);
+                // An empty update (the server measuring the link's delay) carries no pixels.
+                pixels |= !rects.is_empty();
             }
         }
-        if !updates.is_empty() {
+        if pixels {
             seen.push((header.flags(), header.wire_len, bodies.len()));
         }
         for update in updates {

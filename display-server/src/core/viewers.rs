@@ -136,12 +136,18 @@ impl Core {
                 message: "viewer input needs AttachViewer first".into(),
             });
         }
-        let before = self.scene.damage().rects().to_vec();
+        // The damage from before is put aside, so that what is damaged afterwards is the
+        // input's doing.
+        let before = self.scene.take_damage();
         let mut apps = self.input(input.clone());
         apps.remove(&conn);
+        let changed = self.pending_damage();
+        for rect in before {
+            self.scene.damage_screen(rect);
+        }
         // The window manager answered (moved, raised, focused): that is what the user sees,
         // whatever the applications do with their events.
-        let managed = self.scene.damage().rects() != before.as_slice();
+        let managed = !changed.is_empty();
         // The answer's operations join the command backlogs before the input is marked seen,
         // so that the update that reports it carries them.
         self.journal_to_viewers();
@@ -149,7 +155,7 @@ impl Core {
         // button of its own window): then there is no viewer left to tell.
         if let Some(viewer) = self.viewers.by_conn.get_mut(&conn) {
             if apps.is_empty() || managed {
-                viewer.input_seen(seq);
+                viewer.input_seen(seq, &changed);
             } else {
                 viewer.input_awaits(seq, apps, Instant::now() + ANSWER_WAIT);
             }
@@ -163,6 +169,18 @@ impl Core {
             }
         }
         Ok(())
+    }
+
+    /// The damage not yet composited, clipped to the screen: what the next frame sends.
+    fn pending_damage(&self) -> Vec<Rect> {
+        let screen = self.scene.screen().bounds();
+        let clipped = self
+            .scene
+            .damage()
+            .rects()
+            .iter()
+            .map(|r| r.intersect(screen));
+        clipped.filter(|r| !r.is_empty()).collect()
     }
 
     /// Forgets the connection's viewer, if it had one.
@@ -213,9 +231,11 @@ impl Core {
         self.journal_to_viewers();
         let now = Instant::now();
         let mut settled = false;
+        // What the applications drew for the input is in the damage (with what else waits).
+        let changed = self.pending_damage();
         for viewer in self.viewers.by_conn.values_mut() {
             if viewer.answer_deadline().is_some() {
-                viewer.answered(app, now);
+                viewer.answered(app, now, &changed);
                 settled |= viewer.answer_deadline().is_none();
             }
         }

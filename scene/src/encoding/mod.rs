@@ -30,6 +30,7 @@
 use lz4_flex::block::{compress_into, decompress_into, get_maximum_output_size, DecompressError};
 use netui_protocol::{Color, EncodedRect, PixelEncoding, Point, Rect, RectEncoding, Size};
 
+use crate::damage::Damage;
 use crate::render::Canvas;
 
 mod decoder;
@@ -52,6 +53,29 @@ pub const BAND_BYTES: usize = 64 * 1024 - 1024;
 /// compresses worse than this ratio: trying both every time would halve the speed, and a
 /// form that compresses this well leaves little to gain.
 const PIXELS_TRY_RATIO: usize = 8;
+
+/// The rows of the strips into which [`PixelEncoder::encode_within`] cuts damage that does
+/// not fit its budget, on a grid fixed to the screen (a multiple of the tiles' side, so that
+/// no tile is in two strips). Chosen so that a strip of a window is a few hundred bytes: the
+/// modem carries about 1.4 KB in a round trip.
+pub const STRIP_ROWS: i32 = 64;
+
+/// The bytes that an encoded rectangle costs on the wire beyond its data (its rectangle,
+/// kind and length, framed), about: what budgets and flow control count.
+pub const RECT_OVERHEAD: usize = 24;
+
+/// How much of its damage an update may carry, and what goes first: see
+/// [`PixelEncoder::encode_within`].
+#[derive(Debug, Clone, Default)]
+pub struct Budget {
+    /// The encoded bytes after which no more strips go.
+    pub bytes: usize,
+    /// Areas whose strips go before the others: the answer to the viewer's input.
+    pub first: Vec<Rect>,
+    /// The row from which the other strips go: where the last update stopped, so that a
+    /// window that changes all the time does not keep the strips below it waiting.
+    pub from_row: i32,
+}
 
 /// What can be wrong with an update a viewer receives.
 #[derive(Debug, thiserror::Error)]
@@ -327,6 +351,32 @@ impl PixelEncoder {
         damage: &[Rect],
         copies: &[(Rect, Point)],
     ) -> Vec<EncodedRect> {
+        let budget = Budget {
+            bytes: usize::MAX,
+            ..Budget::default()
+        };
+        self.encode_within(screen, damage, copies, &budget).0
+    }
+
+    /// Encodes as [`PixelEncoder::encode`] does, but only about `budget.bytes` of the damage,
+    /// and returns with the update the damage that it leaves for later, in the order in
+    /// which it would have gone. So an update on a slow link carries about what the link
+    /// holds, and what comes next (the answer to an input) does not wait behind more.
+    ///
+    /// The copies, and the moves found without a hint, all go (they cost a few bytes and
+    /// change what the rest of the damage is compared with); then, unless the damage's raw
+    /// pixels fit the budget, the damage is cut into strips of [`STRIP_ROWS`] rows on a grid
+    /// fixed to the screen, which go in this order until their encoded bytes reach the
+    /// budget (one always goes): every strip that meets `budget.first` (together), then the
+    /// others from the row `budget.from_row` down, round the screen and by `x` in a row.
+    /// A first update (new, reset or resized) and `px-raw` always go whole.
+    pub fn encode_within(
+        &mut self,
+        screen: &Canvas,
+        damage: &[Rect],
+        copies: &[(Rect, Point)],
+        budget: &Budget,
+    ) -> (Vec<EncodedRect>, Vec<Rect>) {
         let bounds = screen.bounds();
         let mut out = Vec::new();
         self.damage.clear();
@@ -351,6 +401,35 @@ impl PixelEncoder {
             }
         }
         let damage = std::mem::take(&mut self.damage);
+        let raw: u64 = damage.iter().map(|r| r.size().area() * 4).sum();
+        let whole = self.fresh || self.encoding == PixelEncoding::Raw;
+        let rest = if whole || raw <= budget.bytes as u64 {
+            self.encode_rects(screen, &damage, &mut out);
+            Vec::new()
+        } else {
+            let mut pieces = strips(&damage, budget, bounds.height).into_iter();
+            let mut sent = 0;
+            for piece in pieces.by_ref() {
+                let before = out.len();
+                self.encode_rects(screen, &piece, &mut out);
+                sent += out[before..]
+                    .iter()
+                    .map(|r| r.data.len() + RECT_OVERHEAD)
+                    .sum::<usize>();
+                if sent >= budget.bytes {
+                    break;
+                }
+            }
+            pieces.flatten().collect()
+        };
+        self.damage = damage;
+        self.fresh = false;
+        (out, rest)
+    }
+
+    /// Encodes `damage` (clipped, disjoint enough) in the encoding in force, after the copies.
+    fn encode_rects(&mut self, screen: &Canvas, damage: &[Rect], out: &mut Vec<EncodedRect>) {
+        let bounds = screen.bounds();
         match self.encoding {
             PixelEncoding::Raw => {
                 out.push(EncodedRect {
@@ -362,7 +441,7 @@ impl PixelEncoder {
                 self.shadow.pixels_mut().copy_from_slice(screen.pixels());
             }
             PixelEncoding::Damage => {
-                for &rect in &damage {
+                for &rect in damage {
                     let data = pixel_bytes(screen, rect);
                     copy_rows(screen, &mut self.shadow, rect);
                     out.push(EncodedRect {
@@ -400,12 +479,9 @@ impl PixelEncoder {
                     tiles.restart();
                 }
                 let fresh = self.fresh;
-                tiles.encode(screen, &mut self.shadow, &damage, fresh, quality, &mut out);
+                tiles.encode(screen, &mut self.shadow, damage, fresh, quality, out);
             }
         }
-        self.damage = damage;
-        self.fresh = false;
-        out
     }
 
     /// Carries out `copies` on the shadow as the viewer will, sends them, and adds their
@@ -542,6 +618,42 @@ impl PixelEncoder {
             data: data.unwrap_or_default().to_vec(),
         })
     }
+}
+
+/// The damage (clipped to the screen, `height` rows) cut into strips of [`STRIP_ROWS`] rows,
+/// in the order of [`PixelEncoder::encode_within`]: the strips that meet `budget.first` as
+/// one piece, then each other strip as a piece of its own.
+fn strips(damage: &[Rect], budget: &Budget, height: u32) -> Vec<Vec<Rect>> {
+    // Disjoint, so that no pixel goes twice.
+    let mut disjoint = Damage::default();
+    for &rect in damage {
+        disjoint.add(rect);
+    }
+    let (mut first, mut others) = (Vec::new(), Vec::new());
+    for &rect in disjoint.rects() {
+        let mut y = rect.y;
+        while i64::from(y) < rect.bottom() {
+            // Inside the screen: no overflow.
+            let end = ((y.div_euclid(STRIP_ROWS) + 1) * STRIP_ROWS).min(rect.bottom() as i32);
+            let strip = Rect::new(rect.x, y, rect.width, (end - y) as u32);
+            if budget.first.iter().any(|f| !f.intersect(strip).is_empty()) {
+                first.push(strip);
+            } else {
+                others.push(strip);
+            }
+            y = end;
+        }
+    }
+    let height = i64::from(height.max(1));
+    others.sort_by_key(|r| {
+        let from = i64::from(r.y) - i64::from(budget.from_row);
+        (from.rem_euclid(height), r.x)
+    });
+    let first = (!first.is_empty()).then_some(first);
+    first
+        .into_iter()
+        .chain(others.into_iter().map(|r| vec![r]))
+        .collect()
 }
 
 /// A copy of `dst`'s size from `src` to `dst`, clipped so that both ends lie in `bounds`:

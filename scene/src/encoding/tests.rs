@@ -865,3 +865,75 @@ fn a_reset_decoder_decodes_as_a_new_one() {
         ));
     }
 }
+
+#[test]
+fn an_update_within_a_budget_sends_the_answer_first_and_the_rest_in_turn() {
+    for encoding in [
+        PixelEncoding::DamageLz4,
+        PixelEncoding::DeltaLz4,
+        PixelEncoding::Tiles,
+    ] {
+        let mut rng = Rng(7);
+        let mut fonts = Fonts::new();
+        let mut screen = desktop(&mut rng, &mut fonts, 320, 240);
+        let mut encoder = PixelEncoder::new(encoding, screen.size());
+        let mut decoder = PixelDecoder::new(screen.size());
+        let first = encoder.encode(&screen, &[screen.bounds()], &[]);
+        decoder.apply(screen.size(), &first).unwrap();
+        // An animation that does not fit (noise over most of the screen), and an answer
+        // (a small change low on the screen).
+        let animation = noise(&mut rng, &mut screen, Rect::new(0, 0, 320, 160));
+        let answer = screen.fill_rect(Rect::new(40, 200, 30, 10), Color::WHITE, screen.bounds());
+        let mut budget = Budget {
+            bytes: 0,
+            first: vec![answer],
+            from_row: 0,
+        };
+        let (rects, rest) = encoder.encode_within(&screen, &[animation, answer], &[], &budget);
+        // Alone: only the answer's strip went, and the strips of the animation wait.
+        let strip = Rect::new(0, 192, 320, 48);
+        assert!(
+            rects.iter().all(|r| strip.contains_rect(r.rect)),
+            "{encoding:?}"
+        );
+        assert_eq!(rest.len(), 3, "{encoding:?}: {rest:?}");
+        assert!(rest.iter().all(|r| r.intersect(answer).is_empty()));
+        decoder.apply(screen.size(), &rects).unwrap();
+        assert_eq!(
+            decoder.canvas().pixels()[200 * 320 + 40],
+            screen.pixels()[200 * 320 + 40]
+        );
+        // The rest go a strip at a time, from the row where the last update stopped, round
+        // the screen.
+        budget.first.clear();
+        budget.from_row = 64;
+        let mut rest = rest;
+        let mut order = Vec::new();
+        while !rest.is_empty() {
+            let (rects, more) = encoder.encode_within(&screen, &rest, &[], &budget);
+            order.push(rects.iter().map(|r| r.rect.y).min().unwrap());
+            decoder.apply(screen.size(), &rects).unwrap();
+            rest = more;
+            budget.from_row = rest.first().map_or(0, |r| r.y);
+        }
+        assert_eq!(order, [64, 128, 0], "{encoding:?}");
+        assert_eq!(decoder.canvas(), &screen, "{encoding:?}");
+    }
+}
+
+#[test]
+fn a_first_update_and_an_update_that_fits_go_whole() {
+    let mut rng = Rng(8);
+    let mut screen = Canvas::new(200, 200, Color::BLACK);
+    let mut encoder = PixelEncoder::new(PixelEncoding::Tiles, screen.size());
+    let none = Budget::default();
+    let (_, rest) = encoder.encode_within(&screen, &[screen.bounds()], &[], &none);
+    assert!(rest.is_empty());
+    let changed = noise(&mut rng, &mut screen, Rect::new(0, 0, 10, 150));
+    let fits = Budget {
+        bytes: 10 * 150 * 4,
+        ..Budget::default()
+    };
+    let (_, rest) = encoder.encode_within(&screen, &[changed], &[], &fits);
+    assert!(rest.is_empty());
+}

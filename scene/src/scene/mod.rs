@@ -284,6 +284,12 @@ impl Scene {
         })
     }
 
+    /// Takes out the damage not yet composited, so that a caller can tell what one change
+    /// damages; it gives the damage back with [`Scene::damage_screen`].
+    pub fn take_damage(&mut self) -> Vec<Rect> {
+        self.damage.take()
+    }
+
     /// Marks a screen area for compositing (for instance, after the screen changed size).
     pub fn damage_screen(&mut self, rect: Rect) {
         self.damage.add(rect);

@@ -81,15 +81,16 @@ impl Scene {
             return;
         }
         self.windows_changed = true;
+        // Only the title bar shows the focus.
         if let Some(old) = self.focus.take() {
             if let Some(w) = self.windows.get(&old) {
-                self.damage.add(w.footprint());
+                self.damage.add(wm::title_rect(w.rect));
                 events.push(Event::FocusOut { window: old });
             }
         }
         if let Some(new) = id {
             if let Some(w) = self.windows.get(&new) {
-                self.damage.add(w.footprint());
+                self.damage.add(wm::title_rect(w.rect));
                 events.push(Event::FocusIn { window: new });
             }
         }

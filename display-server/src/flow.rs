@@ -66,7 +66,8 @@ pub struct Flow {
     /// The smallest round trip of a small update sent alone.
     delay: Option<Duration>,
     /// Rate samples (bytes per second) and when they were taken, oldest first, from the last
-    /// [`RATE_ROUNDS`] round trips.
+    /// [`RATE_ROUNDS`] round trips: only those faster than every newer one, so the first is
+    /// the fastest and the queue stays short.
     rates: VecDeque<(Instant, f64)>,
     /// Bytes acknowledged so far, when the newest acknowledgement came, and when the update
     /// it acknowledged had left.
@@ -187,7 +188,7 @@ impl Flow {
     }
 
     /// Adds a rate sample taken at `now`, and forgets those older than [`RATE_ROUNDS`]
-    /// round trips.
+    /// round trips, and those no faster than it (it outlives them).
     fn push_rate(&mut self, now: Instant, rate: f64) {
         let span = self
             .delay
@@ -195,6 +196,9 @@ impl Flow {
         let old = |&(at, _): &(Instant, f64)| now.saturating_duration_since(at) > span;
         while self.rates.front().is_some_and(old) {
             self.rates.pop_front();
+        }
+        while self.rates.back().is_some_and(|&(_, r)| r <= rate) {
+            self.rates.pop_back();
         }
         self.rates.push_back((now, rate));
     }
@@ -212,7 +216,7 @@ impl Flow {
 
     /// The link's rate in bytes per second, once measured.
     pub fn rate(&self) -> Option<f64> {
-        self.rates.iter().map(|&(_, rate)| rate).reduce(f64::max)
+        self.rates.front().map(|&(_, rate)| rate)
     }
 
     /// Bytes sent and not yet acknowledged.
@@ -362,6 +366,23 @@ mod tests {
         assert!(!flow.probe_due());
         assert_eq!(flow.room(), INITIAL_WINDOW);
         assert!(flow.may_send());
+    }
+
+    #[test]
+    fn the_rate_is_the_fastest_recent_sample() {
+        let mut flow = Flow::default();
+        let t = Instant::now();
+        for (ms, rate) in [(0, 100.0), (10, 50.0), (20, 80.0), (30, 60.0)] {
+            flow.push_rate(t + ms * MS, rate);
+        }
+        assert_eq!(flow.rate(), Some(100.0));
+        // Only the samples that may still be the fastest are kept.
+        assert_eq!(flow.rates.len(), 3);
+        // With no delay known, samples last 100 ms.
+        flow.push_rate(t + 105 * MS, 10.0);
+        assert_eq!(flow.rate(), Some(80.0));
+        flow.push_rate(t + 200 * MS, 1.0);
+        assert_eq!(flow.rate(), Some(10.0));
     }
 
     #[test]

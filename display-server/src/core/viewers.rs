@@ -142,12 +142,12 @@ impl Core {
         let mut apps = self.input(input.clone());
         apps.remove(&conn);
         let changed = self.pending_damage();
+        // The window manager answered (moved, raised, focused): that is what the user sees,
+        // whatever the applications do with their events.
+        let managed = !self.scene.damage().is_empty();
         for rect in before {
             self.scene.damage_screen(rect);
         }
-        // The window manager answered (moved, raised, focused): that is what the user sees,
-        // whatever the applications do with their events.
-        let managed = !changed.is_empty();
         // The answer's operations join the command backlogs before the input is marked seen,
         // so that the update that reports it carries them.
         self.journal_to_viewers();

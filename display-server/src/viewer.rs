@@ -515,11 +515,7 @@ impl Viewer {
             // rather than after the rest of the damage.
             bytes: match self.answer {
                 Some(_) => 0,
-                None => self
-                    .flow
-                    .room()
-                    .min(self.flow.window() / 4)
-                    .min(MESSAGE_BYTES),
+                None => self.flow.room().min(MESSAGE_BYTES),
             },
             first: self
                 .answer

@@ -146,20 +146,16 @@ impl Display {
     }
 
     /// Connects over a stream that is already open (a thin client's shaped link, say), or
-    /// over any other [`Transport`].
+    /// over any other [`Transport`], in the transport's compression
+    /// ([`Transport::compression`]: none on a local socket, LZ4 over the network).
     pub fn connect_stream(
         transport: impl Transport,
         token: Option<Vec<u8>>,
         display_name: String,
         client_name: &str,
     ) -> Result<Self, Error> {
-        Self::connect_stream_with(
-            transport,
-            token,
-            display_name,
-            client_name,
-            Compression::default(),
-        )
+        let compression = transport.compression();
+        Self::connect_stream_with(transport, token, display_name, client_name, compression)
     }
 
     /// Connects over a stream that is already open, or over any other [`Transport`], with

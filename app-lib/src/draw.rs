@@ -160,16 +160,24 @@ impl Display {
         width: u16,
         color: Color,
     ) {
-        let (target, segment) = (target.into(), Segment { a, b });
-        if !self
-            .batch()
-            .extend_segments(target, color, width, &[segment])
-        {
+        self.segments(target, &[Segment { a, b }], width, color);
+    }
+
+    /// Draws separate line segments, both ends included (X's `XDrawSegments`).
+    pub fn segments(
+        &mut self,
+        target: impl Into<ResourceId>,
+        segments: &[Segment],
+        width: u16,
+        color: Color,
+    ) {
+        let target = target.into();
+        if !self.batch().extend_segments(target, color, width, segments) {
             self.send(Request::Segments {
                 target,
                 color,
                 width,
-                segments: vec![segment],
+                segments: segments.to_vec(),
             });
         }
     }

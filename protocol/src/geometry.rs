@@ -117,6 +117,15 @@ impl Rect {
         Rect::from_edges(left, top, right, bottom)
     }
 
+    /// How many pixels the two rectangles share: the area of [`Rect::intersect`], without
+    /// making the rectangle (what a cost per rectangle of a batch needs, in a tight loop).
+    #[inline]
+    pub fn overlap(self, other: Rect) -> u64 {
+        let width = self.right().min(other.right()) - i64::from(self.x).max(i64::from(other.x));
+        let height = self.bottom().min(other.bottom()) - i64::from(self.y).max(i64::from(other.y));
+        (width.max(0) as u64).saturating_mul(height.max(0) as u64)
+    }
+
     /// The smallest rectangle that holds both (an empty one holds nothing).
     pub fn union(self, other: Rect) -> Rect {
         if self.is_empty() {
@@ -243,6 +252,28 @@ mod tests {
         let far = Rect::new(i32::MIN, i32::MIN, u32::MAX, u32::MAX);
         assert_eq!(far.intersect(screen), screen);
         assert!(far.contains(Point::new(-5, -5)));
+    }
+
+    #[test]
+    fn overlap_is_the_area_of_the_intersection() {
+        let screen = Rect::new(0, 0, 100, 100);
+        let rects = [
+            Rect::new(5, 5, 10, 10),
+            Rect::new(95, -3, 10, 10),
+            Rect::new(200, 0, 5, 5),
+            Rect::new(0, 0, 0, 7),
+            Rect::new(i32::MAX, i32::MAX, u32::MAX, u32::MAX),
+            Rect::new(i32::MIN, i32::MIN, u32::MAX, u32::MAX),
+            Rect::new(-50, 10, 500, 1),
+        ];
+        for r in rects {
+            assert_eq!(
+                r.overlap(screen),
+                r.intersect(screen).size().area(),
+                "{r:?}"
+            );
+            assert_eq!(screen.overlap(r), r.overlap(screen), "{r:?}");
+        }
     }
 
     #[test]

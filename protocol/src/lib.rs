@@ -57,6 +57,7 @@ pub mod font;
 pub mod frame;
 pub mod geometry;
 pub mod handshake;
+mod packed;
 pub mod reply;
 pub mod request;
 pub mod selection;
@@ -87,7 +88,9 @@ pub use view::{
 /// Version 5: `px-tiles` area records, and raw tiles as green differences.
 /// Version 6: `px-tiles` blend records.
 /// Version 7: `px-tiles` gradient records predict with LOCO-I's median edge detector.
-pub const PROTOCOL_VERSION: u16 = 7;
+/// Version 8: lists of rectangles, segments and points travel as one byte string of their
+/// integers (see `packed.rs`), not as a sequence of structs.
+pub const PROTOCOL_VERSION: u16 = 8;
 
 /// The first bytes of every hello, so that a server can tell a netui client from a stray one.
 pub const MAGIC: [u8; 4] = *b"NTUI";

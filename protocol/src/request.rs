@@ -216,6 +216,7 @@ requests! {
             /// Fill color.
             color: Color,
             /// The rectangles.
+            #[serde(with = "crate::packed")]
             rects: Vec<Rect>,
         } => Scene,
         /// Draws the outlines of rectangles, `width` pixels wide, inside each rectangle.
@@ -227,6 +228,7 @@ requests! {
             /// Line width in pixels (0 is drawn as 1).
             width: u16,
             /// The rectangles.
+            #[serde(with = "crate::packed")]
             rects: Vec<Rect>,
         } => Scene,
         /// Draws a connected line through the points (a polyline), both ends included.
@@ -238,6 +240,7 @@ requests! {
             /// Line width in pixels (0 is drawn as 1); wide lines get round joins and ends.
             width: u16,
             /// The points, in order.
+            #[serde(with = "crate::packed")]
             points: Vec<Point>,
         } => Scene,
         /// Draws separate line segments, both ends included.
@@ -249,6 +252,7 @@ requests! {
             /// Line width in pixels (0 is drawn as 1); wide lines get round ends.
             width: u16,
             /// The segments.
+            #[serde(with = "crate::packed")]
             segments: Vec<Segment>,
         } => Scene,
         /// Draws the ellipse inscribed in `rect`, filled or as an outline.

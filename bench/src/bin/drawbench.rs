@@ -4,14 +4,16 @@
 //! directory, connects a client through app-lib, maps a 600x600 window and times x11perf's
 //! common tests through the whole path: app-lib batching and compression, the socket, the
 //! server's decoding, the renderer and compositing. Like x11perf, each test first calibrates
-//! (doubling the calls until a synced run takes a tenth of `--seconds`), then times the number
-//! of calls that should take `--seconds`, flushing every `--batch` calls and ending with
-//! [`netui::Display::sync`], so that the time counts the server's work too.
+//! (doubling the objects until a synced run takes a tenth of `--seconds`), then times the
+//! number of objects that should take `--seconds`, flushing every `--batch` objects and ending
+//! with [`netui::Display::sync`], so that the time counts the server's work too. A call draws
+//! as many objects as x11perf's does: 1000 small rectangles or segments (x11perf's `POLY`), 36
+//! rectangles of 100x100, one of anything else.
 //!
-//! - `rect1`, `rect10`, `rect100`, `rect500`: filled rectangles of that side, one color
-//!   (app-lib merges them into `FillRects` requests, as Xlib batches `PolyFillRectangle`).
-//! - `seg10`, `seg100`, `seg500`: one-pixel segments of that length in eight directions,
-//!   merged into `Segments` requests.
+//! - `rect1`, `rect10`, `rect100`, `rect500`: filled rectangles of that side, one color, in
+//!   `fill_rects` calls (x11perf's `XFillRectangles`).
+//! - `seg10`, `seg100`, `seg500`: one-pixel segments of that length in eight directions, in
+//!   `segments` calls (`XDrawSegments`).
 //! - `ftext`: one 80-character line of 12 px Sans per call (also counted in characters, the
 //!   unit x11perf reports); `aa10text` and `aa24text`: 80 characters at 10 px and 30 at 24
 //!   px, against x11perf's antialiased text of those sizes. netui's text is always
@@ -38,7 +40,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use clap::{Parser, ValueEnum};
-use netui::{Color, Display, Font, ImageFormat, Point, Rect, Size, Window};
+use netui::{Color, Display, Font, ImageFormat, Point, Rect, Segment, Size, Window};
 use netui_bench::session::{Headless, Transport};
 
 /// Measures netui's drawing throughput end to end, optionally against Xvfb with x11perf.
@@ -48,7 +50,7 @@ struct Args {
     /// Seconds to run each test (x11perf gets the same, rounded up, per repetition).
     #[arg(long, default_value_t = 2.0)]
     seconds: f64,
-    /// Drawing calls between two flushes.
+    /// Objects drawn between two flushes.
     #[arg(long, default_value_t = 1000)]
     batch: u32,
     /// Also run x11perf against Xvfb (needs the xvfb and x11-apps packages).
@@ -67,7 +69,7 @@ struct Args {
 }
 
 /// The x11perf tests that drawbench reproduces, named as x11perf names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum)]
 enum Test {
     Rect1,
     Rect10,
@@ -100,7 +102,18 @@ impl Test {
         format!("{self:?}").to_lowercase()
     }
 
-    /// What one call draws; the label that ends x11perf's result line; x11perf's units per
+    /// How many objects x11perf draws in one call (one `XFillRectangles` or
+    /// `XDrawSegments`): its `POLY` (1000) for small rectangles and every segment test, 36
+    /// 100x100 rectangles, one of anything else. drawbench's calls draw as many.
+    fn per_call(self) -> u32 {
+        match self {
+            Test::Rect1 | Test::Rect10 | Test::Seg10 | Test::Seg100 | Test::Seg500 => 1000,
+            Test::Rect100 => 36,
+            _ => 1,
+        }
+    }
+
+    /// What one object draws; the label that ends x11perf's result line; x11perf's units per
     /// call (`ftext` reports characters, and a call draws a line of 80); and the operation's
     /// bytes in the X11 protocol: 8 per rectangle or segment of a batched request, PolyText8
     /// with one 80-character item (16 + 2 + 80, padded to 4), PutImage's 24-byte header and 4
@@ -140,6 +153,9 @@ impl Test {
 /// What the drawing calls draw: prepared once, so that the timed loop only issues calls.
 struct Scene {
     window: Window,
+    /// The rectangles of each rectangle test, and the segments of each segment test.
+    rects: HashMap<Test, Vec<Rect>>,
+    segments: HashMap<Test, Vec<Segment>>,
     lines: Vec<String>,
     images: Vec<Vec<u8>>,
     big_images: Vec<Vec<u8>>,
@@ -190,63 +206,55 @@ impl Scene {
         };
         let images = (0..4).map(|k| noisy(100, k)).collect();
         let big_images = (0..4).map(|k| noisy(500, k)).collect();
+        // A multiple of x11perf's 1000 a call and of the eight directions, longer than the
+        // grid's 53 x 53 cells.
+        const OBJECTS: u32 = 24_000;
+        let rect_tests = [Test::Rect1, Test::Rect10, Test::Rect100, Test::Rect500];
+        let rects = rect_tests
+            .map(|t| (t, (0..OBJECTS).map(|i| rect(t, i)).collect()))
+            .into();
+        let segment_tests = [Test::Seg10, Test::Seg100, Test::Seg500];
+        let segments = segment_tests
+            .map(|t| (t, (0..OBJECTS).map(|i| segment(t, i)).collect()))
+            .into();
         Self {
             window,
+            rects,
+            segments,
             lines,
             images,
             big_images,
         }
     }
 
-    /// Issues the `i`th call of a test.
-    fn draw(&self, display: &mut Display, test: Test, i: u32) {
+    /// Draws objects `first..first + n` of a test: in one call where x11perf draws them in
+    /// one (rectangles and segments), else one call each.
+    fn draw(&self, display: &mut Display, test: Test, first: u32, n: u32) {
+        // The objects were made beforehand, as x11perf makes its arrays before it times.
+        if let Some(rects) = self.rects.get(&test) {
+            in_calls(rects, first, n, |call| {
+                display.fill_rects(self.window, call, Color::BLACK);
+            });
+        } else if let Some(segments) = self.segments.get(&test) {
+            in_calls(segments, first, n, |call| {
+                display.segments(self.window, call, 0, Color::BLACK);
+            });
+        } else {
+            (first..first + n).for_each(|i| self.draw_one(display, test, i));
+        }
+    }
+
+    /// Issues the `i`th call of a test that draws one object a call.
+    fn draw_one(&self, display: &mut Display, test: Test, i: u32) {
         let w = self.window;
-        // A grid of 11-pixel cells, walked row by row, as x11perf lays out small objects.
-        let cell = |i: u32| {
-            let cols = 53;
-            (((i % cols) * 11) as i32, (((i / cols) % cols) * 11) as i32)
-        };
-        // A scattered walk for the big objects.
-        let spot = |i: u32, room: u32| {
-            let at = |k: u32| (i.wrapping_mul(k) % room) as i32;
-            (at(37), at(23))
-        };
-        // A segment of `len` pixels along its major axis, centered at a scattered spot so
-        // that it fits in the window whatever its direction.
-        let long_segment = |display: &mut Display, len: i32| {
-            let half = len / 2;
-            let (cx, cy) = spot(i, (WINDOW_SIDE - len) as u32);
-            let (dx, dy) = direction(i, len);
-            let a = Point::new(cx + half - dx / 2, cy + half - dy / 2);
-            let b = Point::new(a.x + dx, a.y + dy);
-            display.line(w, a, b, 0, Color::BLACK);
-        };
         match test {
-            Test::Rect1 => {
-                let (x, y) = cell(i);
-                display.fill_rect(w, Rect::new(x, y, 1, 1), Color::BLACK);
+            Test::Rect1 | Test::Rect10 | Test::Rect100 | Test::Rect500 => {
+                display.fill_rect(w, rect(test, i), Color::BLACK);
             }
-            Test::Rect10 => {
-                let (x, y) = cell(i);
-                display.fill_rect(w, Rect::new(x, y, 10, 10), Color::BLACK);
-            }
-            Test::Rect100 => {
-                let (x, y) = spot(i, 500);
-                display.fill_rect(w, Rect::new(x, y, 100, 100), Color::BLACK);
-            }
-            Test::Rect500 => {
-                let (x, y) = spot(i, 100);
-                display.fill_rect(w, Rect::new(x, y, 500, 500), Color::BLACK);
-            }
-            Test::Seg10 => {
-                let (x, y) = cell(i);
-                let (dx, dy) = direction(i, 10);
-                let a = Point::new(x + 10, y + 10);
-                let b = Point::new(a.x + dx, a.y + dy);
+            Test::Seg10 | Test::Seg100 | Test::Seg500 => {
+                let Segment { a, b } = segment(test, i);
                 display.line(w, a, b, 0, Color::BLACK);
             }
-            Test::Seg100 => long_segment(display, 100),
-            Test::Seg500 => long_segment(display, 500),
             Test::Ftext => self.text_line(display, i, 12, 14, TEXT_LEN),
             Test::Aa10text => self.text_line(display, i, 10, 12, TEXT_LEN),
             Test::Aa24text => self.text_line(display, i, 24, 28, AA24_LEN),
@@ -273,6 +281,80 @@ impl Scene {
                 display.copy_area(w, w, src, Point::new(dx, dy));
             }
         }
+    }
+}
+
+/// Calls `call` with objects `first..first + n` of `objects`, taken round and round: in one
+/// call, or in two where the end of `objects` cuts them.
+fn in_calls<T>(objects: &[T], first: u32, n: u32, mut call: impl FnMut(&[T])) {
+    let mut at = first as usize % objects.len().max(1);
+    let mut left = n as usize;
+    while left > 0 && !objects.is_empty() {
+        let end = (at + left).min(objects.len());
+        call(objects.get(at..end).unwrap_or_default());
+        left -= end - at;
+        at = 0;
+    }
+}
+
+/// The `i`th cell of a grid of 11-pixel cells, walked row by row, as x11perf lays out small
+/// objects.
+fn cell(i: u32) -> (i32, i32) {
+    let cols = 53;
+    (((i % cols) * 11) as i32, (((i / cols) % cols) * 11) as i32)
+}
+
+/// The `i`th spot of a scattered walk over `room` pixels a side, for the big objects.
+fn spot(i: u32, room: u32) -> (i32, i32) {
+    let at = |k: u32| (i.wrapping_mul(k) % room) as i32;
+    (at(37), at(23))
+}
+
+/// The `i`th rectangle of a rectangle test.
+fn rect(test: Test, i: u32) -> Rect {
+    match test {
+        Test::Rect1 => {
+            let (x, y) = cell(i);
+            Rect::new(x, y, 1, 1)
+        }
+        Test::Rect10 => {
+            let (x, y) = cell(i);
+            Rect::new(x, y, 10, 10)
+        }
+        Test::Rect100 => {
+            let (x, y) = spot(i, 500);
+            Rect::new(x, y, 100, 100)
+        }
+        _ => {
+            let (x, y) = spot(i, 100);
+            Rect::new(x, y, 500, 500)
+        }
+    }
+}
+
+/// The `i`th segment of a segment test: `seg10`'s in the cells of the grid, the long ones
+/// centered at a scattered spot so that they fit in the window whatever their direction.
+fn segment(test: Test, i: u32) -> Segment {
+    let len = match test {
+        Test::Seg10 => {
+            let (x, y) = cell(i);
+            let (dx, dy) = direction(i, 10);
+            let a = Point::new(x + 10, y + 10);
+            return Segment {
+                a,
+                b: Point::new(a.x + dx, a.y + dy),
+            };
+        }
+        Test::Seg100 => 100,
+        _ => 500,
+    };
+    let half = len / 2;
+    let (cx, cy) = spot(i, (WINDOW_SIDE - len) as u32);
+    let (dx, dy) = direction(i, len);
+    let a = Point::new(cx + half - dx / 2, cy + half - dy / 2);
+    Segment {
+        a,
+        b: Point::new(a.x + dx, a.y + dy),
     }
 }
 
@@ -304,7 +386,8 @@ struct Measured {
     wire_per_call: f64,
 }
 
-/// Issues `calls` calls of a test, flushing every `batch` calls and at the end.
+/// Draws `calls` objects of a test, as many a call as x11perf draws, flushing every `batch`
+/// objects and at the end.
 fn issue(
     display: &mut Display,
     scene: &Scene,
@@ -312,9 +395,13 @@ fn issue(
     calls: u32,
     batch: u32,
 ) -> anyhow::Result<()> {
-    for i in 0..calls {
-        scene.draw(display, test, i);
-        if (i + 1) % batch == 0 {
+    let per_call = test.per_call();
+    let mut i = 0;
+    while i < calls {
+        let n = per_call.min(calls - i);
+        scene.draw(display, test, i, n);
+        i += n;
+        if i % batch < n {
             display.flush()?;
         }
     }
@@ -473,7 +560,7 @@ fn tls_vs_tcp(tests: &[Test], args: &Args) -> anyhow::Result<()> {
     secure.stop();
     println!(
         "netui over loopback TCP, plain and TLS 1.3: {}x{} window on a {}x{} headless server, \
-         {} s per test, flush every {} calls, best of {ROUNDS} runs each, in turn",
+         {} s per test, flush every {} objects, best of {ROUNDS} runs each, in turn",
         WINDOW_SIDE, WINDOW_SIDE, SCREEN.width, SCREEN.height, args.seconds, args.batch
     );
     println!(
@@ -636,7 +723,7 @@ fn main() -> anyhow::Result<()> {
     let xvfb_rate = |label: &str| x11.as_ref().and_then(|x| x.get(label)).copied();
 
     println!(
-        "netui: {}x{} window on a {}x{} headless server, {} s per test, flush every {} calls",
+        "netui: {}x{} window on a {}x{} headless server, {} s per test, flush every {} objects",
         WINDOW_SIDE, WINDOW_SIDE, SCREEN.width, SCREEN.height, args.seconds, args.batch
     );
     println!(

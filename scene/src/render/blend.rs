@@ -69,12 +69,32 @@ impl Paint {
     #[inline]
     pub(super) fn fill(&self, row: &mut [u32]) {
         if self.alpha == 255 {
-            row.fill(self.pixel);
+            fill_solid(row, self.pixel);
         } else {
             for p in row {
                 *p = self.over(*p);
             }
         }
+    }
+}
+
+/// Sets every pixel of `row` to `pixel`. A short row (a small rectangle's, a glyph-sized
+/// one) is written four pixels a store, the last four overlapping the ones before, instead
+/// of four at a time and then one at a time; a long one is the compiler's fill.
+#[inline]
+pub(crate) fn fill_solid(row: &mut [u32], pixel: u32) {
+    let quad = [pixel; 4];
+    match row.len() {
+        0..4 => row.iter_mut().for_each(|p| *p = pixel),
+        n @ 4..32 => {
+            for chunk in row.chunks_exact_mut(4) {
+                chunk.copy_from_slice(&quad);
+            }
+            if let Some(last) = row.get_mut(n - 4..) {
+                last.copy_from_slice(&quad);
+            }
+        }
+        _ => row.fill(pixel),
     }
 }
 
@@ -102,6 +122,17 @@ pub(super) fn mul255(a: u32, b: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_solid_fill_sets_every_pixel_of_any_length_and_no_other() {
+        for len in 0..70 {
+            let mut pixels = vec![7u32; len + 2];
+            fill_solid(&mut pixels[1..=len], 0xabcdef);
+            assert_eq!(pixels[0], 7, "len {len}");
+            assert_eq!(pixels[len + 1], 7, "len {len}");
+            assert!(pixels[1..=len].iter().all(|&p| p == 0xabcdef), "len {len}");
+        }
+    }
 
     /// The blend as the protocol states it, one channel at a time.
     fn reference(s: u32, d: u32, a: u32) -> u32 {

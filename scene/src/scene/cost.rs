@@ -34,9 +34,9 @@ impl Scene {
     pub fn cost(&self, request: &Request) -> u64 {
         match request {
             Request::FillRects { target, rects, .. }
-            | Request::StrokeRects { target, rects, .. } => self.clipped(*target, |clip| {
-                rects.iter().map(|r| r.intersect(clip).size().area()).sum()
-            }),
+            | Request::StrokeRects { target, rects, .. } => {
+                self.clipped(*target, |clip| rects.iter().map(|r| r.overlap(clip)).sum())
+            }
             Request::Lines {
                 target,
                 width,

@@ -36,13 +36,7 @@ impl Canvas {
             };
             let dst = self.row_mut(y, visible.left, visible.right);
             match format {
-                ImageFormat::Rgb8 => {
-                    for (d, s) in dst.iter_mut().zip(src.chunks_exact(3)) {
-                        if let &[r, g, b] = s {
-                            *d = u32::from(r) << 16 | u32::from(g) << 8 | u32::from(b);
-                        }
-                    }
-                }
+                ImageFormat::Rgb8 => rgb_row(dst, src),
                 ImageFormat::Rgba8 => {
                     for (d, s) in dst.iter_mut().zip(src.chunks_exact(4)) {
                         if let &[r, g, b, a] = s {
@@ -121,6 +115,25 @@ impl Canvas {
     }
 }
 
+/// Writes the `0x00RRGGBB` pixels of a row of three-byte RGB `src` into `dst`. Each pixel but
+/// the last is one unaligned four-byte load (its three bytes and the next pixel's red) and a
+/// shift, instead of three loads and two shifts: a put image's time was mostly here.
+fn rgb_row(dst: &mut [u32], src: &[u8]) {
+    let n = dst.len().min(src.len() / 3);
+    let (Some(head), Some(last)) = (n.checked_sub(1), dst.get_mut(n.wrapping_sub(1))) else {
+        return;
+    };
+    if let &[r, g, b] = src.get(3 * head..3 * n).unwrap_or_default() {
+        *last = u32::from(r) << 16 | u32::from(g) << 8 | u32::from(b);
+    }
+    // The first `head` pixels each have a fourth byte after them.
+    for (d, four) in dst[..head].iter_mut().zip(src.windows(4).step_by(3)) {
+        if let Ok(four) = <[u8; 4]>::try_from(four) {
+            *d = u32::from_be_bytes(four) >> 8;
+        }
+    }
+}
+
 /// Where a copy reads and writes: the source rectangle clipped to its canvas (`src_bounds`),
 /// moved to `dst` and clipped to the destination `area`; then the source again, matching the
 /// clipped destination. `None` when nothing is copied.
@@ -150,6 +163,22 @@ mod tests {
     use netui_protocol::Color;
 
     const BIG: Rect = Rect::new(i32::MIN, i32::MIN, u32::MAX, u32::MAX);
+
+    #[test]
+    fn an_rgb_row_of_any_length_becomes_its_pixels() {
+        for n in 0..20usize {
+            let src: Vec<u8> = (0..3 * n as u32 + 2).map(|i| (i * 37 + 11) as u8).collect();
+            let mut dst = vec![0xdead_beef_u32; n + 1];
+            rgb_row(&mut dst[..n], &src[..3 * n]);
+            for (i, &p) in dst[..n].iter().enumerate() {
+                let want = u32::from(src[3 * i]) << 16
+                    | u32::from(src[3 * i + 1]) << 8
+                    | u32::from(src[3 * i + 2]);
+                assert_eq!(p, want, "pixel {i} of {n}");
+            }
+            assert_eq!(dst[n], 0xdead_beef, "past the row of {n}");
+        }
+    }
 
     /// A canvas whose every pixel differs: `y * 16 + x + 1`.
     fn numbered(width: u32, height: u32) -> Canvas {

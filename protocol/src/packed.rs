@@ -1,19 +1,20 @@
 //! Lists of rectangles, segments and points on the wire: one byte string of their integers,
-//! in field order, with nothing between the elements. Its first byte says how they are laid
-//! out: two bytes each, little-endian, when every one fits (signed ones zigzagged, so an
-//! `i16` or a `u16`, as X11 always sends coordinates), or else a varint each, as postcard
-//! writes an integer (zigzag for a signed one). An empty string is an empty list.
+//! in field order, with nothing between the elements, in the smaller of two layouts: a
+//! varint each, as postcard writes an integer (zigzag for a signed one), or two bytes each,
+//! little-endian, when every one fits (signed ones zigzagged, so an `i16` or a `u16`, as X11
+//! always sends coordinates), where that is no larger. The two-byte layout starts with the
+//! byte 0xff; varints start with their own first byte, or with 0xfe where that would be
+//! 0xfe or 0xff. An empty string is an empty list.
 //!
 //! Postcard would write a `Vec<Rect>` as its element count and then each rectangle through
 //! serde's per-field calls: a batch of small rectangles or segments spent a third of its
 //! time there, on both ends (`drawbench rect1`). Here a list is written and read in one loop
 //! over a slice, the two-byte layout with no dependence of one integer's place on the one
-//! before, and the bytes are copied whole. On a screen a coordinate above 63 takes two bytes
-//! as a varint too, so the fixed layout costs little room. Used on the request fields that
-//! carry such lists, as `#[serde(with = "crate::packed")]`.
+//! before, and the bytes are copied whole. Used on the request fields that carry such lists,
+//! as `#[serde(with = "crate::packed")]`.
 //!
-//! An unknown layout, bytes that end inside an element, or an integer that does not fit its
-//! field are a decoding error (the request is refused).
+//! Bytes that end inside an element, or an integer that does not fit its field, are a
+//! decoding error (the request is refused).
 
 use std::cell::RefCell;
 use std::fmt;
@@ -97,22 +98,39 @@ fn unzigzag(n: u32) -> i32 {
 /// The most bytes a varint of a `u32` takes.
 const MAX_VARINT: usize = 5;
 
-/// The first byte of a non-empty list: how its integers are laid out.
-const VARINTS: u8 = 0;
-/// ... or as two bytes each, little-endian, when every one fits (the zigzag of an `i16`, or a
-/// `u16`).
-const FIXED16: u8 = 1;
+/// A first byte that says the integers after it are two bytes each, little-endian (each the
+/// zigzag of an `i16`, or a `u16`).
+const FIXED16: u8 = 0xff;
+/// A first byte that says the integers after it are varints: written only when the varints'
+/// own first byte would be [`FIXED16`] or this one (a first integer whose low seven bits are
+/// 126 or 127, and more). Any other first byte starts the varints themselves, so the common
+/// list carries no byte of layout.
+const VARINTS: u8 = 0xfe;
 
-/// Appends `items` packed to `out`: as two bytes an integer when they all fit, else as
-/// varints; nothing for an empty list.
+/// Elements from which a list is bulk drawing (x11perf draws 1000 small rectangles a call).
+const BULK: usize = 256;
+
+/// Appends `items` packed to `out`: as two bytes an integer when they all fit and the list
+/// is long or that takes fewer bytes than varints, else as varints; nothing for an empty
+/// list.
 pub(crate) fn pack<T: Packed>(items: &[T], out: &mut Vec<u8>) {
     if items.is_empty() {
         return;
     }
-    let fits = items.iter().fold(true, |fits, item| {
-        fits & item.to_ints().iter().take(T::INTS).all(|&n| n <= 0xffff)
-    });
-    if fits {
+    // A long list is bulk drawing, whose cost is reading it: two bytes an integer wherever
+    // they fit (over TCP, LZ4 makes such a list as small as its varints). A short one is an
+    // interface's, whose cost is its bytes: the smaller layout, varints on a tie.
+    let (mut fits, mut varints) = (true, 0usize);
+    let bulk = items.len() >= BULK;
+    for item in items {
+        for &n in item.to_ints().get(..T::INTS).unwrap_or_default() {
+            fits &= n <= 0xffff;
+            if !bulk {
+                varints += varint_len(n);
+            }
+        }
+    }
+    if fits && (bulk || items.len() * T::INTS * 2 < varints) {
         out.push(FIXED16);
         let start = out.len();
         out.resize(start + items.len() * T::INTS * 2, 0);
@@ -123,14 +141,17 @@ pub(crate) fn pack<T: Packed>(items: &[T], out: &mut Vec<u8>) {
             }
         }
     } else {
-        out.push(VARINTS);
+        let first = items.first().map_or(0, |item| item.to_ints()[0]);
+        if first >= 0x80 && first & 0x7f >= u32::from(VARINTS & 0x7f) {
+            out.push(VARINTS);
+        }
         pack_varints(items, out);
     }
 }
 
-/// The list that `bytes` hold, or `None` if its layout is unknown, or its bytes end inside an
-/// element, or it holds an integer too large for its field. Allocates at most a list of
-/// `bytes.len() / T::INTS` elements.
+/// The list that `bytes` hold, or `None` if its bytes end inside an element, or it holds an
+/// integer too large for its field. Allocates at most a list of `bytes.len() / T::INTS`
+/// elements.
 pub(crate) fn unpack<T: Packed>(bytes: &[u8]) -> Option<Vec<T>> {
     match bytes.split_first() {
         None => Some(Vec::new()),
@@ -149,8 +170,17 @@ pub(crate) fn unpack<T: Packed>(bytes: &[u8]) -> Option<Vec<T>> {
             Some(items.collect())
         }
         Some((&VARINTS, ints)) => unpack_varints(ints),
-        Some(_) => None,
+        Some(_) => unpack_varints(bytes),
     }
+}
+
+/// How many bytes the varint of `n` takes.
+#[inline(always)]
+fn varint_len(n: u32) -> usize {
+    1 + usize::from(n >= 1 << 7)
+        + usize::from(n >= 1 << 14)
+        + usize::from(n >= 1 << 21)
+        + usize::from(n >= 1 << 28)
 }
 
 /// Appends `items` to `out` as varints, as postcard writes each of them.
@@ -188,21 +218,23 @@ fn unpack_varints<T: Packed>(bytes: &[u8]) -> Option<Vec<T>> {
     let mut at = 0;
     let mut ints = [0u32; 4];
     while at < bytes.len() {
-        // Coordinates on a screen take one or two bytes (below 16,384). While an element's
-        // integers could all be that long, read them without a branch on their lengths; an
-        // element with a longer one is read again below.
-        if bytes.len() - at >= 2 * T::INTS {
-            let (mut next, mut short) = (at, true);
-            for int in ints.iter_mut().take(T::INTS) {
-                let (b0, b1) = (u32::from(bytes[next]), u32::from(bytes[next + 1]));
-                let long = b0 >> 7;
-                short &= long & (b1 >> 7) == 0;
-                *int = (b0 & 0x7f) | (b1 << 7) & 0u32.wrapping_sub(long);
-                next += 1 + long as usize;
-            }
-            if short {
+        // Coordinates on a screen take one or two bytes (below 16,384). Where the next eight
+        // bytes hold a whole element of such integers, read them from one load: the bytes'
+        // continuation bits say where each integer starts, so no integer waits for the one
+        // before it. Any other element is read a byte at a time below.
+        if let Some(eight) = bytes.get(at..at + 8) {
+            let word = u64::from_le_bytes(eight.try_into().unwrap_or_default());
+            let marks =
+                ((word & 0x8080_8080_8080_8080).wrapping_mul(0x0002_0408_1020_4081) >> 56) as usize;
+            let short = &SHORT_VARINTS[marks];
+            if usize::from(short.count) >= T::INTS {
+                for (k, int) in ints.iter_mut().enumerate().take(T::INTS) {
+                    let from = word >> (8 * short.start[k]);
+                    let second = 0u64.wrapping_sub(u64::from(short.long >> k & 1));
+                    *int = ((from & 0x7f) | (from >> 1 & 0x3f80 & second)) as u32;
+                }
                 items.push(T::from_ints(ints));
-                at = next;
+                at += usize::from(short.start[T::INTS]);
                 continue;
             }
         }
@@ -215,6 +247,49 @@ fn unpack_varints<T: Packed>(bytes: &[u8]) -> Option<Vec<T>> {
     }
     Some(items)
 }
+
+/// Where the one- and two-byte varints at the front of eight bytes start, by the bytes'
+/// continuation bits (bit `i` of the index for byte `i`).
+#[derive(Clone, Copy)]
+struct ShortVarints {
+    /// How many whole varints of one or two bytes come first (at most four).
+    count: u8,
+    /// Bit `k`: the `k`th is two bytes long.
+    long: u8,
+    /// The byte where each starts, and where the one after the last starts.
+    start: [u8; 5],
+}
+
+/// [`ShortVarints`] for each pattern of continuation bits.
+static SHORT_VARINTS: [ShortVarints; 256] = {
+    let mut table = [ShortVarints {
+        count: 0,
+        long: 0,
+        start: [0; 5],
+    }; 256];
+    let mut marks = 0;
+    while marks < 256 {
+        let entry = &mut table[marks];
+        let mut at = 0;
+        while entry.count < 4 && at < 8 {
+            let len = if marks >> at & 1 == 0 {
+                1
+            } else if at + 1 < 8 && marks >> (at + 1) & 1 == 0 {
+                2
+            } else {
+                break;
+            };
+            if len == 2 {
+                entry.long |= 1 << entry.count;
+            }
+            at += len;
+            entry.count += 1;
+            entry.start[entry.count as usize] = at as u8;
+        }
+        marks += 1;
+    }
+    table
+};
 
 /// Reads a varint of up to five bytes from the front of `bytes`; the fifth may carry only
 /// the top four bits of a `u32`.
@@ -304,12 +379,13 @@ mod tests {
     }
 
     proptest! {
-        /// A list comes back whole, in two bytes an integer when they all fit, else as the
-        /// bytes that postcard writes for each element, one after the other.
+        /// A list comes back whole, in two bytes an integer when they all fit and the list is
+        /// long or varints would be larger, else as the bytes that postcard writes for each
+        /// element, one after the other.
         #[test]
-        fn lists_come_back_in_two_bytes_an_integer_when_all_fit_else_as_varints(
-            rects in prop::collection::vec(rect(), 0..40),
-            points in prop::collection::vec(point(), 0..40),
+        fn lists_come_back_in_the_layout_for_their_length(
+            rects in prop::collection::vec(rect(), 0..300),
+            points in prop::collection::vec(point(), 0..600),
         ) {
             let segments: Vec<Segment> = points
                 .chunks_exact(2)
@@ -334,8 +410,18 @@ mod tests {
         /// Whatever the bytes after the varints' layout byte, unpacking returns a list or
         /// `None`, and reads what postcard would read.
         #[test]
-        fn any_varints_unpack_as_postcard_reads_them(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
+        fn any_varints_unpack_as_postcard_reads_them(
+            bytes in prop_oneof![
+                prop::collection::vec(any::<u8>(), 0..64),
+                // Mostly short varints, as coordinates on a screen are.
+                prop::collection::vec(prop_oneof![3 => 0u8..0x80, 1 => 0x80u8..=0xff], 0..200),
+            ]
+        ) {
             let ours = unpack::<Rect>(&[&[VARINTS], bytes.as_slice()].concat());
+            if !matches!(bytes.first(), Some(&(FIXED16 | VARINTS))) {
+                // Without a layout byte: the same list.
+                prop_assert_eq!(unpack::<Rect>(&bytes), ours.clone());
+            }
             let mut rest = bytes.as_slice();
             let mut theirs = Vec::new();
             while !rest.is_empty() {
@@ -362,61 +448,86 @@ mod tests {
         }
     }
 
-    /// `bytes` are `items` in two bytes an integer if all fit, else postcard's bytes.
+    /// `bytes` are `items` in two bytes an integer if all fit and the list is long or
+    /// postcard's bytes are more, else postcard's bytes.
     fn check_layout<T: Packed + Serialize>(items: &[T], bytes: &[u8]) -> Result<(), TestCaseError> {
         let Some((&layout, ints)) = bytes.split_first() else {
             prop_assert!(items.is_empty());
             return Ok(());
         };
+        prop_assert!(!items.is_empty());
         let fits = items
             .iter()
             .all(|i| i.to_ints()[..T::INTS].iter().all(|&n| n <= 0xffff));
-        if fits {
+        let postcard: Vec<u8> = items
+            .iter()
+            .flat_map(|i| postcard::to_allocvec(i).unwrap())
+            .collect();
+        if fits && (items.len() >= BULK || items.len() * T::INTS * 2 < postcard.len()) {
             prop_assert_eq!(layout, FIXED16);
             prop_assert_eq!(ints.len(), items.len() * T::INTS * 2);
-        } else {
+        } else if postcard[0] >= VARINTS {
             prop_assert_eq!(layout, VARINTS);
-            let postcard: Vec<u8> = items
-                .iter()
-                .flat_map(|i| postcard::to_allocvec(i).unwrap())
-                .collect();
             prop_assert_eq!(ints, postcard.as_slice());
+        } else {
+            prop_assert_eq!(bytes, postcard.as_slice());
         }
         Ok(())
     }
 
     #[test]
-    fn a_list_that_ends_inside_an_element_overflows_or_has_no_known_layout_is_refused() {
-        // One list in each layout: 70,000 needs varints.
-        for rect in [Rect::new(-1, 300, 70_000, 1), Rect::new(-1, 300, 7, 1)] {
+    fn a_list_that_ends_inside_an_element_or_overflows_is_refused() {
+        // One list in each layout: 70,000 needs varints, and they are smaller for the second.
+        for rect in [
+            Rect::new(-1, 300, 70_000, 1),
+            Rect::new(-1, 300, 7, 1),
+            Rect::new(-30_000, 300, 20_000, 1),
+        ] {
             let mut bytes = Vec::new();
             pack(&[rect], &mut bytes);
-            for cut in 0..bytes.len() {
-                let want = (cut <= 1).then(Vec::new);
+            for cut in 1..bytes.len() {
+                let want = (cut == 1 && bytes[0] >= VARINTS).then(Vec::new);
                 assert_eq!(unpack::<Rect>(&bytes[..cut]), want, "{rect:?} cut at {cut}");
             }
             assert_eq!(unpack::<Rect>(&bytes), Some(vec![rect]));
         }
-        assert_eq!(unpack::<Point>(&[2, 0, 0]), None, "no layout 2");
+        assert_eq!(unpack::<Rect>(&[]), Some(Vec::new()));
         // A varint whose fifth byte carries more than u32's top four bits.
         assert_eq!(
             unpack::<Point>(&[VARINTS, 0xff, 0xff, 0xff, 0xff, 0x1f, 0]),
             None
         );
+        // An odd number of bytes after the two-byte layout's mark.
+        assert_eq!(unpack::<Point>(&[FIXED16, 1, 0, 2]), None);
         assert_eq!(
             unpack::<Point>(&[VARINTS, 0xff, 0xff, 0xff, 0xff, 0x0f, 0]),
             Some(vec![Point::new(i32::MIN, 0)])
         );
         // Six bytes of continuation: never a u32.
-        assert_eq!(
-            unpack::<Point>(&[VARINTS, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80]),
-            None
-        );
+        assert_eq!(unpack::<Point>(&[0x80; 6]), None);
         // Two bytes an integer: -32,768 and 65,535 are the ends.
         let ends = [Rect::new(-32_768, 32_767, 65_535, 0)];
         let mut bytes = Vec::new();
         pack(&ends, &mut bytes);
         assert_eq!(bytes[0], FIXED16);
         assert_eq!(unpack::<Rect>(&bytes), Some(ends.to_vec()));
+        // Small rectangles: varints in a short list (six bytes each, not eight), two bytes an
+        // integer in a long one.
+        let small: Vec<Rect> = (0..BULK as i32).map(|i| Rect::new(i, 100, 1, 1)).collect();
+        for (list, fixed) in [(&small[..10], false), (&small[..], true)] {
+            let mut bytes = Vec::new();
+            pack(list, &mut bytes);
+            assert_eq!(bytes[0] == FIXED16, fixed, "{} rectangles", list.len());
+            assert_eq!(unpack::<Rect>(&bytes).as_deref(), Some(list));
+        }
+        // A first integer whose varint starts with 0xfe or 0xff goes behind a layout byte.
+        for x in [127, -128, 8191, -8192] {
+            let rect = Rect::new(x, 1, 1, 1);
+            let mut bytes = Vec::new();
+            pack(&[rect], &mut bytes);
+            assert_eq!(bytes[0], VARINTS, "{x}");
+            assert!(bytes[1] >= VARINTS, "{x}");
+            assert_eq!(unpack::<Rect>(&bytes), Some(vec![rect]));
+        }
     }
 }

@@ -1,10 +1,11 @@
 //! Lists of rectangles, segments and points on the wire: one byte string of their integers,
-//! in field order, with nothing between the elements, in the smaller of two layouts: a
-//! varint each, as postcard writes an integer (zigzag for a signed one), or two bytes each,
-//! little-endian, when every one fits (signed ones zigzagged, so an `i16` or a `u16`, as X11
-//! always sends coordinates), where that is no larger. The two-byte layout starts with the
-//! byte 0xff; varints start with their own first byte, or with 0xfe where that would be
-//! 0xfe or 0xff. An empty string is an empty list.
+//! in field order, with nothing between the elements, in one of two layouts: a varint each,
+//! as postcard writes an integer (zigzag for a signed one), or two bytes each, little-endian
+//! (signed ones zigzagged, so an `i16` or a `u16`, as X11 always sends coordinates). The
+//! writer takes two bytes where every integer fits and the list is long (bulk drawing, read
+//! fastest so) or that is smaller, else varints. The two-byte layout starts with the byte
+//! 0xff; varints start with their own first byte, or with 0xfe where that would be 0xfe or
+//! 0xff. An empty string is an empty list.
 //!
 //! Postcard would write a `Vec<Rect>` as its element count and then each rectangle through
 //! serde's per-field calls: a batch of small rectangles or segments spent a third of its

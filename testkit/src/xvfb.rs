@@ -47,6 +47,10 @@ impl Xvfb {
                 "-noreset",
                 "-nolisten",
                 "tcp",
+                // No auto-repeat: a key that xdotool presses and releases must type once,
+                // even when a loaded machine keeps the release back past the repeat delay
+                // (CI once saw "zz" for one z under the German layout).
+                "-r",
             ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -150,6 +150,11 @@ impl Batch {
         self.writer.take_frames()
     }
 
+    /// Gives back a buffer that [`Batch::take_frames`] returned, once written.
+    pub(crate) fn give_back(&mut self, buffer: Vec<u8>) {
+        self.writer.give_back(buffer);
+    }
+
     /// The sequence number of the last encoded request.
     pub(crate) fn seq(&self) -> u32 {
         self.seq

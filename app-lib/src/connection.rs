@@ -59,11 +59,20 @@ pub(crate) struct Connection {
 
 /// The application's end of the writer's queue. It is a std channel so that a full queue
 /// blocks the drawing thread in any context (tokio's `blocking_send` would panic inside a
-/// runtime); the [`Notify`] wakes the writer after each batch.
+/// runtime); the [`Notify`] wakes the writer after each batch. The writer hands each
+/// buffer back once written, for the next batch.
 #[derive(Debug)]
 struct Outbox {
     frames: SyncSender<Vec<u8>>,
     wake: Arc<Notify>,
+    spent: Receiver<Vec<u8>>,
+}
+
+/// The writer's ends of the queue ([`Outbox`]).
+struct WriteQueue {
+    frames: Receiver<Vec<u8>>,
+    wake: Arc<Notify>,
+    spent: SyncSender<Vec<u8>>,
 }
 
 /// The reader's ends of the channels to the application.
@@ -98,6 +107,7 @@ impl Connection {
         };
         let (ready_tx, ready) = mpsc::sync_channel(1);
         let (frames, frames_rx) = mpsc::sync_channel(WRITE_QUEUE);
+        let (spent_tx, spent) = mpsc::sync_channel(1);
         let wake = Arc::new(Notify::new());
         let (answers_tx, answers) = mpsc::channel();
         let (events_tx, events) = event::channel();
@@ -110,14 +120,25 @@ impl Connection {
         let writer_wake = Arc::clone(&wake);
         let thread = std::thread::Builder::new()
             .name("netui-connection".into())
-            .spawn(move || run(transport, hello, ready_tx, inbox, frames_rx, writer_wake))
+            .spawn(move || {
+                let queue = WriteQueue {
+                    frames: frames_rx,
+                    wake: writer_wake,
+                    spent: spent_tx,
+                };
+                run(transport, hello, ready_tx, inbox, queue)
+            })
             .map_err(|e| {
                 Error::Disconnected(format!("cannot start the connection's thread: {e}"))
             })?;
         let failed = match ready.recv() {
             Ok(Ok(welcome)) => {
                 let connection = Self {
-                    outbox: Some(Outbox { frames, wake }),
+                    outbox: Some(Outbox {
+                        frames,
+                        wake,
+                        spent,
+                    }),
                     answers,
                     events,
                     views,
@@ -144,6 +165,11 @@ impl Connection {
         }
         outbox.wake.notify_one();
         Ok(())
+    }
+
+    /// A buffer that the writer has written and handed back, if one waits.
+    pub(crate) fn spent(&self) -> Option<Vec<u8>> {
+        self.outbox.as_ref()?.spent.try_recv().ok()
     }
 
     /// Why the connection ended, once the writer has stopped: the reader still reads what
@@ -185,7 +211,7 @@ impl Drop for Connection {
     fn drop(&mut self) {
         // Closing the queue lets the writer send what is left, shut its side and end, which
         // ends the connection.
-        if let Some(Outbox { frames, wake }) = self.outbox.take() {
+        if let Some(Outbox { frames, wake, .. }) = self.outbox.take() {
             drop(frames);
             wake.notify_one();
         }
@@ -206,8 +232,7 @@ fn run<T: Transport>(
     hello: Hello,
     ready: SyncSender<Result<Welcome, Error>>,
     inbox: Inbox,
-    frames: Receiver<Vec<u8>>,
-    wake: Arc<Notify>,
+    queue: WriteQueue,
 ) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -237,7 +262,7 @@ fn run<T: Transport>(
         // Boxed rather than pinned in place, so that the reader can be dropped, and its
         // borrow of the inbox ended, before the inbox closes.
         let mut reading = Box::pin(read_loop(&mut read, reader, &inbox));
-        let mut writing = Box::pin(write_loop(&mut write, frames, &wake));
+        let mut writing = Box::pin(write_loop(&mut write, queue));
         tokio::select! {
             why = &mut reading => {
                 drop(reading);
@@ -342,12 +367,21 @@ async fn read_loop(
 /// left, then shuts its side of the stream (a TLS stream says goodbye there).
 async fn write_loop(
     write: &mut (impl AsyncWrite + Unpin),
-    frames: Receiver<Vec<u8>>,
-    wake: &Notify,
+    queue: WriteQueue,
 ) -> std::io::Result<()> {
+    let WriteQueue {
+        frames,
+        wake,
+        spent,
+    } = queue;
     loop {
         match frames.try_recv() {
-            Ok(batch) => write.write_all(&batch).await?,
+            Ok(batch) => {
+                write.write_all(&batch).await?;
+                // Full when the application has not taken the last one back: then this one
+                // is freed.
+                let _ = spent.try_send(batch);
+            }
             Err(TryRecvError::Empty) => {
                 // Nothing more for now: let a buffering stream (TLS) send what it holds.
                 write.flush().await?;

@@ -4,8 +4,8 @@
 
 use netui_protocol::frame::Compression;
 use netui_protocol::{
-    ClientHello, Event, Font, FontSet, Rect, Reply, Request, ResourceId, Role, ServerInfo, Size,
-    Welcome,
+    ClientHello, Event, Font, FontSet, PutImageRef, Rect, Reply, Request, ResourceId, Role,
+    ServerInfo, Size, Welcome,
 };
 
 use crate::batch::Batch;
@@ -333,6 +333,20 @@ impl Display {
         self.batch.set_compression(compression);
     }
 
+    /// Queues an image as [`Display::send`] queues a request, serialized from the caller's
+    /// pixels straight into the batch (an image is never merged with another request).
+    pub(crate) fn send_image(&mut self, image: PutImageRef<'_>) {
+        match self.batch.push_unmerged(|writer| writer.push(&image)) {
+            // A long burst: send what is encoded, without waiting for the flush.
+            Ok(true) => {
+                let _ = self.send_frames();
+            }
+            Ok(false) => {}
+            // Only an image larger than a frame can fail here; they are split before.
+            Err(e) => tracing::error!("dropping a PutImage request: {e}"),
+        }
+    }
+
     fn push_message(
         &mut self,
         push: impl FnOnce(
@@ -352,6 +366,9 @@ impl Display {
     }
 
     fn send_frames(&mut self) -> Result<(), Error> {
+        if let Some(buffer) = self.connection.spent() {
+            self.batch.give_back(buffer);
+        }
         let frames = self.batch.take_frames();
         if frames.is_empty() {
             return Ok(());

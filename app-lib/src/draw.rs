@@ -2,7 +2,9 @@
 //! queues a request and returns at once; [`Display::present`] (or [`Display::flush`]) sends
 //! the batch.
 
-use netui_protocol::{Color, Font, ImageFormat, Point, Rect, Request, ResourceId, Segment, Size};
+use netui_protocol::{
+    Color, Font, ImageFormat, Point, PutImageRef, Rect, Request, ResourceId, Segment, Size,
+};
 
 use crate::display::Display;
 use crate::error::Error;
@@ -261,21 +263,21 @@ impl Display {
         if row == 0 || data.len() != row * rect.height as usize || rect.height as usize <= max_rows
         {
             // Wrong sizes go as they are: the server names the error.
-            self.send(Request::PutImage {
+            self.send_image(PutImageRef {
                 target,
                 rect,
                 format,
-                data: data.to_vec(),
+                data,
             });
             return;
         }
         for (i, strip) in data.chunks(row * max_rows.max(1)).enumerate() {
             let y = rect.y.saturating_add((i * max_rows) as i32);
-            self.send(Request::PutImage {
+            self.send_image(PutImageRef {
                 target,
                 rect: Rect::new(rect.x, y, rect.width, (strip.len() / row) as u32),
                 format,
-                data: strip.to_vec(),
+                data: strip,
             });
         }
     }

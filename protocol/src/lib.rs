@@ -72,7 +72,9 @@ pub use frame::{BatchWriter, Compression, FrameDecoder, FrameHeader, Limits};
 pub use geometry::{Color, Point, Rect, Segment, Size};
 pub use handshake::{ClientHello, HelloOutcome, Refusal, Role, ServerHello, Welcome};
 pub use reply::{ClientInfo, ErrorCode, ErrorReport, Reply, ServerInfo, ServerMessage, WindowInfo};
-pub use request::{Font, ImageFormat, Request, RequestClass, RequestKind, ResourceId, WindowKind};
+pub use request::{
+    Font, ImageFormat, PutImageRef, Request, RequestClass, RequestKind, ResourceId, WindowKind,
+};
 pub use selection::{Selection, SelectionFailure, SelectionLimits};
 pub use view::{
     EncodedRect, PixelEncoding, RectEncoding, SceneOp, ViewCosts, ViewMessage, ViewMode,

@@ -611,5 +611,34 @@ impl Request {
     }
 }
 
+/// A [`Request::PutImage`] whose pixels are borrowed: it serializes to exactly the bytes of
+/// the request it stands for, so that a client sends an image without first copying it into
+/// a request.
+#[derive(Debug, Clone, Copy)]
+pub struct PutImageRef<'a> {
+    /// Window or pixmap.
+    pub target: ResourceId,
+    /// Where the image goes, and its size.
+    pub rect: Rect,
+    /// How `data` is laid out.
+    pub format: ImageFormat,
+    /// Rows of pixels, top to bottom, with no padding.
+    pub data: &'a [u8],
+}
+
+impl Serialize for PutImageRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStructVariant;
+        // A fieldless enum's discriminant is its variant's index: the opcode.
+        let opcode = RequestKind::PutImage as u32;
+        let mut put = serializer.serialize_struct_variant("Request", opcode, "PutImage", 4)?;
+        put.serialize_field("target", &self.target)?;
+        put.serialize_field("rect", &self.rect)?;
+        put.serialize_field("format", &self.format)?;
+        put.serialize_field("data", serde_bytes::Bytes::new(self.data))?;
+        put.end()
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -258,18 +258,43 @@ fn a_batch_of_rectangles_is_small_and_compresses() {
 
 #[test]
 fn a_pushed_body_is_written_as_the_message_it_encodes() {
-    let request = Request::FillRects {
+    // Bodies whose lengths take one, two, three and four bytes (a message is serialized
+    // straight into the batch, after room for three, unless it is longer).
+    let image = |len: usize| Request::PutImage {
         target: ResourceId(7),
-        color: Color::RED,
-        rects: vec![Rect::new(1, 2, 3, 4)],
+        rect: Rect::new(0, 0, 1, 1),
+        format: crate::ImageFormat::Rgba8,
+        data: (0..len).map(|i| (i * 7 % 251) as u8).collect(),
     };
-    let body = postcard::to_stdvec(&request).unwrap();
+    let requests = [
+        Request::FillRects {
+            target: ResourceId(7),
+            color: Color::RED,
+            rects: vec![Rect::new(1, 2, 3, 4)],
+        },
+        image(200),
+        image(20_000),
+        image(3 << 20),
+    ];
     for compression in Compression::ALL {
         let mut pushed = BatchWriter::new(Limits::default(), compression);
-        pushed.push(&request).unwrap();
         let mut raw = BatchWriter::new(Limits::default(), compression);
-        raw.push_body(&body).unwrap();
-        assert_eq!(raw.take_frames(), pushed.take_frames(), "{compression}");
+        for request in &requests {
+            pushed.push(request).unwrap();
+            pushed.push(&Request::Sync).unwrap();
+            raw.push_body(&postcard::to_stdvec(request).unwrap())
+                .unwrap();
+            raw.push_body(&postcard::to_stdvec(&Request::Sync).unwrap())
+                .unwrap();
+        }
+        let frames = pushed.take_frames();
+        assert_eq!(raw.take_frames(), frames, "{compression}");
+        let back: Vec<Request> = decode_stream(&frames, &Limits::default()).expect("decodes");
+        let sent: Vec<Request> = requests
+            .iter()
+            .flat_map(|r| [r.clone(), Request::Sync])
+            .collect();
+        assert_eq!(back, sent, "{compression}");
     }
     // A body that decodes to no request goes as its bytes, for the server to refuse.
     let mut raw = BatchWriter::new(Limits::default(), Compression::None);
@@ -308,6 +333,30 @@ fn big_batches_split_into_frames_within_limits() {
         };
         assert!(matches!(w.push(&image), Err(EncodeError::TooLarge { .. })));
     }
+}
+
+#[test]
+fn a_buffer_given_back_holds_the_frames_after_the_next_take() {
+    let mut w = BatchWriter::new(Limits::default(), Compression::None);
+    w.push(&noise_image(1)).unwrap();
+    let first = w.take_frames();
+    let (ptr, capacity) = (first.as_ptr(), first.capacity());
+    w.give_back(first);
+    w.push(&Request::Sync).unwrap();
+    // The take after the give-back hands out the frames sealed before it; the next
+    // frames go into the buffer given back.
+    let second = w.take_frames();
+    assert_eq!(
+        decode_stream::<Request>(&second, &Limits::default()),
+        Ok(vec![Request::Sync])
+    );
+    w.push(&Request::Sync).unwrap();
+    let third = w.take_frames();
+    assert_eq!((third.as_ptr(), third.capacity()), (ptr, capacity));
+    assert_eq!(
+        decode_stream::<Request>(&third, &Limits::default()),
+        Ok(vec![Request::Sync])
+    );
 }
 
 #[test]

@@ -124,18 +124,28 @@ pub struct WriterStats {
 pub struct BatchWriter {
     limits: Limits,
     compression: Compression,
-    /// The open batch, as its frame will carry it (messages, or entries in a context frame).
-    payload: Vec<u8>,
+    /// The frames sealed so far, then the open batch: its header's room at `open`, then its
+    /// payload as its frame will carry it (messages, or entries in a context frame). A batch
+    /// is written where it will be sent, so a large message is copied once, by the
+    /// serializer.
+    out: Vec<u8>,
+    /// Where the open batch starts in `out`, when one is open.
+    open: Option<usize>,
     /// The open batch's size as a plain payload (what the limits bound).
     expanded: usize,
     messages: usize,
     scratch: Vec<u8>,
     packed: Vec<u8>,
-    out: Vec<u8>,
+    /// A buffer given back ([`BatchWriter::give_back`]) for the frames after the next take.
+    spare: Vec<u8>,
     stats: WriterStats,
     /// The stream's context, made by the first context frame.
     context: Option<Box<WriterContext>>,
 }
+
+/// The bytes a message's length takes in front of it when it is serialized straight into
+/// the batch: three bytes of LEB128 hold lengths below 2 MiB (longer ones go the slow way).
+const LENGTH_ROOM: usize = 3;
 
 impl BatchWriter {
     /// A writer that obeys `limits` and writes frames with `compression` (an LZ4 block only
@@ -144,12 +154,13 @@ impl BatchWriter {
         Self {
             limits,
             compression,
-            payload: Vec::new(),
+            out: Vec::new(),
+            open: None,
             expanded: 0,
             messages: 0,
             scratch: Vec::new(),
             packed: Vec::new(),
-            out: Vec::new(),
+            spare: Vec::new(),
             stats: WriterStats::default(),
             context: None,
         }
@@ -173,10 +184,47 @@ impl BatchWriter {
 
     /// Appends a message to the current batch.
     pub fn push<T: Serialize>(&mut self, message: &T) -> Result<(), EncodeError> {
-        self.scratch.clear();
-        postcard::serialize_with_flavor(message, Scratch(&mut self.scratch))
-            .map_err(|e| EncodeError::Serialize(e.to_string()))?;
-        self.push_scratch()
+        if self.compression == Compression::Lz4Ctx {
+            // A context entry is looked up in the cache before it is written.
+            self.scratch.clear();
+            postcard::serialize_with_flavor(message, Scratch(&mut self.scratch))
+                .map_err(|e| EncodeError::Serialize(e.to_string()))?;
+            return self.push_scratch();
+        }
+        // Straight into the batch, after room for its length, which then moves up to it.
+        if self.messages >= self.limits.max_messages as usize {
+            self.seal_payload();
+        }
+        self.open_batch();
+        let start = self.out.len();
+        self.out.extend_from_slice(&[0; LENGTH_ROOM]);
+        if let Err(e) = postcard::serialize_with_flavor(message, Scratch(&mut self.out)) {
+            self.out.truncate(start);
+            self.close_if_empty();
+            return Err(EncodeError::Serialize(e.to_string()));
+        }
+        let len = self.out.len() - start - LENGTH_ROOM;
+        let n = varint_len(len as u32);
+        if n > LENGTH_ROOM || !self.fits(start - self.payload_start(), len) {
+            // Rare (a message of 2 MiB or more, or one that ends the batch): the usual way.
+            self.scratch.clear();
+            self.scratch
+                .extend_from_slice(&self.out[start + LENGTH_ROOM..]);
+            self.out.truncate(start);
+            self.close_if_empty();
+            return self.push_scratch();
+        }
+        let mut length = Vec::with_capacity(LENGTH_ROOM);
+        write_varint(len as u32, &mut length);
+        self.out[start..start + n].copy_from_slice(&length);
+        if n < LENGTH_ROOM {
+            self.out.copy_within(start + LENGTH_ROOM.., start + n);
+            self.out.truncate(start + n + len);
+        }
+        self.expanded += n + len;
+        self.messages += 1;
+        self.stats.messages += 1;
+        Ok(())
     }
 
     /// Appends a message whose body is already encoded, byte for byte (a body that
@@ -193,38 +241,33 @@ impl BatchWriter {
     fn push_scratch(&mut self) -> Result<(), EncodeError> {
         let len = self.scratch.len();
         let limit = self.limits.max_payload as usize;
-        let context = self.compression == Compression::Lz4Ctx;
-        // The most bytes a message adds besides its body: its length prefix (one more in a
-        // context entry, which doubles the length).
-        let overhead = if context { 6 } else { 5 };
-        if len + overhead > limit {
+        if len + self.overhead() > limit {
             return Err(EncodeError::TooLarge { len, limit });
         }
-        if self.payload.len() + len + overhead > limit
-            || self.expanded + len + overhead > limit
-            || self.messages >= self.limits.max_messages as usize
+        if !self.fits(self.payload_len(), len) || self.messages >= self.limits.max_messages as usize
         {
             self.seal_payload();
         }
+        self.open_batch();
         let body = self.scratch.as_slice();
-        if context {
+        if self.compression == Compression::Lz4Ctx {
             let ctx = self.context.get_or_insert_with(Box::default);
             let hash = Cache::admits(len).then(|| WriterContext::hash(body));
             match hash.and_then(|h| ctx.find(h, body)) {
                 // At most CACHE_BYTES / CACHE_MIN entries are held: `back` is below 2^16.
-                Some(back) => write_varint(back as u32 * 2 + 1, &mut self.payload),
+                Some(back) => write_varint(back as u32 * 2 + 1, &mut self.out),
                 None => {
                     // `len` is below the limit, which the header's 24 bits bound.
-                    write_varint(len as u32 * 2, &mut self.payload);
-                    self.payload.extend_from_slice(body);
+                    write_varint(len as u32 * 2, &mut self.out);
+                    self.out.extend_from_slice(body);
                     if let Some(hash) = hash {
                         ctx.admit(hash, body);
                     }
                 }
             }
         } else {
-            write_varint(len as u32, &mut self.payload);
-            self.payload.extend_from_slice(body);
+            write_varint(len as u32, &mut self.out);
+            self.out.extend_from_slice(body);
         }
         self.expanded += varint_len(len as u32) + len;
         self.messages += 1;
@@ -232,15 +275,70 @@ impl BatchWriter {
         Ok(())
     }
 
-    /// Bytes waiting in this writer: the open batch and the frames sealed but not taken.
+    /// The most bytes a message adds to a batch besides its body: its length prefix (one
+    /// more in a context entry, which doubles the length).
+    fn overhead(&self) -> usize {
+        if self.compression == Compression::Lz4Ctx {
+            6
+        } else {
+            5
+        }
+    }
+
+    /// Whether a message of `len` bytes fits in the open batch, whose payload is `payload`
+    /// bytes so far.
+    fn fits(&self, payload: usize, len: usize) -> bool {
+        let limit = self.limits.max_payload as usize;
+        payload + len + self.overhead() <= limit && self.expanded + len + self.overhead() <= limit
+    }
+
+    /// Where the open batch's payload starts in `out` (where the next one's would).
+    fn payload_start(&self) -> usize {
+        self.open.map_or(self.out.len(), |open| open + HEADER_LEN)
+    }
+
+    /// The open batch's payload bytes so far.
+    fn payload_len(&self) -> usize {
+        self.out.len() - self.payload_start()
+    }
+
+    /// Opens a batch, with room for its header, unless one is open.
+    fn open_batch(&mut self) {
+        if self.open.is_none() {
+            self.open = Some(self.out.len());
+            self.out.extend_from_slice(&[0; HEADER_LEN]);
+        }
+    }
+
+    /// Takes the room of the open batch's header back if nothing was written after it.
+    fn close_if_empty(&mut self) {
+        if self.messages == 0 {
+            if let Some(open) = self.open.take() {
+                self.out.truncate(open);
+            }
+        }
+    }
+
+    /// Bytes waiting in this writer: the frames sealed but not taken, and the open batch.
     pub fn pending_bytes(&self) -> usize {
-        self.payload.len() + self.out.len()
+        self.out.len()
     }
 
     /// Seals the open batch (if any) and returns every frame sealed so far, ready to write.
     pub fn take_frames(&mut self) -> Vec<u8> {
         self.seal_payload();
-        std::mem::take(&mut self.out)
+        let mut next = std::mem::take(&mut self.spare);
+        next.clear();
+        std::mem::replace(&mut self.out, next)
+    }
+
+    /// Gives back a buffer that [`BatchWriter::take_frames`] returned, once written, so that
+    /// the frames after the next take are written into memory already in use instead of a
+    /// new allocation (whose pages the kernel must first fault in).
+    pub fn give_back(&mut self, buffer: Vec<u8>) {
+        if buffer.capacity() > self.spare.capacity() {
+            self.spare = buffer;
+        }
     }
 
     /// What this writer has sealed so far.
@@ -249,22 +347,23 @@ impl BatchWriter {
     }
 
     fn seal_payload(&mut self) {
-        if self.payload.is_empty() {
+        let Some(open) = self.open.take() else {
             return;
-        }
-        let raw_len = self.payload.len();
-        let start = self.out.len();
-        self.out.extend_from_slice(&[0; HEADER_LEN]);
+        };
+        let start = open + HEADER_LEN;
+        let raw_len = self.out.len() - start;
         let context = match (self.compression, &mut self.context) {
             (Compression::Lz4Ctx, Some(context)) => Some(context),
             _ => None,
         };
+        let in_context = context.is_some();
         let try_lz4 = match self.compression {
             Compression::None => false,
             Compression::Lz4 => raw_len >= MIN_COMPRESS,
             Compression::Lz4Ctx => raw_len >= MIN_COMPRESS_CONTEXT,
         };
-        let mut compressed = false;
+        let payload = &self.out[start..];
+        let mut packed_len = None;
         if try_lz4 {
             let room = lz4_flex::block::get_maximum_output_size(raw_len);
             if self.packed.len() < room {
@@ -272,39 +371,33 @@ impl BatchWriter {
             }
             let packed = match &context {
                 // lz4_flex ignores a dictionary of 3 bytes or less; so do we, the same way.
-                Some(ctx) if ctx.dict.0.len() > 3 => lz4_flex::block::compress_into_with_dict(
-                    &self.payload,
-                    &mut self.packed,
-                    &ctx.dict.0,
-                ),
-                _ => lz4_flex::block::compress_into(&self.payload, &mut self.packed),
-            };
-            if let Ok(n) = packed {
-                if n < raw_len {
-                    // `n` bytes were written into `packed`, which has room for the worst case.
-                    self.out
-                        .extend_from_slice(self.packed.get(..n).unwrap_or_default());
-                    compressed = true;
+                Some(ctx) if ctx.dict.0.len() > 3 => {
+                    lz4_flex::block::compress_into_with_dict(payload, &mut self.packed, &ctx.dict.0)
                 }
-            }
+                _ => lz4_flex::block::compress_into(payload, &mut self.packed),
+            };
+            packed_len = packed.ok().filter(|&n| n < raw_len);
         }
-        if !compressed {
-            self.out.extend_from_slice(&self.payload);
+        if let Some(ctx) = context {
+            ctx.dict.push(payload);
         }
+        if let Some(n) = packed_len {
+            // `n` bytes were written into `packed`, which has room for the worst case.
+            self.out.truncate(start);
+            self.out
+                .extend_from_slice(self.packed.get(..n).unwrap_or_default());
+        }
+        let compressed = packed_len.is_some();
         let header = FrameHeader {
-            wire_len: self.out.len() - start - HEADER_LEN,
+            wire_len: self.out.len() - start,
             payload_len: raw_len,
             compressed,
-            context: context.is_some(),
+            context: in_context,
         };
-        if let Some(ctx) = context {
-            ctx.dict.push(&self.payload);
-        }
-        self.out[start..start + HEADER_LEN].copy_from_slice(&header.to_bytes());
+        self.out[open..start].copy_from_slice(&header.to_bytes());
         self.stats.frames += 1;
         self.stats.payload_bytes += self.expanded as u64;
         self.stats.wire_bytes += header.frame_len() as u64;
-        self.payload.clear();
         self.expanded = 0;
         self.messages = 0;
     }

@@ -216,3 +216,29 @@ fn map_ids_hands_the_root_and_other_clients_ids_to_f() {
     });
     assert_eq!(seen, [ResourceId::ROOT, ResourceId(0x40_0003)]);
 }
+
+#[test]
+fn a_borrowed_image_serializes_to_the_bytes_of_its_request() {
+    for (format, data) in [
+        (ImageFormat::Rgba8, vec![]),
+        (ImageFormat::Rgb8, (0..300).map(|i| i as u8).collect()),
+    ] {
+        let (target, rect) = (ResourceId(0x20_0001), Rect::new(-5, 7, 10, 10));
+        let owned = Request::PutImage {
+            target,
+            rect,
+            format,
+            data: data.clone(),
+        };
+        let borrowed = PutImageRef {
+            target,
+            rect,
+            format,
+            data: &data,
+        };
+        assert_eq!(
+            postcard::to_stdvec(&borrowed).unwrap(),
+            postcard::to_stdvec(&owned).unwrap()
+        );
+    }
+}

@@ -228,7 +228,9 @@ async fn write_loop<W: AsyncWrite + Unpin>(
             let Some(next) = outbox.try_recv() else { break };
             push(&mut batch, &next, compression)?;
         }
-        writer.write_all(&batch.take_frames()).await?;
+        let frames = batch.take_frames();
+        writer.write_all(&frames).await?;
+        batch.give_back(frames);
     }
     writer.flush().await?;
     let _ = writer.shutdown().await;

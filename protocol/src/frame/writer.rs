@@ -147,6 +147,11 @@ pub struct BatchWriter {
 /// the batch: three bytes of LEB128 hold lengths below 2 MiB (longer ones go the slow way).
 const LENGTH_ROOM: usize = 3;
 
+/// The largest buffer that [`BatchWriter::give_back`] keeps: a burst of drawing or of events
+/// (the application library sends at 256 KiB, the server's writer at 1 MiB) with one large
+/// image in it.
+const MAX_SPARE: usize = 2 << 20;
+
 impl BatchWriter {
     /// A writer that obeys `limits` and writes frames with `compression` (an LZ4 block only
     /// where compression makes the payload smaller).
@@ -335,8 +340,10 @@ impl BatchWriter {
     /// Gives back a buffer that [`BatchWriter::take_frames`] returned, once written, so that
     /// the frames after the next take are written into memory already in use instead of a
     /// new allocation (whose pages the kernel must first fault in).
+    /// A buffer of more than 2 MiB is freed instead: a writer does not hold
+    /// on to the memory of one large batch.
     pub fn give_back(&mut self, buffer: Vec<u8>) {
-        if buffer.capacity() > self.spare.capacity() {
+        if buffer.capacity() > self.spare.capacity() && buffer.capacity() <= MAX_SPARE {
             self.spare = buffer;
         }
     }

@@ -578,7 +578,13 @@ impl TileEncoder {
         let mut areas = std::mem::take(&mut self.areas);
         areas.clear();
         if !fresh && quality.is_none() {
-            find_areas(screen, shadow, damage, &mut areas);
+            find_areas(
+                screen,
+                shadow,
+                damage,
+                (&mut self.tile, &mut self.alphas),
+                &mut areas,
+            );
         }
         let mut next_area = 0;
         let cols = right - left + 1;
@@ -1098,7 +1104,14 @@ fn changed_part(new: &[u32], old: &[u32], width: usize) -> Option<Rect> {
 /// is at most [`AREA_PIXELS`] and straddles tiles, covering less than half of them (within
 /// one tile a part record says the same); in the order of the tile grid that their corners
 /// lie in.
-fn find_areas(screen: &Canvas, shadow: &Canvas, damage: &[Rect], out: &mut Vec<Rect>) {
+fn find_areas(
+    screen: &Canvas,
+    shadow: &Canvas,
+    damage: &[Rect],
+    scratch: (&mut Vec<u32>, &mut Vec<u8>),
+    out: &mut Vec<Rect>,
+) {
+    let (pixels, alphas) = scratch;
     for &rect in damage {
         if rect.size().area() > AREA_DAMAGE {
             continue;
@@ -1128,6 +1141,7 @@ fn find_areas(screen: &Canvas, shadow: &Canvas, damage: &[Rect], out: &mut Vec<R
             right + 1 - left,
             bottom + 1 - top,
         );
+        let area = without_solid_edge(screen, area, pixels, alphas);
         let tile_of = |x: i64| u64::from(x as u32 / TILE);
         let (across, down) = (
             tile_of(area.right() - 1) - tile_of(area.x.into()) + 1,
@@ -1143,6 +1157,78 @@ fn find_areas(screen: &Canvas, shadow: &Canvas, damage: &[Rect], out: &mut Vec<R
         }
     }
     out.sort_by_key(|a| (a.y as u32 / TILE, a.x as u32 / TILE));
+}
+
+/// `area` of `screen` without the lines along one of its edges that are all of one color,
+/// when what is left is one color blended over another and the whole is not: a glyph typed
+/// with the caret beside it (a strip of another color) then goes as a blend record, whose
+/// opacities are the same wherever and in whatever color the glyph is typed, and the caret
+/// as a solid part of its tiles. Else `area` itself. `pixels` and `alphas` are scratch.
+fn without_solid_edge(
+    screen: &Canvas,
+    area: Rect,
+    pixels: &mut Vec<u32>,
+    alphas: &mut Vec<u8>,
+) -> Rect {
+    let load = |r: Rect, pixels: &mut Vec<u32>| {
+        pixels.clear();
+        for y in 0..r.height {
+            pixels.extend_from_slice(row(screen, r, y));
+        }
+    };
+    load(area, pixels);
+    if blend_of(pixels, area.width as usize, alphas).is_some() {
+        return area;
+    }
+    // Each edge, as the line of `r` along it and what is left of `r` without it.
+    type Peel = fn(Rect) -> (Rect, Rect);
+    let edges: [Peel; 4] = [
+        |r| {
+            let x = r.x + r.width as i32 - 1;
+            (
+                Rect::new(x, r.y, 1, r.height),
+                Rect::new(r.x, r.y, r.width - 1, r.height),
+            )
+        },
+        |r| {
+            (
+                Rect::new(r.x, r.y, 1, r.height),
+                Rect::new(r.x + 1, r.y, r.width - 1, r.height),
+            )
+        },
+        |r| {
+            let y = r.y + r.height as i32 - 1;
+            (
+                Rect::new(r.x, y, r.width, 1),
+                Rect::new(r.x, r.y, r.width, r.height - 1),
+            )
+        },
+        |r| {
+            (
+                Rect::new(r.x, r.y, r.width, 1),
+                Rect::new(r.x, r.y + 1, r.width, r.height - 1),
+            )
+        },
+    ];
+    for peel in edges {
+        let (mut rest, mut color) = (area, None);
+        while rest.width > 1 && rest.height > 1 {
+            let (line, inner) = peel(rest);
+            load(line, pixels);
+            let c = pixels[0];
+            if color.is_some_and(|k| k != c) || pixels.iter().any(|&p| p != c) {
+                break;
+            }
+            (rest, color) = (inner, Some(c));
+        }
+        if rest != area {
+            load(rest, pixels);
+            if blend_of(pixels, rest.width as usize, alphas).is_some() {
+                return rest;
+            }
+        }
+    }
+    area
 }
 
 /// A skip record for `n` unchanged tiles (none for none).

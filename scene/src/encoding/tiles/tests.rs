@@ -285,6 +285,55 @@ fn text_in_one_color_goes_as_opacities_and_the_same_glyph_costs_little_in_anothe
 }
 
 #[test]
+fn a_glyph_typed_before_the_caret_goes_as_opacities_and_the_caret_as_a_solid_part() {
+    let mut fonts = Fonts::new();
+    let paper = Color::rgb(253, 252, 248);
+    let mut screen = Canvas::new(160, 32, paper);
+    let bounds = screen.bounds();
+    let mut pair = Pair::new(&screen);
+    // Typing as an editor draws it: the glyph where the caret was, the caret (a blue bar
+    // two pixels wide) after it. The changed pixels (a glyph and the bar) have more colors
+    // than a palette holds and are no blend of two, but without the bar they are.
+    let mut sizes = Vec::new();
+    for (i, c) in "eete".chars().enumerate() {
+        let cell = Rect::new(7 + 10 * i as i32, 5, 10, 17);
+        screen.fill_rect(cell, paper, bounds);
+        screen.text(
+            &mut fonts,
+            Point::new(cell.x, 5),
+            Font::Mono,
+            15,
+            Color::rgb(31, 35, 40),
+            &c.to_string(),
+            bounds,
+        );
+        let caret = Rect::new(cell.right() as i32, 5, 2, 17);
+        screen.fill_rect(caret, Color::rgb(31, 111, 235), bounds);
+        let before = pair.sent;
+        pair.send(&screen, &[Rect::new(0, 5, 160, 17)], &[]);
+        sizes.push(pair.sent - before);
+        // The glyph as an area record of opacities (op, corner, width, height, then the
+        // record); the bar comes in the tiles' part records after it.
+        let payload = &pair.decoder.tiles.as_ref().unwrap().payload;
+        let area = payload
+            .iter()
+            .position(|&op| op == OP_AREA)
+            .expect("an area");
+        assert_eq!(payload[area + 4], OP_BLEND, "{:?}", &payload[..area + 8]);
+        assert_eq!(
+            usize::from(payload[area + 2]) + 1,
+            10,
+            "the glyph's cell, not the bar"
+        );
+    }
+    // An `e` typed again costs a fraction of the first: its opacities went before.
+    assert!(
+        sizes[1] * 2 < sizes[0] && sizes[3] * 2 < sizes[0],
+        "{sizes:?}"
+    );
+}
+
+#[test]
 fn blends_are_found_exactly_or_not_at_all() {
     let mut rng = Rng(11);
     let mut alphas = Vec::new();

@@ -104,6 +104,9 @@ const MAX_COLORS: usize = 16;
 /// compresses better, since the same glyph gives the same bytes in any color. Chosen by
 /// measurement on the benchmark's workloads (from 2 to 16 colors, 4 was smallest).
 const BLEND_COLORS: usize = 4;
+/// The foregrounds of earlier blend records that the encoder tries when a glyph has no pixel
+/// of its text's full color.
+const FOREGROUNDS: usize = 4;
 /// The largest share of a tile (a fraction) that goes as a part record rather than whole:
 /// chosen by measurement on the benchmark's workloads (from half to all of it, 4/5 was
 /// smallest, by a little).
@@ -282,8 +285,15 @@ fn green_difference(b: &[u8]) -> u32 {
 /// The foreground and background that every pixel of `pixels` (rows of `width`) is a blend
 /// of (see the format's blend record), with each pixel's opacity in `alphas`; `None` when
 /// some pixel is no such blend. The background is the color of most of the corners (text
-/// lies on it), the foreground the pixel farthest from it.
-fn blend_of(pixels: &[u32], width: usize, alphas: &mut Vec<u8>) -> Option<(u32, u32)> {
+/// lies on it); the foreground is the pixel farthest from it or, when that is no pixel of
+/// the text's full color (a round glyph such as an `o` may have none), one of `known`, the
+/// foregrounds of blends found before.
+fn blend_of(
+    pixels: &[u32],
+    width: usize,
+    known: &[u32],
+    alphas: &mut Vec<u8>,
+) -> Option<(u32, u32)> {
     let n = pixels.len();
     let corners = [
         pixels[0],
@@ -295,7 +305,6 @@ fn blend_of(pixels: &[u32], width: usize, alphas: &mut Vec<u8>) -> Option<(u32, 
         .into_iter()
         .find(|&c| corners.iter().filter(|&&o| o == c).count() >= 2)
         .unwrap_or(corners[0]);
-    let channel = |p: u32, c: u32| ((p >> (8 * c)) & 0xff) as i32;
     let [b0, b1, b2, _] = bg.to_le_bytes();
     // The foreground is the pixel farthest from the background (the first such), found in
     // two plain passes that the compiler vectorizes: the distances, then the farthest.
@@ -309,12 +318,30 @@ fn blend_of(pixels: &[u32], width: usize, alphas: &mut Vec<u8>) -> Option<(u32, 
         .iter()
         .position(|&d| d == far)
         .map_or(bg, |i| pixels[i]);
+    if blend_over(pixels, fg, bg, alphas) {
+        return Some((fg, bg));
+    }
+    known
+        .iter()
+        .copied()
+        .filter(|&k| k != fg && k != bg)
+        .find(|&k| blend_over(pixels, k, bg, alphas))
+        .map(|k| (k, bg))
+}
+
+/// Whether every pixel of `pixels` is `fg` blended over `bg`, with their opacities then in
+/// `alphas`.
+fn blend_over(pixels: &[u32], fg: u32, bg: u32, alphas: &mut Vec<u8>) -> bool {
+    let channel = |p: u32, c: u32| ((p >> (8 * c)) & 0xff) as i32;
+    let [b0, b1, b2, _] = bg.to_le_bytes();
     // The channel on which the two differ most tells each pixel's opacity best; the others
     // have coarser steps, so the opacities that give this channel's value are tried.
-    let c = (0..3).max_by_key(|&c| (channel(fg, c) - channel(bg, c)).abs())?;
+    let Some(c) = (0..3).max_by_key(|&c| (channel(fg, c) - channel(bg, c)).abs()) else {
+        return false;
+    };
     let (from, span) = (channel(bg, c), channel(fg, c) - channel(bg, c));
     if span == 0 {
-        return None;
+        return false;
     }
     let reach = 255 / span.abs() + 1;
     // A blend lies between its two colors on every channel: a photograph fails here, on
@@ -329,11 +356,11 @@ fn blend_of(pixels: &[u32], width: usize, alphas: &mut Vec<u8>) -> Option<(u32, 
         } else if p == fg {
             255
         } else if !(between(p0, b0, f0) && between(p1, b1, f1) && between(p2, b2, f2)) {
-            return None;
+            return false;
         } else {
             // The nearest first: the guess is most often right.
             let guess = ((channel(p, c) - from) * 255 + span / 2) / span;
-            (0..=2 * reach)
+            let found = (0..=2 * reach)
                 .map(|k| {
                     if k % 2 == 0 {
                         guess + k / 2
@@ -342,11 +369,15 @@ fn blend_of(pixels: &[u32], width: usize, alphas: &mut Vec<u8>) -> Option<(u32, 
                     }
                 })
                 .filter(|a| (0..=255).contains(a))
-                .find(|&a| over(fg, a as u32, bg) == p)?
+                .find(|&a| over(fg, a as u32, bg) == p);
+            match found {
+                Some(alpha) => alpha,
+                None => return false,
+            }
         };
         alphas.push(alpha as u8);
     }
-    Some((fg, bg))
+    true
 }
 
 /// The whole tiles of the screen grid that `area` touches, row by row (tiles cut by the
@@ -511,6 +542,8 @@ pub(super) struct TileEncoder {
     edges: Vec<u32>,
     /// A blend record's opacities.
     alphas: Vec<u8>,
+    /// The foregrounds of the last blend records, the newest first (see [`blend_of`]).
+    foregrounds: Vec<u32>,
     /// `px-tiles-jpeg`: per tile of the screen's grid, 0, or (with its low bit set) the hash
     /// of the screen's pixels there when they went as JPEG: the shadow then holds what the
     /// viewer decoded, which no longer equals the screen, so the hash tells whether the
@@ -538,6 +571,7 @@ impl TileEncoder {
             residuals: Vec::with_capacity(3 * TILE_PIXELS),
             edges: Vec::with_capacity(3 * TILE as usize + 1),
             alphas: Vec::with_capacity(TILE_PIXELS),
+            foregrounds: Vec::with_capacity(FOREGROUNDS),
             lossy: Vec::new(),
             colors: jpeg::ColorCounter::default(),
             bgra: Vec::new(),
@@ -583,6 +617,7 @@ impl TileEncoder {
                 shadow,
                 damage,
                 (&mut self.tile, &mut self.alphas),
+                &self.foregrounds,
                 &mut areas,
             );
         }
@@ -958,7 +993,10 @@ impl TileEncoder {
         // One color blended over another (text and lines), when every pixel is such a blend
         // and there are more colors than a palette of two bits a pixel holds.
         if !indexed || self.palette.colors.len() > BLEND_COLORS {
-            if let Some((fg, bg)) = blend_of(pixels, width, &mut self.alphas) {
+            if let Some((fg, bg)) = blend_of(pixels, width, &self.foregrounds, &mut self.alphas) {
+                self.foregrounds.retain(|&k| k != fg);
+                self.foregrounds.truncate(FOREGROUNDS - 1);
+                self.foregrounds.insert(0, fg);
                 self.payload.push(OP_BLEND);
                 put_pixel(&mut self.payload, fg);
                 put_pixel(&mut self.payload, bg);
@@ -1109,6 +1147,7 @@ fn find_areas(
     shadow: &Canvas,
     damage: &[Rect],
     scratch: (&mut Vec<u32>, &mut Vec<u8>),
+    foregrounds: &[u32],
     out: &mut Vec<Rect>,
 ) {
     let (pixels, alphas) = scratch;
@@ -1141,7 +1180,7 @@ fn find_areas(
             right + 1 - left,
             bottom + 1 - top,
         );
-        let area = without_solid_edge(screen, area, pixels, alphas);
+        let area = without_solid_edge(screen, area, foregrounds, pixels, alphas);
         let tile_of = |x: i64| u64::from(x as u32 / TILE);
         let (across, down) = (
             tile_of(area.right() - 1) - tile_of(area.x.into()) + 1,
@@ -1167,6 +1206,7 @@ fn find_areas(
 fn without_solid_edge(
     screen: &Canvas,
     area: Rect,
+    foregrounds: &[u32],
     pixels: &mut Vec<u32>,
     alphas: &mut Vec<u8>,
 ) -> Rect {
@@ -1177,7 +1217,7 @@ fn without_solid_edge(
         }
     };
     load(area, pixels);
-    if blend_of(pixels, area.width as usize, alphas).is_some() {
+    if blend_of(pixels, area.width as usize, foregrounds, alphas).is_some() {
         return area;
     }
     // Each edge, as the line of `r` along it and what is left of `r` without it.
@@ -1223,7 +1263,7 @@ fn without_solid_edge(
         }
         if rest != area {
             load(rest, pixels);
-            if blend_of(pixels, rest.width as usize, alphas).is_some() {
+            if blend_of(pixels, rest.width as usize, foregrounds, alphas).is_some() {
                 return rest;
             }
         }

@@ -293,9 +293,10 @@ fn a_glyph_typed_before_the_caret_goes_as_opacities_and_the_caret_as_a_solid_par
     let mut pair = Pair::new(&screen);
     // Typing as an editor draws it: the glyph where the caret was, the caret (a blue bar
     // two pixels wide) after it. The changed pixels (a glyph and the bar) have more colors
-    // than a palette holds and are no blend of two, but without the bar they are.
+    // than a palette holds and are no blend of two, but without the bar they are. The `o`
+    // and the `a` have no pixel of the text's full color: their foreground is the `e`'s.
     let mut sizes = Vec::new();
-    for (i, c) in "eete".chars().enumerate() {
+    for (i, c) in "eoae".chars().enumerate() {
         let cell = Rect::new(7 + 10 * i as i32, 5, 10, 17);
         screen.fill_rect(cell, paper, bounds);
         screen.text(
@@ -327,10 +328,7 @@ fn a_glyph_typed_before_the_caret_goes_as_opacities_and_the_caret_as_a_solid_par
         );
     }
     // An `e` typed again costs a fraction of the first: its opacities went before.
-    assert!(
-        sizes[1] * 2 < sizes[0] && sizes[3] * 2 < sizes[0],
-        "{sizes:?}"
-    );
+    assert!(sizes[3] * 2 < sizes[0], "{sizes:?}");
 }
 
 #[test]
@@ -352,7 +350,7 @@ fn blends_are_found_exactly_or_not_at_all() {
             *p = over(fg, rng.below(256), bg);
         }
         pixels[14] = fg;
-        match blend_of(&pixels, 6, &mut alphas) {
+        match blend_of(&pixels, 6, &[], &mut alphas) {
             Some((f, b)) => {
                 let again: Vec<u32> = alphas.iter().map(|&a| over(f, a.into(), b)).collect();
                 assert_eq!(again, pixels, "{fg:06x} over {bg:06x}");
@@ -366,7 +364,7 @@ fn blends_are_found_exactly_or_not_at_all() {
     let mut pixels = vec![0x00ff_ffff; 16];
     pixels[5] = 0;
     pixels[6] = 0x0000_ff00;
-    assert_eq!(blend_of(&pixels, 4, &mut alphas), None);
+    assert_eq!(blend_of(&pixels, 4, &[], &mut alphas), None);
 }
 
 #[test]

@@ -56,7 +56,8 @@ impl WriterContext {
     }
 }
 
-/// postcard's output into the writer's scratch buffer. postcard writes every integer as a
+/// postcard's output into one of the writer's buffers (the batch, or the scratch buffer of a
+/// message that is looked up before it is written). postcard writes every integer as a
 /// varint of one to five bytes through `try_extend`; a `Vec`'s own `extend` copies such a
 /// piece with a call to `memcpy`, which was most of the time of encoding a batch of
 /// rectangles or segments (16 % of a `drawbench seg10` profile). Pieces that short are
@@ -219,9 +220,13 @@ impl BatchWriter {
             self.close_if_empty();
             return self.push_scratch();
         }
-        let mut length = Vec::with_capacity(LENGTH_ROOM);
-        write_varint(len as u32, &mut length);
-        self.out[start..start + n].copy_from_slice(&length);
+        // The length as LEB128, in the first `n` bytes of its room.
+        let mut value = len as u32;
+        for (i, byte) in self.out[start..start + n].iter_mut().enumerate() {
+            let more = if i + 1 < n { 0x80 } else { 0 };
+            *byte = (value & 0x7f) as u8 | more;
+            value >>= 7;
+        }
         if n < LENGTH_ROOM {
             self.out.copy_within(start + LENGTH_ROOM.., start + n);
             self.out.truncate(start + n + len);
@@ -339,9 +344,8 @@ impl BatchWriter {
 
     /// Gives back a buffer that [`BatchWriter::take_frames`] returned, once written, so that
     /// the frames after the next take are written into memory already in use instead of a
-    /// new allocation (whose pages the kernel must first fault in).
-    /// A buffer of more than 2 MiB is freed instead: a writer does not hold
-    /// on to the memory of one large batch.
+    /// new allocation (whose pages the kernel must first fault in). A buffer of more than
+    /// 2 MiB is freed instead: a writer does not hold on to the memory of one large batch.
     pub fn give_back(&mut self, buffer: Vec<u8>) {
         if buffer.capacity() > self.spare.capacity() && buffer.capacity() <= MAX_SPARE {
             self.spare = buffer;

@@ -306,33 +306,54 @@ impl Scene {
             .map(|r| r.intersect(screen_bounds))
             .filter(|r| !r.is_empty())
             .collect();
+        // Damage is kept as a few rectangles, so many windows that change at once (hundreds
+        // of animations) make one large area, in which painting every window from the bottom
+        // would copy each one that lies there. So the area is painted in cells on a fixed
+        // grid, each from the topmost window whose content covers all of it (windows are
+        // opaque: nothing under it shows there) up.
         for &area in &damaged {
-            self.screen.fill_rect(area, DESKTOP, area);
-            for id in &self.stack {
-                let Some(w) = self.windows.get(id).filter(|w| w.mapped) else {
-                    continue;
-                };
-                if w.kind == WindowKind::Normal {
-                    let focused = self.focus == Some(*id);
-                    wm::draw_frame(
-                        &mut self.screen,
-                        &mut self.fonts,
-                        w.rect,
-                        &w.title,
-                        focused,
-                        area,
-                    );
-                }
-                let visible = w.rect.intersect(area);
-                if visible.is_empty() {
-                    continue;
-                }
-                let src = visible.translate(-w.rect.x, -w.rect.y);
-                self.screen
-                    .copy_from(&w.canvas, src, visible.origin(), visible);
+            for cell in cells(area) {
+                let covering = self.stack.iter().rposition(|id| {
+                    self.windows
+                        .get(id)
+                        .is_some_and(|w| w.mapped && w.rect.contains_rect(cell))
+                });
+                self.paint(cell, covering);
             }
         }
         damaged
+    }
+
+    /// Paints `area` of the screen: the desktop and the windows in stacking order, their
+    /// frames and contents, or only the windows from `stack[from]` up when that one's content
+    /// covers the area.
+    fn paint(&mut self, area: Rect, from: Option<usize>) {
+        if from.is_none() {
+            self.screen.fill_rect(area, DESKTOP, area);
+        }
+        for id in &self.stack[from.unwrap_or(0)..] {
+            let Some(w) = self.windows.get(id).filter(|w| w.mapped) else {
+                continue;
+            };
+            if w.kind == WindowKind::Normal {
+                let focused = self.focus == Some(*id);
+                wm::draw_frame(
+                    &mut self.screen,
+                    &mut self.fonts,
+                    w.rect,
+                    &w.title,
+                    focused,
+                    area,
+                );
+            }
+            let visible = w.rect.intersect(area);
+            if visible.is_empty() {
+                continue;
+            }
+            let src = visible.translate(-w.rect.x, -w.rect.y);
+            self.screen
+                .copy_from(&w.canvas, src, visible.origin(), visible);
+        }
     }
 
     /// Reads pixels of a window, a pixmap, or ([`ResourceId::ROOT`]) the composited screen,
@@ -359,5 +380,123 @@ impl Scene {
     fn resize_screen(&mut self, size: Size) {
         self.screen.resize(size.width, size.height, DESKTOP);
         self.damage.add(Rect::from_size(size));
+    }
+}
+
+/// The side of the cells in which [`Scene::composite`] paints.
+const CELL: i32 = 64;
+
+/// `area` (on the screen) cut along a grid of [`CELL`]-pixel cells fixed to the screen.
+fn cells(area: Rect) -> impl Iterator<Item = Rect> {
+    let (left, top) = (i64::from(area.x), i64::from(area.y));
+    let (right, bottom) = (area.right(), area.bottom());
+    let grid = |from: i64| from - from.rem_euclid(i64::from(CELL));
+    (grid(top)..bottom)
+        .step_by(CELL as usize)
+        .flat_map(move |y| {
+            (grid(left)..right)
+                .step_by(CELL as usize)
+                .map(move |x| (x, y))
+        })
+        .map(move |(x, y)| {
+            Rect::from_edges(
+                x.max(left),
+                y.max(top),
+                (x + i64::from(CELL)).min(right),
+                (y + i64::from(CELL)).min(bottom),
+            )
+        })
+        .filter(|cell| !cell.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_cover_an_area_exactly_on_the_screens_grid() {
+        for area in [
+            Rect::new(0, 0, 64, 64),
+            Rect::new(5, 70, 200, 1),
+            Rect::new(63, 63, 2, 2),
+            Rect::new(-10, -70, 140, 75),
+            Rect::new(100, 100, 0, 5),
+        ] {
+            let cells: Vec<Rect> = cells(area).collect();
+            let covered: u64 = cells.iter().map(|c| c.size().area()).sum();
+            assert_eq!(covered, area.size().area(), "{area:?}");
+            for c in &cells {
+                assert!(area.contains_rect(*c) && !c.is_empty(), "{c:?} of {area:?}");
+                let (x, y) = (c.x.div_euclid(CELL), c.y.div_euclid(CELL));
+                assert!(
+                    Rect::new(x * CELL, y * CELL, CELL as u32, CELL as u32).contains_rect(*c),
+                    "{c:?} of {area:?} straddles the grid"
+                );
+            }
+        }
+    }
+
+    /// Windows stacked in a cascade, each drawn in, then small areas damaged (inside one
+    /// window's content, across frames, on the desktop): compositing only the damage, from
+    /// the topmost window that covers it, gives the very pixels of a whole repaint.
+    #[test]
+    fn compositing_damage_from_the_covering_window_up_equals_a_whole_repaint() {
+        let size = Size::new(320, 240);
+        let mut scene = Scene::new(size, Limits::default());
+        let mut events = Vec::new();
+        for i in 0..12u32 {
+            let id = ResourceId(0x20_0001 + i);
+            let rect = Rect::new(10 + 15 * i as i32, 30 + 9 * i as i32, 120, 80);
+            let shade = (15 * i) as u8;
+            for request in [
+                Request::CreateWindow {
+                    id,
+                    rect,
+                    title: format!("w{i}"),
+                    background: Color::rgb(shade, 200 - shade, 90),
+                },
+                Request::MapWindow { id },
+                Request::FillRects {
+                    target: id,
+                    color: Color::rgb(250, shade, shade),
+                    rects: vec![Rect::new(5, 5, 30 + i, 20)],
+                },
+            ] {
+                scene.apply(&request, &mut events).expect("applies");
+            }
+        }
+        scene.composite();
+        for (i, area) in [
+            // Inside the top window's content, inside a lower one's (partly under others),
+            // across several frames, and reaching the desktop.
+            Rect::new(200, 140, 20, 20),
+            Rect::new(70, 80, 30, 10),
+            Rect::new(40, 40, 150, 100),
+            Rect::new(0, 0, 60, 240),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let id = ResourceId(0x20_0001 + 3 * i as u32);
+            let request = Request::Lines {
+                target: id,
+                color: Color::rgb(0, 0, 200),
+                width: 3,
+                points: vec![Point::new(0, 0), Point::new(119, 79)],
+            };
+            scene.apply(&request, &mut events).expect("applies");
+            scene.composite();
+            // The reference: every window painted from the bottom, over the whole screen.
+            let bounds = scene.screen.bounds();
+            let poison = Color::rgb(255, 0, 255);
+            scene.screen.fill_rect(bounds, poison, bounds);
+            scene.paint(bounds, None);
+            let whole = scene.screen().clone();
+            // Every pixel of the area must be painted again: none may be left as it was.
+            scene.screen.fill_rect(area, poison, bounds);
+            scene.damage_screen(area);
+            scene.composite();
+            assert!(scene.screen() == &whole, "area {area:?}");
+        }
     }
 }

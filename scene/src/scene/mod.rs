@@ -306,22 +306,57 @@ impl Scene {
             .map(|r| r.intersect(screen_bounds))
             .filter(|r| !r.is_empty())
             .collect();
-        // Damage is kept as a few rectangles, so many windows that change at once (hundreds
-        // of animations) make one large area, in which painting every window from the bottom
-        // would copy each one that lies there. So the area is painted in cells on a fixed
-        // grid, each from the topmost window whose content covers all of it (windows are
-        // opaque: nothing under it shows there) up.
+        // An area is painted from the topmost window whose content covers all of it (windows
+        // are opaque: nothing under it shows there) up. Damage is kept as a few rectangles,
+        // so many windows that change at once (hundreds of animations) make one large area
+        // that no window covers, in which painting every window from the bottom would copy
+        // each one that lies there. Where more than a few windows lie in an area, it is cut
+        // into cells on a fixed grid, each painted so; cells side by side that start from
+        // the same window are painted together.
         for &area in &damaged {
+            let layers = self
+                .stack
+                .iter()
+                .filter_map(|id| self.windows.get(id))
+                .filter(|w| w.mapped && !w.footprint().intersect(area).is_empty())
+                .count();
+            if layers <= FEW_LAYERS {
+                let covering = self.covering(area);
+                self.paint(area, covering);
+                continue;
+            }
+            let mut run: Option<(Rect, Option<usize>)> = None;
             for cell in cells(area) {
-                let covering = self.stack.iter().rposition(|id| {
-                    self.windows
-                        .get(id)
-                        .is_some_and(|w| w.mapped && w.rect.contains_rect(cell))
-                });
-                self.paint(cell, covering);
+                let covering = self.covering(cell);
+                match &mut run {
+                    Some((rect, from))
+                        if *from == covering
+                            && rect.y == cell.y
+                            && rect.right() == i64::from(cell.x) =>
+                    {
+                        *rect = rect.union(cell);
+                    }
+                    _ => {
+                        if let Some((rect, from)) = run.replace((cell, covering)) {
+                            self.paint(rect, from);
+                        }
+                    }
+                }
+            }
+            if let Some((rect, from)) = run {
+                self.paint(rect, from);
             }
         }
         damaged
+    }
+
+    /// The place in the stack of the topmost window whose content covers all of `area`.
+    fn covering(&self, area: Rect) -> Option<usize> {
+        self.stack.iter().rposition(|id| {
+            self.windows
+                .get(id)
+                .is_some_and(|w| w.mapped && w.rect.contains_rect(area))
+        })
     }
 
     /// Paints `area` of the screen: the desktop and the windows in stacking order, their
@@ -335,7 +370,8 @@ impl Scene {
             let Some(w) = self.windows.get(id).filter(|w| w.mapped) else {
                 continue;
             };
-            if w.kind == WindowKind::Normal {
+            // A frame lies round the content: where the content covers the area it is not seen.
+            if w.kind == WindowKind::Normal && !w.rect.contains_rect(area) {
                 let focused = self.focus == Some(*id);
                 wm::draw_frame(
                     &mut self.screen,
@@ -382,6 +418,10 @@ impl Scene {
         self.damage.add(Rect::from_size(size));
     }
 }
+
+/// The most windows in a damaged area that [`Scene::composite`] paints over each other
+/// without cutting the area into cells.
+const FEW_LAYERS: usize = 4;
 
 /// The side of the cells in which [`Scene::composite`] paints.
 const CELL: i32 = 64;

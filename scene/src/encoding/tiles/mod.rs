@@ -1180,18 +1180,23 @@ fn find_areas(
             right + 1 - left,
             bottom + 1 - top,
         );
+        let small = |a: Rect| {
+            a.size().area() <= AREA_PIXELS && a.width <= AREA_SIDE && a.height <= AREA_SIDE
+        };
+        if !small(area) {
+            continue;
+        }
         let area = without_solid_edge(screen, area, foregrounds, pixels, alphas);
         let tile_of = |x: i64| u64::from(x as u32 / TILE);
         let (across, down) = (
             tile_of(area.right() - 1) - tile_of(area.x.into()) + 1,
             tile_of(area.bottom() - 1) - tile_of(area.y.into()) + 1,
         );
-        let pixels = area.size().area();
         // Over more than one tile, and less than half of those it touches (else the tiles,
         // their cache and their gradient serve as well).
-        let straddles = across * down > 1 && pixels * 2 <= across * down * u64::from(TILE * TILE);
-        let small = pixels <= AREA_PIXELS && area.width <= AREA_SIDE && area.height <= AREA_SIDE;
-        if straddles && small {
+        let straddles =
+            across * down > 1 && area.size().area() * 2 <= across * down * u64::from(TILE * TILE);
+        if straddles {
             out.push(area);
         }
     }

@@ -295,8 +295,9 @@ impl Scene {
         self.damage.add(rect);
     }
 
-    /// Repaints the damaged parts of the screen from the windows, bottom first, and returns
-    /// the screen rectangles that changed.
+    /// Repaints the damaged parts of the screen from the windows in stacking order (each part
+    /// from the topmost window that hides everything under it there), and returns the screen
+    /// rectangles that changed.
     pub fn composite(&mut self) -> Vec<Rect> {
         let screen_bounds = self.screen.bounds();
         let damaged: Vec<Rect> = self

@@ -320,18 +320,19 @@ pub(crate) fn serialize<T: Packed, S: Serializer>(
     items: &[T],
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
-        Ok(mut bytes) => {
-            bytes.clear();
-            pack(items, &mut bytes);
-            serializer.serialize_bytes(&bytes)
-        }
-        // Only a serializer that serialized a request inside this one would get here.
-        Err(_) => {
-            let mut bytes = Vec::new();
-            pack(items, &mut bytes);
-            serializer.serialize_bytes(&bytes)
-        }
+    SCRATCH.with(|scratch| {
+        // Held only by a serializer that serialized a request inside this one: then a
+        // buffer of its own.
+        let (mut held, mut own) = (scratch.try_borrow_mut(), Vec::new());
+        let bytes = match &mut held {
+            Ok(held) => {
+                held.clear();
+                &mut **held
+            }
+            Err(_) => &mut own,
+        };
+        pack(items, bytes);
+        serializer.serialize_bytes(bytes)
     })
 }
 

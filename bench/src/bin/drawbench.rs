@@ -228,19 +228,29 @@ impl Scene {
     }
 
     /// Draws objects `first..first + n` of a test: in one call where x11perf draws them in
-    /// one (rectangles and segments), else one call each.
+    /// one (rectangles and segments, made beforehand as x11perf makes its arrays before it
+    /// times), else one call each.
     fn draw(&self, display: &mut Display, test: Test, first: u32, n: u32) {
-        // The objects were made beforehand, as x11perf makes its arrays before it times.
-        if let Some(rects) = self.rects.get(&test) {
-            in_calls(rects, first, n, |call| {
-                display.fill_rects(self.window, call, Color::BLACK);
-            });
-        } else if let Some(segments) = self.segments.get(&test) {
-            in_calls(segments, first, n, |call| {
-                display.segments(self.window, call, 0, Color::BLACK);
-            });
-        } else {
-            (first..first + n).for_each(|i| self.draw_one(display, test, i));
+        match test {
+            Test::Rect1 | Test::Rect10 | Test::Rect100 | Test::Rect500 => {
+                in_calls(&self.rects[&test], first, n, |call| {
+                    display.fill_rects(self.window, call, Color::BLACK);
+                });
+            }
+            Test::Seg10 | Test::Seg100 | Test::Seg500 => {
+                in_calls(&self.segments[&test], first, n, |call| {
+                    display.segments(self.window, call, 0, Color::BLACK);
+                });
+            }
+            Test::Ftext
+            | Test::Aa10text
+            | Test::Aa24text
+            | Test::Putimage100
+            | Test::Putimage500
+            | Test::Copywinwin100
+            | Test::Copywinwin500 => {
+                (first..first + n).for_each(|i| self.draw_one(display, test, i));
+            }
         }
     }
 
@@ -248,13 +258,13 @@ impl Scene {
     fn draw_one(&self, display: &mut Display, test: Test, i: u32) {
         let w = self.window;
         match test {
-            Test::Rect1 | Test::Rect10 | Test::Rect100 | Test::Rect500 => {
-                display.fill_rect(w, rect(test, i), Color::BLACK);
-            }
-            Test::Seg10 | Test::Seg100 | Test::Seg500 => {
-                let Segment { a, b } = segment(test, i);
-                display.line(w, a, b, 0, Color::BLACK);
-            }
+            Test::Rect1
+            | Test::Rect10
+            | Test::Rect100
+            | Test::Rect500
+            | Test::Seg10
+            | Test::Seg100
+            | Test::Seg500 => unreachable!("{test:?} is drawn in batches (Scene::draw)"),
             Test::Ftext => self.text_line(display, i, 12, 14, TEXT_LEN),
             Test::Aa10text => self.text_line(display, i, 10, 12, TEXT_LEN),
             Test::Aa24text => self.text_line(display, i, 24, 28, AA24_LEN),

@@ -82,7 +82,7 @@ impl Paint {
 /// one) is written four pixels a store, the last four overlapping the ones before, instead
 /// of four at a time and then one at a time; a long one is the compiler's fill.
 #[inline]
-pub(crate) fn fill_solid(row: &mut [u32], pixel: u32) {
+fn fill_solid(row: &mut [u32], pixel: u32) {
     let quad = [pixel; 4];
     match row.len() {
         0..4 => row.iter_mut().for_each(|p| *p = pixel),

@@ -360,6 +360,32 @@ fn a_buffer_given_back_holds_the_frames_after_the_next_take() {
 }
 
 #[test]
+fn a_message_that_would_overfill_the_batch_starts_the_next_frame() {
+    // 900 bytes of image a message under a payload limit of 1200: each frame holds one,
+    // whichever way the message was written (straight into the batch, or looked up first).
+    let limits = Limits {
+        max_payload: 1200,
+        ..Limits::default()
+    };
+    let mut image = noise_image(5);
+    if let Request::PutImage { data, .. } = &mut image {
+        data.truncate(900);
+    }
+    for compression in Compression::ALL {
+        let mut w = BatchWriter::new(limits, compression);
+        for _ in 0..3 {
+            w.push(&image).expect("encodes");
+            w.push(&Request::Sync).expect("encodes");
+        }
+        let frames = w.take_frames();
+        assert_eq!(w.stats().frames, 3, "{compression}");
+        let back: Vec<Request> = decode_stream(&frames, &limits).expect("decodes");
+        assert_eq!(back.len(), 6, "{compression}");
+        assert!(back.iter().step_by(2).all(|r| *r == image), "{compression}");
+    }
+}
+
+#[test]
 fn references_count_against_the_payload_limit_as_the_messages_they_stand_for() {
     // 900 bytes of image a message: each frame holds one, even though a reference takes
     // one byte, so that every frame decodes within max_payload.

@@ -7,9 +7,10 @@
 //! per free: the core says when a client has left, and a thread of this module asks for the
 //! memory back once clients have stopped leaving for [`QUIET`] (at most [`MOST`] after the
 //! first of a stream of departures). What gives memory back is the program's to say
-//! ([`release_with`]; the `display-server` binary passes glibc's `malloc_trim`, the one
-//! unsafe call of the server), since the library forbids unsafe code; a server that no
-//! program set it up for keeps what its allocator keeps.
+//! ([`release_with`]; the `display-server` binary passes glibc's `malloc_trim`, and makes
+//! all its threads share one arena so that the trim reaches every heap's top), since the
+//! library forbids unsafe code; a server that no program set it up for keeps what its
+//! allocator keeps.
 
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::OnceLock;

@@ -359,18 +359,25 @@ fn a_buffer_given_back_holds_the_frames_after_the_next_take() {
     );
 }
 
-#[test]
-fn a_message_that_would_overfill_the_batch_starts_the_next_frame() {
-    // 900 bytes of image a message under a payload limit of 1200: each frame holds one,
-    // whichever way the message was written (straight into the batch, or looked up first).
+/// A payload limit of 1200 bytes and an image request (from `seed`) of 900 bytes of pixels:
+/// a frame has room for one such message, not two.
+fn image_a_frame(seed: u32) -> (Limits, Request) {
     let limits = Limits {
         max_payload: 1200,
         ..Limits::default()
     };
-    let mut image = noise_image(5);
+    let mut image = noise_image(seed);
     if let Request::PutImage { data, .. } = &mut image {
         data.truncate(900);
     }
+    (limits, image)
+}
+
+#[test]
+fn a_message_that_would_overfill_the_batch_starts_the_next_frame() {
+    // Each frame holds one image, whichever way the message was written (straight into the
+    // batch, or looked up first).
+    let (limits, image) = image_a_frame(5);
     for compression in Compression::ALL {
         let mut w = BatchWriter::new(limits, compression);
         for _ in 0..3 {
@@ -387,16 +394,9 @@ fn a_message_that_would_overfill_the_batch_starts_the_next_frame() {
 
 #[test]
 fn references_count_against_the_payload_limit_as_the_messages_they_stand_for() {
-    // 900 bytes of image a message: each frame holds one, even though a reference takes
-    // one byte, so that every frame decodes within max_payload.
-    let limits = Limits {
-        max_payload: 1200,
-        ..Limits::default()
-    };
-    let mut image = noise_image(3);
-    if let Request::PutImage { data, .. } = &mut image {
-        data.truncate(900);
-    }
+    // Each frame holds one image, even though a reference takes one byte, so that every
+    // frame decodes within max_payload.
+    let (limits, image) = image_a_frame(3);
     let mut w = BatchWriter::new(limits, Compression::Lz4Ctx);
     for _ in 0..5 {
         w.push(&image).expect("encodes");

@@ -131,12 +131,13 @@ fn trim() -> bool {
 }
 
 /// Makes every thread allocate from glibc's one main arena. `malloc_trim` gives back the
-/// free pages inside every arena, but the free top of a thread's arena only while it is
-/// beyond the trim threshold, which glibc raises to twice the largest block it has unmapped
-/// (8 MB after a whole-screen image): after 500 applications and a few screenshots, two
-/// tokio workers' arenas kept 7 and 13 MB that no trim could reach. The main arena's top is
-/// trimmed too. Measured in BENCHMARKS.md ("Many applications"): RSS after 500 apps +5%
-/// instead of +11 to +16%, the round trips no slower. Called first, before any thread.
+/// free pages inside every arena but never trims a thread arena's free top: that goes back
+/// only on a `free` that leaves it beyond the trim threshold, which glibc raises to twice the
+/// largest block it has unmapped (8 MB after a whole-screen image). After 500 applications
+/// and a few screenshots, two tokio workers' arenas kept 7 and 13 MB that no trim could
+/// reach; the main arena's top is trimmed. Measured in BENCHMARKS.md ("Many applications"):
+/// RSS after 500 apps +4–5% instead of +12–20%, round trips the same within the noise.
+/// Called first, before any thread exists.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[allow(unsafe_code)]
 fn one_arena() {

@@ -70,10 +70,15 @@ impl Pair {
 /// The kinds of the records of the last rectangle `pair`'s decoder applied, up to the first
 /// record that is not a skip, a solid or a cached tile.
 fn ops(pair: &Pair) -> Vec<u8> {
+    records(pair).into_iter().map(|(_, op)| op).collect()
+}
+
+/// The offsets in the payload and the kinds of those records.
+fn records(pair: &Pair) -> Vec<(usize, u8)> {
     let payload = &pair.decoder.tiles.as_ref().unwrap().payload;
-    let (mut ops, mut i) = (Vec::new(), 0);
+    let (mut records, mut i) = (Vec::new(), 0);
     while let Some(&op) = payload.get(i) {
-        ops.push(op);
+        records.push((i, op));
         i += match op {
             OP_SKIP => 2,
             OP_CACHED => 3,
@@ -81,7 +86,7 @@ fn ops(pair: &Pair) -> Vec<u8> {
             _ => break,
         };
     }
-    ops
+    records
 }
 
 #[test]
@@ -316,17 +321,10 @@ fn a_glyph_typed_before_the_caret_goes_as_opacities_and_the_caret_as_a_solid_par
         // The glyph as an area record of opacities (op, corner, width, height, then the
         // record); the bar comes in the tiles' part records after it.
         let payload = &pair.decoder.tiles.as_ref().unwrap().payload;
-        // The records before it are skips, solid and cached tiles (2, 4 and 3 bytes).
-        let ops = ops(&pair);
-        assert_eq!(ops.last(), Some(&OP_AREA), "{ops:?}");
-        let area: usize = ops[..ops.len() - 1]
-            .iter()
-            .map(|&op| match op {
-                OP_SKIP => 2,
-                OP_CACHED => 3,
-                _ => 4,
-            })
-            .sum();
+        // The records before it are skips, solid and cached tiles.
+        let records = records(&pair);
+        let &(area, op) = records.last().expect("records");
+        assert_eq!(op, OP_AREA, "{records:?}");
         assert_eq!(payload[area + 4], OP_BLEND, "{:?}", &payload[..area + 8]);
         assert_eq!(
             usize::from(payload[area + 2]) + 1,

@@ -3,6 +3,9 @@
 //! the damage, copying it out of the core (the frame sent to the window's thread), into the
 //! window thread's copy of the screen, and into the presentation buffer, as the windowed
 //! backend does. What the X server then does with the presented rectangles is not included.
+//! And at 1280x800, the whole screen damaged with 501 windows on it, stacked where `scale`'s
+//! demos put them (clocks, notepads and animations in turn, each kind at one place), the case
+//! of hundreds of applications drawing at once.
 //!
 //! `cargo bench -p netui-display-server --bench frame`
 #![allow(missing_docs)] // criterion's macros generate undocumented items.
@@ -34,6 +37,36 @@ fn desktop(size: Size) -> Scene {
                 color: Color::rgb(60, 90, 160),
                 rects: vec![Rect::new(0, 0, 640, 40)],
             },
+        ];
+        for r in &requests {
+            scene.apply(r, &mut events).expect("request applies");
+        }
+    }
+    scene.composite();
+    scene
+}
+
+/// 501 windows where the demos put theirs, in turn: a clock, a notepad, an animation.
+fn stacks(size: Size) -> Scene {
+    let mut scene = Scene::new(size, Limits::default());
+    let mut events = Vec::new();
+    let places = [
+        Rect::new(60, 60, 360, 420),
+        Rect::new(60, 40, 640, 440),
+        Rect::new(80, 50, 640, 480),
+    ];
+    for i in 0..501u32 {
+        let id = ResourceId(0x20_0001 + i);
+        let rect = places[i as usize % places.len()];
+        let shade = (i % 200) as u8;
+        let requests = [
+            Request::CreateWindow {
+                id,
+                rect,
+                title: format!("window {i}"),
+                background: Color::rgb(shade, 240 - shade, 235),
+            },
+            Request::MapWindow { id },
         ];
         for r in &requests {
             scene.apply(r, &mut events).expect("request applies");
@@ -97,6 +130,17 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    let size = Size::new(1280, 800);
+    let mut scene = stacks(size);
+    let mut mirror = Canvas::new(size.width, size.height, Color::BLACK);
+    let mut buffer = vec![0u32; size.area() as usize];
+    group.throughput(Throughput::Bytes(size.area() * 4));
+    group.bench_function("whole-screen-501-windows/1280x800", |b| {
+        b.iter(|| {
+            scene.damage_screen(Rect::from_size(size));
+            frame(&mut scene, &mut mirror, &mut buffer)
+        })
+    });
     group.finish();
 }
 

@@ -126,6 +126,29 @@ impl Rect {
         (width.max(0) as u64).saturating_mul(height.max(0) as u64)
     }
 
+    /// The pixels of `self` outside `cut`: at most four rectangles that do not overlap (the
+    /// bands above and below `cut`, then those beside it), none of them empty.
+    pub fn minus(self, cut: Rect) -> impl Iterator<Item = Rect> {
+        let both = self.intersect(cut);
+        let pieces = if both.is_empty() {
+            [self, Rect::default(), Rect::default(), Rect::default()]
+        } else {
+            let (left, top, right, bottom) = (
+                i64::from(self.x),
+                i64::from(self.y),
+                self.right(),
+                self.bottom(),
+            );
+            [
+                Rect::from_edges(left, top, right, i64::from(both.y)),
+                Rect::from_edges(left, both.bottom(), right, bottom),
+                Rect::from_edges(left, i64::from(both.y), i64::from(both.x), both.bottom()),
+                Rect::from_edges(both.right(), i64::from(both.y), right, both.bottom()),
+            ]
+        };
+        pieces.into_iter().filter(|r| !r.is_empty())
+    }
+
     /// The smallest rectangle that holds both (an empty one holds nothing).
     pub fn union(self, other: Rect) -> Rect {
         if self.is_empty() {
@@ -252,6 +275,34 @@ mod tests {
         let far = Rect::new(i32::MIN, i32::MIN, u32::MAX, u32::MAX);
         assert_eq!(far.intersect(screen), screen);
         assert!(far.contains(Point::new(-5, -5)));
+    }
+
+    #[test]
+    fn minus_leaves_exactly_the_pixels_outside_the_cut() {
+        let a = Rect::new(10, 20, 30, 40);
+        let cuts = [
+            Rect::new(15, 25, 5, 5),    // inside: four pieces
+            Rect::new(0, 0, 100, 100),  // all of it: nothing
+            Rect::new(200, 200, 5, 5),  // apart: all of it
+            Rect::new(0, 30, 100, 10),  // a band across: above and below
+            Rect::new(35, 0, 100, 100), // the right side
+            Rect::new(12, 10, 3, 0),    // empty: all of it
+            Rect::new(i32::MIN, i32::MIN, u32::MAX, u32::MAX),
+        ];
+        for cut in cuts {
+            let pieces: Vec<Rect> = a.minus(cut).collect();
+            let area: u64 = pieces.iter().map(|p| p.size().area()).sum();
+            assert_eq!(area, a.size().area() - a.overlap(cut), "{cut:?}");
+            for (i, p) in pieces.iter().enumerate() {
+                assert!(!p.is_empty() && a.contains_rect(*p), "{p:?} of {cut:?}");
+                assert_eq!(p.overlap(cut), 0, "{p:?} of {cut:?}");
+                for q in &pieces[i + 1..] {
+                    assert_eq!(p.overlap(*q), 0, "{p:?} and {q:?} of {cut:?}");
+                }
+            }
+        }
+        assert_eq!(a.minus(Rect::new(15, 25, 5, 5)).count(), 4);
+        assert_eq!(a.minus(a).count(), 0);
     }
 
     #[test]

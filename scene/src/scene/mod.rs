@@ -295,9 +295,8 @@ impl Scene {
         self.damage.add(rect);
     }
 
-    /// Repaints the damaged parts of the screen from the windows in stacking order (each part
-    /// from the topmost window that hides everything under it there), and returns the screen
-    /// rectangles that changed.
+    /// Repaints the damaged parts of the screen from the windows in stacking order, and
+    /// returns the screen rectangles that changed.
     pub fn composite(&mut self) -> Vec<Rect> {
         let screen_bounds = self.screen.bounds();
         let damaged: Vec<Rect> = self
@@ -307,89 +306,110 @@ impl Scene {
             .map(|r| r.intersect(screen_bounds))
             .filter(|r| !r.is_empty())
             .collect();
-        // An area is painted from the topmost window whose content covers all of it (windows
-        // are opaque: nothing under it shows there) up. Damage is kept as a few rectangles,
-        // so many windows that change at once (hundreds of animations) make one large area
-        // that no window covers, in which painting every window from the bottom would copy
-        // each one that lies there. Where more than a few windows lie in an area, it is cut
-        // into cells on a fixed grid, each painted so; cells side by side that start from
-        // the same window are painted together.
+        // Windows and their frames are opaque, so each pixel shows one window or the
+        // desktop: an area is painted from the top of the stack down, each window only where
+        // no window above it lies, and every pixel is written once however many windows lie
+        // there. Damage is kept as a few rectangles, so many windows that change at once
+        // (hundreds of animations) make one large area crossed by hundreds of window edges;
+        // where more than a few windows lie, the area is cut into cells on a fixed grid, so
+        // that what is left to paint in each stays a few rectangles. Cells side by side that
+        // one source fills (a window's content with nothing above it, or the desktop) are
+        // painted together.
+        let mut layers = Vec::new();
         for &area in &damaged {
-            let layers = self
-                .stack
-                .iter()
-                .filter_map(|id| self.windows.get(id))
-                .filter(|w| w.mapped && !w.footprint().intersect(area).is_empty())
-                .count();
-            if layers <= FEW_LAYERS {
-                let covering = self.covering(area);
-                self.paint(area, covering);
+            layers.clear();
+            layers.extend(self.stack.iter().rev().filter_map(|id| {
+                let w = self.windows.get(id).filter(|w| w.mapped)?;
+                let footprint = w.footprint();
+                (footprint.overlap(area) > 0).then_some((*id, footprint))
+            }));
+            if layers.len() <= FEW_LAYERS {
+                self.paint(area, &layers);
                 continue;
             }
-            let mut run: Option<(Rect, Option<usize>)> = None;
+            let mut run: Option<(Rect, Option<ResourceId>)> = None;
             for cell in cells(area) {
-                let covering = self.covering(cell);
-                match &mut run {
-                    Some((rect, from))
-                        if *from == covering
+                let top = layers
+                    .iter()
+                    .find(|(_, footprint)| footprint.overlap(cell) > 0);
+                let source = match top {
+                    None => Some(None),
+                    Some((id, _)) => self
+                        .windows
+                        .get(id)
+                        .is_some_and(|w| w.rect.contains_rect(cell))
+                        .then_some(Some(*id)),
+                };
+                match (&mut run, source) {
+                    (Some((rect, from)), Some(source))
+                        if *from == source
                             && rect.y == cell.y
                             && rect.right() == i64::from(cell.x) =>
                     {
                         *rect = rect.union(cell);
                     }
-                    _ => {
-                        if let Some((rect, from)) = run.replace((cell, covering)) {
-                            self.paint(rect, from);
+                    (_, source) => {
+                        if let Some((rect, _)) = run.take() {
+                            self.paint(rect, &layers);
+                        }
+                        match source {
+                            Some(source) => run = Some((cell, source)),
+                            None => self.paint(cell, &layers),
                         }
                     }
                 }
             }
-            if let Some((rect, from)) = run {
-                self.paint(rect, from);
+            if let Some((rect, _)) = run {
+                self.paint(rect, &layers);
             }
         }
         damaged
     }
 
-    /// The place in the stack of the topmost window whose content covers all of `area`.
-    fn covering(&self, area: Rect) -> Option<usize> {
-        self.stack.iter().rposition(|id| {
-            self.windows
-                .get(id)
-                .is_some_and(|w| w.mapped && w.rect.contains_rect(area))
-        })
-    }
-
-    /// Paints `area` of the screen: the desktop and the windows in stacking order, their
-    /// frames and contents, or only the windows from `stack[from]` up when that one's content
-    /// covers the area.
-    fn paint(&mut self, area: Rect, from: Option<usize>) {
-        if from.is_none() {
-            self.screen.fill_rect(area, DESKTOP, area);
-        }
-        for id in &self.stack[from.unwrap_or(0)..] {
-            let Some(w) = self.windows.get(id).filter(|w| w.mapped) else {
+    /// Paints `area` of the screen from `layers` (mapped windows that may lie there, topmost
+    /// first, with their footprints): each window's frame and content only where no window
+    /// above it lies, and the desktop where none lies.
+    fn paint(&mut self, area: Rect, layers: &[(ResourceId, Rect)]) {
+        let mut uncovered = vec![area];
+        let mut rest = Vec::new();
+        for &(id, footprint) in layers {
+            if uncovered.is_empty() {
+                break;
+            }
+            let Some(w) = self.windows.get(&id) else {
                 continue;
             };
-            // A frame lies round the content: where the content covers the area it is not seen.
-            if w.kind == WindowKind::Normal && !w.rect.contains_rect(area) {
-                let focused = self.focus == Some(*id);
-                wm::draw_frame(
-                    &mut self.screen,
-                    &mut self.fonts,
-                    w.rect,
-                    &w.title,
-                    focused,
-                    area,
-                );
+            for piece in uncovered.drain(..) {
+                let shown = piece.intersect(footprint);
+                if shown.is_empty() {
+                    rest.push(piece);
+                    continue;
+                }
+                // A frame lies round the content: where the content covers the piece it is
+                // not seen.
+                if w.kind == WindowKind::Normal && !w.rect.contains_rect(shown) {
+                    let focused = self.focus == Some(id);
+                    wm::draw_frame(
+                        &mut self.screen,
+                        &mut self.fonts,
+                        w.rect,
+                        &w.title,
+                        focused,
+                        shown,
+                    );
+                }
+                let visible = w.rect.intersect(shown);
+                if !visible.is_empty() {
+                    let src = visible.translate(-w.rect.x, -w.rect.y);
+                    self.screen
+                        .copy_from(&w.canvas, src, visible.origin(), visible);
+                }
+                rest.extend(piece.minus(footprint));
             }
-            let visible = w.rect.intersect(area);
-            if visible.is_empty() {
-                continue;
-            }
-            let src = visible.translate(-w.rect.x, -w.rect.y);
-            self.screen
-                .copy_from(&w.canvas, src, visible.origin(), visible);
+            std::mem::swap(&mut uncovered, &mut rest);
+        }
+        for piece in uncovered {
+            self.screen.fill_rect(piece, DESKTOP, piece);
         }
     }
 
@@ -477,24 +497,28 @@ mod tests {
         }
     }
 
-    /// Windows stacked in a cascade, each drawn in, then small areas damaged (inside one
-    /// window's content, across frames, on the desktop): compositing only the damage, from
-    /// the topmost window that covers it, gives the very pixels of a whole repaint.
+    /// Windows stacked in a cascade, six more exactly on one of them (as many copies of one
+    /// application are), each drawn in, and one never mapped; then areas damaged (inside one
+    /// window's content, across frames, on the desktop, the whole screen): compositing only
+    /// the damage, from the top down, gives the very pixels of a whole repaint from the
+    /// bottom.
     #[test]
-    fn compositing_damage_from_the_covering_window_up_equals_a_whole_repaint() {
+    fn compositing_damage_top_down_equals_a_whole_repaint_from_the_bottom() {
         let size = Size::new(320, 240);
         let mut scene = Scene::new(size, Limits::default());
         let mut events = Vec::new();
-        for i in 0..12u32 {
+        for i in 0..19u32 {
             let id = ResourceId(0x20_0001 + i);
-            let rect = Rect::new(10 + 15 * i as i32, 30 + 9 * i as i32, 120, 80);
-            let shade = (15 * i) as u8;
+            // The first twelve in a cascade, the rest exactly on the fifth.
+            let at = if i < 12 { i as i32 } else { 4 };
+            let rect = Rect::new(10 + 15 * at, 30 + 9 * at, 120, 80);
+            let shade = (12 * i) as u8;
             for request in [
                 Request::CreateWindow {
                     id,
                     rect,
                     title: format!("w{i}"),
-                    background: Color::rgb(shade, 200 - shade, 90),
+                    background: Color::rgb(shade, 230 - shade, 90),
                 },
                 Request::MapWindow { id },
                 Request::FillRects {
@@ -506,14 +530,22 @@ mod tests {
                 scene.apply(&request, &mut events).expect("applies");
             }
         }
+        let hidden = Request::CreateWindow {
+            id: ResourceId(0x20_0100),
+            rect: Rect::new(0, 30, 320, 200),
+            title: "never mapped".into(),
+            background: Color::rgb(255, 255, 0),
+        };
+        scene.apply(&hidden, &mut events).expect("applies");
         scene.composite();
         for (i, area) in [
             // Inside the top window's content, inside a lower one's (partly under others),
-            // across several frames, and reaching the desktop.
+            // across several frames, reaching the desktop, and all of it.
             Rect::new(200, 140, 20, 20),
             Rect::new(70, 80, 30, 10),
             Rect::new(40, 40, 150, 100),
             Rect::new(0, 0, 60, 240),
+            Rect::new(0, 0, 320, 240),
         ]
         .into_iter()
         .enumerate()
@@ -527,13 +559,34 @@ mod tests {
             };
             scene.apply(&request, &mut events).expect("applies");
             scene.composite();
-            // The reference: every window painted from the bottom, over the whole screen.
+            // The reference: the painter's way, the desktop and then every mapped window from
+            // the bottom, over the whole screen.
             let bounds = scene.screen.bounds();
-            let poison = Color::rgb(255, 0, 255);
-            scene.screen.fill_rect(bounds, poison, bounds);
-            scene.paint(bounds, None);
+            scene.screen.fill_rect(bounds, DESKTOP, bounds);
+            for id in &scene.stack {
+                let w = &scene.windows[id];
+                if !w.mapped {
+                    continue;
+                }
+                let focused = scene.focus == Some(*id);
+                wm::draw_frame(
+                    &mut scene.screen,
+                    &mut scene.fonts,
+                    w.rect,
+                    &w.title,
+                    focused,
+                    bounds,
+                );
+                scene.screen.copy_from(
+                    &w.canvas,
+                    Rect::from_size(w.rect.size()),
+                    w.rect.origin(),
+                    bounds,
+                );
+            }
             let whole = scene.screen().clone();
             // Every pixel of the area must be painted again: none may be left as it was.
+            let poison = Color::rgb(255, 0, 255);
             scene.screen.fill_rect(area, poison, bounds);
             scene.damage_screen(area);
             scene.composite();

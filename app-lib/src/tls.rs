@@ -118,13 +118,25 @@ impl TlsClient {
         }
     }
 
-    /// Trusts a server whose certificate a root authority of the web (Mozilla's list, as
-    /// browsers have it) vouches for, for the name `host`: a server with a certificate of
-    /// its own (`display-server --tls-cert`).
+    /// Trusts a server whose certificate a root authority vouches for, for the name `host`:
+    /// a server with a certificate of its own (`display-server --tls-cert`). The authorities
+    /// are the web's (Mozilla's list, as browsers have it, compiled in) and those this
+    /// machine trusts: its trust store, or the files that `SSL_CERT_FILE` and `SSL_CERT_DIR`
+    /// name, as OpenSSL reads them (a company's authority, mkcert's).
     pub fn roots(host: &str, display: &str) -> Self {
-        let roots = rustls::RootCertStore {
+        let mut roots = rustls::RootCertStore {
             roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
         };
+        let native = rustls_native_certs::load_native_certs();
+        for error in &native.errors {
+            tracing::warn!("the machine's trust store: {error}");
+        }
+        let (added, unusable) = roots.add_parsable_certificates(native.certs);
+        tracing::debug!(
+            added,
+            unusable,
+            "root authorities from the machine's trust store"
+        );
         let config = ClientConfig::builder_with_provider(provider())
             .with_protocol_versions(&[&rustls::version::TLS13])
             // The ring provider supports TLS 1.3: cannot fail.
@@ -170,6 +182,24 @@ impl TlsClient {
                      file expects SHA-256 {pin}, the server presented {seen}. Either the \
                      server's key was replaced (then copy its new token file here), or \
                      someone is in the middle of the connection (then do not connect)",
+                    self.display
+                ),
+            );
+        }
+        let untrusted = e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            .filter(|inner| matches!(inner, rustls::Error::InvalidCertificate(_)));
+        if let Some(reason) = untrusted {
+            return std::io::Error::new(
+                e.kind(),
+                format!(
+                    "the server of display {} presented a certificate that is not trusted here \
+                     ({reason}): a certificate of a display's own (--tls-cert) must be made for \
+                     the name connected to and come from an authority that the web or this \
+                     machine trusts (its trust store, or SSL_CERT_FILE or SSL_CERT_DIR); a \
+                     display with the certificate it made itself is reached with its token \
+                     file, which pins that certificate",
                     self.display
                 ),
             );

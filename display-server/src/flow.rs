@@ -13,7 +13,11 @@
 //!   pixels), so the rate is in those bytes, and a sample over a round trip's updates
 //!   averages how much they shrank.
 //!
-//! Until both are known the window is a few kilobytes. One update may always be in flight;
+//! Until both are known the window is a few kilobytes, and it doubles each time a full
+//! window comes back too fast to be measured (a link much faster than the updates: a LAN,
+//! loopback), as TCP's slow start grows its window, until updates are large enough to show
+//! the rate; a slow link shows its rate with the first update of a few hundred bytes, so
+//! its window never grows this way. One update may always be in flight;
 //! more while the unacknowledged bytes are fewer than the window, and [`Flow::room`] says
 //! how much the next may carry. So on a long fast link small updates follow each other
 //! without waiting for acknowledgements (one unacknowledged update at a time allowed at
@@ -41,7 +45,8 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 /// The window until a rate has been measured: small updates (typing, a cursor) go on
-/// meanwhile, but not a pile of them on a link that may turn out to be slow.
+/// meanwhile, but not a pile of them on a link that may turn out to be slow. It doubles
+/// when a full window comes back too fast to tell the rate.
 const INITIAL_WINDOW: usize = 4 * 1024;
 /// The largest window, whatever the estimate.
 const MAX_WINDOW: usize = 8 << 20;
@@ -76,6 +81,18 @@ pub struct Flow {
     delivered_sent_at: Option<Instant>,
     /// Updates acknowledged so far.
     acked: u64,
+    /// The window while no rate is known: [`INITIAL_WINDOW`], doubled each time a full one
+    /// came back too fast to measure (0 for [`INITIAL_WINDOW`], as `Default` makes it).
+    unmeasured: usize,
+}
+
+/// What an acknowledged update told of the link's rate.
+#[derive(Debug, PartialEq, Eq)]
+enum Sample {
+    /// A rate, or nothing (too small to tell, or slower than what is known).
+    Taken,
+    /// Its bytes went in less than [`MIN_EXTRA`]: the link is faster than can be told.
+    TooFast,
 }
 
 #[derive(Debug)]
@@ -151,23 +168,28 @@ impl Flow {
             if sent.bytes < SAMPLE_BYTES && sent.alone {
                 self.delay = Some(self.delay.map_or(rtt, |d| d.min(rtt)));
             }
-            self.sample(&sent, rtt, now);
+            if self.sample(&sent, rtt, now) == Sample::TooFast && sent.full {
+                let window = self.unmeasured.max(INITIAL_WINDOW);
+                self.unmeasured = (window * 2).min(MAX_WINDOW);
+            }
         }
     }
 
     /// The rate samples that `sent`, acknowledged at `now` after `rtt`, gives.
-    fn sample(&mut self, sent: &Sent, rtt: Duration, now: Instant) {
+    fn sample(&mut self, sent: &Sent, rtt: Duration, now: Instant) -> Sample {
         if sent.bytes < SAMPLE_BYTES {
-            return;
+            return Sample::Taken;
         }
         if sent.alone {
             // Its transmission took its round trip less the delay.
-            if let Some(extra) = self.delay.map(|d| rtt.saturating_sub(d)) {
-                if extra >= MIN_EXTRA {
-                    self.push_rate(now, sent.bytes as f64 / extra.as_secs_f64());
-                }
+            let Some(extra) = self.delay.map(|d| rtt.saturating_sub(d)) else {
+                return Sample::Taken;
+            };
+            if extra < MIN_EXTRA {
+                return Sample::TooFast;
             }
-            return;
+            self.push_rate(now, sent.bytes as f64 / extra.as_secs_f64());
+            return Sample::Taken;
         }
         // What was delivered since it left, over the longer of the times it took to send
         // and to acknowledge: acknowledgements that come bunched together do not make the
@@ -177,7 +199,7 @@ impl Flow {
         let sending = sent.at.saturating_duration_since(sent.delivered_sent_at);
         let time = acking.max(sending);
         if time < MIN_EXTRA {
-            return;
+            return Sample::TooFast;
         }
         let rate = bytes as f64 / time.as_secs_f64();
         // Unless the window was full, the screen set the pace, and the sample says only
@@ -185,6 +207,7 @@ impl Flow {
         if sent.full || self.rate().is_none_or(|r| rate > r) {
             self.push_rate(now, rate);
         }
+        Sample::Taken
     }
 
     /// Adds a rate sample taken at `now`, and forgets those older than [`RATE_ROUNDS`]
@@ -204,13 +227,14 @@ impl Flow {
     }
 
     /// The bytes that may be unacknowledged: the estimated rate times the link's delay, and a
-    /// quarter more.
+    /// quarter more; until both are known, a few kilobytes, more on a link too fast to
+    /// measure.
     pub fn window(&self) -> usize {
         match (self.rate(), self.delay) {
             (Some(rate), Some(delay)) => {
                 ((GAIN * rate * delay.as_secs_f64()) as usize).min(MAX_WINDOW)
             }
-            _ => INITIAL_WINDOW,
+            _ => self.unmeasured.max(INITIAL_WINDOW),
         }
     }
 
@@ -235,6 +259,7 @@ mod tests {
     use super::*;
 
     const MS: Duration = Duration::from_millis(1);
+    const US: Duration = Duration::from_micros(1);
 
     /// A link of `rate` bytes/s and a round trip of `rtt`: sends `sizes` one at a time and
     /// acknowledges each when it would have arrived.
@@ -390,6 +415,21 @@ mod tests {
         // Tiny updates only: no rate sample.
         let flow = measure(1_000_000.0, 50 * MS, &[100, 200, 50]);
         assert_eq!(flow.window(), INITIAL_WINDOW);
+    }
+
+    #[test]
+    fn a_link_too_fast_to_measure_grows_the_window_until_it_shows_its_rate() {
+        // Loopback (1 GB/s, 0.1 ms) and a LAN (100 Mbit/s, 0.5 ms), updates of 20 KB always
+        // waiting: a 4 KiB update goes in microseconds, too fast to tell the rate, so the
+        // window doubles until deliveries take long enough to measure; then it is the
+        // bandwidth-delay product and a quarter. (It stayed at 4 KiB before: a LAN carried
+        // 4.9 MB/s of its 12.5.)
+        for (rate, rtt, expected) in [(1e9, 100 * US, 125_000), (12.5e6, 500 * US, 7_812)] {
+            let (flow, _) = saturate(rate, rtt, 20_000, 1);
+            let measured = flow.rate().expect("a rate");
+            assert!((measured / rate - 1.0).abs() < 0.01, "{measured} on {rate}");
+            assert!(flow.window().abs_diff(expected) < 50, "{}", flow.window());
+        }
     }
 
     #[test]

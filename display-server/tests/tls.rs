@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use netui::tls::TlsClient;
 use netui::{Color, Display, ErrorCode, Event, InputEvent, Key, Rect, Size, ViewMode, Viewer};
 use netui_display_server::tls::ServerTls;
-use netui_testkit::server::{TOKEN, VIEW_TOKEN};
+use netui_testkit::server::{serve_tls_only, TOKEN, VIEW_TOKEN};
 use netui_testkit::TestDisplay;
 
 /// Everything that went through a [`CaptureProxy`], both ways.
@@ -402,18 +402,7 @@ fn a_certificate_of_ones_own_is_checked_against_the_roots() {
     let made = ServerTls::load_or_create(&dir.path().join("tls")).expect("a key");
     let own = ServerTls::from_files(&made.cert_path, &dir.path().join("tls").join("key.pem"))
         .expect("loaded");
-    let server = netui_display_server::ServerHandle::start(netui_display_server::ServerConfig {
-        display: ":own".into(),
-        size: Size::new(64, 48),
-        unix: None,
-        tcp: Some("127.0.0.1:0".parse().expect("address")),
-        tls: Some(own),
-        token: TOKEN.to_vec(),
-        view_token: VIEW_TOKEN.to_vec(),
-        limits: netui_protocol::Limits::default(),
-        rfb: None,
-    })
-    .expect("serves");
+    let server = serve_tls_only(":own", own);
     let addr = server.tcp_addr().expect("tcp");
     let roots = TlsClient::roots("localhost", ":own");
     let err = Display::connect_tcp(addr, Some(TOKEN.to_vec()), Some(roots), "app")

@@ -9,9 +9,9 @@
 use std::os::unix::fs::PermissionsExt;
 
 use netui::tls::TlsClient;
-use netui::{Display, Size};
+use netui::Display;
 use netui_display_server::tls::ServerTls;
-use netui_testkit::server::{TOKEN, VIEW_TOKEN};
+use netui_testkit::server::{serve_tls_only, TOKEN};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
 
 #[test]
@@ -40,18 +40,7 @@ fn a_certificate_from_an_authority_the_machine_trusts_is_accepted() {
     std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
 
     let tls = ServerTls::from_files(&cert_path, &key_path).expect("loaded");
-    let server = netui_display_server::ServerHandle::start(netui_display_server::ServerConfig {
-        display: ":own-ca".into(),
-        size: Size::new(64, 48),
-        unix: None,
-        tcp: Some("127.0.0.1:0".parse().expect("address")),
-        tls: Some(tls),
-        token: TOKEN.to_vec(),
-        view_token: VIEW_TOKEN.to_vec(),
-        limits: netui_protocol::Limits::default(),
-        rfb: None,
-    })
-    .expect("serves");
+    let server = serve_tls_only(":own-ca", tls);
     let addr = server.tcp_addr().expect("tcp");
     let connect = |host: &str| {
         let roots = TlsClient::roots(host, ":own-ca");

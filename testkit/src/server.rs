@@ -34,6 +34,23 @@ pub const RFB_PASSWORD: &str = "netui-pw";
 /// The view-only RFB password of test servers.
 pub const RFB_VIEW_PASSWORD: &str = "look-pw";
 
+/// A headless display `display` (64x48) on loopback TCP only, presenting `tls`: a
+/// certificate of the test's own, as `display-server --tls-cert` gives one.
+pub fn serve_tls_only(display: &str, tls: ServerTls) -> ServerHandle {
+    ServerHandle::start(ServerConfig {
+        display: display.into(),
+        size: Size::new(64, 48),
+        unix: None,
+        tcp: Some("127.0.0.1:0".parse().expect("an address")),
+        tls: Some(tls),
+        token: TOKEN.to_vec(),
+        view_token: VIEW_TOKEN.to_vec(),
+        limits: Limits::default(),
+        rfb: None,
+    })
+    .expect("a headless server starts")
+}
+
 /// A running headless display and the temporary directory that holds its socket; both go
 /// away when it is dropped.
 ///

@@ -50,6 +50,8 @@ use std::time::{Duration, Instant};
 const INITIAL_WINDOW: usize = 4 * 1024;
 /// The largest window, whatever the estimate.
 const MAX_WINDOW: usize = 8 << 20;
+/// The most times the window doubles before a rate is known: up to [`MAX_WINDOW`].
+const MOST_DOUBLINGS: u32 = (MAX_WINDOW / INITIAL_WINDOW).ilog2();
 /// An update gives a rate sample only if its transmission shows above the noise: at least
 /// this many bytes, over at least [`MIN_EXTRA`]. Smaller updates sent alone tell the delay.
 const SAMPLE_BYTES: usize = 256;
@@ -81,16 +83,16 @@ pub struct Flow {
     delivered_sent_at: Option<Instant>,
     /// Updates acknowledged so far.
     acked: u64,
-    /// The window while no rate is known: [`INITIAL_WINDOW`], doubled each time a full one
-    /// came back too fast to measure (0 for [`INITIAL_WINDOW`], as `Default` makes it).
-    unmeasured: usize,
+    /// How many times a full window came back too fast to measure: while no rate is known,
+    /// the window is [`INITIAL_WINDOW`] doubled that often.
+    doublings: u32,
 }
 
 /// What an acknowledged update told of the link's rate.
 #[derive(Debug, PartialEq, Eq)]
 enum Sample {
-    /// A rate, or nothing (too small to tell, or slower than what is known).
-    Taken,
+    /// What it could: a rate, or nothing (too small to tell, or slower than what is known).
+    Told,
     /// Its bytes went in less than [`MIN_EXTRA`]: the link is faster than can be told.
     TooFast,
 }
@@ -169,8 +171,7 @@ impl Flow {
                 self.delay = Some(self.delay.map_or(rtt, |d| d.min(rtt)));
             }
             if self.sample(&sent, rtt, now) == Sample::TooFast && sent.full {
-                let window = self.unmeasured.max(INITIAL_WINDOW);
-                self.unmeasured = (window * 2).min(MAX_WINDOW);
+                self.doublings = (self.doublings + 1).min(MOST_DOUBLINGS);
             }
         }
     }
@@ -178,18 +179,18 @@ impl Flow {
     /// The rate samples that `sent`, acknowledged at `now` after `rtt`, gives.
     fn sample(&mut self, sent: &Sent, rtt: Duration, now: Instant) -> Sample {
         if sent.bytes < SAMPLE_BYTES {
-            return Sample::Taken;
+            return Sample::Told;
         }
         if sent.alone {
             // Its transmission took its round trip less the delay.
             let Some(extra) = self.delay.map(|d| rtt.saturating_sub(d)) else {
-                return Sample::Taken;
+                return Sample::Told;
             };
             if extra < MIN_EXTRA {
                 return Sample::TooFast;
             }
             self.push_rate(now, sent.bytes as f64 / extra.as_secs_f64());
-            return Sample::Taken;
+            return Sample::Told;
         }
         // What was delivered since it left, over the longer of the times it took to send
         // and to acknowledge: acknowledgements that come bunched together do not make the
@@ -207,7 +208,7 @@ impl Flow {
         if sent.full || self.rate().is_none_or(|r| rate > r) {
             self.push_rate(now, rate);
         }
-        Sample::Taken
+        Sample::Told
     }
 
     /// Adds a rate sample taken at `now`, and forgets those older than [`RATE_ROUNDS`]
@@ -234,7 +235,7 @@ impl Flow {
             (Some(rate), Some(delay)) => {
                 ((GAIN * rate * delay.as_secs_f64()) as usize).min(MAX_WINDOW)
             }
-            _ => self.unmeasured.max(INITIAL_WINDOW),
+            _ => INITIAL_WINDOW << self.doublings,
         }
     }
 

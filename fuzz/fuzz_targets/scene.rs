@@ -27,11 +27,11 @@ fn fold(id: ResourceId) -> ResourceId {
     }
 }
 
-/// Limits that keep one input's pixels small (a window or pixmap of at most 1024x1024: the
-/// demos' windows, which the seeds from real sessions create, fit).
+/// Limits that keep one input's pixels small: a window or pixmap of at most
+/// `netui_fuzz::SIDE` a side (the seeds' larger windows are folded onto that).
 fn limits() -> Limits {
     Limits {
-        max_side: 1024,
+        max_side: netui_fuzz::SIDE,
         max_text_len: 256,
         ..Limits::default()
     }
@@ -39,9 +39,16 @@ fn limits() -> Limits {
 
 fn fold_op(op: &mut SceneOp) {
     match op {
-        SceneOp::Request(r) => r.map_ids(fold),
-        SceneOp::Configure { id, .. }
-        | SceneOp::Raise { id }
+        SceneOp::Request(r) => {
+            r.map_ids(fold);
+            netui_fuzz::fold_sizes(r);
+        }
+        SceneOp::Configure { id, rect } => {
+            *id = fold(*id);
+            rect.width = netui_fuzz::fold_side(rect.width);
+            rect.height = netui_fuzz::fold_side(rect.height);
+        }
+        SceneOp::Raise { id }
         | SceneOp::DestroyWindow { id }
         | SceneOp::FreePixmap { id }
         | SceneOp::Window { id, .. }
@@ -88,6 +95,7 @@ fuzz_target!(|data: &[u8]| {
                     continue;
                 };
                 request.map_ids(fold);
+                netui_fuzz::fold_sizes(&mut request);
                 let _ = server.apply(&request, &mut events);
             }
             1 => {

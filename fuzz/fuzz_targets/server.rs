@@ -23,12 +23,13 @@ use netui_protocol::frame::{decode_message, decode_request, opcode};
 use netui_protocol::{DecodeError, InputEvent, Limits, ResourceId, ServerMessage, Size};
 use thin_client::view::View;
 
-/// Limits that keep one input's pixels small (the demos' windows, which the seeds from real
-/// sessions create, fit); the checks are the same.
+/// Limits that keep one input's pixels small (a window or pixmap of at most
+/// `netui_fuzz::SIDE` a side: the seeds' larger windows are folded onto that); the checks
+/// are the same.
 fn limits() -> Limits {
     Limits {
         max_payload: 64 * 1024,
-        max_side: 1024,
+        max_side: netui_fuzz::SIDE,
         max_client_pixels: 1 << 20,
         max_total_pixels: 1 << 21,
         max_text_len: 256,
@@ -142,6 +143,7 @@ fuzz_target!(|data: &[u8]| {
                 let own = c.id_base;
                 let request = decode_request(body).map(|mut r| {
                     r.map_ids(|id| fold(id, own, &bases));
+                    netui_fuzz::fold_sizes(&mut r);
                     r
                 });
                 if batches[usize::from(k)].len() < 64 {

@@ -1,8 +1,8 @@
 //! Feeds arbitrary `px-tiles` rectangles to a viewer's pixel decoder, a few in a row so that
 //! the compression stream and the tile cache carry over: what a thin client does with bytes from
 //! a server. Nothing may panic. Records of every kind are reachable from the raw bytes; JPEG
-//! records (`px-tiles-jpeg`) are also made real and then spoiled, since a fuzzer would
-//! hardly find a JPEG's structure by itself.
+//! records (`px-tiles-jpeg`) are also made real and then spoiled (at most four an input),
+//! since a fuzzer would hardly find a JPEG's structure by itself.
 #![no_main]
 
 use std::cell::RefCell;

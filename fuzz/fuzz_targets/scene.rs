@@ -45,8 +45,7 @@ fn fold_op(op: &mut SceneOp) {
         }
         SceneOp::Configure { id, rect } => {
             *id = fold(*id);
-            rect.width = netui_fuzz::fold_side(rect.width);
-            rect.height = netui_fuzz::fold_side(rect.height);
+            netui_fuzz::fold_rect(rect);
         }
         SceneOp::Raise { id }
         | SceneOp::DestroyWindow { id }

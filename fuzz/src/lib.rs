@@ -49,6 +49,12 @@ pub fn fold_side(side: u32) -> u32 {
     }
 }
 
+/// Folds both sides of a window's rectangle (see [`fold_side`]).
+pub fn fold_rect(rect: &mut netui_protocol::Rect) {
+    rect.width = fold_side(rect.width);
+    rect.height = fold_side(rect.height);
+}
+
 /// Folds the sizes of the windows and pixmaps that `request` creates or configures (see
 /// [`fold_side`]). An image's size stays: its bytes must match it, and the input's length
 /// bounds them.
@@ -56,8 +62,7 @@ pub fn fold_sizes(request: &mut netui_protocol::Request) {
     use netui_protocol::Request;
     match request {
         Request::CreateWindow { rect, .. } | Request::ConfigureWindow { rect, .. } => {
-            rect.width = fold_side(rect.width);
-            rect.height = fold_side(rect.height);
+            fold_rect(rect)
         }
         Request::CreatePixmap { width, height, .. } => {
             *width = fold_side(*width);

@@ -8,6 +8,10 @@ use netui_protocol::{Color, EncodeError, Limits, Rect, Request, ResourceId, Segm
 /// long burst of drawing starts to travel while it is still being made.
 const AUTO_FLUSH: usize = 256 * 1024;
 
+/// Most rectangles or segments in one request that the batch makes: a longer list is sent in
+/// parts, so that no request outgrows a frame however many a client draws without flushing.
+const LIST_MAX: usize = 4096;
+
 /// The queue of a connection's requests.
 #[derive(Debug)]
 pub(crate) struct Batch {
@@ -32,83 +36,108 @@ impl Batch {
     /// Queues a request, merging it into the previous one where the two can be one. True
     /// when enough bytes wait that they should go now ([`Batch::take_frames`]).
     pub(crate) fn push(&mut self, request: Request) -> bool {
-        if self.merge(&request) {
-            return false;
-        }
-        match self.open.replace(request) {
-            Some(done) => {
-                self.encode(&done);
-                self.writer.pending_bytes() >= AUTO_FLUSH
-            }
-            None => false,
-        }
-    }
-
-    /// Adds `rects` to the open request if it fills `target` in `color`, as [`Batch::push`]
-    /// would merge a `FillRects` of them, without making that request: a client that fills
-    /// many small rectangles one call at a time allocates nothing per call. False when the
-    /// open request is another one.
-    pub(crate) fn extend_fill(&mut self, target: ResourceId, color: Color, more: &[Rect]) -> bool {
-        match &mut self.open {
-            Some(Request::FillRects {
-                target: t,
-                color: c,
-                rects,
-            }) if *t == target && *c == color => {
-                // One rectangle a call is the common case: a push, not a copy of a slice.
-                match more {
-                    [one] => rects.push(*one),
-                    more => rects.extend_from_slice(more),
-                }
-                true
-            }
-            _ => false,
-        }
-    }
-
-    /// Adds `more` to the open request if it draws segments into `target` in `color` and
-    /// `width`, as [`Batch::extend_fill`] does for fills.
-    pub(crate) fn extend_segments(
-        &mut self,
-        target: ResourceId,
-        color: Color,
-        width: u16,
-        more: &[Segment],
-    ) -> bool {
-        match &mut self.open {
-            Some(Request::Segments {
-                target: t,
-                color: c,
-                width: w,
-                segments,
-            }) if *t == target && *c == color && *w == width => {
-                match more {
-                    [one] => segments.push(*one),
-                    more => segments.extend_from_slice(more),
-                }
-                true
-            }
-            _ => false,
-        }
-    }
-
-    /// Merges `next` into the open request when they are the same operation with the same
-    /// style.
-    fn merge(&mut self, next: &Request) -> bool {
-        match next {
+        match request {
             Request::FillRects {
                 target,
                 color,
                 rects,
-            } => self.extend_fill(*target, *color, rects),
+            } => self.fill(target, color, &rects),
             Request::Segments {
                 target,
                 color,
                 width,
                 segments,
-            } => self.extend_segments(*target, *color, *width, segments),
-            _ => false,
+            } => self.segments(target, color, width, &segments),
+            request => {
+                self.open(request);
+                self.full()
+            }
         }
+    }
+
+    /// Queues a fill of `rects` into `target` in `color`, added to the open request if it is
+    /// a fill of the same target and color: a client that fills many small rectangles one
+    /// call at a time allocates nothing per call. A list longer than [`LIST_MAX`] goes in
+    /// several requests. True when enough bytes wait that they should go now.
+    pub(crate) fn fill(&mut self, target: ResourceId, color: Color, rects: &[Rect]) -> bool {
+        for part in parts(rects) {
+            match &mut self.open {
+                Some(Request::FillRects {
+                    target: t,
+                    color: c,
+                    rects,
+                }) if *t == target && *c == color => {
+                    // One rectangle a call is the common case: a push, not a copy of a slice.
+                    match part {
+                        [one] => rects.push(*one),
+                        part => rects.extend_from_slice(part),
+                    }
+                }
+                _ => self.open(Request::FillRects {
+                    target,
+                    color,
+                    rects: part.to_vec(),
+                }),
+            }
+            self.close_if_long();
+        }
+        self.full()
+    }
+
+    /// Queues segments into `target` in `color` and `width`, added to the open request as
+    /// [`Batch::fill`] adds rectangles.
+    pub(crate) fn segments(
+        &mut self,
+        target: ResourceId,
+        color: Color,
+        width: u16,
+        segments: &[Segment],
+    ) -> bool {
+        for part in parts(segments) {
+            match &mut self.open {
+                Some(Request::Segments {
+                    target: t,
+                    color: c,
+                    width: w,
+                    segments,
+                }) if *t == target && *c == color && *w == width => match part {
+                    [one] => segments.push(*one),
+                    part => segments.extend_from_slice(part),
+                },
+                _ => self.open(Request::Segments {
+                    target,
+                    color,
+                    width,
+                    segments: part.to_vec(),
+                }),
+            }
+            self.close_if_long();
+        }
+        self.full()
+    }
+
+    /// Encodes the open request and opens `request` in its place.
+    fn open(&mut self, request: Request) {
+        self.close();
+        self.open = Some(request);
+    }
+
+    /// Encodes the open request once its list is [`LIST_MAX`] long: merged requests stay
+    /// well inside a frame, and a long burst of them reaches [`AUTO_FLUSH`].
+    fn close_if_long(&mut self) {
+        let len = match &self.open {
+            Some(Request::FillRects { rects, .. }) => rects.len(),
+            Some(Request::Segments { segments, .. }) => segments.len(),
+            _ => 0,
+        };
+        if len >= LIST_MAX {
+            self.close();
+        }
+    }
+
+    /// Whether enough bytes wait that they should go now.
+    fn full(&self) -> bool {
+        self.writer.pending_bytes() >= AUTO_FLUSH
     }
 
     /// Encodes the open request too: nothing more will be merged into it.
@@ -127,7 +156,7 @@ impl Batch {
         self.close();
         push(&mut self.writer)?;
         self.seq = self.seq.wrapping_add(1);
-        Ok(self.writer.pending_bytes() >= AUTO_FLUSH)
+        Ok(self.full())
     }
 
     /// Writes the requests queued from now on in `compression`; those queued before go in a
@@ -166,9 +195,17 @@ impl Batch {
     }
 }
 
+/// `list` in parts of at most [`LIST_MAX`]; an empty list is one empty part, still a request
+/// (the server checks its target as for any other).
+fn parts<T>(list: &[T]) -> impl Iterator<Item = &[T]> {
+    let empty = list.is_empty().then_some(list);
+    list.chunks(LIST_MAX).chain(empty)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use netui_protocol::frame::MAX_PAYLOAD;
     use netui_protocol::Point;
 
     fn fill(target: u32, color: Color, x: i32) -> Request {
@@ -213,31 +250,67 @@ mod tests {
     }
 
     #[test]
-    fn extending_in_place_merges_as_push_does() {
+    fn fills_and_segments_merge_into_the_open_request_of_their_style() {
         let mut batch = Batch::new(Limits::default(), Compression::None);
-        // Nothing is open yet: nothing to extend.
-        assert!(!batch.extend_fill(ResourceId(1), Color::RED, &[Rect::new(0, 0, 1, 1)]));
         batch.push(fill(1, Color::RED, 0));
-        assert!(batch.extend_fill(ResourceId(1), Color::RED, &[Rect::new(1, 0, 1, 1)]));
-        assert!(!batch.extend_fill(ResourceId(1), Color::BLUE, &[Rect::new(2, 0, 1, 1)]));
-        assert!(!batch.extend_segments(ResourceId(1), Color::RED, 1, &[]));
+        batch.fill(ResourceId(1), Color::RED, &[Rect::new(1, 0, 1, 1)]);
+        // Another color: a request of its own.
+        batch.fill(ResourceId(1), Color::BLUE, &[Rect::new(2, 0, 1, 1)]);
         batch.close();
-        let Request::FillRects { rects, .. } = &sent(&mut batch)[0] else {
-            panic!("not a fill");
+        let fills = sent(&mut batch);
+        let [Request::FillRects { rects: red, .. }, Request::FillRects { rects: blue, .. }] =
+            &fills[..]
+        else {
+            panic!("not two fills: {fills:?}");
         };
-        assert_eq!(rects, &[Rect::new(0, 0, 1, 1), Rect::new(1, 0, 1, 1)]);
+        assert_eq!(red, &[Rect::new(0, 0, 1, 1), Rect::new(1, 0, 1, 1)]);
+        assert_eq!(blue, &[Rect::new(2, 0, 1, 1)]);
         batch.push(segment(1));
         let more = [Segment {
             a: Point::new(2, 2),
             b: Point::new(3, 3),
         }; 2];
-        assert!(batch.extend_segments(ResourceId(1), Color::BLACK, 1, &more));
-        assert!(!batch.extend_segments(ResourceId(1), Color::BLACK, 2, &more));
+        batch.segments(ResourceId(1), Color::BLACK, 1, &more);
+        batch.segments(ResourceId(1), Color::BLACK, 2, &more);
         batch.close();
-        let Request::Segments { segments, .. } = &sent(&mut batch)[0] else {
-            panic!("not segments");
+        let lines = sent(&mut batch);
+        let [Request::Segments { segments, .. }, Request::Segments { width: 2, .. }] = &lines[..]
+        else {
+            panic!("not two segment requests: {lines:?}");
         };
         assert_eq!(segments.len(), 3);
+    }
+
+    #[test]
+    fn a_long_burst_is_cut_into_requests_that_fit_and_asks_to_be_sent() {
+        let mut batch = Batch::new(Limits::default(), Compression::None);
+        // Enough one-rectangle calls that they must go before the flush, and a list longer
+        // than any frame holds in one call: nothing is dropped, every request fits.
+        let one = [Rect::new(0, 0, 1, 1)];
+        let calls = (0..LIST_MAX * 10).filter(|_| batch.fill(ResourceId(1), Color::RED, &one));
+        assert!(calls.count() > 0, "the burst asked to be sent");
+        let huge = vec![Rect::new(1, 1, 1, 1); MAX_PAYLOAD / 8 + 1];
+        assert!(batch.fill(ResourceId(1), Color::RED, &huge));
+        batch.close();
+        let requests = sent(&mut batch);
+        let mut drawn = 0;
+        for request in &requests {
+            let Request::FillRects { rects, .. } = request else {
+                panic!("not a fill: {request:?}");
+            };
+            assert!(rects.len() <= LIST_MAX, "{} in one request", rects.len());
+            drawn += rects.len();
+        }
+        assert_eq!(drawn, LIST_MAX * 10 + huge.len());
+        assert_eq!(batch.seq() as usize, requests.len());
+    }
+
+    #[test]
+    fn an_empty_list_is_still_a_request() {
+        let mut batch = Batch::new(Limits::default(), Compression::None);
+        batch.fill(ResourceId(7), Color::RED, &[]);
+        batch.close();
+        assert_eq!(sent(&mut batch).len(), 1, "the server checks its target");
     }
 
     #[test]

@@ -306,9 +306,14 @@ impl Display {
     /// Queues a request, merging it into the previous one where the two can be one.
     pub fn send(&mut self, request: Request) {
         if self.batch.push(request) {
-            // A long burst: send what is encoded, without waiting for the flush.
-            let _ = self.send_frames();
+            self.send_queued();
         }
+    }
+
+    /// Sends what is encoded, without waiting for the flush: a long burst starts to travel.
+    /// A broken connection is reported by the next flush or round trip.
+    pub(crate) fn send_queued(&mut self) {
+        let _ = self.send_frames();
     }
 
     /// Queues a request as it is, never merged with the one before it: for a program that
@@ -337,10 +342,7 @@ impl Display {
     /// pixels straight into the batch (an image is never merged with another request).
     pub(crate) fn send_image(&mut self, image: PutImageRef<'_>) {
         match self.batch.push_unmerged(|writer| writer.push(&image)) {
-            // A long burst: send what is encoded, without waiting for the flush.
-            Ok(true) => {
-                let _ = self.send_frames();
-            }
+            Ok(true) => self.send_queued(),
             Ok(false) => {}
             // Only an image larger than a frame can fail here; they are split before.
             Err(e) => tracing::error!("dropping a PutImage request: {e}"),

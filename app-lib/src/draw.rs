@@ -127,13 +127,8 @@ impl Display {
 
     /// Fills rectangles.
     pub fn fill_rects(&mut self, target: impl Into<ResourceId>, rects: &[Rect], color: Color) {
-        let target = target.into();
-        if !self.batch().extend_fill(target, color, rects) {
-            self.send(Request::FillRects {
-                target,
-                color,
-                rects: rects.to_vec(),
-            });
+        if self.batch().fill(target.into(), color, rects) {
+            self.send_queued();
         }
     }
 
@@ -173,14 +168,8 @@ impl Display {
         width: u16,
         color: Color,
     ) {
-        let target = target.into();
-        if !self.batch().extend_segments(target, color, width, segments) {
-            self.send(Request::Segments {
-                target,
-                color,
-                width,
-                segments: segments.to_vec(),
-            });
+        if self.batch().segments(target.into(), color, width, segments) {
+            self.send_queued();
         }
     }
 

@@ -239,6 +239,39 @@ fn many_small_fills_are_merged_into_few_requests() {
 }
 
 #[test]
+fn millions_of_fills_without_a_flush_all_arrive() {
+    // More than a frame holds, in one call and in one-rectangle calls, with no flush before
+    // the sync: the batch sends it in parts as it goes, and every pixel is drawn.
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
+    let mut d = server.connect("burst");
+    let side = 128u32;
+    let w = d
+        .create_window(Rect::new(0, 0, side, side), "b", Color::WHITE)
+        .expect("window");
+    let every_pixel: Vec<Rect> = (0..side * side)
+        .map(|i| Rect::new((i % side) as i32, (i / side) as i32, 1, 1))
+        .collect();
+    let many = every_pixel.repeat(40); // 655,360 rectangles, 5 MB in one call
+    for rect in &many {
+        d.fill_rect(w, *rect, Color::RED);
+    }
+    let huge = every_pixel.repeat(160); // 2.6 M rectangles: 21 MB, over a frame's 16 MB
+    d.fill_rects(w, &huge, Color::BLUE);
+    d.sync().expect("sync");
+    let image = d.get_image(w, None).expect("read");
+    let blue = image
+        .rgba
+        .chunks(4)
+        .filter(|p| *p == [0, 0, 255, 255])
+        .count();
+    assert_eq!(
+        blue,
+        (side * side) as usize,
+        "every pixel drawn last in blue"
+    );
+}
+
+#[test]
 fn pixmaps_hold_pixels_that_copy_into_windows() {
     let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
     let mut d = server.connect("pixmap");

@@ -5,10 +5,12 @@
 //! common tests through the whole path: app-lib batching and compression, the socket, the
 //! server's decoding, the renderer and compositing. Like x11perf, each test first calibrates
 //! (doubling the objects until a synced run takes a tenth of `--seconds`), then times the
-//! number of objects that should take `--seconds`, flushing every `--batch` objects and ending
-//! with [`netui::Display::sync`], so that the time counts the server's work too. A call draws
-//! as many objects as x11perf's does: 1000 small rectangles or segments (x11perf's `POLY`), 36
-//! rectangles of 100x100, one of anything else.
+//! number of objects that should take `--seconds` and ends with [`netui::Display::sync`], so
+//! that the time counts the server's work too. Like x11perf, which leaves its requests to
+//! Xlib's buffer, it does not flush before the sync: app-lib sends as its buffer fills
+//! (`--batch N` flushes every N objects instead). A call draws as many objects as x11perf's
+//! does: 1000 small rectangles or segments (x11perf's `POLY`), 36 rectangles of 100x100, one
+//! of anything else.
 //!
 //! - `rect1`, `rect10`, `rect100`, `rect500`: filled rectangles of that side, one color, in
 //!   `fill_rects` calls (x11perf's `XFillRectangles`).
@@ -50,9 +52,10 @@ struct Args {
     /// Seconds to run each test (x11perf gets the same, rounded up, per repetition).
     #[arg(long, default_value_t = 2.0)]
     seconds: f64,
-    /// Objects drawn between two flushes.
-    #[arg(long, default_value_t = 1000)]
-    batch: u32,
+    /// Objects drawn between two explicit flushes. By default there are none: app-lib sends
+    /// its requests as its buffer fills, as x11perf leaves it to Xlib's buffer.
+    #[arg(long)]
+    batch: Option<u32>,
     /// Also run x11perf against Xvfb (needs the xvfb and x11-apps packages).
     #[arg(long)]
     xvfb: bool,
@@ -397,13 +400,13 @@ struct Measured {
 }
 
 /// Draws `calls` objects of a test, as many a call as x11perf draws, flushing every `batch`
-/// objects and at the end.
+/// objects if given, and at the end.
 fn issue(
     display: &mut Display,
     scene: &Scene,
     test: Test,
     calls: u32,
-    batch: u32,
+    batch: Option<u32>,
 ) -> anyhow::Result<()> {
     let per_call = test.per_call();
     let mut i = 0;
@@ -411,7 +414,7 @@ fn issue(
         let n = per_call.min(calls - i);
         scene.draw(display, test, i, n);
         i += n;
-        if i % batch < n {
+        if batch.is_some_and(|batch| i % batch < n) {
             display.flush()?;
         }
     }
@@ -570,8 +573,13 @@ fn tls_vs_tcp(tests: &[Test], args: &Args) -> anyhow::Result<()> {
     secure.stop();
     println!(
         "netui over loopback TCP, plain and TLS 1.3: {}x{} window on a {}x{} headless server, \
-         {} s per test, flush every {} objects, best of {ROUNDS} runs each, in turn",
-        WINDOW_SIDE, WINDOW_SIDE, SCREEN.width, SCREEN.height, args.seconds, args.batch
+         {} s per test, {}, best of {ROUNDS} runs each, in turn",
+        WINDOW_SIDE,
+        WINDOW_SIDE,
+        SCREEN.width,
+        SCREEN.height,
+        args.seconds,
+        flushes(args.batch)
     );
     println!(
         "\n{:<14} {:<13} {:>12} {:>12} {:>8} {:>10}",
@@ -710,10 +718,18 @@ fn ratio(r: f64) -> String {
     }
 }
 
+/// How the run flushes, for the report's heading.
+fn flushes(batch: Option<u32>) -> String {
+    match batch {
+        Some(n) => format!("a flush every {n} objects"),
+        None => "requests sent as app-lib's buffer fills (no flush until the sync)".into(),
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     demos::cli::init_logging();
     let args = Args::parse();
-    if args.batch == 0 || !args.seconds.is_finite() || args.seconds <= 0.0 {
+    if args.batch == Some(0) || !args.seconds.is_finite() || args.seconds <= 0.0 {
         bail!("--batch and --seconds must be positive");
     }
     let tests = if args.tests.is_empty() {
@@ -733,8 +749,13 @@ fn main() -> anyhow::Result<()> {
     let xvfb_rate = |label: &str| x11.as_ref().and_then(|x| x.get(label)).copied();
 
     println!(
-        "netui: {}x{} window on a {}x{} headless server, {} s per test, flush every {} objects",
-        WINDOW_SIDE, WINDOW_SIDE, SCREEN.width, SCREEN.height, args.seconds, args.batch
+        "netui: {}x{} window on a {}x{} headless server, {} s per test, {}",
+        WINDOW_SIDE,
+        WINDOW_SIDE,
+        SCREEN.width,
+        SCREEN.height,
+        args.seconds,
+        flushes(args.batch)
     );
     println!(
         "\n{:<14} {:<13} {:>12} {:>12} {:>11} {:>10} {:>10} {:>9}",

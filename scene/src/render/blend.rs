@@ -80,7 +80,9 @@ impl Paint {
 
 /// Sets every pixel of `row` to `pixel`. A short row (a small rectangle's, a glyph-sized
 /// one) is written four pixels a store, the last four overlapping the ones before, instead
-/// of four at a time and then one at a time; a long one is the compiler's fill.
+/// of four at a time and then one at a time; a long one is written a cache line at a time
+/// from the first line's boundary, so that no store straddles two lines (unaligned 16-byte
+/// stores made rect500's fill 14% slower, `cargo bench --bench render fill_rect`).
 #[inline]
 fn fill_solid(row: &mut [u32], pixel: u32) {
     let quad = [pixel; 4];
@@ -94,7 +96,26 @@ fn fill_solid(row: &mut [u32], pixel: u32) {
                 last.copy_from_slice(&quad);
             }
         }
-        _ => row.fill(pixel),
+        n => {
+            // Sixteen pixels are a cache line. The first and last sixteen go in four stores
+            // each; the lines between are written whole, from the first boundary on, where
+            // the first stores already reached.
+            let line = [pixel; 16];
+            let head = row.as_ptr().align_offset(64).min(16);
+            for chunk in row
+                .get_mut(head..)
+                .into_iter()
+                .flat_map(|r| r.chunks_exact_mut(16))
+            {
+                chunk.copy_from_slice(&line);
+            }
+            for chunk in row.chunks_exact_mut(4).take(4) {
+                chunk.copy_from_slice(&quad);
+            }
+            if let Some(last) = row.get_mut(n - 16..) {
+                last.copy_from_slice(&line);
+            }
+        }
     }
 }
 
@@ -125,12 +146,21 @@ mod tests {
 
     #[test]
     fn a_solid_fill_sets_every_pixel_of_any_length_and_no_other() {
-        for len in 0..70 {
-            let mut pixels = vec![7u32; len + 2];
-            fill_solid(&mut pixels[1..=len], 0xabcdef);
-            assert_eq!(pixels[0], 7, "len {len}");
-            assert_eq!(pixels[len + 1], 7, "len {len}");
-            assert!(pixels[1..=len].iter().all(|&p| p == 0xabcdef), "len {len}");
+        // Every length up to a few cache lines, starting anywhere within a line.
+        let mut pixels = vec![7u32; 160];
+        for start in 1..18 {
+            for len in 0..120 {
+                pixels.fill(7);
+                fill_solid(&mut pixels[start..start + len], 0xabcdef);
+                let (before, rest) = pixels.split_at(start);
+                let (row, after) = rest.split_at(len);
+                assert!(before.iter().all(|&p| p == 7), "start {start} len {len}");
+                assert!(
+                    row.iter().all(|&p| p == 0xabcdef),
+                    "start {start} len {len}"
+                );
+                assert!(after.iter().all(|&p| p == 7), "start {start} len {len}");
+            }
         }
     }
 

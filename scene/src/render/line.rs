@@ -203,8 +203,8 @@ impl Canvas {
         let drawn = if v0.min(v1) >= minor.0 && v0.max(v1) < minor.1 {
             // The whole minor extent is inside the clip: every step lights its pixel.
             match paint.opaque_pixel() {
-                Some(pixel) => self.walk_inside(&walk, |_| pixel),
-                None => self.walk_inside(&walk, |p| paint.over(p)),
+                Some(pixel) => self.walk_inside(&walk, v1, |_| pixel),
+                None => self.walk_inside(&walk, v1, |p| paint.over(p)),
             }
         } else {
             self.walk_clipped(&walk, minor, paint)
@@ -217,25 +217,29 @@ impl Canvas {
         }
     }
 
-    /// Walks a line whose every step is inside the clip: steps an index, no tests. Returns
-    /// the first and last pixels drawn.
+    /// Walks a line whose every step is inside the clip: steps an index, one store and one
+    /// addition a pixel, no tests (but the bounds check that keeps a bug from becoming a
+    /// panic). Returns the first pixel drawn and a corner of the box that holds the rest: the
+    /// last pixel when the walk reaches `last_v`'s end of the line, beyond it otherwise.
     #[inline(always)]
     fn walk_inside(
         &mut self,
         walk: &Walk,
+        last_v: i64,
         color: impl Fn(u32) -> u32,
     ) -> Option<((i64, i64), (i64, i64))> {
-        let stride = self.width as usize;
+        let stride = self.width as isize;
         let (x, y) = walk.point(walk.start, walk.v);
         // The clip is inside the canvas, so both coordinates are non-negative and every index
-        // of the walk is in the pixels; `get_mut` keeps a bug from becoming a panic.
-        let mut index = y as usize * stride + x as usize;
+        // of the walk is in the pixels.
+        let mut index = y as usize * stride as usize + x as usize;
         let (major_step, minor_step) = if walk.x_major {
-            (1, walk.step as isize * stride as isize)
+            (1, walk.step as isize * stride)
         } else {
-            (stride as isize, walk.step as isize)
+            (stride, walk.step as isize)
         };
-        let (mut rem, mut v) = (walk.rem, walk.v);
+        let diagonal_step = major_step + minor_step;
+        let mut rem = walk.rem;
         let pixels = &mut self.pixels;
         let mut put = |index: usize| {
             if let Some(p) = pixels.get_mut(index) {
@@ -245,15 +249,16 @@ impl Canvas {
         put(index);
         for _ in walk.start..walk.end {
             rem += walk.rise;
-            index = index.wrapping_add_signed(major_step);
-            if rem >= walk.run {
+            let step = if rem >= walk.run {
                 rem -= walk.run;
-                v += walk.step;
-                index = index.wrapping_add_signed(minor_step);
-            }
+                diagonal_step
+            } else {
+                major_step
+            };
+            index = index.wrapping_add_signed(step);
             put(index);
         }
-        Some(((x, y), walk.point(walk.end, v)))
+        Some(((x, y), walk.point(walk.end, last_v)))
     }
 
     /// Walks a line that may leave the clip along its minor axis: tests each step, and stops

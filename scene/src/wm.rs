@@ -157,8 +157,23 @@ pub fn draw_frame(
         close.x + close.width as i32 - 1 - inset,
         close.y + close.height as i32 - 1 - inset,
     );
-    screen.line(Point::new(x0, y0), Point::new(x1, y1), 2, text_color, clip);
-    screen.line(Point::new(x0, y1), Point::new(x1, y0), 2, text_color, clip);
+    // Inside the button: on a window narrower than the button the lines would reach the
+    // border, which a change of focus does not redraw.
+    let x_clip = clip.intersect(close);
+    screen.line(
+        Point::new(x0, y0),
+        Point::new(x1, y1),
+        2,
+        text_color,
+        x_clip,
+    );
+    screen.line(
+        Point::new(x0, y1),
+        Point::new(x1, y0),
+        2,
+        text_color,
+        x_clip,
+    );
 }
 
 #[cfg(test)]

@@ -593,4 +593,39 @@ mod tests {
             assert!(scene.screen() == &whole, "area {area:?}");
         }
     }
+
+    #[test]
+    fn a_window_narrower_than_its_close_button_repaints_whole_when_focus_changes() {
+        // Found by the `scene` fuzz target: the close button's X of a 5-pixel-wide window
+        // reached the border, which a change of focus does not repaint, so the server's
+        // screen kept the focused X's pixels where a viewer that joined later drew the
+        // unfocused frame.
+        let size = Size::new(40, 60);
+        let mut server = Scene::new(size, Limits::default());
+        let mut events = Vec::new();
+        let id = ResourceId(0x20_0001);
+        let rect = Rect::new(1, 30, 5, 20);
+        for request in [
+            Request::CreateWindow {
+                id,
+                rect,
+                title: "narrow".into(),
+                background: Color::rgb(17, 17, 255),
+            },
+            Request::MapWindow { id },
+        ] {
+            server.apply(&request, &mut events).expect("applies");
+        }
+        server.composite();
+        server
+            .replay(&SceneOp::Focus { id: None })
+            .expect("unfocuses");
+        server.composite();
+        let mut late = Scene::new(Size::new(1, 1), Limits::default());
+        for op in server.snapshot() {
+            late.replay(&op).expect("replays");
+        }
+        late.composite();
+        assert!(late.screen() == server.screen());
+    }
 }

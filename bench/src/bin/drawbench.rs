@@ -572,14 +572,8 @@ fn tls_vs_tcp(tests: &[Test], args: &Args) -> anyhow::Result<()> {
     plain.stop();
     secure.stop();
     println!(
-        "netui over loopback TCP, plain and TLS 1.3: {}x{} window on a {}x{} headless server, \
-         {} s per test, {}, best of {ROUNDS} runs each, in turn",
-        WINDOW_SIDE,
-        WINDOW_SIDE,
-        SCREEN.width,
-        SCREEN.height,
-        args.seconds,
-        flushes(args.batch)
+        "netui over loopback TCP, plain and TLS 1.3: {}, best of {ROUNDS} runs each, in turn",
+        setting(args)
     );
     println!(
         "\n{:<14} {:<13} {:>12} {:>12} {:>8} {:>10}",
@@ -718,12 +712,16 @@ fn ratio(r: f64) -> String {
     }
 }
 
-/// How the run flushes, for the report's heading.
-fn flushes(batch: Option<u32>) -> String {
-    match batch {
+/// The run's setting, for the report's heading: the window, the time and how it flushes.
+fn setting(args: &Args) -> String {
+    let flushes = match args.batch {
         Some(n) => format!("a flush every {n} objects"),
         None => "requests sent as app-lib's buffer fills (no flush until the sync)".into(),
-    }
+    };
+    format!(
+        "{WINDOW_SIDE}x{WINDOW_SIDE} window on a {}x{} headless server, {} s per test, {flushes}",
+        SCREEN.width, SCREEN.height, args.seconds
+    )
 }
 
 fn main() -> anyhow::Result<()> {
@@ -748,15 +746,7 @@ fn main() -> anyhow::Result<()> {
     };
     let xvfb_rate = |label: &str| x11.as_ref().and_then(|x| x.get(label)).copied();
 
-    println!(
-        "netui: {}x{} window on a {}x{} headless server, {} s per test, {}",
-        WINDOW_SIDE,
-        WINDOW_SIDE,
-        SCREEN.width,
-        SCREEN.height,
-        args.seconds,
-        flushes(args.batch)
-    );
+    println!("netui: {}", setting(&args));
     println!(
         "\n{:<14} {:<13} {:>12} {:>12} {:>11} {:>10} {:>10} {:>9}",
         "test", "per", "netui/s", "Xvfb/s", "netui/Xvfb", "payload B", "wire B", "X11 B"

@@ -214,6 +214,9 @@ fn imageview_copies_the_shown_image_as_png_and_files_the_selected_path() {
         demos::imageview::Viewer::open(&mut viewer_display, samples, String::new()).expect("opens");
     let copy = ctrl_c(viewer.window());
     viewer.event(&mut viewer_display, &copy).expect("copies");
+    // The claim is carried out before another client asks: two clients' requests have no
+    // order between them (as in X), and a paste that overtakes the claim finds no owner.
+    viewer_display.sync().expect("the claim is in");
     let _viewer = serve(viewer_display);
     let mut paster = server.connect("paster");
     let png = paster
@@ -239,6 +242,7 @@ fn imageview_copies_the_shown_image_as_png_and_files_the_selected_path() {
     assert!(expected.ends_with("zeta.txt"), "{expected:?}");
     let copy = ctrl_c(browser.window());
     browser.event(&mut files_display, &copy).expect("copies");
+    files_display.sync().expect("the claim is in");
     let _files = serve(files_display);
     assert_eq!(
         paster.paste_text(Selection::Clipboard).expect("paste"),

@@ -119,6 +119,15 @@ impl Flow {
         self.unacked.is_empty() || (self.delay.is_some() && self.unacked_bytes() < self.window())
     }
 
+    /// Whether an urgent update (an answer to input) may go now: also past a full window,
+    /// by up to a quarter of it, once the delay is known. So an answer waits behind what is
+    /// in flight but not for acknowledgements too, and answers that come faster than the
+    /// link carries them wait and merge instead of queueing in the link.
+    pub fn may_send_urgent(&self) -> bool {
+        self.may_send()
+            || (self.delay.is_some() && self.unacked_bytes() < self.window() + self.window() / 4)
+    }
+
     /// Whether the next update should be an empty one, to measure the link's delay: once the
     /// first update has been acknowledged, while the delay is unknown and nothing is in
     /// flight. Until it comes back nothing else goes.
@@ -313,6 +322,26 @@ mod tests {
         flow.ack(10, Instant::now());
         assert!(flow.may_send());
         assert_eq!(flow.unacked_bytes(), 0);
+    }
+
+    #[test]
+    fn an_answer_goes_past_a_full_window_by_a_quarter_of_it_at_most() {
+        // The modem's window, 1.75 KB, full of an animation's updates.
+        let mut flow = measure(7_000.0, 200 * MS, &[0, 3000, 2000]);
+        let now = Instant::now();
+        flow.sent(10, 1_800, now);
+        assert!(!flow.may_send() && flow.may_send_urgent());
+        // Answers of 100 bytes: four more go, then they wait (and merge).
+        let mut answers = 0;
+        while flow.may_send_urgent() {
+            answers += 1;
+            flow.sent(10 + answers, 100, now);
+        }
+        assert_eq!(answers, 4);
+        // Until the delay is known, nothing goes past the window.
+        let mut unknown = Flow::default();
+        unknown.sent(1, 100, now);
+        assert!(!unknown.may_send_urgent());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! A viewer has unacknowledged updates only up to its link's window ([`Flow`]), and an update
 //! carries at most about what the window has room for, so that what comes next (the answer
 //! to an input) never waits behind more than about one round trip of drawing. In pixel mode
-//! the answer also goes first: the strips of the screen that an input changed are encoded
+//! the answer also goes first: the cells of the screen that an input changed are encoded
 //! before the rest of the damage (see [`PixelEncoder::encode_within`]).
 //! Meanwhile, changes wait, merged: in pixel mode as damage (a few rectangles, however much
 //! was drawn), in command mode as a backlog of scene operations (`viewer/backlog.rs`) from which drawing that
@@ -88,9 +88,12 @@ pub struct Viewer {
     /// Pixel mode: the newest input whose answer is composited but not yet all sent, and the
     /// areas that go first until it is.
     answer: Option<(u64, Damage)>,
-    /// Pixel mode: the row from which the damage goes after the answer, when an update
-    /// carries only part of it.
-    from_row: i32,
+    /// Pixel mode: the cells of damage that updates left for later (see
+    /// [`PixelEncoder::encode_within`]), kept apart from `damage`, whose merging would grow
+    /// them into boxes over what was sent.
+    rest: Vec<Rect>,
+    /// Pixel mode: a point in the cell from which the rest goes after the answer.
+    from: Point,
     /// What each mode costs, if the viewer asked.
     costs: Option<Costs>,
 }
@@ -116,7 +119,8 @@ impl Viewer {
             copies: Vec::new(),
             unshown: None,
             answer: None,
-            from_row: 0,
+            rest: Vec::new(),
+            from: Point::default(),
             costs: None,
         };
         viewer.set_mode(mode, scene);
@@ -138,6 +142,7 @@ impl Viewer {
         }
         self.copies.clear();
         self.damage = Damage::default();
+        self.rest.clear();
         if let Some(costs) = &mut self.costs {
             costs.switched();
             if mode == ViewMode::Commands {
@@ -386,7 +391,13 @@ impl Viewer {
     fn pump_updates(&mut self, scene: &Scene) -> Vec<ViewMessage> {
         self.settle_answers();
         let mut messages = Vec::new();
-        while self.flow.may_send() {
+        // An answer in an encoding that sends moves as copies is a small update of its own:
+        // it is urgent (see `Flow::may_send_urgent`). In the others a moved window's answer
+        // is all its pixels, which would crowd the link.
+        let urgent = |v: &Self| {
+            v.answer.is_some() && v.encoder.as_ref().is_some_and(PixelEncoder::sends_copies)
+        };
+        while self.flow.may_send() || (urgent(self) && self.flow.may_send_urgent()) {
             let more = if self.flow.probe_due() && !self.nothing_waits() {
                 // The link's delay, measured before what waits goes (see `Flow`).
                 let update = self.number();
@@ -417,7 +428,11 @@ impl Viewer {
 
     /// Whether no change waits to be sent.
     fn nothing_waits(&self) -> bool {
-        self.backlog.is_empty() && !self.resync && self.damage.is_empty() && self.answer.is_none()
+        self.backlog.is_empty()
+            && !self.resync
+            && self.damage.is_empty()
+            && self.rest.is_empty()
+            && self.answer.is_none()
     }
 
     /// An update numbered `update` that changes nothing and reports the input answered.
@@ -493,14 +508,14 @@ impl Viewer {
         }]
     }
 
-    /// One update of the damage, as much as the window has room for (at least a strip): the
+    /// One update of the damage, as much as the window has room for (at least a cell): the
     /// answer to the viewer's input alone, else the rest from where the last update stopped.
     /// What does not fit stays as damage, where later drawing only makes it newer.
     fn pump_pixels(&mut self, scene: &Scene) -> Vec<ViewMessage> {
         let Some(encoder) = &mut self.encoder else {
             return Vec::new();
         };
-        if self.damage.is_empty() {
+        if self.damage.is_empty() && self.rest.is_empty() {
             if let Some((seq, _)) = self.answer.take() {
                 self.answered_up_to(seq);
             }
@@ -508,7 +523,8 @@ impl Viewer {
         }
         // Damage is added right after each composite, so the screen holds those areas as
         // composited then or later: encoding them now sends the newest pixels.
-        let damage: Vec<Rect> = self.damage.take().into_iter().flat_map(split).collect();
+        let mut damage = std::mem::take(&mut self.rest);
+        damage.extend(self.damage.take().into_iter().flat_map(split));
         let copies = std::mem::take(&mut self.copies);
         let budget = Budget {
             // An answer goes in an update of its own, which the viewer shows on arrival
@@ -517,14 +533,19 @@ impl Viewer {
                 Some(_) => 0,
                 None => self.flow.room().min(MESSAGE_BYTES),
             },
-            first: self
-                .answer
-                .as_ref()
-                .map_or_else(Vec::new, |(_, a)| a.rects().to_vec()),
-            from_row: self.from_row,
+            first: match &self.answer {
+                // In an encoding that sends moves as copies, a copy shows what it put in
+                // place: the answer is the rest (what a move uncovered, what the input drew),
+                // and newer drawing where the copy went follows it.
+                Some((_, areas)) if encoder.sends_copies() => uncopied(areas.rects(), &copies),
+                Some((_, areas)) => areas.rects().to_vec(),
+                None => Vec::new(),
+            },
+            from: self.from,
         };
         let started = Instant::now();
         let (rects, rest) = encoder.encode_within(scene.screen(), &damage, &copies, &budget);
+        let copies_too = encoder.sends_copies();
         self.encode_time += started.elapsed();
         // The answer is sent once none of the damage that meets it is left.
         let meets = |r: &Rect| budget.first.iter().any(|f| !f.intersect(*r).is_empty());
@@ -534,10 +555,14 @@ impl Viewer {
             }
         }
         if let Some(next) = rest.iter().find(|r| !meets(r)) {
-            self.from_row = next.y;
+            self.from = Point::new(next.x, next.y);
         }
-        for r in rest {
-            self.damage.add(r);
+        if copies_too {
+            self.rest = rest;
+        } else {
+            for r in rest {
+                self.damage.add(r);
+            }
         }
         let size = scene.size();
         let mut messages = Vec::new();
@@ -572,6 +597,13 @@ fn join(answers: &mut Option<(u64, Damage)>, seq: u64, changed: &[Rect]) {
     for &rect in changed {
         areas.add(rect);
     }
+}
+
+/// The parts of `areas` outside the destinations of `copies`.
+fn uncopied(areas: &[Rect], copies: &[(Rect, Point)]) -> Vec<Rect> {
+    copies.iter().fold(areas.to_vec(), |areas, &(dst, _)| {
+        areas.into_iter().flat_map(|r| r.minus(dst)).collect()
+    })
 }
 
 /// Splits a tall rectangle into strips small enough for one message.
@@ -619,7 +651,7 @@ fn split_encoded(rect: EncodedRect) -> Vec<EncodedRect> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use netui_protocol::{Limits, Size};
+    use netui_protocol::{Color, Limits, ResourceId, SceneOp, Size, WindowKind};
 
     #[test]
     fn a_window_dragged_across_frames_is_one_copy() {
@@ -679,5 +711,47 @@ mod tests {
         viewer.ack(first + 1);
         assert_eq!(viewer.pump(&scene).len(), 1);
         assert!(viewer.damage.is_empty());
+    }
+
+    /// The pixels that `messages` carry.
+    fn pixels_sent(messages: &[ViewMessage]) -> u64 {
+        let rects = messages.iter().flat_map(|m| match m {
+            ViewMessage::Pixels { rects, .. } => rects.as_slice(),
+            _ => &[],
+        });
+        rects.map(|r| r.rect.size().area()).sum()
+    }
+
+    #[test]
+    fn damage_left_for_later_is_not_merged_over_what_was_sent() {
+        let mut scene = Scene::new(Size::new(640, 480), Limits::default());
+        let mut viewer = Viewer::new(ViewMode::Pixels(PixelEncoding::DeltaLz4), &scene);
+        viewer.pump(&scene);
+        viewer.ack(1);
+        // The whole screen turns white, so that every pixel sent costs bytes.
+        let panel = SceneOp::Window {
+            id: ResourceId(1 << 20),
+            rect: Rect::new(0, 0, 640, 480),
+            title: String::new(),
+            background: Color::WHITE,
+            kind: WindowKind::Panel,
+            mapped: true,
+        };
+        scene.perform(&panel, &mut Vec::new()).unwrap();
+        scene.composite();
+        // An answer low on the screen goes alone, and the damage above it is left as cells.
+        let answer = Rect::new(10, 300, 20, 20);
+        let above = Rect::new(0, 0, 320, 192);
+        viewer.input_seen(5, &[answer]);
+        viewer.push_damage(&[above, answer], &[], &scene);
+        assert_eq!(pixels_sent(&viewer.pump_pixels(&scene)), 20 * 20);
+        assert_eq!(viewer.rest.len(), 15);
+        // New damage between the two: merged with the cells into one box, it would send the
+        // answer's pixels again. Every pixel goes once.
+        let between = Rect::new(0, 192, 40, 110);
+        viewer.push_damage(&[between], &[], &scene);
+        let rest = viewer.pump_pixels(&scene);
+        assert_eq!(pixels_sent(&rest), 320 * 192 + 40 * 110);
+        assert!(viewer.rest.is_empty() && viewer.damage.is_empty());
     }
 }

@@ -150,6 +150,16 @@ fn pixel_mode_on_a_modem_stays_bounded_and_responsive() {
 }
 
 #[test]
+fn tiles_on_a_modem_stay_bounded_and_responsive() {
+    run(ViewMode::Pixels(PixelEncoding::Tiles));
+}
+
+#[test]
+fn damage_lz4_on_a_modem_stays_bounded_and_responsive() {
+    run(ViewMode::Pixels(PixelEncoding::DamageLz4));
+}
+
+#[test]
 fn command_mode_on_a_modem_stays_bounded_and_responsive() {
     run(ViewMode::Commands);
 }

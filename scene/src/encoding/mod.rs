@@ -27,6 +27,8 @@
 //! assert_eq!(decoder.canvas(), &screen);
 //! ```
 
+use std::collections::BTreeMap;
+
 use lz4_flex::block::{compress_into, decompress_into, get_maximum_output_size, DecompressError};
 use netui_protocol::{Color, EncodedRect, PixelEncoding, Point, Rect, RectEncoding, Size};
 
@@ -54,11 +56,13 @@ pub const BAND_BYTES: usize = 64 * 1024 - 1024;
 /// form that compresses this well leaves little to gain.
 const PIXELS_TRY_RATIO: usize = 8;
 
-/// The rows of the strips into which [`PixelEncoder::encode_within`] cuts damage that does
-/// not fit its budget, on a grid fixed to the screen (a multiple of the tiles' side, so that
-/// no tile is in two strips). Chosen so that a strip of a window is a few hundred bytes: the
-/// modem carries about 1.4 KB in a round trip.
-pub const STRIP_ROWS: i32 = 64;
+/// The side of the square cells, on a grid fixed to the screen, into which
+/// [`PixelEncoder::encode_within`] cuts damage that does not fit its budget (strips of this
+/// many rows across the screen in the encodings without copies; a multiple of the tiles'
+/// side, so that no tile is in two cells). Chosen so that a cell of a window is a
+/// few hundred bytes: the modem carries about 1.4 KB in a round trip, and a strip across a
+/// 500-pixel animation was more than that.
+pub const CELL: i32 = 64;
 
 /// The bytes that an encoded rectangle costs on the wire beyond its data (its rectangle,
 /// kind and length, framed), about: what budgets and flow control count.
@@ -68,13 +72,13 @@ pub const RECT_OVERHEAD: usize = 24;
 /// [`PixelEncoder::encode_within`].
 #[derive(Debug, Clone, Default)]
 pub struct Budget {
-    /// The encoded bytes after which no more strips go.
+    /// The encoded bytes after which no more cells go.
     pub bytes: usize,
-    /// Areas whose strips go before the others: the answer to the viewer's input.
+    /// Areas whose cells go before the others: the answer to the viewer's input.
     pub first: Vec<Rect>,
-    /// The row from which the other strips go: where the last update stopped, so that a
-    /// window that changes all the time does not keep the strips below it waiting.
-    pub from_row: i32,
+    /// A point in the cell from which the other cells go: where the last update stopped, so
+    /// that a window that changes all the time does not keep the cells after it waiting.
+    pub from: Point,
 }
 
 /// What can be wrong with an update a viewer receives.
@@ -321,6 +325,15 @@ impl PixelEncoder {
         self.fresh = true;
     }
 
+    /// Whether the encoding in force sends moves as copies (`px-delta-lz4` and `px-tiles`),
+    /// so that a dragged window or a scroll costs a few bytes and what it uncovered.
+    pub fn sends_copies(&self) -> bool {
+        matches!(
+            self.encoding,
+            PixelEncoding::DeltaLz4 | PixelEncoding::Tiles | PixelEncoding::TilesJpeg { .. }
+        )
+    }
+
     /// Encodes the damaged areas of `screen` (the composited screen, whose size may have
     /// changed: then the shadow is resized and everything is sent). `copies` are screen-space
     /// moves (destination rectangle, source point) that happened since the last encode, in
@@ -365,10 +378,13 @@ impl PixelEncoder {
     ///
     /// The copies, and the moves found without a hint, all go (they cost a few bytes and
     /// change what the rest of the damage is compared with); then, unless the damage's raw
-    /// pixels fit the budget, the damage is cut into strips of [`STRIP_ROWS`] rows on a grid
-    /// fixed to the screen, which go in this order until their encoded bytes reach the
-    /// budget (one always goes): every strip that meets `budget.first` (together), then the
-    /// others from the row `budget.from_row` down, round the screen and by `x` in a row.
+    /// pixels fit the budget, the damage is cut into square cells of [`CELL`] pixels (strips
+    /// of [`CELL`] rows without copies) on a grid fixed to the screen, which go in this
+    /// order until their encoded bytes reach the budget (one always goes): the damage in cells
+    /// that meets `budget.first` (together), then the rest in rows from the cell at
+    /// `budget.from`, round the screen. What is left is a list of parts of cells: kept
+    /// apart by the caller (not merged into boxes over what was sent), it shrinks with every
+    /// update.
     /// A first update (new, reset or resized) and `px-raw` always go whole.
     pub fn encode_within(
         &mut self,
@@ -386,10 +402,7 @@ impl PixelEncoder {
             self.fresh = true;
             self.damage.push(bounds);
         } else {
-            let copies_too = matches!(
-                self.encoding,
-                PixelEncoding::DeltaLz4 | PixelEncoding::Tiles | PixelEncoding::TilesJpeg { .. }
-            );
+            let copies_too = self.sends_copies();
             if copies_too && !self.fresh {
                 self.apply_copies(copies, &mut out);
             }
@@ -407,7 +420,15 @@ impl PixelEncoder {
             self.encode_rects(screen, &damage, &mut out);
             Vec::new()
         } else {
-            let mut pieces = strips(&damage, budget, bounds.height).into_iter();
+            // Square cells where moves go as copies: a drag's answer is then a copy and a
+            // few small cells, and what else changed in the strip waits. Without copies
+            // every cell costs its pixels, and strips across the screen compress better.
+            let width = if self.sends_copies() {
+                CELL as u32
+            } else {
+                bounds.width
+            };
+            let mut pieces = cells(&damage, budget, width, bounds.height).into_iter();
             let mut sent = 0;
             for piece in pieces.by_ref() {
                 let before = out.len();
@@ -620,39 +641,54 @@ impl PixelEncoder {
     }
 }
 
-/// The damage (clipped to the screen, `height` rows) cut into strips of [`STRIP_ROWS`] rows,
-/// in the order of [`PixelEncoder::encode_within`]: the strips that meet `budget.first` as
-/// one piece, then each other strip as a piece of its own.
-fn strips(damage: &[Rect], budget: &Budget, height: u32) -> Vec<Vec<Rect>> {
-    // Disjoint, so that no pixel goes twice.
-    let mut disjoint = Damage::default();
-    for &rect in damage {
-        disjoint.add(rect);
-    }
-    let (mut first, mut others) = (Vec::new(), Vec::new());
-    for &rect in disjoint.rects() {
-        let mut y = rect.y;
-        while i64::from(y) < rect.bottom() {
-            // Inside the screen: no overflow.
-            let end = ((y.div_euclid(STRIP_ROWS) + 1) * STRIP_ROWS).min(rect.bottom() as i32);
-            let strip = Rect::new(rect.x, y, rect.width, (end - y) as u32);
-            if budget.first.iter().any(|f| !f.intersect(strip).is_empty()) {
-                first.push(strip);
-            } else {
-                others.push(strip);
+/// The damage (clipped to the screen, `height` rows) cut into cells of `width` by [`CELL`]
+/// pixels, in the order of [`PixelEncoder::encode_within`]: the cells that meet
+/// `budget.first` (their rectangles that meet it) as one piece, then each other rectangle
+/// alone.
+fn cells(damage: &[Rect], budget: &Budget, width: u32, height: u32) -> Vec<Vec<Rect>> {
+    // Inside the screen: no overflow.
+    let width = width.max(1) as i32;
+    // Per cell (by row and column of the grid), the damage in it, disjoint: no pixel goes
+    // twice, and nothing reaches past its cell.
+    let mut parts: BTreeMap<(i32, i32), Damage> = BTreeMap::new();
+    for &rect in damage.iter().filter(|r| !r.is_empty()) {
+        let (right, bottom) = (rect.right() as i32, rect.bottom() as i32);
+        for row in rect.y.div_euclid(CELL)..=(bottom - 1).div_euclid(CELL) {
+            for column in rect.x.div_euclid(width)..=(right - 1).div_euclid(width) {
+                let cell = Rect::new(column * width, row * CELL, width as u32, CELL as u32);
+                parts
+                    .entry((row, column))
+                    .or_default()
+                    .add(rect.intersect(cell));
             }
-            y = end;
         }
     }
-    let height = i64::from(height.max(1));
-    others.sort_by_key(|r| {
-        let from = i64::from(r.y) - i64::from(budget.from_row);
-        (from.rem_euclid(height), r.x)
-    });
-    let first = (!first.is_empty()).then_some(first);
-    first
+    let meets = |r: &Rect| budget.first.iter().any(|f| !f.intersect(*r).is_empty());
+    let (first, mut others): (Vec<_>, Vec<_>) = parts
         .into_iter()
-        .chain(others.into_iter().map(|r| vec![r]))
+        .flat_map(|(cell, d)| {
+            d.rects()
+                .iter()
+                .map(move |&r| (cell, r))
+                .collect::<Vec<_>>()
+        })
+        .partition(|(_, r)| meets(r));
+    // From the cell at `budget.from`, row by row round the screen; that cell's row ends with
+    // the cells left of it.
+    let rows = (i64::from(height.max(1)) + i64::from(CELL) - 1) / i64::from(CELL);
+    let (from_row, from_column) = (
+        budget.from.y.div_euclid(CELL),
+        budget.from.x.div_euclid(width),
+    );
+    others.sort_by_key(|&((row, column), _)| {
+        let after = (i64::from(row) - i64::from(from_row)).rem_euclid(rows);
+        (after == 0 && column < from_column, after, column)
+    });
+    let first: Vec<Rect> = first.into_iter().map(|(_, r)| r).collect();
+    (!first.is_empty())
+        .then_some(first)
+        .into_iter()
+        .chain(others.into_iter().map(|(_, r)| vec![r]))
         .collect()
 }
 

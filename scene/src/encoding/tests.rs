@@ -887,36 +887,50 @@ fn an_update_within_a_budget_sends_the_answer_first_and_the_rest_in_turn() {
         let mut budget = Budget {
             bytes: 0,
             first: vec![answer],
-            from_row: 0,
+            from: Point::new(0, 0),
         };
         let (rects, rest) = encoder.encode_within(&screen, &[animation, answer], &[], &budget);
-        // Alone: only the answer's strip went, and the strips of the animation wait.
-        let strip = Rect::new(0, 192, 320, 48);
+        // The cells are 64 pixels square, or strips across the screen where moves do not go
+        // as copies. Alone: only the answer's cells went, and the animation's wait.
+        let side = if encoding == PixelEncoding::DamageLz4 {
+            320
+        } else {
+            64
+        };
+        let columns = 320 / side;
+        let cells = Rect::new(0, 192, 128, 48);
         assert!(
-            rects.iter().all(|r| strip.contains_rect(r.rect)),
+            rects.iter().all(|r| cells.contains_rect(r.rect)),
             "{encoding:?}"
         );
-        assert_eq!(rest.len(), 3, "{encoding:?}: {rest:?}");
+        assert_eq!(rest.len(), 3 * columns as usize, "{encoding:?}: {rest:?}");
         assert!(rest.iter().all(|r| r.intersect(answer).is_empty()));
         decoder.apply(screen.size(), &rects).unwrap();
         assert_eq!(
             decoder.canvas().pixels()[200 * 320 + 40],
             screen.pixels()[200 * 320 + 40]
         );
-        // The rest go a strip at a time, from the row where the last update stopped, round
-        // the screen.
+        // The rest go a cell at a time, from the cell where the last update stopped, row by
+        // row round the screen; no cell goes twice.
         budget.first.clear();
-        budget.from_row = 64;
+        budget.from = Point::new(130, 64);
         let mut rest = rest;
         let mut order = Vec::new();
         while !rest.is_empty() {
             let (rects, more) = encoder.encode_within(&screen, &rest, &[], &budget);
-            order.push(rects.iter().map(|r| r.rect.y).min().unwrap());
+            let sent = rects.iter().fold(Rect::default(), |a, r| a.union(r.rect));
+            order.push((sent.y / 64, sent.x / side));
+            assert_eq!(more.len() + 1, rest.len(), "{encoding:?}");
             decoder.apply(screen.size(), &rects).unwrap();
             rest = more;
-            budget.from_row = rest.first().map_or(0, |r| r.y);
+            budget.from = rest
+                .first()
+                .map_or(Point::default(), |r| Point::new(r.x, r.y));
         }
-        assert_eq!(order, [64, 128, 0], "{encoding:?}");
+        let rows = [1, 2, 0].map(|row| (0..columns).map(move |column| (row, column)));
+        let mut expected: Vec<_> = rows.into_iter().flatten().collect();
+        expected.rotate_left((130 / side) as usize);
+        assert_eq!(order, expected, "{encoding:?}");
         assert_eq!(decoder.canvas(), &screen, "{encoding:?}");
     }
 }

@@ -6,7 +6,7 @@
 //! and bitmaps for the glyphs actually drawn; it is emptied when it grows past a bound, since
 //! a client can ask for any of a million characters at 512 sizes.
 
-use super::blend::{mul255, over};
+use super::blend::{mul255, over, over8};
 use super::{Area, Canvas, Damage};
 use netui_protocol::font::{drawn_size, FontMetrics, FontSet, FIRST_CHAR, LAST_CHAR};
 use netui_protocol::{Color, Font, Point, Rect};
@@ -34,7 +34,7 @@ pub struct Fonts {
     sans: &'static fontdue::Font,
     mono: &'static fontdue::Font,
     glyphs: HashMap<u64, Glyph, BuildHasherDefault<KeyHasher>>,
-    /// Bytes of coverage held by `glyphs`.
+    /// Bytes of bitmaps (coverage and lanes) held by `glyphs`.
     bytes: usize,
 }
 
@@ -152,10 +152,11 @@ impl Fonts {
             let m = face.metrics(c, px);
             Glyph::new(&m, None)
         });
-        if glyph.coverage.is_none() && draw(glyph) {
+        if glyph.bitmap.is_none() && draw(glyph) {
             let (m, coverage) = face.rasterize(c, px);
-            self.bytes += coverage.len();
-            *glyph = Glyph::new(&m, Some(coverage.into()));
+            let bitmap = Bitmap::new(m.width, coverage);
+            self.bytes += bitmap.bytes();
+            *glyph = Glyph::new(&m, Some(bitmap));
         }
         glyph
     }
@@ -197,12 +198,76 @@ struct Glyph {
     top: i32,
     width: usize,
     height: usize,
-    /// `width * height` coverage bytes, row-major, once rasterized.
-    coverage: Option<Box<[u8]>>,
+    /// The coverage, once rasterized.
+    bitmap: Option<Bitmap>,
+}
+
+/// A glyph's coverage, as rasterized and as the lanes that [`over8`] blends.
+#[derive(Debug, Clone)]
+struct Bitmap {
+    /// `width * height` coverage bytes, row-major.
+    coverage: Box<[u8]>,
+    /// The width rounded up to a multiple of four: the pixels that `pairs` may blend.
+    padded: usize,
+    /// The rows cut in quads (four pixels) and those with any coverage taken two at a time,
+    /// eight pixels for one [`over8`]: each quad's row and first column in the bitmap.
+    /// Pairing quads, not the rows' groups of eight, makes 18 % fewer blends at 12 px
+    /// (rows of five to eight pixels; narrow glyphs pair two rows) and 30 % fewer at 24 px.
+    /// An odd quad out is paired with itself through zero coverage (see `Canvas::quads`).
+    pairs: Box<[[(u32, u32); 2]]>,
+    /// Each pair's coverage, each byte four times (a pixel's channels), and zeros past the
+    /// bitmap's right edge (which leave a pixel as it is).
+    lanes: Box<[[u8; 32]]>,
+}
+
+impl Bitmap {
+    fn new(width: usize, coverage: Vec<u8>) -> Bitmap {
+        let mut quads = Vec::new();
+        if width > 0 {
+            for (y, row) in coverage.chunks_exact(width).enumerate() {
+                for (x, quad) in row.chunks(4).enumerate() {
+                    if quad.iter().any(|&c| c != 0) {
+                        quads.push((y, 4 * x, quad));
+                    }
+                }
+            }
+        }
+        let mut pairs = Vec::with_capacity(quads.len().div_ceil(2));
+        let mut lanes = Vec::with_capacity(pairs.capacity());
+        for two in quads.chunks(2) {
+            let mut pair = [(0, 0); 2];
+            let mut eight = [0; 32];
+            for ((place, pixels), &(y, x, quad)) in
+                pair.iter_mut().zip(eight.chunks_exact_mut(16)).zip(two)
+            {
+                // A bitmap is at most a few thousand pixels a side (512 px glyphs).
+                *place = (y as u32, x as u32);
+                for (pixel, &c) in pixels.chunks_exact_mut(4).zip(quad) {
+                    pixel.fill(c);
+                }
+            }
+            if let [_] = two {
+                pair[1] = pair[0];
+            }
+            pairs.push(pair);
+            lanes.push(eight);
+        }
+        Bitmap {
+            coverage: coverage.into(),
+            padded: width.next_multiple_of(4),
+            pairs: pairs.into(),
+            lanes: lanes.into(),
+        }
+    }
+
+    /// Bytes held, for the cache's bound.
+    fn bytes(&self) -> usize {
+        self.coverage.len() + self.pairs.len() * 16 + self.lanes.len() * 32
+    }
 }
 
 impl Glyph {
-    fn new(m: &fontdue::Metrics, coverage: Option<Box<[u8]>>) -> Glyph {
+    fn new(m: &fontdue::Metrics, bitmap: Option<Bitmap>) -> Glyph {
         // At 512 px at most, every measure is small.
         let height = i32::try_from(m.height).unwrap_or(0);
         Glyph {
@@ -211,7 +276,7 @@ impl Glyph {
             top: -(m.ymin + height),
             width: m.width,
             height: m.height,
-            coverage,
+            bitmap,
         }
     }
 
@@ -252,18 +317,74 @@ impl Canvas {
         let baseline = i64::from(pos.y) + i64::from(fonts.line_metrics(font, size).ascent);
         let mut pen = i64::from(pos.x);
         let mut damage = Damage::new();
+        let rgb = color.to_xrgb().to_le_bytes();
+        let src: [u16; 32] = std::array::from_fn(|i| rgb[i % 4].into());
         for c in text.chars().filter(|c| !c.is_control()) {
             let visible = |g: &Glyph| !g.area(pen, baseline).intersect(area).is_empty();
             let glyph = fonts.glyph(font, size, c, visible);
-            if let Some(coverage) = &glyph.coverage {
+            if let Some(bitmap) = &glyph.bitmap {
                 let place = glyph.area(pen, baseline);
-                let drawn = place.intersect(area);
-                self.coverage(place, coverage, color, drawn);
-                damage.add(drawn);
+                let padded = Area {
+                    right: place.left + bitmap.padded as i64,
+                    ..place
+                };
+                if padded.intersect(area) == padded {
+                    // The padding's pixels are inside the clip too, so `quads` may blend
+                    // them (through coverage 0, which leaves them as they are).
+                    if color.a == 255 {
+                        self.quads::<true>(place, bitmap, &src, 255);
+                    } else {
+                        self.quads::<false>(place, bitmap, &src, color.a.into());
+                    }
+                    damage.add(place);
+                } else {
+                    let drawn = place.intersect(area);
+                    self.coverage(place, &bitmap.coverage, color, drawn);
+                    damage.add(drawn);
+                }
             }
             pen += i64::from(glyph.advance);
         }
         damage.to_rect()
+    }
+
+    /// Blends a glyph whose padded rows (`place` widened to `bitmap.padded`) lie inside the
+    /// canvas, a pair of quads at a time (see [`over8`]). A blend through coverage 0 gives
+    /// the pixel back unchanged (canvas pixels have a zero top byte), so the padding changes
+    /// nothing, and a quad paired with itself is written back second half first: the first
+    /// half, blended through the coverage, is what stays.
+    #[inline(never)]
+    fn quads<const OPAQUE: bool>(
+        &mut self,
+        place: Area,
+        bitmap: &Bitmap,
+        src: &[u16; 32],
+        color_alpha: u16,
+    ) {
+        let width = self.width as usize;
+        // Inside the canvas, so both are non-negative.
+        let start = place.top as usize * width + place.left as usize;
+        // The quads' pixels come from a table, not from a count, which also keeps the
+        // compiler from vectorizing this loop across pairs (gathering and scattering lanes
+        // one at a time: three times slower than the old loop) instead of each pair's lanes.
+        for (pair, alpha) in bitmap.pairs.iter().zip(bitmap.lanes.iter()) {
+            let [a, b] = pair.map(|(y, x)| start + y as usize * width + x as usize);
+            let (Some(first), Some(second)) =
+                (self.pixels.get(a..a + 4), self.pixels.get(b..b + 4))
+            else {
+                return;
+            };
+            let mut eight = [0; 8];
+            eight[..4].copy_from_slice(first);
+            eight[4..].copy_from_slice(second);
+            over8::<OPAQUE>(src, alpha, color_alpha, &mut eight);
+            if let Some(second) = self.pixels.get_mut(b..b + 4) {
+                second.copy_from_slice(&eight[4..]);
+            }
+            if let Some(first) = self.pixels.get_mut(a..a + 4) {
+                first.copy_from_slice(&eight[..4]);
+            }
+        }
     }
 
     /// Blends `color` through a coverage bitmap that covers `place`, within `drawn` (the part
@@ -470,6 +591,60 @@ mod tests {
             )
             .is_empty());
         assert_eq!(c, blank(40, 20));
+    }
+
+    #[test]
+    fn text_blends_every_pixel_as_the_formula_says() {
+        // Over a noisy background, at sizes whose glyphs are narrower and wider than eight
+        // pixels, opaque and translucent, whole and cut by a clip (which takes glyphs that
+        // straddle it through the row by row path): every pixel is `over` of the color
+        // through the glyph's coverage, as drawn one pixel at a time.
+        let text = "Hello, Wxyz il|j 0123 ,.;";
+        let colors = [
+            Color::WHITE,
+            Color::rgb(10, 200, 30),
+            Color::rgba(200, 100, 50, 128),
+        ];
+        let clips = [BIG, Rect::new(7, 3, 101, 30)];
+        for (size, color, clip) in [12, 24, 40]
+            .into_iter()
+            .flat_map(|size| colors.map(|color| (size, color)))
+            .flat_map(|(size, color)| clips.map(|clip| (size, color, clip)))
+        {
+            let mut fonts = Fonts::new();
+            let mut c = blank(300, 60);
+            for (i, p) in c.pixels_mut().iter_mut().enumerate() {
+                *p = (i as u32).wrapping_mul(0x9e37_79b9) & 0x00ff_ffff;
+            }
+            let mut want = c.clone();
+            let pos = Point::new(3, 2);
+            c.text(&mut fonts, pos, Font::Sans, size, color, text, clip);
+            let baseline =
+                i64::from(pos.y) + i64::from(fonts.line_metrics(Font::Sans, size).ascent);
+            let mut pen = i64::from(pos.x);
+            let area = want.area(clip).expect("the clip is on the canvas");
+            for ch in text.chars() {
+                let glyph = fonts.glyph(Font::Sans, size, ch, |_| true).clone();
+                let place = glyph.area(pen, baseline);
+                let coverage = glyph.bitmap.expect("drawn glyphs are rasterized").coverage;
+                for y in place.top..place.bottom {
+                    for x in place.left..place.right {
+                        if !(area.left..area.right).contains(&x)
+                            || !(area.top..area.bottom).contains(&y)
+                        {
+                            continue;
+                        }
+                        let i = ((y - place.top) * (place.right - place.left) + x - place.left)
+                            as usize;
+                        let alpha = mul255(coverage[i].into(), color.a.into());
+                        let p = &mut want.pixels_mut()[y as usize * 300 + x as usize];
+                        *p = over(color.to_xrgb(), alpha, *p);
+                    }
+                }
+                pen += i64::from(glyph.advance);
+            }
+            assert!(c == want, "size {size}, {color:?}, clip {clip:?}");
+        }
     }
 
     #[test]

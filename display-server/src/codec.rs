@@ -257,8 +257,12 @@ pub fn push(
         } else {
             Compression::None
         };
+        // Its own frame even when its compression is the connection's (LZ4): the message
+        // before it may have left a frame open.
+        batch.end_frame();
         batch.set_compression(frame);
         batch.push(message).map_err(std::io::Error::other)?;
+        batch.end_frame();
         batch.set_compression(compression);
         return Ok(());
     }

@@ -183,6 +183,11 @@ impl BatchWriter {
         }
     }
 
+    /// Closes the open frame, if any: the next message starts a frame of its own.
+    pub fn end_frame(&mut self) {
+        self.seal_payload();
+    }
+
     /// The compression of the messages pushed from now on.
     pub fn compression(&self) -> Compression {
         self.compression

@@ -666,12 +666,7 @@ fn cells(damage: &[Rect], budget: &Budget, width: u32, height: u32) -> Vec<Vec<R
     let meets = |r: &Rect| budget.first.iter().any(|f| !f.intersect(*r).is_empty());
     let (first, mut others): (Vec<_>, Vec<_>) = parts
         .into_iter()
-        .flat_map(|(cell, d)| {
-            d.rects()
-                .iter()
-                .map(move |&r| (cell, r))
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|(cell, mut d)| d.take().into_iter().map(move |r| (cell, r)))
         .partition(|(_, r)| meets(r));
     // From the cell at `budget.from`, row by row round the screen; that cell's row ends with
     // the cells left of it.

@@ -4,7 +4,8 @@
 #![allow(missing_docs)] // criterion's macros generate undocumented items.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
-use netui_protocol::{Color, Font, ImageFormat, Point, Rect, Segment};
+use netui_bench::x11perf;
+use netui_protocol::{Color, Font, ImageFormat, Point, Rect};
 use netui_scene::render::{Canvas, Fonts};
 
 const WIDTH: u32 = 1280;
@@ -71,50 +72,12 @@ fn lines(c: &mut Criterion) {
     group.finish();
 }
 
-/// x11perf's segments of `size` (its `GenerateSegments`): 1000 a call, in squares down the
-/// window's columns, the ends turning around the square from one segment to the next.
-fn x11perf_segments(size: i32) -> Vec<Segment> {
-    let half = (size + 19) / 20;
-    let (mut x, mut y, mut rows, mut phase) = (half, half, 0, 0);
-    let step = (8 * size / 1000).max(1);
-    (0..1000)
-        .map(|_| {
-            let k = phase % size;
-            let (x1, y1, x2, y2) = match phase / size {
-                0 => (0, 0, size, phase),
-                1 => (k, 0, size, size),
-                2 => (size, 0, size - k, size),
-                3 => (size, k, 0, size),
-                4 => (size, size, 0, size - k),
-                5 => (size - k, size, 0, 0),
-                6 => (0, size, k, 0),
-                _ => (0, size - k, size, 0),
-            };
-            let segment = Segment {
-                a: Point::new(x + x1, y + y1),
-                b: Point::new(x + x2, y + y2),
-            };
-            rows += 1;
-            y += size;
-            if y >= 600 - size - half || rows == 40 {
-                (rows, y) = (0, half);
-                x += size;
-                if x >= 600 - size - half {
-                    x = half;
-                }
-            }
-            phase = (phase + step) % (8 * size);
-            segment
-        })
-        .collect()
-}
-
 fn segments(c: &mut Criterion) {
     let mut group = c.benchmark_group("segments");
     for size in [10, 100] {
         let mut canvas = canvas();
         let clip = canvas.bounds();
-        let segments = x11perf_segments(size);
+        let segments = x11perf::segments(size, 1000);
         group.throughput(Throughput::Elements(segments.len() as u64));
         group.bench_function(format!("1000 of {size}px thin"), |b| {
             b.iter(|| black_box(canvas.segments(&segments, 0, Color::WHITE, clip)))

@@ -33,6 +33,8 @@
 //! - [`desktop`]: typical desktop content and three changes to it, for the criterion benches
 //!   of the encoders (`benches/encoding.rs`: netui's pixel encodings; `benches/rfb.rs`: the
 //!   RFB encoders).
+//! - [`x11perf`]: the rectangles, segments and copies that x11perf draws, for `drawbench` and
+//!   the renderer's bench (`benches/render.rs`).
 //! - `src/bin/`: `bandwidth` (the above), `latency`, `drawbench`, `startup`, `scale`.
 //!
 //! # Where to make a change
@@ -63,4 +65,5 @@ pub mod rfb_view;
 pub mod session;
 pub mod vnc;
 pub mod workload;
+pub mod x11perf;
 pub mod xvnc;

@@ -10,11 +10,12 @@
 //! Xlib's buffer, it does not flush before the sync: app-lib sends as its buffer fills
 //! (`--batch N` flushes every N objects instead). A call draws as many objects as x11perf's
 //! does: 1000 small rectangles or segments (x11perf's `POLY`), 36 rectangles of 100x100, one
-//! of anything else.
+//! of anything else. Rectangles, segments and copies are x11perf's own, in its places
+//! ([`netui_bench::x11perf`]): the same pixels and the same memory touched.
 //!
 //! - `rect1`, `rect10`, `rect100`, `rect500`: filled rectangles of that side, one color, in
 //!   `fill_rects` calls (x11perf's `XFillRectangles`).
-//! - `seg10`, `seg100`, `seg500`: one-pixel segments of that length in eight directions, in
+//! - `seg10`, `seg100`, `seg500`: one-pixel segments of that length at every slope, in
 //!   `segments` calls (`XDrawSegments`).
 //! - `ftext`: one 80-character line of 12 px Sans per call (also counted in characters, the
 //!   unit x11perf reports); `aa10text` and `aa24text`: 80 characters at 10 px and 30 at 24
@@ -22,7 +23,8 @@
 //!   antialiased.
 //! - `putimage100`, `putimage500`: Rgb8 images of that side, noisy so that LZ4 cannot shrink
 //!   them.
-//! - `copywinwin100`, `copywinwin500`: copies of that side within the window.
+//! - `copywinwin100`, `copywinwin500`: copies of that side within the window, back and forth
+//!   in every direction of overlap.
 //!
 //! The timed run also gives the bytes that each call costs, before LZ4 (payload) and on the
 //! wire (after LZ4, with frame headers). With `--xvfb` drawbench then starts Xvfb, runs
@@ -44,6 +46,7 @@ use anyhow::{bail, Context};
 use clap::{Parser, ValueEnum};
 use netui::{Color, Display, Font, ImageFormat, Point, Rect, Segment, Size, Window};
 use netui_bench::session::{Headless, Transport};
+use netui_bench::x11perf;
 
 /// Measures netui's drawing throughput end to end, optionally against Xvfb with x11perf.
 #[derive(Debug, Parser)]
@@ -95,7 +98,8 @@ const TEXT_LEN: usize = 80;
 /// Characters in one `aa24text` line, as in x11perf.
 const AA24_LEN: usize = 30;
 const SCREEN: Size = Size::new(1280, 800);
-const WINDOW_SIDE: i32 = 600;
+/// The window: x11perf's, whose objects ([`x11perf`]) fit it.
+const WINDOW_SIDE: i32 = x11perf::WIDTH;
 /// x11perf's label for antialiased text, compared with `ftext` too.
 const AA_TEXT_LABEL: &str = "Char in 80-char aa line (Courier 12)";
 
@@ -156,9 +160,12 @@ impl Test {
 /// What the drawing calls draw: prepared once, so that the timed loop only issues calls.
 struct Scene {
     window: Window,
-    /// The rectangles of each rectangle test, and the segments of each segment test.
+    /// The rectangles of each rectangle test, and the segments of each segment test: one
+    /// call's, drawn again at every call as x11perf does.
     rects: HashMap<Test, Vec<Rect>>,
     segments: HashMap<Test, Vec<Segment>>,
+    /// The copies of each copy test (the source, and where it goes), taken in turn.
+    copies: HashMap<Test, Vec<(Rect, Point)>>,
     lines: Vec<String>,
     images: Vec<Vec<u8>>,
     big_images: Vec<Vec<u8>>,
@@ -209,21 +216,30 @@ impl Scene {
         };
         let images = (0..4).map(|k| noisy(100, k)).collect();
         let big_images = (0..4).map(|k| noisy(500, k)).collect();
-        // A multiple of x11perf's 1000 a call and of the eight directions, longer than the
-        // grid's 53 x 53 cells.
-        const OBJECTS: u32 = 24_000;
-        let rect_tests = [Test::Rect1, Test::Rect10, Test::Rect100, Test::Rect500];
-        let rects = rect_tests
-            .map(|t| (t, (0..OBJECTS).map(|i| rect(t, i)).collect()))
+        let rects = [
+            (Test::Rect1, 1),
+            (Test::Rect10, 10),
+            (Test::Rect100, 100),
+            (Test::Rect500, 500),
+        ]
+        .map(|(t, side)| (t, x11perf::rectangles(side, t.per_call() as usize)))
+        .into();
+        let segments = [(Test::Seg10, 10), (Test::Seg100, 100), (Test::Seg500, 500)]
+            .map(|(t, len)| (t, x11perf::segments(len, t.per_call() as usize)))
             .into();
-        let segment_tests = [Test::Seg10, Test::Seg100, Test::Seg500];
-        let segments = segment_tests
-            .map(|t| (t, (0..OBJECTS).map(|i| segment(t, i)).collect()))
+        // x11perf's places go round the window in a few thousand copies.
+        let copies = [(Test::Copywinwin100, 100), (Test::Copywinwin500, 500)]
+            .map(|(t, side)| {
+                let copies = x11perf::copies(side, 6_000).into_iter();
+                let square = |p: Point| Rect::new(p.x, p.y, side as u32, side as u32);
+                (t, copies.map(|(from, to)| (square(from), to)).collect())
+            })
             .into();
         Self {
             window,
             rects,
             segments,
+            copies,
             lines,
             images,
             big_images,
@@ -281,17 +297,11 @@ impl Scene {
                 let data = &self.big_images[i as usize % self.big_images.len()];
                 display.put_image(w, Rect::new(x, y, 500, 500), ImageFormat::Rgb8, data);
             }
-            Test::Copywinwin100 => {
-                let (x, y) = spot(i, 500);
-                let (dx, dy) = spot(i + 250, 500);
-                let src = Rect::new(x, y, 100, 100);
-                display.copy_area(w, w, src, Point::new(dx, dy));
-            }
-            Test::Copywinwin500 => {
-                let (x, y) = spot(i, 100);
-                let (dx, dy) = spot(i + 50, 100);
-                let src = Rect::new(x, y, 500, 500);
-                display.copy_area(w, w, src, Point::new(dx, dy));
+            Test::Copywinwin100 | Test::Copywinwin500 => {
+                let copies = &self.copies[&test];
+                if let Some(&(from, to)) = copies.get(i as usize % copies.len().max(1)) {
+                    display.copy_area(w, w, from, to);
+                }
             }
         }
     }
@@ -310,74 +320,10 @@ fn in_calls<T>(objects: &[T], first: u32, n: u32, mut call: impl FnMut(&[T])) {
     }
 }
 
-/// The `i`th cell of a grid of 11-pixel cells, walked row by row, as x11perf lays out small
-/// objects.
-fn cell(i: u32) -> (i32, i32) {
-    let cols = 53;
-    (((i % cols) * 11) as i32, (((i / cols) % cols) * 11) as i32)
-}
-
 /// The `i`th spot of a scattered walk over `room` pixels a side, for the big objects.
 fn spot(i: u32, room: u32) -> (i32, i32) {
     let at = |k: u32| (i.wrapping_mul(k) % room) as i32;
     (at(37), at(23))
-}
-
-/// The `i`th rectangle of a rectangle test.
-fn rect(test: Test, i: u32) -> Rect {
-    match test {
-        Test::Rect1 => {
-            let (x, y) = cell(i);
-            Rect::new(x, y, 1, 1)
-        }
-        Test::Rect10 => {
-            let (x, y) = cell(i);
-            Rect::new(x, y, 10, 10)
-        }
-        Test::Rect100 => {
-            let (x, y) = spot(i, 500);
-            Rect::new(x, y, 100, 100)
-        }
-        _ => {
-            let (x, y) = spot(i, 100);
-            Rect::new(x, y, 500, 500)
-        }
-    }
-}
-
-/// The `i`th segment of a segment test: `seg10`'s in the cells of the grid, the long ones
-/// centered at a scattered spot so that they fit in the window whatever their direction.
-fn segment(test: Test, i: u32) -> Segment {
-    let len = match test {
-        Test::Seg10 => {
-            let (x, y) = cell(i);
-            let (dx, dy) = direction(i, 10);
-            let a = Point::new(x + 10, y + 10);
-            return Segment {
-                a,
-                b: Point::new(a.x + dx, a.y + dy),
-            };
-        }
-        Test::Seg100 => 100,
-        _ => 500,
-    };
-    let half = len / 2;
-    let (cx, cy) = spot(i, (WINDOW_SIDE - len) as u32);
-    let (dx, dy) = direction(i, len);
-    let a = Point::new(cx + half - dx / 2, cy + half - dy / 2);
-    Segment {
-        a,
-        b: Point::new(a.x + dx, a.y + dy),
-    }
-}
-
-/// The `i`th of eight directions for a segment `len` pixels long along its major axis: dx
-/// walks the circle, dy is a quarter turn behind.
-fn direction(i: u32, len: i32) -> (i32, i32) {
-    let diagonal = len * 7 / 10;
-    let d = [len, diagonal, 0, -diagonal, -len, -diagonal, 0, diagonal];
-    let k = i as usize % 8;
-    (d[k], d[(k + 6) % 8])
 }
 
 impl Scene {

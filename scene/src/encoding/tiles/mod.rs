@@ -335,7 +335,7 @@ fn blend_over(pixels: &[u32], fg: u32, bg: u32, alphas: &mut Vec<u8>) -> bool {
     let channel = |p: u32, c: u32| ((p >> (8 * c)) & 0xff) as i32;
     let [b0, b1, b2, _] = bg.to_le_bytes();
     // The channel on which the two differ most tells each pixel's opacity best; the others
-    // have coarser steps, so the opacities that give this channel's value are tried.
+    // have coarser steps, so the opacity that gives this channel's value is only a guess.
     let Some(c) = (0..3).max_by_key(|&c| (channel(fg, c) - channel(bg, c)).abs()) else {
         return false;
     };
@@ -343,41 +343,79 @@ fn blend_over(pixels: &[u32], fg: u32, bg: u32, alphas: &mut Vec<u8>) -> bool {
     if span == 0 {
         return false;
     }
+    // The opacities an encoder looks at, round the guess: those within a step of this
+    // channel (the format allows any, but a farther one never gives this channel's value).
     let reach = 255 / span.abs() + 1;
     // A blend lies between its two colors on every channel: a photograph fails here, on
     // one of its first pixels, before any opacity is tried.
     let [f0, f1, f2, _] = fg.to_le_bytes();
     let between = |v: u8, a: u8, b: u8| a.min(b) <= v && v <= a.max(b);
+    // Each opacity is stored in place, not pushed (see `Palette::index`).
     alphas.clear();
-    for &p in pixels {
+    alphas.resize(pixels.len(), 0);
+    for (&p, alpha) in pixels.iter().zip(alphas.iter_mut()) {
         let [p0, p1, p2, _] = p.to_le_bytes();
-        let alpha = if p == bg {
+        *alpha = if p == bg {
             0
         } else if p == fg {
             255
         } else if !(between(p0, b0, f0) && between(p1, b1, f1) && between(p2, b2, f2)) {
             return false;
         } else {
-            // The nearest first: the guess is most often right.
             let guess = ((channel(p, c) - from) * 255 + span / 2) / span;
-            let found = (0..=2 * reach)
-                .map(|k| {
-                    if k % 2 == 0 {
-                        guess + k / 2
-                    } else {
-                        guess - k / 2 - 1
-                    }
-                })
-                .filter(|a| (0..=255).contains(a))
-                .find(|&a| over(fg, a as u32, bg) == p);
-            match found {
-                Some(alpha) => alpha,
+            match opacity(fg, bg, p, guess, reach) {
+                Some(a) => a,
                 None => return false,
             }
         };
-        alphas.push(alpha as u8);
     }
     true
+}
+
+/// The opacity `a` with `over(fg, a, bg) == p` nearest to `guess` (the lower of two as near),
+/// within `reach` of it; `None` when there is none.
+///
+/// The guess is most often right, so it is tried first. Else, since each channel of
+/// `over(fg, a, bg)` grows (or shrinks) with `a`, the opacities that give each channel of `p`
+/// are a range, worked out from the blend's formula (see [`opacities`]); the nearest of the
+/// ranges' common part is the answer, in a few divisions instead of a search that tried up
+/// to a hundred opacities a pixel (and all of them on a tile that is no blend).
+fn opacity(fg: u32, bg: u32, p: u32, guess: i32, reach: i32) -> Option<u8> {
+    if (0..=255).contains(&guess) && over(fg, guess as u32, bg) == p {
+        return Some(guess as u8);
+    }
+    let (mut lo, mut hi) = (0.max(guess - reach), 255.min(guess + reach));
+    let channels = fg.to_le_bytes().into_iter().zip(bg.to_le_bytes());
+    for ((f, b), v) in channels.zip(p.to_le_bytes()).take(3) {
+        let (l, h) = opacities(f, b, v)?;
+        (lo, hi) = (lo.max(l), hi.min(h));
+    }
+    if lo > hi {
+        return None;
+    }
+    let alpha = guess.clamp(lo, hi);
+    // Also refuses a pixel whose top byte is set, which no blend gives.
+    (over(fg, alpha as u32, bg) == p).then_some(alpha as u8)
+}
+
+/// The opacities `a` (from 0 to 255) for which one channel of the blend of a foreground
+/// `f` over a background `b`, `(f * a + b * (255 - a) + 127) / 255`, is `v`: a range
+/// `(low, high)`, inclusive, or `None`. With `d = f - b`, the channel is `v` when
+/// `255 * (v - b) - 127 <= a * d <= 255 * (v - b) + 127`.
+fn opacities(f: u8, b: u8, v: u8) -> Option<(i32, i32)> {
+    let (d, base) = (
+        i32::from(f) - i32::from(b),
+        255 * (i32::from(v) - i32::from(b)),
+    );
+    let (low, high) = match d.signum() {
+        0 => return (v == b).then_some((0, 255)),
+        // a >= (base - 127) / d and a <= (base + 127) / d, rounded inwards.
+        1 => (-(127 - base).div_euclid(d), (base + 127).div_euclid(d)),
+        // The same with both sides negated, so that the divisor is positive.
+        _ => (-(base + 127).div_euclid(-d), (127 - base).div_euclid(-d)),
+    };
+    let (low, high) = (low.max(0), high.min(255));
+    (low <= high).then_some((low, high))
 }
 
 /// The whole tiles of the screen grid that `area` touches, row by row (tiles cut by the
@@ -462,6 +500,47 @@ impl Cache {
         // Slots are below CACHE_SLOTS, which fits in a u16.
         self.index.insert(hash, slot as u16);
         self.next = (slot + 1) % CACHE_SLOTS;
+    }
+}
+
+/// The hashes of the whole tiles of the screen, each worked out once an update: an area
+/// looks for the tiles it touches in the cache, and the areas of a line of typed text touch
+/// the same tiles (each glyph's, and the line's), which are then sent.
+#[derive(Debug, Default)]
+struct TileHashes {
+    /// Per tile of the screen's grid, the update in which its hash was worked out, and the
+    /// hash.
+    hashes: Vec<(u32, u64)>,
+    /// This update's number (never 0: 0 marks no hash).
+    update: u32,
+    /// The tiles across the grid.
+    columns: usize,
+}
+
+impl TileHashes {
+    /// Starts an update of a screen of `columns` by `rows` tiles: the screen is new.
+    fn start(&mut self, (columns, rows): (usize, usize)) {
+        self.update = self.update.wrapping_add(1);
+        if self.update == 0 || self.columns != columns || self.hashes.len() != columns * rows {
+            self.hashes.clear();
+            self.hashes.resize(columns * rows, (0, 0));
+            (self.update, self.columns) = (1, columns);
+        }
+    }
+
+    /// The hash of `pixels`, those of `tile`, a whole tile of this update's screen.
+    fn get(&mut self, tile: Rect, pixels: &[u32]) -> u64 {
+        // On the screen, so both are small and positive.
+        let at = (tile.y as u32 / TILE) as usize * self.columns + (tile.x as u32 / TILE) as usize;
+        match self.hashes.get_mut(at) {
+            Some(&mut (update, known)) if update == self.update => known,
+            Some(entry) => {
+                let fresh = hash(pixels);
+                *entry = (self.update, fresh);
+                fresh
+            }
+            None => hash(pixels),
+        }
     }
 }
 
@@ -564,6 +643,8 @@ pub(super) struct TileEncoder {
     jpeg: Vec<u8>,
     /// This update's area records (see the format), in the grid's order.
     areas: Vec<Rect>,
+    /// The hashes of the screen's tiles in this update.
+    hashes: TileHashes,
 }
 
 impl TileEncoder {
@@ -586,6 +667,7 @@ impl TileEncoder {
             bgra: Vec::new(),
             jpeg: Vec::new(),
             areas: Vec::new(),
+            hashes: TileHashes::default(),
         }
     }
 
@@ -615,6 +697,7 @@ impl TileEncoder {
             self.cache.clear();
             self.stream.restart();
         }
+        self.hashes.start(screen_grid);
         let Some((left, top, right, bottom)) = self.mark(screen_grid, damage) else {
             return;
         };
@@ -725,13 +808,12 @@ impl TileEncoder {
     /// where they were).
     fn cached(&mut self, screen: &Canvas, area: Rect) -> bool {
         let mut tiles = area_tiles(area, screen.bounds()).peekable();
+        let mut pixels = [0; TILE_PIXELS];
         tiles.peek().is_some()
             && tiles.all(|tile| {
-                self.old.clear();
-                for y in 0..TILE {
-                    self.old.extend_from_slice(row(screen, tile, y));
-                }
-                self.cache.find(hash(&self.old), &self.old).is_some()
+                load_tile(screen, tile, &mut pixels);
+                let hash = self.hashes.get(tile, &pixels);
+                self.cache.find(hash, &pixels).is_some()
             })
     }
 
@@ -752,12 +834,10 @@ impl TileEncoder {
         }
         let indexed = self.palette.index(&self.tile);
         self.put_record(indexed, shadow, area, None);
+        let mut pixels = [0; TILE_PIXELS];
         for tile in area_tiles(area, shadow.bounds()) {
-            self.old.clear();
-            for y in 0..TILE {
-                self.old.extend_from_slice(row(shadow, tile, y));
-            }
-            self.cache.insert(hash(&self.old), &self.old);
+            load_tile(shadow, tile, &mut pixels);
+            self.cache.insert(hash(&pixels), &pixels);
         }
     }
 
@@ -804,11 +884,13 @@ impl TileEncoder {
             }
         }
         if tile.width == TILE && tile.height == TILE {
-            self.tile.clear();
-            for y in 0..tile.height {
-                self.tile.extend_from_slice(row(screen, tile, y));
-            }
-            if self.cache.find(hash(&self.tile), &self.tile).is_some() {
+            let mut pixels = [0; TILE_PIXELS];
+            load_tile(screen, tile, &mut pixels);
+            if self
+                .cache
+                .find(self.hashes.get(tile, &pixels), &pixels)
+                .is_some()
+            {
                 return false;
             }
         }
@@ -906,39 +988,31 @@ impl TileEncoder {
         bounds: Rect,
         fresh: bool,
     ) {
-        self.tile.clear();
-        self.old.clear();
         let width = tile.width as usize;
-        for y in 0..tile.height {
-            let new = row(screen, tile, y);
-            let old = row_mut(shadow, tile, y);
-            // Rows of whole tiles as arrays: copies of a known size, which the compiler makes
-            // a few vector moves instead of calls (they were a third of a whole screen's time).
-            const W: usize = TILE as usize;
-            if let (Some(new), Some(old), W) =
-                (new.first_chunk::<W>(), old.first_chunk_mut::<W>(), width)
-            {
-                self.tile.extend_from_slice(new);
-                if !fresh {
-                    self.old.extend_from_slice(old);
-                }
-                *old = *new;
-            } else {
-                self.tile.extend_from_slice(new);
-                if !fresh {
-                    self.old.extend_from_slice(old);
-                }
-                old.copy_from_slice(new);
+        // Written in place, not pushed (see `Palette::index`); `old` only when it is known.
+        self.tile.resize(width * tile.height as usize, 0);
+        self.old.resize(if fresh { 0 } else { self.tile.len() }, 0);
+        let mut olds = self.old.chunks_exact_mut(width);
+        for (y, line) in (0..tile.height).zip(self.tile.chunks_exact_mut(width)) {
+            let (new, old) = (row(screen, tile, y), row_mut(shadow, tile, y));
+            copy_row(line, new);
+            if let Some(kept) = olds.next() {
+                copy_row(kept, old);
             }
+            copy_row(old, new);
         }
-        let indexed = self.palette.index(&self.tile);
-        if indexed && self.palette.colors.len() == 1 {
+        let first = self.tile[0];
+        if self.tile.iter().all(|&p| p == first) {
             self.payload.push(OP_SOLID);
-            put_pixel(&mut self.payload, self.tile[0]);
+            put_pixel(&mut self.payload, first);
             return;
         }
         let whole = self.tile.len() == TILE_PIXELS;
-        let hash = if whole { hash(&self.tile) } else { 0 };
+        let hash = if whole {
+            self.hashes.get(tile, &self.tile)
+        } else {
+            0
+        };
         if whole {
             if let Some(slot) = self.cache.find(hash, &self.tile) {
                 self.payload.push(OP_CACHED);
@@ -969,7 +1043,10 @@ impl TileEncoder {
                 self.put_record(indexed, shadow, area, Some(bounds));
                 std::mem::swap(&mut self.tile, &mut self.old);
             }
-            None => self.put_record(indexed, shadow, tile, Some(bounds)),
+            None => {
+                let indexed = self.palette.index(&self.tile);
+                self.put_record(indexed, shadow, tile, Some(bounds));
+            }
         }
         if whole {
             self.cache.insert(hash, &self.tile);
@@ -1106,12 +1183,38 @@ impl TileEncoder {
     }
 }
 
+/// The side of a tile, as a length.
+const W: usize = TILE as usize;
+
+/// Copies `from` into `to`, rows of the same length: a whole tile's row as an array, a copy
+/// of a known size, which the compiler makes a few vector moves instead of a call (the calls
+/// were a third of a whole screen's time).
+#[inline]
+fn copy_row(to: &mut [u32], from: &[u32]) {
+    if let (Ok(to), Ok(from)) = (
+        <&mut [u32; W]>::try_from(&mut *to),
+        <&[u32; W]>::try_from(from),
+    ) {
+        *to = *from;
+    } else {
+        to.copy_from_slice(from);
+    }
+}
+
+/// The pixels of `tile`, a whole tile of `canvas`, row by row into `pixels`.
+fn load_tile(canvas: &Canvas, tile: Rect, pixels: &mut [u32; TILE_PIXELS]) {
+    let (lines, _) = pixels.as_chunks_mut::<W>();
+    for (y, line) in (0..TILE).zip(lines) {
+        copy_row(line, row(canvas, tile, y));
+    }
+}
+
 /// Whether `tile` is the same on both canvases.
 fn same(screen: &Canvas, shadow: &Canvas, tile: Rect) -> bool {
     (0..tile.height).all(|y| {
         let (new, old) = (row(screen, tile, y), row(shadow, tile, y));
-        // A whole tile's rows as arrays, compared in a few vector operations (see put_tile).
-        match (new.first_chunk::<{ TILE as usize }>(), old.first_chunk()) {
+        // A whole tile's rows as arrays, compared in a few vector operations (see copy_row).
+        match (new.first_chunk::<W>(), old.first_chunk()) {
             (Some(a), Some(b)) if new.len() == a.len() => a == b,
             _ => new == old,
         }

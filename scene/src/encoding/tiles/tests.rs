@@ -373,6 +373,70 @@ fn blends_are_found_exactly_or_not_at_all() {
 }
 
 #[test]
+fn opacities_are_exactly_those_that_blend_to_a_value() {
+    // Every foreground and background of one channel: each range holds only opacities that
+    // give its value, and every opacity lies in the range of the value it gives.
+    for f in 0..=255u8 {
+        for b in 0..=255u8 {
+            let value = |a: i32| over(f.into(), a as u32, b.into()) as u8;
+            for v in 0..=255u8 {
+                if let Some((low, high)) = opacities(f, b, v) {
+                    assert!((low..=high).all(|a| value(a) == v), "{f} over {b} to {v}");
+                }
+            }
+            for a in 0..=255 {
+                let range = opacities(f, b, value(a));
+                assert!(
+                    range.is_some_and(|(l, h)| l <= a && a <= h),
+                    "{f} over {b} at {a}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn opacity_is_the_one_a_search_from_the_guess_finds() {
+    // The search that `opacity` replaces: the guess, then one below, one above, two below...
+    let search = |fg: u32, bg: u32, p: u32, guess: i32, reach: i32| {
+        (0..=2 * reach)
+            .map(|k| {
+                if k % 2 == 0 {
+                    guess + k / 2
+                } else {
+                    guess - k / 2 - 1
+                }
+            })
+            .filter(|a| (0..=255).contains(a))
+            .find(|&a| over(fg, a as u32, bg) == p)
+            .map(|a| a as u8)
+    };
+    let mut rng = Rng(29);
+    for case in 0..200_000 {
+        let fg = rng.next() as u32 & 0x00ff_ffff;
+        let bg = match case % 3 {
+            0 => rng.next() as u32 & 0x00ff_ffff,
+            1 => fg ^ (rng.next() as u32 & 0x000f_0f0f),
+            _ => fg ^ (rng.next() as u32 & 0x0000_00ff),
+        };
+        // Blends, blends a step off on one channel, and any color.
+        let mut p = over(fg, rng.below(256), bg);
+        match case % 4 {
+            1 => p ^= 1 << (8 * rng.below(3)),
+            2 => p = rng.next() as u32 & 0x00ff_ffff,
+            _ => {}
+        }
+        let guess = rng.below(256) as i32;
+        let reach = 1 + rng.below(40) as i32;
+        assert_eq!(
+            opacity(fg, bg, p, guess, reach),
+            search(fg, bg, p, guess, reach),
+            "{p:06x}: {fg:06x} over {bg:06x}, guess {guess} within {reach}"
+        );
+    }
+}
+
+#[test]
 fn a_tile_seen_before_costs_a_reference() {
     let mut fonts = Fonts::new();
     let face = Canvas::new(128, 64, Color::WHITE);

@@ -418,6 +418,16 @@ fn opacities(f: u8, b: u8, v: u8) -> Option<(i32, i32)> {
     (low <= high).then_some((low, high))
 }
 
+/// The tiles of the screen grid that `area` touches, whole or not.
+fn grid_tiles(area: Rect) -> usize {
+    // On the screen, whose sides are at most MAX_SIDE: no overflow.
+    let span = |start: i32, len: u32| {
+        let first = start as u32 / TILE;
+        ((start as u32 + len - 1) / TILE - first + 1) as usize
+    };
+    span(area.x, area.width) * span(area.y, area.height)
+}
+
 /// The whole tiles of the screen grid that `area` touches, row by row (tiles cut by the
 /// screen's edge are not whole).
 fn area_tiles(area: Rect, screen: Rect) -> impl Iterator<Item = Rect> {
@@ -481,6 +491,14 @@ impl Cache {
         let slot = *self.index.get(&hash)?;
         let start = usize::from(slot) * TILE_PIXELS;
         (self.pixels.get(start..start + TILE_PIXELS) == Some(tile)).then_some(slot)
+    }
+
+    /// Whether the cache holds exactly `tile` and will still hold it after `inserts` more
+    /// tiles: its slot is not among the next ones to be evicted.
+    fn kept(&self, hash: u64, tile: &[u32], inserts: usize) -> bool {
+        self.find(hash, tile).is_some_and(|slot| {
+            (usize::from(slot) + CACHE_SLOTS - self.next) % CACHE_SLOTS >= inserts
+        })
     }
 
     /// Puts `tile` in the next slot, evicting what it held.
@@ -704,12 +722,32 @@ impl TileEncoder {
         let mut areas = std::mem::take(&mut self.areas);
         areas.clear();
         if !fresh && quality.is_none() {
+            // The most tiles this update can put into the cache: each damaged tile once, and
+            // each area (one at most per damaged rectangle, inside it) the tiles it touches.
+            let inserts = self.dirty.iter().filter(|&&d| d).count()
+                + damage
+                    .iter()
+                    .filter(|r| r.size().area() <= AREA_DAMAGE)
+                    .map(|&r| grid_tiles(r))
+                    .sum::<usize>();
+            let (cache, hashes) = (&self.cache, &mut self.hashes);
+            // An area whose tiles all stay in the cache, as the screen has them, until this
+            // update ends would be dropped when its turn comes (see `cached`).
+            let kept = |area: Rect| {
+                let mut pixels = [0; TILE_PIXELS];
+                grid_tiles(area) == area_tiles(area, screen.bounds()).count()
+                    && area_tiles(area, screen.bounds()).all(|tile| {
+                        load_tile(screen, tile, &mut pixels);
+                        cache.kept(hashes.get(tile, &pixels), &pixels, inserts)
+                    })
+            };
             find_areas(
                 screen,
                 shadow,
                 damage,
                 (&mut self.tile, &mut self.alphas),
                 &self.foregrounds,
+                kept,
                 &mut areas,
             );
         }
@@ -1260,6 +1298,7 @@ fn find_areas(
     damage: &[Rect],
     scratch: (&mut Vec<u32>, &mut Vec<u8>),
     foregrounds: &[u32],
+    mut kept: impl FnMut(Rect) -> bool,
     out: &mut Vec<Rect>,
 ) {
     let (pixels, alphas) = scratch;
@@ -1295,7 +1334,10 @@ fn find_areas(
         let small = |a: Rect| {
             a.size().area() <= AREA_PIXELS && a.width <= AREA_SIDE && a.height <= AREA_SIDE
         };
-        if !small(area) {
+        // An area found in the cache is dropped, and so is any area inside it, such as the
+        // one without a solid edge: nothing more is worked out for it (a caret that blinks,
+        // a clock's digits that come back).
+        if !small(area) || kept(area) {
             continue;
         }
         let area = without_solid_edge(screen, area, foregrounds, pixels, alphas);

@@ -343,8 +343,7 @@ fn blend_over(pixels: &[u32], fg: u32, bg: u32, alphas: &mut Vec<u8>) -> bool {
     if span == 0 {
         return false;
     }
-    // The opacities an encoder looks at, round the guess: those within a step of this
-    // channel (the format allows any, but a farther one never gives this channel's value).
+    // How far from the guess an opacity is looked for: a step of this channel, and one more.
     let reach = 255 / span.abs() + 1;
     // A blend lies between its two colors on every channel: a photograph fails here, on
     // one of its first pixels, before any opacity is tried.
@@ -1034,8 +1033,8 @@ impl TileEncoder {
         for (y, line) in (0..tile.height).zip(self.tile.chunks_exact_mut(width)) {
             let (new, old) = (row(screen, tile, y), row_mut(shadow, tile, y));
             copy_row(line, new);
-            if let Some(kept) = olds.next() {
-                copy_row(kept, old);
+            if let Some(was) = olds.next() {
+                copy_row(was, old);
             }
             copy_row(old, new);
         }

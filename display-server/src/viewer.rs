@@ -526,6 +526,7 @@ impl Viewer {
         let mut damage = std::mem::take(&mut self.rest);
         damage.extend(self.damage.take().into_iter().flat_map(split));
         let copies = std::mem::take(&mut self.copies);
+        let copies_too = encoder.sends_copies();
         let budget = Budget {
             // An answer goes in an update of its own, which the viewer shows on arrival
             // rather than after the rest of the damage.
@@ -537,7 +538,7 @@ impl Viewer {
                 // In an encoding that sends moves as copies, a copy shows what it put in
                 // place: the answer is the rest (what a move uncovered, what the input drew),
                 // and newer drawing where the copy went follows it.
-                Some((_, areas)) if encoder.sends_copies() => uncopied(areas.rects(), &copies),
+                Some((_, areas)) if copies_too => uncopied(areas.rects(), &copies),
                 Some((_, areas)) => areas.rects().to_vec(),
                 None => Vec::new(),
             },
@@ -545,16 +546,14 @@ impl Viewer {
         };
         let started = Instant::now();
         let (rects, rest) = encoder.encode_within(scene.screen(), &damage, &copies, &budget);
-        let copies_too = encoder.sends_copies();
         self.encode_time += started.elapsed();
         // The answer is sent once none of the damage that meets it is left.
-        let meets = |r: &Rect| budget.first.iter().any(|f| !f.intersect(*r).is_empty());
-        if !rest.iter().any(meets) {
+        if !rest.iter().any(|r| budget.meets_first(r)) {
             if let Some((seq, _)) = self.answer.take() {
                 self.answered_up_to(seq);
             }
         }
-        if let Some(next) = rest.iter().find(|r| !meets(r)) {
+        if let Some(next) = rest.iter().find(|r| !budget.meets_first(r)) {
             self.from = Point::new(next.x, next.y);
         }
         if copies_too {

@@ -81,6 +81,13 @@ pub struct Budget {
     pub from: Point,
 }
 
+impl Budget {
+    /// Whether `rect` meets an area of `first`: it goes with the answer.
+    pub fn meets_first(&self, rect: &Rect) -> bool {
+        self.first.iter().any(|f| !f.intersect(*rect).is_empty())
+    }
+}
+
 /// What can be wrong with an update a viewer receives.
 #[derive(Debug, thiserror::Error)]
 pub enum PixelError {
@@ -663,11 +670,10 @@ fn cells(damage: &[Rect], budget: &Budget, width: u32, height: u32) -> Vec<Vec<R
             }
         }
     }
-    let meets = |r: &Rect| budget.first.iter().any(|f| !f.intersect(*r).is_empty());
     let (first, mut others): (Vec<_>, Vec<_>) = parts
         .into_iter()
         .flat_map(|(cell, mut d)| d.take().into_iter().map(move |r| (cell, r)))
-        .partition(|(_, r)| meets(r));
+        .partition(|(_, r)| budget.meets_first(r));
     // From the cell at `budget.from`, row by row round the screen; that cell's row ends with
     // the cells left of it.
     let rows = (i64::from(height.max(1)) + i64::from(CELL) - 1) / i64::from(CELL);

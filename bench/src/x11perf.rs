@@ -99,7 +99,7 @@ pub fn segments(size: i32, count: usize) -> Vec<Segment> {
 /// `InitCopyLocations` and `CopyArea`'s order: the top-left corners of the copies of
 /// `size` squares that `copywinwin` makes, as (from, to) pairs. Four copies a repetition,
 /// back and forth between two pairs of places that walk the window in steps of
-/// `size & !3 + 1` across and 3 more down, so that every alignment and all four directions
+/// `(size & !3) + 1` across and 3 more down, so that every alignment and all four directions
 /// of overlap are copied.
 pub fn copies(size: i32, reps: usize) -> Vec<(Point, Point)> {
     let xinc = (size & !3) + 1;

@@ -12,8 +12,9 @@ use crate::encoding::PixelError;
 pub(in crate::encoding) struct TileDecoder {
     stream: Expander,
     /// The records of one rectangle (at most [`MAX_RECORD`] a tile, and the areas'
-    /// [`AREA_BYTES_PER_PIXEL`] a pixel).
-    pub(super) payload: Vec<u8>,
+    /// [`AREA_BYTES_PER_PIXEL`] a pixel): the first `records` bytes; the rest is room kept.
+    payload: Vec<u8>,
+    records: usize,
     /// The cache's filled slots, `TILE_PIXELS` each.
     cache: Vec<u32>,
     /// The slot the next tile goes into.
@@ -64,12 +65,19 @@ impl TileDecoder {
         TileDecoder {
             stream: Expander::new(),
             payload: Vec::new(),
+            records: 0,
             cache: Vec::new(),
             next: 0,
             tile: Vec::with_capacity(TILE_PIXELS),
             edges: Vec::with_capacity(3 * TILE as usize + 1),
             bgra: Vec::new(),
         }
+    }
+
+    /// The records of the last rectangle applied.
+    #[cfg(test)]
+    pub(super) fn records(&self) -> &[u8] {
+        &self.payload[..self.records]
     }
 
     /// Forgets the stream and the cache, as the encoder did.
@@ -103,14 +111,16 @@ impl TileDecoder {
         let tiles = cols * rows;
         let pixels = rect.width as usize * rect.height as usize;
         let limit = tiles * MAX_RECORD + pixels * AREA_BYTES_PER_PIXEL;
-        self.stream
-            .expand(data, &mut self.payload, limit)
-            .map_err(|e| match e {
-                ExpandError::Corrupt => PixelError::TileStream { rect },
-                ExpandError::TooLong => PixelError::TileTooLong { rect, limit },
-            })?;
-        let payload = std::mem::take(&mut self.payload);
-        let result = self.apply_records(canvas, rect, cols, tiles, pixels, &payload);
+        self.records = 0;
+        let mut payload = std::mem::take(&mut self.payload);
+        let result = match self.stream.expand(data, &mut payload, limit) {
+            Ok(n) => {
+                self.records = n;
+                self.apply_records(canvas, rect, cols, tiles, pixels, &payload[..n])
+            }
+            Err(ExpandError::Corrupt) => Err(PixelError::TileStream { rect }),
+            Err(ExpandError::TooLong) => Err(PixelError::TileTooLong { rect, limit }),
+        };
         self.payload = payload;
         result
     }

@@ -121,8 +121,6 @@ impl Compressor {
 /// The stream's expanding end, trusting nothing it is given.
 pub(super) struct Expander {
     zstd: Decoder<'static>,
-    /// Where expanded bytes land before they are checked against the limit.
-    chunk: Box<[u8]>,
 }
 
 impl std::fmt::Debug for Expander {
@@ -130,6 +128,10 @@ impl std::fmt::Debug for Expander {
         f.write_str("Expander")
     }
 }
+
+/// Bytes the buffer grows by while a piece expands (and so the most it holds over the
+/// limit it is given).
+const CHUNK: usize = 64 << 10;
 
 /// What went wrong expanding a piece of the stream.
 #[derive(Debug, PartialEq, Eq)]
@@ -147,10 +149,7 @@ impl Expander {
         // peer cannot make the viewer hold more.
         zstd.set_parameter(DParameter::WindowLogMax(WINDOW_LOG))
             .expect("a window zstd supports");
-        Expander {
-            zstd,
-            chunk: vec![0; 64 << 10].into_boxed_slice(),
-        }
+        Expander { zstd }
     }
 
     /// Starts a new stream, as the compressor did.
@@ -158,31 +157,39 @@ impl Expander {
         self.zstd.reinit().expect("a zstd context restarts");
     }
 
-    /// Expands the stream's next piece `data` into `out` (cleared first), refusing more than
-    /// `limit` bytes.
+    /// Expands the stream's next piece `data` into the start of `out`, refusing more than
+    /// `limit` bytes; returns how many it expanded to. `out` is a buffer kept from piece to
+    /// piece: it grows (zeroed) when a piece needs more room, never past `limit` and a
+    /// [`CHUNK`], and what lies past the returned length is left from earlier pieces. The
+    /// bytes expand straight into it (a whole screen's records are megabytes, which went
+    /// through a chunk of their own before).
     pub(super) fn expand(
         &mut self,
         data: &[u8],
         out: &mut Vec<u8>,
         limit: usize,
-    ) -> Result<(), ExpandError> {
-        out.clear();
+    ) -> Result<usize, ExpandError> {
+        let mut filled = 0;
         let mut input = InBuffer::around(data);
         loop {
-            let mut output = OutBuffer::around(&mut self.chunk[..]);
+            // Room for a byte more than the limit, so that a piece over it is seen.
+            let end = (filled + CHUNK).min(limit + 1);
+            if out.len() < end {
+                out.resize(end, 0);
+            }
+            let mut output = OutBuffer::around(&mut out[filled..end]);
             self.zstd
                 .run(&mut input, &mut output)
                 .map_err(|_| ExpandError::Corrupt)?;
-            let written = output.pos();
-            if out.len() + written > limit {
+            filled += output.pos();
+            if filled > limit {
                 return Err(ExpandError::TooLong);
             }
-            out.extend_from_slice(&self.chunk[..written]);
             // All in, and the decoder had room left: everything flushed is out. (A piece cut
             // short expands to what it holds; its records then end early, which the caller
             // refuses.)
-            if input.pos() == data.len() && written < self.chunk.len() {
-                return Ok(());
+            if input.pos() == data.len() && filled < end {
+                return Ok(filled);
             }
         }
     }
@@ -215,7 +222,8 @@ mod tests {
             );
             let mut out = Vec::new();
             for piece in [&first, &again] {
-                e.expand(piece, &mut out, text.len()).unwrap();
+                let n = e.expand(piece, &mut out, text.len()).unwrap();
+                out.truncate(n);
                 assert_eq!(out, text);
             }
             // After a restart, nothing before is known.
@@ -223,8 +231,8 @@ mod tests {
             e.restart();
             let fresh = c.compress(&text);
             assert!(fresh.len() > again.len() * 20);
-            e.expand(&fresh, &mut out, text.len()).unwrap();
-            assert_eq!(out, text);
+            let n = e.expand(&fresh, &mut out, text.len()).unwrap();
+            assert_eq!(out[..n], text);
         }
     }
 
@@ -237,6 +245,8 @@ mod tests {
             Expander::new().expand(&zeros, &mut out, 99_999),
             Err(ExpandError::TooLong)
         );
+        // The buffer grew to the limit and a byte, no further.
+        assert_eq!(out.len(), 100_000);
         assert_eq!(
             Expander::new().expand(&[0xff; 40], &mut out, 1000),
             Err(ExpandError::Corrupt)

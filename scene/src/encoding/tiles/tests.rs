@@ -75,7 +75,7 @@ fn ops(pair: &Pair) -> Vec<u8> {
 
 /// The offsets in the payload and the kinds of those records.
 fn records(pair: &Pair) -> Vec<(usize, u8)> {
-    let payload = &pair.decoder.tiles.as_ref().unwrap().payload;
+    let payload = pair.decoder.tiles.as_ref().unwrap().records();
     let (mut records, mut i) = (Vec::new(), 0);
     while let Some(&op) = payload.get(i) {
         records.push((i, op));
@@ -185,7 +185,7 @@ fn a_caret_and_a_typed_glyph_go_as_parts_and_enter_the_cache_whole() {
     caret(&mut screen);
     let on = pair.send(&screen, &[bounds], &[]);
     assert_eq!(ops(&pair), [OP_SKIP, OP_PART]);
-    let payload = &pair.decoder.tiles.as_ref().unwrap().payload;
+    let payload = pair.decoder.tiles.as_ref().unwrap().records();
     // At x 4, y 2 of the second tile, one pixel wide and 14 high, solid black.
     assert_eq!(payload[2..7], [OP_PART, 4 << 4 | 2, 13, OP_SOLID, 0]);
     assert!(bytes(&on) < 24, "{} bytes", bytes(&on));
@@ -236,7 +236,7 @@ fn a_glyph_across_tiles_goes_as_one_area_wherever_it_lies() {
         );
         pair.send(&screen, &[line], &[]);
         sizes.push(pair.sent - before);
-        let payload = &pair.decoder.tiles.as_ref().unwrap().payload;
+        let payload = pair.decoder.tiles.as_ref().unwrap().records();
         let at = payload.iter().position(|&op| op == OP_AREA).unwrap();
         // The glyph's pixels, after the area's op, corner and size, went as one record.
         let (w, h) = (
@@ -280,7 +280,7 @@ fn text_in_one_color_goes_as_opacities_and_the_same_glyph_costs_little_in_anothe
         pair.send(&screen, &[line], &[]);
         sizes.push(pair.sent - before);
         // One area record (op, corner, width, height) whose pixels are a blend.
-        let payload = &pair.decoder.tiles.as_ref().unwrap().payload;
+        let payload = pair.decoder.tiles.as_ref().unwrap().records();
         assert_eq!(ops(&pair), [OP_AREA]);
         assert_eq!(payload[4], OP_BLEND, "{:?}", &payload[..8]);
     }
@@ -320,7 +320,7 @@ fn a_glyph_typed_before_the_caret_goes_as_opacities_and_the_caret_as_a_solid_par
         sizes.push(pair.sent - before);
         // The glyph as an area record of opacities (op, corner, width, height, then the
         // record); the bar comes in the tiles' part records after it.
-        let payload = &pair.decoder.tiles.as_ref().unwrap().payload;
+        let payload = pair.decoder.tiles.as_ref().unwrap().records();
         // The records before it are skips, solid and cached tiles.
         let records = records(&pair);
         let &(area, op) = records.last().expect("records");
@@ -846,7 +846,7 @@ fn shading_goes_through_the_gradient_filter() {
     let mut pair = Pair::new(&screen);
     let damage = shade(&mut screen, Rect::new(0, 0, 64, 48));
     let rects = pair.send(&screen, &[damage], &[]);
-    let payload = &pair.decoder.tiles.as_ref().unwrap().payload;
+    let payload = pair.decoder.tiles.as_ref().unwrap().records();
     assert_eq!(payload[0], OP_GRADIENT);
     // Twelve tiles of 768 bytes of pixels each: the filter leaves runs of equal residuals.
     assert!(bytes(&rects) < 12 * 768 / 8, "{} bytes", bytes(&rects));

@@ -129,8 +129,7 @@ impl std::fmt::Debug for Expander {
     }
 }
 
-/// Bytes the buffer grows by while a piece expands (and so the most it holds over the
-/// limit it is given).
+/// Bytes the buffer grows by at most, at a time, while a piece expands.
 const CHUNK: usize = 64 << 10;
 
 /// What went wrong expanding a piece of the stream.
@@ -159,10 +158,10 @@ impl Expander {
 
     /// Expands the stream's next piece `data` into the start of `out`, refusing more than
     /// `limit` bytes; returns how many it expanded to. `out` is a buffer kept from piece to
-    /// piece: it grows (zeroed) when a piece needs more room, never past `limit` and a
-    /// [`CHUNK`], and what lies past the returned length is left from earlier pieces. The
-    /// bytes expand straight into it (a whole screen's records are megabytes, which went
-    /// through a chunk of their own before).
+    /// piece: it grows (zeroed) by up to a [`CHUNK`] at a time when a piece needs more room,
+    /// never past `limit` and a byte, and what lies past the returned length is left from
+    /// earlier pieces. The bytes expand straight into it (a whole screen's records are
+    /// megabytes, which went through a chunk of their own before).
     pub(super) fn expand(
         &mut self,
         data: &[u8],

@@ -17,7 +17,14 @@
 //! window comes back too fast to be measured (a link much faster than the updates: a LAN,
 //! loopback), as TCP's slow start grows its window, until updates are large enough to show
 //! the rate; a slow link shows its rate with the first update of a few hundred bytes, so
-//! its window never grows this way. One update may always be in flight;
+//! its window never grows this way. Once a rate is known, a full window sent alone that
+//! comes back too fast to be measured says that the rate is wrong (a viewer that took long
+//! over one update made a fast link look slow, and on loopback the window it gave was too
+//! small to ever measure the link again): the rate is forgotten and the window grows the
+//! same way. Nor is the window ever smaller than an update that went alone in under half a
+//! millisecond (beyond the delay): so many bytes add less than that to any update's wait,
+//! and on loopback a window cut below them would cut updates into pieces too small to
+//! measure anything. One update may always be in flight;
 //! more while the unacknowledged bytes are fewer than the window, and [`Flow::room`] says
 //! how much the next may carry. So on a long fast link small updates follow each other
 //! without waiting for acknowledgements (one unacknowledged update at a time allowed at
@@ -86,6 +93,10 @@ pub struct Flow {
     /// How many times a full window came back too fast to measure: while no rate is known,
     /// the window is [`INITIAL_WINDOW`] doubled that often.
     doublings: u32,
+    /// The most bytes an update sent alone is known to have taken less than [`MIN_EXTRA`]
+    /// over, beyond the delay: a window of that many adds less than that to any update's wait
+    /// however the rate is estimated, so the window is never smaller.
+    fast: usize,
 }
 
 /// What an acknowledged update told of the link's rate.
@@ -179,7 +190,24 @@ impl Flow {
             if sent.bytes < SAMPLE_BYTES && sent.alone {
                 self.delay = Some(self.delay.map_or(rtt, |d| d.min(rtt)));
             }
+            if sent.alone
+                && self
+                    .delay
+                    .is_some_and(|d| rtt.saturating_sub(d) < MIN_EXTRA)
+            {
+                self.fast = self.fast.max(sent.bytes);
+            }
             if self.sample(&sent, rtt, now) == Sample::TooFast && sent.full {
+                // A whole window, sent alone, went faster than can be told: the rate that
+                // made this window is too low (a viewer slow to apply one update looks like
+                // a slow link), or the window is too small to measure the link at all (on
+                // loopback rate × delay is less than goes in half a millisecond), and either
+                // way no update it lets through could replace the rate. It is forgotten, and
+                // the window grows from what the link has carried that fast until it shows
+                // the rate. (On a slow link a window's bytes take longer than that.)
+                if sent.alone {
+                    self.rates.clear();
+                }
                 self.doublings = (self.doublings + 1).min(MOST_DOUBLINGS);
             }
         }
@@ -238,14 +266,13 @@ impl Flow {
 
     /// The bytes that may be unacknowledged: the estimated rate times the link's delay, and a
     /// quarter more; until both are known, a few kilobytes, more on a link too fast to
-    /// measure.
+    /// measure; never fewer than an update alone was seen to take under half a millisecond.
     pub fn window(&self) -> usize {
-        match (self.rate(), self.delay) {
-            (Some(rate), Some(delay)) => {
-                ((GAIN * rate * delay.as_secs_f64()) as usize).min(MAX_WINDOW)
-            }
+        let estimate = match (self.rate(), self.delay) {
+            (Some(rate), Some(delay)) => (GAIN * rate * delay.as_secs_f64()) as usize,
             _ => INITIAL_WINDOW << self.doublings,
-        }
+        };
+        estimate.max(self.fast).min(MAX_WINDOW)
     }
 
     /// The link's rate in bytes per second, once measured.
@@ -361,12 +388,24 @@ mod tests {
     /// whenever flow control lets it. Returns the flow and the round trips of the last
     /// second's updates.
     fn saturate(rate: f64, rtt: Duration, size: usize, seconds: u64) -> (Flow, Vec<Duration>) {
+        saturate_with(rate, rtt, size, seconds, |_| Duration::ZERO)
+    }
+
+    /// [`saturate`], with each update's acknowledgement later by `busy(update)`: the time the
+    /// viewer took to apply it, not the link's.
+    fn saturate_with(
+        rate: f64,
+        rtt: Duration,
+        size: usize,
+        seconds: u64,
+        busy: impl Fn(u64) -> Duration,
+    ) -> (Flow, Vec<Duration>) {
         let start = Instant::now();
         let end = start + Duration::from_secs(seconds);
         let mut flow = Flow::default();
         // (acknowledged at, update, sent at), in the order they come back.
         let mut acks: VecDeque<(Instant, u64, Instant)> = VecDeque::new();
-        let (mut now, mut link_free, mut update) = (start, start, 0);
+        let (mut now, mut link_free, mut applied, mut update) = (start, start, start, 0);
         let mut rtts = Vec::new();
         while now < end {
             while flow.may_send() {
@@ -378,7 +417,9 @@ mod tests {
                 };
                 flow.sent(update, bytes, now);
                 link_free = link_free.max(now) + Duration::from_secs_f64(bytes as f64 / rate);
-                acks.push_back((link_free + rtt, update, now));
+                // The viewer applies updates in turn.
+                applied = applied.max(link_free + rtt) + busy(update);
+                acks.push_back((applied, update, now));
             }
             let Some((at, acked, sent)) = acks.pop_front() else {
                 break;
@@ -460,6 +501,20 @@ mod tests {
             assert!((measured / rate - 1.0).abs() < 0.01, "{measured} on {rate}");
             assert!(flow.window().abs_diff(expected) < 50, "{}", flow.window());
         }
+    }
+
+    #[test]
+    fn a_viewer_that_was_busy_once_does_not_shrink_a_fast_links_window_for_good() {
+        // Loopback, updates of 20 KB always waiting; the viewer took 5 ms over one update
+        // early on (a descheduled thread): that update's round trip made a rate of a few
+        // MB/s, a window of a few hundred bytes with loopback's delay. Updates cut to that
+        // window came back too fast to measure, so no sample replaced it: the window stayed
+        // there, and an animation went as 20 updates a frame of one cell each.
+        let (flow, _) = saturate_with(1e9, 100 * US, 20_000, 1, |update| match update {
+            5 => 5 * MS,
+            _ => Duration::ZERO,
+        });
+        assert!(flow.window() > 100_000, "{}", flow.window());
     }
 
     #[test]

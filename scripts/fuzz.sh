@@ -5,7 +5,8 @@
 #                                      what .ci/run does; fails on a crash, a timeout or a leak
 #   scripts/fuzz.sh long [TARGET...]  each target (default: all) to ten million runs, one after
 #                                      the other; logs in target/fuzz-logs/TARGET.log;
-#                                      FUZZ_JOBS=N runs N processes of a target at once
+#                                      FUZZ_JOBS=N runs N processes of a target at once;
+#                                      FUZZ_NO_TRACE_COMPARES=1 builds without compare tracing
 #   scripts/fuzz.sh slowest [TARGET...] every input a long run kept, and the committed ones,
 #                                      once each; fails on one that takes a second or more
 #   scripts/fuzz.sh merge [TARGET...] minimizes what the runs found, with the seeds from
@@ -33,6 +34,25 @@ export RUSTC_BOOTSTRAP=1
 # from, replay it with ASAN_OPTIONS=malloc_context_size=30 (or any of these set back).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_stack_use_after_return=0:quarantine_size_mb=0:malloc_context_size=0}
 
+# FUZZ_NO_TRACE_COMPARES=1: a build without LLVM's compare tracing (`cargo fuzz
+# --no-trace-compares`), in a target directory of its own so that it does not replace the
+# usual build. The fuzzer no longer learns the operands of comparisons (values it must match
+# to get past a check) and mutates without them; in exchange `server`, whose inputs spend half
+# their time in those callbacks (the renderer's and encoders' per-pixel comparisons), runs
+# twice as fast (FUZZING.md). For a long run from a corpus already grown with them.
+build_flags=()
+if [ "${FUZZ_NO_TRACE_COMPARES:-0}" = 1 ]; then
+  build_flags=(--no-trace-compares --target-dir target/no-trace-compares)
+fi
+
+# Builds the targets named (default: all).
+build() {
+  if [ $# -eq 0 ]; then set -- ""; fi
+  for target in "$@"; do
+    (cd fuzz && cargo fuzz build "${build_flags[@]}" ${target:+"$target"})
+  done
+}
+
 targets() {
   if [ $# -gt 0 ]; then printf '%s\n' "$@"; else (cd fuzz && cargo fuzz list); fi
 }
@@ -42,7 +62,7 @@ targets() {
 run() {
   local target=$1; shift
   mkdir -p "fuzz/corpus/$target" "fuzz/corpora/$target"
-  (cd fuzz && cargo fuzz run "$target" "corpus/$target" "corpora/$target" -- \
+  (cd fuzz && cargo fuzz run "${build_flags[@]}" "$target" "corpus/$target" "corpora/$target" -- \
     -timeout=1 -rss_limit_mb=2048 -detect_leaks=1 -print_final_stats=1 "$@")
 }
 
@@ -51,14 +71,14 @@ shift || true
 case $mode in
   smoke)
     seconds=${1:-30}
-    (cd fuzz && cargo fuzz build)
+    build
     for target in $(targets); do
       echo "== fuzz $target: $seconds s"
       run "$target" -max_total_time="$seconds"
     done
     ;;
   long)
-    (cd fuzz && cargo fuzz build)
+    build "$@"
     # FUZZ_JOBS=N: N processes of one target share its corpus (each reads what the others
     # found, libFuzzer's -reload) and the ten million runs, 10,000,000 / N each; a log each.
     # (libFuzzer's fork mode was tried: on `server` each of its short-lived processes ran at
@@ -89,18 +109,18 @@ case $mode in
     done
     ;;
   slowest)
-    (cd fuzz && cargo fuzz build)
+    build "$@"
     for target in $(targets "$@"); do
       echo "== fuzz $target: every input once"
       run "$target" -runs=0 -report_slow_units=1 2>&1 | grep -E 'INITED|Slowest|stat::'
     done
     ;;
   merge)
-    (cd fuzz && cargo fuzz build)
+    build "$@"
     for target in $(targets "$@"); do
       mkdir -p "fuzz/corpora/$target" "fuzz/corpus/$target" "fuzz/seeds/$target"
-      (cd fuzz && cargo fuzz run "$target" "corpora/$target" "corpus/$target" "seeds/$target" -- -merge=1)
-      (cd fuzz && cargo fuzz cmin "$target" "corpora/$target")
+      (cd fuzz && cargo fuzz run "${build_flags[@]}" "$target" "corpora/$target" "corpus/$target" "seeds/$target" -- -merge=1)
+      (cd fuzz && cargo fuzz cmin "${build_flags[@]}" "$target" "corpora/$target")
       echo "$target: $(ls "fuzz/corpora/$target" | wc -l) inputs, $(du -sh "fuzz/corpora/$target" | cut -f1)"
     done
     ;;

@@ -89,7 +89,7 @@ fn app(name: &str) -> anyhow::Result<()> {
     if name == "launcher" {
         let exe = std::env::current_exe().context("cannot find this program to start demos")?;
         let spawn: demos::launcher::Spawn =
-            Box::new(move |demo| Command::new(&exe).arg(demo).spawn());
+            Box::new(move |demo| Command::new(&exe).arg(demo).spawn().map(Some));
         return Ok(demos::launcher::run(&mut display, spawn)?);
     }
     if name == demos::launcher::DESKTOP {

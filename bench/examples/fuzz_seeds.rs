@@ -61,6 +61,7 @@ fn main() -> anyhow::Result<()> {
         n += seeds(&out, &w.name, &session.recorded, &frames)?;
     }
     n += rfb_server_seeds(&out)?;
+    n += clipboard_seed(&out)?;
     eprintln!("{n} seeds written under {}", out.display());
     Ok(())
 }
@@ -177,10 +178,10 @@ fn seeds(out: &Path, name: &str, stream: &[u8], frames: &Frames) -> anyhow::Resu
     Ok(n)
 }
 
-/// Plays the frames into a core whose first client is the application and whose third is a
-/// viewer in `mode`, as the `server` target does; returns the `server` seed, the view
-/// messages the viewer got (a `view` seed), and the screen at the end.
-fn play(frames: &Frames, mode: ViewMode) -> anyhow::Result<(Vec<u8>, Vec<u8>, Canvas)> {
+/// A core on the `server` target's screen with its four clients, as the target makes them:
+/// connections 1 to 4 are the owner, an application, a viewer and a view-only viewer (the
+/// target's record kinds 0 to 3); their outboxes, in that order.
+fn core_with_clients() -> anyhow::Result<(Core, Vec<OutboxReceiver>)> {
     let limits = Limits {
         max_payload: 64 * 1024,
         max_side: 1024,
@@ -221,6 +222,14 @@ fn play(frames: &Frames, mode: ViewMode) -> anyhow::Result<(Vec<u8>, Vec<u8>, Ca
             .map_err(|r| anyhow::anyhow!("refused: {r}"))?;
         outboxes.push(receiver);
     }
+    Ok((core, outboxes))
+}
+
+/// Plays the frames into a core whose first client is the application and whose third is a
+/// viewer in `mode`, as the `server` target does; returns the `server` seed, the view
+/// messages the viewer got (a `view` seed), and the screen at the end.
+fn play(frames: &Frames, mode: ViewMode) -> anyhow::Result<(Vec<u8>, Vec<u8>, Canvas)> {
+    let (mut core, mut outboxes) = core_with_clients()?;
     let mut server = vec![(SCREEN.width - 1) as u8, (SCREEN.height - 1) as u8];
     let mut view = Vec::new();
     let attach = postcard::to_stdvec(&Request::AttachViewer { mode })?;
@@ -281,6 +290,132 @@ fn play(frames: &Frames, mode: ViewMode) -> anyhow::Result<(Vec<u8>, Vec<u8>, Ca
     }
     let screen = core.scene().screen().clone();
     Ok((server, view, screen))
+}
+
+/// The clipboard between the `server` target's clients, played into a core as the target
+/// plays its records (0 to 3 a request of one of the four clients, joining its batch; 4 the
+/// batches are served; 8 a client leaves), so that the application's answers carry the transfer
+/// numbers the server gave: the viewer watches the selections; the application claims the
+/// clipboard as text and HTML and keeps a copy of the text; the owner asks for it as text
+/// (two chunks come back), as PNG (not offered) and for the primary selection (no owner);
+/// the application refuses HTML; it leaves during a transfer, and the owner asks again (the
+/// kept text answers).
+fn clipboard_seed(out: &Path) -> anyhow::Result<usize> {
+    use netui_protocol::selection::{PNG, TEXT};
+    use netui_protocol::{Event, Selection};
+
+    struct Script {
+        core: Core,
+        outboxes: Vec<OutboxReceiver>,
+        seed: Vec<u8>,
+        batches: [Vec<Incoming>; 4],
+        seqs: [u32; 4],
+    }
+    impl Script {
+        fn request(&mut self, client: usize, request: &Request) -> anyhow::Result<()> {
+            let body = postcard::to_stdvec(request)?;
+            push_kind(&mut self.seed, client as u8, &body);
+            self.seqs[client] += 1;
+            self.batches[client].push(Incoming {
+                seq: self.seqs[client],
+                opcode: opcode(&body),
+                request: decode_request(&body),
+            });
+            Ok(())
+        }
+
+        /// Serves the batches (record 4, or after a departure); returns the transfer number
+        /// of the last selection request the application was sent.
+        fn serve(&mut self) -> Option<u32> {
+            for (conn, batch) in (1..).zip(&mut self.batches) {
+                if !batch.is_empty() {
+                    self.core.handle(CoreMsg::Batch {
+                        conn,
+                        items: std::mem::take(batch),
+                        permit: None,
+                    });
+                }
+            }
+            self.core.serve_queued();
+            let mut asked = None;
+            for (i, outbox) in self.outboxes.iter_mut().enumerate() {
+                while let Some(message) = outbox.try_recv() {
+                    if let ServerMessage::Event(Event::SelectionRequest { transfer, .. }) = message
+                    {
+                        asked = asked.or((i == 1).then_some(transfer));
+                    }
+                }
+            }
+            asked
+        }
+
+        fn served(&mut self) -> Option<u32> {
+            push_kind(&mut self.seed, 4, &[]);
+            self.serve()
+        }
+    }
+
+    let (core, outboxes) = core_with_clients()?;
+    let mut s = Script {
+        core,
+        outboxes,
+        seed: vec![(SCREEN.width - 1) as u8, (SCREEN.height - 1) as u8],
+        batches: Default::default(),
+        seqs: [0; 4],
+    };
+    let (owner, app, viewer) = (0, 1, 2);
+    let ask = |mime: &str, transfer| Request::RequestSelection {
+        selection: Selection::Clipboard,
+        mime: mime.into(),
+        transfer,
+    };
+    s.request(viewer, &Request::WatchSelections)?;
+    s.request(
+        app,
+        &Request::ClaimSelection {
+            selection: Selection::Clipboard,
+            types: vec![TEXT.into(), "text/html".into()],
+            text: Some("copied in netui".into()),
+        },
+    )?;
+    s.served();
+    s.request(owner, &ask(TEXT, 7))?;
+    s.request(owner, &ask(PNG, 8))?;
+    s.request(
+        owner,
+        &Request::RequestSelection {
+            selection: Selection::Primary,
+            mime: TEXT.into(),
+            transfer: 9,
+        },
+    )?;
+    let text = s
+        .served()
+        .context("the application is asked for its text")?;
+    for (data, more) in [(&b"copied "[..], true), (&b"in netui"[..], false)] {
+        let chunk = Request::SendSelection {
+            transfer: text,
+            data: data.to_vec(),
+            more,
+        };
+        s.request(app, &chunk)?;
+        s.served();
+    }
+    s.request(owner, &ask("text/html", 10))?;
+    let html = s.served().context("the application is asked for HTML")?;
+    s.request(app, &Request::RefuseSelection { transfer: html })?;
+    s.served();
+    s.request(owner, &ask(TEXT, 11))?;
+    s.served().context("the application is asked again")?;
+    // The application leaves with the transfer under way (record 8, then its connection).
+    push_kind(&mut s.seed, 8, &[app as u8]);
+    s.core.handle(CoreMsg::Gone {
+        conn: app as u64 + 1,
+    });
+    s.serve();
+    s.request(owner, &ask(TEXT, 12))?;
+    s.served();
+    write(out, "server", "clipboard", &s.seed)
 }
 
 /// A VNC server's updates of the top-left of `screen`, in each encoding, after a 3.8

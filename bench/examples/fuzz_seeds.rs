@@ -325,7 +325,8 @@ fn clipboard_seed(out: &Path) -> anyhow::Result<usize> {
         }
 
         /// Serves the batches (record 4, or after a departure); returns the transfer number
-        /// of the last selection request the application was sent.
+        /// of the first selection request the application was sent (the script asks the
+        /// application at most once a turn).
         fn serve(&mut self) -> Option<u32> {
             for (conn, batch) in (1..).zip(&mut self.batches) {
                 if !batch.is_empty() {

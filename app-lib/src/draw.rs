@@ -235,8 +235,9 @@ impl Display {
         });
     }
 
-    /// Puts an image at `rect` (its size is the image's). Images too large for one frame are
-    /// sent in strips of rows.
+    /// Puts an image at `rect` (its size is the image's). Raw images too large for one frame
+    /// are sent in strips of rows; compressed ones (`ImageFormat::Rgb8Zstd`, made with
+    /// `netui_scene::images::compress`) go whole.
     pub fn put_image(
         &mut self,
         target: impl Into<ResourceId>,
@@ -249,7 +250,10 @@ impl Display {
         // Leave room for the request's other fields under the frame limit.
         let max_rows =
             (self.welcome().limits.max_payload as usize).saturating_sub(256) / row.max(1);
-        if row == 0 || data.len() != row * rect.height as usize || rect.height as usize <= max_rows
+        if row == 0
+            || format.is_compressed()
+            || data.len() != row * rect.height as usize
+            || rect.height as usize <= max_rows
         {
             // Wrong sizes go as they are: the server names the error.
             self.send_image(PutImageRef {

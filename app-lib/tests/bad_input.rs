@@ -15,6 +15,10 @@
 //! | drawing far outside a window           | nothing: clipped, as in X                  |
 //! | an image whose bytes do not match      | `BadLength` error                          |
 //! | an image or window above the size limit| `BadValue` error                           |
+//! | compressed image data that is not a    | `BadValue` error naming what is wrong      |
+//! | Zstandard frame of the image's size    |                                            |
+//! | a compressed image that would expand   | `BadValue` error, before decompressing     |
+//! | beyond what a frame could carry raw    |                                            |
 //! | windows beyond the pixel budget        | `ResourceLimit` error                      |
 //! | a hello from another protocol version  | refusal that names both versions           |
 //! | not a netui hello at all               | refusal, then the socket closes            |
@@ -23,7 +27,7 @@ use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 
 use netui::transport::Stream;
-use netui::{Color, Display, ErrorCode, Point, Rect, ResourceId, Size, Window};
+use netui::{Color, Display, ErrorCode, ImageFormat, Point, Rect, ResourceId, Size, Window};
 use netui_protocol::connection::FrameReader;
 use netui_protocol::frame::{self, decode_message, BatchWriter, Bodies, Compression, FrameHeader};
 use netui_protocol::handshake::PixelFormat;
@@ -428,6 +432,60 @@ fn huge_or_inconsistent_images_and_windows_are_refused() {
             .map(|r| r.code),
         Some(ErrorCode::ResourceLimit)
     );
+    ok.check();
+}
+
+#[test]
+fn compressed_images_draw_as_raw_ones_and_bad_ones_are_refused() {
+    let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
+    let mut ok = Bystander::new(&server);
+    let mut d = server.connect("zstd");
+    let w = d
+        .create_window(Rect::new(0, 0, 100, 60), "w", Color::WHITE)
+        .expect("window");
+    d.map(w);
+    // A 40x20 gradient, half transparent, compressed: drawn as the raw image would be.
+    let rgba: Vec<u8> = (0..40 * 20)
+        .flat_map(|i| [(i % 40 * 6) as u8, (i / 40 * 12) as u8, 90, 128])
+        .collect();
+    let zstd = netui_scene::images::compress(ImageFormat::Rgba8, 40, &rgba);
+    d.put_image(w, Rect::new(0, 0, 40, 20), ImageFormat::Rgba8Zstd, &zstd);
+    d.put_image(w, Rect::new(50, 0, 40, 20), ImageFormat::Rgba8, &rgba);
+    d.sync().expect("a good compressed image is drawn");
+    let image = d.get_image(w, None).expect("read");
+    for (x, y) in [(0, 0), (17, 9), (39, 19)] {
+        assert_eq!(
+            pixel(&image.rgba, 100, x, y),
+            pixel(&image.rgba, 100, x + 50, y),
+            "({x}, {y})"
+        );
+    }
+    assert_ne!(pixel(&image.rgba, 100, 17, 9), [255, 255, 255, 255]);
+    // Not Zstandard, or data of another size.
+    let small = netui_scene::images::compress(ImageFormat::Rgb8, 4, &[7; 4 * 4 * 3]);
+    for (data, rect) in [
+        (b"not zstd".to_vec(), Rect::new(0, 0, 4, 4)),
+        (small.clone(), Rect::new(0, 0, 4, 5)),
+        (small, Rect::new(0, 0, 4, 3)),
+    ] {
+        d.put_image(w, rect, ImageFormat::Rgb8Zstd, &data);
+        let err = d.sync().expect_err("BadValue");
+        assert_eq!(err.report().map(|r| r.code), Some(ErrorCode::BadValue));
+        assert!(err.to_string().contains("not a Zstandard frame"), "{err}");
+    }
+    // 8192x8192 pixels of zeros from a few hundred bytes: refused before decompressing.
+    let bomb = netui_scene::images::compress(ImageFormat::Rgba8, 8192, &vec![0; 8192 * 64 * 4]);
+    d.put_image(
+        w,
+        Rect::new(0, 0, 8192, 8192),
+        ImageFormat::Rgba8Zstd,
+        &bomb,
+    );
+    let err = d.sync().expect_err("BadValue");
+    assert_eq!(err.report().map(|r| r.code), Some(ErrorCode::BadValue));
+    assert!(err.to_string().contains("more than the"), "{err}");
+    d.fill_rect(w, Rect::new(0, 0, 4, 4), Color::RED);
+    d.sync().expect("the sender goes on after its errors");
     ok.check();
 }
 

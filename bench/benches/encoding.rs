@@ -7,15 +7,19 @@
 //! then in its cache of tiles, except for the whole screen, which is more than the cache holds).
 //! Also decoding for `px-delta-lz4` and `px-tiles`, and encoding for the lossy
 //! `px-tiles-jpeg` at quality 75, whose bytes and PSNR at three qualities are printed too.
-//! The bytes each encoding sends per update are printed once before the measurements.
+//! The bytes each encoding sends per update are printed once before the measurements. And
+//! command mode's compressed images (`images/`): the photographs `imageview` ships,
+//! compressed and expanded.
 #![allow(missing_docs)] // criterion's macros generate undocumented items.
 
 use std::time::{Duration, Instant};
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use demos::imageview::picture::scale_rgb;
 use netui_bench::desktop::{self, Change};
-use netui_protocol::PixelEncoding;
+use netui_protocol::{ImageFormat, PixelEncoding};
 use netui_scene::encoding::{bytes, PixelDecoder, PixelEncoder};
+use netui_scene::images;
 use netui_scene::render::psnr;
 
 /// An encoder whose viewer has `change.before`.
@@ -134,5 +138,44 @@ fn decode(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, encode, decode);
+/// The images of command mode (`netui_scene::images`): the two photographs that `imageview`
+/// ships, compressed and expanded, in pixels per second, and made PNG for comparison; their
+/// sizes printed first.
+fn images(c: &mut Criterion) {
+    let mut group = c.benchmark_group("images");
+    for source in demos::imageview::Source::samples() {
+        let picture = source.load().expect("a shipped sample decodes");
+        let size = picture.size();
+        let rgb = scale_rgb(&picture, size, netui_protocol::Color::BLACK);
+        let packed = images::compress(ImageFormat::Rgb8, size.width, &rgb);
+        let png = |rgba: &[u8]| netui::image::encode_png(size.width, size.height, rgba);
+        eprintln!(
+            "{:16} {}x{}: {} bytes raw, {} with LZ4, {} compressed, {} as PNG",
+            source.name(),
+            size.width,
+            size.height,
+            rgb.len(),
+            lz4_flex::block::compress(&rgb).len(),
+            packed.len(),
+            png(&picture.rgba).expect("encodes").len(),
+        );
+        group.throughput(Throughput::Elements(size.area()));
+        // For comparison: PNG as the clipboard makes it (RGBA, the png crate's defaults).
+        group.bench_function(format!("png {}", source.name()), |b| {
+            b.iter(|| black_box(png(&picture.rgba)))
+        });
+        group.bench_function(format!("compress {}", source.name()), |b| {
+            b.iter(|| black_box(images::compress(ImageFormat::Rgb8, size.width, &rgb)))
+        });
+        group.bench_function(format!("expand {}", source.name()), |b| {
+            b.iter(|| {
+                let max = usize::MAX;
+                black_box(images::expand(ImageFormat::Rgb8Zstd, size, &packed, max).unwrap())
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, encode, decode, images);
 criterion_main!(benches);

@@ -37,6 +37,7 @@ use netui_rfb::auth::vnc_response;
 use netui_rfb::message::ClientMessage;
 use netui_rfb::pixel::PixelFormat;
 use netui_rfb::{encoding, Passwords, ServerSession};
+use netui_scene::images;
 use netui_scene::render::Canvas;
 
 /// The screen of the in-process core: what the `server` and `view` targets allow.
@@ -161,6 +162,29 @@ fn seeds(out: &Path, name: &str, stream: &[u8], frames: &Frames) -> anyhow::Resu
         push_kind(&mut scene, 2, &[]);
     }
     n += write(out, "scene", name, &scene)?;
+    // scene again, its large images compressed as command-mode viewers receive them.
+    let mut packed = vec![(SCREEN.width - 1) as u8, (SCREEN.height - 1) as u8];
+    for (_, bodies) in frames {
+        let bodies = bodies
+            .iter()
+            .map(|body| match decode_request(body) {
+                Ok(request @ Request::PutImage { .. }) => {
+                    Ok(postcard::to_stdvec(&*images::packed(&request))?)
+                }
+                _ => Ok(body.clone()),
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if packed.len() + bodies.iter().map(|b| b.len() + 4).sum::<usize>() > MAX_SEED {
+            break;
+        }
+        for body in &bodies {
+            push_kind(&mut packed, 0, body);
+        }
+        push_kind(&mut packed, 2, &[]);
+    }
+    if packed != scene {
+        n += write(out, "scene", &format!("{name}-packed"), &packed)?;
+    }
 
     // server and view: the requests played into a core with a viewer in each mode.
     let modes = [ViewMode::Commands]

@@ -10,11 +10,16 @@
 //!   64 KiB of the earlier ones, and every request of 256 bytes or more that was sent before
 //!   (an image drawn again, say) sent as a reference to the protocol's message cache
 //!   (16 MiB, oldest out first). Its format is defined and documented in the protocol crate.
+//!
+//! In every mode the requests are first made what the server's journal sends a command-mode
+//! viewer: large images compressed (`netui_scene::images::packed`), which the replica
+//! expands again.
 
 use std::time::{Duration, Instant};
 
 use netui_protocol::frame::{decode_request, BatchWriter, Compression};
 use netui_protocol::{FrameReader, Limits, Request, Size};
+use netui_scene::images;
 use netui_scene::scene::Scene;
 
 /// The command modes, in report order.
@@ -115,7 +120,10 @@ pub fn measure(
     for batch in batches {
         let started = Instant::now();
         for request in batch {
-            writer.push(request).map_err(|e| format!("encoding: {e}"))?;
+            let request = images::packed(request);
+            writer
+                .push(&*request)
+                .map_err(|e| format!("encoding: {e}"))?;
         }
         let wire = writer.take_frames();
         encode += started.elapsed();

@@ -35,6 +35,11 @@ use netui_scene::scene::Scene;
 pub const MAX_PENDING: usize = 8 << 20;
 /// Bytes of encoded data per update message (messages must fit in frames).
 const MESSAGE_BYTES: usize = 4 << 20;
+/// Command mode: a change of this many bytes or more (an image) goes in a message of its own
+/// (`ViewMessage::ScenePart`), which the connection's cache of messages sends as a reference
+/// when the same change comes again. Each message costs a few bytes more, so small changes
+/// stay together.
+const ALONE_BYTES: usize = 1024;
 /// Pixels per rectangle handed to the encoder, so that no encoded rectangle outgrows a message.
 const MAX_RECT_PIXELS: u64 = (MESSAGE_BYTES / 4) as u64;
 /// Sizes of the newest updates kept, to tell how many bytes the outbox may hold.
@@ -455,9 +460,18 @@ impl Viewer {
     /// Books updates that leave now with the flow control.
     fn account(&mut self, messages: &[ViewMessage]) {
         let now = Instant::now();
+        let ops_bytes = |ops: &[SceneOp]| ops.iter().map(op_bytes).sum::<usize>();
+        // The parts of a command-mode update count with it.
+        let mut parts = 0;
         for m in messages {
             let (update, bytes) = match m {
-                ViewMessage::Scene { update, ops, .. } => (*update, ops.iter().map(op_bytes).sum()),
+                ViewMessage::ScenePart { ops } => {
+                    parts += ops_bytes(ops);
+                    continue;
+                }
+                ViewMessage::Scene { update, ops, .. } => {
+                    (*update, std::mem::take(&mut parts) + ops_bytes(ops))
+                }
                 ViewMessage::Pixels { update, rects, .. } => {
                     let bytes = rects.iter().map(|r| r.data.len() + RECT_OVERHEAD).sum();
                     if let Some(costs) = &mut self.costs {
@@ -501,11 +515,26 @@ impl Viewer {
         let room = self.flow.room().min(MESSAGE_BYTES);
         let ops = self.backlog.take(room);
         self.settle_answers();
-        vec![ViewMessage::Scene {
+        // Large changes go ahead alone, so that the connection's cache finds them again.
+        let mut messages = Vec::new();
+        let mut run = Vec::new();
+        for op in ops {
+            if op_bytes(&op) < ALONE_BYTES {
+                run.push(op);
+                continue;
+            }
+            if !run.is_empty() {
+                let ops = std::mem::take(&mut run);
+                messages.push(ViewMessage::ScenePart { ops });
+            }
+            messages.push(ViewMessage::ScenePart { ops: vec![op] });
+        }
+        messages.push(ViewMessage::Scene {
             update: self.number(),
             input: self.input,
-            ops,
-        }]
+            ops: run,
+        });
+        messages
     }
 
     /// One update of the damage, as much as the window has room for (at least a cell): the

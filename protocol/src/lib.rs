@@ -92,7 +92,9 @@ pub use view::{
 /// Version 7: `px-tiles` gradient records predict with LOCO-I's median edge detector.
 /// Version 8: lists of rectangles, segments and points travel as one byte string of their
 /// integers (see `packed.rs`), not as a sequence of structs.
-pub const PROTOCOL_VERSION: u16 = 8;
+/// Version 9: images compressed with Zstandard (`ImageFormat::Rgb8Zstd`, `Rgba8Zstd`), and
+/// command-mode updates in parts (`ViewMessage::ScenePart`).
+pub const PROTOCOL_VERSION: u16 = 9;
 
 /// The first bytes of every hello, so that a server can tell a netui client from a stray one.
 pub const MAGIC: [u8; 4] = *b"NTUI";

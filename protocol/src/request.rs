@@ -47,15 +47,43 @@ pub enum ImageFormat {
     Rgb8,
     /// Four bytes per pixel: red, green, blue, straight alpha. Blended over what is under it.
     Rgba8,
+    /// [`ImageFormat::Rgb8`]'s bytes, each minus the same byte of the pixel to its left (0 at
+    /// the start of a row, wrapping: PNG's "Sub" filter), as one Zstandard frame that expands
+    /// to exactly `width * height * 3` bytes. Replaces what is under it. How a command-mode
+    /// viewer receives large images: photographs come out at a quarter of their size.
+    Rgb8Zstd,
+    /// [`ImageFormat::Rgba8`]'s bytes, filtered and compressed as in
+    /// [`ImageFormat::Rgb8Zstd`] (each byte minus the same byte of the pixel to its left).
+    /// Blended over what is under it.
+    Rgba8Zstd,
 }
 
 impl ImageFormat {
-    /// Bytes per pixel.
+    /// Bytes per pixel once decompressed.
     pub const fn bytes_per_pixel(self) -> usize {
-        match self {
-            ImageFormat::Rgb8 => 3,
+        match self.pixels() {
             ImageFormat::Rgba8 => 4,
+            _ => 3,
         }
+    }
+
+    /// The layout of the pixels, decompressed: [`ImageFormat::Rgb8`] or
+    /// [`ImageFormat::Rgba8`].
+    pub const fn pixels(self) -> ImageFormat {
+        match self {
+            ImageFormat::Rgb8 | ImageFormat::Rgb8Zstd => ImageFormat::Rgb8,
+            ImageFormat::Rgba8 | ImageFormat::Rgba8Zstd => ImageFormat::Rgba8,
+        }
+    }
+
+    /// Whether the data is compressed (its length says nothing of the image's size).
+    pub const fn is_compressed(self) -> bool {
+        matches!(self, ImageFormat::Rgb8Zstd | ImageFormat::Rgba8Zstd)
+    }
+
+    /// Whether the image replaces what is under it (no alpha).
+    pub const fn is_opaque(self) -> bool {
+        matches!(self.pixels(), ImageFormat::Rgb8)
     }
 }
 

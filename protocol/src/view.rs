@@ -219,6 +219,15 @@ pub enum ViewMessage {
     /// What each mode cost since the last report, sent about twice a second to a viewer that
     /// asked ([`crate::Request::ReportCosts`]). Not an update: it is not acknowledged.
     Costs(ViewCosts),
+    /// Command mode: changes that come before the next [`ViewMessage::Scene`]'s own, in a
+    /// message of their own, to replay on arrival and show with that update. The server sends
+    /// each large change (an image) this way, alone: a connection in `lz4-ctx` then sends it
+    /// as a reference to its cache of messages when the same change comes again (a slide
+    /// shown before), which it cannot do for a change inside a longer update.
+    ScenePart {
+        /// The changes.
+        ops: Vec<SceneOp>,
+    },
 }
 
 /// What each mode cost a viewer over a period, as the server knows it: it has both the

@@ -16,7 +16,8 @@ use netui::{
 };
 use netui_protocol::frame::{self, BatchWriter};
 use netui_protocol::{
-    ClientHello, FrameReader, Limits, PixelEncoding, Request, ServerMessage, ViewMessage, ViewMode,
+    ClientHello, FrameReader, Limits, PixelEncoding, Request, SceneOp, ServerMessage, ViewMessage,
+    ViewMode,
 };
 use netui_testkit::golden::xrgb;
 use netui_testkit::input::click;
@@ -124,7 +125,19 @@ fn steps(app: &mut Display, step: usize) -> Option<&'static str> {
                 .flat_map(|i| [(i % 64 * 4) as u8, (i / 64 * 4) as u8, 128])
                 .collect();
             app.put_image(b, Rect::new(20, 20, 64, 64), ImageFormat::Rgb8, &image);
-            Some("a second window on top, with an image")
+            // Half transparent, blended over the first image and the background.
+            let rgba: Vec<u8> = (0..48 * 40)
+                .flat_map(|i| {
+                    [
+                        200,
+                        (i % 48 * 5) as u8,
+                        (i / 48 * 6) as u8,
+                        (i % 7 * 30) as u8,
+                    ]
+                })
+                .collect();
+            app.put_image(b, Rect::new(60, 50, 48, 40), ImageFormat::Rgba8, &rgba);
+            Some("a second window on top, with two images")
         }
         2 => {
             for i in 0..8 {
@@ -304,6 +317,112 @@ fn raw_pixel_updates_travel_in_frames_the_connection_does_not_compress() {
             );
         }
     }
+}
+
+/// A slide show that comes back to a slide: the slide's image reaches a command-mode viewer
+/// over `lz4-ctx` compressed the first time, and as a reference to the connection's cache of
+/// messages the second.
+#[test]
+fn an_image_shown_again_reaches_a_command_viewer_as_a_reference() {
+    let server = TestDisplay::start(":test", Size::new(480, 360));
+    let mut app = server.connect("app");
+    let w = app
+        .create_window(Rect::new(10, 10, 300, 200), "slides", Color::WHITE)
+        .expect("window");
+    app.map(w);
+    app.sync().expect("sync");
+    let mut stream = std::os::unix::net::UnixStream::connect(server.socket()).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .expect("timeout");
+    let limits = Limits::default();
+    let send = |stream: &mut std::os::unix::net::UnixStream, request: Request| {
+        let mut w = BatchWriter::new(limits, Compression::None);
+        w.push(&request).expect("encodes");
+        stream.write_all(&w.take_frames()).expect("send");
+    };
+    let hello = ClientHello::new("raw-viewer", None).with_compression(Compression::Lz4Ctx);
+    stream
+        .write_all(&frame::encode_single(&hello).expect("hello"))
+        .expect("send hello");
+    send(
+        &mut stream,
+        Request::AttachViewer {
+            mode: ViewMode::Commands,
+        },
+    );
+    let mut frames = FrameReader::new(limits);
+    let mut view = View::default();
+    let mut hello_read = false;
+    // Reads until the server is quiet for the read timeout: the bytes on the wire, and the
+    // formats and sizes of the images that arrived.
+    let mut follow = |stream: &mut std::os::unix::net::UnixStream| {
+        let (mut wire, mut images) = (0, Vec::new());
+        loop {
+            let Some(frame) = frames.next_frame().expect("a frame that decodes") else {
+                match stream.read(frames.spare()) {
+                    Ok(n) if n > 0 => frames.filled(n),
+                    Ok(_) => panic!("the server closed the connection"),
+                    Err(_) => return (wire, images),
+                }
+                continue;
+            };
+            wire += frame::HEADER_LEN + frame.header.wire_len;
+            let bodies: Vec<Vec<u8>> = frame.bodies.map(<[u8]>::to_vec).collect();
+            if !std::mem::replace(&mut hello_read, true) {
+                continue;
+            }
+            for body in &bodies {
+                let ServerMessage::View(message) = frame::decode_message(body).expect("decodes")
+                else {
+                    continue;
+                };
+                if let ViewMessage::ScenePart { ops } | ViewMessage::Scene { ops, .. } = &message {
+                    for op in ops {
+                        if let SceneOp::Request(Request::PutImage { format, data, .. }) = op {
+                            images.push((*format, data.len()));
+                        }
+                    }
+                }
+                if let Some(update) = view.apply(message).expect("applies").update {
+                    send(stream, Request::AckUpdate { update });
+                }
+            }
+        }
+    };
+    follow(&mut stream);
+    let slide = |n: u32| -> Vec<u8> {
+        (0..256 * 160u32)
+            .flat_map(|i| {
+                let (x, y) = (i % 256, i / 256);
+                [(x * n) as u8, (y * 3 + n) as u8, ((x + y) / 2) as u8]
+            })
+            .collect()
+    };
+    let mut show = |n: u32| {
+        let rect = Rect::new(20, 20, 256, 160);
+        app.put_image(w, rect, ImageFormat::Rgb8, &slide(n));
+        app.present(w).expect("present");
+        app.sync().expect("sync");
+    };
+    show(1);
+    let (first, images) = follow(&mut stream);
+    let raw = 256 * 160 * 3;
+    assert!(
+        matches!(images[..], [(ImageFormat::Rgb8Zstd, len)] if len < raw / 4),
+        "{images:?}"
+    );
+    show(2);
+    follow(&mut stream);
+    show(1);
+    let (again, images) = follow(&mut stream);
+    assert!(images.len() == 1, "{images:?}");
+    assert!(
+        again < 200,
+        "the slide shown again took {again} bytes (the first time {first})"
+    );
+    let mut reader = server.connect("reader");
+    assert!(view.screen().pixels() == &screen(&mut reader)[..]);
 }
 
 #[test]

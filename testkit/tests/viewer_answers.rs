@@ -35,6 +35,8 @@ fn updates(
 ) -> Vec<(u64, Option<u64>, bool, Instant)> {
     let end = Instant::now() + limit;
     let mut seen = Vec::new();
+    // Whether the parts of the coming command-mode update carried changes.
+    let mut parts = false;
     while let Some(left) = end.checked_duration_since(Instant::now()) {
         let Some(message) = viewer.wait_view(left).expect("view") else {
             break;
@@ -46,7 +48,13 @@ fn updates(
                 rects,
                 ..
             } => (update, input, !rects.is_empty()),
-            ViewMessage::Scene { update, input, ops } => (update, input, !ops.is_empty()),
+            ViewMessage::Scene { update, input, ops } => {
+                (update, input, std::mem::take(&mut parts) || !ops.is_empty())
+            }
+            ViewMessage::ScenePart { ops } => {
+                parts |= !ops.is_empty();
+                continue;
+            }
             ViewMessage::Start { .. } | ViewMessage::Costs(_) => continue,
         };
         viewer.ack_update(update).expect("ack");

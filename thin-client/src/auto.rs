@@ -412,7 +412,9 @@ impl Driver {
     ) -> Result<(), netui::Error> {
         match message {
             ViewMessage::Start { .. } => self.started = self.asked_at.is_some(),
-            ViewMessage::Scene { .. } | ViewMessage::Pixels { .. } => {}
+            ViewMessage::Scene { .. }
+            | ViewMessage::ScenePart { .. }
+            | ViewMessage::Pixels { .. } => {}
             ViewMessage::Costs(costs) => {
                 let sample = Sample {
                     costs: *costs,

@@ -5,7 +5,7 @@
 //! decoder's canvas. Either way [`View::screen`] is what the user sees, and it equals the
 //! server's screen once the updates in flight have arrived.
 
-use netui_protocol::{Limits, Rect, Size, ViewMessage, ViewMode};
+use netui_protocol::{Limits, Rect, SceneOp, Size, ViewMessage, ViewMode};
 use netui_scene::encoding::{PixelDecoder, PixelError};
 use netui_scene::render::Canvas;
 use netui_scene::scene::{Scene, SceneError};
@@ -126,14 +126,13 @@ impl View {
                     ..Applied::default()
                 })
             }
+            ViewMessage::ScenePart { ops } => {
+                // Shown with the update that follows.
+                self.replay(&ops)?;
+                Ok(Applied::default())
+            }
             ViewMessage::Scene { update, input, ops } => {
-                let Some(Copy::Commands(scene)) = &mut self.copy else {
-                    return Err(ViewError::NotStarted);
-                };
-                for op in &ops {
-                    scene.replay(op)?;
-                }
-                let changed = scene.composite();
+                let changed = self.replay(&ops)?.composite();
                 Ok(Applied {
                     update: Some(update),
                     input,
@@ -158,6 +157,17 @@ impl View {
                 })
             }
         }
+    }
+
+    /// Replays command-mode changes on the copy of the scene, which it returns.
+    fn replay(&mut self, ops: &[SceneOp]) -> Result<&mut Scene, ViewError> {
+        let Some(Copy::Commands(scene)) = &mut self.copy else {
+            return Err(ViewError::NotStarted);
+        };
+        for op in ops {
+            scene.replay(op)?;
+        }
+        Ok(scene)
     }
 
     /// A screen size from the server, refused before anything is allocated for it when it

@@ -4,7 +4,7 @@
 //!
 //! Two exact rules, applied when an operation joins the backlog:
 //! - **Covered drawing is dropped.** An operation that paints every pixel of an area of a
-//!   drawable opaquely (a `Clear`, an opaque `FillRects`, an `Rgb8` `PutImage`) makes any
+//!   drawable opaquely (a `Clear`, an opaque `FillRects`, a `PutImage` without alpha) makes any
 //!   earlier waiting drawing into the same drawable whose pixels all lie in that area
 //!   invisible, as long as nothing between the two reads the drawable (a `CopyArea` from it)
 //!   or changes what it is (created, resized, destroyed, its clip set). Such drawing is
@@ -19,7 +19,7 @@
 
 use std::collections::VecDeque;
 
-use netui_protocol::{ImageFormat, Rect, Request, ResourceId, SceneOp};
+use netui_protocol::{Rect, Request, ResourceId, SceneOp};
 
 /// How far back a covering operation looks for drawing to drop: beyond this the backlog is
 /// long anyway, and each look must stay cheap.
@@ -235,9 +235,9 @@ fn cover<'a>(
         Request::PutImage {
             target,
             rect,
-            format: ImageFormat::Rgb8,
+            format,
             ..
-        } => Some(Cover {
+        } if format.is_opaque() => Some(Cover {
             target: *target,
             all: false,
             rects: std::slice::from_ref(rect),

@@ -10,9 +10,13 @@ use netui_protocol::{ImageFormat, Point, Rect};
 impl Canvas {
     /// Draws an image: `data` holds `rect.width * rect.height` pixels in `format`, row-major.
     /// [`ImageFormat::Rgb8`] replaces the pixels under it; [`ImageFormat::Rgba8`] blends
-    /// source-over. The caller checks the length of `data`; if it is short anyway, nothing is
+    /// source-over; compressed data is the caller's to expand (`crate::images`), and draws
+    /// nothing. The caller checks the length of `data`; if it is short anyway, nothing is
     /// drawn and the result is empty.
     pub fn put_image(&mut self, rect: Rect, format: ImageFormat, data: &[u8], clip: Rect) -> Rect {
+        if format.is_compressed() {
+            return Rect::default();
+        }
         let bpp = format.bytes_per_pixel();
         let stride = (rect.width as usize).checked_mul(bpp);
         let needed = stride.and_then(|s| s.checked_mul(rect.height as usize));
@@ -35,14 +39,13 @@ impl Canvas {
                 break;
             };
             let dst = self.row_mut(y, visible.left, visible.right);
-            match format {
-                ImageFormat::Rgb8 => rgb_row(dst, src),
-                ImageFormat::Rgba8 => {
-                    for (d, s) in dst.iter_mut().zip(src.chunks_exact(4)) {
-                        if let &[r, g, b, a] = s {
-                            let rgb = u32::from(r) << 16 | u32::from(g) << 8 | u32::from(b);
-                            *d = over(rgb, a.into(), *d);
-                        }
+            if format.is_opaque() {
+                rgb_row(dst, src);
+            } else {
+                for (d, s) in dst.iter_mut().zip(src.chunks_exact(4)) {
+                    if let &[r, g, b, a] = s {
+                        let rgb = u32::from(r) << 16 | u32::from(g) << 8 | u32::from(b);
+                        *d = over(rgb, a.into(), *d);
                     }
                 }
             }

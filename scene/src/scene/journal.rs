@@ -8,12 +8,15 @@
 //! come from input or from a client leaving (a raise, a drag, a focus change, windows
 //! destroyed) have no request behind them and are journaled as themselves.
 
+use std::borrow::Cow;
+
 use netui_protocol::{
     Color, ImageFormat, Point, Rect, Request, ResourceId, SceneOp, Size, WindowKind,
 };
 
 use super::window::{footprint, Window};
 use super::{Pixmap, Scene};
+use crate::images;
 use crate::render::Canvas;
 
 /// Bytes of pixels per `PutImage` of a snapshot, so that no message outgrows a frame.
@@ -208,7 +211,8 @@ impl Scene {
     }
 }
 
-/// The pixels of a drawable as `PutImage` requests of rows, then its clip.
+/// The pixels of a drawable as `PutImage` requests of rows (compressed, as the journal's
+/// are), then its clip.
 fn push_pixels(ops: &mut Vec<SceneOp>, id: ResourceId, canvas: &Canvas, clip: Option<Rect>) {
     let width = canvas.width() as usize;
     let rows_per_chunk = (SNAPSHOT_CHUNK / (width * 3).max(1)).max(1);
@@ -222,12 +226,17 @@ fn push_pixels(ops: &mut Vec<SceneOp>, id: ResourceId, canvas: &Canvas, clip: Op
             .flat_map(|p| [(p >> 16) as u8, (p >> 8) as u8, *p as u8])
             .collect();
         let height = (rows.len() / width.max(1)) as u32;
-        ops.push(SceneOp::Request(Request::PutImage {
+        let put = Request::PutImage {
             target: id,
             rect: Rect::new(0, (i * rows_per_chunk) as i32, canvas.width(), height),
             format: ImageFormat::Rgb8,
             data,
-        }));
+        };
+        let put = match images::packed(&put) {
+            Cow::Owned(packed) => packed,
+            Cow::Borrowed(_) => put,
+        };
+        ops.push(SceneOp::Request(put));
     }
     if clip.is_some() {
         ops.push(SceneOp::Request(Request::SetClip { target: id, clip }));

@@ -26,6 +26,7 @@ use netui_protocol::{
 };
 
 use crate::damage::Damage;
+use crate::images;
 use crate::render::{Canvas, Fonts};
 use crate::wm::{self, Part};
 
@@ -185,7 +186,8 @@ impl Scene {
             return Ok(());
         }
         self.carry_out(request, events)?;
-        self.journal(|| SceneOp::Request(request.clone()));
+        // Viewers receive large images compressed (`crate::images`).
+        self.journal(|| SceneOp::Request(images::packed(request).into_owned()));
         Ok(())
     }
 

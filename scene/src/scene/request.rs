@@ -2,6 +2,7 @@
 //! drawing with the renderer, and the checks of sizes, text and images that keep a
 //! request within the [`Limits`](netui_protocol::Limits).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use netui_protocol::{
@@ -11,6 +12,7 @@ use netui_protocol::{
 use super::window::{footprint, Window};
 use super::{Pixmap, Scene, SceneError, WindowEvent};
 use crate::damage::Damage;
+use crate::images;
 use crate::render::{Canvas, MAX_FONT_SIZE};
 use crate::wm;
 
@@ -177,9 +179,9 @@ impl Scene {
                 format,
                 data,
             } => {
-                self.check_image(*target, *rect, *format, data)?;
+                let data = self.check_image(*target, *rect, *format, data)?;
                 self.draw(*target, |c, clip, _| {
-                    c.put_image(*rect, *format, data, clip)
+                    c.put_image(*rect, format.pixels(), &data, clip)
                 })?;
             }
             Request::CopyArea {
@@ -370,13 +372,15 @@ impl Scene {
         Ok(())
     }
 
-    pub(super) fn check_image(
+    /// An image's pixels, checked: its size within the limits, and its data that of a
+    /// `rect`-sized image in `format` (raw, or expanded from a compressed format).
+    pub(super) fn check_image<'a>(
         &self,
         id: ResourceId,
         rect: Rect,
         format: ImageFormat,
-        data: &[u8],
-    ) -> Result<(), SceneError> {
+        data: &'a [u8],
+    ) -> Result<Cow<'a, [u8]>, SceneError> {
         let max = self.limits.max_side;
         if rect.width > max || rect.height > max {
             return Err(SceneError::new(
@@ -387,6 +391,12 @@ impl Scene {
                     rect.width, rect.height
                 ),
             ));
+        }
+        if format.is_compressed() {
+            let max = self.limits.max_payload as usize;
+            return images::expand(format, rect.size(), data, max)
+                .map(Cow::Owned)
+                .map_err(|e| SceneError::new(ErrorCode::BadValue, Some(id), e.to_string()));
         }
         let expected = rect.size().area() * format.bytes_per_pixel() as u64;
         if data.len() as u64 != expected {
@@ -401,7 +411,7 @@ impl Scene {
                 ),
             ));
         }
-        Ok(())
+        Ok(Cow::Borrowed(data))
     }
 }
 

@@ -133,11 +133,24 @@ pub fn expand(
     }
     let stride = (size.width as usize * bpp).max(1);
     for row in pixels.chunks_mut(stride) {
-        for i in bpp..row.len() {
-            row[i] = row[i].wrapping_add(row[i - bpp]);
+        match bpp {
+            3 => unfilter::<3>(row),
+            _ => unfilter::<4>(row),
         }
     }
     Ok(pixels)
+}
+
+/// Undoes the Sub filter on a row of `N`-byte pixels: a running sum per byte of the pixel,
+/// kept in registers (the sums of a pixel's bytes are independent, so they run side by side).
+fn unfilter<const N: usize>(row: &mut [u8]) {
+    let mut sum = [0u8; N];
+    for pixel in row.chunks_exact_mut(N) {
+        for (s, p) in sum.iter_mut().zip(pixel) {
+            *s = s.wrapping_add(*p);
+            *p = *s;
+        }
+    }
 }
 
 #[cfg(test)]

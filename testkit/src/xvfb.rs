@@ -49,7 +49,8 @@ impl Xvfb {
                 "tcp",
                 // No auto-repeat: a key that xdotool presses and releases must type once,
                 // even when a loaded machine keeps the release back past the repeat delay
-                // (CI once saw "zz" for one z under the German layout).
+                // (CI once saw "zz" for one z under the German layout; more likely it was
+                // winit's made-up press on focus, which `input_from_winit` now drops).
                 "-r",
             ])
             .stdout(Stdio::piped())

@@ -220,10 +220,16 @@ impl ApplicationHandler<ViewerEvent> for ViewerWindow {
                 return;
             }
             WindowEvent::ModifiersChanged(m) => self.modifiers = m.state(),
-            WindowEvent::KeyboardInput { event: key, .. } => {
+            WindowEvent::KeyboardInput {
+                event: key,
+                is_synthetic,
+                ..
+            } => {
                 let local = self.modifiers.control_key() && self.modifiers.alt_key();
                 if let (true, Key::Character(c)) = (local, &key.logical_key) {
-                    if key.state == ElementState::Pressed {
+                    // Not a press that winit made up for a key held as the focus came
+                    // (see `netui_window::input_from_winit`).
+                    if key.state == ElementState::Pressed && !is_synthetic {
                         self.shortcut(c);
                     }
                     return;

@@ -38,8 +38,22 @@ pub fn input_from_winit(event: &WindowEvent) -> Option<InputEvent> {
             InputEvent::Wheel { dx, dy }
         }
         WindowEvent::ModifiersChanged(m) => InputEvent::Modifiers(modifiers_from_winit(m.state())),
-        WindowEvent::KeyboardInput { event, .. } => {
+        WindowEvent::KeyboardInput {
+            event,
+            is_synthetic,
+            ..
+        } => {
             let pressed = event.state == ElementState::Pressed;
+            // When the window gains the focus, winit makes up a press for every key down at
+            // that moment (`is_synthetic`, read with XQueryKeymap when it handles the focus,
+            // not when the focus changed). Its real press went to another window, or, when
+            // the focus is handled late, comes right after: forwarded, it typed the key twice
+            // ("ссыц" for "сыц" through a busy viewer). X gives applications no press for a
+            // key held on focus, and neither does this; the made-up releases on losing the
+            // focus go on, so that no key stays down on the display.
+            if *is_synthetic && pressed {
+                return None;
+            }
             let text = match (&event.text, pressed) {
                 (Some(text), true) => text.to_string(),
                 _ => String::new(),

@@ -5,8 +5,8 @@
 //! left (PNG's "Sub" filter: a smooth area becomes small numbers that repeat), and the whole
 //! image is one Zstandard frame. The two photographs that `imageview` ships come out 6.5
 //! and 8.7 times smaller than their raw pixels (LZ4 alone: 2.8 and 4.6 times), and 35-39%
-//! smaller than PNG as the `png` crate makes it by default, in about the same time (`images/`
-//! in `bench/benches/encoding.rs`; BENCHMARKS.md).
+//! smaller than PNG as the `png` crate makes it by default, in 1.3 to 1.5 times its time
+//! (`images/` in `bench/benches/encoding.rs`; BENCHMARKS.md).
 //!
 //! Command-mode viewers receive every image of [`PACK_MIN`] bytes or more compressed
 //! ([`packed`]): the scene's journal and its snapshots pack them, so that the cost a viewer

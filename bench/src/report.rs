@@ -306,19 +306,21 @@ const COLORS: [RGBColor; PROTOCOLS.len()] = [
 /// Draws the grouped bar chart, bytes on a log scale, as SVG.
 pub fn chart(rows: &[Row], path: &Path, title: &str) -> anyhow::Result<()> {
     let names = workloads(rows);
-    let root = SVGBackend::new(path, (1200, 640)).into_drawing_area();
+    let root = SVGBackend::new(path, (1200 + KEY_WIDTH, 640)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| drawing(&e))?;
+    let (plot, key_area) = root.split_horizontally(1200);
     let value = |name: &str, protocol: &str| find(rows, name, protocol).map(|r| r.bytes as f64);
+    let protocols = present(rows);
     bars(
-        &root,
+        &plot,
         title,
         "bytes (log scale)",
         &names,
-        &present(rows),
+        &protocols,
         &value,
-        true,
         &|y| human(y as u64),
     )?;
+    key(&key_area, &protocols)?;
     root.present().map_err(|e| drawing(&e))?;
     Ok(())
 }
@@ -341,19 +343,16 @@ pub fn links_chart(results: &[LinkResult], path: &Path, title: &str) -> anyhow::
         }
     }
     let rows = links.len().div_ceil(2).max(1);
-    let root = SVGBackend::new(path, (1400, 420 * rows as u32)).into_drawing_area();
+    let root = SVGBackend::new(path, (1400 + KEY_WIDTH, 420 * rows as u32)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| drawing(&e))?;
-    let (title_area, panels) = root.split_vertically(40);
+    let (main, key_area) = root.split_horizontally(1400);
+    key(&key_area, &protocols)?;
+    let (title_area, panels) = main.split_vertically(40);
     title_area
         .titled(title, ("sans-serif", 22))
         .map_err(|e| drawing(&e))?;
     let columns = if links.len() > 1 { 2 } else { 1 };
-    for (i, (area, link)) in panels
-        .split_evenly((rows, columns))
-        .iter()
-        .zip(&links)
-        .enumerate()
-    {
+    for (area, link) in panels.split_evenly((rows, columns)).iter().zip(&links) {
         let value = |name: &str, protocol: &str| {
             results
                 .iter()
@@ -366,7 +365,6 @@ pub fn links_chart(results: &[LinkResult], path: &Path, title: &str) -> anyhow::
                 .and_then(|r| r.latency.map(|l| l.0))
         };
         let caption = format!("{link}: median input-to-update latency");
-        // One legend, in the first panel: the colors are the same in all.
         bars(
             area,
             &caption,
@@ -374,7 +372,6 @@ pub fn links_chart(results: &[LinkResult], path: &Path, title: &str) -> anyhow::
             &names,
             &protocols,
             &value,
-            i == 0,
             &|y| format!("{y:.0}"),
         )?;
     }
@@ -386,9 +383,36 @@ fn drawing(e: &dyn std::fmt::Display) -> anyhow::Error {
     anyhow::anyhow!("drawing the chart: {e}")
 }
 
-/// Grouped bars on a log scale: a group per name, a bar per series, `value` of each, with
-/// a legend if asked.
-#[allow(clippy::too_many_arguments)]
+/// The width of the key beside a chart, in pixels: outside the plot, so that no bar runs
+/// under it.
+const KEY_WIDTH: u32 = 150;
+
+/// The color of a protocol's bars.
+fn color(protocol: &str) -> RGBColor {
+    PROTOCOLS
+        .iter()
+        .position(|p| *p == protocol)
+        .map_or(BLACK, |k| COLORS[k])
+}
+
+/// The key of the series' colors, a line each, from the top of `area`.
+fn key(
+    area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
+    series: &[&str],
+) -> anyhow::Result<()> {
+    for (j, s) in series.iter().enumerate() {
+        let y = 60 + 22 * j as i32;
+        let c = color(s);
+        area.draw(&Rectangle::new([(4, y - 6), (18, y + 6)], c.filled()))
+            .map_err(|e| drawing(&e))?;
+        area.draw(&Text::new(*s, (26, y - 7), ("sans-serif", 14)))
+            .map_err(|e| drawing(&e))?;
+    }
+    Ok(())
+}
+
+/// Grouped bars on a log scale: a group per name, a bar per series, `value` of each (the
+/// colors' key is drawn beside, by [`key`]).
 fn bars(
     area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
     title: &str,
@@ -396,7 +420,6 @@ fn bars(
     names: &[String],
     series: &[&str],
     value: &dyn Fn(&str, &str) -> Option<f64>,
-    legend: bool,
     y_format: &dyn Fn(f64) -> String,
 ) -> anyhow::Result<()> {
     let max = names
@@ -429,10 +452,7 @@ fn bars(
         .map_err(|e| drawing(&e))?;
     let bar = 0.8 / series.len().max(1) as f64;
     for (j, s) in series.iter().enumerate() {
-        let color = PROTOCOLS
-            .iter()
-            .position(|p| p == s)
-            .map_or(BLACK, |k| COLORS[k]);
+        let color = color(s);
         let bars: Vec<Rectangle<(f64, f64)>> = names
             .iter()
             .enumerate()
@@ -445,20 +465,7 @@ fn bars(
                 ))
             })
             .collect();
-        chart
-            .draw_series(bars)
-            .map_err(|e| drawing(&e))?
-            .label(*s)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
-    }
-    if legend {
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(|e| drawing(&e))?;
+        chart.draw_series(bars).map_err(|e| drawing(&e))?;
     }
     Ok(())
 }

@@ -3,7 +3,8 @@
 //!
 //! The bound follows the renderer's own clipping: drawing outside the target costs nothing,
 //! and a wide line that covers the whole target costs one fill of it, however many points
-//! it has.
+//! it has. Images are the exception: one costs its whole size, since its pixels are
+//! expanded and compressed before they are clipped.
 
 use netui_protocol::{Rect, Request, ResourceId, Size};
 
@@ -15,7 +16,7 @@ impl Scene {
     /// none, and for targets that do not exist: those fail at once).
     ///
     /// ```
-    /// use netui_protocol::{Color, Limits, Point, Rect, Request, ResourceId, Size};
+    /// use netui_protocol::{Color, ImageFormat, Limits, Point, Rect, Request, ResourceId, Size};
     /// use netui_scene::scene::Scene;
     ///
     /// let mut scene = Scene::new(Size::new(200, 100), Limits::default());
@@ -30,6 +31,13 @@ impl Scene {
     ///     points: vec![Point::new(0, 0), Point::new(1, 1), Point::new(0, 0)],
     /// };
     /// assert_eq!(scene.cost(&wide), 100 * 50);
+    /// // An image far outside the window costs its whole size: it is expanded (and
+    /// // compressed for command-mode viewers) before it is clipped.
+    /// let far = Request::PutImage {
+    ///     target: w, rect: Rect::new(5000, 0, 2000, 1000), format: ImageFormat::Rgb8Zstd,
+    ///     data: vec![],
+    /// };
+    /// assert_eq!(scene.cost(&far), 2000 * 1000);
     /// ```
     pub fn cost(&self, request: &Request) -> u64 {
         match request {
@@ -64,9 +72,9 @@ impl Scene {
                     .saturating_mul(glyph)
                     .min(clip.size().area())
             }),
-            Request::PutImage { target, rect, .. } => {
-                self.clipped(*target, |clip| rect.intersect(clip).size().area())
-            }
+            // An image costs its whole size wherever it lies: it is expanded (when
+            // compressed) and compressed for command-mode viewers before it is clipped.
+            Request::PutImage { target, rect, .. } => self.clipped(*target, |_| rect.size().area()),
             Request::CopyArea { dst, src_rect, .. } => {
                 self.clipped(*dst, |clip| src_rect.size().area().min(clip.size().area()))
             }

@@ -8,6 +8,7 @@
 use std::time::{Duration, Instant};
 
 use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
 
 use netui::transport::Stream;
 use netui::{
@@ -217,31 +218,39 @@ fn command_mode_viewer_equals_the_server_in_every_compression() {
     );
 }
 
-/// A viewer that speaks bytes: it attaches in pixel mode over a connection that asked for
-/// `compression`, and looks at the header of every frame.
-fn pixel_frames(compression: Compression, encoding: PixelEncoding) -> Vec<(u8, usize, usize)> {
-    let server = TestDisplay::start(":test", Size::new(480, 360));
-    let mut app = server.connect("app");
-    let mut stream = std::os::unix::net::UnixStream::connect(server.socket()).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    let limits = Limits::default();
-    let send = |stream: &mut std::os::unix::net::UnixStream, request: Request| {
-        let mut w = BatchWriter::new(limits, Compression::None);
-        w.push(&request).expect("encodes");
-        stream.write_all(&w.take_frames()).expect("send");
-    };
+/// A viewer that speaks bytes: a connection that asked for `compression`, attached in
+/// `mode`, whose reads give up after `wait`.
+fn raw_viewer(
+    server: &TestDisplay,
+    compression: Compression,
+    mode: ViewMode,
+    wait: Duration,
+) -> UnixStream {
+    let mut stream = UnixStream::connect(server.socket()).expect("connect");
+    stream.set_read_timeout(Some(wait)).expect("timeout");
     let hello = ClientHello::new("raw-viewer", None).with_compression(compression);
     stream
         .write_all(&frame::encode_single(&hello).expect("hello"))
         .expect("send hello");
-    send(
-        &mut stream,
-        Request::AttachViewer {
-            mode: ViewMode::Pixels(encoding),
-        },
-    );
+    send(&mut stream, Request::AttachViewer { mode });
+    stream
+}
+
+/// Sends one request in a plain frame.
+fn send(stream: &mut UnixStream, request: Request) {
+    let mut w = BatchWriter::new(Limits::default(), Compression::None);
+    w.push(&request).expect("encodes");
+    stream.write_all(&w.take_frames()).expect("send");
+}
+
+/// A raw viewer in pixel mode over a connection that asked for `compression`, which looks
+/// at the header of every frame.
+fn pixel_frames(compression: Compression, encoding: PixelEncoding) -> Vec<(u8, usize, usize)> {
+    let server = TestDisplay::start(":test", Size::new(480, 360));
+    let mut app = server.connect("app");
+    let mode = ViewMode::Pixels(encoding);
+    let mut stream = raw_viewer(&server, compression, mode, Duration::from_secs(10));
+    let limits = Limits::default();
     // A white window over most of the screen: pixels that LZ4 would shrink a hundredfold.
     let w = app
         .create_window(Rect::new(10, 10, 400, 300), "white", Color::WHITE)
@@ -331,32 +340,15 @@ fn an_image_shown_again_reaches_a_command_viewer_as_a_reference() {
         .expect("window");
     app.map(w);
     app.sync().expect("sync");
-    let mut stream = std::os::unix::net::UnixStream::connect(server.socket()).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_millis(300)))
-        .expect("timeout");
+    let wait = Duration::from_millis(300);
+    let mut stream = raw_viewer(&server, Compression::Lz4Ctx, ViewMode::Commands, wait);
     let limits = Limits::default();
-    let send = |stream: &mut std::os::unix::net::UnixStream, request: Request| {
-        let mut w = BatchWriter::new(limits, Compression::None);
-        w.push(&request).expect("encodes");
-        stream.write_all(&w.take_frames()).expect("send");
-    };
-    let hello = ClientHello::new("raw-viewer", None).with_compression(Compression::Lz4Ctx);
-    stream
-        .write_all(&frame::encode_single(&hello).expect("hello"))
-        .expect("send hello");
-    send(
-        &mut stream,
-        Request::AttachViewer {
-            mode: ViewMode::Commands,
-        },
-    );
     let mut frames = FrameReader::new(limits);
     let mut view = View::default();
     let mut hello_read = false;
     // Reads until the server is quiet for the read timeout: the bytes on the wire, and the
     // formats and sizes of the images that arrived.
-    let mut follow = |stream: &mut std::os::unix::net::UnixStream| {
+    let mut follow = |stream: &mut UnixStream| {
         let (mut wire, mut images) = (0, Vec::new());
         loop {
             let Some(frame) = frames.next_frame().expect("a frame that decodes") else {

@@ -50,7 +50,8 @@ pub enum ImageFormat {
     /// [`ImageFormat::Rgb8`]'s bytes, each minus the same byte of the pixel to its left (0 at
     /// the start of a row, wrapping: PNG's "Sub" filter), as one Zstandard frame that expands
     /// to exactly `width * height * 3` bytes. Replaces what is under it. How a command-mode
-    /// viewer receives large images: photographs come out at a quarter of their size.
+    /// viewer receives large images: photographs come out at a sixth to an eighth of their
+    /// size.
     Rgb8Zstd,
     /// [`ImageFormat::Rgba8`]'s bytes, filtered and compressed as in
     /// [`ImageFormat::Rgb8Zstd`] (each byte minus the same byte of the pixel to its left).

@@ -29,7 +29,10 @@ const LEVEL: i32 = 3;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ImageError {
     /// The image would expand beyond what one frame could carry raw.
-    #[error("a compressed image of {width}x{height} expands to {bytes} bytes, more than the {max} a raw one may have")]
+    #[error(
+        "a compressed image of {width}x{height} expands to {bytes} bytes, more than the {max} \
+         a raw one may have"
+    )]
     TooLarge {
         /// The image's width.
         width: u32,
@@ -41,7 +44,10 @@ pub enum ImageError {
         max: usize,
     },
     /// The data is not a Zstandard frame, or expands to more or fewer bytes than the image.
-    #[error("compressed image data of {width}x{height} is not a Zstandard frame of {expected} bytes: {why}")]
+    #[error(
+        "compressed image data of {width}x{height} is not a Zstandard frame of {expected} \
+         bytes: {why}"
+    )]
     Corrupt {
         /// The image's width.
         width: u32,
@@ -65,7 +71,8 @@ pub fn packed(request: &Request) -> Cow<'_, Request> {
             data,
         } if !format.is_compressed() && data.len() >= PACK_MIN => {
             let compressed = compress(*format, rect.width, data);
-            if compressed.len() >= data.len() {
+            // Empty: Zstandard failed (a frame has a header).
+            if compressed.is_empty() || compressed.len() >= data.len() {
                 return Cow::Borrowed(request);
             }
             Cow::Owned(Request::PutImage {
@@ -83,7 +90,7 @@ pub fn packed(request: &Request) -> Cow<'_, Request> {
 }
 
 /// Compresses raw pixels (`format` is [`ImageFormat::Rgb8`] or [`ImageFormat::Rgba8`], rows
-/// of `width` pixels) into the data of its compressed format.
+/// of `width` pixels) into the data of its compressed format; empty if Zstandard failed.
 pub fn compress(format: ImageFormat, width: u32, data: &[u8]) -> Vec<u8> {
     let bpp = format.bytes_per_pixel();
     let stride = (width as usize * bpp).max(1);
@@ -95,8 +102,8 @@ pub fn compress(format: ImageFormat, width: u32, data: &[u8]) -> Vec<u8> {
             *o = now.wrapping_sub(left);
         }
     }
-    // Compressing a buffer in memory fails only when Zstandard cannot allocate its context,
-    // which the allocator turns into an abort first.
+    // Compressing a buffer in memory fails only when Zstandard cannot allocate its context;
+    // then nothing comes out, which no frame is.
     zstd::bulk::compress(&filtered, LEVEL).unwrap_or_default()
 }
 

@@ -448,7 +448,7 @@ fn compressed_images_draw_as_raw_ones_and_bad_ones_are_refused() {
     let rgba: Vec<u8> = (0..40 * 20)
         .flat_map(|i| [(i % 40 * 6) as u8, (i / 40 * 12) as u8, 90, 128])
         .collect();
-    let zstd = netui_scene::images::compress(ImageFormat::Rgba8, 40, &rgba);
+    let zstd = netui_protocol::images::compress(ImageFormat::Rgba8, 40, &rgba);
     d.put_image(w, Rect::new(0, 0, 40, 20), ImageFormat::Rgba8Zstd, &zstd);
     d.put_image(w, Rect::new(50, 0, 40, 20), ImageFormat::Rgba8, &rgba);
     d.sync().expect("a good compressed image is drawn");
@@ -462,7 +462,7 @@ fn compressed_images_draw_as_raw_ones_and_bad_ones_are_refused() {
     }
     assert_ne!(pixel(&image.rgba, 100, 17, 9), [255, 255, 255, 255]);
     // Not Zstandard, or data of another size.
-    let small = netui_scene::images::compress(ImageFormat::Rgb8, 4, &[7; 4 * 4 * 3]);
+    let small = netui_protocol::images::compress(ImageFormat::Rgb8, 4, &[7; 4 * 4 * 3]);
     for (data, rect) in [
         (b"not zstd".to_vec(), Rect::new(0, 0, 4, 4)),
         (small.clone(), Rect::new(0, 0, 4, 5)),
@@ -474,7 +474,7 @@ fn compressed_images_draw_as_raw_ones_and_bad_ones_are_refused() {
         assert!(err.to_string().contains("not a Zstandard frame"), "{err}");
     }
     // 8192x8192 pixels of zeros from a few hundred bytes: refused before decompressing.
-    let bomb = netui_scene::images::compress(ImageFormat::Rgba8, 8192, &vec![0; 8192 * 64 * 4]);
+    let bomb = netui_protocol::images::compress(ImageFormat::Rgba8, 8192, &vec![0; 8192 * 64 * 4]);
     d.put_image(
         w,
         Rect::new(0, 0, 8192, 8192),

@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use demos::imageview::picture::scale_rgb;
 use netui_bench::desktop::{self, Change};
+use netui_protocol::images;
 use netui_protocol::{ImageFormat, PixelEncoding};
 use netui_scene::encoding::{bytes, PixelDecoder, PixelEncoder};
-use netui_scene::images;
 use netui_scene::render::psnr;
 
 /// An encoder whose viewer has `change.before`.
@@ -156,7 +156,7 @@ fn decode(c: &mut Criterion) {
     }
 }
 
-/// The images of command mode (`netui_scene::images`): the two photographs that `imageview`
+/// The images of command mode (`netui_protocol::images`): the two photographs that `imageview`
 /// ships, compressed and expanded, in pixels per second, and made PNG for comparison; their
 /// sizes printed first.
 fn images(c: &mut Criterion) {

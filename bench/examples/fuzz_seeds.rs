@@ -29,6 +29,7 @@ use netui_display_server::core::{
 use netui_display_server::peer::{Access, Peer};
 use netui_protocol::connection::FrameReader;
 use netui_protocol::frame::{decode_request, opcode};
+use netui_protocol::images;
 use netui_protocol::{
     Color, Limits, PixelEncoding, Point, Rect, Request, ResourceId, ServerMessage, Size,
     ViewMessage, ViewMode,
@@ -37,7 +38,6 @@ use netui_rfb::auth::vnc_response;
 use netui_rfb::message::ClientMessage;
 use netui_rfb::pixel::PixelFormat;
 use netui_rfb::{encoding, Passwords, ServerSession};
-use netui_scene::images;
 use netui_scene::render::Canvas;
 
 /// The screen of the in-process core: what the `server` and `view` targets allow.

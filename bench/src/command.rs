@@ -12,14 +12,14 @@
 //!   (16 MiB, oldest out first). Its format is defined and documented in the protocol crate.
 //!
 //! In every mode the requests are first made what the server's journal sends a command-mode
-//! viewer: large images compressed (`netui_scene::images::packed`), which the replica
+//! viewer: large images compressed (`netui_protocol::images::packed`), which the replica
 //! expands again.
 
 use std::time::{Duration, Instant};
 
 use netui_protocol::frame::{decode_request, BatchWriter, Compression};
+use netui_protocol::images;
 use netui_protocol::{FrameReader, Limits, Request, Size};
-use netui_scene::images;
 use netui_scene::scene::Scene;
 
 /// The command modes, in report order.

@@ -21,6 +21,7 @@
 //! - [`reply`]: replies, error reports, and the [`ServerMessage`] envelope.
 //! - [`selection`]: the clipboard and the primary selection: which, the type names, why a
 //!   transfer failed, and their limits.
+//! - [`images`]: the compressed image formats of `PutImage`, made and expanded.
 //! - [`font`]: the metrics of the shipped typefaces, for layout without a round trip.
 //! - [`frame`]: the frame header, batching, compression (and `lz4-ctx`'s format), the
 //!   stateful frame decoder, and the decoding limits.
@@ -57,6 +58,7 @@ pub mod font;
 pub mod frame;
 pub mod geometry;
 pub mod handshake;
+pub mod images;
 mod packed;
 pub mod reply;
 pub mod request;

@@ -82,6 +82,14 @@ impl ImageFormat {
         matches!(self, ImageFormat::Rgb8Zstd | ImageFormat::Rgba8Zstd)
     }
 
+    /// The compressed format of the same pixels ([`crate::images::compress`] makes it).
+    pub const fn compressed(self) -> ImageFormat {
+        match self.pixels() {
+            ImageFormat::Rgba8 => ImageFormat::Rgba8Zstd,
+            _ => ImageFormat::Rgb8Zstd,
+        }
+    }
+
     /// Whether the image replaces what is under it (no alpha).
     pub const fn is_opaque(self) -> bool {
         matches!(self.pixels(), ImageFormat::Rgb8)

@@ -15,8 +15,6 @@
 //! - [`wm`]: the built-in window manager's frames: title bars, borders, close buttons.
 //! - [`encoding`]: pixel encodings for pixel-mode viewers: the encoder (with its shadow of
 //!   the viewer's screen) and the decoder.
-//! - [`images`]: the compressed image formats, in which command-mode viewers receive large
-//!   images.
 //!
 //! # Where to make a change
 //! - A new drawing request: after the protocol's list (`Request`, class `Scene`), its arm in
@@ -32,7 +30,6 @@
 
 pub mod damage;
 pub mod encoding;
-pub mod images;
 pub mod render;
 pub mod scene;
 pub mod wm;

@@ -16,8 +16,8 @@ use netui_protocol::{
 
 use super::window::{footprint, Window};
 use super::{Pixmap, Scene};
-use crate::images;
 use crate::render::Canvas;
+use netui_protocol::images;
 
 /// Bytes of pixels per `PutImage` of a snapshot, so that no message outgrows a frame.
 const SNAPSHOT_CHUNK: usize = 4 << 20;

@@ -26,9 +26,9 @@ use netui_protocol::{
 };
 
 use crate::damage::Damage;
-use crate::images;
 use crate::render::{Canvas, Fonts};
 use crate::wm::{self, Part};
+use netui_protocol::images;
 
 mod cost;
 mod journal;
@@ -186,7 +186,7 @@ impl Scene {
             return Ok(());
         }
         self.carry_out(request, events)?;
-        // Viewers receive large images compressed (`crate::images`).
+        // Viewers receive large images compressed (`netui_protocol::images`).
         self.journal(|| SceneOp::Request(images::packed(request).into_owned()));
         Ok(())
     }

@@ -12,9 +12,9 @@ use netui_protocol::{
 use super::window::{footprint, Window};
 use super::{Pixmap, Scene, SceneError, WindowEvent};
 use crate::damage::Damage;
-use crate::images;
 use crate::render::{Canvas, MAX_FONT_SIZE};
 use crate::wm;
+use netui_protocol::images;
 
 impl Scene {
     /// Carries out one [`RequestClass::Scene`](netui_protocol::RequestClass::Scene) request

@@ -10,11 +10,13 @@
 //!
 //! Command-mode viewers receive every image of [`PACK_MIN`] bytes or more compressed
 //! ([`packed`]): the scene's journal and its snapshots pack them, so that the cost a viewer
-//! is told of and the bytes it receives agree. An application may send the formats too.
+//! is told of and the bytes it receives agree. Applications through app-lib send them
+//! compressed over the network too (on a connection whose frames are compressed; on a local
+//! socket, where the bytes only cross memory, compressing costs more than copying them).
 
 use std::borrow::Cow;
 
-use netui_protocol::{ImageFormat, Request, Size};
+use crate::{ImageFormat, Request, Size};
 
 /// Raw image bytes from which [`packed`] compresses an image: below this, the connection's
 /// own compression does about as well.
@@ -69,24 +71,28 @@ pub fn packed(request: &Request) -> Cow<'_, Request> {
             rect,
             format,
             data,
-        } if !format.is_compressed() && data.len() >= PACK_MIN => {
-            let compressed = compress(*format, rect.width, data);
-            // Empty: Zstandard failed (a frame has a header).
-            if compressed.is_empty() || compressed.len() >= data.len() {
-                return Cow::Borrowed(request);
-            }
-            Cow::Owned(Request::PutImage {
+        } => match pack(*format, rect.width, data) {
+            Some(compressed) => Cow::Owned(Request::PutImage {
                 target: *target,
                 rect: *rect,
-                format: match format {
-                    ImageFormat::Rgba8 => ImageFormat::Rgba8Zstd,
-                    _ => ImageFormat::Rgb8Zstd,
-                },
+                format: format.compressed(),
                 data: compressed,
-            })
-        }
+            }),
+            None => Cow::Borrowed(request),
+        },
         _ => Cow::Borrowed(request),
     }
+}
+
+/// Raw pixels (`format` uncompressed, rows of `width` pixels) in `format.compressed()`, when
+/// that is worth it: they are [`PACK_MIN`] bytes or more, and come out smaller.
+pub fn pack(format: ImageFormat, width: u32, data: &[u8]) -> Option<Vec<u8>> {
+    if format.is_compressed() || data.len() < PACK_MIN {
+        return None;
+    }
+    let compressed = compress(format, width, data);
+    // Empty: Zstandard failed (a frame has a header).
+    (!compressed.is_empty() && compressed.len() < data.len()).then_some(compressed)
 }
 
 /// Compresses raw pixels (`format` is [`ImageFormat::Rgb8`] or [`ImageFormat::Rgba8`], rows
@@ -174,7 +180,7 @@ fn unfilter<const N: usize>(row: &mut [u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use netui_protocol::{Rect, ResourceId};
+    use crate::{Rect, ResourceId};
 
     fn image(width: u32, height: u32, bpp: usize) -> Vec<u8> {
         (0..width as usize * height as usize * bpp)

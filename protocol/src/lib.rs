@@ -96,7 +96,8 @@ pub use view::{
 /// integers (see `packed.rs`), not as a sequence of structs.
 /// Version 9: images compressed with Zstandard (`ImageFormat::Rgb8Zstd`, `Rgba8Zstd`), and
 /// command-mode updates in parts (`ViewMessage::ScenePart`).
-pub const PROTOCOL_VERSION: u16 = 9;
+/// Version 10: `px-tiles` blend records give their opacities column by column.
+pub const PROTOCOL_VERSION: u16 = 10;
 
 /// The first bytes of every hello, so that a server can tell a netui client from a stray one.
 pub const MAGIC: [u8; 4] = *b"NTUI";

@@ -315,10 +315,11 @@ impl TileDecoder {
             OP_BLEND => {
                 let (fg, bg) = (reader.pixel()?, reader.pixel()?);
                 let alphas = reader.take(n)?;
-                for (y, line) in (0..tile.height).zip(alphas.chunks_exact(width)) {
-                    let dst = row_mut(canvas, tile, y);
+                let height = tile.height as usize;
+                for y in 0..height {
+                    let dst = row_mut(canvas, tile, y as u32);
                     dst.iter_mut()
-                        .zip(line)
+                        .zip(alphas.iter().skip(y).step_by(height))
                         .for_each(|(d, &a)| *d = over(fg, a.into(), bg));
                 }
             }

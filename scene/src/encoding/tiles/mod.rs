@@ -62,11 +62,15 @@
 //!   the caret beside it) as one area when they straddle tiles: the same glyph then gives
 //!   the same record wherever it lies on the tile grid, and the compressor finds it again.
 //!
-//! - `10` blend: two pixels, a foreground `f` and a background `b`, then a byte `a` a pixel:
-//!   each channel of the pixel is `(f * a + b * (255 - a) + 127) / 255`, the source-over
-//!   blend with which the renderer draws anti-aliased text and lines. A line of text in one
-//!   color over a plain background, which has more colors than a palette holds, costs a
-//!   byte a pixel instead of three, and the same glyph gives the same bytes in any color.
+//! - `10` blend: two pixels, a foreground `f` and a background `b`, then a byte `a` a pixel,
+//!   column by column (each column top to bottom, the columns left to right): each channel
+//!   of the pixel is `(f * a + b * (255 - a) + 127) / 255`, the source-over blend with which
+//!   the renderer draws anti-aliased text and lines. A line of text in one color over a
+//!   plain background, which has more colors than a palette holds, costs a byte a pixel
+//!   instead of three, and the same glyph gives the same bytes in any color. Column by
+//!   column, a glyph's opacities lie together, so a glyph that went before at the same
+//!   height in its tile (or area) is one match for the compressor, in whatever word it
+//!   comes again; row by row it was a piece of each glyph of the word on every row.
 //!
 //! The tile cache holds [`CACHE_SLOTS`] whole tiles. Every whole (`TILE`x`TILE`) tile sent
 //! as raw, part, packed palette, palette runs, gradient or blend goes, as the viewer then
@@ -1123,7 +1127,11 @@ impl TileEncoder {
                 self.payload.push(OP_BLEND);
                 put_pixel(&mut self.payload, fg);
                 put_pixel(&mut self.payload, bg);
-                self.payload.extend_from_slice(&self.alphas);
+                // Column by column (see the format).
+                for x in 0..width {
+                    self.payload
+                        .extend(self.alphas.iter().skip(x).step_by(width).take(height));
+                }
                 return;
             }
         }

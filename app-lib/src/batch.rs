@@ -159,13 +159,13 @@ impl Batch {
         Ok(self.full())
     }
 
-    /// Writes the requests queued from now on in `compression`; those queued before go in a
-    /// frame of the old one.
     /// The compression of the requests queued from now on.
     pub(crate) fn compression(&self) -> Compression {
         self.writer.compression()
     }
 
+    /// Writes the requests queued from now on in `compression`; those queued before go in a
+    /// frame of the old one.
     pub(crate) fn set_compression(&mut self, compression: Compression) {
         self.close();
         self.writer.set_compression(compression);

@@ -251,8 +251,8 @@ impl Display {
     ) {
         let target = target.into();
         let row = rect.width as usize * format.bytes_per_pixel();
-        if row == 0 || format.is_compressed() || data.len() != row * rect.height as usize {
-            // Wrong sizes go as they are: the server names the error.
+        if data.is_empty() || format.is_compressed() || data.len() != row * rect.height as usize {
+            // Empty images and wrong sizes go as they are: the server names the error.
             self.send_image(PutImageRef {
                 target,
                 rect,
@@ -273,10 +273,12 @@ impl Display {
                 rect.width,
                 (strip.len() / row) as u32,
             );
-            let compressed = pack.then(|| images::pack(format, rect.width, strip));
+            let compressed = pack
+                .then(|| images::pack(format, rect.width, strip))
+                .flatten();
             let (format, data) = match &compressed {
-                Some(Some(compressed)) => (format.compressed(), compressed.as_slice()),
-                _ => (format, strip),
+                Some(compressed) => (format.compressed(), compressed.as_slice()),
+                None => (format, strip),
             };
             self.send_image(PutImageRef {
                 target,

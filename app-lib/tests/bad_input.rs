@@ -187,8 +187,8 @@ fn an_oversized_frame_is_refused_before_its_payload() {
     let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
     let mut ok = Bystander::new(&server);
     let mut raw = Raw::connect(&server);
-    // 100 MB announced; nothing follows.
-    let header = [0x00, 0xe1, 0xf5, 0x05, 0x00, 0xff, 0xff, 0xff];
+    // A plain frame of 100 MB announced (flags, then the length in LEB128); nothing follows.
+    let header = [0x00, 0x80, 0xc2, 0xd7, 0x2f];
     raw.send_bytes(&header);
     let report = raw.next_error();
     assert_eq!(report.code, ErrorCode::Protocol);
@@ -203,12 +203,7 @@ fn a_corrupt_compressed_frame_closes_only_that_connection() {
     let mut ok = Bystander::new(&server);
     let mut raw = Raw::connect(&server);
     let junk = [0xf0u8; 40];
-    let header = FrameHeader {
-        wire_len: junk.len(),
-        payload_len: 5000,
-        compressed: true,
-        context: false,
-    };
+    let header = FrameHeader::new(junk.len(), 5000, true, false);
     raw.send_bytes(&header.to_bytes());
     raw.send_bytes(&junk);
     let report = raw.next_error();
@@ -229,12 +224,7 @@ fn a_context_frame_referring_to_what_was_never_sent_closes_only_that_connection(
     raw.send_bytes(&w.take_frames());
     // Then a reference to a cache entry that no frame put there.
     let payload = [0x0b]; // entry: a reference (low bit 1) to 5 admissions back (11 = 2 × 5 + 1)
-    let header = FrameHeader {
-        wire_len: payload.len(),
-        payload_len: payload.len(),
-        compressed: false,
-        context: true,
-    };
+    let header = FrameHeader::new(payload.len(), payload.len(), false, true);
     raw.send_bytes(&header.to_bytes());
     raw.send_bytes(&payload);
     loop {
@@ -255,12 +245,7 @@ fn an_unknown_or_malformed_request_is_reported_and_the_batch_goes_on() {
     let mut raw = Raw::connect(&server);
     // One frame: [unknown opcode 99] [MapWindow cut short] [Sync].
     let payload = [2, 99, 0, 1, 1, 1, 19];
-    let header = FrameHeader {
-        wire_len: payload.len(),
-        payload_len: payload.len(),
-        compressed: false,
-        context: false,
-    };
+    let header = FrameHeader::new(payload.len(), payload.len(), false, false);
     raw.send_bytes(&header.to_bytes());
     raw.send_bytes(&payload);
     let unknown = raw.next_error();

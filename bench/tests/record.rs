@@ -263,7 +263,7 @@ fn context_frames_and_requests_this_build_cannot_decode_are_played_as_recorded()
         ],
     );
     let hello_len = first_frame_len(&stream);
-    let flags = stream[hello_len + 4];
+    let flags = stream[hello_len];
     assert_eq!(flags & 0x02, 0x02, "the requests are in context frames");
     let recording = Recording {
         workload: "handmade".into(),

@@ -18,14 +18,9 @@ pub enum DecodeError {
     /// Flags that this version does not define were set.
     #[error("frame header has unknown flags {0:#04x}")]
     UnknownFlags(u8),
-    /// An uncompressed frame whose two lengths differ.
-    #[error("uncompressed frame declares {wire} bytes on the wire but {raw} bytes of payload")]
-    LengthMismatch {
-        /// Bytes on the wire.
-        wire: usize,
-        /// Declared payload bytes.
-        raw: usize,
-    },
+    /// A length in a frame header that goes on past its four bytes.
+    #[error("a length in the frame header takes more than four bytes")]
+    HeaderLength,
     /// A compressed frame announces more payload than LZ4 can expand its wire bytes to
     /// (at most [`LZ4_MAX_RATIO`](crate::frame::LZ4_MAX_RATIO) times as many): refused from
     /// the header, before its payload is made room for.

@@ -97,7 +97,9 @@ pub use view::{
 /// Version 9: images compressed with Zstandard (`ImageFormat::Rgb8Zstd`, `Rgba8Zstd`), and
 /// command-mode updates in parts (`ViewMessage::ScenePart`).
 /// Version 10: `px-tiles` blend records give their opacities column by column.
-pub const PROTOCOL_VERSION: u16 = 10;
+/// Version 11: frame headers of LEB128 lengths (two or three bytes for a small frame), not
+/// eight fixed bytes.
+pub const PROTOCOL_VERSION: u16 = 11;
 
 /// The first bytes of every hello, so that a server can tell a netui client from a stray one.
 pub const MAGIC: [u8; 4] = *b"NTUI";

@@ -359,7 +359,7 @@ fn an_image_shown_again_reaches_a_command_viewer_as_a_reference() {
                 }
                 continue;
             };
-            wire += frame::HEADER_LEN + frame.header.wire_len;
+            wire += frame.header.frame_len();
             let bodies: Vec<Vec<u8>> = frame.bodies.map(<[u8]>::to_vec).collect();
             if !std::mem::replace(&mut hello_read, true) {
                 continue;

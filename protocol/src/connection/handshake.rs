@@ -254,7 +254,7 @@ impl ServerHandshake {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frame::{BatchWriter, Compression, HEADER_LEN};
+    use crate::frame::{BatchWriter, Compression};
     use crate::geometry::Size;
     use crate::handshake::PixelFormat;
     use crate::request::Request;
@@ -304,7 +304,7 @@ mod tests {
         let (mut client, hello_bytes) = ClientHandshake::new(&hello).expect("encodes");
         // The bytes on the wire are the hello alone, as a plain frame of its own.
         assert_eq!(hello_bytes, encode_single(&hello).expect("encodes"));
-        assert_eq!(hello_bytes[4], 0, "a plain, uncompressed frame");
+        assert_eq!(hello_bytes[0], 0, "a plain, uncompressed frame");
 
         // The client sends a request right behind its hello, in the same write.
         let mut requests = BatchWriter::new(Limits::default(), Compression::Lz4Ctx);
@@ -384,10 +384,10 @@ mod tests {
                 other => panic!("{bytes:?}: {other:?}"),
             }
         };
-        // Text, refused on its first 8 bytes: '/' is not a frame's flags byte.
+        // Text, refused on its first byte: 'G' is not a frame's flags byte.
         is_malformed(b"GET / HTTP/1.1\r\n\r\n", "unknown flags");
-        // And "GETS" as a frame length is far beyond the hello's limit.
-        is_malformed(b"GETS\0\0\0\0", "exceeds the limit of 4096");
+        // A frame of 64 KiB is far beyond the hello's limit.
+        is_malformed(&[0, 0x80, 0x80, 0x04], "exceeds the limit of 4096");
         // A frame of netui's, but a request.
         is_malformed(
             &encode_single(&Request::Sync).expect("encodes"),
@@ -398,7 +398,7 @@ mod tests {
         hello.magic = *b"X11R";
         is_malformed(&encode_single(&hello).expect("encodes"), "bad magic");
         // A frame with no message in it.
-        is_malformed(&[0, 0, 0, 0, 0, 0, 0, 0], "empty hello");
+        is_malformed(&[0, 0], "empty hello");
         // The hello in a context frame.
         let mut writer = BatchWriter::new(Limits::default(), Compression::Lz4Ctx);
         writer.push(&ClientHello::new("x", None)).expect("encodes");
@@ -415,7 +415,8 @@ mod tests {
         let hello = ClientHello::new("x".repeat(5000), None);
         let bytes = encode_single(&hello).expect("encodes");
         let mut server = ServerHandshake::new();
-        server.feed(&bytes[..HEADER_LEN]);
+        // The flags and the length: 5,000 bytes and more.
+        server.feed(&bytes[..3]);
         assert!(matches!(server.poll(), Err(Refusal::Malformed(m)) if m.contains("4096")));
     }
 
@@ -423,7 +424,7 @@ mod tests {
     fn a_connection_closed_during_the_hello_is_told_apart() {
         let bytes = encode_single(&ClientHello::new("x", None)).expect("encodes");
         let mut server = ServerHandshake::new();
-        server.feed(&bytes[..5]);
+        server.feed(&bytes[..4]);
         assert_eq!(server.poll(), Ok(None));
         server.filled(0);
         assert_eq!(
@@ -443,7 +444,7 @@ mod tests {
     fn the_refusal_a_client_receives_is_the_error() {
         let refuse = |refusal: Refusal| {
             let answer = ServerHandshake::new().refuse(refusal).expect("encodes");
-            assert_eq!(answer[4], 0, "a plain, uncompressed frame");
+            assert_eq!(answer[0], 0, "a plain, uncompressed frame");
             client_reads(&answer)
         };
         assert_eq!(
@@ -488,7 +489,7 @@ mod tests {
             HandshakeError::NotNetui("bad magic bytes".into())
         );
         assert!(matches!(
-            not_netui(&[0, 0, 0, 0, 0x80, 0, 0, 0]),
+            not_netui(&[0x80, 0]),
             HandshakeError::Decode(DecodeError::UnknownFlags(0x80))
         ));
     }

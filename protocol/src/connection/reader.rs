@@ -1,7 +1,7 @@
 //! [`FrameReader`]: bytes in, whole frames out.
 
 use crate::error::DecodeError;
-use crate::frame::{check_frame, Bodies, FrameDecoder, FrameHeader, Limits, HEADER_LEN};
+use crate::frame::{check_frame, Bodies, FrameDecoder, FrameHeader, Limits};
 
 /// The least room that [`FrameReader::spare`] offers: enough for many small frames in one
 /// read, so that a busy connection does not cost a system call a frame.
@@ -24,7 +24,7 @@ pub struct Frame<'a> {
 ///
 /// It owns the buffer and the stream's [`FrameDecoder`], which keeps the context that
 /// `lz4-ctx` frames need, so one reader must see every byte of its stream, in order. A
-/// frame's header is checked against the [`Limits`] as soon as its 8 bytes are in, before
+/// frame's header is checked against the [`Limits`] as soon as its bytes are in, before
 /// any room is made for its payload, and the room then grows with the bytes that arrive,
 /// not with the length that the header announces: a peer makes the reader hold at most
 /// twice what it has sent (plus a read's 64 KiB), and never more than the limits allow.
@@ -44,7 +44,7 @@ pub struct Frame<'a> {
 /// let wire = writer.take_frames();
 ///
 /// let mut reader = FrameReader::new(Limits::default());
-/// let (first, rest) = wire.split_at(5);
+/// let (first, rest) = wire.split_at(2);
 /// reader.feed(first);
 /// assert!(reader.next_frame().unwrap().is_none(), "not whole yet");
 /// // As a socket read would: into the reader's own buffer.
@@ -141,8 +141,7 @@ impl FrameReader {
 
     /// The next whole frame with its message bodies, or `Ok(None)` until it is whole.
     ///
-    /// A header that breaks the rules or the limits is an error as soon as its 8 bytes are
-    /// in; a frame that does not decode is an error once it is whole. Either way the stream
+    /// A header that breaks the rules or the limits is an error as soon as its bytes are in; a frame that does not decode is an error once it is whole. Either way the stream
     /// cannot be read any further: the reader stays at that frame, returns the error again,
     /// and keeps its bytes in [`FrameReader::buffered`]. Close the connection.
     pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, DecodeError> {
@@ -170,9 +169,9 @@ impl FrameReader {
     /// limits (0 otherwise: a header that does not pass gets no room made for it).
     fn missing(&self) -> usize {
         let unread = self.buffered();
-        unread
-            .first_chunk::<HEADER_LEN>()
-            .and_then(|head| FrameHeader::parse(*head, &self.limits).ok())
+        FrameHeader::parse(unread, &self.limits)
+            .ok()
+            .flatten()
             .map_or(0, |header| header.frame_len().saturating_sub(unread.len()))
     }
 
@@ -308,9 +307,8 @@ mod tests {
         let mut reader = FrameReader::new(limits);
         // A plain frame that announces 10 MB.
         let header = [
-            0x80, 0x96, 0x98, 0x00, // wire length: 10,000,000
             0x00, // flags: plain
-            0x80, 0x96, 0x98, // payload length: 10,000,000
+            0x80, 0xad, 0xe2, 0x04, // wire length: 10,000,000
         ];
         reader.feed(&header);
         assert_eq!(
@@ -339,10 +337,10 @@ mod tests {
         };
         let wire = encode_single(&request).expect("encodes");
         let mut reader = FrameReader::new(Limits::default());
-        reader.feed(&wire[..HEADER_LEN + 10]);
-        // A megabyte announced, 18 bytes sent: the usual room, no more.
+        reader.feed(&wire[..16]);
+        // A megabyte announced, 16 bytes sent: the usual room, no more.
         assert_eq!(reader.spare().len(), READ_CHUNK);
-        let mut rest = &wire[HEADER_LEN + 10..];
+        let mut rest = &wire[16..];
         let mut reads = 0;
         while !rest.is_empty() {
             let spare = reader.spare();
@@ -365,9 +363,8 @@ mod tests {
     fn a_frame_that_does_not_decode_is_an_error_that_stays() {
         // A plain frame of one message whose length runs past the payload.
         let broken = [
-            2, 0, 0, 0, // wire length
             0, // flags: plain
-            2, 0, 0, // payload length
+            2, // wire length
             5, 1, // a message of 5 bytes, 1 there
         ];
         let mut reader = FrameReader::new(Limits::default());

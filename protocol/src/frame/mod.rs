@@ -2,14 +2,15 @@
 //!
 //! ```text
 //! frame   = header payload
-//! header  = 8 bytes:
-//!   0..4  u32 LE  wire length: payload bytes that follow the header
-//!   4     u8      flags: bit 0 (0x01) LZ4: the payload is one LZ4 block
-//!                        bit 1 (0x02) context: the payload is made of entries and belongs to
-//!                                     the stream's context (below); with bit 0 as well, the
-//!                                     LZ4 block is compressed against the dictionary
-//!                        other bits must be 0
-//!   5..8  u24 LE  payload length after decompression (equal to the wire length if bit 0 is 0)
+//! header  = flags length [raw-length]   2 to 9 bytes (a small frame's: 2 or 3)
+//!   flags       u8: bit 0 (0x01) LZ4: the payload is one LZ4 block
+//!                   bit 1 (0x02) context: the payload is made of entries and belongs to the
+//!                                stream's context (below); with bit 0 as well, the LZ4
+//!                                block is compressed against the dictionary
+//!                   other bits must be 0
+//!   length      LEB128, 1 to 4 bytes: the payload's bytes on the wire, after the header
+//!   raw-length  LEB128, 1 to 4 bytes, only when bit 0 is set: the payload's bytes after
+//!               decompression
 //! payload = message*                  a plain frame (bit 1 clear), after decompression
 //!         | entry*                    a context frame (bit 1 set), after decompression
 //! message = varint(len) body          LEB128 length, then `len` bytes of postcard
@@ -20,6 +21,13 @@
 //!
 //! Every message carries its own length, as every X11 request does, so that a server can
 //! skip a request it does not understand, report it, and go on with the rest of the batch.
+//!
+//! A header's lengths are LEB128 as a message's length is, so that the many small frames of
+//! an interactive session (an input event, an acknowledgement, a typed key's update) carry
+//! two or three bytes of header, not the fixed eight they once did. A length may be padded
+//! with continuation bytes to its four (`0x85 0x80 0x80 0x00` is 5): a writer that reserved
+//! room for the longest header before it knew the length fills that room instead of moving
+//! a large payload to close the gap.
 //!
 //! # Compression
 //!
@@ -81,8 +89,11 @@ mod writer;
 pub use decoder::{Bodies, FrameDecoder};
 pub use writer::{BatchWriter, WriterStats};
 
-/// Size of a frame header in bytes.
-pub const HEADER_LEN: usize = 8;
+/// The most bytes of a frame header: the flags and two lengths of four bytes each.
+pub const MAX_HEADER_LEN: usize = 1 + 2 * LENGTH_BYTES;
+/// The most bytes of a length in a frame header: LEB128 of at most 28 bits, enough for
+/// [`MAX_PAYLOAD`].
+pub const LENGTH_BYTES: usize = 4;
 /// Header flag: the payload is an LZ4 block.
 pub const FLAG_LZ4: u8 = 0x01;
 /// Header flag: the payload is made of entries and belongs to the stream's context (with
@@ -219,24 +230,64 @@ pub struct FrameHeader {
     /// Whether the payload is made of entries and belongs to the stream's context
     /// ([`FLAG_CONTEXT`]).
     pub context: bool,
+    /// Bytes of the header itself (2 to [`MAX_HEADER_LEN`]).
+    pub header_len: usize,
 }
 
 impl FrameHeader {
-    /// Parses a header and checks it against the limits.
-    pub fn parse(bytes: [u8; HEADER_LEN], limits: &Limits) -> Result<Self, DecodeError> {
-        let [w0, w1, w2, w3, flags, r0, r1, r2] = bytes;
-        let wire_len = u32::from_le_bytes([w0, w1, w2, w3]) as usize;
-        let payload_len = u32::from_le_bytes([r0, r1, r2, 0]) as usize;
+    /// The header of a payload of `wire_len` bytes on the wire and `payload_len` after
+    /// decompression (the same unless `compressed`), in its shortest form.
+    pub fn new(wire_len: usize, payload_len: usize, compressed: bool, context: bool) -> Self {
+        let raw_length = if compressed {
+            length_bytes(payload_len)
+        } else {
+            0
+        };
+        Self {
+            wire_len,
+            payload_len,
+            compressed,
+            context,
+            header_len: 1 + length_bytes(wire_len) + raw_length,
+        }
+    }
+
+    /// The same header with its wire length padded to [`LENGTH_BYTES`].
+    pub fn padded(self) -> Self {
+        let raw_length = self.header_len - 1 - length_bytes(self.wire_len);
+        Self {
+            header_len: 1 + LENGTH_BYTES + raw_length,
+            ..self
+        }
+    }
+
+    /// Parses the header at the start of `buf` and checks it against the limits: `Ok(None)`
+    /// while it is cut off.
+    pub fn parse(buf: &[u8], limits: &Limits) -> Result<Option<Self>, DecodeError> {
+        let Some((&flags, rest)) = buf.split_first() else {
+            return Ok(None);
+        };
         if flags & !(FLAG_LZ4 | FLAG_CONTEXT) != 0 {
             return Err(DecodeError::UnknownFlags(flags));
         }
+        let compressed = flags & FLAG_LZ4 != 0;
+        let Some((wire_len, wire_bytes)) = read_length(rest)? else {
+            return Ok(None);
+        };
+        let (payload_len, raw_bytes) = if compressed {
+            match read_length(rest.get(wire_bytes..).unwrap_or_default())? {
+                Some(length) => length,
+                None => return Ok(None),
+            }
+        } else {
+            (wire_len, 0)
+        };
         let limit = limits.max_payload as usize;
         for len in [wire_len, payload_len] {
             if len > limit {
                 return Err(DecodeError::FrameTooLarge { len, limit });
             }
         }
-        let compressed = flags & FLAG_LZ4 != 0;
         if compressed && payload_len > wire_len.saturating_mul(LZ4_MAX_RATIO) {
             // Else a few bytes would make the reader allocate and zero the declared payload.
             return Err(DecodeError::Expansion {
@@ -244,25 +295,36 @@ impl FrameHeader {
                 raw: payload_len,
             });
         }
-        if !compressed && wire_len != payload_len {
-            return Err(DecodeError::LengthMismatch {
-                wire: wire_len,
-                raw: payload_len,
-            });
-        }
-        Ok(Self {
+        Ok(Some(Self {
             wire_len,
             payload_len,
             compressed,
             context: flags & FLAG_CONTEXT != 0,
-        })
+            header_len: 1 + wire_bytes + raw_bytes,
+        }))
     }
 
-    /// The eight header bytes.
-    pub fn to_bytes(self) -> [u8; HEADER_LEN] {
-        let [w0, w1, w2, w3] = (self.wire_len as u32).to_le_bytes();
-        let [r0, r1, r2, _] = (self.payload_len as u32).to_le_bytes();
-        [w0, w1, w2, w3, self.flags(), r0, r1, r2]
+    /// The header's bytes, `header_len` of them: the wire length is padded to take what the
+    /// flags and the raw length leave (within its shortest form and four bytes).
+    pub fn to_bytes(self) -> Vec<u8> {
+        let (bytes, len) = self.encode();
+        bytes[..len].to_vec()
+    }
+
+    /// [`FrameHeader::to_bytes`] without an allocation: the bytes and how many there are.
+    pub fn encode(self) -> ([u8; MAX_HEADER_LEN], usize) {
+        let raw_bytes = if self.compressed {
+            length_bytes(self.payload_len)
+        } else {
+            0
+        };
+        let wire_bytes = (self.header_len.saturating_sub(1 + raw_bytes))
+            .clamp(length_bytes(self.wire_len), LENGTH_BYTES);
+        let mut out = [0; MAX_HEADER_LEN];
+        out[0] = self.flags();
+        put_length(self.wire_len, &mut out[1..1 + wire_bytes]);
+        put_length(self.payload_len, &mut out[1 + wire_bytes..][..raw_bytes]);
+        (out, 1 + wire_bytes + raw_bytes)
     }
 
     /// The flags byte.
@@ -274,27 +336,55 @@ impl FrameHeader {
 
     /// Header and payload together.
     pub fn frame_len(self) -> usize {
-        HEADER_LEN + self.wire_len
+        self.header_len + self.wire_len
     }
+}
+
+/// The bytes of `len` as a header's LEB128 length, in its shortest form.
+fn length_bytes(len: usize) -> usize {
+    varint_len(len as u32)
+}
+
+/// Writes `len` as LEB128 filling `out` (at least its shortest form's bytes, at most
+/// [`LENGTH_BYTES`]), padding with continuation bytes.
+fn put_length(len: usize, out: &mut [u8]) {
+    let last = out.len().saturating_sub(1);
+    for (i, byte) in out.iter_mut().enumerate() {
+        let more = if i < last { 0x80 } else { 0 };
+        *byte = (len >> (7 * i)) as u8 & 0x7f | more;
+    }
+}
+
+/// Reads a header's length from the start of `bytes`: the length and the bytes it took, or
+/// `Ok(None)` when it is cut off.
+fn read_length(bytes: &[u8]) -> Result<Option<(usize, usize)>, DecodeError> {
+    let mut len = 0;
+    for (i, &byte) in bytes.iter().take(LENGTH_BYTES).enumerate() {
+        len |= usize::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Ok(Some((len, i + 1)));
+        }
+    }
+    if bytes.len() < LENGTH_BYTES {
+        return Ok(None);
+    }
+    Err(DecodeError::HeaderLength)
 }
 
 /// Looks at the start of `buf`: `Ok(None)` until a whole frame is there, then its header.
 /// A header that breaks the limits is an error at once, before its payload arrives.
 pub fn check_frame(buf: &[u8], limits: &Limits) -> Result<Option<FrameHeader>, DecodeError> {
-    let Some(head) = buf.first_chunk::<HEADER_LEN>() else {
-        return Ok(None);
-    };
-    let header = FrameHeader::parse(*head, limits)?;
-    Ok((buf.len() >= header.frame_len()).then_some(header))
+    let header = FrameHeader::parse(buf, limits)?;
+    Ok(header.filter(|header| buf.len() >= header.frame_len()))
 }
 
 /// The wire bytes of a whole frame's payload (`frame` starts with its header).
 fn frame_body(header: FrameHeader, frame: &[u8]) -> Result<&[u8], DecodeError> {
     frame
-        .get(HEADER_LEN..header.frame_len())
+        .get(header.header_len..header.frame_len())
         .ok_or(DecodeError::Truncated {
             len: header.wire_len,
-            left: frame.len().saturating_sub(HEADER_LEN),
+            left: frame.len().saturating_sub(header.header_len),
         })
 }
 
@@ -476,11 +566,12 @@ fn varint_len(value: u32) -> usize {
 /// without writing it: what a server holds for a peer that has not read it yet.
 ///
 /// ```
-/// use netui_protocol::{frame, Reply, ServerMessage};
+/// use netui_protocol::{frame, Limits, Reply, ServerMessage};
 ///
 /// let reply = ServerMessage::Reply(Reply::Sync { seq: 7 });
 /// let frame = frame::encode_single(&reply).unwrap();
-/// assert_eq!(frame::message_size(&reply), frame.len() - frame::HEADER_LEN);
+/// let header = frame::check_frame(&frame, &Limits::default()).unwrap().unwrap();
+/// assert_eq!(frame::message_size(&reply), frame.len() - header.header_len);
 /// ```
 pub fn message_size<T: Serialize>(message: &T) -> usize {
     let body = postcard::serialize_with_flavor(message, postcard::ser_flavors::Size::default())

@@ -7,69 +7,64 @@ use crate::request::ResourceId;
 
 #[test]
 fn header_bytes_are_as_documented() {
-    let header = FrameHeader {
-        wire_len: 0x0102_0304,
-        payload_len: 0x0a0b0c,
-        compressed: true,
-        context: false,
-    };
+    let header = FrameHeader::new(0x0102_0304, 0x0a0b0c, true, false);
     assert_eq!(
         header.to_bytes(),
         [
-            0x04, 0x03, 0x02, 0x01, // wire length, little-endian
             0x01, // flags: LZ4
-            0x0c, 0x0b, 0x0a, // payload length, 24-bit little-endian
+            0x84, 0x86, 0x88,
+            0x08, // wire length, LEB128: 0x04 | 0x06 << 7 | 0x08 << 14 | 8 << 21
+            0x8c, 0x96, 0x28, // payload length, LEB128
         ]
     );
-    let context = FrameHeader {
-        context: true,
-        ..header
-    };
-    assert_eq!(context.to_bytes()[4], 0x03, "LZ4 against the dictionary");
-    let stored = FrameHeader {
-        compressed: false,
-        payload_len: 0x0102_0304 & 0xff_ffff,
-        ..context
-    };
-    assert_eq!(stored.to_bytes()[4], 0x02, "a stored context frame");
+    assert_eq!(header.header_len, 8);
+    let context = FrameHeader::new(0x0102_0304, 0x0a0b0c, true, true);
+    assert_eq!(context.to_bytes()[0], 0x03, "LZ4 against the dictionary");
+    let stored = FrameHeader::new(5, 5, false, true);
+    assert_eq!(stored.to_bytes(), [0x02, 5], "a stored context frame");
+    // A small plain frame's header is two bytes; padded, its length takes four.
+    let small = FrameHeader::new(5, 5, false, false);
+    assert_eq!(small.to_bytes(), [0x00, 5]);
+    assert_eq!(small.padded().to_bytes(), [0x00, 0x85, 0x80, 0x80, 0x00]);
     let limits = Limits {
         max_payload: u32::MAX,
         ..Limits::default()
     };
-    for h in [header, context] {
-        assert_eq!(FrameHeader::parse(h.to_bytes(), &limits), Ok(h));
+    for h in [header, context, stored, small, small.padded()] {
+        assert_eq!(FrameHeader::parse(&h.to_bytes(), &limits), Ok(Some(h)));
     }
 }
 
 #[test]
 fn header_limits_are_checked_before_the_payload_arrives() {
     let limits = Limits::default();
-    // Announces 2^24 + 1 bytes: refused on the 8 header bytes alone.
-    let big = [0x01, 0x00, 0x00, 0x01, 0x00, 0xff, 0xff, 0xff];
+    // Announces 2^24 + 1 bytes: refused on the header alone.
+    let big = [0x00, 0x81, 0x80, 0x80, 0x08];
     assert!(matches!(
         check_frame(&big, &limits),
         Err(DecodeError::FrameTooLarge { .. })
     ));
     for flags in [0x80, 0x04, 0x07] {
-        let header = [0x00, 0x00, 0x00, 0x00, flags, 0x00, 0x00, 0x00];
         assert_eq!(
-            check_frame(&header, &limits),
+            check_frame(&[flags, 0x00], &limits),
             Err(DecodeError::UnknownFlags(flags))
         );
     }
-    let mismatch = [0x02, 0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00];
-    assert!(matches!(
-        check_frame(&mismatch, &limits),
-        Err(DecodeError::LengthMismatch { wire: 2, raw: 3 })
-    ));
-    // A stored context frame must not lie about its length either.
-    let mismatch = [0x02, 0x00, 0x00, 0x00, 0x02, 0x03, 0x00, 0x00];
-    assert!(matches!(
-        check_frame(&mismatch, &limits),
-        Err(DecodeError::LengthMismatch { wire: 2, raw: 3 })
-    ));
-    // Incomplete: not an error, just not yet.
-    assert_eq!(check_frame(&[0x02, 0, 0], &limits), Ok(None));
+    // A length may not go on past four bytes, in either place.
+    let long = [0x00, 0x80, 0x80, 0x80, 0x80, 0x00];
+    assert_eq!(check_frame(&long, &limits), Err(DecodeError::HeaderLength));
+    let long = [0x01, 0x01, 0x80, 0x80, 0x80, 0x80];
+    assert_eq!(check_frame(&long, &limits), Err(DecodeError::HeaderLength));
+    // Incomplete: not an error, just not yet (a header cut off, then a payload).
+    for cut in [
+        &[][..],
+        &[0x01],
+        &[0x01, 0x82],
+        &[0x01, 0x02, 0x81],
+        &[0x00, 0x02, 0x07],
+    ] {
+        assert_eq!(check_frame(cut, &limits), Ok(None), "{cut:?}");
+    }
 }
 
 /// A compressed frame of 1 byte that announced 16 MB of payload made the reader allocate and
@@ -81,7 +76,7 @@ fn a_compressed_frame_cannot_announce_more_than_lz4_expands_to() {
     let limits = Limits::default();
     for flags in [FLAG_LZ4, FLAG_LZ4 | FLAG_CONTEXT] {
         // 1 byte on the wire, 0xff_ffff bytes of payload.
-        let bomb = [0x01, 0x00, 0x00, 0x00, flags, 0xff, 0xff, 0xff, 0x00];
+        let bomb = [flags, 0x01, 0xff, 0xff, 0xff, 0x07, 0x00];
         assert_eq!(
             check_frame(&bomb, &limits),
             Err(DecodeError::Expansion {
@@ -96,9 +91,9 @@ fn a_compressed_frame_cannot_announce_more_than_lz4_expands_to() {
             Err(DecodeError::Expansion { .. })
         ));
         // 255 per byte is what LZ4 can reach, and is let through to the decompressor.
-        let most = [0x01, 0x00, 0x00, 0x00, flags, 0xff, 0x00, 0x00];
+        let most = [flags, 0x01, 0xff, 0x01];
         assert!(check_frame(&most, &limits).is_ok());
-        let over = [0x01, 0x00, 0x00, 0x00, flags, 0x00, 0x01, 0x00];
+        let over = [flags, 0x01, 0x80, 0x02];
         assert!(check_frame(&over, &limits).is_err());
     }
     // The densest real block stays under the bound: a long run of one byte.
@@ -109,7 +104,7 @@ fn a_compressed_frame_cannot_announce_more_than_lz4_expands_to() {
         "{}",
         block.len()
     );
-    assert_eq!(check_frame(&[2, 0, 0, 0, 0, 2, 0, 0, 9], &limits), Ok(None));
+    assert_eq!(check_frame(&[0, 2, 9], &limits), Ok(None));
 }
 
 #[test]
@@ -121,9 +116,8 @@ fn a_small_request_has_the_exact_bytes() {
     assert_eq!(
         frames,
         [
-            6, 0, 0, 0, // wire length
             0, // flags: not compressed
-            6, 0, 0, // payload length
+            6, // wire length
             5, // message length
             1, // opcode 1: MapWindow
             0x81, 0x80, 0x80, 0x01, // id 0x200001 as LEB128
@@ -141,11 +135,10 @@ fn a_small_request_in_a_context_frame_has_the_exact_bytes() {
     assert_eq!(
         w.take_frames(),
         [
-            6, 0, 0, 0,    // wire length
             0x02, // flags: context, stored (too small for LZ4)
-            6, 0, 0,  // payload length
-            10, // entry: a message (low bit 0) of 5 bytes (10 = 2 × 5)
-            1,  // opcode 1: MapWindow
+            6,    // wire length
+            10,   // entry: a message (low bit 0) of 5 bytes (10 = 2 × 5)
+            1,    // opcode 1: MapWindow
             0x81, 0x80, 0x80, 0x01, // id 0x200001 as LEB128
         ]
     );
@@ -167,6 +160,39 @@ fn noise_image(seed: u32) -> Request {
         rect: Rect::new(0, 0, 16, 16),
         format: crate::ImageFormat::Rgba8,
         data,
+    }
+}
+
+/// Batches of incompressible images and a sync, one frame each, in every compression: the
+/// header of an uncompressed frame takes what its length needs, or five bytes from 16 KiB.
+#[test]
+fn a_header_is_as_short_as_its_lengths_allow_and_a_large_plain_frame_keeps_its_room() {
+    let limits = Limits::default();
+    // Payload sizes: under 128 bytes, under 16 KiB (moved up to the shortest header), and
+    // 16 KiB or more (its length padded to four bytes where the writer kept room for it).
+    let cases: [(usize, usize); 4] = [(0, 2), (1, 3), (15, 3), (16, 5)];
+    for (images, header_len) in cases {
+        let batch: Vec<Request> = (0..images as u32)
+            .map(noise_image)
+            .chain([Request::Sync])
+            .collect();
+        for compression in Compression::ALL {
+            let mut w = BatchWriter::new(limits, compression);
+            for request in &batch {
+                w.push(request).expect("encodes");
+            }
+            let wire = w.take_frames();
+            let header = check_frame(&wire, &limits).expect("valid").expect("whole");
+            assert_eq!(header.frame_len(), wire.len(), "one frame");
+            let back: Vec<Request> = decode_stream(&wire, &limits).expect("decodes");
+            assert_eq!(back, batch, "{compression}, {images} images");
+            if !header.compressed {
+                assert_eq!(
+                    header.header_len, header_len,
+                    "{compression}, {images} images: {header:?}"
+                );
+            }
+        }
     }
 }
 
@@ -209,7 +235,11 @@ fn a_repeated_message_travels_as_a_reference_to_its_cache_entry() {
     // In a later frame, the same message is still a reference: 1 byte of payload.
     w.push(&image).expect("encodes");
     let later = w.take_frames();
-    assert_eq!(later.len(), HEADER_LEN + 1, "{later:?}");
+    assert_eq!(
+        later,
+        [FLAG_CONTEXT, 1, 1],
+        "a header of two bytes, then the reference"
+    );
     let header = check_frame(&later, &limits).expect("valid").expect("whole");
     let mut bodies = decoder.decode(header, &later, &limits).expect("decodes");
     assert_eq!(bodies.next().map(decode_request), Some(Ok(image)));

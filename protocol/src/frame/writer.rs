@@ -56,6 +56,15 @@ impl WriterContext {
     }
 }
 
+/// The room a batch keeps for its header while it is open: the flags and a wire length
+/// padded to its four bytes, which is the header of an uncompressed frame of [`MOVE_MAX`]
+/// bytes or more. A smaller uncompressed payload moves up to the header's shortest form
+/// (two or three bytes); a compressed one is written after its header anyway.
+const HEADER_ROOM: usize = 1 + LENGTH_BYTES;
+/// The smallest uncompressed payload that is not moved to shorten its header: it would save
+/// at most two bytes of more than 16 KiB.
+const MOVE_MAX: usize = 16 * 1024;
+
 /// postcard's output into one of the writer's buffers (the batch, or the scratch buffer of a
 /// message that is looked up before it is written). postcard writes every integer as a
 /// varint of one to five bytes through `try_extend`; a `Vec`'s own `extend` copies such a
@@ -309,7 +318,7 @@ impl BatchWriter {
 
     /// Where the open batch's payload starts in `out` (where the next one's would).
     fn payload_start(&self) -> usize {
-        self.open.map_or(self.out.len(), |open| open + HEADER_LEN)
+        self.open.map_or(self.out.len(), |open| open + HEADER_ROOM)
     }
 
     /// The open batch's payload bytes so far.
@@ -321,7 +330,7 @@ impl BatchWriter {
     fn open_batch(&mut self) {
         if self.open.is_none() {
             self.open = Some(self.out.len());
-            self.out.extend_from_slice(&[0; HEADER_LEN]);
+            self.out.extend_from_slice(&[0; HEADER_ROOM]);
         }
     }
 
@@ -366,7 +375,7 @@ impl BatchWriter {
         let Some(open) = self.open.take() else {
             return;
         };
-        let start = open + HEADER_LEN;
+        let start = open + HEADER_ROOM;
         let raw_len = self.out.len() - start;
         let context = match (self.compression, &mut self.context) {
             (Compression::Lz4Ctx, Some(context)) => Some(context),
@@ -397,20 +406,29 @@ impl BatchWriter {
         if let Some(ctx) = context {
             ctx.dict.push(payload);
         }
-        if let Some(n) = packed_len {
+        let header = if let Some(n) = packed_len {
             // `n` bytes were written into `packed`, which has room for the worst case.
-            self.out.truncate(start);
+            let header = FrameHeader::new(n, raw_len, true, in_context);
+            let (head, len) = header.encode();
+            self.out.truncate(open);
+            self.out.extend_from_slice(&head[..len]);
             self.out
                 .extend_from_slice(self.packed.get(..n).unwrap_or_default());
-        }
-        let compressed = packed_len.is_some();
-        let header = FrameHeader {
-            wire_len: self.out.len() - start,
-            payload_len: raw_len,
-            compressed,
-            context: in_context,
+            header
+        } else if raw_len < MOVE_MAX {
+            // The payload moves up to the header's shortest form.
+            let header = FrameHeader::new(raw_len, raw_len, false, in_context);
+            let (head, len) = header.encode();
+            self.out.copy_within(start.., open + len);
+            self.out[open..open + len].copy_from_slice(&head[..len]);
+            self.out.truncate(open + header.frame_len());
+            header
+        } else {
+            let header = FrameHeader::new(raw_len, raw_len, false, in_context).padded();
+            let (head, len) = header.encode();
+            self.out[open..open + len].copy_from_slice(&head[..len]);
+            header
         };
-        self.out[open..start].copy_from_slice(&header.to_bytes());
         self.stats.frames += 1;
         self.stats.payload_bytes += self.expanded as u64;
         self.stats.wire_bytes += header.frame_len() as u64;

@@ -24,7 +24,16 @@ fn spot(i: u32, size: u32) -> Point {
 
 fn fills(c: &mut Criterion) {
     let mut group = c.benchmark_group("fill_rect");
-    for (size, alpha) in [(10, 255), (100, 255), (500, 255), (10, 128), (500, 128)] {
+    for (size, alpha) in [
+        (10, 255),
+        (40, 255),
+        (64, 255),
+        (100, 255),
+        (200, 255),
+        (500, 255),
+        (10, 128),
+        (500, 128),
+    ] {
         let mut canvas = canvas();
         let clip = canvas.bounds();
         let color = Color::rgba(200, 100, 50, alpha);

@@ -225,8 +225,36 @@ impl Canvas {
         if area.is_empty() {
             return;
         }
+        if paint.is_opaque() && area.right - area.left >= COPY_ROWS && area.bottom - area.top > 1 {
+            self.fill_area_by_copies(area, paint);
+            return;
+        }
         for y in area.top..area.bottom {
             paint.fill(self.row_mut(y, area.left, area.right));
+        }
+    }
+
+    /// An opaque fill of wide rows: the first row filled, the others copied from it, with
+    /// the C library's copy, which uses the widest stores the CPU has (a 500x500 fill at
+    /// scattered places: 28% faster, `cargo bench --bench render fill_rect`). Kept out of
+    /// line: inlined, it made a 10x10 fill 10-30% slower.
+    #[inline(never)]
+    fn fill_area_by_copies(&mut self, area: Area, paint: &Paint) {
+        let width = (area.right - area.left) as usize;
+        let stride = self.width as usize;
+        let first = area.top as usize * stride + area.left as usize;
+        let split = (first + stride).min(self.pixels.len());
+        let (head, tail) = self.pixels.split_at_mut(split);
+        let Some(row) = head.get_mut(first..first + width) else {
+            return;
+        };
+        paint.fill(row);
+        // `tail` starts at the second row's `area.left`.
+        let rows = (area.bottom - area.top) as usize;
+        for start in (0..rows.saturating_sub(1)).map(|y| y * stride) {
+            if let Some(dst) = tail.get_mut(start..start + width) {
+                dst.copy_from_slice(row);
+            }
         }
     }
 
@@ -245,6 +273,10 @@ impl Canvas {
         damage.add(Area::new(left, y, right, y + 1));
     }
 }
+
+/// The narrowest opaque fill whose rows are copied from its first (see
+/// `Canvas::fill_area_by_copies`).
+const COPY_ROWS: i64 = 128;
 
 /// `width * height` as a `usize`, if it fits.
 fn pixel_count(width: u32, height: u32) -> Option<usize> {
@@ -385,6 +417,32 @@ mod tests {
             "###.RR",
             "###...",
         ]);
+    }
+
+    /// Fills wider than `COPY_ROWS` copy their first row to the others: every pixel is
+    /// checked against the rectangle, at the canvas's edges and one row high too.
+    #[test]
+    fn wide_fills_light_exactly_their_rectangle() {
+        let (w, h) = (300, 40);
+        for rect in [
+            Rect::new(10, 5, 200, 30),
+            Rect::new(-50, -3, 400, 10),
+            Rect::new(100, 39, 150, 5),
+            Rect::new(0, 0, 300, 1),
+            Rect::new(171, 0, 129, 40),
+        ] {
+            let mut c = Canvas::new(w, h, Color::rgb(1, 2, 3));
+            let damage = c.fill_rect(rect, Color::RED, BIG);
+            assert!(!damage.is_empty(), "{rect:?}");
+            for y in 0..h as i32 {
+                for x in 0..w as i32 {
+                    let inside = x >= rect.x && i64::from(x) < rect.right() && y >= rect.y;
+                    let inside = inside && y < rect.y + rect.height as i32;
+                    let want = if inside { 0x00ff_0000 } else { 0x0001_0203 };
+                    assert_eq!(c.pixel(x, y), Some(want), "{rect:?} at {x}, {y}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -141,7 +141,8 @@ impl FrameReader {
 
     /// The next whole frame with its message bodies, or `Ok(None)` until it is whole.
     ///
-    /// A header that breaks the rules or the limits is an error as soon as its bytes are in; a frame that does not decode is an error once it is whole. Either way the stream
+    /// A header that breaks the rules or the limits is an error as soon as its bytes are in;
+    /// a frame that does not decode is an error once it is whole. Either way the stream
     /// cannot be read any further: the reader stays at that frame, returns the error again,
     /// and keeps its bytes in [`FrameReader::buffered`]. Close the connection.
     pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, DecodeError> {

@@ -419,7 +419,7 @@ mod tests {
         ]);
     }
 
-    /// Fills wider than `COPY_ROWS` copy their first row to the others: every pixel is
+    /// Fills `COPY_ROWS` wide or wider copy their first row to the others: every pixel is
     /// checked against the rectangle, at the canvas's edges and one row high too.
     #[test]
     fn wide_fills_light_exactly_their_rectangle() {

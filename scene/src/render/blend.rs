@@ -150,7 +150,7 @@ pub(crate) fn over(src: u32, alpha: u32, dst: u32) -> u32 {
 ///
 /// With `OPAQUE` false each alpha is first multiplied by `color_alpha` (`mul255`).
 #[inline]
-pub(super) fn over8<const OPAQUE: bool>(
+pub(crate) fn over8<const OPAQUE: bool>(
     src: &[u16; 32],
     alpha: &[u8; 32],
     color_alpha: u16,

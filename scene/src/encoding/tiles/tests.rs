@@ -672,6 +672,36 @@ fn well_formed_records_apply() {
 }
 
 #[test]
+fn a_blend_record_of_any_width_gives_each_pixel_its_own_opacity() {
+    // Areas 1 to 40 pixels wide and 1 to 3 high: the decoder blends eight pixels of a row at
+    // a time and the rest one by one, gathering each row's opacities from the columns they
+    // come in. Every pixel is the renderer's blend at its own opacity.
+    let (fg, bg) = (0x0012_3456, 0x00fe_dcba);
+    let screen = Size::new(40, 20);
+    for width in 1..=40u32 {
+        for height in 1..=3u32 {
+            let alphas: Vec<u8> = (0..width * height).map(|i| (i * 37 % 256) as u8).collect();
+            let mut records = vec![OP_AREA, 0, width as u8 - 1, height as u8 - 1, OP_BLEND];
+            records.extend([0x56, 0x34, 0x12, 0xba, 0xdc, 0xfe]);
+            records.extend(&alphas);
+            let mut decoder = PixelDecoder::new(screen);
+            let rect = Rect::new(0, 0, 40, 16);
+            decoder.apply(screen, &[tiles(rect, &records)]).unwrap();
+            for y in 0..height {
+                for x in 0..width {
+                    let a = alphas[(x * height + y) as usize];
+                    assert_eq!(
+                        decoder.canvas().pixel(x as i32, y as i32),
+                        Some(over(fg, a.into(), bg)),
+                        "{width}x{height} at ({x}, {y})"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn lying_records_are_named_errors() {
     let r = Rect::new(0, 0, 32, 16);
     let err = |rect, records: &[u8]| apply(tiles(rect, records)).unwrap_err();

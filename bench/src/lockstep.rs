@@ -114,7 +114,8 @@ pub fn measure(frames: &Frames, encoding: PixelEncoding) -> anyhow::Result<Locks
         let message = ServerMessage::View(ViewMessage::Pixels {
             update,
             input: None,
-            size,
+            // The screen's size never changes here: the viewer knows it from the start.
+            size: None,
             rects,
         });
         codec::push(&mut down, &message, Compression::default())?;

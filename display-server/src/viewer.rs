@@ -19,7 +19,7 @@ use std::collections::{BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use netui_protocol::{
-    EncodedRect, PixelEncoding, Point, Rect, RectEncoding, SceneOp, ViewMessage, ViewMode,
+    EncodedRect, PixelEncoding, Point, Rect, RectEncoding, SceneOp, Size, ViewMessage, ViewMode,
 };
 
 use crate::flow::Flow;
@@ -101,6 +101,9 @@ pub struct Viewer {
     from: Point,
     /// What each mode costs, if the viewer asked.
     costs: Option<Costs>,
+    /// The screen's size as the viewer last heard it, from the start of its mode
+    /// ([`ViewMessage::Start`], which the core sends with each switch) or an update.
+    told_size: Size,
 }
 
 impl Viewer {
@@ -127,6 +130,7 @@ impl Viewer {
             rest: Vec::new(),
             from: Point::default(),
             costs: None,
+            told_size: scene.size(),
         };
         viewer.set_mode(mode, scene);
         viewer
@@ -135,6 +139,7 @@ impl Viewer {
     /// Switches mode; the next update carries the whole screen again.
     pub fn set_mode(&mut self, mode: ViewMode, scene: &Scene) {
         self.mode = mode;
+        self.told_size = scene.size();
         self.backlog.clear();
         // The whole screen goes again: it shows every answer so far.
         let commands = std::mem::take(&mut self.answers)
@@ -440,8 +445,14 @@ impl Viewer {
             && self.answer.is_none()
     }
 
+    /// The screen's size for the next pixel update: `None` when the viewer knows it.
+    fn tell_size(&mut self, scene: &Scene) -> Option<Size> {
+        let size = scene.size();
+        (std::mem::replace(&mut self.told_size, size) != size).then_some(size)
+    }
+
     /// An update numbered `update` that changes nothing and reports the input answered.
-    fn empty_update(&self, update: u64, scene: &Scene) -> ViewMessage {
+    fn empty_update(&mut self, update: u64, scene: &Scene) -> ViewMessage {
         match self.mode {
             ViewMode::Commands => ViewMessage::Scene {
                 update,
@@ -451,7 +462,7 @@ impl Viewer {
             ViewMode::Pixels(_) => ViewMessage::Pixels {
                 update,
                 input: self.input,
-                size: scene.size(),
+                size: self.tell_size(scene),
                 rects: Vec::new(),
             },
         }
@@ -592,7 +603,7 @@ impl Viewer {
                 self.damage.add(r);
             }
         }
-        let size = scene.size();
+        let mut size = self.tell_size(scene);
         let mut messages = Vec::new();
         let mut batch = Vec::new();
         let mut bytes = 0;
@@ -610,7 +621,7 @@ impl Viewer {
             .map(|rects| ViewMessage::Pixels {
                 update: self.number(),
                 input: self.input,
-                size,
+                size: size.take(),
                 rects,
             })
             .collect()
@@ -696,6 +707,39 @@ mod tests {
         let other = (Rect::new(400, 0, 50, 50), Point::new(400, 10));
         viewer.push_damage(&[other.0], &[other], &scene);
         assert_eq!(viewer.copies.len(), 2);
+    }
+
+    /// The sizes that the pixel updates in `messages` give.
+    fn sizes(messages: &[ViewMessage]) -> Vec<Option<Size>> {
+        let size = |m: &ViewMessage| match m {
+            ViewMessage::Pixels { size, .. } => Some(*size),
+            _ => None,
+        };
+        messages.iter().filter_map(size).collect()
+    }
+
+    #[test]
+    fn a_pixel_update_gives_the_screen_size_only_when_the_viewer_has_not_heard_it() {
+        let mut scene = Scene::new(Size::new(640, 480), Limits::default());
+        let mut viewer = Viewer::new(ViewMode::Pixels(PixelEncoding::Tiles), &scene);
+        // The start of the mode told the size: the first update, the whole screen, does not.
+        assert_eq!(sizes(&viewer.pump(&scene)), [None]);
+        viewer.ack(1);
+        // The screen grows: the next update says so, once.
+        let size = Size::new(800, 600);
+        scene
+            .perform(&SceneOp::ResizeScreen { size }, &mut Vec::new())
+            .unwrap();
+        let damage = scene.composite();
+        viewer.push_damage(&damage, &[], &scene);
+        assert_eq!(sizes(&viewer.pump(&scene)), [Some(size)]);
+        viewer.ack(2);
+        viewer.push_damage(&[Rect::new(0, 0, 10, 10)], &[], &scene);
+        assert_eq!(sizes(&viewer.pump(&scene)), [None]);
+        // A switch of mode starts again with the size the core's start message gives.
+        viewer.set_mode(ViewMode::Pixels(PixelEncoding::DeltaLz4), &scene);
+        viewer.ack(3);
+        assert_eq!(sizes(&viewer.pump(&scene)), [None]);
     }
 
     /// The inputs that the updates in `messages` report.

@@ -99,7 +99,9 @@ pub use view::{
 /// Version 10: `px-tiles` blend records give their opacities column by column.
 /// Version 11: frame headers of LEB128 lengths (two or three bytes for a small frame), not
 /// eight fixed bytes.
-pub const PROTOCOL_VERSION: u16 = 11;
+/// Version 12: a pixel update gives the screen's size only when it changed
+/// (`ViewMessage::Pixels::size` is an `Option`).
+pub const PROTOCOL_VERSION: u16 = 12;
 
 /// The first bytes of every hello, so that a server can tell a netui client from a stray one.
 pub const MAGIC: [u8; 4] = *b"NTUI";

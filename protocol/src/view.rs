@@ -211,8 +211,10 @@ pub enum ViewMessage {
         update: u64,
         /// The newest viewer input this update reflects.
         input: Option<u64>,
-        /// The screen's size.
-        size: Size,
+        /// The screen's new size, when it is not the one the viewer last heard of (from
+        /// [`ViewMessage::Start`] or an update before); `None` when it is the same, as it
+        /// nearly always is (four bytes an update that a key typed no longer pays).
+        size: Option<Size>,
         /// The rectangles.
         rects: Vec<EncodedRect>,
     },

@@ -247,7 +247,7 @@ fn view_message() -> impl Strategy<Value = ViewMessage> {
         (
             any::<u64>(),
             proptest::option::of(any::<u64>()),
-            size(),
+            proptest::option::of(size()),
             prop::collection::vec(encoded, 0..4)
         )
             .prop_map(|(update, input, size, rects)| ViewMessage::Pixels {

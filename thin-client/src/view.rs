@@ -145,10 +145,13 @@ impl View {
                 size,
                 rects,
             } => {
-                self.check_size(size)?;
+                if let Some(size) = size {
+                    self.check_size(size)?;
+                }
                 let Some(Copy::Pixels(decoder)) = &mut self.copy else {
                     return Err(ViewError::NotStarted);
                 };
+                let size = size.unwrap_or_else(|| decoder.canvas().size());
                 let changed = decoder.apply(size, &rects)?;
                 Ok(Applied {
                     update: Some(update),
@@ -220,7 +223,7 @@ mod tests {
         let pixels = ViewMessage::Pixels {
             update: 1,
             input: None,
-            size: Size::new(101, 48),
+            size: Some(Size::new(101, 48)),
             rects: Vec::new(),
         };
         assert!(matches!(

@@ -192,6 +192,7 @@ pub(crate) async fn serve(
         transport,
         view_only,
         screen: PixelDecoder::new(Size::new(0, 0)),
+        told_size: Size::new(0, 0),
         damage: Damage::default(),
         copies: Vec::new(),
         input: input::RfbInput::default(),
@@ -327,6 +328,9 @@ struct RfbViewer {
     view_only: bool,
     /// The screen as the core sent it.
     screen: PixelDecoder,
+    /// The screen's size as the core last told it (its start message, or an update that
+    /// resized the screen); updates give none otherwise.
+    told_size: Size,
     /// What changed on it since the viewer's last update, and the moves among it.
     damage: Damage,
     copies: Vec<(Rect, netui_protocol::Point)>,
@@ -409,6 +413,10 @@ impl RfbViewer {
                 rects,
                 input,
             }) => {
+                if let Some(size) = size {
+                    self.told_size = size;
+                }
+                let size = self.told_size;
                 let resized = size != self.screen.canvas().size();
                 let changed = self
                     .screen
@@ -431,6 +439,11 @@ impl RfbViewer {
                     answers.input_answered(input);
                 }
                 self.request(vec![Request::AckUpdate { update }]).await
+            }
+            ServerMessage::View(ViewMessage::Start { size, .. }) => {
+                // The screen is shown from the first update on, which gives no size of its own.
+                self.told_size = size;
+                Ok(())
             }
             ServerMessage::Error(report) => {
                 tracing::debug!(conn = self.conn, ?report, "the core refused a request");

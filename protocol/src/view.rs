@@ -213,7 +213,7 @@ pub enum ViewMessage {
         input: Option<u64>,
         /// The screen's new size, when it is not the one the viewer last heard of (from
         /// [`ViewMessage::Start`] or an update before); `None` when it is the same, as it
-        /// nearly always is (four bytes an update that a key typed no longer pays).
+        /// nearly always is (one byte where the size takes four).
         size: Option<Size>,
         /// The rectangles.
         rects: Vec<EncodedRect>,

@@ -174,6 +174,14 @@ pub(crate) fn over8<const OPAQUE: bool>(
     }
 }
 
+/// The `src` of [`over8`] for the color of `pixel` (whose top byte is zero): its four bytes
+/// in 16-bit lanes, repeated for eight pixels.
+#[inline]
+pub(crate) fn lanes(pixel: u32) -> [u16; 32] {
+    let bytes = pixel.to_le_bytes();
+    std::array::from_fn(|i| bytes[i % 4].into())
+}
+
 /// `a * b / 255` rounded, for two values in 0..=255.
 #[inline]
 pub(super) fn mul255(a: u32, b: u32) -> u32 {
@@ -244,7 +252,7 @@ mod tests {
         for a in 0..=255u32 {
             for s in (0..=255u32).step_by(3) {
                 let rgb = (s << 16) | ((255 - s) << 8) | (s ^ 0x5a);
-                let src: [u16; 32] = std::array::from_fn(|i| u16::from(rgb.to_le_bytes()[i % 4]));
+                let src = lanes(rgb);
                 for d in (0..=255u32).step_by(8) {
                     let dst: [u32; 8] = std::array::from_fn(|i| {
                         let d = d + i as u32;

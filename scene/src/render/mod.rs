@@ -25,7 +25,7 @@ mod line;
 mod pattern;
 mod text;
 
-pub(crate) use blend::{over, over8};
+pub(crate) use blend::{lanes, over, over8};
 pub use text::{Fonts, LineMetrics, MAX_FONT_SIZE};
 
 use blend::Paint;

@@ -6,7 +6,7 @@
 //! and bitmaps for the glyphs actually drawn; it is emptied when it grows past a bound, since
 //! a client can ask for any of a million characters at 512 sizes.
 
-use super::blend::{mul255, over, over8};
+use super::blend::{lanes, mul255, over, over8};
 use super::{Area, Canvas, Damage};
 use netui_protocol::font::{drawn_size, FontMetrics, FontSet, FIRST_CHAR, LAST_CHAR};
 use netui_protocol::{Color, Font, Point, Rect};
@@ -340,8 +340,7 @@ impl Canvas {
         let baseline = i64::from(pos.y) + i64::from(fonts.line_metrics(font, size).ascent);
         let mut pen = i64::from(pos.x);
         let mut damage = Damage::new();
-        let rgb = color.to_xrgb().to_le_bytes();
-        let src: [u16; 32] = std::array::from_fn(|i| rgb[i % 4].into());
+        let src = lanes(color.to_xrgb());
         for c in text.chars().filter(|c| !c.is_control()) {
             let visible = |g: &Glyph| !g.area(pen, baseline).intersect(area).is_empty();
             let glyph = fonts.glyph(font, size, c, visible);

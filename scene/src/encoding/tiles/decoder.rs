@@ -6,7 +6,7 @@ use netui_protocol::Rect;
 use super::stream::{ExpandError, Expander};
 use super::*;
 use crate::encoding::PixelError;
-use crate::render::over8;
+use crate::render::{lanes, over8};
 
 /// The viewer's `px-tiles` state: its end of the compression stream and its copy of the cache.
 #[derive(Debug)]
@@ -320,8 +320,7 @@ impl TileDecoder {
                 // Eight pixels at a time in the renderer's 16-bit lanes (see `over8`, which
                 // wants top bytes of zero, as the wire's pixels have), each row's opacities
                 // gathered from the columns they come in.
-                let fg_lanes: [u16; 32] =
-                    std::array::from_fn(|i| (fg >> (8 * (i % 4))) as u8 as u16);
+                let fg_lanes = lanes(fg);
                 let full = width - width % 8;
                 for y in 0..height {
                     let (eights, rest) = row_mut(canvas, tile, y as u32).split_at_mut(full);

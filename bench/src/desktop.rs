@@ -4,6 +4,7 @@
 //! screen replaced (an image viewer's next slide).
 
 use netui_protocol::{Color, Font, Point, Rect};
+use netui_scene::encoding::Hint;
 use netui_scene::render::{Canvas, Fonts};
 
 /// The screen's width.
@@ -25,9 +26,9 @@ pub struct Change {
     /// What changed (the same both ways).
     pub damage: Vec<Rect>,
     /// The copy hints from `before` to `after`.
-    pub forward: Vec<(Rect, Point)>,
+    pub forward: Vec<Hint>,
     /// The copy hints from `after` back to `before`.
-    pub backward: Vec<(Rect, Point)>,
+    pub backward: Vec<Hint>,
 }
 
 impl Change {
@@ -178,8 +179,8 @@ fn scroll(fonts: &mut Fonts, before: &Canvas) -> Change {
         before: before.clone(),
         after,
         damage: vec![NOTEPAD],
-        forward: vec![(dst, kept.origin())],
-        backward: vec![(back, NOTEPAD.origin())],
+        forward: vec![Hint::Copy(dst, kept.origin())],
+        backward: vec![Hint::Copy(back, NOTEPAD.origin())],
     }
 }
 

@@ -1,6 +1,6 @@
 //! The frames a viewer showed, kept so that another display can be made to show the very same
-//! ones: per update, the server's copy hints (scrolls and moves) and the rectangles whose
-//! pixels changed, with those pixels. Also the PSNR that lossy streams are reported with, per
+//! ones: per update, the server's hints (scrolls and moves, and its applications' drawing)
+//! and the rectangles whose pixels changed, with those pixels. Also the PSNR that lossy streams are reported with, per
 //! frame and summed up over a stream.
 //!
 //! A [`Recorder`] follows a netui pixel viewer: it is handed each update's rectangles as the
@@ -14,7 +14,12 @@
 //! as a `ZPixmap` image (little-endian `u32`s) and what [`netui_scene::render::Canvas`]
 //! holds.
 
-use netui_protocol::{Point, Rect, RectEncoding, Size};
+use netui_protocol::{Drawing, Point, Rect, RectEncoding, Size};
+use netui_scene::encoding::Hint;
+
+/// The side of the cells in which [`Screen::changed_in`] looks for what changed: as a VNC
+/// server compares its screen (TigerVNC's 64-pixel blocks), and as netui cuts damage.
+const CELL: i32 = 64;
 
 /// A screen's pixels, `0x00RRGGBB`, row-major.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,24 +81,62 @@ impl Screen {
     /// The smallest rectangle holding every pixel that differs from `other`'s (same size), if
     /// any does.
     pub fn differing_area(&self, other: &[u32]) -> Option<Rect> {
+        self.differing_area_in(other, self.bounds())
+    }
+
+    /// What differs from `other` (same size) in `area` (within the screen), as an
+    /// application's damage would say it: in each cell of a [`CELL`]-pixel grid, the
+    /// smallest rectangle that holds what differs there, joined along each row of cells
+    /// where they touch. So a recorded update's patches are as tight as what changed,
+    /// whatever rectangles the viewer got it in (a drawing's where it drew, not where it
+    /// might have; tiles' where they differ, not the rows of tiles round them).
+    pub fn changed_in(&self, other: &[u32], area: Rect) -> Vec<Rect> {
+        let mut out: Vec<Rect> = Vec::new();
+        let (left, top) = (area.x.div_euclid(CELL), area.y.div_euclid(CELL));
+        let (right, bottom) = (
+            (area.right() as i32 - 1).div_euclid(CELL),
+            (area.bottom() as i32 - 1).div_euclid(CELL),
+        );
+        for row in top..=bottom {
+            let first = out.len();
+            for column in left..=right {
+                let cell = Rect::new(column * CELL, row * CELL, CELL as u32, CELL as u32);
+                let Some(changed) = self.differing_area_in(other, area.intersect(cell)) else {
+                    continue;
+                };
+                match out[first..].last_mut() {
+                    Some(last) if last.right() == i64::from(changed.x) => {
+                        *last = last.union(changed);
+                    }
+                    _ => out.push(changed),
+                }
+            }
+        }
+        out
+    }
+
+    /// The smallest rectangle holding every pixel of `area` (within the screen) that differs
+    /// from `other`'s (same size), if any does.
+    pub fn differing_area_in(&self, other: &[u32], area: Rect) -> Option<Rect> {
         let width = self.size.width as usize;
-        if width == 0 {
+        if width == 0 || area.is_empty() {
             return None;
         }
+        let (x0, x1) = (area.x as usize, area.right() as usize);
+        let (skip, take) = (area.y as usize, area.height as usize);
+        let ours = self.pixels.chunks(width).skip(skip).take(take);
+        let theirs = other.chunks(width).skip(skip).take(take);
         let (mut left, mut top, mut right, mut bottom) = (usize::MAX, usize::MAX, 0, 0);
-        for (y, (a, b)) in self
-            .pixels
-            .chunks(width)
-            .zip(other.chunks(width))
-            .enumerate()
-        {
+        for (y, (a, b)) in ours.zip(theirs).enumerate() {
+            let (a, b) = (&a[x0..x1], &b[x0..x1]);
+            let y = y + area.y as usize;
             if a == b {
                 continue;
             }
             let first = a.iter().zip(b).position(|(p, q)| p != q).unwrap_or(0);
             let last = a.iter().zip(b).rposition(|(p, q)| p != q).unwrap_or(0);
-            left = left.min(first);
-            right = right.max(last + 1);
+            left = left.min(x0 + first);
+            right = right.max(x0 + last + 1);
             top = top.min(y);
             bottom = y + 1;
         }
@@ -131,19 +174,25 @@ pub struct Patch {
 }
 
 /// One update as a viewer showed it: copies first, in order, then patches.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Frame {
-    /// Copies the server hinted (a scroll, a move): `(destination, source corner)`.
-    pub copies: Vec<(Rect, Point)>,
+    /// What the server hinted, in order: copies (a scroll, a move) and drawings, whose
+    /// pixels the patches carry too.
+    pub hints: Vec<Hint>,
     /// Pixels that changed, after the copies.
     pub patches: Vec<Patch>,
 }
 
 impl Frame {
+    /// The copies the server hinted: `(destination, source corner)`.
+    pub fn copies(&self) -> impl Iterator<Item = (Rect, Point)> + '_ {
+        self.hints.iter().filter_map(Hint::copy)
+    }
+
     /// Applies the frame to `screen`: the screen the viewer showed after it.
     pub fn apply(&self, screen: &mut Screen) {
-        for (dst, src) in &self.copies {
-            screen.copy(*dst, *src);
+        for (dst, src) in self.copies() {
+            screen.copy(dst, src);
         }
         for patch in &self.patches {
             screen.write(patch.rect, &patch.pixels);
@@ -174,10 +223,18 @@ impl Recorder {
         }
     }
 
-    /// Records one update: `rects` as the server sent them (in order), `after` the viewer's
-    /// screen once it applied them (`0x00RRGGBB`, the recorder's size; any other size is
-    /// an error).
-    pub fn record(&mut self, rects: &[(Rect, RectEncoding)], after: &[u32]) -> Result<(), String> {
+    /// Records one update: `rects` as the server sent them (in order), the drawings of its
+    /// draw rectangles, each with the number of its rectangle ([`PixelDecoder::drawings`]),
+    /// and `after`, the viewer's screen once it applied them (`0x00RRGGBB`, the recorder's
+    /// size; any other size is an error). A rectangle's patch is what differs in it.
+    ///
+    /// [`PixelDecoder::drawings`]: netui_scene::encoding::PixelDecoder::drawings
+    pub fn record(
+        &mut self,
+        rects: &[(Rect, RectEncoding)],
+        drawings: &[(usize, Drawing)],
+        after: &[u32],
+    ) -> Result<(), String> {
         if after.len() != self.model.pixels.len() {
             return Err(format!(
                 "the viewer's screen has {} pixels, not the {}x{} recorded",
@@ -188,25 +245,32 @@ impl Recorder {
         }
         let bounds = self.model.bounds();
         let mut frame = Frame::default();
-        for (rect, kind) in rects {
-            if let RectEncoding::Copy { src } = kind {
-                frame.copies.push((*rect, *src));
+        for (i, (rect, kind)) in rects.iter().enumerate() {
+            match kind {
+                RectEncoding::Copy { src } => frame.hints.push(Hint::Copy(*rect, *src)),
+                RectEncoding::Draw => {
+                    let own = drawings.iter().filter(|(at, _)| *at == i);
+                    frame.hints.extend(own.map(|(_, d)| Hint::Draw(d.clone())));
+                }
+                _ => {}
             }
         }
-        for (dst, src) in &frame.copies {
-            self.model.copy(*dst, *src);
+        for (dst, src) in frame.copies() {
+            self.model.copy(dst, src);
         }
         for (rect, kind) in rects {
             let rect = rect.intersect(bounds);
             if matches!(kind, RectEncoding::Copy { .. }) || rect.is_empty() {
                 continue;
             }
-            let patch = Patch {
-                rect,
-                pixels: read(after, self.model.size, rect),
-            };
-            self.model.write(rect, &patch.pixels);
-            frame.patches.push(patch);
+            for rect in self.model.changed_in(after, rect) {
+                let patch = Patch {
+                    rect,
+                    pixels: read(after, self.model.size, rect),
+                };
+                self.model.write(rect, &patch.pixels);
+                frame.patches.push(patch);
+            }
         }
         if let Some(rect) = self.model.differing_area(after) {
             self.repairs += 1;
@@ -256,7 +320,7 @@ pub struct Frames {
 impl Frames {
     /// Copies (scrolls, moves) in all frames.
     pub fn copies(&self) -> usize {
-        self.frames.iter().map(|f| f.copies.len()).sum()
+        self.frames.iter().map(|f| f.copies().count()).sum()
     }
 }
 
@@ -352,7 +416,7 @@ mod tests {
         }
         let mut recorder = Recorder::new(size);
         recorder
-            .record(&[(Rect::new(0, 0, 8, 6), RectEncoding::Raw)], &first)
+            .record(&[(Rect::new(0, 0, 8, 6), RectEncoding::Raw)], &[], &first)
             .unwrap();
         recorder
             .record(
@@ -365,12 +429,13 @@ mod tests {
                     ),
                     (Rect::new(0, 4, 8, 2), RectEncoding::DeltaLz4),
                 ],
+                &[],
                 &second,
             )
             .unwrap();
         assert_eq!(recorder.repairs(), 0);
         let frames = recorder.finish();
-        assert_eq!(frames.frames[1].copies.len(), 1);
+        assert_eq!(frames.frames[1].copies().count(), 1);
         assert_eq!(
             frames.frames[1].patched_pixels(),
             16,
@@ -378,6 +443,39 @@ mod tests {
         );
         assert_eq!(replay(&frames), vec![first, second.clone()]);
         assert_eq!(frames.last.pixels, second);
+    }
+
+    #[test]
+    fn drawings_become_hints_and_patches_are_what_changed_in_their_rectangles() {
+        let size = Size::new(8, 6);
+        let first = vec![0; 48];
+        let mut second = first.clone();
+        second[2 * 8 + 3] = 0x00ff_ffff;
+        let drawing = Drawing {
+            clips: vec![Rect::new(0, 0, 8, 6)],
+            request: netui_protocol::Request::FillRects {
+                target: netui_protocol::ResourceId::ROOT,
+                color: netui_protocol::Color::WHITE,
+                rects: vec![Rect::new(3, 2, 1, 1)],
+            },
+        };
+        let mut recorder = Recorder::new(size);
+        recorder
+            .record(&[(Rect::new(0, 0, 8, 6), RectEncoding::Raw)], &[], &first)
+            .unwrap();
+        let rects = [
+            (Rect::new(0, 0, 8, 6), RectEncoding::Draw),
+            (Rect::new(0, 0, 8, 6), RectEncoding::Tiles { reset: false }),
+        ];
+        recorder
+            .record(&rects, &[(0, drawing.clone())], &second)
+            .unwrap();
+        let frames = recorder.finish();
+        assert_eq!(frames.frames[1].hints, vec![Hint::Draw(drawing)]);
+        // The pixel the drawing changed, once; the tiles' rectangle has nothing else.
+        let patches: Vec<Rect> = frames.frames[1].patches.iter().map(|p| p.rect).collect();
+        assert_eq!(patches, vec![Rect::new(3, 2, 1, 1)]);
+        assert_eq!(replay(&frames), vec![first, second]);
     }
 
     #[test]
@@ -389,7 +487,7 @@ mod tests {
         let after = vec![7, 1, 1, 7, 7, 1, 1, 7];
         let mut recorder = Recorder::new(size);
         recorder
-            .record(&[(Rect::new(0, 0, 4, 2), RectEncoding::Raw)], &before)
+            .record(&[(Rect::new(0, 0, 4, 2), RectEncoding::Raw)], &[], &before)
             .unwrap();
         recorder
             .record(
@@ -402,6 +500,7 @@ mod tests {
                         },
                     ),
                 ],
+                &[],
                 &after,
             )
             .unwrap();
@@ -416,9 +515,9 @@ mod tests {
         let pixels = vec![5; 9];
         let mut recorder = Recorder::new(size);
         recorder
-            .record(&[(Rect::new(0, 0, 3, 3), RectEncoding::Raw)], &pixels)
+            .record(&[(Rect::new(0, 0, 3, 3), RectEncoding::Raw)], &[], &pixels)
             .unwrap();
-        recorder.record(&[], &pixels).unwrap();
+        recorder.record(&[], &[], &pixels).unwrap();
         let frames = recorder.finish();
         assert_eq!(frames.frames[1], Frame::default());
     }

@@ -5,7 +5,7 @@
 //! time: when an encode takes longer than a frame (a large image), the server merges two
 //! frames into one update, and bytes per update are then over other updates than Xvnc's,
 //! which gets every frame. Here each frame goes through a [`PixelEncoder`] with its patches
-//! as damage and its copies as the server's hints, is framed exactly as the server frames a
+//! as damage and the server's hints (copies and drawings), is framed exactly as the server frames a
 //! viewer's update ([`codec::push`]), and is decoded by a [`PixelDecoder`] whose screen must
 //! equal the frame before the next one is encoded. A frame that changes nothing sends
 //! nothing, as Xvnc does.
@@ -18,13 +18,16 @@ use netui_protocol::{
     BatchWriter, Compression, Limits, PixelEncoding, RectEncoding, Request, ServerMessage,
     ViewMessage,
 };
-use netui_scene::encoding::{PixelDecoder, PixelEncoder};
+use netui_scene::encoding::{Hint, PixelDecoder, PixelEncoder};
 use netui_scene::render::Canvas;
 
 use crate::frames::{Frames, Screen};
 
 /// The report's name for px-tiles fed Xvnc's frames in lockstep.
 pub const PROTOCOL: &str = "px-tiles-lockstep";
+/// The report's name for px-tiles fed the same frames without the server's drawings (the
+/// copies still go): what the pixels alone cost, beside what the drawings save.
+pub const PIXELS_ONLY: &str = "px-tiles-pixels-lockstep";
 
 /// What a lossless netui encoding sent for a workload's frames.
 #[derive(Debug, Clone)]
@@ -49,9 +52,14 @@ pub struct Lockstep {
     pub decode: Duration,
 }
 
-/// Feeds `frames` through `encoding` (lossless) in lockstep; fails naming the first frame
-/// whose decoded screen differs from it.
-pub fn measure(frames: &Frames, encoding: PixelEncoding) -> anyhow::Result<Lockstep> {
+/// Feeds `frames` through `encoding` (lossless) in lockstep, with the server's drawings
+/// among the hints if `drawings` says; fails naming the first frame whose decoded screen
+/// differs from it.
+pub fn measure(
+    frames: &Frames,
+    encoding: PixelEncoding,
+    drawings: bool,
+) -> anyhow::Result<Lockstep> {
     if !PixelEncoding::ALL.contains(&encoding) {
         bail!("{}: lockstep compares lossless encodings", encoding.name());
     }
@@ -86,11 +94,17 @@ pub fn measure(frames: &Frames, encoding: PixelEncoding) -> anyhow::Result<Locks
             vec![screen.bounds()]
         } else {
             (frame.patches.iter().map(|p| p.rect))
-                .chain(frame.copies.iter().map(|c| c.0))
+                .chain(frame.copies().map(|c| c.0))
                 .collect()
         };
+        let hints: Vec<Hint> = frame
+            .hints
+            .iter()
+            .filter(|h| drawings || matches!(h, Hint::Copy(..)))
+            .cloned()
+            .collect();
         let started = Instant::now();
-        let rects = encoder.encode(&canvas, &damage, &frame.copies);
+        let rects = encoder.encode(&canvas, &damage, &hints);
         result.encode += started.elapsed();
         result.encoded += rects.iter().map(|r| r.data.len() as u64).sum::<u64>();
         result.copies += rects

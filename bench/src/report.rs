@@ -13,10 +13,11 @@ mod vnc;
 pub use vnc::vnc_table;
 
 /// Every protocol, in column order: netui's command and pixel modes, `px-tiles` fed the
-/// frames that Xvnc is fed in the same lockstep (`px-tiles-lockstep`, with `--vnc`), then
+/// frames that Xvnc is fed in the same lockstep (`px-tiles-lockstep`, with `--vnc`; and
+/// without the server's drawings, `px-tiles-pixels-lockstep`), then
 /// RFB through netui's own server (`rfb-`, with `--rfb`) and through TigerVNC's Xvnc fed the
 /// same frames (`vnc-`, with `--vnc`).
-pub const PROTOCOLS: [&str; 15] = [
+pub const PROTOCOLS: [&str; 16] = [
     "cmd-raw",
     "cmd-lz4",
     "cmd-lz4-ctx",
@@ -26,6 +27,7 @@ pub const PROTOCOLS: [&str; 15] = [
     "px-delta-lz4",
     "px-tiles",
     crate::lockstep::PROTOCOL,
+    crate::lockstep::PIXELS_ONLY,
     "rfb-zrle",
     "rfb-tight",
     "rfb-tight-jpeg",
@@ -294,6 +296,7 @@ const COLORS: [RGBColor; PROTOCOLS.len()] = [
     RGBColor(0x8c, 0x56, 0x4b),
     RGBColor(0xe3, 0x77, 0xc2),
     RGBColor(0xf7, 0xb6, 0xd2),
+    RGBColor(0x7f, 0x7f, 0x7f),
     // RFB through netui's server: greys; through Xvnc: yellows and olive.
     RGBColor(0x40, 0x40, 0x40),
     RGBColor(0x80, 0x80, 0x80),

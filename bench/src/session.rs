@@ -1,6 +1,6 @@
 //! One workload on a headless server: a viewer per pixel encoding attached before it starts
 //! (and, if asked, RFB viewers on the server's RFB endpoint), the application connected
-//! through a recording proxy, and the server's screen at the end. The px-delta-lz4 viewer can
+//! through a recording proxy, and the server's screen at the end. The px-tiles viewer can
 //! record the frames it showed ([`crate::frames`]), for the real VNC to be fed the same.
 
 use std::io::{Read, Write};
@@ -148,7 +148,7 @@ pub struct ViewerResult {
 /// What a session measures besides netui's pixel viewers.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Record the frames the px-delta-lz4 viewer shows ([`Session::frames`]).
+    /// Record the frames the px-tiles viewer shows ([`Session::frames`]).
     pub record_frames: bool,
     /// RFB viewers to attach to the server's RFB endpoint, one per encoding.
     pub rfb: Vec<RfbEncoding>,
@@ -173,7 +173,7 @@ pub struct Session {
     pub viewers: Vec<Result<ViewerResult, String>>,
     /// One result per RFB viewer of [`Options::rfb`], or why it failed.
     pub rfb: Vec<Result<RfbResult, String>>,
-    /// The frames the px-delta-lz4 viewer showed, if [`Options::record_frames`].
+    /// The frames the px-tiles viewer showed, if [`Options::record_frames`].
     pub frames: Option<Frames>,
     /// If [`Options::join`]: per protocol (each pixel encoding, each RFB encoding), the bytes
     /// a viewer that joins at the end receives until it shows the whole screen (handshake
@@ -198,7 +198,8 @@ pub fn run(size: Size, name: &str, app: &App, options: &Options) -> anyhow::Resu
     // The viewers, attached before the workload starts.
     let mut viewers = Vec::new();
     for encoding in PixelEncoding::ALL {
-        let record = options.record_frames && encoding == PixelEncoding::DeltaLz4;
+        // px-tiles, whose updates carry the server's drawing as hints for the recording.
+        let record = options.record_frames && encoding == PixelEncoding::Tiles;
         viewers.push(spawn_viewer(&runtime, &socket, size, encoding, record)?);
     }
     let rfb_addr = server.rfb_addr();
@@ -605,7 +606,7 @@ fn follow(
                 if let Some(update) = applied.update {
                     if let Some(recorder) = &mut recorder {
                         recorder
-                            .record(&shape, view.screen().pixels())
+                            .record(&shape, view.drawings(), view.screen().pixels())
                             .map_err(|e| format!("{name}: recording frames: {e}"))?;
                     }
                     if first == 0 {

@@ -1,4 +1,4 @@
-//! The real VNC: the frames netui's px-delta-lz4 viewer showed for a workload
+//! The real VNC: the frames netui's px-tiles viewer showed for a workload
 //! ([`crate::frames`]), fed into TigerVNC's Xvnc in lockstep, and the bytes that a VNC
 //! viewer receives for them in ZRLE, Tight (lossless) and Tight with JPEG.
 //!

@@ -236,8 +236,8 @@ impl Feeder {
     /// Draws `frame` (copies, then patches) and waits until the X server has done it.
     pub fn draw(&mut self, frame: &Frame) -> anyhow::Result<()> {
         let bounds = Rect::from_size(self.size);
-        for (dst, src) in &frame.copies {
-            let (dst, src) = crate::frames::clip_copy(*dst, *src, bounds);
+        for (dst, src) in frame.copies() {
+            let (dst, src) = crate::frames::clip_copy(dst, src, bounds);
             if dst.is_empty() {
                 continue;
             }

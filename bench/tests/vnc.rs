@@ -25,7 +25,7 @@ fn scrolling_frames() -> Frames {
         .collect();
     let mut recorder = Recorder::new(size);
     recorder
-        .record(&[(Rect::from_size(size), RectEncoding::Raw)], &screen)
+        .record(&[(Rect::from_size(size), RectEncoding::Raw)], &[], &screen)
         .expect("first frame");
     for step in 0..8u32 {
         screen.copy_within((4 * width) as usize.., 0);
@@ -49,12 +49,13 @@ fn scrolling_frames() -> Frames {
                         RectEncoding::DeltaLz4,
                     ),
                 ],
+                &[],
                 &screen,
             )
             .expect("a scroll");
     }
     recorder
-        .record(&[], &screen)
+        .record(&[], &[], &screen)
         .expect("a frame with nothing new");
     recorder.finish()
 }
@@ -85,7 +86,7 @@ fn frames_reach_xvnc_viewers_in_lockstep_with_scrolls_as_copyrect() {
 #[test]
 fn px_tiles_follows_the_same_frames_exactly_and_sends_the_scrolls_as_copies() {
     let frames = scrolling_frames();
-    let l = lockstep::measure(&frames, PixelEncoding::Tiles).expect("every frame decodes");
+    let l = lockstep::measure(&frames, PixelEncoding::Tiles, true).expect("every frame decodes");
     assert_eq!(l.frames, 10, "{l:?}");
     assert!(l.first > 0 && l.bytes > l.first, "{l:?}");
     // Each scroll is a copy and a new line of 96x4 pixels (1,536 bytes raw).
@@ -96,6 +97,60 @@ fn px_tiles_follows_the_same_frames_exactly_and_sends_the_scrolls_as_copies() {
     let one = l.acks / 9;
     assert!(one > 0 && l.acks == 9 * one, "{l:?}");
     // Only exact encodings are compared.
-    let lossy = lockstep::measure(&frames, PixelEncoding::TilesJpeg { quality: 80 });
+    let lossy = lockstep::measure(&frames, PixelEncoding::TilesJpeg { quality: 80 }, true);
     assert!(lossy.is_err());
+}
+
+/// Frames of lines of text typed one a frame, recorded with the server's drawings as a
+/// px-tiles viewer gets them.
+fn typing_frames() -> Frames {
+    use netui_protocol::{Color, Drawing, Font, Request, ResourceId};
+    use netui_scene::render::{Canvas, Fonts};
+    let size = Size::new(160, 96);
+    let mut canvas = Canvas::new(size.width, size.height, Color::WHITE);
+    let mut fonts = Fonts::new();
+    let mut recorder = Recorder::new(size);
+    let whole = Rect::from_size(size);
+    recorder
+        .record(&[(whole, RectEncoding::Raw)], &[], canvas.pixels())
+        .expect("first frame");
+    for line in 0..6 {
+        let request = Request::Text {
+            target: ResourceId::ROOT,
+            pos: Point::new(4, 4 + line * 15),
+            font: Font::Sans,
+            size: 13,
+            color: Color::BLACK,
+            text: format!("line {line} of the typing"),
+        };
+        let clip = Rect::new(0, 0, 160, 96);
+        canvas.draw(&mut fonts, &request, clip);
+        let drawing = Drawing {
+            clips: vec![clip],
+            request,
+        };
+        recorder
+            .record(
+                &[(clip, RectEncoding::Draw)],
+                &[(0, drawing)],
+                canvas.pixels(),
+            )
+            .expect("a line");
+    }
+    recorder.finish()
+}
+
+#[test]
+fn the_servers_drawings_cost_fewer_bytes_than_their_pixels_on_the_same_frames() {
+    let frames = typing_frames();
+    let drawn = lockstep::measure(&frames, PixelEncoding::Tiles, true).expect("decodes");
+    let pixels = lockstep::measure(&frames, PixelEncoding::Tiles, false).expect("decodes");
+    assert_eq!((drawn.frames, pixels.frames), (7, 7));
+    let steady = |l: &lockstep::Lockstep| (l.bytes - l.first) / 6;
+    assert!(
+        steady(&drawn) * 2 < steady(&pixels),
+        "{} bytes a line drawn, {} as pixels",
+        steady(&drawn),
+        steady(&pixels)
+    );
 }

@@ -27,7 +27,7 @@ use crate::peer::ConnId;
 use backlog::{op_bytes, Backlog};
 use cost::Costs;
 use netui_scene::damage::Damage;
-use netui_scene::encoding::{Budget, PixelEncoder, RECT_OVERHEAD};
+use netui_scene::encoding::{Budget, Hint, PixelEncoder, RECT_OVERHEAD};
 use netui_scene::scene::Scene;
 
 /// Bytes of scene operations that may wait for a command-mode viewer before they are dropped
@@ -42,6 +42,9 @@ const MESSAGE_BYTES: usize = 4 << 20;
 const ALONE_BYTES: usize = 1024;
 /// Pixels per rectangle handed to the encoder, so that no encoded rectangle outgrows a message.
 const MAX_RECT_PIXELS: u64 = (MESSAGE_BYTES / 4) as u64;
+/// Hints (copies and drawings) that wait for a pixel-mode viewer; more are dropped (they only
+/// save bytes: the damage has their pixels).
+const MAX_HINTS: usize = 256;
 /// Sizes of the newest updates kept, to tell how many bytes the outbox may hold.
 const RECENT_UPDATES: usize = 8;
 
@@ -83,10 +86,10 @@ pub struct Viewer {
     /// Command mode: operations not yet sent, and whether a snapshot must go first.
     backlog: Backlog,
     resync: bool,
-    /// Pixel mode: the encoder, and the damage and copies not yet sent.
+    /// Pixel mode: the encoder, and the damage and hints not yet sent.
     encoder: Option<PixelEncoder>,
     damage: Damage,
-    copies: Vec<(Rect, Point)>,
+    hints: Vec<Hint>,
     /// Pixel mode: the newest input whose answer is in the scene but not yet composited,
     /// with the screen areas that the answers since the last frame changed.
     unshown: Option<(u64, Damage)>,
@@ -124,7 +127,7 @@ impl Viewer {
             resync: false,
             encoder: None,
             damage: Damage::default(),
-            copies: Vec::new(),
+            hints: Vec::new(),
             unshown: None,
             answer: None,
             rest: Vec::new(),
@@ -150,7 +153,7 @@ impl Viewer {
         for seq in commands.chain(unshown).chain(answer) {
             self.answered_up_to(seq);
         }
-        self.copies.clear();
+        self.hints.clear();
         self.damage = Damage::default();
         self.rest.clear();
         if let Some(costs) = &mut self.costs {
@@ -337,20 +340,25 @@ impl Viewer {
         }
     }
 
-    /// Screen areas composited since the last update, and copy hints: pixel mode sends
-    /// them; command mode only counts what they would cost, if the viewer asked.
-    pub fn push_damage(&mut self, rects: &[Rect], copies: &[(Rect, Point)], scene: &Scene) {
+    /// Screen areas composited since the last update, and hints: pixel mode sends them;
+    /// command mode only counts what they would cost, if the viewer asked.
+    pub fn push_damage(&mut self, rects: &[Rect], hints: &[Hint], scene: &Scene) {
         if self.encoder.is_none() {
             if let Some(costs) = &mut self.costs {
-                costs.frame(scene.screen(), rects, copies);
+                costs.frame(scene.screen(), rects, hints);
             }
             return;
         }
         for r in rects {
             self.damage.add(*r);
         }
-        for &(dst, src) in copies {
-            self.push_copy(dst, src);
+        for hint in hints {
+            match hint {
+                Hint::Copy(dst, src) => self.push_copy(*dst, *src),
+                // Past a few hundred, the damage alone does.
+                Hint::Draw(_) if self.hints.len() < MAX_HINTS => self.hints.push(hint.clone()),
+                Hint::Draw(_) => {}
+            }
         }
         // The answers waiting are composited now: their areas go first until sent.
         if let Some((seq, changed)) = self.unshown.take() {
@@ -362,7 +370,7 @@ impl Viewer {
     /// dragged across several frames) joins it: one copy from where the content first was.
     /// The first copy's destination is damaged then, since the other no longer fills it.
     fn push_copy(&mut self, dst: Rect, src: Point) {
-        if let Some((last_dst, last_src)) = self.copies.last_mut() {
+        if let Some(Hint::Copy(last_dst, last_src)) = self.hints.last_mut() {
             let from = Rect::new(src.x, src.y, dst.width, dst.height);
             let along = |last_src: i32, src: i32, last_dst: i32| {
                 i32::try_from(i64::from(last_src) + i64::from(src) - i64::from(last_dst)).ok()
@@ -375,9 +383,9 @@ impl Viewer {
                 return;
             }
         }
-        // Past a few dozen, the damage alone does.
-        if self.copies.len() < 64 {
-            self.copies.push((dst, src));
+        // Past a few hundred, the damage alone does.
+        if self.hints.len() < MAX_HINTS {
+            self.hints.push(Hint::Copy(dst, src));
         }
     }
 
@@ -565,7 +573,7 @@ impl Viewer {
         // composited then or later: encoding them now sends the newest pixels.
         let mut damage = std::mem::take(&mut self.rest);
         damage.extend(self.damage.take().into_iter().flat_map(split));
-        let copies = std::mem::take(&mut self.copies);
+        let hints = std::mem::take(&mut self.hints);
         let copies_too = encoder.sends_copies();
         let budget = Budget {
             // An answer goes in an update of its own, which the viewer shows on arrival
@@ -578,14 +586,14 @@ impl Viewer {
                 // In an encoding that sends moves as copies, a copy shows what it put in
                 // place: the answer is the rest (what a move uncovered, what the input drew),
                 // and newer drawing where the copy went follows it.
-                Some((_, areas)) if copies_too => uncopied(areas.rects(), &copies),
+                Some((_, areas)) if copies_too => uncopied(areas.rects(), &hints),
                 Some((_, areas)) => areas.rects().to_vec(),
                 None => Vec::new(),
             },
             from: self.from,
         };
         let started = Instant::now();
-        let (rects, rest) = encoder.encode_within(scene.screen(), &damage, &copies, &budget);
+        let (rects, rest) = encoder.encode_within(scene.screen(), &damage, &hints, &budget);
         self.encode_time += started.elapsed();
         // The answer is sent once none of the damage that meets it is left.
         if !rest.iter().any(|r| budget.meets_first(r)) {
@@ -638,9 +646,10 @@ fn join(answers: &mut Option<(u64, Damage)>, seq: u64, changed: &[Rect]) {
     }
 }
 
-/// The parts of `areas` outside the destinations of `copies`.
-fn uncopied(areas: &[Rect], copies: &[(Rect, Point)]) -> Vec<Rect> {
-    copies.iter().fold(areas.to_vec(), |areas, &(dst, _)| {
+/// The parts of `areas` outside the destinations of the copies of `hints`.
+fn uncopied(areas: &[Rect], hints: &[Hint]) -> Vec<Rect> {
+    let copies = hints.iter().filter_map(Hint::copy);
+    copies.fold(areas.to_vec(), |areas, (dst, _)| {
         areas.into_iter().flat_map(|r| r.minus(dst)).collect()
     })
 }
@@ -699,14 +708,18 @@ mod tests {
         let window = |x| Rect::new(x, 100, 200, 150);
         // Three frames, each moving the window 2 pixels right.
         for x in [102, 104, 106] {
-            let copy = (window(x), Point::new(x - 2, 100));
+            let copy = Hint::Copy(window(x), Point::new(x - 2, 100));
             viewer.push_damage(&[window(x - 2).union(window(x))], &[copy], &scene);
         }
-        assert_eq!(viewer.copies, [(window(106), Point::new(100, 100))]);
+        assert_eq!(
+            viewer.hints,
+            [Hint::Copy(window(106), Point::new(100, 100))]
+        );
         // A copy elsewhere stays a copy of its own.
-        let other = (Rect::new(400, 0, 50, 50), Point::new(400, 10));
-        viewer.push_damage(&[other.0], &[other], &scene);
-        assert_eq!(viewer.copies.len(), 2);
+        let other = Rect::new(400, 0, 50, 50);
+        let copy = Hint::Copy(other, Point::new(400, 10));
+        viewer.push_damage(&[other], &[copy], &scene);
+        assert_eq!(viewer.hints.len(), 2);
     }
 
     /// The sizes that the pixel updates in `messages` give.

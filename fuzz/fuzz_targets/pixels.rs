@@ -1,5 +1,5 @@
 //! Every pixel encoding, end to end: a screen that the input paints (fills, noise, gradients,
-//! scrolls with and without a hint, resizes) is encoded by the server's encoder and decoded
+//! scrolls with and without a hint, drawing with a right, a wrong or no hint, resizes) is encoded by the server's encoder and decoded
 //! by a viewer's decoder, update after update, so that the decoders' state (the viewer's
 //! screen, px-tiles' stream and tile cache) goes deep. Encoded rectangles may then be spoiled
 //! (bytes XORed, cut, rectangles moved, kinds swapped) before the viewer gets them. Nothing
@@ -10,9 +10,12 @@ use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use std::cell::RefCell;
 
 use libfuzzer_sys::fuzz_target;
-use netui_protocol::{Color, PixelEncoding, Point, Rect, RectEncoding, Size};
-use netui_scene::encoding::{PixelDecoder, PixelEncoder};
-use netui_scene::render::Canvas;
+use netui_protocol::{
+    Color, Drawing, Font, PixelEncoding, Point, Rect, RectEncoding, Request, ResourceId, Segment,
+    Size,
+};
+use netui_scene::encoding::{Hint, PixelDecoder, PixelEncoder};
+use netui_scene::render::{Canvas, Fonts};
 
 #[derive(Arbitrary, Debug)]
 struct Input {
@@ -50,6 +53,19 @@ enum Step {
         dx: i8,
         dy: i8,
         hint: bool,
+    },
+    /// Draws one of the drawing requests within a clip, told to the encoder as a drawing
+    /// hint (`hint % 3`: 0 none, 1 the drawing, 2 a wrong one, in another color) or not.
+    Draw {
+        kind: u8,
+        x: i8,
+        y: i8,
+        w: u8,
+        h: u8,
+        rgb: u32,
+        width: u8,
+        clip: (u8, u8, u8, u8),
+        hint: u8,
     },
     Resize {
         width: u8,
@@ -97,7 +113,7 @@ fn spoil(rects: &mut Vec<netui_protocol::EncodedRect>, how: &Spoil) {
             r.y = r.y.saturating_add(i32::from(dy));
         }
         Spoil::Kind { rect, kind } => {
-            rects[pick(rect)].kind = match kind % 6 {
+            rects[pick(rect)].kind = match kind % 7 {
                 0 => RectEncoding::Raw,
                 1 => RectEncoding::Lz4,
                 2 => RectEncoding::DeltaLz4,
@@ -105,12 +121,35 @@ fn spoil(rects: &mut Vec<netui_protocol::EncodedRect>, how: &Spoil) {
                     src: Point::new(i32::from(kind), 3),
                 },
                 4 => RectEncoding::Tiles { reset: false },
+                5 => RectEncoding::Draw,
                 _ => RectEncoding::Tiles { reset: true },
             }
         }
         Spoil::Drop { rect } => {
             rects.remove(pick(rect));
         }
+    }
+}
+
+/// Drawing request number `kind` (modulo six) in `color`, from the input's numbers.
+fn drawing(kind: u8, area: Rect, color: Color, width: u8) -> Request {
+    let target = ResourceId::ROOT;
+    let (a, b) = (area.origin(), Point::new(area.right() as i32, area.bottom() as i32));
+    let width = u16::from(width % 12);
+    match kind % 6 {
+        0 => Request::FillRects { target, color, rects: vec![area] },
+        1 => Request::StrokeRects { target, color, width, rects: vec![area] },
+        2 => Request::Lines { target, color, width, points: vec![a, b, Point::new(a.x, b.y)] },
+        3 => Request::Segments { target, color, width, segments: vec![Segment { a, b }] },
+        4 => Request::Ellipse { target, color, rect: area, outline: Some(width).filter(|w| *w > 0) },
+        _ => Request::Text {
+            target,
+            pos: a,
+            font: Font::Sans,
+            size: 6 + width * 2,
+            color,
+            text: "Ag".into(),
+        },
     }
 }
 
@@ -162,7 +201,8 @@ fn run(
     let lossy = matches!(encoding, PixelEncoding::TilesJpeg { .. });
     // The first update is the whole screen, as a new viewer gets it.
     let mut damage = vec![screen.bounds()];
-    let mut copies: Vec<(Rect, Point)> = Vec::new();
+    let mut hints: Vec<Hint> = Vec::new();
+    let mut fonts = Fonts::new();
     // Whether the viewer's copy may differ from the server's (a spoiled update was applied).
     let mut diverged = false;
     for step in input.steps.iter().take(32) {
@@ -222,9 +262,33 @@ fn run(
                     bounds,
                 );
                 if hint {
-                    copies.push((dst, from));
+                    hints.push(Hint::Copy(dst, from));
                 }
                 damage.push(dst);
+            }
+            Step::Draw {
+                kind,
+                x,
+                y,
+                w,
+                h,
+                rgb,
+                width,
+                clip: (cx, cy, cw, ch),
+                hint,
+            } => {
+                let [_, r, g, b] = rgb.to_be_bytes();
+                let area = Rect::new(i32::from(x), i32::from(y), u32::from(w), u32::from(h));
+                let request = drawing(kind, area, Color::rgb(r, g, b), width);
+                let clip = rect(cx, cy, cw, ch);
+                damage.extend(screen.draw(&mut fonts, &request, clip.intersect(bounds)));
+                let request = match hint % 3 {
+                    0 => continue,
+                    1 => request,
+                    _ => drawing(kind, area, Color::rgb(g, b, r), width),
+                };
+                let clips = vec![clip];
+                hints.push(Hint::Draw(Drawing { clips, request }));
             }
             Step::Resize { width, height } => {
                 screen.resize(
@@ -233,20 +297,20 @@ fn run(
                     Color::BLACK,
                 );
                 damage.push(screen.bounds());
-                copies.clear();
+                hints.clear();
             }
             Step::Reset => {
                 encoder.reset(screen.size());
                 damage = vec![screen.bounds()];
-                copies.clear();
+                hints.clear();
                 diverged = false;
                 // The viewer's copy starts over too.
                 decoder.reset(screen.size());
             }
             Step::Update { spoil: ref how } => {
-                let mut rects = encoder.encode(&screen, &damage, &copies);
+                let mut rects = encoder.encode(&screen, &damage, &hints);
                 damage.clear();
-                copies.clear();
+                hints.clear();
                 for s in how.iter().take(4) {
                     spoil(&mut rects, s);
                     diverged = true;

@@ -134,7 +134,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         events.clear();
-        server.take_copies();
+        server.take_hints();
     }
     follow(&mut server, &mut viewer);
     // A viewer that joins now rebuilds the screen from a snapshot.

@@ -1,6 +1,6 @@
-//! Feeds arbitrary `px-tiles` rectangles to a viewer's pixel decoder, a few in a row so that
-//! the compression stream and the tile cache carry over: what a thin client does with bytes from
-//! a server. Nothing may panic. Records of every kind are reachable from the raw bytes; JPEG
+//! Feeds arbitrary `px-tiles` rectangles (tiles, and drawings) to a viewer's pixel decoder, a
+//! few in a row so that the compression stream and the tile cache carry over: what a thin
+//! client does with bytes from a server. Nothing may panic. Records of every kind are reachable from the raw bytes; JPEG
 //! records (`px-tiles-jpeg`) are also made real and then spoiled (at most four an input),
 //! since a fuzzer would hardly find a JPEG's structure by itself.
 #![no_main]
@@ -32,8 +32,9 @@ fn run(decoder: &mut PixelDecoder, stream: &mut Compressor, data: &[u8]) {
     stream.restart();
     // Each rectangle: a header of 5 bytes (tile column, tile row, tiles across, tiles down,
     // flags: bit 0 reset, bit 1 the bytes are records to compress, bit 2 the records are one
-    // JPEG record of the first two tiles, made of a real JPEG XORed with the bytes, bits 4 and 5
-    // half a tile more across and down), a length byte, then that many bytes.
+    // JPEG record of the first two tiles, made of a real JPEG XORed with the bytes, bit 3 the
+    // rectangle is a draw rectangle (its bytes, compressed, are a list of drawings), bits 4
+    // and 5 half a tile more across and down), a length byte, then that many bytes.
     let mut rest = data;
     // JPEG records past the fourth go as their bytes: each is a whole JPEG for the
     // decoder (a third-party one, fuzzed by its authors), and inputs with dozens of them took
@@ -66,7 +67,11 @@ fn run(decoder: &mut PixelDecoder, stream: &mut Compressor, data: &[u8]) {
         } else {
             bytes.to_vec()
         };
-        let kind = RectEncoding::Tiles { reset };
+        let kind = if flags & 8 != 0 {
+            RectEncoding::Draw
+        } else {
+            RectEncoding::Tiles { reset }
+        };
         let rect = EncodedRect { rect, kind, data };
         let _ = decoder.apply(size, &[rect]);
     }

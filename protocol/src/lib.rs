@@ -79,7 +79,7 @@ pub use request::{
 };
 pub use selection::{Selection, SelectionFailure, SelectionLimits};
 pub use view::{
-    EncodedRect, PixelEncoding, RectEncoding, SceneOp, ViewCosts, ViewMessage, ViewMode,
+    Drawing, EncodedRect, PixelEncoding, RectEncoding, SceneOp, ViewCosts, ViewMessage, ViewMode,
 };
 
 /// The protocol version that this crate speaks. Both ends must speak the same one.
@@ -101,7 +101,9 @@ pub use view::{
 /// eight fixed bytes.
 /// Version 12: a pixel update gives the screen's size only when it changed
 /// (`ViewMessage::Pixels::size` is an `Option`).
-pub const PROTOCOL_VERSION: u16 = 12;
+/// Version 13: `px-tiles` sends the server's drawing as drawings the viewer carries out
+/// (`RectEncoding::Draw`).
+pub const PROTOCOL_VERSION: u16 = 13;
 
 /// The first bytes of every hello, so that a server can tell a netui client from a stray one.
 pub const MAGIC: [u8; 4] = *b"NTUI";

@@ -115,6 +115,24 @@ pub enum RectEncoding {
         /// context and its cache of tiles before decoding it.
         reset: bool,
     },
+    /// `px-tiles`: drawings that the viewer carries out itself, with the same renderer as
+    /// the server, instead of receiving their pixels (what SPICE and RDP mix into their
+    /// streams): `data` is the next piece of the connection's Zstandard stream (as for
+    /// [`RectEncoding::Tiles`]), which expands to a list of [`Drawing`]s, whose clips lie in
+    /// `rect`. The tiles that follow send whatever the drawings did not get right.
+    Draw,
+}
+
+/// A drawing of a [`RectEncoding::Draw`] rectangle: an application's drawing request, moved
+/// to the screen's coordinates, and the parts of the screen where the server's screen shows
+/// it (its window's, not covered by another).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Drawing {
+    /// Screen rectangles; the request is carried out within each, one after the other.
+    pub clips: Vec<Rect>,
+    /// `FillRects`, `StrokeRects`, `Lines`, `Segments`, `Ellipse` or `Text`, in screen
+    /// coordinates; its target is [`ResourceId::ROOT`] (the screen).
+    pub request: Request,
 }
 
 /// A change to the screen's state, as a command-mode viewer replays it.

@@ -233,6 +233,7 @@ fn view_message() -> impl Strategy<Value = ViewMessage> {
         Just(RectEncoding::DeltaLz4),
         point().prop_map(|src| RectEncoding::Copy { src }),
         any::<bool>().prop_map(|reset| RectEncoding::Tiles { reset }),
+        Just(RectEncoding::Draw),
     ];
     let encoded = (rect(), kind, prop::collection::vec(any::<u8>(), 0..64))
         .prop_map(|(rect, kind, data)| EncodedRect { rect, kind, data });
@@ -786,6 +787,19 @@ proptest! {
         let body = frame::messages(payload, &Limits::default()).next().expect("one message").expect("framed");
         prop_assert_eq!(frame::opcode(body), Some(req.kind().opcode()));
         prop_assert_eq!(decode_request(body).expect("decodes"), req);
+    }
+
+    /// The drawings of a `px-tiles` draw record (postcard, inside the tiles' stream).
+    #[test]
+    fn drawings_round_trip(
+        drawings in prop::collection::vec(
+            (prop::collection::vec(rect(), 0..4), request())
+                .prop_map(|(clips, request)| Drawing { clips, request }),
+            0..6,
+        )
+    ) {
+        let bytes = postcard::to_stdvec(&drawings).expect("encodes");
+        prop_assert_eq!(postcard::from_bytes::<Vec<Drawing>>(&bytes).expect("decodes"), drawings);
     }
 
     #[test]

@@ -194,6 +194,72 @@ fn run_session_with(mode: ViewMode, compression: Compression) {
     }
 }
 
+/// px-tiles sends an application's drawing as drawings that the viewer carries out itself,
+/// clipped to where the window shows: not under the window above it, whose pixels stay. The
+/// viewer equals the server.
+#[test]
+fn px_tiles_sends_drawing_as_drawings_clipped_to_where_the_window_shows() {
+    let server = TestDisplay::start(":test", Size::new(480, 360));
+    let mut viewer = Viewer::attach(&server, ViewMode::Pixels(PixelEncoding::Tiles));
+    let mut app = server.connect("app");
+    let mut reader = server.connect("reader");
+    let (under, over) = (Rect::new(30, 40, 200, 150), Rect::new(150, 100, 220, 160));
+    let a = app
+        .create_window(under, "under", Color::WHITE)
+        .expect("window");
+    app.map(a);
+    let b = app
+        .create_window(over, "over", Color::rgb(240, 240, 200))
+        .expect("window");
+    app.map(b);
+    app.sync().expect("synced");
+    viewer.assert_matches(&mut reader, "two windows");
+    // Drawing in the window underneath, across the edge of the one above.
+    let black = Color::BLACK;
+    app.text(
+        a,
+        Point::new(10, 60),
+        Font::Sans,
+        16,
+        black,
+        "under and past the edge",
+    );
+    app.line(
+        a,
+        Point::new(0, 0),
+        Point::new(199, 149),
+        3,
+        Color::rgb(200, 30, 30),
+    );
+    app.fill_rect(a, Rect::new(100, 90, 100, 50), Color::rgb(30, 90, 200));
+    app.sync().expect("drawn");
+    let mut drawings = Vec::new();
+    let start = Instant::now();
+    while viewer.view.screen().pixels() != screen(&mut reader).as_slice() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the viewer differs"
+        );
+        while let Some(message) = viewer.display.wait_view(Duration::from_millis(10)).unwrap() {
+            let applied = viewer.view.apply(message).expect("applies");
+            drawings.extend(viewer.view.drawings().iter().map(|(_, d)| d.clone()));
+            if let Some(update) = applied.update {
+                viewer.display.ack_update(update).expect("ack");
+            }
+        }
+    }
+    assert_eq!(drawings.len(), 3, "{drawings:?}");
+    for drawing in &drawings {
+        for clip in &drawing.clips {
+            assert!(under.contains_rect(*clip), "{clip:?} is not the window's");
+            assert!(
+                clip.intersect(over).is_empty(),
+                "{clip:?} is under the other"
+            );
+        }
+    }
+}
+
 #[test]
 fn command_mode_viewer_equals_the_server() {
     run_session(ViewMode::Commands);

@@ -5,9 +5,11 @@
 //! - Pixels: an application puts the same large noisy image (172 KB, more than the lz4-ctx
 //!   dictionary holds) ten times a second with one pixel changed: command mode carries the
 //!   image each time, pixel mode one tile.
-//! - Commands: a page of text redrawn ten times a second with other made-up words: command
-//!   mode carries twenty short text requests, pixel mode every tile of the page (none of
-//!   which the viewer has seen before, so neither its cache of tiles nor its stream helps).
+//! - Commands: a page of text redrawn ten times a second with other made-up words, drawn off
+//!   the screen (into a pixmap, as a double-buffering application draws) and copied into the
+//!   window: command mode carries twenty short text requests and the copy, pixel mode every
+//!   tile of the page (none of which the viewer has seen before, so neither its cache of
+//!   tiles nor its stream helps, and px-tiles' drawings carry only drawing into windows).
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
@@ -63,18 +65,18 @@ fn application(mut d: Display, phase: Arc<AtomicU8>) {
                 d.present(noise_window).expect("present");
             }
             TEXT => {
-                let window = *text_window.get_or_insert_with(|| {
+                let (window, page) = *text_window.get_or_insert_with(|| {
                     d.destroy_window(noise_window);
-                    let t = d
-                        .create_window(Rect::new(60, 40, 420, 360), "text", Color::WHITE)
-                        .expect("window");
+                    let page = Rect::new(60, 40, 420, 360);
+                    let t = d.create_window(page, "text", Color::WHITE).expect("window");
                     d.map(t);
-                    t
+                    let pixmap = d.create_pixmap(page.size()).expect("pixmap");
+                    (t, pixmap)
                 });
-                d.clear(window, None);
+                d.fill_rect(page, Rect::new(0, 0, 420, 360), Color::WHITE);
                 for line in 0..20u32 {
                     d.text(
-                        window,
+                        page,
                         netui::Point::new(8, 6 + line as i32 * 17),
                         netui::Font::Sans,
                         13,
@@ -82,6 +84,12 @@ fn application(mut d: Display, phase: Arc<AtomicU8>) {
                         &page_line(frame, line),
                     );
                 }
+                d.copy_area(
+                    page,
+                    window,
+                    Rect::new(0, 0, 420, 360),
+                    netui::Point::new(0, 0),
+                );
                 d.present(window).expect("present");
             }
             _ => {

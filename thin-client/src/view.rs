@@ -97,6 +97,15 @@ impl View {
         }
     }
 
+    /// The drawings that the last pixel update carried out, each with the number of its
+    /// rectangle ([`PixelDecoder::drawings`]); none in command mode.
+    pub fn drawings(&self) -> &[(usize, netui_protocol::Drawing)] {
+        match &self.copy {
+            Some(Copy::Pixels(decoder)) => decoder.drawings(),
+            Some(Copy::Commands(_)) | None => &[],
+        }
+    }
+
     /// The screen's size.
     pub fn size(&self) -> Size {
         self.screen().size()

@@ -17,7 +17,7 @@
 //! screens must equal the server's, JPEG's are reported with their PSNR. The links phase then
 //! measures the same three live on every link too (`netui_bench::rfb_link`).
 //!
-//! The real VNC, with `--vnc`: the frames that the px-delta-lz4 viewer showed are fed, in
+//! The real VNC, with `--vnc`: the frames that the px-tiles viewer showed are fed, in
 //! lockstep, into TigerVNC's Xvnc (the server's copy hints as X CopyArea), and three VNC
 //! viewers count and decode what Xvnc sends for each (`netui_bench::vnc`). Skipped, saying
 //! so, when Xvnc is not installed, unless `NETUI_REQUIRE_XVFB` is set.
@@ -343,16 +343,20 @@ fn run(args: Args) -> anyhow::Result<()> {
                 None => {
                     progress.line(&format!("{step}: vnc FAILED: no frames recorded"));
                     failures.push(format!(
-                        "{} vnc: the px-delta-lz4 viewer recorded no frames",
+                        "{} vnc: the px-tiles viewer recorded no frames",
                         w.name
                     ));
                 }
             }
-            // px-tiles on the very frames Xvnc got, for a comparison over the same updates.
-            if let Some(frames) = &session.frames {
-                match lockstep::measure(frames, netui_protocol::PixelEncoding::Tiles) {
+            // px-tiles on the very frames Xvnc got, for a comparison over the same updates:
+            // with the server's drawings, and with its pixels alone.
+            let frames = session.frames.iter();
+            let protocols = [lockstep::PROTOCOL, lockstep::PIXELS_ONLY];
+            for (frames, protocol) in frames.flat_map(|f| protocols.map(|p| (f, p))) {
+                let drawings = protocol == lockstep::PROTOCOL;
+                match lockstep::measure(frames, netui_protocol::PixelEncoding::Tiles, drawings) {
                     Ok(l) => {
-                        let row = lockstep_row(&w.name, &l, w.keys);
+                        let row = lockstep_row(&w.name, protocol, &l, w.keys);
                         progress.line(&format!(
                             "{step}: {:<14} {:>12} B down, {} frames",
                             row.protocol, row.bytes, row.updates
@@ -525,11 +529,11 @@ fn rfb_row(workload: &str, prefix: &str, r: &RfbResult, keys: Option<u32>) -> Ro
     }
 }
 
-/// The report's row for `px-tiles` fed Xvnc's frames in lockstep.
-fn lockstep_row(workload: &str, l: &Lockstep, keys: Option<u32>) -> Row {
+/// The report's row `protocol` for `px-tiles` fed Xvnc's frames in lockstep.
+fn lockstep_row(workload: &str, protocol: &'static str, l: &Lockstep, keys: Option<u32>) -> Row {
     Row {
         workload: workload.to_owned(),
-        protocol: lockstep::PROTOCOL,
+        protocol,
         bytes: l.bytes,
         encoded: l.encoded,
         bytes_back: l.acks,

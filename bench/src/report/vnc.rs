@@ -1,7 +1,9 @@
 //! The comparison with VNC: netui's best pixel mode beside RFB through netui's server and
 //! through TigerVNC's Xvnc, with the ratio. Where `px-tiles` was fed Xvnc's frames in the
 //! same lockstep (`px-tiles-lockstep`), that row is netui's figure: it is over the same
-//! updates as Xvnc's, which the live viewers' (paced by time) need not be.
+//! updates as Xvnc's, which the live viewers' (paced by time) need not be. Beside it, the
+//! same frames without the server's drawings (`px-tiles-pixels-lockstep`) and their ratio:
+//! what the pixels alone cost.
 
 use std::fmt::Write as _;
 
@@ -44,7 +46,11 @@ pub fn vnc_table(rows: &[Row]) -> Option<String> {
              lockstep (else its best live lossless pixel mode), RFB through netui's server \
              (rfb-) and TigerVNC's Xvnc fed the same frames (vnc-); JPEG with its mean PSNR"
         );
-        let _ = write!(out, "{:width$} | {:>26}", "workload", "netui px");
+        let _ = write!(
+            out,
+            "{:width$} | {:>26} | {:>16}",
+            "workload", "netui px", "pixels only"
+        );
         for p in &rfb {
             let _ = write!(out, " | {p:>16}");
         }
@@ -59,12 +65,22 @@ pub fn vnc_table(rows: &[Row]) -> Option<String> {
             };
             let netui = best_of(crate::lockstep::PROTOCOL).or_else(|| best_of("px-"));
             let vnc = best_of("vnc-");
+            let ratio = |n: Option<(f64, &str)>| match (n, vnc) {
+                (Some((n, _)), Some((v, _))) if v > 0.0 => format!("{:.2}", n / v),
+                _ => "-".into(),
+            };
+            let pixels = best_of(crate::lockstep::PIXELS_ONLY);
             let _ = write!(
                 out,
-                "{name:width$} | {:>26}",
+                "{name:width$} | {:>26} | {:>16}",
                 netui.map_or("-".to_owned(), |(v, p)| format!(
                     "{} {p}",
                     human(v.round() as u64)
+                )),
+                pixels.map_or("-".to_owned(), |(v, _)| format!(
+                    "{} {}",
+                    human(v.round() as u64),
+                    ratio(pixels)
                 ))
             );
             for p in &rfb {
@@ -77,18 +93,15 @@ pub fn vnc_table(rows: &[Row]) -> Option<String> {
                 });
                 let _ = write!(out, " | {:>16}", cell.unwrap_or_else(|| "-".into()));
             }
-            let ratio = match (netui, vnc) {
-                (Some((n, _)), Some((v, _))) if v > 0.0 => format!("{:.2}", n / v),
-                _ => "-".into(),
-            };
             let _ = writeln!(
                 out,
-                " | {:>12} | {ratio:>11}",
+                " | {:>12} | {:>11}",
                 vnc.map_or("-".to_owned(), |(v, p)| format!(
                     "{} {}",
                     human(v.round() as u64),
                     p.trim_start_matches("vnc-")
-                ))
+                )),
+                ratio(netui)
             );
         }
         out.push('\n');

@@ -294,8 +294,8 @@ impl Core {
         }
         self.backend.present(self.scene.screen(), &rects);
         self.next_frame = Instant::now() + self.backend.frame_interval();
-        let copies = self.scene.take_copies();
-        self.push_damage_to_viewers(&rects, &copies);
+        let hints = self.scene.take_hints();
+        self.push_damage_to_viewers(&rects, &hints);
     }
 
     /// Serves every queued request now, turn by turn as [`Core::run`] does between two

@@ -9,9 +9,8 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use netui_protocol::{
-    ErrorCode, InputEvent, Point, Rect, Request, ServerMessage, ViewMessage, ViewMode,
-};
+use netui_protocol::{ErrorCode, InputEvent, Rect, Request, ServerMessage, ViewMessage, ViewMode};
+use netui_scene::encoding::Hint;
 use netui_scene::scene::{Scene, SceneError};
 
 use super::clients::Clients;
@@ -190,12 +189,12 @@ impl Core {
         }
     }
 
-    /// Hands a frame's composited rectangles and copy hints to pixel-mode viewers (and to
-    /// those that count what pixels would cost) and sends what they may take.
-    pub(super) fn push_damage_to_viewers(&mut self, rects: &[Rect], copies: &[(Rect, Point)]) {
+    /// Hands a frame's composited rectangles and hints to pixel-mode viewers (and to those
+    /// that count what pixels would cost) and sends what they may take.
+    pub(super) fn push_damage_to_viewers(&mut self, rects: &[Rect], hints: &[Hint]) {
         for (conn, viewer) in &mut self.viewers.by_conn {
             if viewer.wants_damage() {
-                viewer.push_damage(rects, copies, &self.scene);
+                viewer.push_damage(rects, hints, &self.scene);
                 pump(*conn, viewer, &self.scene, &mut self.clients);
             }
         }

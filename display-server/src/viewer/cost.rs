@@ -17,8 +17,8 @@
 use std::time::{Duration, Instant};
 
 use netui_protocol::frame::message_size;
-use netui_protocol::{PixelEncoding, Point, Rect, SceneOp, ViewCosts};
-use netui_scene::encoding::PixelEncoder;
+use netui_protocol::{PixelEncoding, Rect, SceneOp, ViewCosts};
+use netui_scene::encoding::{Hint, PixelEncoder};
 use netui_scene::render::Canvas;
 
 /// How often a viewer gets a report.
@@ -67,9 +67,9 @@ impl Costs {
         self.pixels += bytes as u64;
     }
 
-    /// Command mode: a frame's damage and copy hints, encoded by the shadow encoder and
-    /// counted as pixel mode counts its updates.
-    pub(crate) fn frame(&mut self, screen: &Canvas, damage: &[Rect], copies: &[(Rect, Point)]) {
+    /// Command mode: a frame's damage and hints, encoded by the shadow encoder and counted
+    /// as pixel mode counts its updates.
+    pub(crate) fn frame(&mut self, screen: &Canvas, damage: &[Rect], hints: &[Hint]) {
         let size = screen.size();
         // A fresh shadow sends the whole screen first, as a switch to pixels would.
         let fresh = self.shadow.is_none();
@@ -79,7 +79,7 @@ impl Costs {
         let started = Instant::now();
         let whole = [Rect::from_size(size)];
         let damage = if fresh { &whole[..] } else { damage };
-        let rects = shadow.encode(screen, damage, copies);
+        let rects = shadow.encode(screen, damage, hints);
         self.encode_time += started.elapsed();
         self.pixels += rects.iter().map(|r| r.data.len() + 24).sum::<usize>() as u64;
     }

@@ -15,6 +15,8 @@ pub struct PixelDecoder {
     /// A stream and cache kept by [`PixelDecoder::reset`] for the next rectangle that starts
     /// them: its context (a window of megabytes) is restarted rather than made again.
     spare_tiles: Option<Box<TileDecoder>>,
+    /// The drawings of the last update, each with the number of its rectangle.
+    drawings: Vec<(usize, Drawing)>,
 }
 
 impl PixelDecoder {
@@ -30,6 +32,7 @@ impl PixelDecoder {
             scratch: Vec::new(),
             tiles: None,
             spare_tiles: None,
+            drawings: Vec::new(),
         }
     }
 
@@ -58,7 +61,8 @@ impl PixelDecoder {
     }
 
     /// Applies one update (resizing to `size` first if it differs: the old pixels stay at the
-    /// top-left, new area is black). Returns the rectangles changed.
+    /// top-left, new area is black). Returns the rectangles changed (for a draw rectangle,
+    /// what its drawings touched).
     ///
     /// Bad data is an error, never a panic, and allocates no more than the screen's size. The
     /// rectangles before the bad one stay applied; the viewer should ask for the whole screen.
@@ -66,14 +70,19 @@ impl PixelDecoder {
         if size != self.canvas.size() {
             self.resize(size)?;
         }
+        self.drawings.clear();
         let mut changed = Vec::with_capacity(rects.len());
-        for rect in rects {
-            self.apply_rect(rect)?;
-            if !rect.rect.is_empty() {
-                changed.push(rect.rect);
-            }
+        for (i, rect) in rects.iter().enumerate() {
+            self.apply_rect(i, rect, &mut changed)?;
         }
         Ok(changed)
+    }
+
+    /// The drawings that the last update carried out ([`RectEncoding::Draw`]), in order,
+    /// each with the number of its rectangle in the update: what a recording of the update
+    /// needs to give an encoder the same hints.
+    pub fn drawings(&self) -> &[(usize, Drawing)] {
+        &self.drawings
     }
 
     fn resize(&mut self, size: Size) -> Result<(), PixelError> {
@@ -92,7 +101,14 @@ impl PixelDecoder {
         Ok(())
     }
 
-    fn apply_rect(&mut self, encoded: &EncodedRect) -> Result<(), PixelError> {
+    /// Applies rectangle number `index` of an update, and pushes what it changed onto
+    /// `changed`.
+    fn apply_rect(
+        &mut self,
+        index: usize,
+        encoded: &EncodedRect,
+        changed: &mut Vec<Rect>,
+    ) -> Result<(), PixelError> {
         let EncodedRect { rect, kind, data } = encoded;
         let rect = *rect;
         let bounds = self.canvas.bounds();
@@ -153,6 +169,18 @@ impl PixelDecoder {
                 };
                 tiles.apply(&mut self.canvas, rect, data)?;
             }
+            RectEncoding::Draw => {
+                let Some(tiles) = &mut self.tiles else {
+                    return Err(PixelError::TileContext { rect });
+                };
+                let drawings = tiles.draw(&mut self.canvas, rect, data, changed)?;
+                self.drawings
+                    .extend(drawings.into_iter().map(|d| (index, d)));
+                return Ok(());
+            }
+        }
+        if !rect.is_empty() {
+            changed.push(rect);
         }
         Ok(())
     }

@@ -30,7 +30,9 @@
 use std::collections::BTreeMap;
 
 use lz4_flex::block::{compress_into, decompress_into, get_maximum_output_size, DecompressError};
-use netui_protocol::{Color, EncodedRect, PixelEncoding, Point, Rect, RectEncoding, Size};
+use netui_protocol::{
+    Color, Drawing, EncodedRect, PixelEncoding, Point, Rect, RectEncoding, RequestKind, Size,
+};
 
 use crate::damage::Damage;
 use crate::render::Canvas;
@@ -67,6 +69,29 @@ pub const CELL: i32 = 64;
 /// The bytes that an encoded rectangle costs on the wire beyond its data (its rectangle,
 /// kind and length, framed), about: what budgets and flow control count.
 pub const RECT_OVERHEAD: usize = 24;
+
+/// What the server knows of how its screen changed besides the damage, in the order it
+/// happened: an encoding that sends hints has the viewer carry them out instead of receiving
+/// their pixels. A wrong hint costs bytes, never correctness: the encoder carries it out on
+/// its shadow of the viewer's screen and compares the result with the screen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Hint {
+    /// A scroll or a move: the destination and the source's top-left corner (`px-delta-lz4`
+    /// and `px-tiles` send them).
+    Copy(Rect, Point),
+    /// An application's drawing, where it shows on the screen (`px-tiles` sends them).
+    Draw(Drawing),
+}
+
+impl Hint {
+    /// The copy, if this is one.
+    pub fn copy(&self) -> Option<(Rect, Point)> {
+        match self {
+            Hint::Copy(dst, src) => Some((*dst, *src)),
+            Hint::Draw(_) => None,
+        }
+    }
+}
 
 /// How much of its damage an update may carry, and what goes first: see
 /// [`PixelEncoder::encode_within`].
@@ -253,6 +278,39 @@ pub enum PixelError {
         /// The slot.
         slot: usize,
     },
+    /// Drawings that are no list of [`Drawing`]s, or that have bytes after it.
+    #[error("the drawings of rectangle {rect:?} do not decode")]
+    DrawDecode {
+        /// The rectangle.
+        rect: Rect,
+    },
+    /// A drawing of a request that is not one of the drawing requests.
+    #[error("a drawing of rectangle {rect:?} is a {kind}, which is no drawing")]
+    DrawRequest {
+        /// The rectangle.
+        rect: Rect,
+        /// The request's kind.
+        kind: RequestKind,
+    },
+    /// A drawing's clip that reaches out of its rectangle.
+    #[error("a drawing of rectangle {rect:?} has a clip {clip:?} outside it")]
+    DrawClip {
+        /// The rectangle.
+        rect: Rect,
+        /// The clip.
+        clip: Rect,
+    },
+    /// Drawings that would touch more pixels than their rectangle allows (see
+    /// [`tiles::DRAW_COST`]).
+    #[error("the drawings of rectangle {rect:?} touch {cost} pixels, more than {limit}")]
+    DrawCost {
+        /// The rectangle.
+        rect: Rect,
+        /// What they would touch.
+        cost: u64,
+        /// The most they may.
+        limit: u64,
+    },
 }
 
 /// The total bytes of encoded data in an update.
@@ -342,12 +400,14 @@ impl PixelEncoder {
     }
 
     /// Encodes the damaged areas of `screen` (the composited screen, whose size may have
-    /// changed: then the shadow is resized and everything is sent). `copies` are screen-space
-    /// moves (destination rectangle, source point) that happened since the last encode, in
-    /// order — scrolls and window moves — which `px-delta-lz4` and `px-tiles` send as
-    /// [`RectEncoding::Copy`] before the delta (the other encodings ignore them). Those two
-    /// also look, in each damaged rectangle, for rows that moved up or down without a hint
-    /// (see [`scroll`]), and send what they find as copies too, after the hints.
+    /// changed: then the shadow is resized and everything is sent). `hints` are what the
+    /// server knows of how the screen changed since the last encode, in order: its
+    /// screen-space moves (scrolls and window moves), which `px-delta-lz4` and `px-tiles`
+    /// send as [`RectEncoding::Copy`] before the delta, and its applications' drawing, which
+    /// `px-tiles` sends as [`RectEncoding::Draw`] between them (the other encodings ignore
+    /// them). Those two also look, in each damaged rectangle, for rows that moved up or down
+    /// without a hint (see [`scroll`]), and send what they find as copies too, after the
+    /// hints.
     ///
     /// The damage must cover every pixel that changed; it is clipped to the screen and empty
     /// rectangles are ignored.
@@ -355,8 +415,9 @@ impl PixelEncoder {
     /// - `px-damage` sends each damaged rectangle raw.
     /// - `px-damage-lz4` sends each band of a damaged rectangle LZ4-compressed, or raw when LZ4
     ///   does not make it smaller.
-    /// - `px-tiles` sends the copies as `px-delta-lz4` does, then the damaged tiles that
-    ///   differ from the shadow (see [`tiles`]).
+    /// - `px-tiles` sends the copies as `px-delta-lz4` does, and the drawings, which it
+    ///   carries out on the shadow as the viewer will, then the damaged tiles (and those the
+    ///   drawings touched) that differ from the shadow (see [`tiles`]).
     /// - `px-delta-lz4` applies the copies to the shadow and sends them, then sends each band
     ///   of the damage (copy destinations included) as the LZ4 of its XOR with the shadow,
     ///   trimmed to the rows that changed and skipped when none did. A band may also go as
@@ -365,17 +426,12 @@ impl PixelEncoder {
     ///   not compress 8:1.
     ///
     /// Afterwards the shadow equals the screen in every area sent.
-    pub fn encode(
-        &mut self,
-        screen: &Canvas,
-        damage: &[Rect],
-        copies: &[(Rect, Point)],
-    ) -> Vec<EncodedRect> {
+    pub fn encode(&mut self, screen: &Canvas, damage: &[Rect], hints: &[Hint]) -> Vec<EncodedRect> {
         let budget = Budget {
             bytes: usize::MAX,
             ..Budget::default()
         };
-        self.encode_within(screen, damage, copies, &budget).0
+        self.encode_within(screen, damage, hints, &budget).0
     }
 
     /// Encodes as [`PixelEncoder::encode`] does, but only about `budget.bytes` of the damage,
@@ -383,7 +439,7 @@ impl PixelEncoder {
     /// which it would have gone. So an update on a slow link carries about what the link
     /// holds, and what comes next (the answer to an input) does not wait behind more.
     ///
-    /// The copies, and the moves found without a hint, all go (they cost a few bytes and
+    /// The hints, and the moves found without a hint, all go (they cost a few bytes and
     /// change what the rest of the damage is compared with); then, unless the damage's raw
     /// pixels fit the budget, the damage is cut into square cells of [`CELL`] pixels (strips
     /// of [`CELL`] rows without copies) on a grid fixed to the screen, which go in this
@@ -397,7 +453,7 @@ impl PixelEncoder {
         &mut self,
         screen: &Canvas,
         damage: &[Rect],
-        copies: &[(Rect, Point)],
+        hints: &[Hint],
         budget: &Budget,
     ) -> (Vec<EncodedRect>, Vec<Rect>) {
         let bounds = screen.bounds();
@@ -411,7 +467,7 @@ impl PixelEncoder {
         } else {
             let copies_too = self.sends_copies();
             if copies_too && !self.fresh {
-                self.apply_copies(copies, &mut out);
+                self.apply_hints(hints, &mut out);
             }
             let hinted = self.damage.len();
             let clipped = damage.iter().map(|r| r.intersect(bounds));
@@ -512,17 +568,40 @@ impl PixelEncoder {
         }
     }
 
-    /// Carries out `copies` on the shadow as the viewer will, sends them, and adds their
-    /// destinations to the damage: a wrong hint then costs bytes, never correctness.
-    fn apply_copies(&mut self, copies: &[(Rect, Point)], out: &mut Vec<EncodedRect>) {
+    /// Carries out `hints` on the shadow as the viewer will, sends them, and adds what they
+    /// changed to the damage: a wrong hint then costs bytes, never correctness. Drawings go
+    /// only in `px-tiles`' stream, once it has started (the viewer decodes them with it).
+    fn apply_hints(&mut self, hints: &[Hint], out: &mut Vec<EncodedRect>) {
         let bounds = self.shadow.bounds();
-        for &(dst, src) in copies {
-            let Some((rect, src)) = clip_copy(bounds, dst, src) else {
-                continue;
-            };
-            self.copy(rect, src, out);
-            self.damage.push(rect);
+        let tiles = matches!(
+            self.encoding,
+            PixelEncoding::Tiles | PixelEncoding::TilesJpeg { .. }
+        );
+        let draws = tiles && self.tiles.as_ref().is_some_and(|t| t.started());
+        let mut drawings = Vec::new();
+        for hint in hints {
+            match hint {
+                Hint::Copy(dst, src) => {
+                    self.draw(&mut drawings, out);
+                    let Some((rect, src)) = clip_copy(bounds, *dst, *src) else {
+                        continue;
+                    };
+                    self.copy(rect, src, out);
+                    self.damage.push(rect);
+                }
+                Hint::Draw(drawing) if draws => drawings.push(drawing),
+                Hint::Draw(_) => {}
+            }
         }
+        self.draw(&mut drawings, out);
+    }
+
+    /// Carries out and sends `drawings` (and empties it).
+    fn draw(&mut self, drawings: &mut Vec<&Drawing>, out: &mut Vec<EncodedRect>) {
+        if let (Some(tiles), false) = (&mut self.tiles, drawings.is_empty()) {
+            tiles.draw(&mut self.shadow, drawings, &mut self.damage, out);
+        }
+        drawings.clear();
     }
 
     /// Looks for rows that moved in each damaged rectangle from the `from`th on (those the

@@ -1,7 +1,7 @@
 //! Round trips, fallbacks and bad data for the pixel encodings.
 use super::*;
 use crate::render::Fonts;
-use netui_protocol::Font;
+use netui_protocol::{Font, Request, Segment};
 
 /// xorshift64*: deterministic and good enough to shuffle test screens.
 struct Rng(u64);
@@ -75,14 +75,10 @@ fn desktop(rng: &mut Rng, fonts: &mut Fonts, w: u32, h: u32) -> Canvas {
 }
 
 /// One change to the screen, as the server would see it: damage and copy hints.
-fn change(
-    rng: &mut Rng,
-    fonts: &mut Fonts,
-    screen: &mut Canvas,
-) -> (Vec<Rect>, Vec<(Rect, Point)>) {
+fn change(rng: &mut Rng, fonts: &mut Fonts, screen: &mut Canvas) -> (Vec<Rect>, Vec<Hint>) {
     let bounds = screen.bounds();
     let (w, h) = (screen.width(), screen.height());
-    match rng.below(9) {
+    match rng.below(10) {
         0 | 1 => {
             let damage = (0..1 + rng.below(4))
                 .map(|_| screen.fill_rect(rng.rect(w, h), rng.color(), bounds))
@@ -126,7 +122,7 @@ fn change(
             // its rows again: the encoders that detect moves must still get it right.
             let hints = match rng.below(3) {
                 0 => Vec::new(),
-                _ => vec![(dst, Point::new(region.x, src_y))],
+                _ => vec![Hint::Copy(dst, Point::new(region.x, src_y))],
             };
             (vec![region], hints)
         }
@@ -139,7 +135,7 @@ fn change(
             let old = screen.fill_rect(window, Color::rgb(30, 60, 90), bounds);
             let new = screen.copy_from(&saved, saved.bounds(), to, bounds);
             let moved = Rect::new(to.x, to.y, window.width, window.height);
-            (vec![old, new], vec![(moved, window.origin())])
+            (vec![old, new], vec![Hint::Copy(moved, window.origin())])
         }
         7 => {
             // Hints that are wrong, far away or empty, and damage as odd as it comes.
@@ -150,14 +146,80 @@ fn change(
                 Rect::new(5, 5, 0, 7),
             ];
             let copies = vec![
-                (
+                Hint::Copy(
                     rng.rect(w, h),
                     Point::new(rng.range(-30, 30), rng.range(-30, 30)),
                 ),
-                (Rect::new(i32::MAX, 0, u32::MAX, 3), Point::new(i32::MIN, 0)),
-                (Rect::new(-5, -5, 20, 20), Point::new(i32::MAX, i32::MAX)),
+                Hint::Copy(Rect::new(i32::MAX, 0, u32::MAX, 3), Point::new(i32::MIN, 0)),
+                Hint::Copy(Rect::new(-5, -5, 20, 20), Point::new(i32::MAX, i32::MAX)),
             ];
             (damage, copies)
+        }
+        8 => {
+            // An application's drawing with its hint; one hint in three is wrong (another
+            // color, or drawing that did not happen), and some clips leave the screen.
+            let (x, y) = (rng.range(-10, w as i32), rng.range(-10, h as i32));
+            let (a, b) = (Point::new(x, y), Point::new(x + rng.range(-40, 40), y + 20));
+            let target = netui_protocol::ResourceId::ROOT;
+            let color = rng.color();
+            let width = rng.below(6) as u16;
+            let request = match rng.below(6) {
+                0 => Request::FillRects {
+                    target,
+                    color,
+                    rects: vec![rng.rect(w, h), rng.rect(w, h)],
+                },
+                1 => Request::StrokeRects {
+                    target,
+                    color,
+                    width,
+                    rects: vec![rng.rect(w, h)],
+                },
+                2 => Request::Lines {
+                    target,
+                    color,
+                    width,
+                    points: vec![a, b, Point::new(x, y + 30)],
+                },
+                3 => Request::Segments {
+                    target,
+                    color,
+                    width,
+                    segments: vec![Segment { a, b }],
+                },
+                4 => Request::Ellipse {
+                    target,
+                    color,
+                    rect: rng.rect(w, h),
+                    outline: Some(width).filter(|w| *w > 0),
+                },
+                _ => Request::Text {
+                    target,
+                    pos: a,
+                    font: Font::Sans,
+                    size: 8 + width * 3,
+                    color,
+                    text: "drawn".into(),
+                },
+            };
+            let clips = vec![rng.rect(w + 8, h + 8), rng.rect(w, h)];
+            let mut damage = Vec::new();
+            let drawn = match rng.below(3) {
+                0 => None,
+                1 => Some(Request::FillRects {
+                    target,
+                    color: rng.color(),
+                    rects: vec![rng.rect(w, h)],
+                }),
+                _ => Some(request.clone()),
+            };
+            for &clip in drawn.iter().flat_map(|_| &clips) {
+                let drawn = drawn
+                    .as_ref()
+                    .and_then(|r| screen.draw(fonts, r, clip.intersect(bounds)));
+                damage.extend(drawn);
+            }
+            (damage, vec![Hint::Draw(Drawing { clips, request })])
         }
         _ => {
             if rng.below(4) == 0 {
@@ -206,7 +268,11 @@ fn round_trip(encoding: PixelEncoding, seed: u64, steps: usize, switch: bool) {
         PixelEncoding::DamageLz4 => vec![RectEncoding::Raw, RectEncoding::Lz4],
         PixelEncoding::DeltaLz4 => vec![RectEncoding::Lz4, RectEncoding::DeltaLz4, copy],
         PixelEncoding::Tiles | PixelEncoding::TilesJpeg { .. } => {
-            vec![RectEncoding::Tiles { reset: false }, copy]
+            vec![
+                RectEncoding::Tiles { reset: false },
+                copy,
+                RectEncoding::Draw,
+            ]
         }
     };
     for kind in expected {
@@ -248,7 +314,8 @@ fn raw_always_sends_the_whole_screen() {
         );
         assert_eq!(bytes(&rects), whole);
     }
-    assert_eq!(bytes(&encoder.encode(&screen, &[], &[])), 50 * 40 * 4);
+    let whole = screen.width() as usize * screen.height() as usize * 4;
+    assert_eq!(bytes(&encoder.encode(&screen, &[], &[])), whole);
 }
 
 #[test]
@@ -305,7 +372,7 @@ fn scrolled(encoding: PixelEncoding) -> Vec<EncodedRect> {
         "a new line",
         area,
     );
-    encoder.encode(&screen, &[area], &[(dst, kept.origin())])
+    encoder.encode(&screen, &[area], &[Hint::Copy(dst, kept.origin())])
 }
 
 #[test]
@@ -407,7 +474,7 @@ fn good(kind: RectEncoding) -> EncodedRect {
     let data = match kind {
         RectEncoding::Raw => pixels,
         RectEncoding::Lz4 | RectEncoding::DeltaLz4 => lz4_flex::block::compress(&pixels),
-        RectEncoding::Copy { .. } | RectEncoding::Tiles { .. } => Vec::new(),
+        RectEncoding::Copy { .. } | RectEncoding::Tiles { .. } | RectEncoding::Draw => Vec::new(),
     };
     EncodedRect { rect, kind, data }
 }

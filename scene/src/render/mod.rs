@@ -12,10 +12,12 @@
 //! - `line`: lines and polylines; one-pixel ones by Bresenham.
 //! - `capsule`: wide lines, round-capped, and the union of them that a wide polyline is.
 //! - `ellipse`: filled and outlined ellipses.
+//! - `drawing`: the drawing requests, carried out and costed.
 //! - `text`: the shipped typefaces, their metrics and the glyph cache.
 
 mod blend;
 mod capsule;
+mod drawing;
 mod ellipse;
 #[cfg(test)]
 mod extreme;

@@ -41,36 +41,13 @@ impl Scene {
     /// ```
     pub fn cost(&self, request: &Request) -> u64 {
         match request {
-            Request::FillRects { target, rects, .. }
-            | Request::StrokeRects { target, rects, .. } => {
-                self.clipped(*target, |clip| rects.iter().map(|r| r.overlap(clip)).sum())
-            }
-            Request::Lines {
-                target,
-                width,
-                points,
-                ..
-            } => self.with_canvas(*target, |canvas, clip| {
-                canvas.polyline_cost(points, *width, clip)
-            }),
-            Request::Segments {
-                target,
-                width,
-                segments,
-                ..
-            } => self.with_canvas(*target, |canvas, clip| {
-                canvas.segments_cost(segments, *width, clip)
-            }),
-            Request::Ellipse { target, rect, .. } => {
-                self.clipped(*target, |clip| rect.intersect(clip).size().area())
-            }
-            Request::Text {
-                target, size, text, ..
-            } => self.clipped(*target, |clip| {
-                let glyph = u64::from(*size).pow(2);
-                (text.chars().count() as u64)
-                    .saturating_mul(glyph)
-                    .min(clip.size().area())
+            Request::FillRects { target, .. }
+            | Request::StrokeRects { target, .. }
+            | Request::Lines { target, .. }
+            | Request::Segments { target, .. }
+            | Request::Ellipse { target, .. }
+            | Request::Text { target, .. } => self.with_canvas(*target, |canvas, clip| {
+                canvas.draw_cost(request, clip).unwrap_or(0)
             }),
             // An image costs its whole size wherever it lies: it is expanded (when
             // compressed) and compressed for command-mode viewers before it is clipped.

@@ -1,6 +1,7 @@
 //! What viewers need to follow the scene: the journal of its changes for command-mode
-//! viewers, scrolls and moves as copy hints for pixel-mode viewers, a snapshot that rebuilds
-//! it, and the restore of a snapshot on a viewer's copy of the scene.
+//! viewers, hints for pixel-mode viewers (scrolls and moves as copies, and the
+//! applications' drawing where it shows on the screen), a snapshot that rebuilds it, and the
+//! restore of a snapshot on a viewer's copy of the scene.
 //!
 //! The journal is written where changes come in ([`Scene::apply`], [`Scene::perform`]), and
 //! only there: a `MapWindow` request that places and focuses its window is one entry, because
@@ -11,30 +12,156 @@
 use std::borrow::Cow;
 
 use netui_protocol::{
-    Color, ImageFormat, Point, Rect, Request, ResourceId, SceneOp, Size, WindowKind,
+    Color, Drawing, ImageFormat, Point, Rect, Request, ResourceId, SceneOp, Segment, Size,
+    WindowKind,
 };
 
 use super::window::{footprint, Window};
 use super::{Pixmap, Scene};
+use crate::encoding::Hint;
 use crate::render::Canvas;
 use netui_protocol::images;
 
 /// Bytes of pixels per `PutImage` of a snapshot, so that no message outgrows a frame.
 const SNAPSHOT_CHUNK: usize = 4 << 20;
-/// Copy hints kept between two pixel updates; more are dropped (they only save bytes).
-const MAX_COPIES: usize = 64;
+/// Hints kept between two composites; more are dropped (they only save bytes).
+const MAX_HINTS: usize = 256;
+/// The most clips of a drawing hint: a window under many others is left to the damage.
+const MAX_CLIPS: usize = 8;
+/// The most bytes of points, rectangles or text of a drawing hint: a request larger than
+/// this is drawing that its pixels carry about as well (a chart of thousands of points).
+const MAX_HINT_BYTES: usize = 4096;
 
 /// The scene's record of its changes, for the viewers attached now.
 #[derive(Debug, Default)]
 pub(super) struct Journal {
     /// Whether changes are journaled (a command-mode viewer is attached).
     ops_on: bool,
-    /// Whether copy hints are kept (a pixel-mode viewer is attached).
+    /// Whether hints are kept (a pixel-mode viewer is attached).
     pixels: bool,
     /// Changes since [`Scene::take_ops`].
     ops: Vec<SceneOp>,
-    /// Copy hints since [`Scene::take_copies`].
-    copies: Vec<(Rect, Point)>,
+    /// Hints since [`Scene::take_hints`].
+    hints: Vec<Hint>,
+}
+
+/// The window or pixmap that a drawing request (or a `Clear`) draws into; `None` for other
+/// requests.
+fn drawing_target(request: &Request) -> Option<ResourceId> {
+    match request {
+        Request::FillRects { target, .. }
+        | Request::StrokeRects { target, .. }
+        | Request::Lines { target, .. }
+        | Request::Segments { target, .. }
+        | Request::Ellipse { target, .. }
+        | Request::Text { target, .. }
+        | Request::Clear { target, .. } => Some(*target),
+        _ => None,
+    }
+}
+
+/// About the bytes of a drawing request's lists and text.
+fn hint_bytes(request: &Request) -> usize {
+    match request {
+        Request::FillRects { rects, .. } | Request::StrokeRects { rects, .. } => 8 * rects.len(),
+        Request::Lines { points, .. } => 4 * points.len(),
+        Request::Segments { segments, .. } => 8 * segments.len(),
+        Request::Text { text, .. } => text.len(),
+        _ => 0,
+    }
+}
+
+/// A drawing request moved by `(dx, dy)` onto the screen (whose id it then names); `None`
+/// when a coordinate would leave the `i32` range (such drawing is far off the screen).
+fn moved(request: Request, dx: i32, dy: i32) -> Option<Request> {
+    let point = |p: Point| Some(Point::new(p.x.checked_add(dx)?, p.y.checked_add(dy)?));
+    let rect = |r: Rect| {
+        Some(Rect::new(
+            r.x.checked_add(dx)?,
+            r.y.checked_add(dy)?,
+            r.width,
+            r.height,
+        ))
+    };
+    let rects = |rs: Vec<Rect>| rs.into_iter().map(rect).collect::<Option<Vec<_>>>();
+    let target = ResourceId::ROOT;
+    Some(match request {
+        Request::FillRects {
+            color, rects: rs, ..
+        } => Request::FillRects {
+            target,
+            color,
+            rects: rects(rs)?,
+        },
+        Request::StrokeRects {
+            color,
+            width,
+            rects: rs,
+            ..
+        } => Request::StrokeRects {
+            target,
+            color,
+            width,
+            rects: rects(rs)?,
+        },
+        Request::Lines {
+            color,
+            width,
+            points,
+            ..
+        } => Request::Lines {
+            target,
+            color,
+            width,
+            points: points.into_iter().map(point).collect::<Option<_>>()?,
+        },
+        Request::Segments {
+            color,
+            width,
+            segments,
+            ..
+        } => Request::Segments {
+            target,
+            color,
+            width,
+            segments: segments
+                .into_iter()
+                .map(|s| {
+                    Some(Segment {
+                        a: point(s.a)?,
+                        b: point(s.b)?,
+                    })
+                })
+                .collect::<Option<_>>()?,
+        },
+        Request::Ellipse {
+            color,
+            rect: r,
+            outline,
+            ..
+        } => Request::Ellipse {
+            target,
+            color,
+            rect: rect(r)?,
+            outline,
+        },
+        Request::Text {
+            pos,
+            font,
+            size,
+            color,
+            text,
+            ..
+        } => Request::Text {
+            target,
+            pos: point(pos)?,
+            font,
+            size,
+            color,
+            text,
+        },
+        _ => return None,
+    })
 }
 
 /// The screen-space copy that moves `src` by the offset to `dst_origin`, clipped so that both
@@ -63,7 +190,7 @@ pub fn copy_hint(src: Rect, dst_origin: Point, area: Rect) -> Option<(Rect, Poin
 }
 
 impl Scene {
-    /// Starts or stops journaling changes for command-mode viewers, and keeping copy hints for
+    /// Starts or stops journaling changes for command-mode viewers, and keeping hints for
     /// pixel-mode viewers.
     pub fn set_logging(&mut self, ops: bool, pixels: bool) {
         self.journal.ops_on = ops;
@@ -72,7 +199,7 @@ impl Scene {
             self.journal.ops.clear();
         }
         if !pixels {
-            self.journal.copies.clear();
+            self.journal.hints.clear();
         }
     }
 
@@ -81,9 +208,10 @@ impl Scene {
         std::mem::take(&mut self.journal.ops)
     }
 
-    /// The copy hints (screen-space scrolls and moves) kept since the last call.
-    pub fn take_copies(&mut self) -> Vec<(Rect, Point)> {
-        std::mem::take(&mut self.journal.copies)
+    /// The hints (screen-space scrolls, moves and drawing) kept since the last call, in
+    /// order.
+    pub fn take_hints(&mut self) -> Vec<Hint> {
+        std::mem::take(&mut self.journal.hints)
     }
 
     /// Writes a change in the journal, if a command-mode viewer wants it (`op` is only made
@@ -96,10 +224,66 @@ impl Scene {
 
     /// Keeps a copy hint, if a pixel-mode viewer wants it.
     pub(super) fn hint(&mut self, hint: Option<(Rect, Point)>) {
-        if let (true, Some(hint)) = (self.journal.pixels, hint) {
-            if self.journal.copies.len() < MAX_COPIES {
-                self.journal.copies.push(hint);
+        if let (true, Some((dst, src))) = (self.journal.pixels, hint) {
+            self.keep_hint(Hint::Copy(dst, src));
+        }
+    }
+
+    fn keep_hint(&mut self, hint: Hint) {
+        if self.journal.hints.len() < MAX_HINTS {
+            self.journal.hints.push(hint);
+        }
+    }
+
+    /// Records a drawing request carried out in a mapped window (a `Clear` as the fill it
+    /// is) as a drawing hint: the request moved to the screen, clipped to where the window
+    /// shows. Called after the request was carried out; other requests are no drawing.
+    pub(super) fn hint_drawing(&mut self, request: &Request) {
+        if !self.journal.pixels || self.journal.hints.len() >= MAX_HINTS {
+            return;
+        }
+        let Some(target) = drawing_target(request) else {
+            return;
+        };
+        let Some(w) = self.windows.get(&target).filter(|w| w.mapped) else {
+            return;
+        };
+        let bounds = w.canvas.bounds();
+        let (request, clip) = match request {
+            Request::Clear { area, .. } => {
+                let fill = Request::FillRects {
+                    target,
+                    color: w.background,
+                    rects: vec![area.unwrap_or(bounds)],
+                };
+                (fill, bounds)
             }
+            _ if hint_bytes(request) > MAX_HINT_BYTES => return,
+            _ => (
+                request.clone(),
+                w.clip.map_or(bounds, |c| c.intersect(bounds)),
+            ),
+        };
+        let (x, y) = (w.rect.x, w.rect.y);
+        let Some(request) = moved(request, x, y) else {
+            return;
+        };
+        // Where the window shows: its clip on the screen, less the windows above it.
+        let mut clips = vec![clip.translate(x, y).intersect(self.screen.bounds())];
+        let above = self.stack.iter().skip_while(|id| **id != target).skip(1);
+        for id in above {
+            let Some(other) = self.windows.get(id).filter(|o| o.mapped) else {
+                continue;
+            };
+            let cover = other.footprint();
+            clips = clips.into_iter().flat_map(|c| c.minus(cover)).collect();
+            if clips.len() > MAX_CLIPS {
+                return;
+            }
+        }
+        clips.retain(|c| !c.is_empty());
+        if !clips.is_empty() {
+            self.keep_hint(Hint::Draw(Drawing { clips, request }));
         }
     }
 
@@ -332,6 +516,121 @@ mod tests {
             .perform(&SceneOp::Focus { id: None }, &mut events)
             .expect("performed");
         assert_eq!(scene.take_ops(), []);
+    }
+
+    #[test]
+    fn drawing_in_a_window_is_hinted_where_it_shows_and_the_hints_give_the_screen() {
+        let (mut scene, id) = journaling_scene();
+        scene.set_logging(false, true);
+        let mut events = Vec::new();
+        // A second window over the first one's right part.
+        let above = ResourceId(1 << 21 | 2);
+        let rect = Rect::new(60, 20, 80, 80);
+        let create = Request::CreateWindow {
+            id: above,
+            rect,
+            title: "above".into(),
+            background: Color::BLUE,
+        };
+        let pixmap = ResourceId(1 << 21 | 3);
+        let requests = [
+            create,
+            Request::MapWindow { id: above },
+            Request::CreatePixmap {
+                id: pixmap,
+                width: 10,
+                height: 10,
+            },
+        ];
+        for request in &requests {
+            scene.apply(request, &mut events).expect("carried out");
+        }
+        scene.composite();
+        let mut viewer = scene.screen().clone();
+        scene.take_hints();
+        let text = Request::Text {
+            target: id,
+            pos: Point::new(2, 3),
+            font: netui_protocol::Font::Sans,
+            size: 14,
+            color: Color::RED,
+            text: "hinted".into(),
+        };
+        let requests = [
+            Request::Clear {
+                target: id,
+                area: Some(Rect::new(0, 0, 60, 20)),
+            },
+            Request::SetClip {
+                target: id,
+                clip: Some(Rect::new(0, 0, 50, 40)),
+            },
+            text,
+            // Drawing into a pixmap, and images, are not hinted.
+            Request::FillRects {
+                target: pixmap,
+                color: Color::RED,
+                rects: vec![Rect::new(0, 0, 5, 5)],
+            },
+            Request::PutImage {
+                target: id,
+                rect: Rect::new(0, 30, 1, 1),
+                format: ImageFormat::Rgb8,
+                data: vec![1, 2, 3],
+            },
+        ];
+        for request in &requests {
+            scene.apply(request, &mut events).expect("carried out");
+        }
+        let hints = scene.take_hints();
+        let shows = |clip: Rect| -> Vec<Rect> {
+            let cover = footprint(WindowKind::Normal, rect);
+            clip.minus(cover).collect()
+        };
+        let expected = [
+            // The clear is the fill it is, in the background, whatever the clip.
+            Drawing {
+                clips: shows(Rect::new(20, 30, 60, 40)),
+                request: Request::FillRects {
+                    target: ResourceId::ROOT,
+                    color: Color::WHITE,
+                    rects: vec![Rect::new(20, 30, 60, 20)],
+                },
+            },
+            Drawing {
+                clips: shows(Rect::new(20, 30, 50, 40)),
+                request: Request::Text {
+                    target: ResourceId::ROOT,
+                    pos: Point::new(22, 33),
+                    font: netui_protocol::Font::Sans,
+                    size: 14,
+                    color: Color::RED,
+                    text: "hinted".into(),
+                },
+            },
+        ];
+        assert_eq!(hints, expected.clone().map(Hint::Draw));
+        // The hints carried out on the screen as it was give the screen as it is, but for the
+        // image, which was not hinted.
+        scene.composite();
+        let mut fonts = crate::render::Fonts::new();
+        for drawing in &expected {
+            for &clip in &drawing.clips {
+                viewer.draw(&mut fonts, &drawing.request, clip);
+            }
+        }
+        let image = Rect::new(20, 60, 1, 1);
+        let differ: Vec<(i32, i32)> = (0..150)
+            .flat_map(|y| (0..200).map(move |x| (x, y)))
+            .filter(|&(x, y)| viewer.pixel(x, y) != scene.screen().pixel(x, y))
+            .collect();
+        assert_eq!(differ, [(image.x, image.y)]);
+        // A window hidden has nothing to hint.
+        scene
+            .apply(&Request::UnmapWindow { id }, &mut events)
+            .expect("unmapped");
+        scene.apply(&requests[2], &mut events).expect("drawn");
+        assert_eq!(scene.take_hints(), []);
     }
 
     #[test]

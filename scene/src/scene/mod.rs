@@ -188,6 +188,7 @@ impl Scene {
         self.carry_out(request, events)?;
         // Viewers receive large images compressed (`netui_protocol::images`).
         self.journal(|| SceneOp::Request(images::packed(request).into_owned()));
+        self.hint_drawing(request);
         Ok(())
     }
 

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use netui_protocol::{
-    Color, ErrorCode, Event, Font, ImageFormat, Point, Rect, Request, ResourceId, WindowKind,
+    Color, ErrorCode, Event, ImageFormat, Point, Rect, Request, ResourceId, WindowKind,
 };
 
 use super::window::{footprint, Window};
@@ -116,52 +116,13 @@ impl Scene {
                     return Err(SceneError::bad_id(*id, "pixmap"));
                 }
             }
-            Request::FillRects {
-                target,
-                color,
-                rects,
-            } => self.draw(*target, |c, clip, _| c.fill_rects(rects, *color, clip))?,
-            Request::StrokeRects {
-                target,
-                color,
-                width,
-                rects,
-            } => self.draw(*target, |c, clip, _| {
-                rects.iter().fold(Rect::default(), |d, r| {
-                    d.union(c.stroke_rect(*r, *width, *color, clip))
-                })
-            })?,
-            Request::Lines {
-                target,
-                color,
-                width,
-                points,
-            } => self.draw(*target, |c, clip, _| {
-                c.polyline(points, *width, *color, clip)
-            })?,
-            Request::Segments {
-                target,
-                color,
-                width,
-                segments,
-            } => self.draw(*target, |c, clip, _| {
-                c.segments(segments, *width, *color, clip)
-            })?,
-            Request::Ellipse {
-                target,
-                color,
-                rect,
-                outline,
-            } => self.draw(*target, |c, clip, _| {
-                c.ellipse(*rect, *outline, *color, clip)
-            })?,
+            Request::FillRects { target, .. }
+            | Request::StrokeRects { target, .. }
+            | Request::Lines { target, .. }
+            | Request::Segments { target, .. }
+            | Request::Ellipse { target, .. } => self.draw_request(*target, request)?,
             Request::Text {
-                target,
-                pos,
-                font,
-                size,
-                color,
-                text,
+                target, size, text, ..
             } => {
                 self.check_text(*target, text)?;
                 if *size > MAX_FONT_SIZE {
@@ -171,7 +132,7 @@ impl Scene {
                         format!("font size {size} is above the limit of {MAX_FONT_SIZE}"),
                     ));
                 }
-                self.draw_text(*target, *pos, *font, *size, *color, text)?;
+                self.draw_request(*target, request)?;
             }
             Request::PutImage {
                 target,
@@ -272,15 +233,8 @@ impl Scene {
         )
     }
 
-    fn draw_text(
-        &mut self,
-        target: ResourceId,
-        pos: Point,
-        font: Font,
-        size: u16,
-        color: Color,
-        text: &str,
-    ) -> Result<(), SceneError> {
+    /// Carries out a drawing request ([`Canvas::draw`]) on its target.
+    fn draw_request(&mut self, target: ResourceId, request: &Request) -> Result<(), SceneError> {
         // The glyph cache lives beside the drawables: borrow the fields apart.
         let Scene {
             windows,
@@ -290,7 +244,7 @@ impl Scene {
             ..
         } = self;
         draw_in(windows, pixmaps, damage, target, |c, clip, _| {
-            c.text(fonts, pos, font, size, color, text, clip)
+            c.draw(fonts, request, clip).unwrap_or_default()
         })
     }
 

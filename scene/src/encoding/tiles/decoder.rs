@@ -1,12 +1,12 @@
 //! The viewer's side of `px-tiles`: the compression stream and the tile cache, trusting
 //! nothing.
 
-use netui_protocol::Rect;
+use netui_protocol::{Drawing, Rect};
 
 use super::stream::{ExpandError, Expander};
 use super::*;
 use crate::encoding::PixelError;
-use crate::render::{lanes, over8};
+use crate::render::{lanes, over8, Fonts};
 
 /// The viewer's `px-tiles` state: its end of the compression stream and its copy of the cache.
 #[derive(Debug)]
@@ -25,6 +25,8 @@ pub(in crate::encoding) struct TileDecoder {
     edges: Vec<u32>,
     /// A JPEG record's pixels, four bytes each.
     bgra: Vec<u8>,
+    /// The glyphs that drawings of text need, from the first such drawing.
+    fonts: Option<Box<Fonts>>,
 }
 
 /// The bytes of a record, read with checks.
@@ -72,6 +74,7 @@ impl TileDecoder {
             tile: Vec::with_capacity(TILE_PIXELS),
             edges: Vec::with_capacity(3 * TILE as usize + 1),
             bgra: Vec::new(),
+            fonts: None,
         }
     }
 
@@ -124,6 +127,53 @@ impl TileDecoder {
         };
         self.payload = payload;
         result
+    }
+
+    /// Carries out a draw rectangle's drawings on `canvas` (see the format); `rect` lies
+    /// inside it (checked by the caller). Pushes the areas they changed onto `changed`, and
+    /// returns the drawings. Nothing is drawn unless all of them are good.
+    pub(in crate::encoding) fn draw(
+        &mut self,
+        canvas: &mut Canvas,
+        rect: Rect,
+        data: &[u8],
+        changed: &mut Vec<Rect>,
+    ) -> Result<Vec<Drawing>, PixelError> {
+        let limit = MAX_DRAWING_BYTES;
+        let n = match self.stream.expand(data, &mut self.payload, limit) {
+            Ok(n) => n,
+            Err(ExpandError::Corrupt) => return Err(PixelError::TileStream { rect }),
+            Err(ExpandError::TooLong) => return Err(PixelError::TileTooLong { rect, limit }),
+        };
+        let drawings = match postcard::take_from_bytes::<Vec<Drawing>>(&self.payload[..n]) {
+            Ok((drawings, [])) => drawings,
+            _ => return Err(PixelError::DrawDecode { rect }),
+        };
+        let mut cost = 0u64;
+        for drawing in &drawings {
+            if let Some(&clip) = drawing.clips.iter().find(|c| !rect.contains_rect(**c)) {
+                return Err(PixelError::DrawClip { rect, clip });
+            }
+            for &clip in &drawing.clips {
+                let Some(c) = canvas.draw_cost(&drawing.request, clip) else {
+                    let kind = drawing.request.kind();
+                    return Err(PixelError::DrawRequest { rect, kind });
+                };
+                cost = cost.saturating_add(c);
+            }
+        }
+        let limit = DRAW_COST.saturating_mul(rect.size().area());
+        if cost > limit {
+            return Err(PixelError::DrawCost { rect, cost, limit });
+        }
+        let fonts = self.fonts.get_or_insert_with(|| Box::new(Fonts::new()));
+        for drawing in &drawings {
+            for &clip in &drawing.clips {
+                let area = canvas.draw(fonts, &drawing.request, clip);
+                changed.extend(area.filter(|a| !a.is_empty()));
+            }
+        }
+        Ok(drawings)
     }
 
     fn apply_records(

@@ -72,6 +72,15 @@
 //!   height in its tile (or area) is one match for the compressor, in whatever word it
 //!   comes again; row by row it was a piece of each glyph of the word on every row.
 //!
+//! A [`RectEncoding::Draw`] rectangle's data is the next piece of the same stream; it
+//! expands to at most [`MAX_DRAWING_BYTES`] bytes: a postcard list of
+//! [`Drawing`]s, each carried out on the viewer's screen within each of its clips (which lie
+//! in the rectangle), in order, with the renderer of `netui_scene::render`
+//! ([`Canvas::draw`]). They may touch at most [`DRAW_COST`] times the rectangle's pixels
+//! ([`Canvas::draw_cost`]). The encoder sends its applications' drawing so (a clock's hands,
+//! a typed line, a stroke of paint) and then the tiles that still differ: what the drawings
+//! got wrong, or could not do (images, copies from pixmaps).
+//!
 //! The tile cache holds [`CACHE_SLOTS`] whole tiles. Every whole (`TILE`x`TILE`) tile sent
 //! as raw, part, packed palette, palette runs, gradient or blend goes, as the viewer then
 //! shows it, into the next slot, round the slots in order: encoder and decoder evict the same
@@ -83,11 +92,11 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use netui_protocol::{EncodedRect, Rect, RectEncoding};
+use netui_protocol::{Drawing, EncodedRect, Rect, RectEncoding};
 
 use super::scroll::{hash, mix};
 use super::{row, row_mut};
-use crate::render::{over, Canvas};
+use crate::render::{over, Canvas, Fonts};
 
 pub(super) mod decoder;
 mod jpeg;
@@ -118,6 +127,12 @@ const PART_AREA: (usize, usize) = (4, 5);
 /// The most pixels the encoder puts in one rectangle, so that a rectangle's data stays well
 /// inside a message even when it does not compress.
 const RECT_PIXELS: u64 = 1 << 20;
+/// The most bytes that the drawings of one draw rectangle expand to.
+pub const MAX_DRAWING_BYTES: usize = 64 << 10;
+/// The drawings of one draw rectangle touch at most this many times its pixels, as
+/// [`Canvas::draw_cost`] counts them within their clips: a viewer spends on them about what
+/// it spends on as many tiles.
+pub const DRAW_COST: u64 = 4;
 /// The largest damaged rectangle in which the encoder looks for an area record's pixels: a
 /// line of text, a status bar (applications redraw a whole line for a typed key).
 const AREA_DAMAGE: u64 = 1 << 16;
@@ -666,6 +681,8 @@ pub(super) struct TileEncoder {
     areas: Vec<Rect>,
     /// The hashes of the screen's tiles in this update.
     hashes: TileHashes,
+    /// The glyphs that drawings of text need, from the first such drawing.
+    fonts: Option<Box<Fonts>>,
 }
 
 impl TileEncoder {
@@ -689,12 +706,91 @@ impl TileEncoder {
             jpeg: Vec::new(),
             areas: Vec::new(),
             hashes: TileHashes::default(),
+            fonts: None,
         }
     }
 
     /// Starts afresh with the next rectangle sent.
     pub(super) fn restart(&mut self) {
         self.reset = true;
+    }
+
+    /// Whether the stream has started (the viewer has its context): drawings may go.
+    pub(super) fn started(&self) -> bool {
+        !self.reset
+    }
+
+    /// Carries out `drawings` on `shadow` as the viewer will, adds what they changed to
+    /// `damage`, and sends them in as few draw rectangles as the limits allow
+    /// ([`MAX_DRAWING_BYTES`], [`DRAW_COST`]). A drawing that is beyond them alone, or whose
+    /// clips leave the screen, is left out: the damage has its pixels.
+    pub(super) fn draw(
+        &mut self,
+        shadow: &mut Canvas,
+        drawings: &[&Drawing],
+        damage: &mut Vec<Rect>,
+        out: &mut Vec<EncodedRect>,
+    ) {
+        let bounds = shadow.bounds();
+        let mut fonts = self.fonts.take().unwrap_or_else(|| Box::new(Fonts::new()));
+        // The drawings of the next rectangle, its rectangle, what they cost and their bytes.
+        let mut run: Vec<&Drawing> = Vec::new();
+        let (mut rect, mut cost, mut bytes) = (Rect::default(), 0u64, 0usize);
+        for &drawing in drawings {
+            let clips = &drawing.clips;
+            if clips.is_empty() || !clips.iter().all(|c| bounds.contains_rect(*c)) {
+                continue;
+            }
+            let costs = clips.iter().map(|c| shadow.draw_cost(&drawing.request, *c));
+            let Some(own_cost) = costs.sum::<Option<u64>>() else {
+                continue;
+            };
+            // A list's length takes at most five bytes.
+            let own_bytes = postcard::to_stdvec(drawing).map_or(usize::MAX, |b| b.len());
+            let fits = |rect: Rect, cost: u64, bytes: usize| {
+                let area = clips.iter().fold(rect, |r, c| r.union(*c)).size().area();
+                cost.saturating_add(own_cost) <= DRAW_COST.saturating_mul(area)
+                    && bytes.saturating_add(own_bytes) <= MAX_DRAWING_BYTES - 5
+            };
+            if !fits(rect, cost, bytes) {
+                self.put_drawings(&run, rect, out);
+                (run, rect, cost, bytes) = (Vec::new(), Rect::default(), 0, 0);
+                if !fits(rect, cost, bytes) {
+                    continue;
+                }
+            }
+            for &clip in clips {
+                let changed = shadow.draw(&mut fonts, &drawing.request, clip);
+                if let Some(changed) = changed.filter(|c| !c.is_empty()) {
+                    self.forget_lossy(changed, bounds.width);
+                    damage.push(changed);
+                }
+                rect = rect.union(clip);
+            }
+            run.push(drawing);
+            cost += own_cost;
+            bytes += own_bytes;
+        }
+        self.put_drawings(&run, rect, out);
+        self.fonts = Some(fonts);
+    }
+
+    /// Sends `drawings`, whose clips lie in `rect`, as a draw rectangle (none if there are
+    /// none).
+    fn put_drawings(&mut self, drawings: &[&Drawing], rect: Rect, out: &mut Vec<EncodedRect>) {
+        if drawings.is_empty() {
+            return;
+        }
+        self.payload.clear();
+        // A list of drawings cannot fail to encode into memory.
+        if let Ok(payload) = postcard::to_extend(drawings, std::mem::take(&mut self.payload)) {
+            self.payload = payload;
+        }
+        out.push(EncodedRect {
+            rect,
+            kind: RectEncoding::Draw,
+            data: self.stream.compress(&self.payload),
+        });
     }
 
     /// Encodes the tiles of `damage` (clipped, not empty) that differ from `shadow` (all of

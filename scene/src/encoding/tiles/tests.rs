@@ -4,8 +4,9 @@ use netui_protocol::{Color, Font, PixelEncoding, Point, Size};
 use proptest::prelude::*;
 
 use super::*;
-use crate::encoding::{bytes, PixelDecoder, PixelEncoder, PixelError};
+use crate::encoding::{bytes, Hint, PixelDecoder, PixelEncoder, PixelError};
 use crate::render::Fonts;
+use netui_protocol::Drawing;
 
 /// xorshift64*: deterministic noise.
 struct Rng(u64);
@@ -53,13 +54,8 @@ impl Pair {
     }
 
     /// Sends an update and checks that the viewer shows `screen`; the rectangles sent.
-    fn send(
-        &mut self,
-        screen: &Canvas,
-        damage: &[Rect],
-        copies: &[(Rect, Point)],
-    ) -> Vec<EncodedRect> {
-        let rects = self.encoder.encode(screen, damage, copies);
+    fn send(&mut self, screen: &Canvas, damage: &[Rect], hints: &[Hint]) -> Vec<EncodedRect> {
+        let rects = self.encoder.encode(screen, damage, hints);
         self.decoder.apply(screen.size(), &rects).unwrap();
         assert!(self.decoder.canvas() == screen, "the viewer differs");
         self.sent += bytes(&rects);
@@ -553,7 +549,7 @@ fn copies_scrolls_and_resizes_round_trip() {
             &text,
             fresh,
         );
-        let rects = pair.send(&screen, &[area], &[(dst, src.origin())]);
+        let rects = pair.send(&screen, &[area], &[Hint::Copy(dst, src.origin())]);
         assert!(matches!(rects[0].kind, RectEncoding::Copy { .. }));
         if step % 7 == 6 {
             let (w, h) = (screen.width() + 9, screen.height() - 5);
@@ -699,6 +695,121 @@ fn a_blend_record_of_any_width_gives_each_pixel_its_own_opacity() {
             }
         }
     }
+}
+
+/// A tiles rectangle that starts a stream (no records), then a draw rectangle at `rect` whose
+/// drawings are `payload`, in the same stream, applied to a 40x20 screen; the screen after.
+fn draw(rect: Rect, payload: &[u8]) -> (Result<Vec<Rect>, PixelError>, Canvas) {
+    let mut stream = stream::Compressor::new();
+    let start = EncodedRect {
+        rect: Rect::new(0, 0, 16, 16),
+        kind: RectEncoding::Tiles { reset: true },
+        data: stream.compress(&[]),
+    };
+    let drawn = EncodedRect {
+        rect,
+        kind: RectEncoding::Draw,
+        data: stream.compress(payload),
+    };
+    let mut decoder = PixelDecoder::new(Size::new(40, 20));
+    decoder.apply(Size::new(40, 20), &[start]).unwrap();
+    let result = decoder.apply(Size::new(40, 20), &[drawn]);
+    (result, decoder.canvas().clone())
+}
+
+/// `requests`, each a drawing clipped to `clip`, as a draw rectangle's payload.
+fn drawings(clip: Rect, requests: &[netui_protocol::Request]) -> Vec<u8> {
+    let list: Vec<Drawing> = requests
+        .iter()
+        .map(|request| Drawing {
+            clips: vec![clip],
+            request: request.clone(),
+        })
+        .collect();
+    postcard::to_stdvec(&list).unwrap()
+}
+
+#[test]
+fn drawings_are_carried_out_and_lying_ones_are_named_errors() {
+    use netui_protocol::{Request, RequestKind, ResourceId};
+    let target = ResourceId::ROOT;
+    let rect = Rect::new(0, 0, 32, 16);
+    let fill = |r: Rect| Request::FillRects {
+        target,
+        color: Color::RED,
+        rects: vec![r],
+    };
+    let black = Canvas::new(40, 20, Color::BLACK);
+    // A fill, clipped to its clip: what changed is what it drew.
+    let (result, screen) = draw(rect, &drawings(Rect::new(0, 0, 8, 8), &[fill(rect)]));
+    assert_eq!(result.unwrap(), vec![Rect::new(0, 0, 8, 8)]);
+    assert_eq!(screen.pixel(7, 7), Some(0x00ff_0000));
+    assert_eq!(screen.pixel(8, 7), Some(0));
+    // Bytes that are no list of drawings, or that go on after it.
+    let good = drawings(rect, &[fill(rect)]);
+    for payload in [&[0xff, 0xff, 0xff][..], &[good.clone(), vec![0]].concat()] {
+        let (result, screen) = draw(rect, payload);
+        assert!(
+            matches!(result, Err(PixelError::DrawDecode { .. })),
+            "{result:?}"
+        );
+        assert_eq!(screen, black);
+    }
+    // A request that is no drawing.
+    let map = Request::MapWindow { id: target };
+    let (result, _) = draw(rect, &drawings(rect, &[fill(rect), map]));
+    assert!(matches!(
+        result,
+        Err(PixelError::DrawRequest {
+            kind: RequestKind::MapWindow,
+            ..
+        })
+    ));
+    // A clip outside the rectangle.
+    let (result, _) = draw(rect, &drawings(Rect::new(16, 0, 32, 16), &[fill(rect)]));
+    assert!(matches!(result, Err(PixelError::DrawClip { .. })));
+    // Drawings that touch more than four times the rectangle's pixels: nothing is drawn.
+    let (result, screen) = draw(rect, &drawings(rect, &vec![fill(rect); 5]));
+    assert!(matches!(
+        result,
+        Err(PixelError::DrawCost {
+            cost: 2560,
+            limit: 2048,
+            ..
+        })
+    ));
+    assert_eq!(screen, black);
+    // A list longer than a draw rectangle may be.
+    let text = Request::Text {
+        target,
+        pos: Point::new(0, 0),
+        font: Font::Sans,
+        size: 1,
+        color: Color::WHITE,
+        text: "x".repeat(MAX_DRAWING_BYTES),
+    };
+    let (result, _) = draw(rect, &drawings(rect, &[text]));
+    assert!(matches!(result, Err(PixelError::TileTooLong { .. })));
+    // Drawings of a stream that never started, and compressed bytes that are corrupt.
+    let alone = EncodedRect {
+        rect,
+        kind: RectEncoding::Draw,
+        data: stream::Compressor::new().compress(&good),
+    };
+    assert!(matches!(apply(alone), Err(PixelError::TileContext { .. })));
+    let mut stream = stream::Compressor::new();
+    let start = EncodedRect {
+        rect: Rect::new(0, 0, 16, 16),
+        kind: RectEncoding::Tiles { reset: true },
+        data: stream.compress(&[]),
+    };
+    let corrupt = EncodedRect {
+        rect,
+        kind: RectEncoding::Draw,
+        data: vec![0x55; 12],
+    };
+    let result = PixelDecoder::new(Size::new(40, 20)).apply(Size::new(40, 20), &[start, corrupt]);
+    assert!(matches!(result, Err(PixelError::TileStream { .. })));
 }
 
 #[test]
@@ -950,7 +1061,7 @@ fn gradient_tiles_predict_from_their_neighbours_and_stay_exact() {
         let mut copies = Vec::new();
         if step % 7 == 3 {
             let src = Rect::new(0, 3, 101, 64);
-            copies.push((
+            copies.push(Hint::Copy(
                 screen.copy_within(src, Point::new(0, 0), bounds),
                 src.origin(),
             ));
@@ -1009,9 +1120,9 @@ fn lossy_send(
     decoder: &mut PixelDecoder,
     screen: &Canvas,
     damage: &[Rect],
-    copies: &[(Rect, Point)],
+    hints: &[Hint],
 ) -> usize {
-    let rects = encoder.encode(screen, damage, copies);
+    let rects = encoder.encode(screen, damage, hints);
     decoder.apply(screen.size(), &rects).unwrap();
     assert!(
         decoder.canvas() == &encoder.shadow,
@@ -1091,7 +1202,7 @@ fn lossy_tiles_follow_copies_and_small_changes() {
         &mut decoder,
         &screen,
         &[bounds],
-        &[(dst, src.origin())],
+        &[Hint::Copy(dst, src.origin())],
     );
     // A pointer-sized change over the picture goes exact (as an XOR), not as JPEG.
     screen.fill_rect(Rect::new(40, 40, 3, 3), Color::RED, bounds);
@@ -1179,7 +1290,7 @@ fn scrolls_without_hints_go_as_the_hints_would() {
         assert_eq!((rects[0].rect, rects[0].kind), (dst, copy), "step {step}");
         assert_eq!(
             rects,
-            hinted.send(&screen, &[bounds], &[(dst, src.origin())])
+            hinted.send(&screen, &[bounds], &[Hint::Copy(dst, src.origin())])
         );
     }
     assert_eq!(found.sent, hinted.sent);

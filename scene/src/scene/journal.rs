@@ -12,8 +12,7 @@
 use std::borrow::Cow;
 
 use netui_protocol::{
-    Color, Drawing, ImageFormat, Point, Rect, Request, ResourceId, SceneOp, Segment, Size,
-    WindowKind,
+    Color, Drawing, ImageFormat, Point, Rect, Request, ResourceId, SceneOp, Size, WindowKind,
 };
 
 use super::window::{footprint, Window};
@@ -73,95 +72,44 @@ fn hint_bytes(request: &Request) -> usize {
 
 /// A drawing request moved by `(dx, dy)` onto the screen (whose id it then names); `None`
 /// when a coordinate would leave the `i32` range (such drawing is far off the screen).
-fn moved(request: Request, dx: i32, dy: i32) -> Option<Request> {
-    let point = |p: Point| Some(Point::new(p.x.checked_add(dx)?, p.y.checked_add(dy)?));
-    let rect = |r: Rect| {
-        Some(Rect::new(
-            r.x.checked_add(dx)?,
-            r.y.checked_add(dy)?,
-            r.width,
-            r.height,
-        ))
+fn moved(mut request: Request, dx: i32, dy: i32) -> Option<Request> {
+    let shift = |x: &mut i32, y: &mut i32| {
+        (*x, *y) = (x.checked_add(dx)?, y.checked_add(dy)?);
+        Some(())
     };
-    let rects = |rs: Vec<Rect>| rs.into_iter().map(rect).collect::<Option<Vec<_>>>();
-    let target = ResourceId::ROOT;
-    Some(match request {
-        Request::FillRects {
-            color, rects: rs, ..
-        } => Request::FillRects {
-            target,
-            color,
-            rects: rects(rs)?,
-        },
-        Request::StrokeRects {
-            color,
-            width,
-            rects: rs,
-            ..
-        } => Request::StrokeRects {
-            target,
-            color,
-            width,
-            rects: rects(rs)?,
-        },
-        Request::Lines {
-            color,
-            width,
-            points,
-            ..
-        } => Request::Lines {
-            target,
-            color,
-            width,
-            points: points.into_iter().map(point).collect::<Option<_>>()?,
-        },
+    let point = |p: &mut Point| shift(&mut p.x, &mut p.y);
+    let rect = |r: &mut Rect| shift(&mut r.x, &mut r.y);
+    match &mut request {
+        Request::FillRects { target, rects, .. } | Request::StrokeRects { target, rects, .. } => {
+            *target = ResourceId::ROOT;
+            rects.iter_mut().try_for_each(rect)?;
+        }
+        Request::Lines { target, points, .. } => {
+            *target = ResourceId::ROOT;
+            points.iter_mut().try_for_each(point)?;
+        }
         Request::Segments {
-            color,
-            width,
-            segments,
-            ..
-        } => Request::Segments {
-            target,
-            color,
-            width,
-            segments: segments
-                .into_iter()
-                .map(|s| {
-                    Some(Segment {
-                        a: point(s.a)?,
-                        b: point(s.b)?,
-                    })
-                })
-                .collect::<Option<_>>()?,
-        },
+            target, segments, ..
+        } => {
+            *target = ResourceId::ROOT;
+            for s in segments {
+                point(&mut s.a)?;
+                point(&mut s.b)?;
+            }
+        }
         Request::Ellipse {
-            color,
-            rect: r,
-            outline,
-            ..
-        } => Request::Ellipse {
-            target,
-            color,
-            rect: rect(r)?,
-            outline,
-        },
-        Request::Text {
-            pos,
-            font,
-            size,
-            color,
-            text,
-            ..
-        } => Request::Text {
-            target,
-            pos: point(pos)?,
-            font,
-            size,
-            color,
-            text,
-        },
+            target, rect: r, ..
+        } => {
+            *target = ResourceId::ROOT;
+            rect(r)?;
+        }
+        Request::Text { target, pos, .. } => {
+            *target = ResourceId::ROOT;
+            point(pos)?;
+        }
         _ => return None,
-    })
+    }
+    Some(request)
 }
 
 /// The screen-space copy that moves `src` by the offset to `dst_origin`, clipped so that both
@@ -566,6 +514,34 @@ mod tests {
                 clip: Some(Rect::new(0, 0, 50, 40)),
             },
             text,
+            // Each other kind of drawing, through the window above's edge.
+            Request::Lines {
+                target: id,
+                color: Color::BLACK,
+                width: 3,
+                points: vec![Point::new(0, 0), Point::new(59, 39), Point::new(30, 39)],
+            },
+            Request::Segments {
+                target: id,
+                color: Color::GREEN,
+                width: 1,
+                segments: vec![netui_protocol::Segment {
+                    a: Point::new(0, 39),
+                    b: Point::new(59, 0),
+                }],
+            },
+            Request::Ellipse {
+                target: id,
+                color: Color::BLUE,
+                rect: Rect::new(20, 5, 40, 30),
+                outline: Some(2),
+            },
+            Request::StrokeRects {
+                target: id,
+                color: Color::RED,
+                width: 2,
+                rects: vec![Rect::new(30, 10, 30, 25)],
+            },
             // Drawing into a pixmap, and images, are not hinted.
             Request::FillRects {
                 target: pixmap,
@@ -609,12 +585,16 @@ mod tests {
                 },
             },
         ];
-        assert_eq!(hints, expected.clone().map(Hint::Draw));
+        assert_eq!(hints[..2], expected.map(Hint::Draw));
+        assert_eq!(hints.len(), 6, "{hints:?}");
         // The hints carried out on the screen as it was give the screen as it is, but for the
         // image, which was not hinted.
         scene.composite();
         let mut fonts = crate::render::Fonts::new();
-        for drawing in &expected {
+        for hint in &hints {
+            let Hint::Draw(drawing) = hint else {
+                panic!("{hint:?} is no drawing");
+            };
             for &clip in &drawing.clips {
                 viewer.draw(&mut fonts, &drawing.request, clip);
             }

@@ -782,15 +782,16 @@ impl TileEncoder {
             return;
         }
         self.payload.clear();
-        // A list of drawings cannot fail to encode into memory.
+        // A list of drawings encodes into memory; were it not to, the drawings would not go,
+        // and the tiles they touched (in the damage) would carry their pixels.
         if let Ok(payload) = postcard::to_extend(drawings, std::mem::take(&mut self.payload)) {
             self.payload = payload;
+            out.push(EncodedRect {
+                rect,
+                kind: RectEncoding::Draw,
+                data: self.stream.compress(&self.payload),
+            });
         }
-        out.push(EncodedRect {
-            rect,
-            kind: RectEncoding::Draw,
-            data: self.stream.compress(&self.payload),
-        });
     }
 
     /// Encodes the tiles of `damage` (clipped, not empty) that differ from `shadow` (all of

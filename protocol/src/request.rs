@@ -512,6 +512,21 @@ impl Request {
         self.kind().class()
     }
 
+    /// The window or pixmap that a drawing request draws into, or `None` for any other
+    /// request. The drawing requests are `FillRects`, `StrokeRects`, `Lines`, `Segments`,
+    /// `Ellipse` and `Text`: what a viewer's [`crate::Drawing`] may hold.
+    pub fn drawing_target(&self) -> Option<ResourceId> {
+        match self {
+            Request::FillRects { target, .. }
+            | Request::StrokeRects { target, .. }
+            | Request::Lines { target, .. }
+            | Request::Segments { target, .. }
+            | Request::Ellipse { target, .. }
+            | Request::Text { target, .. } => Some(*target),
+            _ => None,
+        }
+    }
+
     /// True for requests that the server answers with a reply.
     pub fn expects_reply(&self) -> bool {
         matches!(

@@ -40,15 +40,12 @@ impl Scene {
     /// assert_eq!(scene.cost(&far), 2000 * 1000);
     /// ```
     pub fn cost(&self, request: &Request) -> u64 {
-        match request {
-            Request::FillRects { target, .. }
-            | Request::StrokeRects { target, .. }
-            | Request::Lines { target, .. }
-            | Request::Segments { target, .. }
-            | Request::Ellipse { target, .. }
-            | Request::Text { target, .. } => self.with_canvas(*target, |canvas, clip| {
+        if let Some(target) = request.drawing_target() {
+            return self.with_canvas(target, |canvas, clip| {
                 canvas.draw_cost(request, clip).unwrap_or(0)
-            }),
+            });
+        }
+        match request {
             // An image costs its whole size wherever it lies: it is expanded (when
             // compressed) and compressed for command-mode viewers before it is clipped.
             Request::PutImage { target, rect, .. } => self.clipped(*target, |_| rect.size().area()),

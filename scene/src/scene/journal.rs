@@ -44,21 +44,6 @@ pub(super) struct Journal {
     hints: Vec<Hint>,
 }
 
-/// The window or pixmap that a drawing request (or a `Clear`) draws into; `None` for other
-/// requests.
-fn drawing_target(request: &Request) -> Option<ResourceId> {
-    match request {
-        Request::FillRects { target, .. }
-        | Request::StrokeRects { target, .. }
-        | Request::Lines { target, .. }
-        | Request::Segments { target, .. }
-        | Request::Ellipse { target, .. }
-        | Request::Text { target, .. }
-        | Request::Clear { target, .. } => Some(*target),
-        _ => None,
-    }
-}
-
 /// About the bytes of a drawing request's lists and text.
 fn hint_bytes(request: &Request) -> usize {
     match request {
@@ -190,8 +175,12 @@ impl Scene {
         if !self.journal.pixels || self.journal.hints.len() >= MAX_HINTS {
             return;
         }
-        let Some(target) = drawing_target(request) else {
-            return;
+        let target = match request {
+            Request::Clear { target, .. } => *target,
+            _ => match request.drawing_target() {
+                Some(target) => target,
+                None => return,
+            },
         };
         let Some(w) = self.windows.get(&target).filter(|w| w.mapped) else {
             return;

@@ -700,6 +700,14 @@ fn a_blend_record_of_any_width_gives_each_pixel_its_own_opacity() {
 /// A tiles rectangle that starts a stream (no records), then a draw rectangle at `rect` whose
 /// drawings are `payload`, in the same stream, applied to a 40x20 screen; the screen after.
 fn draw(rect: Rect, payload: &[u8]) -> (Result<Vec<Rect>, PixelError>, Canvas) {
+    draw_data(rect, |stream| stream.compress(payload))
+}
+
+/// As [`draw`], the draw rectangle's data made by `data` from the stream.
+fn draw_data(
+    rect: Rect,
+    data: impl FnOnce(&mut stream::Compressor) -> Vec<u8>,
+) -> (Result<Vec<Rect>, PixelError>, Canvas) {
     let mut stream = stream::Compressor::new();
     let start = EncodedRect {
         rect: Rect::new(0, 0, 16, 16),
@@ -709,7 +717,7 @@ fn draw(rect: Rect, payload: &[u8]) -> (Result<Vec<Rect>, PixelError>, Canvas) {
     let drawn = EncodedRect {
         rect,
         kind: RectEncoding::Draw,
-        data: stream.compress(payload),
+        data: data(&mut stream),
     };
     let mut decoder = PixelDecoder::new(Size::new(40, 20));
     decoder.apply(Size::new(40, 20), &[start]).unwrap();
@@ -797,18 +805,7 @@ fn drawings_are_carried_out_and_lying_ones_are_named_errors() {
         data: stream::Compressor::new().compress(&good),
     };
     assert!(matches!(apply(alone), Err(PixelError::TileContext { .. })));
-    let mut stream = stream::Compressor::new();
-    let start = EncodedRect {
-        rect: Rect::new(0, 0, 16, 16),
-        kind: RectEncoding::Tiles { reset: true },
-        data: stream.compress(&[]),
-    };
-    let corrupt = EncodedRect {
-        rect,
-        kind: RectEncoding::Draw,
-        data: vec![0x55; 12],
-    };
-    let result = PixelDecoder::new(Size::new(40, 20)).apply(Size::new(40, 20), &[start, corrupt]);
+    let (result, _) = draw_data(rect, |_| vec![0x55; 12]);
     assert!(matches!(result, Err(PixelError::TileStream { .. })));
 }
 

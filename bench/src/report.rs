@@ -296,7 +296,7 @@ const COLORS: [RGBColor; PROTOCOLS.len()] = [
     RGBColor(0x8c, 0x56, 0x4b),
     RGBColor(0xe3, 0x77, 0xc2),
     RGBColor(0xf7, 0xb6, 0xd2),
-    RGBColor(0x7f, 0x7f, 0x7f),
+    RGBColor(0xa0, 0x30, 0x70),
     // RFB through netui's server: greys; through Xvnc: yellows and olive.
     RGBColor(0x40, 0x40, 0x40),
     RGBColor(0x80, 0x80, 0x80),
@@ -388,7 +388,7 @@ fn drawing(e: &dyn std::fmt::Display) -> anyhow::Error {
 
 /// The width of the key beside a chart, in pixels: outside the plot, so that no bar runs
 /// under it.
-const KEY_WIDTH: u32 = 150;
+const KEY_WIDTH: u32 = 190;
 
 /// The color of a protocol's bars.
 fn color(protocol: &str) -> RGBColor {

@@ -39,11 +39,12 @@ pub enum PixelEncoding {
     /// `px-delta-lz4`: scrolls and moves as copies, the rest of the damage as the XOR with
     /// what the viewer already has, LZ4-compressed.
     DeltaLz4,
-    /// `px-tiles`: scrolls and moves as copies, then 16x16 tiles compared with what the
-    /// viewer has, only those that changed (or the part of one that did), each as the
-    /// smallest of solid, palette, palette runs, raw, gradient, a blend of two colors or a
-    /// reference to a tile the viewer already holds, in one Zstandard stream kept for the
-    /// whole connection ([`RectEncoding::Tiles`]). The default: fewer bytes than
+    /// `px-tiles`: scrolls and moves as copies, applications' drawing into their windows as
+    /// drawings the viewer carries out ([`RectEncoding::Draw`]), then 16x16 tiles compared
+    /// with what the viewer has, only those that changed (or the part of one that did), each
+    /// as the smallest of solid, palette, palette runs, raw, gradient, a blend of two colors
+    /// or a reference to a tile the viewer already holds, in one Zstandard stream kept for
+    /// the whole connection ([`RectEncoding::Tiles`]). The default: fewer bytes than
     /// `px-delta-lz4` on every workload of the bandwidth benchmark.
     #[default]
     Tiles,

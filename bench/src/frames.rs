@@ -85,7 +85,7 @@ impl Screen {
     }
 
     /// What differs from `other` (same size) in `area` (within the screen), as an
-    /// application's damage would say it: in each cell of a [`CELL`]-pixel grid, the
+    /// application's damage would say it: in each cell of a 64-pixel grid (`CELL`), the
     /// smallest rectangle that holds what differs there, joined along each row of cells
     /// where they touch. So a recorded update's patches are as tight as what changed,
     /// whatever rectangles the viewer got it in (a drawing's where it drew, not where it

@@ -134,14 +134,41 @@ fn spoil(rects: &mut Vec<netui_protocol::EncodedRect>, how: &Spoil) {
 /// Drawing request number `kind` (modulo six) in `color`, from the input's numbers.
 fn drawing(kind: u8, area: Rect, color: Color, width: u8) -> Request {
     let target = ResourceId::ROOT;
-    let (a, b) = (area.origin(), Point::new(area.right() as i32, area.bottom() as i32));
+    let (a, b) = (
+        area.origin(),
+        Point::new(area.right() as i32, area.bottom() as i32),
+    );
     let width = u16::from(width % 12);
     match kind % 6 {
-        0 => Request::FillRects { target, color, rects: vec![area] },
-        1 => Request::StrokeRects { target, color, width, rects: vec![area] },
-        2 => Request::Lines { target, color, width, points: vec![a, b, Point::new(a.x, b.y)] },
-        3 => Request::Segments { target, color, width, segments: vec![Segment { a, b }] },
-        4 => Request::Ellipse { target, color, rect: area, outline: Some(width).filter(|w| *w > 0) },
+        0 => Request::FillRects {
+            target,
+            color,
+            rects: vec![area],
+        },
+        1 => Request::StrokeRects {
+            target,
+            color,
+            width,
+            rects: vec![area],
+        },
+        2 => Request::Lines {
+            target,
+            color,
+            width,
+            points: vec![a, b, Point::new(a.x, b.y)],
+        },
+        3 => Request::Segments {
+            target,
+            color,
+            width,
+            segments: vec![Segment { a, b }],
+        },
+        4 => Request::Ellipse {
+            target,
+            color,
+            rect: area,
+            outline: Some(width).filter(|w| *w > 0),
+        },
         _ => Request::Text {
             target,
             pos: a,

@@ -151,16 +151,16 @@ impl TileDecoder {
         };
         let mut cost = 0u64;
         for drawing in &drawings {
+            let request = &drawing.request;
+            if request.drawing_target().is_none() {
+                let kind = request.kind();
+                return Err(PixelError::DrawRequest { rect, kind });
+            }
             if let Some(&clip) = drawing.clips.iter().find(|c| !rect.contains_rect(**c)) {
                 return Err(PixelError::DrawClip { rect, clip });
             }
-            for &clip in &drawing.clips {
-                let Some(c) = canvas.draw_cost(&drawing.request, clip) else {
-                    let kind = drawing.request.kind();
-                    return Err(PixelError::DrawRequest { rect, kind });
-                };
-                cost = cost.saturating_add(c);
-            }
+            let costs = drawing.clips.iter().map(|&c| canvas.draw_cost(request, c));
+            cost = costs.fold(cost, |sum, c| sum.saturating_add(c.unwrap_or(0)));
         }
         let limit = DRAW_COST.saturating_mul(rect.size().area());
         if cost > limit {

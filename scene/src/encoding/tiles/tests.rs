@@ -763,9 +763,9 @@ fn drawings_are_carried_out_and_lying_ones_are_named_errors() {
         );
         assert_eq!(screen, black);
     }
-    // A request that is no drawing.
+    // A request that is no drawing, with clips or without.
     let map = Request::MapWindow { id: target };
-    let (result, _) = draw(rect, &drawings(rect, &[fill(rect), map]));
+    let (result, _) = draw(rect, &drawings(rect, &[fill(rect), map.clone()]));
     assert!(matches!(
         result,
         Err(PixelError::DrawRequest {
@@ -773,6 +773,12 @@ fn drawings_are_carried_out_and_lying_ones_are_named_errors() {
             ..
         })
     ));
+    let unclipped = vec![Drawing {
+        clips: Vec::new(),
+        request: map,
+    }];
+    let (result, _) = draw(rect, &postcard::to_stdvec(&unclipped).unwrap());
+    assert!(matches!(result, Err(PixelError::DrawRequest { .. })));
     // A clip outside the rectangle.
     let (result, _) = draw(rect, &drawings(Rect::new(16, 0, 32, 16), &[fill(rect)]));
     assert!(matches!(result, Err(PixelError::DrawClip { .. })));

@@ -250,8 +250,8 @@ impl Core {
     }
 
     /// Tells the scene what to keep for the viewers attached now: a journal for command-mode
-    /// viewers, copy hints for pixel-mode ones, and both for viewers that count what each
-    /// mode costs.
+    /// viewers, hints (copies and drawings) for pixel-mode ones, and both for viewers that
+    /// count what each mode costs.
     pub(super) fn update_logging(&mut self) {
         let viewers = || self.viewers.by_conn.values();
         let commands = viewers().any(Viewer::wants_ops);

@@ -16,7 +16,8 @@
 //! - `window`: [`Window`], and placing, stacking, focus and destruction.
 //! - `cost`: a bound on the pixels a request touches, for a server's fair share.
 //! - `request`: carrying out requests, drawing, and the checks of their sizes.
-//! - `journal`: the journal, copy hints for pixel-mode viewers, snapshots and their restore.
+//! - `journal`: the journal, hints (copies and drawings) for pixel-mode viewers, snapshots and
+//!   their restore.
 
 use std::collections::HashMap;
 
@@ -95,7 +96,7 @@ pub struct Scene {
     limits: Limits,
     /// Whether the list of windows changed since [`Scene::take_windows_changed`].
     windows_changed: bool,
-    /// What viewers need to follow the scene: the journal and copy hints.
+    /// What viewers need to follow the scene: the journal and the hints.
     journal: journal::Journal,
 }
 

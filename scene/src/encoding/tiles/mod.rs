@@ -733,9 +733,10 @@ impl TileEncoder {
     ) {
         let bounds = shadow.bounds();
         let mut fonts = self.fonts.take().unwrap_or_else(|| Box::new(Fonts::new()));
-        // The drawings of the next rectangle, its rectangle, what they cost and their bytes.
-        let mut run: Vec<&Drawing> = Vec::new();
-        let (mut rect, mut cost, mut bytes) = (Rect::default(), 0u64, 0usize);
+        // The next rectangle's drawings, each encoded once (`one`, then appended to `body`),
+        // how many, the rectangle and what they cost.
+        let (mut one, mut body) = (Vec::new(), Vec::new());
+        let (mut count, mut rect, mut cost) = (0, Rect::default(), 0u64);
         for &drawing in drawings {
             let clips = &drawing.clips;
             if clips.is_empty() || !clips.iter().all(|c| bounds.contains_rect(*c)) {
@@ -745,17 +746,22 @@ impl TileEncoder {
             let Some(own_cost) = costs.sum::<Option<u64>>() else {
                 continue;
             };
+            one.clear();
+            match postcard::to_extend(drawing, std::mem::take(&mut one)) {
+                Ok(encoded) => one = encoded,
+                Err(_) => continue,
+            }
             // A list's length takes at most five bytes.
-            let own_bytes = postcard::to_stdvec(drawing).map_or(usize::MAX, |b| b.len());
             let fits = |rect: Rect, cost: u64, bytes: usize| {
                 let area = clips.iter().fold(rect, |r, c| r.union(*c)).size().area();
                 cost.saturating_add(own_cost) <= DRAW_COST.saturating_mul(area)
-                    && bytes.saturating_add(own_bytes) <= MAX_DRAWING_BYTES - 5
+                    && bytes.saturating_add(one.len()) <= MAX_DRAWING_BYTES - 5
             };
-            if !fits(rect, cost, bytes) {
-                self.put_drawings(&run, rect, out);
-                (run, rect, cost, bytes) = (Vec::new(), Rect::default(), 0, 0);
-                if !fits(rect, cost, bytes) {
+            if !fits(rect, cost, body.len()) {
+                self.put_drawings(count, &body, rect, out);
+                body.clear();
+                (count, rect, cost) = (0, Rect::default(), 0);
+                if !fits(rect, cost, 0) {
                     continue;
                 }
             }
@@ -767,24 +773,24 @@ impl TileEncoder {
                 }
                 rect = rect.union(clip);
             }
-            run.push(drawing);
+            body.extend_from_slice(&one);
+            count += 1;
             cost += own_cost;
-            bytes += own_bytes;
         }
-        self.put_drawings(&run, rect, out);
+        self.put_drawings(count, &body, rect, out);
         self.fonts = Some(fonts);
     }
 
-    /// Sends `drawings`, whose clips lie in `rect`, as a draw rectangle (none if there are
-    /// none).
-    fn put_drawings(&mut self, drawings: &[&Drawing], rect: Rect, out: &mut Vec<EncodedRect>) {
-        if drawings.is_empty() {
+    /// Sends `count` drawings, encoded one after another in `body`, whose clips lie in
+    /// `rect`, as a draw rectangle (none if there are none).
+    fn put_drawings(&mut self, count: usize, body: &[u8], rect: Rect, out: &mut Vec<EncodedRect>) {
+        if count == 0 {
             return;
         }
+        // A postcard list is its length (a `usize`, as postcard writes one) and its elements.
         self.payload.clear();
-        // A list of drawings encodes into memory; were it not to, the drawings would not go,
-        // and the tiles they touched (in the damage) would carry their pixels.
-        if let Ok(payload) = postcard::to_extend(drawings, std::mem::take(&mut self.payload)) {
+        if let Ok(mut payload) = postcard::to_extend(&count, std::mem::take(&mut self.payload)) {
+            payload.extend_from_slice(body);
             self.payload = payload;
             out.push(EncodedRect {
                 rect,

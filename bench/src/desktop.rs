@@ -1,9 +1,10 @@
-//! Typical desktop content at 1280x800 and three changes to it, for the encoders' criterion
+//! Typical desktop content at 1280x800 and four changes to it, for the encoders' criterion
 //! benches (`benches/encoding.rs`, `benches/rfb.rs`): text typed into a notepad (small
-//! rectangles), a 500x400 text area scrolled by 20 pixels (with its copy hint), and the whole
-//! screen replaced (an image viewer's next slide).
+//! rectangles), a 500x400 text area scrolled by 20 pixels (with its copy hint), the whole
+//! screen replaced (an image viewer's next slide), and photographs replaced by others.
 
-use netui_protocol::{Color, Font, Point, Rect};
+use demos::imageview::picture::scale_rgb;
+use netui_protocol::{Color, Font, ImageFormat, Point, Rect};
 use netui_scene::encoding::Hint;
 use netui_scene::render::{Canvas, Fonts};
 
@@ -231,7 +232,50 @@ fn slide(fonts: &mut Fonts, before: &Canvas) -> Change {
     }
 }
 
-/// The three changes of the desktop: typing, a scroll, a whole new screen.
+/// The two photographs that `imageview` ships (640x480 each), side by side on a dark
+/// backdrop, `y` pixels from the top; the other way round and mirrored when `mirrored`.
+fn photographs(mirrored: bool, y: i32) -> Canvas {
+    let mut screen = Canvas::new(WIDTH, HEIGHT, Color::rgb(24, 24, 24));
+    let clip = screen.bounds();
+    let mut samples = demos::imageview::Source::samples();
+    if mirrored {
+        samples.reverse();
+    }
+    let mut x = 0;
+    for sample in samples {
+        let picture = sample.load().expect("a shipped sample decodes");
+        let size = picture.size();
+        let mut rgb = scale_rgb(&picture, size, Color::BLACK);
+        if mirrored {
+            for row in rgb.chunks_exact_mut(3 * size.width as usize) {
+                row.reverse();
+                row.chunks_exact_mut(3).for_each(|p| p.reverse());
+            }
+        }
+        let at = Rect::new(x, y, size.width, size.height);
+        screen.put_image(at, ImageFormat::Rgb8, &rgb, clip);
+        x += size.width as i32;
+    }
+    screen
+}
+
+/// (d) Photographs, as an image viewer shows them unscaled: the two that `imageview` ships,
+/// side by side, then the other way round, mirrored and half a tile lower. Nothing of the
+/// first is on the screen again, neither as tiles nor as rows of pixels that moved, so
+/// `px-tiles` finds none of it in its cache or its stream: what new photographic content
+/// costs, which the other changes have none of.
+fn photographs_replaced() -> Change {
+    Change {
+        name: "photographs",
+        before: photographs(false, 160),
+        after: photographs(true, 168),
+        damage: vec![Rect::new(0, 0, WIDTH, HEIGHT)],
+        forward: Vec::new(),
+        backward: Vec::new(),
+    }
+}
+
+/// The four changes of the desktop: typing, a scroll, a whole new screen, photographs.
 pub fn changes() -> Vec<Change> {
     let mut fonts = Fonts::new();
     let screen = desktop(&mut fonts);
@@ -239,5 +283,6 @@ pub fn changes() -> Vec<Change> {
         typing(&mut fonts, &screen),
         scroll(&mut fonts, &screen),
         slide(&mut fonts, &screen),
+        photographs_replaced(),
     ]
 }

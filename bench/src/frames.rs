@@ -465,7 +465,13 @@ mod tests {
             .unwrap();
         let rects = [
             (Rect::new(0, 0, 8, 6), RectEncoding::Draw),
-            (Rect::new(0, 0, 8, 6), RectEncoding::Tiles { reset: false }),
+            (
+                Rect::new(0, 0, 8, 6),
+                RectEncoding::Tiles {
+                    reset: false,
+                    coded: 0,
+                },
+            ),
         ];
         recorder
             .record(&rects, &[(0, drawing.clone())], &second)

@@ -120,9 +120,16 @@ fn spoil(rects: &mut Vec<netui_protocol::EncodedRect>, how: &Spoil) {
                 3 => RectEncoding::Copy {
                     src: Point::new(i32::from(kind), 3),
                 },
-                4 => RectEncoding::Tiles { reset: false },
+                // A coded section of another length (or where there is none).
+                4 => RectEncoding::Tiles {
+                    reset: false,
+                    coded: u32::from(kind / 7),
+                },
                 5 => RectEncoding::Draw,
-                _ => RectEncoding::Tiles { reset: true },
+                _ => RectEncoding::Tiles {
+                    reset: true,
+                    coded: 0,
+                },
             }
         }
         Spoil::Drop { rect } => {

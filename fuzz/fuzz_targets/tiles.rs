@@ -34,7 +34,8 @@ fn run(decoder: &mut PixelDecoder, stream: &mut Compressor, data: &[u8]) {
     // flags: bit 0 reset, bit 1 the bytes are records to compress, bit 2 the records are one
     // JPEG record of the first two tiles, made of a real JPEG XORed with the bytes, bit 3 the
     // rectangle is a draw rectangle (its bytes, compressed, are a list of drawings), bits 4
-    // and 5 half a tile more across and down), a length byte, then that many bytes.
+    // and 5 half a tile more across and down, bits 6 and 7 see below), a length byte, then
+    // that many bytes.
     let mut rest = data;
     // JPEG records past the fourth go as their bytes: each is a whole JPEG for the
     // decoder (a third-party one, fuzzed by its authors), and inputs with dozens of them took
@@ -59,7 +60,15 @@ fn run(decoder: &mut PixelDecoder, stream: &mut Compressor, data: &[u8]) {
         } else {
             bytes
         };
-        let data = if flags & 2 != 0 {
+        // Bit 6: the first byte says how many of the last bytes are the coded section of
+        // coded records (it follows the records, uncompressed).
+        let (bytes, section) = match bytes {
+            [n, rest @ ..] if flags & 64 != 0 => {
+                rest.split_at(rest.len() - usize::from(*n).min(rest.len()))
+            }
+            _ => (bytes, &[][..]),
+        };
+        let mut data = if flags & 2 != 0 {
             if reset {
                 stream.restart();
             }
@@ -67,10 +76,13 @@ fn run(decoder: &mut PixelDecoder, stream: &mut Compressor, data: &[u8]) {
         } else {
             bytes.to_vec()
         };
+        data.extend_from_slice(section);
         let kind = if flags & 8 != 0 {
             RectEncoding::Draw
         } else {
-            RectEncoding::Tiles { reset }
+            // Bit 7: a section length that lies (one more than there is).
+            let coded = section.len() as u32 + u32::from(flags >> 7);
+            RectEncoding::Tiles { reset, coded }
         };
         let rect = EncodedRect { rect, kind, data };
         let _ = decoder.apply(size, &[rect]);

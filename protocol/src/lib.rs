@@ -103,7 +103,9 @@ pub use view::{
 /// (`ViewMessage::Pixels::size` is an `Option`).
 /// Version 13: `px-tiles` sends the server's drawing as drawings the viewer carries out
 /// (`RectEncoding::Draw`).
-pub const PROTOCOL_VERSION: u16 = 13;
+/// Version 14: `px-tiles` gradient records' errors are range-coded under contexts, in a
+/// section at the end of the rectangle (`RectEncoding::Tiles::coded`).
+pub const PROTOCOL_VERSION: u16 = 14;
 
 /// The first bytes of every hello, so that a server can tell a netui client from a stray one.
 pub const MAGIC: [u8; 4] = *b"NTUI";

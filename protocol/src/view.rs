@@ -113,8 +113,13 @@ pub enum RectEncoding {
     /// crate's `encoding::tiles` module documents the records).
     Tiles {
         /// The encoder started afresh with this rectangle: the viewer forgets its Zstandard
-        /// context and its cache of tiles before decoding it.
+        /// context, its cache of tiles and its gradient records' probabilities before
+        /// decoding it.
         reset: bool,
+        /// The last `coded` bytes of `data` are not the stream's but the range-coded section
+        /// of the rectangle's gradient records (photographs' and shading's errors); 0 when
+        /// it has none.
+        coded: u32,
     },
     /// `px-tiles`: drawings that the viewer carries out itself, with the same renderer as
     /// the server, instead of receiving their pixels (what SPICE and RDP mix into their

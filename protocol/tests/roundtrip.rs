@@ -232,7 +232,8 @@ fn view_message() -> impl Strategy<Value = ViewMessage> {
         Just(RectEncoding::Lz4),
         Just(RectEncoding::DeltaLz4),
         point().prop_map(|src| RectEncoding::Copy { src }),
-        any::<bool>().prop_map(|reset| RectEncoding::Tiles { reset }),
+        (any::<bool>(), any::<u32>())
+            .prop_map(|(reset, coded)| RectEncoding::Tiles { reset, coded }),
         Just(RectEncoding::Draw),
     ];
     let encoded = (rect(), kind, prop::collection::vec(any::<u8>(), 0..64))

@@ -155,7 +155,7 @@ impl PixelDecoder {
                 }
                 self.canvas.copy_within(from, rect.origin(), bounds);
             }
-            RectEncoding::Tiles { reset } => {
+            RectEncoding::Tiles { reset, coded } => {
                 if reset {
                     let spare = &mut self.spare_tiles;
                     self.tiles
@@ -167,7 +167,7 @@ impl PixelDecoder {
                 let Some(tiles) = &mut self.tiles else {
                     return Err(PixelError::TileContext { rect });
                 };
-                tiles.apply(&mut self.canvas, rect, data)?;
+                tiles.apply(&mut self.canvas, rect, data, coded)?;
             }
             RectEncoding::Draw => {
                 let Some(tiles) = &mut self.tiles else {

@@ -201,6 +201,15 @@ pub enum PixelError {
         /// The most its tiles can need.
         limit: usize,
     },
+    /// A `px-tiles` rectangle whose coded section is longer than its data, or does not hold
+    /// exactly the bits of its gradient records.
+    #[error(
+        "the coded section of tiles rectangle {rect:?} does not hold exactly its gradient records"
+    )]
+    TileCoded {
+        /// The rectangle.
+        rect: Rect,
+    },
     /// Records that go on past the last tile of their rectangle.
     #[error("the records of tiles rectangle {rect:?} go on past its last tile")]
     TilesPastRect {

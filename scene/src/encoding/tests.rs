@@ -269,7 +269,10 @@ fn round_trip(encoding: PixelEncoding, seed: u64, steps: usize, switch: bool) {
         PixelEncoding::DeltaLz4 => vec![RectEncoding::Lz4, RectEncoding::DeltaLz4, copy],
         PixelEncoding::Tiles | PixelEncoding::TilesJpeg { .. } => {
             vec![
-                RectEncoding::Tiles { reset: false },
+                RectEncoding::Tiles {
+                    reset: false,
+                    coded: 0,
+                },
                 copy,
                 RectEncoding::Draw,
             ]
@@ -923,7 +926,10 @@ fn a_reset_decoder_decodes_as_a_new_one() {
         decoder.reset(screen.size());
         let rect = EncodedRect {
             rect: Rect::new(0, 0, 16, 16),
-            kind: RectEncoding::Tiles { reset: false },
+            kind: RectEncoding::Tiles {
+                reset: false,
+                coded: 0,
+            },
             data: vec![0; 4],
         };
         assert!(matches!(

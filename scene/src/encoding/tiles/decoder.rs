@@ -3,6 +3,7 @@
 
 use netui_protocol::{Drawing, Rect};
 
+use super::gradient::{self, Model, RangeDecoder};
 use super::stream::{ExpandError, Expander};
 use super::*;
 use crate::encoding::PixelError;
@@ -25,6 +26,8 @@ pub(in crate::encoding) struct TileDecoder {
     edges: Vec<u32>,
     /// A JPEG record's pixels, four bytes each.
     bgra: Vec<u8>,
+    /// The gradient records' probabilities.
+    model: Model,
     /// The glyphs that drawings of text need, from the first such drawing.
     fonts: Option<Box<Fonts>>,
 }
@@ -36,6 +39,9 @@ struct Reader<'a> {
     tile: Rect,
     /// The rectangle of the records.
     bounds: Rect,
+    /// The rectangle's coded section, and its decoder from the first gradient record.
+    section: &'a [u8],
+    coded: Option<RangeDecoder<'a>>,
 }
 
 impl<'a> Reader<'a> {
@@ -74,6 +80,7 @@ impl TileDecoder {
             tile: Vec::with_capacity(TILE_PIXELS),
             edges: Vec::with_capacity(3 * TILE as usize + 1),
             bgra: Vec::new(),
+            model: Model::default(),
             fonts: None,
         }
     }
@@ -89,15 +96,17 @@ impl TileDecoder {
         self.stream.restart();
         self.cache.clear();
         self.next = 0;
+        self.model.reset();
     }
 
-    /// Applies one rectangle's data to `canvas`; `rect` lies inside it (checked by the
-    /// caller).
+    /// Applies one rectangle's data, whose last `coded` bytes are its coded section, to
+    /// `canvas`; `rect` lies inside it (checked by the caller).
     pub(in crate::encoding) fn apply(
         &mut self,
         canvas: &mut Canvas,
         rect: Rect,
         data: &[u8],
+        coded: u32,
     ) -> Result<(), PixelError> {
         let bounds = canvas.bounds();
         // TILE is a power of two (and `is_multiple_of` is newer than the crate's Rust).
@@ -111,16 +120,20 @@ impl TileDecoder {
         {
             return Err(PixelError::TileGrid { rect });
         }
+        let Some(split) = data.len().checked_sub(coded as usize) else {
+            return Err(PixelError::TileCoded { rect });
+        };
+        let (data, section) = data.split_at(split);
         let (cols, rows) = grid(rect);
-        let tiles = cols * rows;
         let pixels = rect.width as usize * rect.height as usize;
-        let limit = tiles * MAX_RECORD + pixels * AREA_BYTES_PER_PIXEL;
+        let limit = cols * rows * MAX_RECORD + pixels * AREA_BYTES_PER_PIXEL;
         self.records = 0;
         let mut payload = std::mem::take(&mut self.payload);
         let result = match self.stream.expand(data, &mut payload, limit) {
             Ok(n) => {
                 self.records = n;
-                self.apply_records(canvas, rect, cols, tiles, pixels, &payload[..n])
+                let records = &payload[..n];
+                self.apply_records(canvas, rect, records, section)
             }
             Err(ExpandError::Corrupt) => Err(PixelError::TileStream { rect }),
             Err(ExpandError::TooLong) => Err(PixelError::TileTooLong { rect, limit }),
@@ -176,19 +189,23 @@ impl TileDecoder {
         Ok(drawings)
     }
 
+    /// Applies the records of `rect`, and the coded section of its gradient records.
     fn apply_records(
         &mut self,
         canvas: &mut Canvas,
         rect: Rect,
-        cols: usize,
-        tiles: usize,
-        pixels: usize,
         payload: &[u8],
+        section: &[u8],
     ) -> Result<(), PixelError> {
+        let (cols, rows) = grid(rect);
+        let tiles = cols * rows;
+        let pixels = rect.width as usize * rect.height as usize;
         let mut reader = Reader {
             bytes: payload,
             tile: rect,
             bounds: rect,
+            section,
+            coded: None,
         };
         let mut index = 0;
         // The pixels that area records may still cover.
@@ -259,7 +276,13 @@ impl TileDecoder {
             self.apply_tile(canvas, tile, op, &mut reader)?;
             index += 1;
         }
-        Ok(())
+        // The section holds exactly its gradient records' bits, and none when there are
+        // none.
+        match &reader.coded {
+            Some(coded) if !coded.exact() => Err(PixelError::TileCoded { rect }),
+            None if !section.is_empty() => Err(PixelError::TileCoded { rect }),
+            _ => Ok(()),
+        }
     }
 
     /// Applies the record `op` of `tile`, then puts the tile in the cache when it is whole
@@ -346,19 +369,14 @@ impl TileDecoder {
                 }
             }
             OP_GRADIENT => {
-                let bytes = reader.take(3 * n)?;
                 gradient_edges(canvas, tile, reader.bounds, &mut self.edges);
                 self.tile.clear();
                 self.tile.resize(n, 0);
-                let out = &mut self.tile;
-                gradient(width, tile.height as usize, &self.edges, |i, pred| {
-                    let r = &bytes[3 * i..3 * i + 3];
-                    let p = u32::from((pred as u8).wrapping_add(r[0]))
-                        | u32::from(((pred >> 8) as u8).wrapping_add(r[1])) << 8
-                        | u32::from(((pred >> 16) as u8).wrapping_add(r[2])) << 16;
-                    out[i] = p;
-                    p
-                });
+                let section = reader.section;
+                let coded = reader
+                    .coded
+                    .get_or_insert_with(|| RangeDecoder::new(section));
+                gradient::code(&mut self.model, coded, width, &self.edges, &mut self.tile);
                 for (y, line) in (0..tile.height).zip(self.tile.chunks_exact(width)) {
                     row_mut(canvas, tile, y).copy_from_slice(line);
                 }

@@ -1,0 +1,435 @@
+//! The gradient record (op `7`): the median edge detector's prediction of each pixel, and
+//! its errors coded by an adaptive binary range coder under contexts, as lossless image
+//! coders since CALIC and JPEG-LS do.
+//!
+//! The errors went through the Zstandard stream before (protocol 7 to 13), which codes them
+//! with one table of literals per block, whatever the picture does around each pixel. Here
+//! each is coded with probabilities learnt from errors made in the same context: how busy the
+//! neighbourhood is, how large the errors just made around it were, and for blue and red, the
+//! green error of the same pixel. On the image viewer's photographs that is about a third
+//! fewer bytes (BENCHMARKS.md, session 28).
+//!
+//! # Format
+//! A [`netui_protocol::RectEncoding::Tiles`] rectangle's data ends with its coded section,
+//! `coded` bytes long: one range-coded stream (LZMA's binary range coder, with 16-bit
+//! probabilities that move a sixteenth of the way to each bit coded, and without its first
+//! byte, which is always 0) holding the errors of the rectangle's gradient records, in their
+//! order. The section holds exactly the bytes that its decoder reads, and is empty when the
+//! rectangle has no gradient record.
+//!
+//! A gradient record codes its pixels row by row; in each pixel green, then blue, then red.
+//! A channel's prediction `p` comes from its left `a`, upper `b` and upper-left `c`
+//! neighbours ([`median`]); neighbours outside the tile (or part) are the viewer's pixels
+//! there as the records before this one left them, when they lie in the rectangle, and 0
+//! when they do not. Its error `e = v - p` (modulo 256, from -128 to 127) is coded as `e`
+//! for green and as `e - e_green` (the same modulo) for blue and red, under the context made
+//! of:
+//! - the channel;
+//! - the activity `|a - c| + |b - c| + |b - d|` in nine classes ([`activity`]), where `d`
+//!   is the upper-right neighbour (`b` in the record's last column);
+//! - the errors `|e|` of the left and upper neighbours plus half those of the upper-left
+//!   and upper-right ones, within the record (0 outside it), in eight classes ([`energy`]);
+//! - for blue and red, the green error of the pixel, in seven classes ([`green`]).
+//!
+//! A coded value `x`: a bit, whether it is not 0; if not, a bit, whether it is negative;
+//! then `n = floor(log2 |x|)` in unary (`n` ones and a zero; no zero after seven ones); then
+//! the `n` bits of `|x|` below its leading one, the highest first: the first two with
+//! probabilities of their own (per `n`), the others at even odds. A bit that is 1 is coded
+//! as the upper part of the range.
+//!
+//! Both ends keep the probabilities for the whole connection (they start at even odds, and
+//! again with a reset rectangle): a photograph's later tiles are coded with what its first
+//! ones taught.
+
+/// The bits of a probability: the chance that a bit is 0, out of `1 << PROB_BITS`.
+const PROB_BITS: u32 = 16;
+/// How fast a probability follows the bits: a sixteenth of the way each time. Chosen by
+/// measurement on the image viewer's two photographs, where it made them 32% and 33%
+/// smaller than the gradient record's errors in Zstandard; an eighth 1% larger than that, a
+/// thirty-second 3%, counts of each bit 13% (BENCHMARKS.md, session 28).
+const ADAPT: u32 = 4;
+/// Even odds.
+const HALF: u16 = 1 << (PROB_BITS - 1);
+/// The range's least value before it takes another byte.
+const TOP: u32 = 1 << 24;
+
+/// The adaptive bits of one context: zero, sign, seven of the unary length, and the two
+/// highest bits below the leading one for each length (1 to 7, and 2 to 7).
+const ZERO: usize = 0;
+const SIGN: usize = 1;
+const LENGTH: usize = 2;
+const FIRST: usize = LENGTH + 7;
+const SECOND: usize = FIRST + 8;
+const BITS: usize = SECOND + 8;
+/// The contexts: channel, activity, energy, green residual.
+const CONTEXTS: usize = 3 * 9 * 8 * 7;
+
+/// The probabilities of every context: what each end learnt so far.
+pub(super) struct Model {
+    probs: Vec<[u16; BITS]>,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Model")
+    }
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        Model {
+            probs: vec![[HALF; BITS]; CONTEXTS],
+        }
+    }
+}
+
+impl Model {
+    /// Forgets what it learnt (a reset rectangle).
+    pub(super) fn reset(&mut self) {
+        self.probs.iter_mut().for_each(|p| *p = [HALF; BITS]);
+    }
+}
+
+/// One end of the range coder: the encoder takes each bit and returns it, the decoder returns
+/// the bit it reads.
+pub(super) trait Coder {
+    /// Codes `bit` with the adaptive probability `p`.
+    fn bit(&mut self, p: &mut u16, bit: bool) -> bool;
+    /// Codes `bit` at even odds.
+    fn even(&mut self, bit: bool) -> bool;
+}
+
+/// Moves `p` (the chance of a 0) towards `bit`.
+#[inline]
+fn learn(p: &mut u16, bit: bool) {
+    if bit {
+        *p -= *p >> ADAPT;
+    } else {
+        *p += (((1 << PROB_BITS) - u32::from(*p)) >> ADAPT) as u16;
+    }
+}
+
+/// The encoding end: LZMA's range encoder.
+#[derive(Debug)]
+pub(super) struct RangeEncoder {
+    low: u64,
+    range: u32,
+    /// The byte not yet written (a carry may still reach it), and the bytes of 0xff after
+    /// it, it included.
+    cache: u8,
+    pending: u64,
+    out: Vec<u8>,
+}
+
+impl Default for RangeEncoder {
+    fn default() -> Self {
+        RangeEncoder {
+            low: 0,
+            range: u32::MAX,
+            cache: 0,
+            pending: 1,
+            out: Vec::new(),
+        }
+    }
+}
+
+impl RangeEncoder {
+    fn shift_low(&mut self) {
+        if (self.low as u32) < 0xff00_0000 || self.low >> 32 != 0 {
+            let carry = (self.low >> 32) as u8;
+            let mut byte = self.cache;
+            while self.pending > 0 {
+                self.out.push(byte.wrapping_add(carry));
+                byte = 0xff;
+                self.pending -= 1;
+            }
+            self.cache = (self.low >> 24) as u8;
+        }
+        self.pending += 1;
+        self.low = (self.low & 0x00ff_ffff) << 8;
+    }
+
+    #[inline]
+    fn normalize(&mut self) {
+        while self.range < TOP {
+            self.range <<= 8;
+            self.shift_low();
+        }
+    }
+
+    /// Ends the stream: its bytes, without the first (always 0), and a new encoder.
+    pub(super) fn finish(&mut self) -> Vec<u8> {
+        for _ in 0..5 {
+            self.shift_low();
+        }
+        let mut out = std::mem::take(&mut self.out);
+        out.remove(0);
+        *self = RangeEncoder::default();
+        out
+    }
+}
+
+impl Coder for RangeEncoder {
+    #[inline]
+    fn bit(&mut self, p: &mut u16, bit: bool) -> bool {
+        let bound = (self.range >> PROB_BITS) * u32::from(*p);
+        if bit {
+            self.low += u64::from(bound);
+            self.range -= bound;
+        } else {
+            self.range = bound;
+        }
+        learn(p, bit);
+        self.normalize();
+        bit
+    }
+
+    #[inline]
+    fn even(&mut self, bit: bool) -> bool {
+        self.range >>= 1;
+        if bit {
+            self.low += u64::from(self.range);
+        }
+        self.normalize();
+        bit
+    }
+}
+
+/// The decoding end. Past the end of its bytes it reads zeros, and says so
+/// ([`RangeDecoder::exact`]): a lying section gives wrong pixels and an error, never a
+/// panic, and its work is bounded by the pixels of its records.
+#[derive(Debug)]
+pub(super) struct RangeDecoder<'a> {
+    bytes: &'a [u8],
+    read: usize,
+    range: u32,
+    code: u32,
+}
+
+impl<'a> RangeDecoder<'a> {
+    pub(super) fn new(bytes: &'a [u8]) -> RangeDecoder<'a> {
+        let mut decoder = RangeDecoder {
+            bytes,
+            read: 0,
+            range: u32::MAX,
+            code: 0,
+        };
+        for _ in 0..4 {
+            decoder.code = (decoder.code << 8) | decoder.next();
+        }
+        decoder
+    }
+
+    fn next(&mut self) -> u32 {
+        let byte = self.bytes.get(self.read).copied().unwrap_or(0);
+        self.read += 1;
+        u32::from(byte)
+    }
+
+    #[inline]
+    fn normalize(&mut self) {
+        while self.range < TOP {
+            self.range <<= 8;
+            self.code = (self.code << 8) | self.next();
+        }
+    }
+
+    /// Whether it read exactly its bytes, no fewer and none past their end.
+    pub(super) fn exact(&self) -> bool {
+        self.read == self.bytes.len()
+    }
+}
+
+impl Coder for RangeDecoder<'_> {
+    #[inline]
+    fn bit(&mut self, p: &mut u16, _: bool) -> bool {
+        let bound = (self.range >> PROB_BITS) * u32::from(*p);
+        let bit = self.code >= bound;
+        if bit {
+            self.code -= bound;
+            self.range -= bound;
+        } else {
+            self.range = bound;
+        }
+        learn(p, bit);
+        self.normalize();
+        bit
+    }
+
+    #[inline]
+    fn even(&mut self, _: bool) -> bool {
+        self.range >>= 1;
+        let bit = self.code >= self.range;
+        if bit {
+            self.code -= self.range;
+        }
+        self.normalize();
+        bit
+    }
+}
+
+/// The prediction of one channel from its left, upper and upper-left neighbours: LOCO-I's
+/// median edge detector, `min(left, up)` when `up_left >= max(left, up)`, `max(left, up)`
+/// when `up_left <= min(left, up)`, else `left + up - up_left`. It turns smooth shading into
+/// small errors, as Tight's gradient filter does, and follows an edge where that filter
+/// overshoots it.
+#[inline]
+pub(super) fn median(left: i32, up: i32, up_left: i32) -> i32 {
+    let (low, high) = (left.min(up), left.max(up));
+    if up_left >= high {
+        low
+    } else if up_left <= low {
+        high
+    } else {
+        left + up - up_left
+    }
+}
+
+/// The activity's class (see the format).
+#[inline]
+fn activity(sum: i32) -> usize {
+    match sum {
+        0 => 0,
+        1..=2 => 1,
+        3..=5 => 2,
+        6..=9 => 3,
+        10..=15 => 4,
+        16..=25 => 5,
+        26..=40 => 6,
+        41..=70 => 7,
+        _ => 8,
+    }
+}
+
+/// The errors' class (see the format).
+#[inline]
+fn energy(sum: i32) -> usize {
+    match sum {
+        0 => 0,
+        1 => 1,
+        2..=3 => 2,
+        4..=6 => 3,
+        7..=12 => 4,
+        13..=25 => 5,
+        26..=60 => 6,
+        _ => 7,
+    }
+}
+
+/// The green residual's class (see the format).
+#[inline]
+fn green(e: i32) -> usize {
+    match e {
+        0 => 0,
+        i32::MIN..=-7 => 1,
+        -6..=-2 => 2,
+        -1 => 3,
+        1 => 4,
+        2..=6 => 5,
+        _ => 6,
+    }
+}
+
+/// `e` modulo 256, from -128 to 127.
+#[inline]
+fn wrap(e: i32) -> i32 {
+    ((e + 128) & 255) - 128
+}
+
+/// Codes one value (see the format): the encoder gives `x`, the decoder gets it.
+#[inline]
+fn value<C: Coder>(coder: &mut C, p: &mut [u16; BITS], x: i32) -> i32 {
+    if !coder.bit(&mut p[ZERO], x != 0) {
+        return 0;
+    }
+    let negative = coder.bit(&mut p[SIGN], x < 0);
+    // The decoder's `x` is 0: its bits are read, not taken from it.
+    let magnitude = x.unsigned_abs().max(1);
+    let length = magnitude.ilog2() as usize;
+    let mut n = 0;
+    while n < 7 && coder.bit(&mut p[LENGTH + n], n < length) {
+        n += 1;
+    }
+    let mut v = 1u32;
+    for i in (0..n).rev() {
+        let bit = (magnitude >> i) & 1 == 1;
+        let bit = if i + 1 == n {
+            coder.bit(&mut p[FIRST + n], bit)
+        } else if i + 2 == n {
+            coder.bit(&mut p[SECOND + n], bit)
+        } else {
+            coder.even(bit)
+        };
+        v = (v << 1) | u32::from(bit);
+    }
+    // At most 255: no overflow.
+    let v = v as i32;
+    if negative {
+        -v
+    } else {
+        v
+    }
+}
+
+/// Codes the `pixels` of a gradient record, `width` wide, whose neighbours are `edges` (as the gradient
+/// record's: the row above from the upper-left corner, then the column to the left). The
+/// encoder's `pixels` are its tile's; the decoder's are overwritten with what it decodes.
+pub(super) fn code<C: Coder>(
+    model: &mut Model,
+    coder: &mut C,
+    width: usize,
+    edges: &[u32],
+    pixels: &mut [u32],
+) {
+    const W: usize = super::TILE as usize;
+    let (up_edge, left_edge) = edges.split_at(width + 1);
+    // The rows above and this one, with their left neighbour first; and their errors per
+    // channel, with a 0 on either side.
+    let mut above = [0u32; W + 1];
+    let mut line = [0u32; W + 1];
+    let mut errors_above = [[0i32; W + 2]; 3];
+    let mut errors = [[0i32; W + 2]; 3];
+    above[..=width].copy_from_slice(up_edge);
+    for (y, &left) in left_edge.iter().enumerate().take(pixels.len() / width) {
+        line[0] = left;
+        for x in 0..width {
+            let i = y * width + x;
+            let (mut pixel, mut green_error) = (0u32, 0i32);
+            // Green, blue, red: shifts in a 0x00RRGGBB pixel.
+            for (channel, shift) in [8u32, 0, 16].into_iter().enumerate() {
+                let at = |p: u32| (p >> shift & 0xff) as i32;
+                let (a, b, c) = (at(line[x]), at(above[x + 1]), at(above[x]));
+                let d = if x + 1 < width { at(above[x + 2]) } else { b };
+                let prediction = median(a, b, c);
+                // Column x's error is at x + 1 (and 0 past the record's edges).
+                let errors_near = errors[channel][x]
+                    + errors_above[channel][x + 1]
+                    + (errors_above[channel][x] + errors_above[channel][x + 2]) / 2;
+                let busy = activity((a - c).abs() + (b - c).abs() + (b - d).abs());
+                let green = if channel == 0 { 0 } else { green(green_error) };
+                let context = ((channel * 9 + busy) * 8 + energy(errors_near)) * 7 + green;
+                let e = wrap(at(pixels[i]) - prediction);
+                let coded = if channel == 0 {
+                    e
+                } else {
+                    wrap(e - green_error)
+                };
+                let coded = value(coder, &mut model.probs[context], coded);
+                let e = if channel == 0 {
+                    coded
+                } else {
+                    wrap(coded + green_error)
+                };
+                if channel == 0 {
+                    green_error = e;
+                }
+                errors[channel][x + 1] = e.abs();
+                pixel |= ((prediction + e) as u32 & 0xff) << shift;
+            }
+            pixels[i] = pixel;
+            line[x + 1] = pixel;
+        }
+        above[..=width].copy_from_slice(&line[..=width]);
+        std::mem::swap(&mut errors_above, &mut errors);
+    }
+}

@@ -1,10 +1,12 @@
 //! Pixel-encoding throughput on typical desktop content at 1280x800, in damaged pixels per
-//! second (criterion's "elem/s"), for four changes: text typed into a notepad (small
+//! second (criterion's "elem/s"), for five changes: text typed into a notepad (small
 //! rectangles), a 500x400 text area scrolled by 20 pixels, with its copy hint and without
 //! one (an application that draws its rows again: `px-delta-lz4` and `px-tiles` find the
-//! move by hashing rows), and the whole screen replaced (an image viewer's next slide). Each iteration encodes the change and its
-//! reverse, so the encoder always has a real change to send (for `px-tiles` the reverse is
-//! then in its cache of tiles, except for the whole screen, which is more than the cache holds).
+//! move by hashing rows), the whole screen replaced (an image viewer's next slide), and a
+//! screen of photographs turned half round (`px-tiles`' gradient records). Each iteration
+//! encodes the change and its reverse, so the encoder always has a real change to send (for
+//! `px-tiles` the reverse is then in its cache of tiles, except for the whole screen and the
+//! photographs, which are more than the cache holds).
 //! Also decoding for `px-delta-lz4` and `px-tiles`, and encoding for the lossy
 //! `px-tiles-jpeg` at quality 75, whose bytes and PSNR at three qualities are printed too.
 //! The bytes each encoding sends per update are printed once before the measurements. And

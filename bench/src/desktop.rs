@@ -1,7 +1,8 @@
 //! Typical desktop content at 1280x800 and four changes to it, for the encoders' criterion
 //! benches (`benches/encoding.rs`, `benches/rfb.rs`): text typed into a notepad (small
 //! rectangles), a 500x400 text area scrolled by 20 pixels (with its copy hint), the whole
-//! screen replaced (an image viewer's next slide), and photographs replaced by others.
+//! screen replaced (an image viewer's next slide), and a screen of photographs turned half
+//! round.
 
 use demos::imageview::picture::scale_rgb;
 use netui_protocol::{Color, Font, ImageFormat, Point, Rect};
@@ -232,43 +233,43 @@ fn slide(fonts: &mut Fonts, before: &Canvas) -> Change {
     }
 }
 
-/// The two photographs that `imageview` ships (640x480 each), side by side on a dark
-/// backdrop, `y` pixels from the top; the other way round and mirrored when `mirrored`.
-fn photographs(mirrored: bool, y: i32) -> Canvas {
-    let mut screen = Canvas::new(WIDTH, HEIGHT, Color::rgb(24, 24, 24));
-    let clip = screen.bounds();
-    let mut samples = demos::imageview::Source::samples();
-    if mirrored {
-        samples.reverse();
-    }
-    let mut x = 0;
-    for sample in samples {
+/// (d) Photographs, as an image viewer shows them unscaled: the two that `imageview` ships
+/// (640x480 each) side by side, and below them the two the other way round and upside down;
+/// then the whole screen turned half round. No row and no tile of the one is in the other,
+/// so `px-tiles` finds nothing in its cache (4,000 tiles each way, more than it holds) nor
+/// a move of rows: what new photographic content costs, which the other changes have none
+/// of.
+fn photographs() -> Change {
+    let mut before = Canvas::new(WIDTH, HEIGHT, Color::BLACK);
+    let clip = before.bounds();
+    let samples = demos::imageview::Source::samples();
+    for (i, sample) in samples.iter().enumerate() {
         let picture = sample.load().expect("a shipped sample decodes");
         let size = picture.size();
-        let mut rgb = scale_rgb(&picture, size, Color::BLACK);
-        if mirrored {
-            for row in rgb.chunks_exact_mut(3 * size.width as usize) {
-                row.reverse();
-                row.chunks_exact_mut(3).for_each(|p| p.reverse());
-            }
-        }
-        let at = Rect::new(x, y, size.width, size.height);
-        screen.put_image(at, ImageFormat::Rgb8, &rgb, clip);
-        x += size.width as i32;
+        let rgb = scale_rgb(&picture, size, Color::BLACK);
+        let width = size.width as i32;
+        let at = Rect::new(i as i32 * width, 0, size.width, size.height);
+        before.put_image(at, ImageFormat::Rgb8, &rgb, clip);
+        let flipped: Vec<u8> = rgb
+            .chunks_exact(3 * size.width as usize)
+            .rev()
+            .flatten()
+            .copied()
+            .collect();
+        let below = Rect::new(
+            (1 - i as i32) * width,
+            size.height as i32,
+            size.width,
+            size.height,
+        );
+        before.put_image(below, ImageFormat::Rgb8, &flipped, clip);
     }
-    screen
-}
-
-/// (d) Photographs, as an image viewer shows them unscaled: the two that `imageview` ships,
-/// side by side, then the other way round, mirrored and half a tile lower. Nothing of the
-/// first is on the screen again, neither as tiles nor as rows of pixels that moved, so
-/// `px-tiles` finds none of it in its cache or its stream: what new photographic content
-/// costs, which the other changes have none of.
-fn photographs_replaced() -> Change {
+    let mut after = before.clone();
+    after.pixels_mut().reverse();
     Change {
         name: "photographs",
-        before: photographs(false, 160),
-        after: photographs(true, 168),
+        before,
+        after,
         damage: vec![Rect::new(0, 0, WIDTH, HEIGHT)],
         forward: Vec::new(),
         backward: Vec::new(),
@@ -283,6 +284,6 @@ pub fn changes() -> Vec<Change> {
         typing(&mut fonts, &screen),
         scroll(&mut fonts, &screen),
         slide(&mut fonts, &screen),
-        photographs_replaced(),
+        photographs(),
     ]
 }

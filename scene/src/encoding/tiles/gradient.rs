@@ -11,31 +11,34 @@
 //!
 //! # Format
 //! A [`netui_protocol::RectEncoding::Tiles`] rectangle's data ends with its coded section,
-//! `coded` bytes long: one range-coded stream (LZMA's binary range coder, with 16-bit
-//! probabilities that move a sixteenth of the way to each bit coded, and without its first
+//! `coded` bytes long: one range-coded stream (LZMA's binary range coder, without its first
 //! byte, which is always 0) holding the errors of the rectangle's gradient records, in their
 //! order. The section holds exactly the bytes that its decoder reads, and is empty when the
-//! rectangle has no gradient record.
+//! rectangle has no gradient record. A probability is the chance of a 0 out of 65,536; it
+//! starts at 32,768 and after each bit moves a sixteenth of the way: `p += (65536 - p) >> 4`
+//! after a 0, `p -= p >> 4` after a 1. A bit that is 1 is coded as the upper part of the
+//! range.
 //!
 //! A gradient record codes its pixels row by row; in each pixel green, then blue, then red.
 //! A channel's prediction `p` comes from its left `a`, upper `b` and upper-left `c`
 //! neighbours ([`median`]); neighbours outside the tile (or part) are the viewer's pixels
 //! there as the records before this one left them, when they lie in the rectangle, and 0
 //! when they do not. Its error `e = v - p` (modulo 256, from -128 to 127) is coded as `e`
-//! for green and as `e - e_green` (the same modulo) for blue and red, under the context made
-//! of:
+//! for green and as `e - e_green` (the same modulo) for blue and red; the decoder's `v` is
+//! `p + e` modulo 256. Each value has the probabilities of its context, made of:
 //! - the channel;
 //! - the activity `|a - c| + |b - c| + |b - d|` in nine classes ([`activity`]), where `d`
 //!   is the upper-right neighbour (`b` in the record's last column);
-//! - the errors `|e|` of the left and upper neighbours plus half those of the upper-left
-//!   and upper-right ones, within the record (0 outside it), in eight classes ([`energy`]);
+//! - the errors `|e|` of the left and upper neighbours plus half (rounded down) the sum of
+//!   those of the upper-left and upper-right ones, each 0 outside the record, in eight
+//!   classes ([`energy`]);
 //! - for blue and red, the green error of the pixel, in seven classes ([`green`]).
 //!
 //! A coded value `x`: a bit, whether it is not 0; if not, a bit, whether it is negative;
 //! then `n = floor(log2 |x|)` in unary (`n` ones and a zero; no zero after seven ones); then
 //! the `n` bits of `|x|` below its leading one, the highest first: the first two with
-//! probabilities of their own (per `n`), the others at even odds. A bit that is 1 is coded
-//! as the upper part of the range.
+//! probabilities of their own (per `n`), the others at even odds (the range halved, as
+//! LZMA's direct bits).
 //!
 //! Both ends keep the probabilities for the whole connection (they start at even odds, and
 //! again with a reset rectangle): a photograph's later tiles are coded with what its first
@@ -285,48 +288,41 @@ pub(super) fn median(left: i32, up: i32, up_left: i32) -> i32 {
     }
 }
 
-/// The activity's class (see the format).
+/// The upper bounds of the activity's classes but the last (see the format).
+const ACTIVITY: [i32; 8] = [0, 2, 5, 9, 15, 25, 40, 70];
+/// The upper bounds of the errors' classes but the last (see the format).
+const ENERGY: [i32; 7] = [0, 1, 3, 6, 12, 25, 60];
+/// The upper bounds of the green error's size classes but the last (see [`green`]).
+const GREEN: [i32; 2] = [1, 6];
+
+/// The class of `value` among classes whose upper bounds are `upper` (then one above them).
+#[inline]
+fn class(value: i32, upper: &[i32]) -> usize {
+    upper.iter().take_while(|&&u| value > u).count()
+}
+
+/// The activity's class (see the format): 0 for 0, then up to 2, 5, 9, 15, 25, 40, 70, and
+/// above.
 #[inline]
 fn activity(sum: i32) -> usize {
-    match sum {
-        0 => 0,
-        1..=2 => 1,
-        3..=5 => 2,
-        6..=9 => 3,
-        10..=15 => 4,
-        16..=25 => 5,
-        26..=40 => 6,
-        41..=70 => 7,
-        _ => 8,
-    }
+    class(sum, &ACTIVITY)
 }
 
-/// The errors' class (see the format).
+/// The errors' class (see the format): 0 for 0, then 1, up to 3, 6, 12, 25, 60, and above.
 #[inline]
 fn energy(sum: i32) -> usize {
-    match sum {
-        0 => 0,
-        1 => 1,
-        2..=3 => 2,
-        4..=6 => 3,
-        7..=12 => 4,
-        13..=25 => 5,
-        26..=60 => 6,
-        _ => 7,
-    }
+    class(sum, &ENERGY)
 }
 
-/// The green residual's class (see the format).
+/// The green error's class (see the format): 0 for 0; -7 and below, -6 to -2, -1; 1, 2 to
+/// 6, 7 and above.
 #[inline]
 fn green(e: i32) -> usize {
-    match e {
+    let size = class(e.abs(), &GREEN);
+    match e.signum() {
         0 => 0,
-        i32::MIN..=-7 => 1,
-        -6..=-2 => 2,
-        -1 => 3,
-        1 => 4,
-        2..=6 => 5,
-        _ => 6,
+        -1 => 3 - size,
+        _ => 4 + size,
     }
 }
 
@@ -536,6 +532,19 @@ mod tests {
             assert_eq!(decoder.bit(&mut probs[i % 3], false), bit, "bit {i}");
         }
         assert!(decoder.exact());
+    }
+
+    /// The classes of the contexts, at their edges, as the format gives them.
+    #[test]
+    fn the_contexts_classes_are_the_formats() {
+        let activities = [0, 1, 2, 3, 5, 6, 9, 10, 15, 16, 25, 26, 40, 41, 70, 71, 765];
+        let classes = activities.map(activity);
+        assert_eq!(classes, [0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8]);
+        let sums = [0, 1, 2, 3, 4, 6, 7, 12, 13, 25, 26, 60, 61, 384];
+        let classes = sums.map(energy);
+        assert_eq!(classes, [0, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7]);
+        let errors = [-128, -7, -6, -2, -1, 0, 1, 2, 6, 7, 127];
+        assert_eq!(errors.map(green), [1, 1, 2, 2, 3, 0, 4, 5, 5, 6, 6]);
     }
 
     /// Every value a channel's error can take, under one context, comes back.

@@ -61,7 +61,7 @@ fn run(decoder: &mut PixelDecoder, stream: &mut Compressor, data: &[u8]) {
             bytes
         };
         // Bit 6: the first byte says how many of the last bytes are the coded section of
-        // coded records (it follows the records, uncompressed).
+        // gradient records (it follows the records, uncompressed).
         let (bytes, section) = match bytes {
             [n, rest @ ..] if flags & 64 != 0 => {
                 rest.split_at(rest.len() - usize::from(*n).min(rest.len()))

@@ -48,8 +48,8 @@
 const PROB_BITS: u32 = 16;
 /// How fast a probability follows the bits: a sixteenth of the way each time. Chosen by
 /// measurement on the image viewer's two photographs, where it made them 32% and 33%
-/// smaller than the gradient record's errors in Zstandard; an eighth 1% larger than that, a
-/// thirty-second 3%, counts of each bit 13% (BENCHMARKS.md, session 28).
+/// smaller than the gradient record's errors in Zstandard; an eighth 1% larger than that,
+/// a thirty-second 3% (the landscape), counts of each bit 13% (BENCHMARKS.md, session 28).
 const ADAPT: u32 = 4;
 /// Even odds.
 const HALF: u16 = 1 << (PROB_BITS - 1);

@@ -83,7 +83,7 @@ fn lines(c: &mut Criterion) {
 
 fn segments(c: &mut Criterion) {
     let mut group = c.benchmark_group("segments");
-    for size in [10, 100] {
+    for size in [10, 100, 500] {
         let mut canvas = canvas();
         let clip = canvas.bounds();
         let segments = x11perf::segments(size, 1000);

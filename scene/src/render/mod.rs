@@ -320,6 +320,12 @@ impl Area {
         )
     }
 
+    /// Whether the pixel at `p` is inside.
+    fn holds(self, p: Point) -> bool {
+        let (x, y) = (i64::from(p.x), i64::from(p.y));
+        x >= self.left && x < self.right && y >= self.top && y < self.bottom
+    }
+
     fn is_empty(self) -> bool {
         self.left >= self.right || self.top >= self.bottom
     }

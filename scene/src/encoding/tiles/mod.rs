@@ -1294,8 +1294,16 @@ fn copy_row(to: &mut [u32], from: &[u32]) {
     ) {
         *to = *from;
     } else {
-        to.copy_from_slice(from);
+        copy_part_row(to, from);
     }
+}
+
+/// [`copy_row`] for a part of a tile's row. A function of its own: a copy of any length in
+/// the same function as the array's lets the compiler merge the two into one call of any
+/// length, the call that the array was there to avoid.
+#[inline(never)]
+fn copy_part_row(to: &mut [u32], from: &[u32]) {
+    to.copy_from_slice(from);
 }
 
 /// The pixels of `tile`, a whole tile of `canvas`, row by row into `pixels`.

@@ -264,11 +264,7 @@ fn play(frames: &Frames, mode: ViewMode) -> anyhow::Result<(Vec<u8>, Vec<u8>, Ca
         *seq += 1;
         core.handle(CoreMsg::Batch {
             conn,
-            items: vec![Incoming {
-                seq: *seq,
-                opcode: opcode(body),
-                request: decode_request(body),
-            }],
+            items: vec![Incoming::new(*seq, opcode(body), decode_request(body))],
             permit: None,
         });
     };
@@ -340,11 +336,11 @@ fn clipboard_seed(out: &Path) -> anyhow::Result<usize> {
             let body = postcard::to_stdvec(request)?;
             push_kind(&mut self.seed, client as u8, &body);
             self.seqs[client] += 1;
-            self.batches[client].push(Incoming {
-                seq: self.seqs[client],
-                opcode: opcode(&body),
-                request: decode_request(&body),
-            });
+            self.batches[client].push(Incoming::new(
+                self.seqs[client],
+                opcode(&body),
+                decode_request(&body),
+            ));
             Ok(())
         }
 

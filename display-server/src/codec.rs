@@ -204,11 +204,7 @@ fn decode_batch<'a>(bodies: impl Iterator<Item = &'a [u8]>, seq: &mut u32) -> Ve
     bodies
         .map(|body| {
             *seq = seq.wrapping_add(1);
-            Incoming {
-                seq: *seq,
-                opcode: frame::opcode(body),
-                request: frame::decode_request(body),
-            }
+            Incoming::new(*seq, frame::opcode(body), frame::decode_request(body))
         })
         .collect()
 }

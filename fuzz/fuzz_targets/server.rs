@@ -151,11 +151,7 @@ fuzz_target!(|data: &[u8]| {
                     r
                 });
                 if batches[usize::from(k)].len() < 64 {
-                    batches[usize::from(k)].push(Incoming {
-                        seq: c.seq,
-                        opcode: opcode(body),
-                        request,
-                    });
+                    batches[usize::from(k)].push(Incoming::new(c.seq, opcode(body), request));
                 }
                 continue;
             }

@@ -342,11 +342,7 @@ mod tests {
     use super::*;
 
     fn item(request: Request) -> Incoming {
-        Incoming {
-            seq: 1,
-            opcode: None,
-            request: Ok(request),
-        }
+        Incoming::new(1, None, Ok(request))
     }
 
     #[test]

@@ -23,7 +23,7 @@ use netui_protocol::{
     Reply, Request, RequestClass, ResourceId, Role, SceneOp, ServerInfo, ServerMessage, Size,
     Welcome, WindowInfo, PROTOCOL_VERSION,
 };
-use netui_scene::scene::{Scene, SceneError};
+use netui_scene::scene::{CostHint, Scene, SceneError};
 use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit};
 
 use crate::backend::Backend;
@@ -57,6 +57,24 @@ pub struct Incoming {
     pub opcode: Option<u32>,
     /// The request, or why it did not decode.
     pub request: Result<Request, DecodeError>,
+    /// What its cost needs, found where it was decoded (see [`CostHint`]).
+    pub hint: CostHint,
+}
+
+impl Incoming {
+    /// A request as a connection decoded it, with its cost hint (found here, on the
+    /// connection's thread, rather than on the core's).
+    pub fn new(seq: u32, opcode: Option<u32>, request: Result<Request, DecodeError>) -> Incoming {
+        let hint = request
+            .as_ref()
+            .map_or_else(|_| CostHint::default(), CostHint::of);
+        Incoming {
+            seq,
+            opcode,
+            request,
+            hint,
+        }
+    }
 }
 
 /// What the connections (and later the window backend) tell the core.
@@ -403,7 +421,10 @@ impl Core {
             let cost = item
                 .request
                 .as_ref()
-                .map_or(0, |r| self.scene.cost(r).saturating_add(selection::cost(r)))
+                .map_or(0, |r| {
+                    let cost = self.scene.cost_hinted(r, item.hint);
+                    cost.saturating_add(selection::cost(r))
+                })
                 .saturating_add(REQUEST_OVERHEAD);
             if spent > 0 && spent.saturating_add(cost) > SLICE_PIXELS {
                 self.queues.unpop(conn, vec![item]);
@@ -417,11 +438,9 @@ impl Core {
                     .and_then(|r| fair::split(r, cost));
                 if let Some(pieces) = pieces {
                     let (seq, opcode) = (item.seq, item.opcode);
-                    let pieces = pieces.into_iter().map(|request| Incoming {
-                        seq,
-                        opcode,
-                        request: Ok(request),
-                    });
+                    let pieces = pieces
+                        .into_iter()
+                        .map(|request| Incoming::new(seq, opcode, Ok(request)));
                     self.queues.unpop(conn, pieces.collect());
                     continue;
                 }
@@ -490,6 +509,7 @@ impl Core {
             seq,
             opcode,
             request,
+            ..
         } = item;
         let request = match request {
             Ok(request) => request,

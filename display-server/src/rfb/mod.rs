@@ -657,11 +657,7 @@ impl RfbViewer {
             .into_iter()
             .map(|request| {
                 self.next_seq = self.next_seq.wrapping_add(1);
-                Incoming {
-                    seq: self.next_seq,
-                    opcode: None,
-                    request: Ok(request),
-                }
+                Incoming::new(self.next_seq, None, Ok(request))
             })
             .collect();
         self.core

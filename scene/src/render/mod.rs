@@ -28,6 +28,7 @@ mod pattern;
 mod text;
 
 pub(crate) use blend::{lanes, over, over8};
+pub use line::SegmentsCost;
 pub use text::{Fonts, LineMetrics, MAX_FONT_SIZE};
 
 use blend::Paint;

@@ -9,7 +9,25 @@
 use netui_protocol::{Rect, Request, ResourceId, Size};
 
 use super::Scene;
-use crate::render::Canvas;
+use crate::render::{Canvas, SegmentsCost};
+
+/// What [`Scene::cost_hinted`] may know of a request before it reaches the scene, found by
+/// the thread that decodes it (a connection's), so that the thread that draws need not read
+/// a large batch twice. Only batches of one-pixel segments have one; the default is none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CostHint(Option<SegmentsCost>);
+
+impl CostHint {
+    /// The hint for `request`.
+    pub fn of(request: &Request) -> CostHint {
+        match request {
+            Request::Segments {
+                width, segments, ..
+            } if *width <= 1 => CostHint(SegmentsCost::of(segments)),
+            _ => CostHint(None),
+        }
+    }
+}
 
 impl Scene {
     /// A bound on the pixels that `request` reads or writes (0 for requests that touch
@@ -40,6 +58,20 @@ impl Scene {
     /// assert_eq!(scene.cost(&far), 2000 * 1000);
     /// ```
     pub fn cost(&self, request: &Request) -> u64 {
+        self.cost_hinted(request, CostHint::default())
+    }
+
+    /// [`Scene::cost`], the same figure, helped by `hint`, which must be [`CostHint::of`]
+    /// this request (or none).
+    pub fn cost_hinted(&self, request: &Request, hint: CostHint) -> u64 {
+        if let (Request::Segments { target, .. }, CostHint(Some(summary))) = (request, hint) {
+            return self.with_canvas(*target, |canvas, clip| {
+                canvas
+                    .thin_segments_cost(&summary, clip)
+                    .or_else(|| canvas.draw_cost(request, clip))
+                    .unwrap_or(0)
+            });
+        }
         if let Some(target) = request.drawing_target() {
             return self.with_canvas(target, |canvas, clip| {
                 canvas.draw_cost(request, clip).unwrap_or(0)
@@ -91,5 +123,91 @@ impl Scene {
     /// `f` of the target's clip, or 0 when there is no such target.
     fn clipped(&self, target: ResourceId, f: impl FnOnce(Rect) -> u64) -> u64 {
         self.with_canvas(target, |_, clip| f(clip))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netui_protocol::{Color, Limits, Point, Segment};
+    use proptest::prelude::*;
+
+    /// A scene with a 300x200 window at (40, 30) and a 100x80 pixmap.
+    fn scene() -> (Scene, [ResourceId; 2]) {
+        let mut scene = Scene::new(Size::new(640, 480), Limits::default());
+        let (window, pixmap) = (ResourceId(1 << 21 | 1), ResourceId(1 << 21 | 2));
+        let create = Request::CreateWindow {
+            id: window,
+            rect: Rect::new(40, 30, 300, 200),
+            title: "w".into(),
+            background: Color::WHITE,
+        };
+        scene.apply(&create, &mut Vec::new()).unwrap();
+        let pixmap_request = Request::CreatePixmap {
+            id: pixmap,
+            width: 100,
+            height: 80,
+        };
+        scene.apply(&pixmap_request, &mut Vec::new()).unwrap();
+        (scene, [window, pixmap])
+    }
+
+    fn point() -> impl Strategy<Value = Point> {
+        prop_oneof![
+            4 => (-5..320i32, -5..220i32).prop_map(|(x, y)| Point::new(x, y)),
+            1 => (any::<i32>(), any::<i32>()).prop_map(|(x, y)| Point::new(x, y)),
+        ]
+    }
+
+    proptest! {
+        /// The hint found where a request is decoded gives the cost that reading the
+        /// segments gives: segments inside and outside the clip, huge ones, wide ones, on
+        /// a window, a pixmap and a target that does not exist.
+        #[test]
+        fn a_hinted_cost_is_the_cost(
+            segments in prop::collection::vec((point(), point()), 0..40),
+            width in prop_oneof![Just(0u16), Just(1), Just(3)],
+            which in 0..3usize,
+        ) {
+            let (scene, targets) = scene();
+            let target = targets.get(which).copied().unwrap_or(ResourceId(1 << 21 | 9));
+            let segments = segments.into_iter().map(|(a, b)| Segment { a, b }).collect();
+            let request = Request::Segments { target, color: Color::BLACK, width, segments };
+            prop_assert_eq!(
+                scene.cost_hinted(&request, CostHint::of(&request)),
+                scene.cost(&request)
+            );
+        }
+    }
+
+    #[test]
+    fn segments_well_inside_are_costed_from_their_hint() {
+        let (scene, [window, _]) = scene();
+        let segments = vec![
+            Segment {
+                a: Point::new(10, 10),
+                b: Point::new(20, 14),
+            };
+            3
+        ];
+        let request = Request::Segments {
+            target: window,
+            color: Color::BLACK,
+            width: 0,
+            segments,
+        };
+        let hint = CostHint::of(&request);
+        let Some(summary) = hint.0 else {
+            panic!("no hint for thin segments")
+        };
+        // Each segment's box grown by one: 13 by 7 pixels, found without the segments.
+        let from_hint = scene.with_canvas(window, |canvas, clip| {
+            canvas
+                .thin_segments_cost(&summary, clip)
+                .unwrap_or(u64::MAX)
+        });
+        assert_eq!(from_hint, 3 * 13 * 7);
+        assert_eq!(scene.cost_hinted(&request, hint), 3 * 13 * 7);
+        assert_eq!(scene.cost(&request), 3 * 13 * 7);
     }
 }

@@ -36,6 +36,7 @@ mod journal;
 mod request;
 mod window;
 
+pub use cost::CostHint;
 pub use journal::copy_hint;
 pub use window::Window;
 

@@ -155,22 +155,24 @@ impl Canvas {
         area: &Area,
         damage: &mut Damage,
     ) {
-        let (ax, ay) = (i64::from(a.x), i64::from(a.y));
-        let (bx, by) = (i64::from(b.x), i64::from(b.y));
-        let x_major = (bx - ax).abs() >= (by - ay).abs();
-        // (u, v) are the (major, minor) coordinates; walk u upwards, so that a line and its
-        // reverse light the same pixels.
-        let (mut u0, mut v0, mut u1, mut v1) = if x_major {
-            (ax, ay, bx, by)
-        } else {
-            (ay, ax, by, bx)
-        };
+        let (whole, reversed) = Walk::whole(a, b);
+        let Walk {
+            start: u0,
+            end: u1,
+            v: v0,
+            rise,
+            run,
+            step,
+            x_major,
+            ..
+        } = whole;
+        let v1 = v0 + step * (rise / 2);
         // Which end is drawn at u0 and which at u1.
-        let (mut draw_u0, mut draw_u1) = (ends.start, ends.end);
-        if u0 > u1 {
-            (u0, v0, u1, v1) = (u1, v1, u0, v0);
-            (draw_u0, draw_u1) = (draw_u1, draw_u0);
-        }
+        let (draw_u0, draw_u1) = if reversed {
+            (ends.end, ends.start)
+        } else {
+            (ends.start, ends.end)
+        };
         let (major, minor) = if x_major {
             ((area.left, area.right), (area.top, area.bottom))
         } else {
@@ -185,23 +187,15 @@ impl Canvas {
         if start > end {
             return;
         }
-        let du = u1 - u0;
-        let step = (v1 - v0).signum();
-        let rise = 2 * (v1 - v0).abs();
-        let run = (2 * du).max(1);
-        // At u the minor offset is floor(((u - u0) * rise + du) / run), the exact line rounded.
-        // `rem` is the remainder of that division, carried from pixel to pixel.
-        let (offset, rem) = minor_offset(start - u0, rise, du, run);
-        let v = v0 + step * offset;
+        // At u the minor offset is floor(((u - u0) * rise + du) / run), du = u1 - u0: the exact
+        // line rounded. `rem` is the remainder of that division, carried from pixel to pixel.
+        let (offset, rem) = minor_offset(start - u0, rise, u1 - u0, run);
         let walk = Walk {
             start,
             end,
-            v,
+            v: v0 + step * offset,
             rem,
-            rise,
-            run,
-            step,
-            x_major,
+            ..whole
         };
         let drawn = if v0.min(v1) >= minor.0 && v0.max(v1) < minor.1 {
             // The whole minor extent is inside the clip: every step lights its pixel.
@@ -245,7 +239,7 @@ impl Canvas {
     /// [`Walk::whole`], no clipping.
     #[inline(always)]
     fn thin_inside(&mut self, a: Point, b: Point, damage: &mut Damage, color: impl Fn(u32) -> u32) {
-        let walk = Walk::whole(a, b);
+        let (walk, _) = Walk::whole(a, b);
         let last_v = walk.v + walk.step * (walk.rise / 2);
         if walk.end - walk.start < LONG_WALK {
             self.walk_inside(&walk, last_v, color);
@@ -374,20 +368,23 @@ struct Walk {
 }
 
 impl Walk {
-    /// The walk of the whole line from `a` to `b` (from its end of lower major coordinate).
+    /// The walk of the whole line from `a` to `b`, and whether it goes from `b` to `a`.
+    /// (u, v) are the (major, minor) coordinates; the walk goes up u, from the end of lower
+    /// major coordinate, so that a line and its reverse light the same pixels.
     #[inline(always)]
-    fn whole(a: Point, b: Point) -> Walk {
+    fn whole(a: Point, b: Point) -> (Walk, bool) {
         let (ax, ay) = (i64::from(a.x), i64::from(a.y));
         let (bx, by) = (i64::from(b.x), i64::from(b.y));
         let x_major = (bx - ax).abs() >= (by - ay).abs();
-        let (u0, v0, u1, v1) = match (x_major, if x_major { ax <= bx } else { ay <= by }) {
-            (true, true) => (ax, ay, bx, by),
-            (true, false) => (bx, by, ax, ay),
-            (false, true) => (ay, ax, by, bx),
-            (false, false) => (by, bx, ay, ax),
+        let reversed = if x_major { ax > bx } else { ay > by };
+        let (u0, v0, u1, v1) = match (x_major, reversed) {
+            (true, false) => (ax, ay, bx, by),
+            (true, true) => (bx, by, ax, ay),
+            (false, false) => (ay, ax, by, bx),
+            (false, true) => (by, bx, ay, ax),
         };
         let du = u1 - u0;
-        Walk {
+        let walk = Walk {
             start: u0,
             end: u1,
             v: v0,
@@ -397,7 +394,8 @@ impl Walk {
             run: (2 * du).max(1),
             step: (v1 - v0).signum(),
             x_major,
-        }
+        };
+        (walk, reversed)
     }
 
     /// The pixel at major `u`, minor `v`.

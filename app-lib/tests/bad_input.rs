@@ -433,7 +433,7 @@ fn compressed_images_draw_as_raw_ones_and_bad_ones_are_refused() {
     let rgba: Vec<u8> = (0..40 * 20)
         .flat_map(|i| [(i % 40 * 6) as u8, (i / 40 * 12) as u8, 90, 128])
         .collect();
-    let zstd = netui_protocol::images::compress(ImageFormat::Rgba8, 40, &rgba);
+    let zstd = netui_protocol::images::compress(ImageFormat::Rgba8Zstd, 40, &rgba);
     d.put_image(w, Rect::new(0, 0, 40, 20), ImageFormat::Rgba8Zstd, &zstd);
     d.put_image(w, Rect::new(50, 0, 40, 20), ImageFormat::Rgba8, &rgba);
     d.sync().expect("a good compressed image is drawn");
@@ -447,7 +447,7 @@ fn compressed_images_draw_as_raw_ones_and_bad_ones_are_refused() {
     }
     assert_ne!(pixel(&image.rgba, 100, 17, 9), [255, 255, 255, 255]);
     // Not Zstandard, or data of another size.
-    let small = netui_protocol::images::compress(ImageFormat::Rgb8, 4, &[7; 4 * 4 * 3]);
+    let small = netui_protocol::images::compress(ImageFormat::Rgb8Zstd, 4, &[7; 4 * 4 * 3]);
     for (data, rect) in [
         (b"not zstd".to_vec(), Rect::new(0, 0, 4, 4)),
         (small.clone(), Rect::new(0, 0, 4, 5)),
@@ -456,10 +456,40 @@ fn compressed_images_draw_as_raw_ones_and_bad_ones_are_refused() {
         d.put_image(w, rect, ImageFormat::Rgb8Zstd, &data);
         let err = d.sync().expect_err("BadValue");
         assert_eq!(err.report().map(|r| r.code), Some(ErrorCode::BadValue));
-        assert!(err.to_string().contains("not a Zstandard frame"), "{err}");
+        assert!(err.to_string().contains("is not Rgb8Zstd"), "{err}");
     }
+    // A gradient-coded image, drawn as the raw one; and one whose stream is cut short.
+    let rgb: Vec<u8> = rgba.chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+    let coded = netui_protocol::images::compress(ImageFormat::Rgb8Gradient, 40, &rgb);
+    d.put_image(
+        w,
+        Rect::new(0, 30, 40, 20),
+        ImageFormat::Rgb8Gradient,
+        &coded,
+    );
+    d.put_image(w, Rect::new(50, 30, 40, 20), ImageFormat::Rgb8, &rgb);
+    d.sync().expect("a good gradient-coded image is drawn");
+    let image = d.get_image(w, None).expect("read");
+    for (x, y) in [(0, 30), (17, 39), (39, 49)] {
+        assert_eq!(
+            pixel(&image.rgba, 100, x, y),
+            pixel(&image.rgba, 100, x + 50, y),
+            "({x}, {y})"
+        );
+    }
+    let rect = Rect::new(0, 30, 40, 20);
+    d.put_image(
+        w,
+        rect,
+        ImageFormat::Rgb8Gradient,
+        &coded[..coded.len() / 2],
+    );
+    let err = d.sync().expect_err("BadValue");
+    assert_eq!(err.report().map(|r| r.code), Some(ErrorCode::BadValue));
+    assert!(err.to_string().contains("ends before the image"), "{err}");
     // 8192x8192 pixels of zeros from a few hundred bytes: refused before decompressing.
-    let bomb = netui_protocol::images::compress(ImageFormat::Rgba8, 8192, &vec![0; 8192 * 64 * 4]);
+    let bomb =
+        netui_protocol::images::compress(ImageFormat::Rgba8Zstd, 8192, &vec![0; 8192 * 64 * 4]);
     d.put_image(
         w,
         Rect::new(0, 0, 8192, 8192),

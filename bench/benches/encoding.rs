@@ -159,24 +159,26 @@ fn decode(c: &mut Criterion) {
 }
 
 /// The images of command mode (`netui_protocol::images`): the two photographs that `imageview`
-/// ships, compressed and expanded, in pixels per second, and made PNG for comparison; their
-/// sizes printed first.
+/// ships, compressed and expanded in each opaque format, in pixels per second, and made PNG
+/// for comparison; their sizes printed first.
 fn images(c: &mut Criterion) {
     let mut group = c.benchmark_group("images");
     for source in demos::imageview::Source::samples() {
         let picture = source.load().expect("a shipped sample decodes");
         let size = picture.size();
         let rgb = scale_rgb(&picture, size, netui_protocol::Color::BLACK);
-        let packed = images::compress(ImageFormat::Rgb8, size.width, &rgb);
+        let formats = [ImageFormat::Rgb8Gradient, ImageFormat::Rgb8Zstd];
+        let packed = formats.map(|f| images::compress(f, size.width, &rgb));
         let png = |rgba: &[u8]| netui::image::encode_png(size.width, size.height, rgba);
         eprintln!(
-            "{:16} {}x{}: {} bytes raw, {} with LZ4, {} compressed, {} as PNG",
+            "{:16} {}x{}: {} bytes raw, {} with LZ4, {} as Rgb8Gradient, {} as Rgb8Zstd, {} as PNG",
             source.name(),
             size.width,
             size.height,
             rgb.len(),
             lz4_flex::block::compress(&rgb).len(),
-            packed.len(),
+            packed[0].len(),
+            packed[1].len(),
             png(&picture.rgba).expect("encodes").len(),
         );
         group.throughput(Throughput::Elements(size.area()));
@@ -184,15 +186,18 @@ fn images(c: &mut Criterion) {
         group.bench_function(format!("png {}", source.name()), |b| {
             b.iter(|| black_box(png(&picture.rgba)))
         });
-        group.bench_function(format!("compress {}", source.name()), |b| {
-            b.iter(|| black_box(images::compress(ImageFormat::Rgb8, size.width, &rgb)))
-        });
-        group.bench_function(format!("expand {}", source.name()), |b| {
-            b.iter(|| {
-                let max = usize::MAX;
-                black_box(images::expand(ImageFormat::Rgb8Zstd, size, &packed, max).unwrap())
-            })
-        });
+        for (format, packed) in formats.into_iter().zip(&packed) {
+            let name = format!("{format:?} {}", source.name());
+            group.bench_function(format!("compress {name}"), |b| {
+                b.iter(|| black_box(images::compress(format, size.width, &rgb)))
+            });
+            group.bench_function(format!("expand {name}"), |b| {
+                b.iter(|| {
+                    let max = usize::MAX;
+                    black_box(images::expand(format, size, packed, max).unwrap())
+                })
+            });
+        }
     }
     group.finish();
 }

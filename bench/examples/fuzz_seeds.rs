@@ -6,7 +6,8 @@
 //! RFB server's encoders. So the seeds are what real peers send: an application's frames
 //! (`decode`), its requests (`scene`, `server`), a server's view messages (`view`), a VNC
 //! viewer's messages (`rfb_server`) and a VNC server's updates in every encoding
-//! (`rfb_client`).
+//! (`rfb_client`). The `images` target's seeds are pieces of the image viewer's photographs
+//! in each compressed format.
 //!
 //! ```sh
 //! cargo run --release -p netui-bench --example fuzz_seeds -- fuzz/seeds
@@ -63,6 +64,7 @@ fn main() -> anyhow::Result<()> {
     }
     n += rfb_server_seeds(&out)?;
     n += clipboard_seed(&out)?;
+    n += image_seeds(&out)?;
     eprintln!("{n} seeds written under {}", out.display());
     Ok(())
 }
@@ -108,6 +110,42 @@ fn write(out: &Path, target: &str, name: &str, bytes: &[u8]) -> anyhow::Result<u
     std::fs::create_dir_all(&dir)?;
     std::fs::write(dir.join(name), bytes)?;
     Ok(1)
+}
+
+/// The `images` target's seeds: pieces of the image viewer's two photographs (a small one,
+/// one of two blocks' width, a strip) in each compressed format, with the target's header
+/// (the format, the width and the height).
+fn image_seeds(out: &Path) -> anyhow::Result<usize> {
+    use demos::imageview::{picture::scale_rgb, Source};
+    use netui_protocol::ImageFormat;
+    let mut n = 0;
+    for (i, source) in Source::samples().into_iter().enumerate() {
+        let picture = source.load()?;
+        let rgb = scale_rgb(&picture, picture.size(), Color::BLACK);
+        let width = picture.size().width as usize;
+        for (x, y, w, h) in [(100, 200, 40, 30), (0, 300, 300, 9), (320, 0, 7, 120)] {
+            let piece: Vec<u8> = (y..y + h)
+                .flat_map(|y| &rgb[(y * width + x) * 3..][..w * 3])
+                .copied()
+                .collect();
+            let alpha: Vec<u8> = piece
+                .chunks(3)
+                .enumerate()
+                .flat_map(|(j, p)| [p[0], p[1], p[2], (j * 7) as u8])
+                .collect();
+            for (kind, format, pixels) in [
+                (0, ImageFormat::Rgb8Gradient, &piece),
+                (1, ImageFormat::Rgb8Zstd, &piece),
+                (2, ImageFormat::Rgba8Zstd, &alpha),
+            ] {
+                let wide = if w >= 256 { 4 } else { 0 };
+                let mut seed = vec![kind | wide, (w & 255) as u8, h as u8];
+                seed.extend(images::compress(format, w as u32, pixels));
+                n += write(out, "images", &format!("{i}-{w}x{h}-{format:?}"), &seed)?;
+            }
+        }
+    }
+    Ok(n)
 }
 
 /// Appends `record` in the fuzz crate's record format.

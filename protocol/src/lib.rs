@@ -22,6 +22,8 @@
 //! - [`selection`]: the clipboard and the primary selection: which, the type names, why a
 //!   transfer failed, and their limits.
 //! - [`images`]: the compressed image formats of `PutImage`, made and expanded.
+//! - [`gradient`]: the gradient coder (predicted pixels, their errors range-coded), which
+//!   `ImageFormat::Rgb8Gradient` and `px-tiles`' gradient records use.
 //! - [`font`]: the metrics of the shipped typefaces, for layout without a round trip.
 //! - [`frame`]: the frame header, batching, compression (and `lz4-ctx`'s format), the
 //!   stateful frame decoder, and the decoding limits.
@@ -57,6 +59,7 @@ pub mod event;
 pub mod font;
 pub mod frame;
 pub mod geometry;
+pub mod gradient;
 pub mod handshake;
 pub mod images;
 mod packed;
@@ -105,7 +108,9 @@ pub use view::{
 /// (`RectEncoding::Draw`).
 /// Version 14: `px-tiles` gradient records' errors are range-coded under contexts, in a
 /// section at the end of the rectangle (`RectEncoding::Tiles::coded`).
-pub const PROTOCOL_VERSION: u16 = 14;
+/// Version 15: images coded as `px-tiles`' gradient records are (`ImageFormat::Rgb8Gradient`),
+/// the format in which command mode sends photographs.
+pub const PROTOCOL_VERSION: u16 = 15;
 
 /// The first bytes of every hello, so that a server can tell a netui client from a stray one.
 pub const MAGIC: [u8; 4] = *b"NTUI";

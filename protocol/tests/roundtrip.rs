@@ -30,7 +30,13 @@ fn font() -> impl Strategy<Value = Font> {
     prop_oneof![Just(Font::Sans), Just(Font::Mono)]
 }
 fn format() -> impl Strategy<Value = ImageFormat> {
-    prop_oneof![Just(ImageFormat::Rgb8), Just(ImageFormat::Rgba8)]
+    prop_oneof![
+        Just(ImageFormat::Rgb8),
+        Just(ImageFormat::Rgba8),
+        Just(ImageFormat::Rgb8Zstd),
+        Just(ImageFormat::Rgba8Zstd),
+        Just(ImageFormat::Rgb8Gradient),
+    ]
 }
 fn text() -> impl Strategy<Value = String> {
     ".{0,40}"

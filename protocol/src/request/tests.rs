@@ -222,6 +222,7 @@ fn a_borrowed_image_serializes_to_the_bytes_of_its_request() {
     for (format, data) in [
         (ImageFormat::Rgba8, vec![]),
         (ImageFormat::Rgb8, (0..300).map(|i| i as u8).collect()),
+        (ImageFormat::Rgb8Gradient, vec![1, 2, 3]),
     ] {
         let (target, rect) = (ResourceId(0x20_0001), Rect::new(-5, 7, 10, 10));
         let owned = Request::PutImage {

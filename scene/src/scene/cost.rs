@@ -4,12 +4,20 @@
 //! The bound follows the renderer's own clipping: drawing outside the target costs nothing,
 //! and a wide line that covers the whole target costs one fill of it, however many points
 //! it has. Images are the exception: one costs its whole size, since its pixels are
-//! expanded and compressed before they are clipped.
+//! expanded and compressed before they are clipped, and a pixel that goes through the
+//! gradient coder costs [`CODED_PIXEL`] pixels.
 
-use netui_protocol::{Rect, Request, ResourceId, Size};
+use netui_protocol::{images, ImageFormat, Rect, Request, ResourceId, Size};
 
 use super::Scene;
 use crate::render::{Canvas, SegmentsCost};
+
+/// What a pixel of an image counts for when it goes through the gradient coder (an image an
+/// application sent as [`ImageFormat::Rgb8Gradient`], or a large opaque one that the journal
+/// compresses so for command-mode viewers; not one coded lately, which is found instead):
+/// the coder takes 44 to 70 ns a pixel here each way (`images/` in the encoding bench, on the
+/// image viewer's photographs), drawing a pixel of an image about 0.4.
+pub const CODED_PIXEL: u64 = 100;
 
 /// What [`Scene::cost_hinted`] may know of a request before it reaches the scene, found by
 /// the thread that decodes it (a connection's), so that the thread that draws need not read
@@ -80,7 +88,20 @@ impl Scene {
         match request {
             // An image costs its whole size wherever it lies: it is expanded (when
             // compressed) and compressed for command-mode viewers before it is clipped.
-            Request::PutImage { target, rect, .. } => self.clipped(*target, |_| rect.size().area()),
+            Request::PutImage {
+                target,
+                rect,
+                format,
+                data,
+            } => {
+                let coded = (*format == ImageFormat::Rgb8Gradient
+                    || (*format == ImageFormat::Rgb8
+                        && data.len() >= images::PACK_MIN
+                        && self.packs_images()))
+                    && !self.coded.knows(*format, rect.size(), data);
+                let weight = if coded { CODED_PIXEL } else { 1 };
+                self.clipped(*target, |_| rect.size().area().saturating_mul(weight))
+            }
             Request::CopyArea { dst, src_rect, .. } => {
                 self.clipped(*dst, |clip| src_rect.size().area().min(clip.size().area()))
             }
@@ -178,6 +199,36 @@ mod tests {
                 scene.cost(&request)
             );
         }
+    }
+
+    /// An image costs its pixels, or [`CODED_PIXEL`] times as many when the gradient coder
+    /// expands it, or compresses it for command-mode viewers.
+    #[test]
+    fn images_through_the_gradient_coder_cost_more() {
+        let (mut scene, [window, _]) = scene();
+        let put = |format, data| Request::PutImage {
+            target: window,
+            rect: Rect::new(0, 0, 64, 64),
+            format,
+            data,
+        };
+        let raw = put(ImageFormat::Rgb8, vec![0; 64 * 64 * 3]);
+        let coded = put(ImageFormat::Rgb8Gradient, vec![]);
+        let zstd = put(ImageFormat::Rgb8Zstd, vec![]);
+        let small = Request::PutImage {
+            target: window,
+            rect: Rect::new(0, 0, 16, 16),
+            format: ImageFormat::Rgb8,
+            data: vec![0; 16 * 16 * 3],
+        };
+        let costs = |scene: &Scene| [&raw, &coded, &zstd, &small].map(|r| scene.cost(r));
+        assert_eq!(costs(&scene), [4096, 409_600, 4096, 256]);
+        // With a command-mode viewer, a raw image large enough is coded for it; once coded,
+        // it is found instead.
+        scene.set_logging(true, false);
+        assert_eq!(costs(&scene), [409_600, 409_600, 4096, 256]);
+        scene.apply(&raw, &mut Vec::new()).unwrap();
+        assert_eq!(costs(&scene), [4096, 409_600, 4096, 256]);
     }
 
     #[test]

@@ -147,6 +147,11 @@ impl Scene {
         std::mem::take(&mut self.journal.hints)
     }
 
+    /// Whether large images are compressed for command-mode viewers as they are drawn.
+    pub(super) fn packs_images(&self) -> bool {
+        self.journal.ops_on
+    }
+
     /// Writes a change in the journal, if a command-mode viewer wants it (`op` is only made
     /// then: a request can hold megabytes of pixels).
     pub(super) fn journal(&mut self, op: impl FnOnce() -> SceneOp) {

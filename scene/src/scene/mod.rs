@@ -26,17 +26,18 @@ use netui_protocol::{
     SceneOp, Size, WindowKind,
 };
 
+use netui_protocol::images::CodedImages;
+
 use crate::damage::Damage;
 use crate::render::{Canvas, Fonts};
 use crate::wm::{self, Part};
-use netui_protocol::images;
 
 mod cost;
 mod journal;
 mod request;
 mod window;
 
-pub use cost::CostHint;
+pub use cost::{CostHint, CODED_PIXEL};
 pub use journal::copy_hint;
 pub use window::Window;
 
@@ -99,6 +100,9 @@ pub struct Scene {
     windows_changed: bool,
     /// What viewers need to follow the scene: the journal and the hints.
     journal: journal::Journal,
+    /// The images compressed for command-mode viewers or expanded lately, so that one drawn
+    /// again is not coded again.
+    coded: CodedImages,
 }
 
 impl Scene {
@@ -118,6 +122,7 @@ impl Scene {
             limits,
             windows_changed: false,
             journal: journal::Journal::default(),
+            coded: CodedImages::default(),
         }
     }
 
@@ -188,8 +193,12 @@ impl Scene {
             return Ok(());
         }
         self.carry_out(request, events)?;
-        // Viewers receive large images compressed (`netui_protocol::images`).
-        self.journal(|| SceneOp::Request(images::packed(request).into_owned()));
+        // Viewers receive large images compressed (`netui_protocol::images`), each coded once
+        // for all of them, and once for all the times it is drawn lately.
+        if self.packs_images() {
+            let op = SceneOp::Request(self.coded.packed(request).into_owned());
+            self.journal(|| op);
+        }
         self.hint_drawing(request);
         Ok(())
     }

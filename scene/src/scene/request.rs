@@ -2,8 +2,8 @@
 //! drawing with the renderer, and the checks of sizes, text and images that keep a
 //! request within the [`Limits`](netui_protocol::Limits).
 
-use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use netui_protocol::{
     Color, ErrorCode, Event, ImageFormat, Point, Rect, Request, ResourceId, WindowKind,
@@ -14,7 +14,6 @@ use super::{Pixmap, Scene, SceneError, WindowEvent};
 use crate::damage::Damage;
 use crate::render::{Canvas, MAX_FONT_SIZE};
 use crate::wm;
-use netui_protocol::images;
 
 impl Scene {
     /// Carries out one [`RequestClass::Scene`](netui_protocol::RequestClass::Scene) request
@@ -140,9 +139,10 @@ impl Scene {
                 format,
                 data,
             } => {
-                let data = self.check_image(*target, *rect, *format, data)?;
+                let expanded = self.check_image(*target, *rect, *format, data)?;
+                let data = expanded.as_deref().unwrap_or(data);
                 self.draw(*target, |c, clip, _| {
-                    c.put_image(*rect, format.pixels(), &data, clip)
+                    c.put_image(*rect, format.pixels(), data, clip)
                 })?;
             }
             Request::CopyArea {
@@ -326,15 +326,16 @@ impl Scene {
         Ok(())
     }
 
-    /// An image's pixels, checked: its size within the limits, and its data that of a
-    /// `rect`-sized image in `format` (raw, or expanded from a compressed format).
-    pub(super) fn check_image<'a>(
-        &self,
+    /// Checks an image: its size within the limits, and its data that of a `rect`-sized
+    /// image in `format`. Its pixels when they are not `data` (expanded from a compressed
+    /// format, or found among the images expanded lately).
+    pub(super) fn check_image(
+        &mut self,
         id: ResourceId,
         rect: Rect,
         format: ImageFormat,
-        data: &'a [u8],
-    ) -> Result<Cow<'a, [u8]>, SceneError> {
+        data: &[u8],
+    ) -> Result<Option<Arc<[u8]>>, SceneError> {
         let max = self.limits.max_side;
         if rect.width > max || rect.height > max {
             return Err(SceneError::new(
@@ -348,8 +349,10 @@ impl Scene {
         }
         if format.is_compressed() {
             let max = self.limits.max_payload as usize;
-            return images::expand(format, rect.size(), data, max)
-                .map(Cow::Owned)
+            return self
+                .coded
+                .expand(format, rect.size(), data, max)
+                .map(Some)
                 .map_err(|e| SceneError::new(ErrorCode::BadValue, Some(id), e.to_string()));
         }
         let expected = rect.size().area() * format.bytes_per_pixel() as u64;
@@ -365,7 +368,7 @@ impl Scene {
                 ),
             ));
         }
-        Ok(Cow::Borrowed(data))
+        Ok(None)
     }
 }
 

@@ -3,11 +3,11 @@
 
 use netui_protocol::{Drawing, Rect};
 
-use super::gradient::{self, Model, RangeDecoder};
 use super::stream::{ExpandError, Expander};
 use super::*;
 use crate::encoding::PixelError;
 use crate::render::{lanes, over8, Fonts};
+use netui_protocol::gradient::{self, Model, RangeDecoder};
 
 /// The viewer's `px-tiles` state: its end of the compression stream and its copy of the cache.
 #[derive(Debug)]
@@ -376,7 +376,13 @@ impl TileDecoder {
                 let coded = reader
                     .coded
                     .get_or_insert_with(|| RangeDecoder::new(section));
-                gradient::code(&mut self.model, coded, width, &self.edges, &mut self.tile);
+                gradient::code::<_, GRADIENT_ROW>(
+                    &mut self.model,
+                    coded,
+                    width,
+                    &self.edges,
+                    &mut self.tile,
+                );
                 for (y, line) in (0..tile.height).zip(self.tile.chunks_exact(width)) {
                     row_mut(canvas, tile, y).copy_from_slice(line);
                 }

@@ -10,7 +10,9 @@
 //! A [`RectEncoding::Tiles`] rectangle lies on the tile grid. Its data is the next piece of
 //! the connection's Zstandard stream (RFC 8878): one frame that never ends, with a window of
 //! at most 4 MiB ([`stream::WINDOW_LOG`]), the piece ended by a flush; then, its last
-//! `coded` bytes, the coded section of its gradient records (see the `gradient` module).
+//! `coded` bytes, the coded section of its gradient records: one stream of
+//! [`netui_protocol::gradient`]'s range coder holding their errors in their order, exactly
+//! the bytes its decoder reads (empty when the rectangle has none).
 //! The piece expands to records for the tiles of the rectangle, row by row, left to right;
 //! records may stop before the last tile (the rest are unchanged). Each record starts with
 //! an op byte; pixels are three bytes, blue, green, red (the low three of a `0x00RRGGBB`
@@ -34,9 +36,13 @@
 //!   that another follows.
 //! - `7` gradient: nothing more here; the tile's pixels are coded in the rectangle's coded
 //!   section, as errors from a prediction out of each pixel's neighbours (LOCO-I's median
-//!   edge detector), by a range coder whose probabilities depend on the neighbourhood (see
-//!   the `gradient` module). The encoder sends it for photographic tiles (many colors, few
-//!   repeats) and whole tiles of smooth shading.
+//!   edge detector), by a range coder whose probabilities depend on the neighbourhood (a
+//!   record of [`netui_protocol::gradient`]). Its edges are the viewer's pixels around the
+//!   tile (or part) as the records before this one left them, where they lie in the
+//!   rectangle, and 0 where they do not. Both ends keep the coder's probabilities for the
+//!   whole connection (at even odds at first, and again after a reset rectangle). The
+//!   encoder sends it for photographic tiles (many colors, few repeats) and whole tiles of
+//!   smooth shading.
 //! - `8` JPEG (`px-tiles-jpeg` only sends it): `k - 1`, then a `u32` (little-endian) length
 //!   and that many bytes of a baseline JPEG exactly as wide as the `k` tiles from this one
 //!   along the row (which must not go past the rectangle's edge) and as high as the row;
@@ -85,14 +91,13 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use netui_protocol::{Drawing, EncodedRect, Rect, RectEncoding};
+use netui_protocol::{gradient, Drawing, EncodedRect, Rect, RectEncoding};
 
 use super::scroll::{hash, mix};
 use super::{row, row_mut};
 use crate::render::{over, Canvas, Fonts};
 
 pub(super) mod decoder;
-mod gradient;
 mod jpeg;
 pub mod stream;
 #[cfg(test)]
@@ -101,6 +106,8 @@ mod tests;
 /// The side of a tile, in pixels (a power of two).
 pub const TILE: u32 = 16;
 /// The pixels of a whole tile.
+/// The row buffers of a gradient record: a tile's width and a column on either side.
+const GRADIENT_ROW: usize = TILE as usize + 2;
 const TILE_PIXELS: usize = (TILE * TILE) as usize;
 /// The slots of the tile cache: 4 MiB of tiles on each side.
 pub const CACHE_SLOTS: usize = 4096;
@@ -1210,7 +1217,7 @@ impl TileEncoder {
             self.payload.push(OP_GRADIENT);
             self.coding = true;
             let (model, coder) = (&mut self.model, &mut self.coded);
-            gradient::code(model, coder, width, &self.edges, &mut self.tile);
+            gradient::code::<_, GRADIENT_ROW>(model, coder, width, &self.edges, &mut self.tile);
             return;
         }
         let best = raw.min(packed).min(runs);

@@ -1056,7 +1056,7 @@ fn shading_goes_through_the_gradient_filter() {
 
 #[test]
 fn the_gradient_filter_follows_edges_as_the_median_edge_detector_does() {
-    use super::gradient::median;
+    use netui_protocol::gradient::median;
     // Between its neighbours: the plane through them, as Tight's filter.
     assert_eq!(median(100, 60, 80), 80);
     // The upper-left beyond both: an edge runs between it and the pixel, whose side is the

@@ -1,38 +1,37 @@
-//! The gradient record (op `7`): the median edge detector's prediction of each pixel, and
-//! its errors coded by an adaptive binary range coder under contexts, as lossless image
-//! coders since CALIC and JPEG-LS do.
+//! The gradient coder: each pixel predicted from its neighbours by the median edge detector,
+//! and its errors coded by an adaptive binary range coder under contexts, as lossless image
+//! coders since CALIC and JPEG-LS do. `px-tiles` codes its gradient records with it (the
+//! scene crate's `encoding::tiles`), and command mode its photographs
+//! ([`crate::ImageFormat::Rgb8Gradient`], in [`crate::images`]).
 //!
-//! The errors went through the Zstandard stream before (protocol 7 to 13), which codes them
-//! with one table of literals per block, whatever the picture does around each pixel. Here
-//! each is coded with probabilities learnt from errors made in the same context: how busy the
-//! neighbourhood is, how large the errors just made around it were, and for blue and red, the
-//! green error of the same pixel. On the image viewer's photographs that is about a third
-//! fewer bytes (BENCHMARKS.md, session 28).
+//! Zstandard after a filter (`Rgb8Zstd`, and `px-tiles` in protocols 7 to 13) codes such
+//! errors with one table of literals per block, whatever the picture does around each pixel.
+//! Here each is coded with probabilities learnt from errors made in the same context: how
+//! busy the neighbourhood is, how large the errors just made around it were, and for blue and
+//! red, the green error of the same pixel. On the image viewer's photographs that is about a
+//! third fewer bytes (BENCHMARKS.md, session 28).
 //!
 //! # Format
-//! A [`netui_protocol::RectEncoding::Tiles`] rectangle's data ends with its coded section,
-//! `coded` bytes long: one range-coded stream (LZMA's binary range coder, without its first
-//! byte, which is always 0) holding the errors of the rectangle's gradient records, in their
-//! order. The section holds exactly the bytes that its decoder reads, and is empty when the
-//! rectangle has no gradient record. A probability is the chance of a 0 out of 65,536; it
-//! starts at 32,768 and after each bit moves a sixteenth of the way: `p += (65536 - p) >> 4`
-//! after a 0, `p -= p >> 4` after a 1. A bit that is 1 is coded as the upper part of the
-//! range.
+//! A stream is LZMA's binary range coder's, without its first byte (which is always 0); a
+//! stream holds exactly the bytes its decoder reads. A probability is the chance of a 0 out
+//! of 65,536; it starts at 32,768 and after each bit moves a sixteenth of the way: `p +=
+//! (65536 - p) >> 4` after a 0, `p -= p >> 4` after a 1. A bit that is 1 is coded as the
+//! upper part of the range.
 //!
-//! A gradient record codes its pixels row by row; in each pixel green, then blue, then red.
-//! A channel's prediction `p` comes from its left `a`, upper `b` and upper-left `c`
-//! neighbours ([`median`]); neighbours outside the tile (or part) are the viewer's pixels
-//! there as the records before this one left them, when they lie in the rectangle, and 0
-//! when they do not. Its error `e = v - p` (modulo 256, from -128 to 127) is coded as `e`
-//! for green and as `e - e_green` (the same modulo) for blue and red; the decoder's `v` is
-//! `p + e` modulo 256. Each value has the probabilities of its context, made of:
+//! A *record* is a rectangle of pixels, coded row by row ([`code`]); in each pixel green, then
+//! blue, then red. A channel's prediction `p` comes from its left `a`, upper `b` and
+//! upper-left `c` neighbours ([`median`]); neighbours outside the record are given with it
+//! (its *edges*: what its user has there, or 0). Its error `e = v - p` (modulo 256, from -128
+//! to 127) is coded as `e` for green and as `e - e_green` (the same modulo) for blue and red;
+//! the decoder's `v` is `p + e` modulo 256. Each value has the probabilities of its context,
+//! made of:
 //! - the channel;
-//! - the activity `|a - c| + |b - c| + |b - d|` in nine classes ([`activity`]), where `d`
+//! - the activity `|a - c| + |b - c| + |b - d|` in nine classes (`activity`), where `d`
 //!   is the upper-right neighbour (`b` in the record's last column);
 //! - the errors `|e|` of the left and upper neighbours plus half (rounded down) the sum of
 //!   those of the upper-left and upper-right ones, each 0 outside the record, in eight
-//!   classes ([`energy`]);
-//! - for blue and red, the green error of the pixel, in seven classes ([`green`]).
+//!   classes (`energy`);
+//! - for blue and red, the green error of the pixel, in seven classes (`green`).
 //!
 //! A coded value `x`: a bit, whether it is not 0; if not, a bit, whether it is negative;
 //! then `n = floor(log2 |x|)` in unary (`n` ones and a zero; no zero after seven ones); then
@@ -40,9 +39,9 @@
 //! probabilities of their own (per `n`), the others at even odds (the range halved, as
 //! LZMA's direct bits).
 //!
-//! Both ends keep the probabilities for the whole connection (they start at even odds, and
-//! again with a reset rectangle): a photograph's later tiles are coded with what its first
-//! ones taught.
+//! The probabilities ([`Model`]) live as long as their user says: `px-tiles` keeps them for
+//! the whole connection, so that a photograph's later tiles are coded with what its first
+//! ones taught; an image starts with its own.
 
 /// The bits of a probability: the chance that a bit is 0, out of `1 << PROB_BITS`.
 const PROB_BITS: u32 = 16;
@@ -68,7 +67,7 @@ const BITS: usize = SECOND + 8;
 const CONTEXTS: usize = 3 * 9 * 8 * 7;
 
 /// The probabilities of every context: what each end learnt so far.
-pub(super) struct Model {
+pub struct Model {
     probs: Vec<[u16; BITS]>,
 }
 
@@ -88,14 +87,14 @@ impl Default for Model {
 
 impl Model {
     /// Forgets what it learnt (a reset rectangle).
-    pub(super) fn reset(&mut self) {
+    pub fn reset(&mut self) {
         self.probs.iter_mut().for_each(|p| *p = [HALF; BITS]);
     }
 }
 
 /// One end of the range coder: the encoder takes each bit and returns it, the decoder returns
 /// the bit it reads.
-pub(super) trait Coder {
+pub trait Coder {
     /// Codes `bit` with the adaptive probability `p`.
     fn bit(&mut self, p: &mut u16, bit: bool) -> bool;
     /// Codes `bit` at even odds.
@@ -114,7 +113,7 @@ fn learn(p: &mut u16, bit: bool) {
 
 /// The encoding end: LZMA's range encoder.
 #[derive(Debug)]
-pub(super) struct RangeEncoder {
+pub struct RangeEncoder {
     low: u64,
     range: u32,
     /// The byte not yet written (a carry may still reach it), and the bytes of 0xff after
@@ -161,7 +160,7 @@ impl RangeEncoder {
     }
 
     /// Ends the stream: its bytes, without the first (always 0), and a new encoder.
-    pub(super) fn finish(&mut self) -> Vec<u8> {
+    pub fn finish(&mut self) -> Vec<u8> {
         for _ in 0..5 {
             self.shift_low();
         }
@@ -202,7 +201,7 @@ impl Coder for RangeEncoder {
 /// ([`RangeDecoder::exact`]): a lying section gives wrong pixels and an error, never a
 /// panic, and its work is bounded by the pixels of its records.
 #[derive(Debug)]
-pub(super) struct RangeDecoder<'a> {
+pub struct RangeDecoder<'a> {
     bytes: &'a [u8],
     read: usize,
     range: u32,
@@ -210,7 +209,8 @@ pub(super) struct RangeDecoder<'a> {
 }
 
 impl<'a> RangeDecoder<'a> {
-    pub(super) fn new(bytes: &'a [u8]) -> RangeDecoder<'a> {
+    /// A decoder of the stream `bytes`.
+    pub fn new(bytes: &'a [u8]) -> RangeDecoder<'a> {
         let mut decoder = RangeDecoder {
             bytes,
             read: 0,
@@ -238,8 +238,14 @@ impl<'a> RangeDecoder<'a> {
     }
 
     /// Whether it read exactly its bytes, no fewer and none past their end.
-    pub(super) fn exact(&self) -> bool {
+    pub fn exact(&self) -> bool {
         self.read == self.bytes.len()
+    }
+
+    /// Whether it read past the end of its bytes (which no stream that an encoder made
+    /// does): what it decodes from then on is made up.
+    pub fn past_end(&self) -> bool {
+        self.read > self.bytes.len()
     }
 }
 
@@ -277,7 +283,7 @@ impl Coder for RangeDecoder<'_> {
 /// small errors, as Tight's gradient filter does, and follows an edge where that filter
 /// overshoots it.
 #[inline]
-pub(super) fn median(left: i32, up: i32, up_left: i32) -> i32 {
+pub fn median(left: i32, up: i32, up_left: i32) -> i32 {
     let (low, high) = (left.min(up), left.max(up));
     if up_left >= high {
         low
@@ -367,25 +373,26 @@ fn value<C: Coder>(coder: &mut C, p: &mut [u16; BITS], x: i32) -> i32 {
     }
 }
 
-/// Codes the `pixels` of a gradient record, `width` wide, whose neighbours are `edges` (see
-/// `gradient_edges`: the row above from the upper-left corner, then the column to the
-/// left). The encoder's `pixels` are its tile's; the decoder's are overwritten with what it
-/// decodes.
-pub(super) fn code<C: Coder>(
+/// Codes the `pixels` of a record, `width` wide (at most `N - 2`: the buffers of a row, on
+/// the stack, have a column more on each side), whose neighbours are `edges`: the row above
+/// from the upper-left corner (`width + 1` pixels), then the column to the left (a pixel a
+/// row). Pixels are `0x00RRGGBB`. The encoder's `pixels` are its record's; the decoder's are
+/// overwritten with what it decodes.
+pub fn code<C: Coder, const N: usize>(
     model: &mut Model,
     coder: &mut C,
     width: usize,
     edges: &[u32],
     pixels: &mut [u32],
 ) {
-    const W: usize = super::TILE as usize;
+    assert!(width + 2 <= N, "a record of {width} pixels in rows of {N}");
     let (up_edge, left_edge) = edges.split_at(width + 1);
     // The rows above and this one, with their left neighbour first; and their errors per
     // channel, with a 0 on either side.
-    let mut above = [0u32; W + 1];
-    let mut line = [0u32; W + 1];
-    let mut errors_above = [[0i32; W + 2]; 3];
-    let mut errors = [[0i32; W + 2]; 3];
+    let mut above = [0u32; N];
+    let mut line = [0u32; N];
+    let mut errors_above = [[0i32; N]; 3];
+    let mut errors = [[0i32; N]; 3];
     above[..=width].copy_from_slice(up_edge);
     for (y, &left) in left_edge.iter().enumerate().take(pixels.len() / width) {
         line[0] = left;

@@ -136,6 +136,9 @@ impl Default for RangeEncoder {
 }
 
 impl RangeEncoder {
+    // Inlined across crates as it was within one (the scene's tiles called it before the
+    // coder moved here).
+    #[inline]
     fn shift_low(&mut self) {
         if (self.low as u32) < 0xff00_0000 || self.low >> 32 != 0 {
             let carry = (self.low >> 32) as u8;
@@ -223,6 +226,7 @@ impl<'a> RangeDecoder<'a> {
         decoder
     }
 
+    #[inline]
     fn next(&mut self) -> u32 {
         let byte = self.bytes.get(self.read).copied().unwrap_or(0);
         self.read += 1;

@@ -422,7 +422,7 @@ impl Core {
                 .request
                 .as_ref()
                 .map_or(0, |r| {
-                    let cost = self.scene.cost_hinted(r, item.hint);
+                    let cost = self.scene.cost_hinted(r, &item.hint);
                     cost.saturating_add(selection::cost(r))
                 })
                 .saturating_add(REQUEST_OVERHEAD);

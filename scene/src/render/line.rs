@@ -412,7 +412,7 @@ impl Walk {
 /// well inside the clip: found once where the request is decoded, so that the thread that
 /// draws does not read a large batch twice (the first reading of segments decoded on another
 /// core is their cache misses: a fifth of drawbench's seg10 on the thread that draws).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SegmentsCost {
     /// The box of every segment's box grown by one on each side, as [`thin_cost`] grows it.
     reach: Area,
@@ -420,44 +420,84 @@ pub struct SegmentsCost {
     sum: u64,
     /// The largest of them.
     largest: u64,
+    /// When some box is larger than [`SMALL_BOXES`]: every box's pixels (at most
+    /// `u32::MAX`). A box larger than a step across the clip counts for that step
+    /// ([`thin_cost`]), and the sum of the boxes so bounded is then one pass over these, which
+    /// the compiler vectorizes, instead of one over the segments.
+    boxes: Option<Box<[u32]>>,
 }
+
+/// The largest box of a batch whose boxes are not kept ([`SegmentsCost::boxes`]): no
+/// window's step across is smaller (a 512x512 one), and segments of ten pixels (x11perf's
+/// `seg10`: boxes of 13x13 at most) need none.
+const SMALL_BOXES: u64 = 1024;
 
 impl SegmentsCost {
     /// The summary of `segments`; `None` for an empty batch.
     pub fn of(segments: &[Segment]) -> Option<SegmentsCost> {
         let mut reach = Area::new(i64::MAX, i64::MAX, i64::MIN, i64::MIN);
         let (mut sum, mut largest) = (0u64, 0u64);
-        for s in segments {
-            let (ax, ay, bx, by) = (
-                i64::from(s.a.x),
-                i64::from(s.a.y),
-                i64::from(s.b.x),
-                i64::from(s.b.y),
-            );
-            let (left, right) = (ax.min(bx) - 1, ax.max(bx) + 2);
-            let (top, bottom) = (ay.min(by) - 1, ay.max(by) + 2);
+        // Made when the first large box comes, with the boxes before it.
+        let mut boxes: Option<Vec<u32>> = None;
+        for (i, s) in segments.iter().enumerate() {
+            let box_of = grown_box(s);
             reach = Area::new(
-                reach.left.min(left),
-                reach.top.min(top),
-                reach.right.max(right),
-                reach.bottom.max(bottom),
+                reach.left.min(box_of.left),
+                reach.top.min(box_of.top),
+                reach.right.max(box_of.right),
+                reach.bottom.max(box_of.bottom),
             );
-            let pixels = ((right - left) as u64).saturating_mul((bottom - top) as u64);
+            let pixels = box_pixels(&box_of);
             sum = sum.saturating_add(pixels);
             largest = largest.max(pixels);
+            let small = |pixels: u64| u32::try_from(pixels).unwrap_or(u32::MAX);
+            match &mut boxes {
+                Some(boxes) => boxes.push(small(pixels)),
+                None if pixels > SMALL_BOXES => {
+                    let mut kept = Vec::with_capacity(segments.len());
+                    let before = segments[..i].iter().map(|s| box_pixels(&grown_box(s)));
+                    kept.extend(before.map(small));
+                    kept.push(small(pixels));
+                    boxes = Some(kept);
+                }
+                None => {}
+            }
         }
-        (!segments.is_empty()).then_some(SegmentsCost {
+        (!segments.is_empty()).then(|| SegmentsCost {
             reach,
             sum,
             largest,
+            boxes: boxes.map(Vec::into_boxed_slice),
         })
     }
 }
 
+/// The pixels of `area`.
+fn box_pixels(area: &Area) -> u64 {
+    ((area.right - area.left) as u64).saturating_mul((area.bottom - area.top) as u64)
+}
+
+/// A segment's box grown by one on each side, as [`thin_cost`] grows it.
+fn grown_box(s: &Segment) -> Area {
+    let (ax, ay, bx, by) = (
+        i64::from(s.a.x),
+        i64::from(s.a.y),
+        i64::from(s.b.x),
+        i64::from(s.b.y),
+    );
+    Area::new(
+        ax.min(bx) - 1,
+        ay.min(by) - 1,
+        ax.max(bx) + 2,
+        ay.max(by) + 2,
+    )
+}
+
 impl Canvas {
     /// [`Canvas::segments_cost`] of one-pixel segments from their [`SegmentsCost`], when it
-    /// tells: every segment's grown box inside the clip, none larger than the bound of
-    /// [`thin_cost`] (a step across the clip). `None` when the segments must be read.
+    /// tells: every segment's grown box inside the clip, and none larger than the bound of
+    /// [`thin_cost`] (a step across the clip) or the boxes kept. `None` when the segments
+    /// must be read.
     pub fn thin_segments_cost(&self, summary: &SegmentsCost, clip: Rect) -> Option<u64> {
         let area = self.area(clip)?;
         let across = area.width() as u64 + (area.bottom - area.top) as u64;
@@ -466,7 +506,22 @@ impl Canvas {
             && reach.top >= area.top
             && reach.right <= area.right
             && reach.bottom <= area.bottom;
-        (inside && summary.largest <= across).then_some(summary.sum)
+        if !inside {
+            return None;
+        }
+        if summary.largest <= across {
+            return Some(summary.sum);
+        }
+        // Each box counts for at most a step across (both kept as `u32`: a box beyond is
+        // larger than any step across).
+        let across = u32::try_from(across).unwrap_or(u32::MAX);
+        let boxes = summary.boxes.as_deref()?;
+        Some(
+            boxes
+                .iter()
+                .map(|&pixels| u64::from(pixels.min(across)))
+                .sum(),
+        )
     }
 }
 

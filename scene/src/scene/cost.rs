@@ -22,7 +22,7 @@ pub const CODED_PIXEL: u64 = 100;
 /// What [`Scene::cost_hinted`] may know of a request before it reaches the scene, found by
 /// the thread that decodes it (a connection's), so that the thread that draws need not read
 /// a large batch twice. Only batches of one-pixel segments have one; the default is none.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CostHint(Option<SegmentsCost>);
 
 impl CostHint {
@@ -66,16 +66,16 @@ impl Scene {
     /// assert_eq!(scene.cost(&far), 2000 * 1000);
     /// ```
     pub fn cost(&self, request: &Request) -> u64 {
-        self.cost_hinted(request, CostHint::default())
+        self.cost_hinted(request, &CostHint::default())
     }
 
     /// [`Scene::cost`], the same figure, helped by `hint`, which must be [`CostHint::of`]
     /// this request (or none).
-    pub fn cost_hinted(&self, request: &Request, hint: CostHint) -> u64 {
+    pub fn cost_hinted(&self, request: &Request, hint: &CostHint) -> u64 {
         if let (Request::Segments { target, .. }, CostHint(Some(summary))) = (request, hint) {
             return self.with_canvas(*target, |canvas, clip| {
                 canvas
-                    .thin_segments_cost(&summary, clip)
+                    .thin_segments_cost(summary, clip)
                     .or_else(|| canvas.draw_cost(request, clip))
                     .unwrap_or(0)
             });
@@ -195,7 +195,7 @@ mod tests {
             let segments = segments.into_iter().map(|(a, b)| Segment { a, b }).collect();
             let request = Request::Segments { target, color: Color::BLACK, width, segments };
             prop_assert_eq!(
-                scene.cost_hinted(&request, CostHint::of(&request)),
+                scene.cost_hinted(&request, &CostHint::of(&request)),
                 scene.cost(&request)
             );
         }
@@ -248,17 +248,45 @@ mod tests {
             segments,
         };
         let hint = CostHint::of(&request);
-        let Some(summary) = hint.0 else {
+        let Some(summary) = &hint.0 else {
             panic!("no hint for thin segments")
         };
         // Each segment's box grown by one: 13 by 7 pixels, found without the segments.
         let from_hint = scene.with_canvas(window, |canvas, clip| {
-            canvas
-                .thin_segments_cost(&summary, clip)
-                .unwrap_or(u64::MAX)
+            canvas.thin_segments_cost(summary, clip).unwrap_or(u64::MAX)
         });
         assert_eq!(from_hint, 3 * 13 * 7);
-        assert_eq!(scene.cost_hinted(&request, hint), 3 * 13 * 7);
+        assert_eq!(scene.cost_hinted(&request, &hint), 3 * 13 * 7);
         assert_eq!(scene.cost(&request), 3 * 13 * 7);
+    }
+
+    /// Segments whose boxes are larger than a step across the window count for that step:
+    /// found from the hint's sorted boxes, without the segments.
+    #[test]
+    fn long_segments_well_inside_are_costed_from_their_hint() {
+        let (scene, [window, _]) = scene();
+        let across = scene.with_canvas(window, |_, clip| u64::from(clip.width + clip.height));
+        let segment = |x: i32, y: i32| Segment {
+            a: Point::new(10, 10),
+            b: Point::new(x, y),
+        };
+        // Boxes of 23x13 (below the step across), and of 203x103 and 103x153 (above).
+        let segments = vec![segment(30, 20), segment(210, 110), segment(110, 160)];
+        let request = Request::Segments {
+            target: window,
+            color: Color::BLACK,
+            width: 1,
+            segments,
+        };
+        let hint = CostHint::of(&request);
+        let Some(summary) = &hint.0 else {
+            panic!("no hint for thin segments")
+        };
+        let from_hint = scene.with_canvas(window, |canvas, clip| {
+            canvas.thin_segments_cost(summary, clip).unwrap_or(u64::MAX)
+        });
+        assert!(across < 103 * 153, "{across}");
+        assert_eq!(from_hint, 23 * 13 + 2 * across);
+        assert_eq!(scene.cost(&request), 23 * 13 + 2 * across);
     }
 }

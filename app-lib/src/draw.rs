@@ -274,19 +274,30 @@ impl Display {
                 rect.width,
                 (strip.len() / row) as u32,
             );
-            let compressed = pack
-                .then(|| images::pack(format, rect.width, strip))
-                .flatten();
-            let (format, data) = match &compressed {
-                Some(compressed) => (format.compressed(), compressed.as_slice()),
-                None => (format, strip),
-            };
-            self.send_image(PutImageRef {
-                target,
-                rect,
-                format,
-                data,
-            });
+            if !pack {
+                self.send_image(PutImageRef {
+                    target,
+                    rect,
+                    format,
+                    data: strip,
+                });
+                continue;
+            }
+            // Compressed in the strips that the server's journal would cut.
+            for (part, bytes) in images::strips(format, rect) {
+                let raw = &strip[bytes];
+                let compressed = images::pack(format, rect.width, raw);
+                let (format, data) = match &compressed {
+                    Some((format, compressed)) => (*format, compressed.as_slice()),
+                    None => (format, raw),
+                };
+                self.send_image(PutImageRef {
+                    target,
+                    rect: part,
+                    format,
+                    data,
+                });
+            }
         }
     }
 

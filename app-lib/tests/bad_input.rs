@@ -487,6 +487,21 @@ fn compressed_images_draw_as_raw_ones_and_bad_ones_are_refused() {
     let err = d.sync().expect_err("BadValue");
     assert_eq!(err.report().map(|r| r.code), Some(ErrorCode::BadValue));
     assert!(err.to_string().contains("ends before the image"), "{err}");
+    // A gradient-coded image of more pixels than one may have (512x512): refused before it is
+    // expanded, whatever its data, so that no one request holds the server for long.
+    let flat = netui_protocol::images::compress(ImageFormat::Rgb8Gradient, 1000, &[0; 3000]);
+    d.put_image(
+        w,
+        Rect::new(0, 0, 1000, 700),
+        ImageFormat::Rgb8Gradient,
+        &flat,
+    );
+    let err = d.sync().expect_err("BadValue");
+    assert_eq!(err.report().map(|r| r.code), Some(ErrorCode::BadValue));
+    assert!(
+        err.to_string().contains("more than the 262144 pixels"),
+        "{err}"
+    );
     // 8192x8192 pixels of zeros from a few hundred bytes: refused before decompressing.
     let bomb =
         netui_protocol::images::compress(ImageFormat::Rgba8Zstd, 8192, &vec![0; 8192 * 64 * 4]);

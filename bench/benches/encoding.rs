@@ -20,7 +20,7 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughpu
 use demos::imageview::picture::scale_rgb;
 use netui_bench::desktop::{self, Change};
 use netui_protocol::images;
-use netui_protocol::{ImageFormat, PixelEncoding};
+use netui_protocol::{ImageFormat, PixelEncoding, Rect, Size};
 use netui_scene::encoding::{bytes, PixelDecoder, PixelEncoder};
 use netui_scene::render::psnr;
 
@@ -160,25 +160,39 @@ fn decode(c: &mut Criterion) {
 
 /// The images of command mode (`netui_protocol::images`): the two photographs that `imageview`
 /// ships, compressed and expanded in each opaque format, in pixels per second, and made PNG
-/// for comparison; their sizes printed first.
+/// for comparison; their sizes printed first. Each goes in the strips that command mode
+/// cuts (`images::strips`: two for each photograph).
 fn images(c: &mut Criterion) {
     let mut group = c.benchmark_group("images");
     for source in demos::imageview::Source::samples() {
         let picture = source.load().expect("a shipped sample decodes");
         let size = picture.size();
         let rgb = scale_rgb(&picture, size, netui_protocol::Color::BLACK);
+        // Each format's strips: their sizes and their bytes compressed.
+        let compress = |format: ImageFormat| -> Vec<(Size, Vec<u8>)> {
+            let rect = Rect::from_size(size);
+            images::strips(format.pixels(), rect)
+                .map(|(strip, bytes)| {
+                    let data = images::compress(format, size.width, &rgb[bytes]);
+                    (strip.size(), data)
+                })
+                .collect()
+        };
         let formats = [ImageFormat::Rgb8Gradient, ImageFormat::Rgb8Zstd];
-        let packed = formats.map(|f| images::compress(f, size.width, &rgb));
+        let packed = formats.map(compress);
+        let bytes = |strips: &[(Size, Vec<u8>)]| strips.iter().map(|s| s.1.len()).sum::<usize>();
         let png = |rgba: &[u8]| netui::image::encode_png(size.width, size.height, rgba);
         eprintln!(
-            "{:16} {}x{}: {} bytes raw, {} with LZ4, {} as Rgb8Gradient, {} as Rgb8Zstd, {} as PNG",
+            "{:16} {}x{}: {} bytes raw, {} with LZ4, {} as Rgb8Gradient ({} strips), {} as \
+             Rgb8Zstd, {} as PNG",
             source.name(),
             size.width,
             size.height,
             rgb.len(),
             lz4_flex::block::compress(&rgb).len(),
+            bytes(&packed[0]),
             packed[0].len(),
-            packed[1].len(),
+            bytes(&packed[1]),
             png(&picture.rgba).expect("encodes").len(),
         );
         group.throughput(Throughput::Elements(size.area()));
@@ -186,15 +200,17 @@ fn images(c: &mut Criterion) {
         group.bench_function(format!("png {}", source.name()), |b| {
             b.iter(|| black_box(png(&picture.rgba)))
         });
-        for (format, packed) in formats.into_iter().zip(&packed) {
+        for (format, strips) in formats.into_iter().zip(&packed) {
             let name = format!("{format:?} {}", source.name());
             group.bench_function(format!("compress {name}"), |b| {
-                b.iter(|| black_box(images::compress(format, size.width, &rgb)))
+                b.iter(|| black_box(compress(format)))
             });
             group.bench_function(format!("expand {name}"), |b| {
                 b.iter(|| {
-                    let max = usize::MAX;
-                    black_box(images::expand(format, size, packed, max).unwrap())
+                    for (size, data) in strips {
+                        let max = usize::MAX;
+                        black_box(images::expand(format, *size, data, max).unwrap());
+                    }
                 })
             });
         }

@@ -203,15 +203,18 @@ fn seeds(out: &Path, name: &str, stream: &[u8], frames: &Frames) -> anyhow::Resu
     // scene again, its large images compressed as command-mode viewers receive them.
     let mut packed = vec![(SCREEN.width - 1) as u8, (SCREEN.height - 1) as u8];
     for (_, bodies) in frames {
-        let bodies = bodies
-            .iter()
-            .map(|body| match decode_request(body) {
+        let mut packed_bodies = Vec::new();
+        for body in bodies {
+            match decode_request(body) {
                 Ok(request @ Request::PutImage { .. }) => {
-                    Ok(postcard::to_stdvec(&*images::packed(&request))?)
+                    for piece in images::packed(&request) {
+                        packed_bodies.push(postcard::to_stdvec(&*piece)?);
+                    }
                 }
-                _ => Ok(body.clone()),
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
+                _ => packed_bodies.push(body.clone()),
+            }
+        }
+        let bodies = packed_bodies;
         if packed.len() + bodies.iter().map(|b| b.len() + 4).sum::<usize>() > MAX_SEED {
             break;
         }

@@ -121,10 +121,11 @@ pub fn measure(
     for batch in batches {
         let started = Instant::now();
         for request in batch {
-            let request = coded.packed(request);
-            writer
-                .push(&*request)
-                .map_err(|e| format!("encoding: {e}"))?;
+            for request in coded.packed(request) {
+                writer
+                    .push(&*request)
+                    .map_err(|e| format!("encoding: {e}"))?;
+            }
         }
         let wire = writer.take_frames();
         encode += started.elapsed();

@@ -56,7 +56,8 @@ pub enum ImageFormat {
     /// [`ImageFormat::Rgb8Zstd`] (each byte minus the same byte of the pixel to its left).
     /// Blended over what is under it.
     Rgba8Zstd,
-    /// [`ImageFormat::Rgb8`]'s pixels coded by [`crate::gradient`]: blocks of at most
+    /// [`ImageFormat::Rgb8`]'s pixels (at most [`crate::images::GRADIENT_MAX_PIXELS`] of
+    /// them) coded by [`crate::gradient`]: blocks of at most
     /// [`crate::images::BLOCK`] pixels wide and [`crate::images::BLOCK_ROWS`] high, row by
     /// row of blocks, each left to right, each a record whose edges are the image's pixels
     /// around it (0 outside the image), all in one stream with one set of probabilities that

@@ -13,17 +13,17 @@ use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use super::{expand, pack, ImageError, PACK_MIN};
+use super::{expand, pack, packed_with, ImageError, PACK_MIN};
 use crate::{ImageFormat, Request, Size};
 
-/// Images kept at most.
-pub const ENTRIES: usize = 4;
+/// Images kept at most: a few slides, each in a few strips.
+const ENTRIES: usize = 16;
 /// Bytes kept at most, raw and compressed together: a few full-screen slides.
-pub const BYTES: usize = 32 << 20;
+const BYTES: usize = 32 << 20;
 
-/// One image, raw and in the compressed format command mode sends it in.
+/// One image, raw and compressed.
 struct Coded {
-    /// The compressed format (`ImageFormat::compressed` of the raw one).
+    /// The compressed format.
     format: ImageFormat,
     size: Size,
     raw: Arc<[u8]>,
@@ -37,7 +37,7 @@ impl Coded {
     }
 }
 
-/// The images coded lately, the latest first: [`ENTRIES`] at most, of [`BYTES`] at most.
+/// The images coded lately, the latest first: 16 at most, of 32 MiB at most.
 #[derive(Default)]
 pub struct CodedImages {
     recent: VecDeque<Coded>,
@@ -61,11 +61,12 @@ impl CodedImages {
         .is_some()
     }
 
+    /// Any compressed form of `raw` serves: one that an application sent (and so is
+    /// forwarded as it came) or one made here.
     fn find_raw(&self, format: ImageFormat, size: Size, raw: &[u8]) -> Option<usize> {
-        let format = format.compressed();
         self.recent
             .iter()
-            .position(|c| c.format == format && c.size == size && *c.raw == *raw)
+            .position(|c| c.format.pixels() == format.pixels() && c.size == size && *c.raw == *raw)
     }
 
     fn find_packed(&self, format: ImageFormat, size: Size, data: &[u8]) -> Option<usize> {
@@ -75,24 +76,30 @@ impl CodedImages {
     }
 
     /// `raw` (an image of `size` in the raw `format`) compressed as command mode sends it,
-    /// or `None` when it goes raw ([`pack`]).
-    pub fn pack(&mut self, format: ImageFormat, size: Size, raw: &[u8]) -> Option<Vec<u8>> {
+    /// and its format, or `None` when it goes raw ([`pack`]).
+    pub fn pack(
+        &mut self,
+        format: ImageFormat,
+        size: Size,
+        raw: &[u8],
+    ) -> Option<(ImageFormat, Vec<u8>)> {
         if format.is_compressed() || raw.len() < PACK_MIN {
             return None;
         }
         let at = match self.find_raw(format, size, raw) {
             Some(at) => at,
             None => {
-                let packed = pack(format, size.width, raw).map(Arc::from);
+                let packed = pack(format, size.width, raw);
                 self.keep(Coded {
-                    format: format.compressed(),
+                    format: packed.as_ref().map_or(format.compressed(), |p| p.0),
                     size,
                     raw: Arc::from(raw),
-                    packed,
+                    packed: packed.map(|(_, bytes)| Arc::from(bytes)),
                 })
             }
         };
-        self.bring_forward(at).packed.as_deref().map(<[u8]>::to_vec)
+        let coded = self.bring_forward(at);
+        coded.packed.as_deref().map(|p| (coded.format, p.to_vec()))
     }
 
     /// The raw pixels of `data`, an image of `size` in the compressed `format`, refused as
@@ -121,24 +128,8 @@ impl CodedImages {
 
     /// `request` as command-mode viewers receive it: [`super::packed`]'s, an image coded
     /// lately found instead of coded again.
-    pub fn packed<'a>(&mut self, request: &'a Request) -> Cow<'a, Request> {
-        if let Request::PutImage {
-            target,
-            rect,
-            format,
-            data,
-        } = request
-        {
-            if let Some(data) = self.pack(*format, rect.size(), data) {
-                return Cow::Owned(Request::PutImage {
-                    target: *target,
-                    rect: *rect,
-                    format: format.compressed(),
-                    data,
-                });
-            }
-        }
-        Cow::Borrowed(request)
+    pub fn packed<'a>(&mut self, request: &'a Request) -> Vec<Cow<'a, Request>> {
+        packed_with(request, |format, size, raw| self.pack(format, size, raw))
     }
 
     /// Keeps `coded` as the latest, forgetting the oldest beyond the bounds; returns where it
@@ -187,10 +178,13 @@ mod tests {
         let mut cache = CodedImages::default();
         let size = Size::new(64, 48);
         let raw = image(1, 64, 48);
-        let packed = cache.pack(ImageFormat::Rgb8, size, &raw).expect("packed");
-        assert_eq!(packed, pack(ImageFormat::Rgb8, 64, &raw).expect("packed"));
+        let (format, packed) = cache.pack(ImageFormat::Rgb8, size, &raw).expect("packed");
+        assert_eq!(
+            (format, packed.clone()),
+            pack(ImageFormat::Rgb8, 64, &raw).expect("packed")
+        );
+        assert_eq!(format, ImageFormat::Rgb8Gradient);
         assert!(cache.knows(ImageFormat::Rgb8, size, &raw));
-        let format = ImageFormat::Rgb8Gradient;
         assert!(cache.knows(format, size, &packed));
         let back = cache.expand(format, size, &packed, usize::MAX).unwrap();
         assert_eq!(*back, *raw);
@@ -203,7 +197,10 @@ mod tests {
         let coded = super::super::compress(format, 64, &other);
         let expanded = cache.expand(format, size, &coded, usize::MAX).unwrap();
         assert_eq!(*expanded, *other);
-        assert_eq!(cache.pack(ImageFormat::Rgb8, size, &other), Some(coded));
+        assert_eq!(
+            cache.pack(ImageFormat::Rgb8, size, &other),
+            Some((format, coded))
+        );
         assert_eq!(cache.recent.len(), 2);
         // Bad data is refused as `images::expand` refuses it, and not kept.
         let bad = cache.expand(format, size, b"", usize::MAX);

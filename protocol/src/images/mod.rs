@@ -12,13 +12,15 @@
 //! [`ImageFormat::Rgba8Zstd`], filtered and compressed alike.
 //!
 //! Command-mode viewers receive every image of [`PACK_MIN`] bytes or more compressed
-//! ([`packed`]): the scene's journal and its snapshots pack them, so that the cost a viewer
+//! ([`packed`]), an opaque one larger than [`GRADIENT_MAX_PIXELS`] in strips of rows
+//! ([`strips`]): the scene's journal and its snapshots pack them, so that the cost a viewer
 //! is told of and the bytes it receives agree. [`CodedImages`] keeps the images coded lately,
 //! so that one drawn again is not coded again. Applications through app-lib send them
 //! compressed over the network too (on a connection whose frames are compressed; on a local
 //! socket, where the bytes only cross memory, compressing costs more than copying them).
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 pub use cache::CodedImages;
 
@@ -30,6 +32,12 @@ mod cache;
 /// Raw image bytes from which [`packed`] compresses an image: below this, the connection's
 /// own compression does about as well.
 pub const PACK_MIN: usize = 4096;
+
+/// The most pixels of one [`ImageFormat::Rgb8Gradient`] image: as many as 512x512, which
+/// take 12 to 18 ms to code or to expand here (`images/` in the encoding bench). A larger
+/// opaque image goes as several, a strip of rows each ([`strips`]), each in a request of its
+/// own, so that a display server serves its other clients between them.
+pub const GRADIENT_MAX_PIXELS: u64 = 1 << 18;
 
 /// The widest block of an [`ImageFormat::Rgb8Gradient`] image, in pixels.
 pub const BLOCK: u32 = 256;
@@ -63,6 +71,19 @@ pub enum ImageError {
         /// The most allowed.
         max: usize,
     },
+    /// A gradient-coded image with more pixels than one may have.
+    #[error(
+        "a gradient-coded image of {width}x{height} has more than the {max} pixels one may \
+         have"
+    )]
+    TooManyPixels {
+        /// The image's width.
+        width: u32,
+        /// The image's height.
+        height: u32,
+        /// The most allowed ([`GRADIENT_MAX_PIXELS`]).
+        max: u64,
+    },
     /// The data is not what its format says: a Zstandard frame that expands to exactly the
     /// image's bytes, or a gradient-coded stream of exactly the image's pixels.
     #[error(
@@ -83,36 +104,87 @@ pub enum ImageError {
 }
 
 /// `request` as command-mode viewers receive it: a raw `PutImage` of [`PACK_MIN`] bytes or
-/// more compressed (when that makes it smaller), anything else as it is.
-pub fn packed(request: &Request) -> Cow<'_, Request> {
-    match request {
-        Request::PutImage {
-            target,
-            rect,
-            format,
-            data,
-        } => match pack(*format, rect.width, data) {
-            Some(compressed) => Cow::Owned(Request::PutImage {
-                target: *target,
-                rect: *rect,
-                format: format.compressed(),
-                data: compressed,
-            }),
-            None => Cow::Borrowed(request),
-        },
-        _ => Cow::Borrowed(request),
-    }
+/// more compressed (each of its [`strips`] when that makes it smaller), anything else as it
+/// is.
+pub fn packed(request: &Request) -> Vec<Cow<'_, Request>> {
+    packed_with(request, |format, size, raw| pack(format, size.width, raw))
 }
 
-/// Raw pixels (`format` uncompressed, rows of `width` pixels) in `format.compressed()`, when
-/// that is worth it: they are [`PACK_MIN`] bytes or more, and come out smaller.
-pub fn pack(format: ImageFormat, width: u32, data: &[u8]) -> Option<Vec<u8>> {
+/// [`packed`], each strip's raw pixels (`format`, `size`) compressed by `pack`.
+fn packed_with<'a>(
+    request: &'a Request,
+    mut pack: impl FnMut(ImageFormat, Size, &[u8]) -> Option<(ImageFormat, Vec<u8>)>,
+) -> Vec<Cow<'a, Request>> {
+    let Request::PutImage {
+        target,
+        rect,
+        format,
+        data,
+    } = request
+    else {
+        return vec![Cow::Borrowed(request)];
+    };
+    let whole = rect.size().area() * format.bytes_per_pixel() as u64;
+    if format.is_compressed() || data.len() < PACK_MIN || data.len() as u64 != whole {
+        return vec![Cow::Borrowed(request)];
+    }
+    strips(*format, *rect)
+        .map(|(strip, bytes)| {
+            let raw = &data[bytes];
+            let (format, data) =
+                pack(*format, strip.size(), raw).unwrap_or((*format, raw.to_vec()));
+            Cow::Owned(Request::PutImage {
+                target: *target,
+                rect: strip,
+                format,
+                data,
+            })
+        })
+        .collect()
+}
+
+/// The strips in which a raw image at `rect` in `format` is compressed, each as its
+/// rectangle and the range of its bytes: the whole image when it has alpha, or when it is
+/// wider than [`GRADIENT_MAX_PIXELS`] (it goes in Zstandard); else strips of as many rows as
+/// [`GRADIENT_MAX_PIXELS`] allows.
+pub fn strips(format: ImageFormat, rect: Rect) -> impl Iterator<Item = (Rect, Range<usize>)> {
+    let row = rect.width as usize * format.bytes_per_pixel();
+    let rows = match u64::from(rect.width) {
+        width @ 1..=GRADIENT_MAX_PIXELS if format.compressed() == ImageFormat::Rgb8Gradient => {
+            (GRADIENT_MAX_PIXELS / width) as u32
+        }
+        _ => rect.height.max(1),
+    };
+    (0..rect.height.div_ceil(rows)).map(move |i| {
+        let top = i * rows;
+        let height = rows.min(rect.height - top);
+        let strip = Rect::new(
+            rect.x,
+            rect.y.saturating_add(top as i32),
+            rect.width,
+            height,
+        );
+        let start = top as usize * row;
+        (strip, start..start + height as usize * row)
+    })
+}
+
+/// Raw pixels (`format` uncompressed, rows of `width` pixels) compressed, and their format
+/// (`format.compressed()`, but [`ImageFormat::Rgb8Zstd`] for an opaque image of more than
+/// [`GRADIENT_MAX_PIXELS`]: see [`strips`]), when that is worth it: they are [`PACK_MIN`]
+/// bytes or more, and come out smaller.
+pub fn pack(format: ImageFormat, width: u32, data: &[u8]) -> Option<(ImageFormat, Vec<u8>)> {
     if format.is_compressed() || data.len() < PACK_MIN {
         return None;
     }
-    let compressed = compress(format.compressed(), width, data);
+    let mut into = format.compressed();
+    let pixels = (data.len() / format.bytes_per_pixel()) as u64;
+    if into == ImageFormat::Rgb8Gradient && pixels > GRADIENT_MAX_PIXELS {
+        into = ImageFormat::Rgb8Zstd;
+    }
+    let compressed = compress(into, width, data);
     // Empty: Zstandard failed (a frame has a header).
-    (!compressed.is_empty() && compressed.len() < data.len()).then_some(compressed)
+    (!compressed.is_empty() && compressed.len() < data.len()).then_some((into, compressed))
 }
 
 /// Compresses raw pixels (whole rows of `width` pixels of `into.pixels()`) into the data of
@@ -238,6 +310,13 @@ pub fn expand(
         why,
     };
     if format == ImageFormat::Rgb8Gradient {
+        if size.area() > GRADIENT_MAX_PIXELS {
+            return Err(ImageError::TooManyPixels {
+                width: size.width,
+                height: size.height,
+                max: GRADIENT_MAX_PIXELS,
+            });
+        }
         return expand_gradient(size, data).map_err(|why| corrupt(why.to_owned()));
     }
     let mut pixels = zstd::bulk::decompress(data, expected).map_err(|e| corrupt(e.to_string()))?;
@@ -328,7 +407,7 @@ mod tests {
     #[test]
     fn images_round_trip_byte_exact_in_every_format_and_odd_sizes() {
         // Sizes about the gradient format's blocks (256x64): one block, blocks cut at the
-        // right and the bottom, a column or a row of blocks.
+        // right and the bottom, a column or a row of blocks; and its largest image.
         let sizes = [
             (1, 1),
             (1, 37),
@@ -336,7 +415,7 @@ mod tests {
             (63, 65),
             (256, 64),
             (257, 65),
-            (640, 480),
+            (512, 512),
         ];
         for format in COMPRESSED {
             for (w, h) in sizes {
@@ -387,15 +466,63 @@ mod tests {
             data: image(w, h, 3),
         };
         let large = put(64, 64);
-        let Request::PutImage { format, data, .. } = packed(&large).into_owned() else {
-            panic!("still an image");
+        let [Cow::Owned(Request::PutImage { format, data, .. })] = &packed(&large)[..] else {
+            panic!("one image");
         };
-        assert_eq!(format, ImageFormat::Rgb8Gradient);
+        assert_eq!(*format, ImageFormat::Rgb8Gradient);
         assert!(data.len() < 64 * 64 * 3 / 4, "{} bytes", data.len());
         let small = put(16, 16);
-        assert!(matches!(packed(&small), Cow::Borrowed(_)));
+        assert!(matches!(packed(&small)[..], [Cow::Borrowed(_)]));
         let sync = Request::Sync;
-        assert!(matches!(packed(&sync), Cow::Borrowed(_)));
+        assert!(matches!(packed(&sync)[..], [Cow::Borrowed(_)]));
+    }
+
+    /// An opaque image of more than `GRADIENT_MAX_PIXELS` goes in strips of whole rows, each
+    /// coded on its own, that together hold its pixels; one with alpha goes whole. A strip
+    /// too large for the gradient format is refused before it is expanded.
+    #[test]
+    fn large_opaque_images_go_in_strips_of_a_bounded_size() {
+        let target = ResourceId(1 << 21 | 1);
+        let (w, h) = (1000, 700);
+        let rect = Rect::new(5, 6, w, h);
+        let data = image(w, h, 3);
+        let put = Request::PutImage {
+            target,
+            rect,
+            format: ImageFormat::Rgb8,
+            data: data.clone(),
+        };
+        let mut rows = Vec::new();
+        let mut y = rect.y;
+        for piece in packed(&put) {
+            let Request::PutImage {
+                rect: strip,
+                format,
+                data: coded,
+                ..
+            } = piece.into_owned()
+            else {
+                panic!("an image");
+            };
+            assert_eq!(format, ImageFormat::Rgb8Gradient);
+            assert!(strip.size().area() <= GRADIENT_MAX_PIXELS);
+            assert_eq!((strip.x, strip.y, strip.width), (rect.x, y, w));
+            y += strip.height as i32;
+            rows.extend(expand(format, strip.size(), &coded, usize::MAX).unwrap());
+        }
+        assert_eq!(i64::from(y), rect.bottom());
+        assert!(rows == data, "the strips hold the image");
+        assert_eq!(strips(ImageFormat::Rgb8, rect).count(), 3);
+        assert_eq!(strips(ImageFormat::Rgba8, rect).count(), 1);
+        let whole = compress(ImageFormat::Rgb8Gradient, w, &data);
+        assert_eq!(
+            expand(ImageFormat::Rgb8Gradient, rect.size(), &whole, usize::MAX),
+            Err(ImageError::TooManyPixels {
+                width: w,
+                height: h,
+                max: GRADIENT_MAX_PIXELS
+            })
+        );
     }
 
     /// What each kind of bad data gets: an error naming the image, never a panic, and never
@@ -477,10 +604,10 @@ mod tests {
         let mut state = 7;
         let noise: Vec<u8> = (0..z.len()).map(|_| next(&mut state) as u8).collect();
         assert!(expand(size, &noise).is_err());
-        // No stream at all for a large image.
+        // No stream at all for the largest image.
         let bad = super::expand(
             ImageFormat::Rgb8Gradient,
-            Size::new(2048, 2048),
+            Size::new(512, 512),
             b"",
             16 << 20,
         );

@@ -15,7 +15,7 @@ use crate::render::{Canvas, SegmentsCost};
 /// What a pixel of an image counts for when it goes through the gradient coder (an image an
 /// application sent as [`ImageFormat::Rgb8Gradient`], or a large opaque one that the journal
 /// compresses so for command-mode viewers; not one coded lately, which is found instead):
-/// the coder takes 44 to 70 ns a pixel here each way (`images/` in the encoding bench, on the
+/// the coder takes 40 to 55 ns a pixel here each way (`images/` in the encoding bench, on the
 /// image viewer's photographs), drawing a pixel of an image about 0.4.
 pub const CODED_PIXEL: u64 = 100;
 
@@ -94,11 +94,18 @@ impl Scene {
                 format,
                 data,
             } => {
-                let coded = (*format == ImageFormat::Rgb8Gradient
-                    || (*format == ImageFormat::Rgb8
+                let coded = if *format == ImageFormat::Rgb8Gradient {
+                    !self.coded.knows(*format, rect.size(), data)
+                } else {
+                    // Compressed for command-mode viewers, strip by strip.
+                    *format == ImageFormat::Rgb8
                         && data.len() >= images::PACK_MIN
-                        && self.packs_images()))
-                    && !self.coded.knows(*format, rect.size(), data);
+                        && self.packs_images()
+                        && !images::strips(*format, *rect).all(|(strip, bytes)| {
+                            data.get(bytes)
+                                .is_some_and(|raw| self.coded.knows(*format, strip.size(), raw))
+                        })
+                };
                 let weight = if coded { CODED_PIXEL } else { 1 };
                 self.clipped(*target, |_| rect.size().area().saturating_mul(weight))
             }

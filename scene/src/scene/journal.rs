@@ -9,8 +9,6 @@
 //! come from input or from a client leaving (a raise, a drag, a focus change, windows
 //! destroyed) have no request behind them and are journaled as themselves.
 
-use std::borrow::Cow;
-
 use netui_protocol::{
     Color, Drawing, ImageFormat, Point, Rect, Request, ResourceId, SceneOp, Size, WindowKind,
 };
@@ -358,11 +356,8 @@ fn push_pixels(ops: &mut Vec<SceneOp>, id: ResourceId, canvas: &Canvas, clip: Op
             format: ImageFormat::Rgb8,
             data,
         };
-        let put = match images::packed(&put) {
-            Cow::Owned(packed) => packed,
-            Cow::Borrowed(_) => put,
-        };
-        ops.push(SceneOp::Request(put));
+        let packed = images::packed(&put);
+        ops.extend(packed.into_iter().map(|r| SceneOp::Request(r.into_owned())));
     }
     if clip.is_some() {
         ops.push(SceneOp::Request(Request::SetClip { target: id, clip }));

@@ -196,8 +196,10 @@ impl Scene {
         // Viewers receive large images compressed (`netui_protocol::images`), each coded once
         // for all of them, and once for all the times it is drawn lately.
         if self.packs_images() {
-            let op = SceneOp::Request(self.coded.packed(request).into_owned());
-            self.journal(|| op);
+            for request in self.coded.packed(request) {
+                let op = SceneOp::Request(request.into_owned());
+                self.journal(|| op);
+            }
         }
         self.hint_drawing(request);
         Ok(())

@@ -239,10 +239,12 @@ impl Display {
     /// Puts an image at `rect` (its size is the image's). Raw images too large for one frame
     /// are sent in strips of rows. Over the network (a connection whose frames are
     /// compressed), raw images of `images::PACK_MIN` bytes or more go compressed (opaque ones
-    /// as `ImageFormat::Rgb8Gradient`, the image viewer's photographs in a tenth and a
-    /// sixteenth of their bytes; those with alpha as `ImageFormat::Rgba8Zstd`); on a local
-    /// socket they go raw, where compressing costs more than copying. Compressed ones (made
-    /// with `netui_protocol::images::compress`) go whole.
+    /// as `ImageFormat::Rgb8Gradient`, in strips of at most `images::GRADIENT_MAX_PIXELS`
+    /// pixels: the image viewer's photographs in a tenth and a sixteenth of their bytes;
+    /// those with alpha as `ImageFormat::Rgba8Zstd`); on a local socket they go raw, where
+    /// compressing costs more than copying. Compressed ones (made with
+    /// `netui_protocol::images::compress`; a gradient-coded one of at most
+    /// `images::GRADIENT_MAX_PIXELS` pixels) go whole.
     pub fn put_image(
         &mut self,
         target: impl Into<ResourceId>,

@@ -20,9 +20,12 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughpu
 use demos::imageview::picture::scale_rgb;
 use netui_bench::desktop::{self, Change};
 use netui_protocol::images;
-use netui_protocol::{ImageFormat, PixelEncoding, Rect, Size};
+use netui_protocol::{
+    ImageFormat, Limits, PixelEncoding, Rect, Request, ResourceId, SceneOp, Size,
+};
 use netui_scene::encoding::{bytes, PixelDecoder, PixelEncoder};
 use netui_scene::render::psnr;
+use netui_scene::scene::Scene;
 
 /// An encoder whose viewer has `change.before`.
 fn encoder(encoding: PixelEncoding, change: &Change) -> PixelEncoder {
@@ -215,6 +218,55 @@ fn images(c: &mut Criterion) {
             });
         }
     }
+    // What a command-mode viewer that joins costs the server: the snapshot of a window as
+    // large as the screen that shows the photographs (its pixels gradient-coded in strips).
+    let photographs = desktop::changes()
+        .into_iter()
+        .find(|c| c.name == "photographs")
+        .expect("the desktop has photographs");
+    let screen = photographs.before;
+    let size = screen.size();
+    let mut scene = Scene::new(size, Limits::default());
+    let window = ResourceId(1 << 21 | 1);
+    let rgb: Vec<u8> = screen
+        .pixels()
+        .iter()
+        .flat_map(|p| [(p >> 16) as u8, (p >> 8) as u8, *p as u8])
+        .collect();
+    for request in [
+        Request::CreateWindow {
+            id: window,
+            rect: Rect::from_size(size),
+            title: "photographs".into(),
+            background: netui_protocol::Color::BLACK,
+        },
+        Request::PutImage {
+            target: window,
+            rect: Rect::from_size(size),
+            format: ImageFormat::Rgb8,
+            data: rgb,
+        },
+    ] {
+        scene.apply(&request, &mut Vec::new()).expect("applies");
+    }
+    let image_bytes = |ops: &[SceneOp]| -> usize {
+        ops.iter()
+            .map(|op| match op {
+                SceneOp::Request(Request::PutImage { data, .. }) => data.len(),
+                _ => 0,
+            })
+            .sum()
+    };
+    eprintln!(
+        "snapshot of a window of photographs ({}x{}): {} bytes of images",
+        size.width,
+        size.height,
+        image_bytes(&scene.snapshot())
+    );
+    group.throughput(Throughput::Elements(size.area()));
+    group.bench_function("snapshot photographs", |b| {
+        b.iter(|| black_box(scene.snapshot()))
+    });
     group.finish();
 }
 

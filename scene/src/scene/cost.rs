@@ -238,47 +238,9 @@ mod tests {
         assert_eq!(costs(&scene), [4096, 409_600, 4096, 256]);
     }
 
-    #[test]
-    fn segments_well_inside_are_costed_from_their_hint() {
-        let (scene, [window, _]) = scene();
-        let segments = vec![
-            Segment {
-                a: Point::new(10, 10),
-                b: Point::new(20, 14),
-            };
-            3
-        ];
-        let request = Request::Segments {
-            target: window,
-            color: Color::BLACK,
-            width: 0,
-            segments,
-        };
-        let hint = CostHint::of(&request);
-        let Some(summary) = &hint.0 else {
-            panic!("no hint for thin segments")
-        };
-        // Each segment's box grown by one: 13 by 7 pixels, found without the segments.
-        let from_hint = scene.with_canvas(window, |canvas, clip| {
-            canvas.thin_segments_cost(summary, clip).unwrap_or(u64::MAX)
-        });
-        assert_eq!(from_hint, 3 * 13 * 7);
-        assert_eq!(scene.cost_hinted(&request, &hint), 3 * 13 * 7);
-        assert_eq!(scene.cost(&request), 3 * 13 * 7);
-    }
-
-    /// Segments whose boxes are larger than a step across the window count for that step:
-    /// found from the hint's sorted boxes, without the segments.
-    #[test]
-    fn long_segments_well_inside_are_costed_from_their_hint() {
-        let (scene, [window, _]) = scene();
-        let across = scene.with_canvas(window, |_, clip| u64::from(clip.width + clip.height));
-        let segment = |x: i32, y: i32| Segment {
-            a: Point::new(10, 10),
-            b: Point::new(x, y),
-        };
-        // Boxes of 23x13 (below the step across), and of 203x103 and 103x153 (above).
-        let segments = vec![segment(30, 20), segment(210, 110), segment(110, 160)];
+    /// The cost of one-pixel `segments` on `window` from their hint alone (without reading
+    /// them), checked against the hinted and the unhinted cost.
+    fn cost_from_hint(scene: &Scene, window: ResourceId, segments: Vec<Segment>) -> u64 {
         let request = Request::Segments {
             target: window,
             color: Color::BLACK,
@@ -292,8 +254,38 @@ mod tests {
         let from_hint = scene.with_canvas(window, |canvas, clip| {
             canvas.thin_segments_cost(summary, clip).unwrap_or(u64::MAX)
         });
+        assert_eq!(scene.cost_hinted(&request, &hint), from_hint);
+        assert_eq!(scene.cost(&request), from_hint);
+        from_hint
+    }
+
+    #[test]
+    fn segments_well_inside_are_costed_from_their_hint() {
+        let (scene, [window, _]) = scene();
+        let segment = Segment {
+            a: Point::new(10, 10),
+            b: Point::new(20, 14),
+        };
+        // Each segment's box grown by one: 13 by 7 pixels.
+        assert_eq!(cost_from_hint(&scene, window, vec![segment; 3]), 3 * 13 * 7);
+    }
+
+    /// Segments whose boxes are larger than a step across the window count for that step:
+    /// found from the hint's boxes, without the segments.
+    #[test]
+    fn long_segments_well_inside_are_costed_from_their_hint() {
+        let (scene, [window, _]) = scene();
+        let across = scene.with_canvas(window, |_, clip| u64::from(clip.width + clip.height));
+        let segment = |x: i32, y: i32| Segment {
+            a: Point::new(10, 10),
+            b: Point::new(x, y),
+        };
+        // Boxes of 23x13 (below the step across), and of 203x103 and 103x153 (above).
+        let segments = vec![segment(30, 20), segment(210, 110), segment(110, 160)];
         assert!(across < 103 * 153, "{across}");
-        assert_eq!(from_hint, 23 * 13 + 2 * across);
-        assert_eq!(scene.cost(&request), 23 * 13 + 2 * across);
+        assert_eq!(
+            cost_from_hint(&scene, window, segments),
+            23 * 13 + 2 * across
+        );
     }
 }

@@ -427,9 +427,10 @@ pub struct SegmentsCost {
     boxes: Option<Box<[u32]>>,
 }
 
-/// The largest box of a batch whose boxes are not kept ([`SegmentsCost::boxes`]): no
-/// window's step across is smaller (a 512x512 one), and segments of ten pixels (x11perf's
-/// `seg10`: boxes of 13x13 at most) need none.
+/// The largest box of a batch whose boxes are not kept ([`SegmentsCost::boxes`]): on a
+/// window of 512x512 or more (a step across of 1,024 or more) such a batch is costed from its
+/// sum, and on a smaller one, where a box may be larger than a step across, its segments are
+/// read. Segments of ten pixels (x11perf's `seg10`: boxes of 13x13 at most) so keep none.
 const SMALL_BOXES: u64 = 1024;
 
 impl SegmentsCost {

@@ -81,7 +81,7 @@ where
     let writing = write_loop(writer, outbox_rx, shared.limits, compression);
     tokio::pin!(writing);
     tokio::select! {
-        result = read_loop(conn, &mut reader, frames, &core) => {
+        result = read_loop(conn, &mut reader, frames, shared, &core) => {
             // The core has been told (Gone or ProtocolError) and drops the outbox, so the
             // writer sends what is left, such as the error report, and ends.
             writing.await?;
@@ -154,6 +154,7 @@ async fn read_loop<R: AsyncRead + Unpin>(
     conn: ConnId,
     reader: &mut R,
     mut frames: FrameReader,
+    shared: &Shared,
     core: &mpsc::Sender<CoreMsg>,
 ) -> Result<(), std::io::Error> {
     let mut seq: u32 = 0;
@@ -163,7 +164,16 @@ async fn read_loop<R: AsyncRead + Unpin>(
     loop {
         match frames.next_frame() {
             Ok(Some(frame)) => {
-                let items = decode_batch(frame.bodies, &mut seq);
+                let mut items = decode_batch(frame.bodies, &mut seq);
+                if items.iter().any(Incoming::has_images) {
+                    items = match prepare_images(items, shared).await {
+                        Ok(items) => items,
+                        Err(e) => {
+                            let _ = core.send(CoreMsg::Gone { conn }).await;
+                            return Err(e);
+                        }
+                    };
+                }
                 let permit = in_flight.clone().acquire_owned().await.ok();
                 core.send(CoreMsg::Batch {
                     conn,
@@ -207,6 +217,27 @@ fn decode_batch<'a>(bodies: impl Iterator<Item = &'a [u8]>, seq: &mut u32) -> Ve
             Incoming::new(*seq, frame::opcode(body), frame::decode_request(body))
         })
         .collect()
+}
+
+/// Codes the images of a frame's requests where the core will find them
+/// ([`Incoming::prepare_all`]), on tokio's threads for blocking work: a photograph takes 10
+/// to 15 ms, which would hold up the other connections that this runtime's two threads
+/// serve.
+async fn prepare_images(
+    mut items: Vec<Incoming>,
+    shared: &Shared,
+) -> Result<Vec<Incoming>, std::io::Error> {
+    let images = shared.images.clone();
+    let max_bytes = shared.limits.max_payload as usize;
+    let code = move || {
+        Incoming::prepare_all(&mut items, &images, max_bytes);
+        items
+    };
+    // Coding refuses bad data rather than panic; the task fails only if it panicked all the
+    // same or the runtime is shutting down, and then the connection ends.
+    tokio::task::spawn_blocking(code)
+        .await
+        .map_err(|e| std::io::Error::other(format!("coding images failed: {e}")))
 }
 
 /// Sends what the core puts in the outbox, batching whatever has piled up into frames in

@@ -15,13 +15,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use netui::tls::{TLS_READ_BUFFER, TLS_WRITE_BUFFER};
+use netui_protocol::images::SharedImages;
 use netui_protocol::{Limits, Refusal, Size};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{mpsc, watch};
 
 use crate::codec;
-use crate::core::CoreMsg;
+use crate::core::{Core, CoreMsg};
 use crate::error::ServerError;
 use crate::peer::{Peer, Tokens};
 use crate::rfb::{self, RfbConfig};
@@ -201,6 +202,8 @@ pub(crate) struct Shared {
     pub(crate) tls: Option<tokio_rustls::TlsAcceptor>,
     /// The screen's size, as the core last set it.
     pub(crate) screen_size: watch::Receiver<Size>,
+    /// The core's cache of coded images, which the connections' readers code into.
+    pub(crate) images: SharedImages,
     /// The display's name (`:N`), which VNC viewers show in their title.
     pub(crate) display: String,
     /// Failed VNC authentications per address, and the addresses refused for now.
@@ -222,7 +225,7 @@ impl Shared {
         limits: Limits,
         rfb: Option<RfbConfig>,
         tls: Option<tokio_rustls::TlsAcceptor>,
-        screen_size: watch::Receiver<Size>,
+        core: &Core,
         display: String,
         rfb_answers: rfb::answer::AnswerWatch,
     ) -> Self {
@@ -231,7 +234,8 @@ impl Shared {
             limits,
             rfb,
             tls,
-            screen_size,
+            screen_size: core.screen_size(),
+            images: core.images(),
             display,
             rfb_guard: rfb::guard::Guard::default(),
             rfb_answers,

@@ -154,12 +154,6 @@ impl Server {
         } = self;
         let (core_tx, core_rx) = mpsc::channel(CORE_QUEUE);
         let core = Core::new(config.size, config.limits, config.display.clone(), backend);
-        let screen_size = core.screen_size();
-        let core_thread = std::thread::Builder::new()
-            .name("netui-core".into())
-            .spawn(move || core.run(core_rx, screen_rx))
-            .map_err(|e| ServerError::Io("cannot start the core thread".into(), e))?;
-
         let shared = Arc::new(Shared::new(
             Tokens {
                 full: config.token.clone(),
@@ -168,10 +162,15 @@ impl Server {
             config.limits,
             config.rfb.clone(),
             config.tls.as_ref().map(ServerTls::acceptor),
-            screen_size,
+            &core,
             config.display.clone(),
             rfb_answers,
         ));
+        let core_thread = std::thread::Builder::new()
+            .name("netui-core".into())
+            .spawn(move || core.run(core_rx, screen_rx))
+            .map_err(|e| ServerError::Io("cannot start the core thread".into(), e))?;
+
         let accept = listeners.serve(shared, core_tx);
         tokio::select! {
             () = accept => {}

@@ -1,16 +1,21 @@
 //! `latency`: input-to-update latency of the thin client, per mode, measured on loopback: a
 //! viewer drags a window by its title bar, one pointer move every 25 ms (a 40 Hz mouse), and
 //! times each move until the first update that reflects it. With `--link modem --animation`
-//! an animation runs meanwhile, the worst case of the issue.
+//! an animation runs meanwhile, the worst case of the issue. With `--slideshow` another
+//! application shows a new photograph every 100 ms (the two that `imageview` ships, each
+//! slide with its rows turned a little further, so that no slide is one the server has
+//! coded before): a command-mode viewer receives each one coded, which takes 10 to 15 ms.
 //!
 //! `cargo run --release -p netui-bench --bin latency [-- --link modem --animation]`
+//! `cargo run --release -p netui-bench --bin latency -- --slideshow --mode commands`
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use netui::{Button, Color, Display, InputEvent, Point, Rect, Size};
+use demos::imageview::picture::scale_rgb;
+use netui::{Button, Color, Display, ImageFormat, InputEvent, Point, Rect, Size};
 use netui_bench::session::Headless;
 use netui_protocol::{PixelEncoding, ViewMode};
 use thin_client::link::LinkProfile;
@@ -29,6 +34,9 @@ struct Args {
     /// Run a bouncing-balls animation meanwhile.
     #[arg(long)]
     animation: bool,
+    /// Show a new photograph every 100 ms meanwhile, from another application.
+    #[arg(long)]
+    slideshow: bool,
     /// Measure only these modes (commands, px-raw, px-damage, px-damage-lz4, px-delta-lz4, px-tiles;
     /// repeat the option for several). Default: every mode.
     #[arg(long = "mode")]
@@ -42,10 +50,11 @@ fn main() -> anyhow::Result<()> {
         "Input-to-update latency, {} pointer moves per mode, link {}{}, screen {}x{}:",
         args.moves,
         args.link,
-        if args.animation {
-            ", animation running"
-        } else {
-            ""
+        match (args.animation, args.slideshow) {
+            (true, true) => ", animation and slideshow running",
+            (true, false) => ", animation running",
+            (false, true) => ", slideshow running",
+            (false, false) => "",
         },
         size.width,
         size.height
@@ -118,6 +127,12 @@ fn measure(args: &Args, size: Size, mode: ViewMode) -> anyhow::Result<(f64, f64,
             }
         })
     });
+    let slideshow = args.slideshow.then(|| {
+        slideshow(
+            Display::connect_unix(socket, "slideshow"),
+            Arc::clone(&stop),
+        )
+    });
     let stream = netui::transport::Stream::Unix(std::os::unix::net::UnixStream::connect(socket)?);
     let (display, link) = thin_client::connect::open_stream(
         &headless.runtime,
@@ -173,10 +188,55 @@ fn measure(args: &Args, size: Size, mode: ViewMode) -> anyhow::Result<(f64, f64,
             .map_err(anyhow::Error::msg)?;
     }
     stop.store(true, Ordering::Relaxed);
-    if let Some(a) = animation {
-        let _ = a.join();
+    for thread in animation.into_iter().chain(slideshow) {
+        let _ = thread.join();
     }
     let samples = net.stats.latency_count() - before;
     let p = |q| net.stats.latency_ms(q).unwrap_or(f64::NAN);
     Ok((p(50.0), p(99.0), p(100.0), samples, fps))
+}
+
+/// Shows a new photograph every 100 ms in a window of its own until `stop`: the samples
+/// that `imageview` ships in turn, each time with its rows turned by a few more, so that
+/// every slide is new to the server and is coded for command-mode viewers.
+fn slideshow(
+    display: Result<Display, netui::Error>,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let Ok(mut d) = display else { return };
+        let pictures: Vec<(Size, Vec<u8>)> = demos::imageview::Source::samples()
+            .iter()
+            .filter_map(|sample| {
+                let picture = sample.load().ok()?;
+                let size = picture.size();
+                Some((size, scale_rgb(&picture, size, Color::BLACK)))
+            })
+            .collect();
+        let Some(&(size, _)) = pictures.first() else {
+            return;
+        };
+        let Ok(w) = d.create_window(
+            Rect::new(720, 300, size.width, size.height),
+            "slides",
+            Color::BLACK,
+        ) else {
+            return;
+        };
+        d.map(w);
+        for n in 0.. {
+            if stop.load(Ordering::Relaxed) {
+                return;
+            }
+            let (size, rgb) = &pictures[n % pictures.len()];
+            let row = 3 * size.width as usize;
+            let mut slide = rgb.clone();
+            slide.rotate_left(row * (n * 7 % size.height as usize));
+            d.put_image(w, Rect::from_size(*size), ImageFormat::Rgb8, &slide);
+            if d.present(w).is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    })
 }

@@ -18,6 +18,7 @@
 use std::collections::BTreeSet;
 use std::time::Instant;
 
+use netui_protocol::images::{CodedImage, SharedImages};
 use netui_protocol::{
     ClientInfo, DecodeError, ErrorCode, ErrorReport, Event, FontSet, InputEvent, Limits, Refusal,
     Reply, Request, RequestClass, ResourceId, Role, SceneOp, ServerInfo, ServerMessage, Size,
@@ -59,6 +60,8 @@ pub struct Incoming {
     pub request: Result<Request, DecodeError>,
     /// What its cost needs, found where it was decoded (see [`CostHint`]).
     pub hint: CostHint,
+    /// Its images, coded where it was decoded ([`Incoming::prepare`]).
+    pub images: Vec<CodedImage>,
 }
 
 impl Incoming {
@@ -73,6 +76,39 @@ impl Incoming {
             opcode,
             request,
             hint,
+            images: Vec::new(),
+        }
+    }
+
+    /// Whether [`Incoming::prepare`] may have images to code.
+    pub fn has_images(&self) -> bool {
+        matches!(self.request, Ok(Request::PutImage { .. }))
+    }
+
+    /// Codes the request's images as the core will need them (a compressed image expanded;
+    /// a raw one packed for command-mode viewers while there are some), so that the core,
+    /// which serves every client in turn, finds them coded: a photograph takes 10 to 15 ms.
+    /// `max_bytes` is what an image may expand to (the frame payload's limit, as the core
+    /// checks it).
+    pub fn prepare(&mut self, images: &SharedImages, max_bytes: usize) {
+        if let Ok(request) = &self.request {
+            self.images = images.prepare(request, max_bytes);
+        }
+    }
+
+    /// [`Incoming::prepare`] for a frame's requests, in order, until their images hold
+    /// `max_bytes` (the payload's limit: as if the frame were twice as large). A frame of
+    /// small images that each expand to megabytes would otherwise hold them all until the
+    /// core is done with it; those past the bound are left to the core, which codes one at a
+    /// time.
+    pub fn prepare_all(items: &mut [Incoming], images: &SharedImages, max_bytes: usize) {
+        let mut left = max_bytes;
+        for item in items {
+            if left == 0 {
+                break;
+            }
+            item.prepare(images, left);
+            left = left.saturating_sub(item.images.iter().map(CodedImage::bytes).sum());
         }
     }
 }
@@ -196,6 +232,12 @@ impl Core {
             next_frame: Instant::now(),
             size: watch::Sender::new(size),
         }
+    }
+
+    /// The scene's cache of coded images, for the connections' readers to code images into
+    /// ([`Incoming::prepare`]).
+    pub fn images(&self) -> SharedImages {
+        self.scene.images()
     }
 
     /// The screen's size, now and whenever it changes.
@@ -422,6 +464,7 @@ impl Core {
                 .request
                 .as_ref()
                 .map_or(0, |r| {
+                    self.scene.adopt_images(&item.images);
                     let cost = self.scene.cost_hinted(r, &item.hint);
                     cost.saturating_add(selection::cost(r))
                 })
@@ -696,5 +739,40 @@ fn not_mine(request: &Request) -> SceneError {
         code: ErrorCode::UnknownRequest,
         resource: None,
         message: format!("this server does not carry out {}", request.kind()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use netui_protocol::images::{self, SharedImages};
+    use netui_protocol::{ImageFormat, Rect, Request, ResourceId};
+
+    use super::Incoming;
+
+    /// A frame's images are coded until they hold the payload's limit; the rest are left
+    /// to the core. Five images of 3 MB (raw) that each come in a few hundred bytes, under
+    /// a limit of 8 MB: the first two are expanded, the others not.
+    #[test]
+    fn a_frame_codes_images_up_to_the_payload_limit() {
+        let shared = SharedImages::default();
+        let rect = Rect::new(0, 0, 1000, 1000);
+        let mut items: Vec<Incoming> = (0..5u8)
+            .map(|n| {
+                let data = images::compress(ImageFormat::Rgb8Zstd, 1000, &vec![n; 3_000_000]);
+                assert!(data.len() < 1000);
+                let request = Request::PutImage {
+                    target: ResourceId(1),
+                    rect,
+                    format: ImageFormat::Rgb8Zstd,
+                    data,
+                };
+                Incoming::new(u32::from(n), None, Ok(request))
+            })
+            .collect();
+        assert!(items.iter().all(Incoming::has_images));
+        Incoming::prepare_all(&mut items, &shared, 8 << 20);
+        let coded: Vec<usize> = items.iter().map(|i| i.images.len()).collect();
+        assert_eq!(coded, [1, 1, 0, 0, 0]);
+        assert!(items[0].images[0].bytes() > 3_000_000);
     }
 }

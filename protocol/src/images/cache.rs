@@ -3,17 +3,19 @@
 //! nor expanded again.
 //!
 //! Coding a photograph takes tens of milliseconds each way (the gradient coder runs at 14 to
-//! 23 Mpx/s: `images/` in the encoding bench), on the display server's thread that carries
-//! out every client's requests; the bytes of a slide shown again cost a reference on an
-//! `lz4-ctx` connection, and with the cache its coding costs a comparison of its bytes. The
-//! cache keeps each image raw and compressed, whichever way it was coded, and is found by
-//! either.
+//! 23 Mpx/s: `images/` in the encoding bench); the bytes of a slide shown again cost a
+//! reference on an `lz4-ctx` connection, and with the cache its coding costs a comparison
+//! of its bytes. The cache keeps each image raw and compressed, whichever way it was coded,
+//! and is found by either. A display server shares it ([`SharedImages`]) between its
+//! connections' readers, which code each image as its request arrives, and its core, which
+//! carries out every client's requests in turn and so finds them coded.
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use super::{expand, pack, packed_with, ImageError, PACK_MIN};
+use super::{expand, pack, packed_with, strips, ImageError, PACK_MIN};
 use crate::{ImageFormat, Request, Size};
 
 /// Images kept at most: a few slides, each in a few strips.
@@ -35,12 +37,58 @@ impl Coded {
     fn bytes(&self) -> usize {
         self.raw.len() + self.packed.as_ref().map_or(0, |p| p.len())
     }
+
+    /// `raw` (an image of `size` in the raw `format`) compressed as command mode sends it.
+    fn packing(format: ImageFormat, size: Size, raw: &[u8]) -> Coded {
+        let packed = pack(format, size.width, raw);
+        Coded {
+            format: packed.as_ref().map_or(format.compressed(), |p| p.0),
+            size,
+            raw: Arc::from(raw),
+            packed: packed.map(|(_, bytes)| Arc::from(bytes)),
+        }
+    }
+
+    /// `data` (an image of `size` in the compressed `format`) expanded, or why not.
+    fn expanding(
+        format: ImageFormat,
+        size: Size,
+        data: &[u8],
+        max_bytes: usize,
+    ) -> Result<Coded, ImageError> {
+        let raw = expand(format, size, data, max_bytes)?;
+        Ok(Coded {
+            format,
+            size,
+            raw: Arc::from(raw),
+            packed: Some(Arc::from(data)),
+        })
+    }
+}
+
+/// An image coded where its request was decoded ([`SharedImages::prepare`]), on its way to
+/// the thread that carries the request out ([`CodedImages::adopt`]).
+#[derive(Clone)]
+pub struct CodedImage(Arc<Coded>);
+
+impl CodedImage {
+    /// The bytes it holds, raw and compressed.
+    pub fn bytes(&self) -> usize {
+        self.0.bytes()
+    }
+}
+
+impl std::fmt::Debug for CodedImage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Coded { format, size, .. } = &*self.0;
+        write!(f, "CodedImage({format:?}, {}x{})", size.width, size.height)
+    }
 }
 
 /// The images coded lately, the latest first: 16 at most, of 32 MiB at most.
 #[derive(Default)]
 pub struct CodedImages {
-    recent: VecDeque<Coded>,
+    recent: VecDeque<Arc<Coded>>,
 }
 
 impl std::fmt::Debug for CodedImages {
@@ -88,15 +136,7 @@ impl CodedImages {
         }
         let at = match self.find_raw(format, size, raw) {
             Some(at) => at,
-            None => {
-                let packed = pack(format, size.width, raw);
-                self.keep(Coded {
-                    format: packed.as_ref().map_or(format.compressed(), |p| p.0),
-                    size,
-                    raw: Arc::from(raw),
-                    packed: packed.map(|(_, bytes)| Arc::from(bytes)),
-                })
-            }
+            None => self.keep(Arc::new(Coded::packing(format, size, raw))),
         };
         let coded = self.bring_forward(at);
         coded.packed.as_deref().map(|p| (coded.format, p.to_vec()))
@@ -113,15 +153,7 @@ impl CodedImages {
     ) -> Result<Arc<[u8]>, ImageError> {
         let at = match self.find_packed(format, size, data) {
             Some(at) => at,
-            None => {
-                let raw = expand(format, size, data, max_bytes)?;
-                self.keep(Coded {
-                    format,
-                    size,
-                    raw: Arc::from(raw),
-                    packed: Some(Arc::from(data)),
-                })
-            }
+            None => self.keep(Arc::new(Coded::expanding(format, size, data, max_bytes)?)),
         };
         Ok(self.bring_forward(at).raw.clone())
     }
@@ -132,10 +164,22 @@ impl CodedImages {
         packed_with(request, |format, size, raw| self.pack(format, size, raw))
     }
 
+    /// Keeps `image`, coded elsewhere, as the latest (it may have been forgotten since).
+    pub fn adopt(&mut self, image: &CodedImage) {
+        match self.recent.iter().position(|c| Arc::ptr_eq(c, &image.0)) {
+            Some(at) => {
+                self.bring_forward(at);
+            }
+            None => {
+                self.keep(image.0.clone());
+            }
+        }
+    }
+
     /// Keeps `coded` as the latest, forgetting the oldest beyond the bounds; returns where it
     /// is. (No image is beyond them alone: one is at most a frame's payload raw, and less
     /// than that compressed.)
-    fn keep(&mut self, coded: Coded) -> usize {
+    fn keep(&mut self, coded: Arc<Coded>) -> usize {
         self.recent.push_front(coded);
         let mut bytes = 0;
         let keep = self
@@ -158,6 +202,102 @@ impl CodedImages {
             }
         }
         &self.recent[0]
+    }
+}
+
+/// [`CodedImages`] shared by the thread that carries requests out (a display server's core)
+/// and those that decode them (its connections' readers), with whether command-mode viewers
+/// want images packed. A reader codes a request's images before the core needs them
+/// ([`SharedImages::prepare`]), so that the core, which serves every client in turn, finds
+/// them coded instead of spending the tens of milliseconds that a photograph takes.
+#[derive(Clone, Default)]
+pub struct SharedImages(Arc<Shared>);
+
+#[derive(Default)]
+struct Shared {
+    cache: Mutex<CodedImages>,
+    packing: AtomicBool,
+}
+
+impl std::fmt::Debug for SharedImages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SharedImages({:?})", *self.lock())
+    }
+}
+
+impl SharedImages {
+    /// The cache. (A thread that panicked while holding it left it consistent: every change
+    /// is one push or one removal.)
+    pub fn lock(&self) -> MutexGuard<'_, CodedImages> {
+        self.0.cache.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether raw images are packed for command-mode viewers.
+    pub fn packing(&self) -> bool {
+        self.0.packing.load(Ordering::Relaxed)
+    }
+
+    /// Says whether raw images are packed for command-mode viewers: set by whoever journals
+    /// for them, read by [`SharedImages::prepare`].
+    pub fn set_packing(&self, on: bool) {
+        self.0.packing.store(on, Ordering::Relaxed);
+    }
+
+    /// Codes the images of `request` that whoever carries it out will need, unless they
+    /// were coded lately: a compressed image expanded (refused images are left to be
+    /// refused there, with the reason), a raw one of [`PACK_MIN`] bytes or more packed strip
+    /// by strip while [`SharedImages::packing`]. Coding runs without holding the cache. The
+    /// images come back to be handed over with the request ([`CodedImages::adopt`]): the
+    /// cache may forget them in between.
+    pub fn prepare(&self, request: &Request, max_bytes: usize) -> Vec<CodedImage> {
+        let Request::PutImage {
+            rect, format, data, ..
+        } = request
+        else {
+            return Vec::new();
+        };
+        if format.is_compressed() {
+            let size = rect.size();
+            return self
+                .coded(
+                    |c| c.find_packed(*format, size, data),
+                    || Coded::expanding(*format, size, data, max_bytes).ok(),
+                )
+                .into_iter()
+                .collect();
+        }
+        let whole = rect.size().area() * format.bytes_per_pixel() as u64;
+        if !self.packing() || data.len() < PACK_MIN || data.len() as u64 != whole {
+            return Vec::new();
+        }
+        strips(*format, *rect)
+            .filter_map(|(strip, bytes)| {
+                let raw = data.get(bytes)?;
+                let size = strip.size();
+                self.coded(
+                    |c| c.find_raw(*format, size, raw),
+                    || Some(Coded::packing(*format, size, raw)),
+                )
+            })
+            .collect()
+    }
+
+    /// The image that `find` finds in the cache, or else the one that `code` makes (kept).
+    fn coded(
+        &self,
+        find: impl Fn(&CodedImages) -> Option<usize>,
+        code: impl FnOnce() -> Option<Coded>,
+    ) -> Option<CodedImage> {
+        {
+            let mut cache = self.lock();
+            if let Some(at) = find(&cache) {
+                cache.bring_forward(at);
+                return Some(CodedImage(cache.recent[0].clone()));
+            }
+        }
+        let coded = Arc::new(code()?);
+        self.lock().keep(coded.clone());
+        Some(CodedImage(coded))
     }
 }
 
@@ -225,14 +365,98 @@ mod tests {
         assert!(!cache.knows(ImageFormat::Rgb8, size, &images[1]));
         // Three images of 12 MB: the oldest go to keep the bytes within the bound.
         for n in 0..3 {
-            cache.keep(Coded {
+            cache.keep(Arc::new(Coded {
                 format: ImageFormat::Rgb8Gradient,
                 size: Size::new(2000, 2000),
                 raw: Arc::from(vec![n; 12_000_000]),
                 packed: None,
-            });
-            assert!(cache.recent.iter().map(Coded::bytes).sum::<usize>() <= BYTES);
+            }));
+            assert!(cache.recent.iter().map(|c| c.bytes()).sum::<usize>() <= BYTES);
         }
         assert_eq!(cache.recent.len(), 2);
+    }
+
+    /// A reader codes a request's images into the shared cache before they are needed: a
+    /// compressed image expanded, a raw one packed strip by strip while command-mode viewers
+    /// want them; what it refuses, or has no need to code, gives nothing. An image coded so
+    /// and forgotten since comes back when it is adopted.
+    #[test]
+    fn a_shared_cache_codes_images_before_they_are_needed() {
+        let shared = SharedImages::default();
+        let put = |format, rect, data| Request::PutImage {
+            target: crate::ResourceId(1),
+            rect,
+            format,
+            data,
+        };
+        // 600x600: two strips of at most 512x512 pixels.
+        let raw = image(3, 600, 600);
+        let rect = crate::Rect::new(0, 0, 600, 600);
+        let raw_put = put(ImageFormat::Rgb8, rect, raw.clone());
+        assert!(
+            shared.prepare(&raw_put, usize::MAX).is_empty(),
+            "no viewer packs"
+        );
+        shared.set_packing(true);
+        let coded = shared.prepare(&raw_put, usize::MAX);
+        let strips: Vec<_> = strips(ImageFormat::Rgb8, rect).collect();
+        assert_eq!((coded.len(), strips.len()), (2, 2));
+        for (strip, bytes) in &strips {
+            assert!(shared
+                .lock()
+                .knows(ImageFormat::Rgb8, strip.size(), &raw[bytes.clone()]));
+        }
+        // Packing the request finds what the reader coded, and gives what coding it gives.
+        assert_eq!(
+            shared.lock().packed(&raw_put),
+            super::super::packed(&raw_put)
+        );
+        assert_eq!(shared.lock().recent.len(), 2, "found, not coded again");
+        // A compressed image is expanded; a corrupt one, or a small raw one, gives nothing.
+        let small = image(4, 64, 48);
+        let packed = super::super::compress(ImageFormat::Rgb8Gradient, 64, &small);
+        let rect = crate::Rect::new(0, 0, 64, 48);
+        let expanded = shared.prepare(
+            &put(ImageFormat::Rgb8Gradient, rect, packed.clone()),
+            1 << 20,
+        );
+        assert_eq!(expanded.len(), 1);
+        assert_eq!(
+            *shared
+                .lock()
+                .expand(ImageFormat::Rgb8Gradient, rect.size(), &packed, 1 << 20)
+                .unwrap(),
+            *small
+        );
+        let corrupt = put(
+            ImageFormat::Rgb8Gradient,
+            rect,
+            packed[..packed.len() / 2].to_vec(),
+        );
+        assert!(shared.prepare(&corrupt, 1 << 20).is_empty());
+        let other = super::super::compress(ImageFormat::Rgb8Gradient, 64, &image(5, 64, 48));
+        let too_large = put(ImageFormat::Rgb8Gradient, rect, other);
+        assert!(shared.prepare(&too_large, 1000).is_empty());
+        let tiny = put(
+            ImageFormat::Rgb8,
+            crate::Rect::new(0, 0, 8, 8),
+            vec![0; 192],
+        );
+        assert!(shared.prepare(&tiny, usize::MAX).is_empty());
+        assert_eq!(shared.lock().recent.len(), 3);
+        // Forgotten (others coded after it), then adopted: known again.
+        for n in 0..ENTRIES as u8 {
+            shared
+                .lock()
+                .pack(ImageFormat::Rgb8, Size::new(64, 48), &image(10 + n, 64, 48));
+        }
+        assert!(!shared
+            .lock()
+            .knows(ImageFormat::Rgb8Gradient, rect.size(), &packed));
+        shared.lock().adopt(&expanded[0]);
+        assert!(shared
+            .lock()
+            .knows(ImageFormat::Rgb8Gradient, rect.size(), &packed));
+        assert!(shared.lock().knows(ImageFormat::Rgb8, rect.size(), &small));
     }
 }

@@ -22,7 +22,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-pub use cache::CodedImages;
+pub use cache::{CodedImage, CodedImages, SharedImages};
 
 use crate::gradient::{self, Model, RangeDecoder, RangeEncoder};
 use crate::{ImageFormat, Rect, Request, Size};

@@ -14,7 +14,8 @@ use crate::render::{Canvas, SegmentsCost};
 
 /// What a pixel of an image counts for when it goes through the gradient coder (an image an
 /// application sent as [`ImageFormat::Rgb8Gradient`], or a large opaque one that the journal
-/// compresses so for command-mode viewers; not one coded lately, which is found instead):
+/// compresses so for command-mode viewers; not one coded lately or coded already where its
+/// request was decoded ([`Scene::images`]), which is found instead):
 /// the coder takes 40 to 55 ns a pixel here each way (`images/` in the encoding bench, on the
 /// image viewer's photographs), drawing a pixel of an image about 0.4.
 pub const CODED_PIXEL: u64 = 100;
@@ -94,8 +95,9 @@ impl Scene {
                 format,
                 data,
             } => {
+                let cache = self.coded.lock();
                 let coded = if *format == ImageFormat::Rgb8Gradient {
-                    !self.coded.knows(*format, rect.size(), data)
+                    !cache.knows(*format, rect.size(), data)
                 } else {
                     // Compressed for command-mode viewers, strip by strip.
                     *format == ImageFormat::Rgb8
@@ -103,9 +105,10 @@ impl Scene {
                         && self.packs_images()
                         && !images::strips(*format, *rect).all(|(strip, bytes)| {
                             data.get(bytes)
-                                .is_some_and(|raw| self.coded.knows(*format, strip.size(), raw))
+                                .is_some_and(|raw| cache.knows(*format, strip.size(), raw))
                         })
                 };
+                drop(cache);
                 let weight = if coded { CODED_PIXEL } else { 1 };
                 self.clipped(*target, |_| rect.size().area().saturating_mul(weight))
             }
@@ -157,7 +160,7 @@ impl Scene {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use netui_protocol::{Color, Limits, Point, Segment};
+    use netui_protocol::{Color, Limits, Point, SceneOp, Segment};
     use proptest::prelude::*;
 
     /// A scene with a 300x200 window at (40, 30) and a 100x80 pixmap.
@@ -236,6 +239,53 @@ mod tests {
         assert_eq!(costs(&scene), [409_600, 409_600, 4096, 256]);
         scene.apply(&raw, &mut Vec::new()).unwrap();
         assert_eq!(costs(&scene), [4096, 409_600, 4096, 256]);
+    }
+
+    /// Images that the thread decoding their requests coded into the scene's cache
+    /// ([`Scene::images`]) cost the scene only their pixels, even once the cache has
+    /// forgotten them, when they are handed over ([`Scene::adopt_images`]).
+    #[test]
+    fn images_coded_where_they_were_decoded_cost_their_pixels() {
+        let (mut scene, [window, _]) = scene();
+        scene.set_logging(true, false);
+        let photo = |n: u32| -> Vec<u8> {
+            (0..64 * 64 * 3u32)
+                .map(|i| (i * 7 + n * 13 + i / 192) as u8)
+                .collect()
+        };
+        let put = |format, data| Request::PutImage {
+            target: window,
+            rect: Rect::new(0, 0, 64, 64),
+            format,
+            data,
+        };
+        let raw = put(ImageFormat::Rgb8, photo(1));
+        let coded = images::compress(ImageFormat::Rgb8Gradient, 64, &photo(2));
+        let coded = put(ImageFormat::Rgb8Gradient, coded);
+        assert_eq!([scene.cost(&raw), scene.cost(&coded)], [409_600; 2]);
+        let images = scene.images();
+        let handed: Vec<_> = [&raw, &coded]
+            .map(|r| images.prepare(r, usize::MAX))
+            .concat();
+        assert_eq!(handed.len(), 2);
+        assert_eq!([scene.cost(&raw), scene.cost(&coded)], [4096; 2]);
+        // Others coded in between push them out of the cache; handed over, they are back.
+        for n in 3..30 {
+            images.prepare(&put(ImageFormat::Rgb8, photo(n)), usize::MAX);
+        }
+        assert_eq!([scene.cost(&raw), scene.cost(&coded)], [409_600; 2]);
+        scene.adopt_images(&handed);
+        assert_eq!([scene.cost(&raw), scene.cost(&coded)], [4096; 2]);
+        scene.apply(&raw, &mut Vec::new()).unwrap();
+        scene.apply(&coded, &mut Vec::new()).unwrap();
+        let expected = images::packed(&raw);
+        assert!(matches!(
+            &expected[..],
+            [r] if matches!(**r, Request::PutImage { format: ImageFormat::Rgb8Gradient, .. })
+        ));
+        assert!(scene
+            .take_ops()
+            .contains(&SceneOp::Request(expected[0].clone().into_owned())));
     }
 
     /// The cost of one-pixel `segments` on `window` from their hint alone (without reading

@@ -125,6 +125,7 @@ impl Scene {
     /// pixel-mode viewers.
     pub fn set_logging(&mut self, ops: bool, pixels: bool) {
         self.journal.ops_on = ops;
+        self.coded.set_packing(ops);
         self.journal.pixels = pixels;
         if !ops {
             self.journal.ops.clear();

@@ -26,7 +26,7 @@ use netui_protocol::{
     SceneOp, Size, WindowKind,
 };
 
-use netui_protocol::images::CodedImages;
+use netui_protocol::images::{CodedImage, SharedImages};
 
 use crate::damage::Damage;
 use crate::render::{Canvas, Fonts};
@@ -101,8 +101,9 @@ pub struct Scene {
     /// What viewers need to follow the scene: the journal and the hints.
     journal: journal::Journal,
     /// The images compressed for command-mode viewers or expanded lately, so that one drawn
-    /// again is not coded again.
-    coded: CodedImages,
+    /// again is not coded again; shared with whoever codes them before they arrive
+    /// ([`Scene::images`]).
+    coded: SharedImages,
 }
 
 impl Scene {
@@ -122,7 +123,25 @@ impl Scene {
             limits,
             windows_changed: false,
             journal: journal::Journal::default(),
-            coded: CodedImages::default(),
+            coded: SharedImages::default(),
+        }
+    }
+
+    /// The scene's cache of coded images, for the threads that decode its requests to code
+    /// their images in ([`SharedImages::prepare`]) before the scene carries them out.
+    pub fn images(&self) -> SharedImages {
+        self.coded.clone()
+    }
+
+    /// Takes in images coded for a request before it is costed and carried out: the cache
+    /// has them then, though it may have forgotten them since they were coded.
+    pub fn adopt_images(&mut self, images: &[CodedImage]) {
+        if images.is_empty() {
+            return;
+        }
+        let mut cache = self.coded.lock();
+        for image in images {
+            cache.adopt(image);
         }
     }
 
@@ -196,7 +215,8 @@ impl Scene {
         // Viewers receive large images compressed (`netui_protocol::images`), each coded once
         // for all of them, and once for all the times it is drawn lately.
         if self.packs_images() {
-            for request in self.coded.packed(request) {
+            let packed = self.coded.lock().packed(request);
+            for request in packed {
                 let op = SceneOp::Request(request.into_owned());
                 self.journal(|| op);
             }

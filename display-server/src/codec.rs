@@ -165,7 +165,7 @@ async fn read_loop<R: AsyncRead + Unpin>(
         match frames.next_frame() {
             Ok(Some(frame)) => {
                 let mut items = decode_batch(frame.bodies, &mut seq);
-                if items.iter().any(Incoming::has_images) {
+                if items.iter().any(|i| i.has_images(&shared.images)) {
                     items = match prepare_images(items, shared).await {
                         Ok(items) => items,
                         Err(e) => {

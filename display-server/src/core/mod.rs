@@ -24,7 +24,7 @@ use netui_protocol::{
     Reply, Request, RequestClass, ResourceId, Role, SceneOp, ServerInfo, ServerMessage, Size,
     Welcome, WindowInfo, PROTOCOL_VERSION,
 };
-use netui_scene::scene::{CostHint, Scene, SceneError};
+use netui_scene::scene::{CostHint, Scene, SceneError, CODED_PIXEL};
 use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit};
 
 use crate::backend::Backend;
@@ -80,9 +80,9 @@ impl Incoming {
         }
     }
 
-    /// Whether [`Incoming::prepare`] may have images to code.
-    pub fn has_images(&self) -> bool {
-        matches!(self.request, Ok(Request::PutImage { .. }))
+    /// Whether [`Incoming::prepare`] would have images to code (or to find coded).
+    pub fn has_images(&self, images: &SharedImages) -> bool {
+        self.request.as_ref().is_ok_and(|r| images.would_code(r))
     }
 
     /// Codes the request's images as the core will need them (a compressed image expanded;
@@ -94,6 +94,15 @@ impl Incoming {
         if let Ok(request) = &self.request {
             self.images = images.prepare(request, max_bytes);
         }
+    }
+
+    /// What coding its images cost where it was decoded, charged to the client as if the
+    /// core had coded them ([`CODED_PIXEL`] a pixel), so that a client cannot make the
+    /// server code for it beyond its fair share by having its reader do it: its requests
+    /// wait their turn at the core, and its reader, which waits for them, reads no more.
+    pub fn coding_cost(&self) -> u64 {
+        let pixels: u64 = self.images.iter().map(CodedImage::gradient_pixels).sum();
+        pixels.saturating_mul(CODED_PIXEL)
     }
 
     /// [`Incoming::prepare`] for a frame's requests, in order, until their images hold
@@ -468,6 +477,7 @@ impl Core {
                     let cost = self.scene.cost_hinted(r, &item.hint);
                     cost.saturating_add(selection::cost(r))
                 })
+                .saturating_add(item.coding_cost())
                 .saturating_add(REQUEST_OVERHEAD);
             if spent > 0 && spent.saturating_add(cost) > SLICE_PIXELS {
                 self.queues.unpop(conn, vec![item]);
@@ -769,10 +779,27 @@ mod tests {
                 Incoming::new(u32::from(n), None, Ok(request))
             })
             .collect();
-        assert!(items.iter().all(Incoming::has_images));
+        assert!(items.iter().all(|i| i.has_images(&shared)));
         Incoming::prepare_all(&mut items, &shared, 8 << 20);
         let coded: Vec<usize> = items.iter().map(|i| i.images.len()).collect();
         assert_eq!(coded, [1, 1, 0, 0, 0]);
         assert!(items[0].images[0].bytes() > 3_000_000);
+        // Zstandard's images cost no coding; a gradient-coded one costs its pixels a
+        // hundred times over when its reader coded it, nothing when it was coded before.
+        assert_eq!(items[0].coding_cost(), 0);
+        let photo: Vec<u8> = (0..64 * 64 * 3u32)
+            .map(|i| (i * 7 + i / 192) as u8)
+            .collect();
+        let data = images::compress(ImageFormat::Rgb8Gradient, 64, &photo);
+        let request = Request::PutImage {
+            target: ResourceId(1),
+            rect: Rect::new(0, 0, 64, 64),
+            format: ImageFormat::Rgb8Gradient,
+            data,
+        };
+        let mut twice = [0, 1].map(|seq| Incoming::new(seq, None, Ok(request.clone())));
+        Incoming::prepare_all(&mut twice, &shared, 8 << 20);
+        let costs = twice.each_ref().map(Incoming::coding_cost);
+        assert_eq!(costs, [64 * 64 * super::CODED_PIXEL, 0]);
     }
 }

@@ -15,7 +15,8 @@ use crate::render::{Canvas, SegmentsCost};
 /// What a pixel of an image counts for when it goes through the gradient coder (an image an
 /// application sent as [`ImageFormat::Rgb8Gradient`], or a large opaque one that the journal
 /// compresses so for command-mode viewers; not one coded lately or coded already where its
-/// request was decoded ([`Scene::images`]), which is found instead):
+/// request was decoded ([`Scene::images`]), which is found instead, and which a display
+/// server charges for where it was coded):
 /// the coder takes 40 to 55 ns a pixel here each way (`images/` in the encoding bench, on the
 /// image viewer's photographs), drawing a pixel of an image about 0.4.
 pub const CODED_PIXEL: u64 = 100;

@@ -307,6 +307,23 @@ impl SharedImages {
             .collect()
     }
 
+    /// [`CodedImages::packed`], coding without holding the cache: a display server's core
+    /// packs so what no reader coded for it (its snapshots of windows for command-mode
+    /// viewers that join, which are found here when the windows have not changed since).
+    pub fn packed<'a>(&self, request: &'a Request) -> Vec<Cow<'a, Request>> {
+        packed_with(request, |format, size, raw| {
+            if raw.len() < PACK_MIN {
+                return None;
+            }
+            let image = self.coded(
+                |c| c.find_raw(format, size, raw),
+                || Some(Coded::packing(format, size, raw)),
+            )?;
+            let Coded { format, packed, .. } = &*image.coded;
+            packed.as_deref().map(|p| (*format, p.to_vec()))
+        })
+    }
+
     /// Whether [`SharedImages::prepare`] would have an image of `request` to code (or to
     /// find in the cache): a compressed one, or while packing a raw one of [`PACK_MIN`]
     /// bytes or more.

@@ -17,7 +17,7 @@ use super::window::{footprint, Window};
 use super::{Pixmap, Scene};
 use crate::encoding::Hint;
 use crate::render::Canvas;
-use netui_protocol::images;
+use netui_protocol::images::SharedImages;
 
 /// Bytes of pixels per `PutImage` of a snapshot, so that no message outgrows a frame.
 const SNAPSHOT_CHUNK: usize = 4 << 20;
@@ -261,7 +261,7 @@ impl Scene {
                 id: *id,
                 size: p.canvas.size(),
             });
-            push_pixels(&mut ops, *id, &p.canvas, p.clip);
+            push_pixels(&mut ops, &self.coded, *id, &p.canvas, p.clip);
         }
         for id in &self.stack {
             let Some(w) = self.windows.get(id) else {
@@ -275,7 +275,7 @@ impl Scene {
                 kind: w.kind,
                 mapped: w.mapped,
             });
-            push_pixels(&mut ops, *id, &w.canvas, w.clip);
+            push_pixels(&mut ops, &self.coded, *id, &w.canvas, w.clip);
         }
         ops.push(SceneOp::Stack {
             ids: self.stack.clone(),
@@ -337,8 +337,15 @@ impl Scene {
 }
 
 /// The pixels of a drawable as `PutImage` requests of rows (compressed, as the journal's
-/// are), then its clip.
-fn push_pixels(ops: &mut Vec<SceneOp>, id: ResourceId, canvas: &Canvas, clip: Option<Rect>) {
+/// are, through the scene's cache: a window that has not changed since the last snapshot is
+/// not coded again), then its clip.
+fn push_pixels(
+    ops: &mut Vec<SceneOp>,
+    coded: &SharedImages,
+    id: ResourceId,
+    canvas: &Canvas,
+    clip: Option<Rect>,
+) {
     let width = canvas.width() as usize;
     let rows_per_chunk = (SNAPSHOT_CHUNK / (width * 3).max(1)).max(1);
     for (i, rows) in canvas
@@ -357,7 +364,7 @@ fn push_pixels(ops: &mut Vec<SceneOp>, id: ResourceId, canvas: &Canvas, clip: Op
             format: ImageFormat::Rgb8,
             data,
         };
-        let packed = images::packed(&put);
+        let packed = coded.packed(&put);
         ops.extend(packed.into_iter().map(|r| SceneOp::Request(r.into_owned())));
     }
     if clip.is_some() {
@@ -409,6 +416,60 @@ mod tests {
             .apply(&Request::MapWindow { id }, &mut events)
             .expect("mapped");
         (scene, id)
+    }
+
+    /// A snapshot's pixels go gradient-coded through the scene's cache, so that a second
+    /// snapshot of windows that have not changed (another viewer joining, a viewer coming
+    /// back to command mode) finds them instead of coding them again.
+    #[test]
+    fn a_snapshot_of_unchanged_windows_is_coded_once() {
+        let (mut scene, id) = journaling_scene();
+        let photo: Vec<u8> = (0..50 * 30 * 3u32)
+            .map(|i| (i * 7 + i / 150) as u8)
+            .collect();
+        let put = Request::PutImage {
+            target: id,
+            rect: Rect::new(5, 5, 50, 30),
+            format: ImageFormat::Rgb8,
+            data: photo,
+        };
+        scene.apply(&put, &mut Vec::new()).expect("drawn");
+        // The cache has the image, which the journal packed, but not the window's pixels
+        // (the image on its background) until a snapshot codes them.
+        let images = scene.images();
+        let window: Vec<u8> = scene.windows[&id]
+            .canvas
+            .pixels()
+            .iter()
+            .flat_map(|p| [(p >> 16) as u8, (p >> 8) as u8, *p as u8])
+            .collect();
+        assert!(!images
+            .lock()
+            .knows(ImageFormat::Rgb8, Size::new(60, 40), &window));
+        let first = scene.snapshot();
+        assert!(images
+            .lock()
+            .knows(ImageFormat::Rgb8, Size::new(60, 40), &window));
+        let coded: Vec<_> = first
+            .iter()
+            .filter_map(|op| match op {
+                SceneOp::Request(Request::PutImage {
+                    target,
+                    rect,
+                    format,
+                    data,
+                }) if *target == id => Some((*rect, *format, data.clone())),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            matches!(coded[..], [(_, ImageFormat::Rgb8Gradient, _)]),
+            "{coded:?}"
+        );
+        for (rect, format, data) in &coded {
+            assert!(images.lock().knows(*format, rect.size(), data));
+        }
+        assert_eq!(scene.snapshot(), first);
     }
 
     #[test]

@@ -286,18 +286,15 @@ impl Display {
                 continue;
             }
             // Compressed in the strips that the server's journal would cut.
-            for (part, bytes) in images::strips(format, rect) {
-                let raw = &strip[bytes];
-                let compressed = images::pack(format, rect.width, raw);
-                let (format, data) = match &compressed {
-                    Some((format, compressed)) => (*format, compressed.as_slice()),
-                    None => (format, raw),
-                };
+            let parts = images::packed_strips(format, rect, strip, |format, size, raw| {
+                images::pack(format, size.width, raw)
+            });
+            for (part, format, data) in parts {
                 self.send_image(PutImageRef {
                     target,
                     rect: part,
                     format,
-                    data,
+                    data: &data,
                 });
             }
         }

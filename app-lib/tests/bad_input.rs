@@ -420,6 +420,13 @@ fn huge_or_inconsistent_images_and_windows_are_refused() {
     ok.check();
 }
 
+/// The requests sent since the last sync were refused with BadValue, the report saying `why`.
+fn refused_as_bad_value(d: &mut Display, why: &str) {
+    let err = d.sync().expect_err("BadValue");
+    assert_eq!(err.report().map(|r| r.code), Some(ErrorCode::BadValue));
+    assert!(err.to_string().contains(why), "{err}");
+}
+
 #[test]
 fn compressed_images_draw_as_raw_ones_and_bad_ones_are_refused() {
     let server = TestDisplay::start_with_tcp(":test", Size::new(320, 240));
@@ -454,9 +461,7 @@ fn compressed_images_draw_as_raw_ones_and_bad_ones_are_refused() {
         (small, Rect::new(0, 0, 4, 3)),
     ] {
         d.put_image(w, rect, ImageFormat::Rgb8Zstd, &data);
-        let err = d.sync().expect_err("BadValue");
-        assert_eq!(err.report().map(|r| r.code), Some(ErrorCode::BadValue));
-        assert!(err.to_string().contains("is not Rgb8Zstd"), "{err}");
+        refused_as_bad_value(&mut d, "is not Rgb8Zstd");
     }
     // A gradient-coded image, drawn as the raw one; and one whose stream is cut short.
     let rgb: Vec<u8> = rgba.chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
@@ -484,9 +489,7 @@ fn compressed_images_draw_as_raw_ones_and_bad_ones_are_refused() {
         ImageFormat::Rgb8Gradient,
         &coded[..coded.len() / 2],
     );
-    let err = d.sync().expect_err("BadValue");
-    assert_eq!(err.report().map(|r| r.code), Some(ErrorCode::BadValue));
-    assert!(err.to_string().contains("ends before the image"), "{err}");
+    refused_as_bad_value(&mut d, "ends before the image");
     // A gradient-coded image of more pixels than one may have (512x512): refused before it is
     // expanded, whatever its data, so that no one request holds the server for long.
     let flat = netui_protocol::images::compress(ImageFormat::Rgb8Gradient, 1000, &[0; 3000]);
@@ -496,12 +499,7 @@ fn compressed_images_draw_as_raw_ones_and_bad_ones_are_refused() {
         ImageFormat::Rgb8Gradient,
         &flat,
     );
-    let err = d.sync().expect_err("BadValue");
-    assert_eq!(err.report().map(|r| r.code), Some(ErrorCode::BadValue));
-    assert!(
-        err.to_string().contains("more than the 262144 pixels"),
-        "{err}"
-    );
+    refused_as_bad_value(&mut d, "more than the 262144 pixels");
     // 8192x8192 pixels of zeros from a few hundred bytes: refused before decompressing.
     let bomb =
         netui_protocol::images::compress(ImageFormat::Rgba8Zstd, 8192, &vec![0; 8192 * 64 * 4]);
@@ -511,9 +509,7 @@ fn compressed_images_draw_as_raw_ones_and_bad_ones_are_refused() {
         ImageFormat::Rgba8Zstd,
         &bomb,
     );
-    let err = d.sync().expect_err("BadValue");
-    assert_eq!(err.report().map(|r| r.code), Some(ErrorCode::BadValue));
-    assert!(err.to_string().contains("more than the"), "{err}");
+    refused_as_bad_value(&mut d, "more than the");
     d.fill_rect(w, Rect::new(0, 0, 4, 4), Color::RED);
     d.sync().expect("the sender goes on after its errors");
     ok.check();

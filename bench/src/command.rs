@@ -12,13 +12,13 @@
 //!   (16 MiB, oldest out first). Its format is defined and documented in the protocol crate.
 //!
 //! In every mode the requests are first made what the server's journal sends a command-mode
-//! viewer: large images compressed (`netui_protocol::images::CodedImages::packed`, an image
+//! viewer: large images compressed (`netui_protocol::images::SharedImages::packed`, an image
 //! coded lately found again, as the server's scene does), which the replica expands again.
 
 use std::time::{Duration, Instant};
 
 use netui_protocol::frame::{decode_request, BatchWriter, Compression};
-use netui_protocol::images::CodedImages;
+use netui_protocol::images::SharedImages;
 use netui_protocol::{FrameReader, Limits, Request, Size};
 use netui_scene::scene::Scene;
 
@@ -117,7 +117,7 @@ pub fn measure(
     let mut scene = Scene::new(size, limits);
     let mut events = Vec::new();
     let mut decoded = Vec::new();
-    let mut coded = CodedImages::default();
+    let coded = SharedImages::default();
     for batch in batches {
         let started = Instant::now();
         for request in batch {

@@ -12,6 +12,7 @@
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
+use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -145,47 +146,6 @@ impl CodedImages {
             .position(|c| c.format == format && c.size == size && c.packed.as_deref() == Some(data))
     }
 
-    /// `raw` (an image of `size` in the raw `format`) compressed as command mode sends it,
-    /// and its format, or `None` when it goes raw ([`pack`]).
-    pub fn pack(
-        &mut self,
-        format: ImageFormat,
-        size: Size,
-        raw: &[u8],
-    ) -> Option<(ImageFormat, Vec<u8>)> {
-        if format.is_compressed() || raw.len() < PACK_MIN {
-            return None;
-        }
-        let at = match self.find_raw(format, size, raw) {
-            Some(at) => at,
-            None => self.keep(Arc::new(Coded::packing(format, size, raw))),
-        };
-        let coded = self.bring_forward(at);
-        coded.packed.as_deref().map(|p| (coded.format, p.to_vec()))
-    }
-
-    /// The raw pixels of `data`, an image of `size` in the compressed `format`, refused as
-    /// [`expand`] refuses it.
-    pub fn expand(
-        &mut self,
-        format: ImageFormat,
-        size: Size,
-        data: &[u8],
-        max_bytes: usize,
-    ) -> Result<Arc<[u8]>, ImageError> {
-        let at = match self.find_packed(format, size, data) {
-            Some(at) => at,
-            None => self.keep(Arc::new(Coded::expanding(format, size, data, max_bytes)?)),
-        };
-        Ok(self.bring_forward(at).raw.clone())
-    }
-
-    /// `request` as command-mode viewers receive it: [`super::packed`]'s, an image coded
-    /// lately found instead of coded again.
-    pub fn packed<'a>(&mut self, request: &'a Request) -> Vec<Cow<'a, Request>> {
-        packed_with(request, |format, size, raw| self.pack(format, size, raw))
-    }
-
     /// Keeps `image`, coded elsewhere, as the latest (it may have been forgotten since).
     pub fn adopt(&mut self, image: &CodedImage) {
         match self
@@ -221,13 +181,12 @@ impl CodedImages {
         0
     }
 
-    fn bring_forward(&mut self, at: usize) -> &Coded {
+    fn bring_forward(&mut self, at: usize) {
         if at > 0 {
             if let Some(coded) = self.recent.remove(at) {
                 self.recent.push_front(coded);
             }
         }
-        &self.recent[0]
     }
 }
 
@@ -290,7 +249,7 @@ impl SharedImages {
             return self
                 .coded(
                     |c| c.find_packed(*format, size, data),
-                    || Coded::expanding(*format, size, data, max_bytes).ok(),
+                    || Coded::expanding(*format, size, data, max_bytes),
                 )
                 .into_iter()
                 .collect();
@@ -301,27 +260,57 @@ impl SharedImages {
                 let size = strip.size();
                 self.coded(
                     |c| c.find_raw(*format, size, raw),
-                    || Some(Coded::packing(*format, size, raw)),
+                    || Ok::<_, Infallible>(Coded::packing(*format, size, raw)),
                 )
+                .ok()
             })
             .collect()
     }
 
-    /// [`CodedImages::packed`], coding without holding the cache: a display server's core
-    /// packs so what no reader coded for it (its snapshots of windows for command-mode
+    /// `raw` (an image of `size` in the raw `format`) compressed as command mode sends it,
+    /// and its format, or `None` when it goes raw ([`pack`]): an image coded lately is found
+    /// instead of coded again.
+    pub fn pack(
+        &self,
+        format: ImageFormat,
+        size: Size,
+        raw: &[u8],
+    ) -> Option<(ImageFormat, Vec<u8>)> {
+        if format.is_compressed() || raw.len() < PACK_MIN {
+            return None;
+        }
+        let image = self
+            .coded(
+                |c| c.find_raw(format, size, raw),
+                || Ok::<_, Infallible>(Coded::packing(format, size, raw)),
+            )
+            .unwrap_or_else(|never| match never {});
+        let Coded { format, packed, .. } = &*image.coded;
+        packed.as_deref().map(|p| (*format, p.to_vec()))
+    }
+
+    /// The raw pixels of `data`, an image of `size` in the compressed `format`, refused as
+    /// [`expand`] refuses it: an image coded lately is found instead of expanded again.
+    pub fn expand(
+        &self,
+        format: ImageFormat,
+        size: Size,
+        data: &[u8],
+        max_bytes: usize,
+    ) -> Result<Arc<[u8]>, ImageError> {
+        let image = self.coded(
+            |c| c.find_packed(format, size, data),
+            || Coded::expanding(format, size, data, max_bytes),
+        )?;
+        Ok(image.coded.raw.clone())
+    }
+
+    /// `request` as command-mode viewers receive it: [`super::packed`]'s, an image coded
+    /// lately found instead of coded again ([`SharedImages::pack`]). A display server's
+    /// core packs so what no reader coded for it (its snapshots of windows for command-mode
     /// viewers that join, which are found here when the windows have not changed since).
     pub fn packed<'a>(&self, request: &'a Request) -> Vec<Cow<'a, Request>> {
-        packed_with(request, |format, size, raw| {
-            if raw.len() < PACK_MIN {
-                return None;
-            }
-            let image = self.coded(
-                |c| c.find_raw(format, size, raw),
-                || Some(Coded::packing(format, size, raw)),
-            )?;
-            let Coded { format, packed, .. } = &*image.coded;
-            packed.as_deref().map(|p| (*format, p.to_vec()))
-        })
+        packed_with(request, |format, size, raw| self.pack(format, size, raw))
     }
 
     /// Whether [`SharedImages::prepare`] would have an image of `request` to code (or to
@@ -339,17 +328,18 @@ impl SharedImages {
             || (self.packing() && data.len() >= PACK_MIN && data.len() as u64 == whole)
     }
 
-    /// The image that `find` finds in the cache, or else the one that `code` makes (kept).
-    fn coded(
+    /// The image that `find` finds in the cache, or else the one that `code` makes (kept),
+    /// coded without holding the cache.
+    fn coded<E>(
         &self,
         find: impl Fn(&CodedImages) -> Option<usize>,
-        code: impl FnOnce() -> Option<Coded>,
-    ) -> Option<CodedImage> {
+        code: impl FnOnce() -> Result<Coded, E>,
+    ) -> Result<CodedImage, E> {
         {
             let mut cache = self.lock();
             if let Some(at) = find(&cache) {
                 cache.bring_forward(at);
-                return Some(CodedImage {
+                return Ok(CodedImage {
                     coded: cache.recent[0].clone(),
                     fresh: false,
                 });
@@ -357,7 +347,7 @@ impl SharedImages {
         }
         let coded = Arc::new(code()?);
         self.lock().keep(coded.clone());
-        Some(CodedImage { coded, fresh: true })
+        Ok(CodedImage { coded, fresh: true })
     }
 }
 
@@ -375,7 +365,9 @@ mod tests {
     /// and gives what coding it gives.
     #[test]
     fn an_image_coded_before_is_found_either_way() {
-        let mut cache = CodedImages::default();
+        let cache = SharedImages::default();
+        let kept = || cache.lock().recent.len();
+        let knows = |format, size, data: &[u8]| cache.lock().knows(format, size, data);
         let size = Size::new(64, 48);
         let raw = image(1, 64, 48);
         let (format, packed) = cache.pack(ImageFormat::Rgb8, size, &raw).expect("packed");
@@ -384,15 +376,15 @@ mod tests {
             pack(ImageFormat::Rgb8, 64, &raw).expect("packed")
         );
         assert_eq!(format, ImageFormat::Rgb8Gradient);
-        assert!(cache.knows(ImageFormat::Rgb8, size, &raw));
-        assert!(cache.knows(format, size, &packed));
+        assert!(knows(ImageFormat::Rgb8, size, &raw));
+        assert!(knows(format, size, &packed));
         let back = cache.expand(format, size, &packed, usize::MAX).unwrap();
         assert_eq!(*back, *raw);
-        assert_eq!(cache.recent.len(), 1, "found, not coded again");
+        assert_eq!(kept(), 1, "found, not coded again");
         // Another image of the same size, and the same bytes as another size: not found.
         let other = image(2, 64, 48);
-        assert!(!cache.knows(ImageFormat::Rgb8, size, &other));
-        assert!(!cache.knows(ImageFormat::Rgb8, Size::new(48, 64), &raw));
+        assert!(!knows(ImageFormat::Rgb8, size, &other));
+        assert!(!knows(ImageFormat::Rgb8, Size::new(48, 64), &raw));
         // An image that came compressed is found raw.
         let coded = super::super::compress(format, 64, &other);
         let expanded = cache.expand(format, size, &coded, usize::MAX).unwrap();
@@ -401,17 +393,17 @@ mod tests {
             cache.pack(ImageFormat::Rgb8, size, &other),
             Some((format, coded))
         );
-        assert_eq!(cache.recent.len(), 2);
+        assert_eq!(kept(), 2);
         // Bad data is refused as `images::expand` refuses it, and not kept.
         let bad = cache.expand(format, size, b"", usize::MAX);
         assert!(matches!(bad, Err(ImageError::Corrupt { .. })), "{bad:?}");
-        assert_eq!(cache.recent.len(), 2);
+        assert_eq!(kept(), 2);
     }
 
     /// The oldest image goes first, and an image used again is the latest.
     #[test]
     fn the_cache_keeps_the_latest_images() {
-        let mut cache = CodedImages::default();
+        let cache = SharedImages::default();
         let size = Size::new(64, 48);
         let images: Vec<Vec<u8>> = (0..=ENTRIES as u8).map(|n| image(n, 64, 48)).collect();
         for raw in &images[..ENTRIES] {
@@ -420,10 +412,11 @@ mod tests {
         // The first, used again, is the latest; the second is now the oldest.
         cache.pack(ImageFormat::Rgb8, size, &images[0]);
         cache.pack(ImageFormat::Rgb8, size, &images[ENTRIES]);
-        assert_eq!(cache.recent.len(), ENTRIES);
-        assert!(cache.knows(ImageFormat::Rgb8, size, &images[0]));
-        assert!(!cache.knows(ImageFormat::Rgb8, size, &images[1]));
+        assert_eq!(cache.lock().recent.len(), ENTRIES);
+        assert!(cache.lock().knows(ImageFormat::Rgb8, size, &images[0]));
+        assert!(!cache.lock().knows(ImageFormat::Rgb8, size, &images[1]));
         // Three images of 12 MB: the oldest go to keep the bytes within the bound.
+        let mut cache = cache.lock();
         for n in 0..3 {
             cache.keep(Arc::new(Coded {
                 format: ImageFormat::Rgb8Gradient,
@@ -469,10 +462,7 @@ mod tests {
                 .knows(ImageFormat::Rgb8, strip.size(), &raw[bytes.clone()]));
         }
         // Packing the request finds what the reader coded, and gives what coding it gives.
-        assert_eq!(
-            shared.lock().packed(&raw_put),
-            super::super::packed(&raw_put)
-        );
+        assert_eq!(shared.packed(&raw_put), super::super::packed(&raw_put));
         assert_eq!(shared.lock().recent.len(), 2, "found, not coded again");
         // A compressed image is expanded; a corrupt one, or a small raw one, gives nothing.
         let small = image(4, 64, 48);
@@ -485,7 +475,6 @@ mod tests {
         assert_eq!(expanded.len(), 1);
         assert_eq!(
             *shared
-                .lock()
                 .expand(ImageFormat::Rgb8Gradient, rect.size(), &packed, 1 << 20)
                 .unwrap(),
             *small
@@ -509,9 +498,7 @@ mod tests {
         assert_eq!(shared.lock().recent.len(), 3);
         // Forgotten (others coded after it), then adopted: known again.
         for n in 0..ENTRIES as u8 {
-            shared
-                .lock()
-                .pack(ImageFormat::Rgb8, Size::new(64, 48), &image(10 + n, 64, 48));
+            shared.pack(ImageFormat::Rgb8, Size::new(64, 48), &image(10 + n, 64, 48));
         }
         assert!(!shared
             .lock()

@@ -114,7 +114,7 @@ pub fn packed(request: &Request) -> Vec<Cow<'_, Request>> {
 /// [`packed`], each strip's raw pixels (`format`, `size`) compressed by `pack`.
 fn packed_with<'a>(
     request: &'a Request,
-    mut pack: impl FnMut(ImageFormat, Size, &[u8]) -> Option<(ImageFormat, Vec<u8>)>,
+    pack: impl FnMut(ImageFormat, Size, &[u8]) -> Option<(ImageFormat, Vec<u8>)>,
 ) -> Vec<Cow<'a, Request>> {
     let Request::PutImage {
         target,
@@ -129,16 +129,34 @@ fn packed_with<'a>(
     if format.is_compressed() || data.len() < PACK_MIN || data.len() as u64 != whole {
         return vec![Cow::Borrowed(request)];
     }
-    strips(*format, *rect)
-        .map(|(strip, bytes)| {
-            let raw = &data[bytes];
-            let (format, data) =
-                pack(*format, strip.size(), raw).unwrap_or((*format, raw.to_vec()));
+    packed_strips(*format, *rect, data, pack)
+        .into_iter()
+        .map(|(strip, format, data)| {
             Cow::Owned(Request::PutImage {
                 target: *target,
                 rect: strip,
                 format,
-                data,
+                data: data.into_owned(),
+            })
+        })
+        .collect()
+}
+
+/// The parts in which command mode sends a raw image at `rect` in `format`, `data` holding
+/// all its rows: each of its [`strips`] with its format and bytes, compressed by `pack` when
+/// that makes it smaller, else raw (borrowed from `data`).
+pub fn packed_strips<'a>(
+    format: ImageFormat,
+    rect: Rect,
+    data: &'a [u8],
+    mut pack: impl FnMut(ImageFormat, Size, &[u8]) -> Option<(ImageFormat, Vec<u8>)>,
+) -> Vec<(Rect, ImageFormat, Cow<'a, [u8]>)> {
+    strips(format, rect)
+        .filter_map(|(strip, bytes)| {
+            let raw = data.get(bytes)?;
+            Some(match pack(format, strip.size(), raw) {
+                Some((packed, bytes)) => (strip, packed, Cow::Owned(bytes)),
+                None => (strip, format, Cow::Borrowed(raw)),
             })
         })
         .collect()

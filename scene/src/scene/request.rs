@@ -351,7 +351,6 @@ impl Scene {
             let max = self.limits.max_payload as usize;
             return self
                 .coded
-                .lock()
                 .expand(format, rect.size(), data, max)
                 .map(Some)
                 .map_err(|e| SceneError::new(ErrorCode::BadValue, Some(id), e.to_string()));

@@ -276,6 +276,11 @@ fn images(c: &mut Criterion) {
     group.bench_function("snapshot photographs again", |b| {
         b.iter(|| black_box(scene.snapshot()))
     });
+    // What a snapshot costs the display server's core: its pixels taken raw, compressed on
+    // a thread of their own (`netui-snapshots`).
+    group.bench_function("raw snapshot photographs", |b| {
+        b.iter(|| black_box(scene.raw_snapshot()))
+    });
     group.finish();
 }
 

@@ -51,6 +51,30 @@ const RECENT_UPDATES: usize = 8;
 mod backlog;
 mod cost;
 
+/// A snapshot of the scene taken for a command-mode viewer ([`Scene::raw_snapshot`]), to be
+/// compressed ([`netui_scene::scene::pack_snapshot`]) before it is sent.
+#[derive(Debug)]
+pub struct RawSnapshot {
+    /// Its number for this viewer, which [`Viewer::snapshot_coded`] takes back.
+    pub number: u64,
+    /// The operations, images raw.
+    pub ops: Vec<SceneOp>,
+}
+
+/// A snapshot being compressed.
+#[derive(Debug, Clone, Copy)]
+struct Coding {
+    /// [`RawSnapshot::number`].
+    number: u64,
+    /// The bytes of its operations raw: more than it will take, counted as waiting.
+    bytes: usize,
+    /// The number of the backlog's newest operation when it was taken: everything up to it
+    /// is in the snapshot.
+    pushed: u64,
+    /// It is still the one to send.
+    wanted: bool,
+}
+
 /// An input whose events went to applications that have not answered them yet.
 #[derive(Debug)]
 struct Awaiting {
@@ -86,6 +110,16 @@ pub struct Viewer {
     /// Command mode: operations not yet sent, and whether a snapshot must go first.
     backlog: Backlog,
     resync: bool,
+    /// Command mode: the snapshot taken at the last pump, its images still raw, for whoever
+    /// compresses it ([`Viewer::take_snapshot`]).
+    raw_snapshot: Option<RawSnapshot>,
+    /// The snapshot being compressed. While it is wanted, nothing is sent until it comes
+    /// back ([`Viewer::snapshot_coded`]), and the operations meanwhile wait behind it; one
+    /// given up (a switch of mode, a backlog that outgrew [`MAX_PENDING`]) is still waited
+    /// for before another is taken, so that a viewer has one at most being compressed.
+    coding: Option<Coding>,
+    /// Snapshots taken, to tell the one that comes back from any given up since.
+    snapshots: u64,
     /// Pixel mode: the encoder, and the damage and hints not yet sent.
     encoder: Option<PixelEncoder>,
     damage: Damage,
@@ -125,6 +159,9 @@ impl Viewer {
             outbox: 0,
             backlog: Backlog::default(),
             resync: false,
+            raw_snapshot: None,
+            coding: None,
+            snapshots: 0,
             encoder: None,
             damage: Damage::default(),
             hints: Vec::new(),
@@ -144,6 +181,7 @@ impl Viewer {
         self.mode = mode;
         self.told_size = scene.size();
         self.backlog.clear();
+        self.give_up_snapshot();
         // The whole screen goes again: it shows every answer so far.
         let commands = std::mem::take(&mut self.answers)
             .into_iter()
@@ -214,7 +252,7 @@ impl Viewer {
     /// In pixel mode those areas go before the rest of the damage.
     pub fn input_seen(&mut self, seq: u64, changed: &[Rect]) {
         match self.mode {
-            ViewMode::Commands if !self.backlog.is_empty() => {
+            ViewMode::Commands if !self.backlog.is_empty() || self.snapshot_wanted() => {
                 self.answers.push((seq, self.backlog.pushed()));
             }
             // Behind other answers, it is shown with them.
@@ -232,6 +270,10 @@ impl Viewer {
 
     /// Command mode: the inputs whose answers have left the backlog become reportable.
     fn settle_answers(&mut self) {
+        if self.snapshot_wanted() {
+            // The snapshot, which goes first, has not come back.
+            return;
+        }
         let backlog = &self.backlog;
         let mut input = self.input;
         self.answers.retain(|&(seq, need)| {
@@ -304,11 +346,20 @@ impl Viewer {
     }
 
     /// The memory this viewer holds in the server: updates sent and not yet acknowledged,
-    /// command-mode changes waiting (pixel-mode damage is a few rectangles), and the updates
+    /// command-mode changes waiting (pixel-mode damage is a few rectangles), its snapshot
+    /// being compressed, and the updates
     /// still in the connection's outbox (acknowledged or not: a viewer may lie).
     pub fn backlog(&self) -> u64 {
         let outbox: usize = self.recent.iter().rev().take(self.outbox).sum();
-        (self.flow.unacked_bytes() + self.backlog.bytes() + outbox) as u64
+        let coding = self.coding.map_or(0, |c| c.bytes);
+        (self.flow.unacked_bytes() + self.backlog.bytes() + coding + outbox) as u64
+    }
+
+    /// Command mode: the bytes of operations waiting to be sent, a snapshot being
+    /// compressed to be sent counted raw.
+    fn waiting(&self) -> usize {
+        let snapshot = self.coding.filter(|c| c.wanted).map_or(0, |c| c.bytes);
+        self.backlog.bytes() + snapshot
     }
 
     /// How many messages wait in the viewer's outbox (the core tells before each pump): they
@@ -336,7 +387,45 @@ impl Viewer {
                 self.backlog.bytes()
             );
             self.backlog.clear();
+            self.give_up_snapshot();
             self.resync = true;
+        }
+    }
+
+    /// Forgets the snapshot being compressed, if any: it will not be sent.
+    fn give_up_snapshot(&mut self) {
+        if let Some(coding) = &mut self.coding {
+            coding.wanted = false;
+        }
+        // Not handed over yet: forgotten at once (the next pump takes another).
+        if self.raw_snapshot.take().is_some() {
+            self.coding = None;
+        }
+    }
+
+    /// A snapshot is being compressed to be sent: everything else waits for it.
+    fn snapshot_wanted(&self) -> bool {
+        self.coding.is_some_and(|c| c.wanted)
+    }
+
+    /// Command mode: the snapshot that the last pump took, to be compressed
+    /// ([`netui_scene::scene::pack_snapshot`]) and given back with
+    /// [`Viewer::snapshot_coded`]. Nothing is sent to the viewer until then; the scene's
+    /// changes meanwhile wait behind it.
+    pub fn take_snapshot(&mut self) -> Option<RawSnapshot> {
+        self.raw_snapshot.take()
+    }
+
+    /// Snapshot number `number`, compressed, goes ahead of the operations that waited for
+    /// it. One given up since (a switch of mode, a backlog that outgrew [`MAX_PENDING`]
+    /// meanwhile) is dropped, and the next pump may take another.
+    pub fn snapshot_coded(&mut self, number: u64, ops: Vec<SceneOp>) {
+        let Some(coding) = self.coding.filter(|c| c.number == number) else {
+            return;
+        };
+        self.coding = None;
+        if coding.wanted {
+            self.backlog.put_first(ops, coding.pushed);
         }
     }
 
@@ -397,7 +486,7 @@ impl Viewer {
     pub fn pump(&mut self, scene: &Scene) -> Vec<ViewMessage> {
         let mut messages = self.pump_updates(scene);
         // A report of costs, when one is due, follows the updates it counts.
-        let waiting = self.backlog.bytes() as u64;
+        let waiting = self.waiting() as u64;
         let rate = self.flow.rate();
         if let Some(costs) = self.costs.as_mut().and_then(|c| c.report(waiting, rate)) {
             messages.push(ViewMessage::Costs(costs));
@@ -448,6 +537,7 @@ impl Viewer {
     fn nothing_waits(&self) -> bool {
         self.backlog.is_empty()
             && !self.resync
+            && !self.snapshot_wanted()
             && self.damage.is_empty()
             && self.rest.is_empty()
             && self.answer.is_none()
@@ -516,17 +606,30 @@ impl Viewer {
     /// One update of the oldest waiting operations, as many as the window has room for (at
     /// least one): the rest keep waiting, where later drawing may still cover them.
     fn pump_commands(&mut self, scene: &Scene) -> Vec<ViewMessage> {
+        if self.coding.is_some() {
+            // The snapshot to send, or one given up that must come back before another.
+            return Vec::new();
+        }
         if self.resync {
             self.resync = false;
             self.backlog.clear();
-            for op in scene.snapshot() {
-                self.backlog.push(op, |_| false);
-            }
             // The snapshot shows every answer so far.
-            let all = self.backlog.pushed();
+            let pushed = self.backlog.pushed();
             for answer in &mut self.answers {
-                answer.1 = all;
+                answer.1 = pushed;
             }
+            let ops = scene.raw_snapshot();
+            self.snapshots += 1;
+            self.coding = Some(Coding {
+                number: self.snapshots,
+                bytes: ops.iter().map(op_bytes).sum(),
+                pushed,
+                wanted: true,
+            });
+            self.raw_snapshot = Some(RawSnapshot {
+                number: self.snapshots,
+                ops,
+            });
         }
         if self.backlog.is_empty() {
             return Vec::new();
@@ -699,7 +802,8 @@ fn split_encoded(rect: EncodedRect) -> Vec<EncodedRect> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use netui_protocol::{Color, Limits, ResourceId, SceneOp, Size, WindowKind};
+    use netui_protocol::{Color, Limits, Request, ResourceId, SceneOp, Size, WindowKind};
+    use netui_scene::scene::pack_snapshot;
 
     #[test]
     fn a_window_dragged_across_frames_is_one_copy() {
@@ -838,5 +942,117 @@ mod tests {
         let rest = viewer.pump_pixels(&scene);
         assert_eq!(pixels_sent(&rest), 320 * 192 + 40 * 110);
         assert!(viewer.rest.is_empty() && viewer.damage.is_empty());
+    }
+
+    /// The scene operations that `messages` carry, in order.
+    fn ops_sent(messages: Vec<ViewMessage>) -> Vec<SceneOp> {
+        let ops = messages.into_iter().flat_map(|m| match m {
+            ViewMessage::ScenePart { ops } | ViewMessage::Scene { ops, .. } => ops,
+            _ => Vec::new(),
+        });
+        ops.collect()
+    }
+
+    /// Every update the viewer has to send, each acknowledged as it goes.
+    fn drain(viewer: &mut Viewer, scene: &Scene) -> Vec<ViewMessage> {
+        let mut all = Vec::new();
+        loop {
+            let messages = viewer.pump(scene);
+            if messages.is_empty() {
+                return all;
+            }
+            viewer.ack(viewer.next_update - 1);
+            all.extend(messages);
+        }
+    }
+
+    /// A scene of one window, and the request that fills part of it with `color`.
+    fn one_window() -> (Scene, impl Fn(Color) -> Request) {
+        let mut scene = Scene::new(Size::new(320, 240), Limits::default());
+        let id = ResourceId(1 << 20);
+        for request in [
+            Request::CreateWindow {
+                id,
+                rect: Rect::new(20, 20, 200, 150),
+                title: "w".into(),
+                background: Color::WHITE,
+            },
+            Request::MapWindow { id },
+        ] {
+            scene.apply(&request, &mut Vec::new()).expect("applies");
+        }
+        let fill = move |color| Request::FillRects {
+            target: id,
+            color,
+            rects: vec![Rect::new(10, 10, 50, 40)],
+        };
+        (scene, fill)
+    }
+
+    /// A command-mode viewer sends nothing while its snapshot is compressed elsewhere; what is
+    /// drawn and answered meanwhile follows the snapshot, so the viewer's copy of the scene
+    /// ends as the server's.
+    #[test]
+    fn a_snapshot_goes_ahead_of_what_was_drawn_while_it_was_compressed() {
+        let (mut scene, fill) = one_window();
+        // Journaled for command-mode viewers, as the core has it when one is attached.
+        scene.set_logging(true, false);
+        let mut viewer = Viewer::new(ViewMode::Commands, &scene);
+        assert!(viewer.pump(&scene).is_empty());
+        let snapshot = viewer.take_snapshot().expect("a snapshot to compress");
+        assert!(viewer.take_snapshot().is_none());
+        // Drawn and answered while the snapshot is away: nothing goes, nothing is reported.
+        scene.apply(&fill(Color::RED), &mut Vec::new()).unwrap();
+        viewer.push_ops(&scene.take_ops(), &scene);
+        viewer.input_seen(7, &[]);
+        assert!(viewer.pump(&scene).is_empty());
+        assert!(viewer.backlog() >= snapshot.ops.iter().map(op_bytes).sum::<usize>() as u64);
+        // Back compressed: the snapshot, then the fill, then the input reported.
+        let ops = pack_snapshot(snapshot.ops, &scene.images());
+        viewer.snapshot_coded(snapshot.number, ops.clone());
+        let messages = drain(&mut viewer, &scene);
+        assert_eq!(reported(&messages).last(), Some(&Some(7)));
+        let sent = ops_sent(messages);
+        assert_eq!(sent[..ops.len()], ops[..]);
+        assert_eq!(sent[ops.len()..], [SceneOp::Request(fill(Color::RED))]);
+        let mut copy = Scene::new(Size::new(1, 1), Limits::default());
+        for op in &sent {
+            copy.replay(op).expect("replays");
+        }
+        scene.composite();
+        copy.composite();
+        assert!(copy.screen() == scene.screen());
+    }
+
+    /// A snapshot given up while it is compressed (the viewer switched mode) is not sent, and
+    /// another is taken only once it is back: a viewer has one at most being compressed.
+    #[test]
+    fn a_snapshot_given_up_is_waited_for_and_then_dropped() {
+        let (mut scene, fill) = one_window();
+        let mut viewer = Viewer::new(ViewMode::Commands, &scene);
+        viewer.pump(&scene);
+        let first = viewer.take_snapshot().expect("a snapshot");
+        viewer.set_mode(ViewMode::Commands, &scene);
+        scene.apply(&fill(Color::BLUE), &mut Vec::new()).unwrap();
+        assert!(viewer.pump(&scene).is_empty());
+        assert!(viewer.take_snapshot().is_none(), "the first is still away");
+        viewer.snapshot_coded(first.number, first.ops);
+        assert!(viewer.pump(&scene).is_empty(), "the first is not sent");
+        let second = viewer.take_snapshot().expect("now another");
+        assert_ne!(second.number, first.number);
+        // The second holds the fill, drawn after the first was taken.
+        assert!(second
+            .ops
+            .iter()
+            .any(|op| matches!(op, SceneOp::Request(Request::PutImage { .. }))));
+        let ops = pack_snapshot(second.ops, &scene.images());
+        viewer.snapshot_coded(second.number, ops.clone());
+        assert_eq!(ops_sent(drain(&mut viewer, &scene)), ops);
+        // A switch to pixels gives up a snapshot not yet handed over at once.
+        viewer.set_mode(ViewMode::Commands, &scene);
+        viewer.pump(&scene);
+        viewer.set_mode(ViewMode::Pixels(PixelEncoding::Tiles), &scene);
+        assert!(viewer.take_snapshot().is_none());
+        assert!(viewer.coding.is_none());
     }
 }

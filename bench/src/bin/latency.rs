@@ -5,9 +5,13 @@
 //! application shows a new photograph every 100 ms (the two that `imageview` ships, each
 //! slide with its rows turned a little further, so that no slide is one the server has
 //! coded before): a command-mode viewer receives each one coded, which takes 10 to 15 ms.
+//! With `--joins` another command-mode viewer attaches again every 250 ms meanwhile, so
+//! that the server takes a snapshot of the screen for it each time (with `--slideshow`, of
+//! a slide it has not coded: the slides are put one row down in their window).
 //!
 //! `cargo run --release -p netui-bench --bin latency [-- --link modem --animation]`
 //! `cargo run --release -p netui-bench --bin latency -- --slideshow --mode commands`
+//! `cargo run --release -p netui-bench --bin latency -- --slideshow --joins --mode commands`
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -37,6 +41,9 @@ struct Args {
     /// Show a new photograph every 100 ms meanwhile, from another application.
     #[arg(long)]
     slideshow: bool,
+    /// Have another command-mode viewer attach again every 250 ms meanwhile.
+    #[arg(long)]
+    joins: bool,
     /// Measure only these modes (commands, px-raw, px-damage, px-damage-lz4, px-delta-lz4, px-tiles;
     /// repeat the option for several). Default: every mode.
     #[arg(long = "mode")]
@@ -47,7 +54,7 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let size = Size::new(1280, 800);
     println!(
-        "Input-to-update latency, {} pointer moves per mode, link {}{}, screen {}x{}:",
+        "Input-to-update latency, {} pointer moves per mode, link {}{}{}, screen {}x{}:",
         args.moves,
         args.link,
         match (args.animation, args.slideshow) {
@@ -55,6 +62,11 @@ fn main() -> anyhow::Result<()> {
             (true, false) => ", animation running",
             (false, true) => ", slideshow running",
             (false, false) => "",
+        },
+        if args.joins {
+            ", a viewer joining every 250 ms"
+        } else {
+            ""
         },
         size.width,
         size.height
@@ -131,8 +143,10 @@ fn measure(args: &Args, size: Size, mode: ViewMode) -> anyhow::Result<(f64, f64,
         slideshow(
             Display::connect_unix(socket, "slideshow"),
             Arc::clone(&stop),
+            i32::from(args.joins),
         )
     });
+    let joins = args.joins.then(|| joins(socket, Arc::clone(&stop)));
     let stream = netui::transport::Stream::Unix(std::os::unix::net::UnixStream::connect(socket)?);
     let (display, link) = thin_client::connect::open_stream(
         &headless.runtime,
@@ -188,7 +202,7 @@ fn measure(args: &Args, size: Size, mode: ViewMode) -> anyhow::Result<(f64, f64,
             .map_err(anyhow::Error::msg)?;
     }
     stop.store(true, Ordering::Relaxed);
-    for thread in animation.into_iter().chain(slideshow) {
+    for thread in animation.into_iter().chain(slideshow).chain(joins) {
         let _ = thread.join();
     }
     let samples = net.stats.latency_count() - before;
@@ -198,10 +212,12 @@ fn measure(args: &Args, size: Size, mode: ViewMode) -> anyhow::Result<(f64, f64,
 
 /// Shows a new photograph every 100 ms in a window of its own until `stop`: the samples
 /// that `imageview` ships in turn, each time with its rows turned by a few more, so that
-/// every slide is new to the server and is coded for command-mode viewers.
+/// every slide is new to the server and is coded for command-mode viewers. The slides go
+/// `down` rows from the window's top.
 fn slideshow(
     display: Result<Display, netui::Error>,
     stop: Arc<AtomicBool>,
+    down: i32,
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let Ok(mut d) = display else { return };
@@ -217,7 +233,7 @@ fn slideshow(
             return;
         };
         let Ok(w) = d.create_window(
-            Rect::new(720, 300, size.width, size.height),
+            Rect::new(720, 300, size.width, size.height + down as u32),
             "slides",
             Color::BLACK,
         ) else {
@@ -232,11 +248,49 @@ fn slideshow(
             let row = 3 * size.width as usize;
             let mut slide = rgb.clone();
             slide.rotate_left(row * (n * 7 % size.height as usize));
-            d.put_image(w, Rect::from_size(*size), ImageFormat::Rgb8, &slide);
+            let at = Rect::new(0, down, size.width, size.height);
+            d.put_image(w, at, ImageFormat::Rgb8, &slide);
             if d.present(w).is_err() {
                 return;
             }
             std::thread::sleep(Duration::from_millis(100));
+        }
+    })
+}
+
+/// A command-mode viewer that attaches again every 250 ms until `stop`, reading and
+/// acknowledging its updates meanwhile.
+fn joins(socket: &std::path::Path, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
+    let viewer = std::os::unix::net::UnixStream::connect(socket)
+        .map_err(|e| netui::Error::Disconnected(e.to_string()))
+        .and_then(|stream| {
+            netui::Viewer::connect_stream_with(
+                netui::transport::Stream::Unix(stream),
+                None,
+                socket.display().to_string(),
+                "joins",
+                netui_protocol::frame::Compression::default(),
+            )
+        });
+    std::thread::spawn(move || {
+        let Ok(mut viewer) = viewer else { return };
+        let mut next = Instant::now();
+        while !stop.load(Ordering::Relaxed) {
+            if Instant::now() >= next {
+                if viewer.attach_viewer(ViewMode::Commands).is_err() {
+                    return;
+                }
+                next += Duration::from_millis(250);
+            }
+            match viewer.wait_view(Duration::from_millis(10)) {
+                Ok(Some(netui_protocol::ViewMessage::Scene { update, .. })) => {
+                    if viewer.ack_update(update).is_err() {
+                        return;
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => return,
+            }
         }
     })
 }

@@ -44,7 +44,7 @@ pub use fair::{BATCHES_IN_FLIGHT, REQUEST_OVERHEAD, SLICE_PIXELS};
 use clients::Clients;
 use fair::Queues;
 use selection::Selections;
-use viewers::Viewers;
+use viewers::{SnapshotCoder, Viewers};
 
 /// Messages taken from the inbox (into the clients' queues) between two turns.
 const INTAKE: usize = 256;
@@ -274,6 +274,8 @@ impl Core {
                 return;
             }
         };
+        let (done, mut coded) = mpsc::unbounded_channel();
+        self.viewers.coder = SnapshotCoder::apart(done);
         runtime.block_on(async {
             let mut open = true;
             loop {
@@ -281,6 +283,9 @@ impl Core {
                 // clients' messages (their requests only join their queues: cheap).
                 while let Ok(msg) = screen.try_recv() {
                     self.handle(msg);
+                }
+                while let Ok(snapshot) = coded.try_recv() {
+                    self.snapshot_coded(snapshot);
                 }
                 for _ in 0..INTAKE {
                     match inbox.try_recv() {
@@ -322,6 +327,7 @@ impl Core {
                     // Input from the screen goes first: it must not wait behind bulk drawing.
                     biased;
                     Some(msg) = screen.recv() => self.handle(msg),
+                    Some(snapshot) = coded.recv() => self.snapshot_coded(snapshot),
                     msg = inbox.recv() => {
                         let Some(msg) = msg else { break };
                         self.handle(msg);

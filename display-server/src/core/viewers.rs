@@ -9,14 +9,18 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use netui_protocol::{ErrorCode, InputEvent, Rect, Request, ServerMessage, ViewMessage, ViewMode};
+use netui_protocol::images::SharedImages;
+use netui_protocol::{
+    ErrorCode, InputEvent, Rect, Request, SceneOp, ServerMessage, ViewMessage, ViewMode,
+};
 use netui_scene::encoding::Hint;
-use netui_scene::scene::{Scene, SceneError};
+use netui_scene::scene::{pack_snapshot, Scene, SceneError};
+use tokio::sync::mpsc;
 
 use super::clients::Clients;
 use super::Core;
 use crate::peer::ConnId;
-use crate::viewer::Viewer;
+use crate::viewer::{RawSnapshot, Viewer};
 
 /// How long a viewer's input waits for the applications it went to: an update reports the
 /// input once they have answered (sent their next batch of requests), or after this.
@@ -26,6 +30,61 @@ const ANSWER_WAIT: Duration = Duration::from_millis(250);
 #[derive(Debug, Default)]
 pub(super) struct Viewers {
     by_conn: BTreeMap<ConnId, Viewer>,
+    /// Where command-mode viewers' snapshots are compressed.
+    pub(super) coder: SnapshotCoder,
+}
+
+/// Where the snapshots that command-mode viewers get (when they attach, switch to command
+/// mode, or fall too far behind) have their images compressed: gradient-coding a screen of
+/// photographs takes tens of milliseconds (`images/snapshot photographs` in the encoding
+/// bench), which the core, serving every client in turn, must not spend.
+#[derive(Debug, Default)]
+pub(super) enum SnapshotCoder {
+    /// On the core, at once: a core driven without its loop (tests, the `server` fuzz
+    /// target), or one whose thread for them could not start.
+    #[default]
+    Here,
+    /// On a thread of their own (`netui-snapshots`), one at a time, each handed back to the
+    /// core's loop ([`CodedSnapshot`]). A viewer has one at most there
+    /// ([`Viewer::take_snapshot`]), so what waits for the thread is bounded by the viewers.
+    Apart(std::sync::mpsc::Sender<(ConnId, RawSnapshot, SharedImages)>),
+}
+
+/// A viewer's snapshot, its images compressed.
+#[derive(Debug)]
+pub(super) struct CodedSnapshot {
+    conn: ConnId,
+    number: u64,
+    ops: Vec<SceneOp>,
+}
+
+impl SnapshotCoder {
+    /// Starts the thread that compresses snapshots and hands them to `done`; [`Here`] if it
+    /// cannot start.
+    ///
+    /// [`Here`]: SnapshotCoder::Here
+    pub(super) fn apart(done: mpsc::UnboundedSender<CodedSnapshot>) -> SnapshotCoder {
+        let (jobs, inbox) = std::sync::mpsc::channel::<(ConnId, RawSnapshot, SharedImages)>();
+        let started = std::thread::Builder::new()
+            .name("netui-snapshots".into())
+            .spawn(move || {
+                // Ends when the core, which holds the sender, has stopped.
+                for (conn, snapshot, images) in inbox {
+                    let ops = pack_snapshot(snapshot.ops, &images);
+                    let number = snapshot.number;
+                    if done.send(CodedSnapshot { conn, number, ops }).is_err() {
+                        break;
+                    }
+                }
+            });
+        match started {
+            Ok(_) => SnapshotCoder::Apart(jobs),
+            Err(e) => {
+                tracing::warn!("snapshots are compressed on the core: no thread for them: {e}");
+                SnapshotCoder::Here
+            }
+        }
+    }
 }
 
 impl Viewers {
@@ -49,13 +108,36 @@ impl Viewers {
 const MAX_QUEUED: usize = 2;
 
 /// Sends a viewer the updates that flow control allows, unless its outbox is backed up (then
-/// its acknowledgement, once it has read, pumps again).
-fn pump(conn: ConnId, viewer: &mut Viewer, scene: &Scene, clients: &mut Clients) {
+/// its acknowledgement, once it has read, pumps again). A snapshot that the viewer took goes
+/// to be compressed: apart, it comes back to [`Core::snapshot_coded`]; here, it goes now.
+fn pump(
+    conn: ConnId,
+    viewer: &mut Viewer,
+    scene: &Scene,
+    clients: &mut Clients,
+    coder: &SnapshotCoder,
+) {
     let queued = clients.queued(conn);
     viewer.set_outbox(queued);
     if queued >= MAX_QUEUED {
         return;
     }
+    for message in viewer.pump(scene) {
+        clients.send(conn, ServerMessage::View(message));
+    }
+    let Some(snapshot) = viewer.take_snapshot() else {
+        return;
+    };
+    let snapshot = match coder {
+        SnapshotCoder::Apart(jobs) => match jobs.send((conn, snapshot, scene.images())) {
+            Ok(()) => return,
+            // The thread has stopped (it panicked): compressed here, then.
+            Err(std::sync::mpsc::SendError((_, snapshot, _))) => snapshot,
+        },
+        SnapshotCoder::Here => snapshot,
+    };
+    let ops = pack_snapshot(snapshot.ops, &scene.images());
+    viewer.snapshot_coded(snapshot.number, ops);
     for message in viewer.pump(scene) {
         clients.send(conn, ServerMessage::View(message));
     }
@@ -87,7 +169,13 @@ impl Core {
                 self.journal_to_viewers();
                 if let Some(viewer) = self.viewers.by_conn.get_mut(&conn) {
                     viewer.ack(*update);
-                    pump(conn, viewer, &self.scene, &mut self.clients);
+                    pump(
+                        conn,
+                        viewer,
+                        &self.scene,
+                        &mut self.clients,
+                        &self.viewers.coder,
+                    );
                 }
                 Ok(())
             }
@@ -116,7 +204,13 @@ impl Core {
             .send(conn, ServerMessage::View(ViewMessage::Start { size, mode }));
         self.update_logging();
         if let Some(viewer) = self.viewers.by_conn.get_mut(&conn) {
-            pump(conn, viewer, &self.scene, &mut self.clients);
+            pump(
+                conn,
+                viewer,
+                &self.scene,
+                &mut self.clients,
+                &self.viewers.coder,
+            );
         }
     }
 
@@ -164,7 +258,13 @@ impl Core {
         if self.scene.damage().is_empty() {
             self.update_viewers_with_ops();
             if let Some(viewer) = self.viewers.by_conn.get_mut(&conn) {
-                pump(conn, viewer, &self.scene, &mut self.clients);
+                pump(
+                    conn,
+                    viewer,
+                    &self.scene,
+                    &mut self.clients,
+                    &self.viewers.coder,
+                );
             }
         }
         Ok(())
@@ -182,6 +282,22 @@ impl Core {
         clipped.filter(|r| !r.is_empty()).collect()
     }
 
+    /// A viewer's snapshot has come back compressed ([`SnapshotCoder::Apart`]): it goes,
+    /// ahead of what was drawn meanwhile.
+    pub(super) fn snapshot_coded(&mut self, coded: CodedSnapshot) {
+        let CodedSnapshot { conn, number, ops } = coded;
+        if let Some(viewer) = self.viewers.by_conn.get_mut(&conn) {
+            viewer.snapshot_coded(number, ops);
+            pump(
+                conn,
+                viewer,
+                &self.scene,
+                &mut self.clients,
+                &self.viewers.coder,
+            );
+        }
+    }
+
     /// Forgets the connection's viewer, if it had one.
     pub(super) fn detach_viewer(&mut self, conn: ConnId) {
         if self.viewers.by_conn.remove(&conn).is_some() {
@@ -195,7 +311,13 @@ impl Core {
         for (conn, viewer) in &mut self.viewers.by_conn {
             if viewer.wants_damage() {
                 viewer.push_damage(rects, hints, &self.scene);
-                pump(*conn, viewer, &self.scene, &mut self.clients);
+                pump(
+                    *conn,
+                    viewer,
+                    &self.scene,
+                    &mut self.clients,
+                    &self.viewers.coder,
+                );
             }
         }
     }
@@ -206,7 +328,13 @@ impl Core {
         self.journal_to_viewers();
         for (conn, viewer) in &mut self.viewers.by_conn {
             if viewer.mode() == ViewMode::Commands {
-                pump(*conn, viewer, &self.scene, &mut self.clients);
+                pump(
+                    *conn,
+                    viewer,
+                    &self.scene,
+                    &mut self.clients,
+                    &self.viewers.coder,
+                );
             }
         }
     }
@@ -245,7 +373,13 @@ impl Core {
         // Every viewer is pumped: a settled one reports its input (with an empty update if
         // need be), and for the others a pump sends only what was due anyway.
         for (conn, viewer) in &mut self.viewers.by_conn {
-            pump(*conn, viewer, &self.scene, &mut self.clients);
+            pump(
+                *conn,
+                viewer,
+                &self.scene,
+                &mut self.clients,
+                &self.viewers.coder,
+            );
         }
     }
 

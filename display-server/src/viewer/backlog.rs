@@ -112,6 +112,16 @@ impl Backlog {
         });
     }
 
+    /// Puts `ops` ahead of everything waiting, as if they had joined as operation number
+    /// `number` (a snapshot of the scene taken then, which the operations since follow).
+    pub(super) fn put_first(&mut self, ops: Vec<SceneOp>, number: u64) {
+        for op in ops.into_iter().rev() {
+            let bytes = op_bytes(&op);
+            self.bytes += bytes;
+            self.ops.push_front(Waiting { number, bytes, op });
+        }
+    }
+
     /// Takes the oldest operations, about `budget` bytes of them (always at least one).
     pub(super) fn take(&mut self, budget: usize) -> Vec<SceneOp> {
         let mut taken = Vec::new();

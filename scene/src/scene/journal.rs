@@ -9,6 +9,9 @@
 //! come from input or from a client leaving (a raise, a drag, a focus change, windows
 //! destroyed) have no request behind them and are journaled as themselves.
 
+use std::borrow::Cow;
+
+use netui_protocol::images::SharedImages;
 use netui_protocol::{
     Color, Drawing, ImageFormat, Point, Rect, Request, ResourceId, SceneOp, Size, WindowKind,
 };
@@ -17,7 +20,6 @@ use super::window::{footprint, Window};
 use super::{Pixmap, Scene};
 use crate::encoding::Hint;
 use crate::render::Canvas;
-use netui_protocol::images::SharedImages;
 
 /// Bytes of pixels per `PutImage` of a snapshot, so that no message outgrows a frame.
 const SNAPSHOT_CHUNK: usize = 4 << 20;
@@ -251,8 +253,16 @@ impl Scene {
     }
 
     /// Operations that rebuild this scene from nothing: the screen size, each pixmap and
-    /// window with its pixels, the stacking order and the focus.
+    /// window with its pixels, the stacking order and the focus. Its images are compressed
+    /// as the journal's are ([`pack_snapshot`] of [`Scene::raw_snapshot`]).
     pub fn snapshot(&self) -> Vec<SceneOp> {
+        pack_snapshot(self.raw_snapshot(), &self.coded)
+    }
+
+    /// [`Scene::snapshot`] with its images raw: what it costs the thread that holds the
+    /// scene is a copy of the pixels, and the compressing ([`pack_snapshot`], tens of
+    /// milliseconds for a screen of photographs) may be done elsewhere.
+    pub fn raw_snapshot(&self) -> Vec<SceneOp> {
         let mut ops = vec![SceneOp::ResizeScreen { size: self.size() }];
         let mut pixmaps: Vec<_> = self.pixmaps.iter().collect();
         pixmaps.sort_by_key(|(id, _)| **id);
@@ -261,7 +271,7 @@ impl Scene {
                 id: *id,
                 size: p.canvas.size(),
             });
-            push_pixels(&mut ops, &self.coded, *id, &p.canvas, p.clip);
+            push_pixels(&mut ops, *id, &p.canvas, p.clip);
         }
         for id in &self.stack {
             let Some(w) = self.windows.get(id) else {
@@ -275,7 +285,7 @@ impl Scene {
                 kind: w.kind,
                 mapped: w.mapped,
             });
-            push_pixels(&mut ops, &self.coded, *id, &w.canvas, w.clip);
+            push_pixels(&mut ops, *id, &w.canvas, w.clip);
         }
         ops.push(SceneOp::Stack {
             ids: self.stack.clone(),
@@ -336,16 +346,34 @@ impl Scene {
     }
 }
 
-/// The pixels of a drawable as `PutImage` requests of rows (compressed, as the journal's
-/// are, through the scene's cache: a window that has not changed since the last snapshot is
-/// not coded again), then its clip.
-fn push_pixels(
-    ops: &mut Vec<SceneOp>,
-    coded: &SharedImages,
-    id: ResourceId,
-    canvas: &Canvas,
-    clip: Option<Rect>,
-) {
+/// A [`Scene::raw_snapshot`]'s images compressed as the journal's are, through the scene's
+/// cache of coded images (`images`, [`Scene::images`]): a window that has not changed since
+/// the last snapshot is not coded again.
+pub fn pack_snapshot(ops: Vec<SceneOp>, images: &SharedImages) -> Vec<SceneOp> {
+    let mut packed = Vec::with_capacity(ops.len());
+    for op in ops {
+        match op {
+            SceneOp::Request(put @ Request::PutImage { .. }) => {
+                let parts = images.packed(&put);
+                // Not compressed (small, or no smaller so): the request itself, not a copy.
+                let as_it_is = matches!(parts[..], [Cow::Borrowed(_)]);
+                let parts: Vec<Request> = match as_it_is {
+                    true => Vec::new(),
+                    false => parts.into_iter().map(Cow::into_owned).collect(),
+                };
+                match as_it_is {
+                    true => packed.push(SceneOp::Request(put)),
+                    false => packed.extend(parts.into_iter().map(SceneOp::Request)),
+                }
+            }
+            op => packed.push(op),
+        }
+    }
+    packed
+}
+
+/// The pixels of a drawable as raw `PutImage` requests of rows, then its clip.
+fn push_pixels(ops: &mut Vec<SceneOp>, id: ResourceId, canvas: &Canvas, clip: Option<Rect>) {
     let width = canvas.width() as usize;
     let rows_per_chunk = (SNAPSHOT_CHUNK / (width * 3).max(1)).max(1);
     for (i, rows) in canvas
@@ -358,14 +386,12 @@ fn push_pixels(
             .flat_map(|p| [(p >> 16) as u8, (p >> 8) as u8, *p as u8])
             .collect();
         let height = (rows.len() / width.max(1)) as u32;
-        let put = Request::PutImage {
+        ops.push(SceneOp::Request(Request::PutImage {
             target: id,
             rect: Rect::new(0, (i * rows_per_chunk) as i32, canvas.width(), height),
             format: ImageFormat::Rgb8,
             data,
-        };
-        let packed = coded.packed(&put);
-        ops.extend(packed.into_iter().map(|r| SceneOp::Request(r.into_owned())));
+        }));
     }
     if clip.is_some() {
         ops.push(SceneOp::Request(Request::SetClip { target: id, clip }));

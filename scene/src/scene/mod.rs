@@ -38,7 +38,7 @@ mod request;
 mod window;
 
 pub use cost::{CostHint, CODED_PIXEL};
-pub use journal::copy_hint;
+pub use journal::{copy_hint, pack_snapshot};
 pub use window::Window;
 
 /// The desktop's color, behind every window.

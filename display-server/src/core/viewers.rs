@@ -143,6 +143,24 @@ fn pump(
     }
 }
 
+impl Viewers {
+    /// [`pump`]s the viewer on `conn`, if there is one.
+    fn pump(&mut self, conn: ConnId, scene: &Scene, clients: &mut Clients) {
+        if let Some(viewer) = self.by_conn.get_mut(&conn) {
+            pump(conn, viewer, scene, clients, &self.coder);
+        }
+    }
+
+    /// [`pump`]s every viewer that `which` picks.
+    fn pump_each(&mut self, scene: &Scene, clients: &mut Clients, which: fn(&Viewer) -> bool) {
+        for (conn, viewer) in &mut self.by_conn {
+            if which(viewer) {
+                pump(*conn, viewer, scene, clients, &self.coder);
+            }
+        }
+    }
+}
+
 impl Core {
     /// Carries out a viewer's request: attaching, its user's input, an acknowledgement.
     pub(super) fn view(&mut self, conn: ConnId, request: &Request) -> Result<(), SceneError> {
@@ -169,14 +187,8 @@ impl Core {
                 self.journal_to_viewers();
                 if let Some(viewer) = self.viewers.by_conn.get_mut(&conn) {
                     viewer.ack(*update);
-                    pump(
-                        conn,
-                        viewer,
-                        &self.scene,
-                        &mut self.clients,
-                        &self.viewers.coder,
-                    );
                 }
+                self.viewers.pump(conn, &self.scene, &mut self.clients);
                 Ok(())
             }
             _ => Err(super::not_mine(request)),
@@ -203,15 +215,7 @@ impl Core {
         self.clients
             .send(conn, ServerMessage::View(ViewMessage::Start { size, mode }));
         self.update_logging();
-        if let Some(viewer) = self.viewers.by_conn.get_mut(&conn) {
-            pump(
-                conn,
-                viewer,
-                &self.scene,
-                &mut self.clients,
-                &self.viewers.coder,
-            );
-        }
+        self.viewers.pump(conn, &self.scene, &mut self.clients);
     }
 
     /// Input from a viewer's user: carried out as the screen's own, and reported to the
@@ -257,15 +261,7 @@ impl Core {
         // that shows what the input did.
         if self.scene.damage().is_empty() {
             self.update_viewers_with_ops();
-            if let Some(viewer) = self.viewers.by_conn.get_mut(&conn) {
-                pump(
-                    conn,
-                    viewer,
-                    &self.scene,
-                    &mut self.clients,
-                    &self.viewers.coder,
-                );
-            }
+            self.viewers.pump(conn, &self.scene, &mut self.clients);
         }
         Ok(())
     }
@@ -288,14 +284,8 @@ impl Core {
         let CodedSnapshot { conn, number, ops } = coded;
         if let Some(viewer) = self.viewers.by_conn.get_mut(&conn) {
             viewer.snapshot_coded(number, ops);
-            pump(
-                conn,
-                viewer,
-                &self.scene,
-                &mut self.clients,
-                &self.viewers.coder,
-            );
         }
+        self.viewers.pump(conn, &self.scene, &mut self.clients);
     }
 
     /// Forgets the connection's viewer, if it had one.
@@ -308,35 +298,23 @@ impl Core {
     /// Hands a frame's composited rectangles and hints to pixel-mode viewers (and to those
     /// that count what pixels would cost) and sends what they may take.
     pub(super) fn push_damage_to_viewers(&mut self, rects: &[Rect], hints: &[Hint]) {
-        for (conn, viewer) in &mut self.viewers.by_conn {
+        for viewer in self.viewers.by_conn.values_mut() {
             if viewer.wants_damage() {
                 viewer.push_damage(rects, hints, &self.scene);
-                pump(
-                    *conn,
-                    viewer,
-                    &self.scene,
-                    &mut self.clients,
-                    &self.viewers.coder,
-                );
             }
         }
+        let pixels = Viewer::wants_damage;
+        self.viewers
+            .pump_each(&self.scene, &mut self.clients, pixels);
     }
 
     /// Hands the scene's journaled changes to command-mode viewers and sends what they may
     /// take.
     pub(super) fn update_viewers_with_ops(&mut self) {
         self.journal_to_viewers();
-        for (conn, viewer) in &mut self.viewers.by_conn {
-            if viewer.mode() == ViewMode::Commands {
-                pump(
-                    *conn,
-                    viewer,
-                    &self.scene,
-                    &mut self.clients,
-                    &self.viewers.coder,
-                );
-            }
-        }
+        let commands = |v: &Viewer| v.mode() == ViewMode::Commands;
+        self.viewers
+            .pump_each(&self.scene, &mut self.clients, commands);
     }
 
     /// Hands the scene's journaled changes to command-mode viewers, without sending.
@@ -372,15 +350,8 @@ impl Core {
         }
         // Every viewer is pumped: a settled one reports its input (with an empty update if
         // need be), and for the others a pump sends only what was due anyway.
-        for (conn, viewer) in &mut self.viewers.by_conn {
-            pump(
-                *conn,
-                viewer,
-                &self.scene,
-                &mut self.clients,
-                &self.viewers.coder,
-            );
-        }
+        self.viewers
+            .pump_each(&self.scene, &mut self.clients, |_| true);
     }
 
     /// Tells the scene what to keep for the viewers attached now: a journal for command-mode

@@ -6,7 +6,8 @@
 //! 23 Mpx/s: `images/` in the encoding bench); the bytes of a slide shown again cost a
 //! reference on an `lz4-ctx` connection, and with the cache its coding costs a comparison
 //! of its bytes. The cache keeps each image raw and compressed, whichever way it was coded,
-//! and is found by either. A display server shares it ([`SharedImages`]) between its
+//! and is found by either; compressed data found corrupt is kept with why, so that it is
+//! refused again without being decoded again (a reader that found it corrupt, then the core). A display server shares it ([`SharedImages`]) between its
 //! connections' readers, which code each image as its request arrives, and its core, which
 //! carries out every client's requests in turn and so finds them coded.
 
@@ -29,9 +30,12 @@ struct Coded {
     /// The compressed format.
     format: ImageFormat,
     size: Size,
+    /// Empty when `corrupt`.
     raw: Arc<[u8]>,
     /// `None` when compressing did not make it smaller: it goes raw.
     packed: Option<Arc<[u8]>>,
+    /// Why `packed` does not expand to the image ([`ImageError::Corrupt`]).
+    corrupt: Option<ImageError>,
 }
 
 impl Coded {
@@ -47,22 +51,29 @@ impl Coded {
             size,
             raw: Arc::from(raw),
             packed: packed.map(|(_, bytes)| Arc::from(bytes)),
+            corrupt: None,
         }
     }
 
-    /// `data` (an image of `size` in the compressed `format`) expanded, or why not.
+    /// `data` (an image of `size` in the compressed `format`) expanded, or found corrupt; or
+    /// why it is refused before it is decoded (too large, which depends on `max_bytes`).
     fn expanding(
         format: ImageFormat,
         size: Size,
         data: &[u8],
         max_bytes: usize,
     ) -> Result<Coded, ImageError> {
-        let raw = expand(format, size, data, max_bytes)?;
+        let (raw, corrupt) = match expand(format, size, data, max_bytes) {
+            Ok(raw) => (Arc::from(raw), None),
+            Err(e @ ImageError::Corrupt { .. }) => (Arc::from([]), Some(e)),
+            Err(e) => return Err(e),
+        };
         Ok(Coded {
             format,
             size,
-            raw: Arc::from(raw),
+            raw,
             packed: Some(Arc::from(data)),
+            corrupt,
         })
     }
 }
@@ -135,9 +146,12 @@ impl CodedImages {
     /// Any compressed form of `raw` serves: one that an application sent (and so is
     /// forwarded as it came) or one made here.
     fn find_raw(&self, format: ImageFormat, size: Size, raw: &[u8]) -> Option<usize> {
-        self.recent
-            .iter()
-            .position(|c| c.format.pixels() == format.pixels() && c.size == size && *c.raw == *raw)
+        self.recent.iter().position(|c| {
+            c.corrupt.is_none()
+                && c.format.pixels() == format.pixels()
+                && c.size == size
+                && *c.raw == *raw
+        })
     }
 
     fn find_packed(&self, format: ImageFormat, size: Size, data: &[u8]) -> Option<usize> {
@@ -229,8 +243,9 @@ impl SharedImages {
     }
 
     /// Codes the images of `request` that whoever carries it out will need, unless they
-    /// were coded lately: a compressed image expanded (refused images are left to be
-    /// refused there, with the reason), a raw one of [`PACK_MIN`] bytes or more packed strip
+    /// were coded lately: a compressed image expanded (one found corrupt is kept so, to be
+    /// refused there without decoding it again; one too large is left to be refused there),
+    /// a raw one of [`PACK_MIN`] bytes or more packed strip
     /// by strip while [`SharedImages::packing`]. Coding runs without holding the cache. The
     /// images come back to be handed over with the request ([`CodedImages::adopt`]): the
     /// cache may forget them in between.
@@ -290,7 +305,8 @@ impl SharedImages {
     }
 
     /// The raw pixels of `data`, an image of `size` in the compressed `format`, refused as
-    /// [`expand`] refuses it: an image coded lately is found instead of expanded again.
+    /// [`expand`] refuses it: an image coded lately (or found corrupt lately) is found
+    /// instead of expanded again.
     pub fn expand(
         &self,
         format: ImageFormat,
@@ -302,7 +318,10 @@ impl SharedImages {
             |c| c.find_packed(format, size, data),
             || Coded::expanding(format, size, data, max_bytes),
         )?;
-        Ok(image.coded.raw.clone())
+        match &image.coded.corrupt {
+            Some(why) => Err(why.clone()),
+            None => Ok(image.coded.raw.clone()),
+        }
     }
 
     /// `request` as command-mode viewers receive it: [`super::packed`]'s, an image coded
@@ -394,10 +413,23 @@ mod tests {
             Some((format, coded))
         );
         assert_eq!(kept(), 2);
-        // Bad data is refused as `images::expand` refuses it, and not kept.
+        // Bad data is refused as `images::expand` refuses it, and kept so: refused again
+        // from the cache (no raw image of that size is found in it).
         let bad = cache.expand(format, size, b"", usize::MAX);
         assert!(matches!(bad, Err(ImageError::Corrupt { .. })), "{bad:?}");
-        assert_eq!(kept(), 2);
+        assert_eq!(kept(), 3);
+        assert_eq!(cache.expand(format, size, b"", usize::MAX), bad);
+        assert_eq!(kept(), 3);
+        assert!(knows(format, size, b""));
+        assert!(!knows(ImageFormat::Rgb8, size, b""));
+        // Too large for the bound given: refused before it is decoded, and not kept.
+        let new = super::super::compress(format, 64, &image(7, 64, 48));
+        let large = cache.expand(format, size, &new, 100).map(|raw| raw.len());
+        assert!(
+            matches!(large, Err(ImageError::TooLarge { .. })),
+            "{large:?}"
+        );
+        assert_eq!(kept(), 3);
     }
 
     /// The oldest image goes first, and an image used again is the latest.
@@ -423,6 +455,7 @@ mod tests {
                 size: Size::new(2000, 2000),
                 raw: Arc::from(vec![n; 12_000_000]),
                 packed: None,
+                corrupt: None,
             }));
             assert!(cache.recent.iter().map(|c| c.bytes()).sum::<usize>() <= BYTES);
         }
@@ -464,7 +497,8 @@ mod tests {
         // Packing the request finds what the reader coded, and gives what coding it gives.
         assert_eq!(shared.packed(&raw_put), super::super::packed(&raw_put));
         assert_eq!(shared.lock().recent.len(), 2, "found, not coded again");
-        // A compressed image is expanded; a corrupt one, or a small raw one, gives nothing.
+        // A compressed image is expanded; a corrupt one is kept so; one too large for the
+        // bound, or a small raw one, gives nothing.
         let small = image(4, 64, 48);
         let packed = super::super::compress(ImageFormat::Rgb8Gradient, 64, &small);
         let rect = crate::Rect::new(0, 0, 64, 48);
@@ -484,7 +518,17 @@ mod tests {
             rect,
             packed[..packed.len() / 2].to_vec(),
         );
-        assert!(shared.prepare(&corrupt, 1 << 20).is_empty());
+        assert_eq!(shared.prepare(&corrupt, 1 << 20).len(), 1);
+        let refused = shared.expand(
+            ImageFormat::Rgb8Gradient,
+            rect.size(),
+            &packed[..packed.len() / 2],
+            1 << 20,
+        );
+        assert!(
+            matches!(refused, Err(ImageError::Corrupt { .. })),
+            "{refused:?}"
+        );
         let other = super::super::compress(ImageFormat::Rgb8Gradient, 64, &image(5, 64, 48));
         let too_large = put(ImageFormat::Rgb8Gradient, rect, other);
         assert!(shared.prepare(&too_large, 1000).is_empty());
@@ -495,7 +539,7 @@ mod tests {
         );
         assert!(!shared.would_code(&tiny));
         assert!(shared.prepare(&tiny, usize::MAX).is_empty());
-        assert_eq!(shared.lock().recent.len(), 3);
+        assert_eq!(shared.lock().recent.len(), 4);
         // Forgotten (others coded after it), then adopted: known again.
         for n in 0..ENTRIES as u8 {
             shared.pack(ImageFormat::Rgb8, Size::new(64, 48), &image(10 + n, 64, 48));

@@ -1,7 +1,8 @@
 //! Viewers against a real headless server: in every mode and pixel encoding, the viewer's
 //! picture equals the server's screen after each step of an application's drawing (windows
 //! mapped, drawn, scrolled, moved, raised, closed), over a connection in every compression;
-//! switching mode keeps it equal; viewers that join late or two at once see the same; bad
+//! switching mode keeps it equal; viewers that join late or two at once see the same, and
+//! what is drawn while a command-mode viewer's snapshot is compressed follows it; bad
 //! input from a viewer is refused without harm; pixel updates travel in frames that the
 //! connection does not compress.
 
@@ -537,6 +538,50 @@ fn viewers_that_join_late_or_together_see_the_same_screen() {
     app.sync().expect("sync");
     commands.assert_matches(&mut reader, "both viewers at once (commands)");
     pixels.assert_matches(&mut reader, "both viewers at once (pixels)");
+}
+
+/// A command-mode viewer's snapshot of a window of noise (which the server compresses on a
+/// thread of its own, tens of milliseconds) while the application goes on drawing into that
+/// window and another: what was drawn meanwhile follows the snapshot, and the viewer equals
+/// the server.
+#[test]
+fn drawing_while_a_command_viewers_snapshot_is_compressed_follows_it() {
+    let server = TestDisplay::start(":test", Size::new(480, 360));
+    let mut app = server.connect("app");
+    let mut reader = server.connect("reader");
+    let noisy = app
+        .create_window(Rect::new(10, 10, 400, 300), "noise", Color::BLACK)
+        .expect("window");
+    app.map(noisy);
+    let mut seed = 0x9e37_79b9_u32;
+    let noise: Vec<u8> = (0..400 * 300 * 3)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed as u8
+        })
+        .collect();
+    app.put_image(noisy, Rect::new(0, 0, 400, 300), ImageFormat::Rgb8, &noise);
+    app.sync().expect("sync");
+    let mut viewer = Viewer::attach(&server, ViewMode::Commands);
+    for i in 0..40 {
+        let color = Color::rgb(i * 6, 255 - i * 6, 90);
+        app.fill_rect(noisy, Rect::new(i32::from(i) * 9, 20, 8, 200), color);
+    }
+    app.text(
+        noisy,
+        Point::new(20, 250),
+        Font::Sans,
+        20,
+        Color::WHITE,
+        "after",
+    );
+    app.sync().expect("sync");
+    let mut other = server.connect("other");
+    steps(&mut other, 0);
+    other.sync().expect("sync");
+    viewer.assert_matches(&mut reader, "drawn while the snapshot was compressed");
 }
 
 #[test]

@@ -51,22 +51,15 @@ const RECENT_UPDATES: usize = 8;
 mod backlog;
 mod cost;
 
-/// A snapshot of the scene taken for a command-mode viewer ([`Scene::raw_snapshot`]), to be
-/// compressed ([`netui_scene::scene::pack_snapshot`]) before it is sent.
-#[derive(Debug)]
-pub struct RawSnapshot {
-    /// Its number for this viewer, which [`Viewer::snapshot_coded`] takes back.
-    pub number: u64,
-    /// The operations, images raw.
-    pub ops: Vec<SceneOp>,
-}
-
-/// A snapshot being compressed.
+/// A snapshot due or being compressed.
 #[derive(Debug, Clone, Copy)]
 struct Coding {
-    /// [`RawSnapshot::number`].
+    /// Its number for this viewer ([`Viewer::snapshot_due`]).
     number: u64,
-    /// The bytes of its operations raw: more than it will take, counted as waiting.
+    /// Whether it has been taken ([`Viewer::snapshot_away`]): due until then.
+    taken: bool,
+    /// The bytes of its operations raw, once taken: more than it will take, counted as
+    /// waiting.
     bytes: usize,
     /// The number of the backlog's newest operation when it was taken: everything up to it
     /// is in the snapshot.
@@ -110,13 +103,11 @@ pub struct Viewer {
     /// Command mode: operations not yet sent, and whether a snapshot must go first.
     backlog: Backlog,
     resync: bool,
-    /// Command mode: the snapshot taken at the last pump, its images still raw, for whoever
-    /// compresses it ([`Viewer::take_snapshot`]).
-    raw_snapshot: Option<RawSnapshot>,
-    /// The snapshot being compressed. While it is wanted, nothing is sent until it comes
-    /// back ([`Viewer::snapshot_coded`]), and the operations meanwhile wait behind it; one
-    /// given up (a switch of mode, a backlog that outgrew [`MAX_PENDING`]) is still waited
-    /// for before another is taken, so that a viewer has one at most being compressed.
+    /// The snapshot due or being compressed. While it is wanted, nothing is sent until it
+    /// comes ([`Viewer::snapshot_coded`]), and the operations meanwhile wait behind it; one
+    /// being compressed that is given up (a switch of mode, a backlog that outgrew
+    /// [`MAX_PENDING`]) is still waited for before another is taken, so that a viewer has
+    /// one at most being compressed.
     coding: Option<Coding>,
     /// Snapshots taken, to tell the one that comes back from any given up since.
     snapshots: u64,
@@ -159,7 +150,6 @@ impl Viewer {
             outbox: 0,
             backlog: Backlog::default(),
             resync: false,
-            raw_snapshot: None,
             coding: None,
             snapshots: 0,
             encoder: None,
@@ -392,14 +382,12 @@ impl Viewer {
         }
     }
 
-    /// Forgets the snapshot being compressed, if any: it will not be sent.
+    /// Forgets the snapshot due or being compressed, if any: it will not be sent.
     fn give_up_snapshot(&mut self) {
-        if let Some(coding) = &mut self.coding {
-            coding.wanted = false;
-        }
-        // Not handed over yet: forgotten at once (the next pump takes another).
-        if self.raw_snapshot.take().is_some() {
-            self.coding = None;
+        match &mut self.coding {
+            Some(coding) if coding.taken => coding.wanted = false,
+            // Not taken yet: forgotten at once (the next pump asks for another).
+            _ => self.coding = None,
         }
     }
 
@@ -408,12 +396,22 @@ impl Viewer {
         self.coding.is_some_and(|c| c.wanted)
     }
 
-    /// Command mode: the snapshot that the last pump took, to be compressed
-    /// ([`netui_scene::scene::pack_snapshot`]) and given back with
-    /// [`Viewer::snapshot_coded`]. Nothing is sent to the viewer until then; the scene's
-    /// changes meanwhile wait behind it.
-    pub fn take_snapshot(&mut self) -> Option<RawSnapshot> {
-        self.raw_snapshot.take()
+    /// Command mode: the number of the snapshot of the scene that the last pump wants
+    /// taken now, once: [`Scene::snapshot`] given back at once with
+    /// [`Viewer::snapshot_coded`], or [`Scene::raw_snapshot`] handed to be compressed
+    /// elsewhere ([`Viewer::snapshot_away`]) and given back later. Nothing is sent to the
+    /// viewer until then; the scene's changes meanwhile wait behind it.
+    pub fn snapshot_due(&mut self) -> Option<u64> {
+        self.coding.filter(|c| !c.taken).map(|c| c.number)
+    }
+
+    /// Snapshot number `number` was taken raw, `bytes` of operations, and is being
+    /// compressed elsewhere.
+    pub fn snapshot_away(&mut self, number: u64, bytes: usize) {
+        if let Some(coding) = self.coding.as_mut().filter(|c| c.number == number) {
+            coding.taken = true;
+            coding.bytes = bytes;
+        }
     }
 
     /// Snapshot number `number`, compressed, goes ahead of the operations that waited for
@@ -511,7 +509,7 @@ impl Viewer {
                 vec![self.empty_update(update, scene)]
             } else {
                 match self.mode {
-                    ViewMode::Commands => self.pump_commands(scene),
+                    ViewMode::Commands => self.pump_commands(),
                     ViewMode::Pixels(_) => self.pump_pixels(scene),
                 }
             };
@@ -605,7 +603,7 @@ impl Viewer {
 
     /// One update of the oldest waiting operations, as many as the window has room for (at
     /// least one): the rest keep waiting, where later drawing may still cover them.
-    fn pump_commands(&mut self, scene: &Scene) -> Vec<ViewMessage> {
+    fn pump_commands(&mut self) -> Vec<ViewMessage> {
         if self.coding.is_some() {
             // The snapshot to send, or one given up that must come back before another.
             return Vec::new();
@@ -618,17 +616,13 @@ impl Viewer {
             for answer in &mut self.answers {
                 answer.1 = pushed;
             }
-            let ops = scene.raw_snapshot();
             self.snapshots += 1;
             self.coding = Some(Coding {
                 number: self.snapshots,
-                bytes: ops.iter().map(op_bytes).sum(),
+                taken: false,
+                bytes: 0,
                 pushed,
                 wanted: true,
-            });
-            self.raw_snapshot = Some(RawSnapshot {
-                number: self.snapshots,
-                ops,
             });
         }
         if self.backlog.is_empty() {
@@ -999,17 +993,22 @@ mod tests {
         scene.set_logging(true, false);
         let mut viewer = Viewer::new(ViewMode::Commands, &scene);
         assert!(viewer.pump(&scene).is_empty());
-        let snapshot = viewer.take_snapshot().expect("a snapshot to compress");
-        assert!(viewer.take_snapshot().is_none());
+        let number = viewer.snapshot_due().expect("a snapshot due");
+        let (raw, bytes) = (scene.raw_snapshot(), scene.raw_snapshot_bytes());
+        let whole = scene.snapshot();
+        viewer.snapshot_away(number, bytes);
+        assert!(viewer.snapshot_due().is_none());
         // Drawn and answered while the snapshot is away: nothing goes, nothing is reported.
         scene.apply(&fill(Color::RED), &mut Vec::new()).unwrap();
         viewer.push_ops(&scene.take_ops(), &scene);
         viewer.input_seen(7, &[]);
         assert!(viewer.pump(&scene).is_empty());
-        assert!(viewer.backlog() >= snapshot.ops.iter().map(op_bytes).sum::<usize>() as u64);
-        // Back compressed: the snapshot, then the fill, then the input reported.
-        let ops = pack_snapshot(snapshot.ops, &scene.images());
-        viewer.snapshot_coded(snapshot.number, ops.clone());
+        assert!(viewer.backlog() >= bytes as u64);
+        // Back compressed (as the scene compresses its own snapshot): the snapshot, then the
+        // fill, then the input reported.
+        let ops = pack_snapshot(raw, &scene.images());
+        assert_eq!(ops, whole);
+        viewer.snapshot_coded(number, ops.clone());
         let messages = drain(&mut viewer, &scene);
         assert_eq!(reported(&messages).last(), Some(&Some(7)));
         let sent = ops_sent(messages);
@@ -1025,34 +1024,34 @@ mod tests {
     }
 
     /// A snapshot given up while it is compressed (the viewer switched mode) is not sent, and
-    /// another is taken only once it is back: a viewer has one at most being compressed.
+    /// another is taken only once it is back: a viewer has one at most being compressed. One
+    /// due and not yet taken is forgotten at once.
     #[test]
     fn a_snapshot_given_up_is_waited_for_and_then_dropped() {
         let (mut scene, fill) = one_window();
         let mut viewer = Viewer::new(ViewMode::Commands, &scene);
         viewer.pump(&scene);
-        let first = viewer.take_snapshot().expect("a snapshot");
+        let first = viewer.snapshot_due().expect("a snapshot");
+        let first_ops = scene.raw_snapshot();
+        viewer.snapshot_away(first, scene.raw_snapshot_bytes());
         viewer.set_mode(ViewMode::Commands, &scene);
         scene.apply(&fill(Color::BLUE), &mut Vec::new()).unwrap();
         assert!(viewer.pump(&scene).is_empty());
-        assert!(viewer.take_snapshot().is_none(), "the first is still away");
-        viewer.snapshot_coded(first.number, first.ops);
+        assert!(viewer.snapshot_due().is_none(), "the first is still away");
+        viewer.snapshot_coded(first, first_ops);
         assert!(viewer.pump(&scene).is_empty(), "the first is not sent");
-        let second = viewer.take_snapshot().expect("now another");
-        assert_ne!(second.number, first.number);
-        // The second holds the fill, drawn after the first was taken.
-        assert!(second
-            .ops
-            .iter()
-            .any(|op| matches!(op, SceneOp::Request(Request::PutImage { .. }))));
-        let ops = pack_snapshot(second.ops, &scene.images());
-        viewer.snapshot_coded(second.number, ops.clone());
+        let second = viewer.snapshot_due().expect("now another");
+        assert_ne!(second, first);
+        // The second, taken now, holds the fill.
+        let ops = scene.snapshot();
+        viewer.snapshot_coded(second, ops.clone());
         assert_eq!(ops_sent(drain(&mut viewer, &scene)), ops);
-        // A switch to pixels gives up a snapshot not yet handed over at once.
+        // A switch to pixels forgets a snapshot due at once.
         viewer.set_mode(ViewMode::Commands, &scene);
         viewer.pump(&scene);
+        assert!(viewer.coding.is_some());
         viewer.set_mode(ViewMode::Pixels(PixelEncoding::Tiles), &scene);
-        assert!(viewer.take_snapshot().is_none());
+        assert!(viewer.snapshot_due().is_none());
         assert!(viewer.coding.is_none());
     }
 }

@@ -7,6 +7,8 @@
 //! and sends them through the clients' outboxes.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use netui_protocol::images::SharedImages;
@@ -20,7 +22,7 @@ use tokio::sync::mpsc;
 use super::clients::Clients;
 use super::Core;
 use crate::peer::ConnId;
-use crate::viewer::{RawSnapshot, Viewer};
+use crate::viewer::Viewer;
 
 /// How long a viewer's input waits for the applications it went to: an update reports the
 /// input once they have answered (sent their next batch of requests), or after this.
@@ -45,10 +47,30 @@ pub(super) enum SnapshotCoder {
     #[default]
     Here,
     /// On a thread of their own (`netui-snapshots`), one at a time, each handed back to the
-    /// core's loop ([`CodedSnapshot`]). A viewer has one at most there
-    /// ([`Viewer::take_snapshot`]), so what waits for the thread is bounded by the viewers.
-    Apart(std::sync::mpsc::Sender<(ConnId, RawSnapshot, SharedImages)>),
+    /// core's loop ([`CodedSnapshot`]), with the bytes of the raw snapshots handed over and
+    /// not yet compressed. A viewer has one at most there ([`Viewer::snapshot_due`]); one
+    /// that would take those bytes above [`APART_BYTES`] is taken and compressed here.
+    Apart(std::sync::mpsc::Sender<RawSnapshot>, Arc<AtomicUsize>),
 }
+
+/// A viewer's snapshot with its images raw ([`Scene::raw_snapshot`]), on its way to be
+/// compressed.
+pub(super) struct RawSnapshot {
+    conn: ConnId,
+    number: u64,
+    ops: Vec<SceneOp>,
+    /// [`Scene::raw_snapshot_bytes`].
+    bytes: usize,
+    images: SharedImages,
+}
+
+/// Bytes of raw snapshots (three bytes a pixel of every window and pixmap) that may wait
+/// for the thread that compresses them: a few screens' worth. The scene may hold far more
+/// (`Limits::max_total_pixels`, 384 MB raw), and each viewer that joins takes a snapshot;
+/// beyond this they are compressed on the core, which packs each strip as it copies it,
+/// so that viewers joining together cannot make the server hold a raw copy of the whole
+/// scene for each.
+const APART_BYTES: usize = 64 << 20;
 
 /// A viewer's snapshot, its images compressed.
 #[derive(Debug)]
@@ -64,21 +86,30 @@ impl SnapshotCoder {
     ///
     /// [`Here`]: SnapshotCoder::Here
     pub(super) fn apart(done: mpsc::UnboundedSender<CodedSnapshot>) -> SnapshotCoder {
-        let (jobs, inbox) = std::sync::mpsc::channel::<(ConnId, RawSnapshot, SharedImages)>();
+        let (jobs, inbox) = std::sync::mpsc::channel::<RawSnapshot>();
+        let waiting = Arc::new(AtomicUsize::new(0));
+        let taken = Arc::clone(&waiting);
         let started = std::thread::Builder::new()
             .name("netui-snapshots".into())
             .spawn(move || {
                 // Ends when the core, which holds the sender, has stopped.
-                for (conn, snapshot, images) in inbox {
-                    let ops = pack_snapshot(snapshot.ops, &images);
-                    let number = snapshot.number;
+                for snapshot in inbox {
+                    let RawSnapshot {
+                        conn,
+                        number,
+                        ops,
+                        bytes,
+                        images,
+                    } = snapshot;
+                    let ops = pack_snapshot(ops, &images);
+                    taken.fetch_sub(bytes, Ordering::Relaxed);
                     if done.send(CodedSnapshot { conn, number, ops }).is_err() {
                         break;
                     }
                 }
             });
         match started {
-            Ok(_) => SnapshotCoder::Apart(jobs),
+            Ok(_) => SnapshotCoder::Apart(jobs, waiting),
             Err(e) => {
                 tracing::warn!("snapshots are compressed on the core: no thread for them: {e}");
                 SnapshotCoder::Here
@@ -125,19 +156,31 @@ fn pump(
     for message in viewer.pump(scene) {
         clients.send(conn, ServerMessage::View(message));
     }
-    let Some(snapshot) = viewer.take_snapshot() else {
+    let Some(number) = viewer.snapshot_due() else {
         return;
     };
-    let snapshot = match coder {
-        SnapshotCoder::Apart(jobs) => match jobs.send((conn, snapshot, scene.images())) {
-            Ok(()) => return,
+    if let SnapshotCoder::Apart(jobs, waiting) = coder {
+        let bytes = scene.raw_snapshot_bytes();
+        let room = waiting.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |w| {
+            (w + bytes <= APART_BYTES).then_some(w + bytes)
+        });
+        if room.is_ok() {
+            let snapshot = RawSnapshot {
+                conn,
+                number,
+                ops: scene.raw_snapshot(),
+                bytes,
+                images: scene.images(),
+            };
+            if jobs.send(snapshot).is_ok() {
+                viewer.snapshot_away(number, bytes);
+                return;
+            }
             // The thread has stopped (it panicked): compressed here, then.
-            Err(std::sync::mpsc::SendError((_, snapshot, _))) => snapshot,
-        },
-        SnapshotCoder::Here => snapshot,
-    };
-    let ops = pack_snapshot(snapshot.ops, &scene.images());
-    viewer.snapshot_coded(snapshot.number, ops);
+            waiting.fetch_sub(bytes, Ordering::Relaxed);
+        }
+    }
+    viewer.snapshot_coded(number, scene.snapshot());
     for message in viewer.pump(scene) {
         clients.send(conn, ServerMessage::View(message));
     }
@@ -362,5 +405,154 @@ impl Core {
         let commands = viewers().any(Viewer::wants_ops);
         let pixels = viewers().any(Viewer::wants_damage);
         self.scene.set_logging(commands, pixels);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::Headless;
+    use crate::core::{CoreMsg, Incoming, Outbox, OutboxReceiver};
+    use crate::peer::{Access, Peer};
+    use netui_protocol::{Color, Limits, ResourceId, Role, Size};
+
+    /// A core with a window of noise and a client on connection 1 that may watch.
+    fn core_with_a_window() -> (Core, OutboxReceiver) {
+        let size = Size::new(320, 240);
+        let backend = Box::new(Headless::default());
+        let mut core = Core::new(size, Limits::default(), ":t".into(), backend);
+        let (outbox, receiver) = Outbox::channel();
+        let (respond, mut answer) = tokio::sync::oneshot::channel();
+        core.handle(CoreMsg::Hello {
+            conn: 1,
+            name: "viewer".into(),
+            peer: Peer::Unix,
+            access: Access::Owner,
+            role: Role::Application,
+            outbox,
+            respond,
+        });
+        let base = answer
+            .try_recv()
+            .expect("answered")
+            .expect("welcome")
+            .id_base;
+        let id = ResourceId(base | 1);
+        let mut seed = 7u32;
+        let noise = (0..200 * 150 * 3)
+            .map(|_| {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                (seed >> 16) as u8
+            })
+            .collect();
+        request(
+            &mut core,
+            vec![
+                Request::CreateWindow {
+                    id,
+                    rect: Rect::new(10, 10, 200, 150),
+                    title: "noise".into(),
+                    background: Color::BLACK,
+                },
+                Request::MapWindow { id },
+                Request::PutImage {
+                    target: id,
+                    rect: Rect::new(0, 0, 200, 150),
+                    format: netui_protocol::ImageFormat::Rgb8,
+                    data: noise,
+                },
+            ],
+        );
+        (core, receiver)
+    }
+
+    fn request(core: &mut Core, requests: Vec<Request>) {
+        let items = requests
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| Incoming::new(i as u32 + 1, Some(r.kind() as u32), Ok(r)))
+            .collect();
+        core.handle(CoreMsg::Batch {
+            conn: 1,
+            items,
+            permit: None,
+        });
+        core.serve_queued();
+    }
+
+    /// The scene operations sent to the viewer so far, acknowledging each update.
+    fn ops_sent(core: &mut Core, outbox: &mut OutboxReceiver) -> Vec<SceneOp> {
+        let mut ops = Vec::new();
+        loop {
+            let mut last = None;
+            while let Some(message) = outbox.try_recv() {
+                match message {
+                    ServerMessage::View(ViewMessage::ScenePart { ops: part }) => ops.extend(part),
+                    ServerMessage::View(ViewMessage::Scene {
+                        ops: part, update, ..
+                    }) => {
+                        ops.extend(part);
+                        last = Some(update);
+                    }
+                    _ => {}
+                }
+            }
+            let Some(update) = last else { return ops };
+            request(core, vec![Request::AckUpdate { update }]);
+        }
+    }
+
+    /// The viewer's copy of the scene, rebuilt from what it was sent, equals the server's.
+    fn assert_rebuilt(core: &mut Core, ops: &[SceneOp]) {
+        let mut copy = Scene::new(Size::new(1, 1), Limits::default());
+        for op in ops {
+            copy.replay(op).expect("replays");
+        }
+        copy.composite();
+        core.present();
+        assert!(copy.screen() == core.scene().screen());
+    }
+
+    /// With a thread for them, a command-mode viewer's snapshot goes there raw and nothing is
+    /// sent until it comes back; when more than [`APART_BYTES`] of raw snapshots wait for
+    /// the thread, the core compresses it at once instead. Either way the viewer gets the
+    /// scene.
+    #[test]
+    fn a_snapshot_is_compressed_apart_unless_too_much_waits_there() {
+        let (mut core, mut outbox) = core_with_a_window();
+        // (A viewer whose outbox is backed up is not pumped.)
+        while outbox.try_recv().is_some() {}
+        let (jobs, inbox) = std::sync::mpsc::channel();
+        let waiting = Arc::new(AtomicUsize::new(0));
+        core.viewers.coder = SnapshotCoder::Apart(jobs, Arc::clone(&waiting));
+        let attach = Request::AttachViewer {
+            mode: ViewMode::Commands,
+        };
+        request(&mut core, vec![attach.clone()]);
+        let raw = inbox.try_recv().expect("a snapshot handed to the thread");
+        assert_eq!(raw.bytes, 3 * 200 * 150);
+        assert_eq!(waiting.load(Ordering::Relaxed), raw.bytes);
+        assert!(
+            ops_sent(&mut core, &mut outbox).is_empty(),
+            "nothing before it"
+        );
+        // Back from the thread, as the thread gives it.
+        waiting.fetch_sub(raw.bytes, Ordering::Relaxed);
+        let ops = pack_snapshot(raw.ops, &raw.images);
+        core.snapshot_coded(CodedSnapshot {
+            conn: 1,
+            number: raw.number,
+            ops,
+        });
+        let sent = ops_sent(&mut core, &mut outbox);
+        assert!(!sent.is_empty());
+        assert_rebuilt(&mut core, &sent);
+        // The thread has its fill: the next snapshot (attached again) is taken here.
+        waiting.store(APART_BYTES, Ordering::Relaxed);
+        request(&mut core, vec![attach]);
+        assert!(inbox.try_recv().is_err(), "nothing handed to the thread");
+        let sent = ops_sent(&mut core, &mut outbox);
+        assert!(!sent.is_empty());
+        assert_rebuilt(&mut core, &sent);
     }
 }

@@ -254,15 +254,31 @@ impl Scene {
 
     /// Operations that rebuild this scene from nothing: the screen size, each pixmap and
     /// window with its pixels, the stacking order and the focus. Its images are compressed
-    /// as the journal's are ([`pack_snapshot`] of [`Scene::raw_snapshot`]).
+    /// as the journal's are, each strip of rows as it is copied, through the scene's cache
+    /// of coded images (a window that has not changed since the last snapshot is not coded
+    /// again).
     pub fn snapshot(&self) -> Vec<SceneOp> {
-        pack_snapshot(self.raw_snapshot(), &self.coded)
+        self.snapshot_with(Some(&self.coded))
     }
 
-    /// [`Scene::snapshot`] with its images raw: what it costs the thread that holds the
-    /// scene is a copy of the pixels, and the compressing ([`pack_snapshot`], tens of
-    /// milliseconds for a screen of photographs) may be done elsewhere.
+    /// [`Scene::snapshot`] with its images raw, to be compressed elsewhere
+    /// ([`pack_snapshot`], tens of milliseconds for a screen of photographs): what it costs
+    /// the thread that holds the scene is a copy of the pixels, [`Scene::raw_snapshot_bytes`]
+    /// of them.
     pub fn raw_snapshot(&self) -> Vec<SceneOp> {
+        self.snapshot_with(None)
+    }
+
+    /// About the bytes of [`Scene::raw_snapshot`]'s images: three a pixel of every window
+    /// and pixmap.
+    pub fn raw_snapshot_bytes(&self) -> usize {
+        let canvases = self.pixmaps.values().map(|p| &p.canvas);
+        let canvases = canvases.chain(self.windows.values().map(|w| &w.canvas));
+        canvases.map(|c| 3 * c.pixels().len()).sum()
+    }
+
+    /// [`Scene::snapshot`], its images compressed through `images` if given.
+    fn snapshot_with(&self, images: Option<&SharedImages>) -> Vec<SceneOp> {
         let mut ops = vec![SceneOp::ResizeScreen { size: self.size() }];
         let mut pixmaps: Vec<_> = self.pixmaps.iter().collect();
         pixmaps.sort_by_key(|(id, _)| **id);
@@ -271,7 +287,7 @@ impl Scene {
                 id: *id,
                 size: p.canvas.size(),
             });
-            push_pixels(&mut ops, *id, &p.canvas, p.clip);
+            push_pixels(&mut ops, *id, &p.canvas, p.clip, images);
         }
         for id in &self.stack {
             let Some(w) = self.windows.get(id) else {
@@ -285,7 +301,7 @@ impl Scene {
                 kind: w.kind,
                 mapped: w.mapped,
             });
-            push_pixels(&mut ops, *id, &w.canvas, w.clip);
+            push_pixels(&mut ops, *id, &w.canvas, w.clip, images);
         }
         ops.push(SceneOp::Stack {
             ids: self.stack.clone(),
@@ -352,28 +368,37 @@ impl Scene {
 pub fn pack_snapshot(ops: Vec<SceneOp>, images: &SharedImages) -> Vec<SceneOp> {
     let mut packed = Vec::with_capacity(ops.len());
     for op in ops {
-        match op {
-            SceneOp::Request(put @ Request::PutImage { .. }) => {
-                let parts = images.packed(&put);
-                // Not compressed (small, or no smaller so): the request itself, not a copy.
-                let as_it_is = matches!(parts[..], [Cow::Borrowed(_)]);
-                let parts: Vec<Request> = match as_it_is {
-                    true => Vec::new(),
-                    false => parts.into_iter().map(Cow::into_owned).collect(),
-                };
-                match as_it_is {
-                    true => packed.push(SceneOp::Request(put)),
-                    false => packed.extend(parts.into_iter().map(SceneOp::Request)),
-                }
-            }
-            op => packed.push(op),
-        }
+        push_packed(&mut packed, op, images);
     }
     packed
 }
 
-/// The pixels of a drawable as raw `PutImage` requests of rows, then its clip.
-fn push_pixels(ops: &mut Vec<SceneOp>, id: ResourceId, canvas: &Canvas, clip: Option<Rect>) {
+/// Pushes `op`, a `PutImage` compressed through `images` (see [`SharedImages::packed`]).
+fn push_packed(ops: &mut Vec<SceneOp>, op: SceneOp, images: &SharedImages) {
+    let SceneOp::Request(put @ Request::PutImage { .. }) = op else {
+        ops.push(op);
+        return;
+    };
+    let parts = images.packed(&put);
+    // Not compressed (small, or no smaller so): the request itself, not a copy.
+    if matches!(parts[..], [Cow::Borrowed(_)]) {
+        drop(parts);
+        ops.push(SceneOp::Request(put));
+        return;
+    }
+    let parts: Vec<Request> = parts.into_iter().map(Cow::into_owned).collect();
+    ops.extend(parts.into_iter().map(SceneOp::Request));
+}
+
+/// The pixels of a drawable as `PutImage` requests of rows, compressed through `images` if
+/// given, then its clip.
+fn push_pixels(
+    ops: &mut Vec<SceneOp>,
+    id: ResourceId,
+    canvas: &Canvas,
+    clip: Option<Rect>,
+    images: Option<&SharedImages>,
+) {
     let width = canvas.width() as usize;
     let rows_per_chunk = (SNAPSHOT_CHUNK / (width * 3).max(1)).max(1);
     for (i, rows) in canvas
@@ -386,12 +411,16 @@ fn push_pixels(ops: &mut Vec<SceneOp>, id: ResourceId, canvas: &Canvas, clip: Op
             .flat_map(|p| [(p >> 16) as u8, (p >> 8) as u8, *p as u8])
             .collect();
         let height = (rows.len() / width.max(1)) as u32;
-        ops.push(SceneOp::Request(Request::PutImage {
+        let put = SceneOp::Request(Request::PutImage {
             target: id,
             rect: Rect::new(0, (i * rows_per_chunk) as i32, canvas.width(), height),
             format: ImageFormat::Rgb8,
             data,
-        }));
+        });
+        match images {
+            Some(images) => push_packed(ops, put, images),
+            None => ops.push(put),
+        }
     }
     if clip.is_some() {
         ops.push(SceneOp::Request(Request::SetClip { target: id, clip }));

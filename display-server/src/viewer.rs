@@ -397,11 +397,11 @@ impl Viewer {
     }
 
     /// Command mode: the number of the snapshot of the scene that the last pump wants
-    /// taken now, once: [`Scene::snapshot`] given back at once with
-    /// [`Viewer::snapshot_coded`], or [`Scene::raw_snapshot`] handed to be compressed
-    /// elsewhere ([`Viewer::snapshot_away`]) and given back later. Nothing is sent to the
-    /// viewer until then; the scene's changes meanwhile wait behind it.
-    pub fn snapshot_due(&mut self) -> Option<u64> {
+    /// taken now: [`Scene::snapshot`] given back at once with [`Viewer::snapshot_coded`],
+    /// or [`Scene::raw_snapshot`] handed to be compressed elsewhere
+    /// ([`Viewer::snapshot_away`]) and given back later. Nothing is sent to the viewer until
+    /// then; the scene's changes meanwhile wait behind it.
+    pub fn snapshot_due(&self) -> Option<u64> {
         self.coding.filter(|c| !c.taken).map(|c| c.number)
     }
 

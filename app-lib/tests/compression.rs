@@ -19,15 +19,8 @@ use netui_testkit::TestDisplay;
 
 /// RGB pixels that LZ4 cannot shrink on their own.
 fn noise(width: u32, height: u32, seed: u32) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(2_654_435_761) | 1;
-    (0..width * height * 3)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect()
+    let len = (width * height * 3) as usize;
+    netui_testkit::golden::noise(len, seed.wrapping_mul(2_654_435_761) | 1)
 }
 
 fn connect(server: &TestDisplay, compression: Compression) -> Display {

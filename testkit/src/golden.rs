@@ -126,3 +126,17 @@ pub fn write_png(path: &Path, width: u32, height: u32, rgba: &[u8]) {
     writer.write_image_data(rgba).expect("PNG data");
     writer.finish().expect("the PNG is written");
 }
+
+/// `len` bytes of noise that no compressor shrinks, the same for the same `seed` (xorshift32;
+/// `seed` must not be 0).
+pub fn noise(len: usize, seed: u32) -> Vec<u8> {
+    let mut state = seed;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as u8
+        })
+        .collect()
+}

@@ -21,7 +21,7 @@ use netui_protocol::{
     ClientHello, FrameReader, Limits, PixelEncoding, Request, SceneOp, ServerMessage, ViewMessage,
     ViewMode,
 };
-use netui_testkit::golden::xrgb;
+use netui_testkit::golden::{noise, xrgb};
 use netui_testkit::input::click;
 use netui_testkit::TestDisplay;
 use thin_client::view::View;
@@ -553,15 +553,7 @@ fn drawing_while_a_command_viewers_snapshot_is_compressed_follows_it() {
         .create_window(Rect::new(10, 10, 400, 300), "noise", Color::BLACK)
         .expect("window");
     app.map(noisy);
-    let mut seed = 0x9e37_79b9_u32;
-    let noise: Vec<u8> = (0..400 * 300 * 3)
-        .map(|_| {
-            seed ^= seed << 13;
-            seed ^= seed >> 17;
-            seed ^= seed << 5;
-            seed as u8
-        })
-        .collect();
+    let noise = noise(400 * 300 * 3, 0x9e37_79b9);
     app.put_image(noisy, Rect::new(0, 0, 400, 300), ImageFormat::Rgb8, &noise);
     app.sync().expect("sync");
     let mut viewer = Viewer::attach(&server, ViewMode::Commands);

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use netui::{Color, Display, ImageFormat, Rect, ResourceId, Size};
 use netui_protocol::{Compression, PixelEncoding, ViewMode};
-use netui_testkit::golden::xrgb;
+use netui_testkit::golden::{noise, xrgb};
 use netui_testkit::TestDisplay;
 use thin_client::auto::Kind;
 use thin_client::link::LinkProfile;
@@ -40,15 +40,7 @@ fn application(mut d: Display, phase: Arc<AtomicU8>) {
         .expect("window");
     d.map(noise_window);
     // A fixed pseudo-random image (xorshift), one pixel of which changes each frame.
-    let mut state = 0x2545_f491_u32;
-    let mut image: Vec<u8> = (0..w * h * 4)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state as u8
-        })
-        .collect();
+    let mut image = noise((w * h * 4) as usize, 0x2545_f491);
     let mut text_window = None;
     let mut frame = 0u32;
     loop {

@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::bail;
 use clap::Parser;
 use demos::imageview::picture::scale_rgb;
 use netui::{Button, Color, Display, ImageFormat, InputEvent, Point, Rect, Size};
@@ -139,14 +140,18 @@ fn measure(args: &Args, size: Size, mode: ViewMode) -> anyhow::Result<(f64, f64,
             }
         })
     });
-    let slideshow = args.slideshow.then(|| {
-        slideshow(
-            Display::connect_unix(socket, "slideshow"),
+    let slideshow = match args.slideshow {
+        true => Some(slideshow(
+            Display::connect_unix(socket, "slideshow")?,
             Arc::clone(&stop),
             i32::from(args.joins),
-        )
-    });
-    let joins = args.joins.then(|| joins(socket, Arc::clone(&stop)));
+        )),
+        false => None,
+    };
+    let joins = match args.joins {
+        true => Some(joins(socket, Arc::clone(&stop))?),
+        false => None,
+    };
     let stream = netui::transport::Stream::Unix(std::os::unix::net::UnixStream::connect(socket)?);
     let (display, link) = thin_client::connect::open_stream(
         &headless.runtime,
@@ -202,8 +207,14 @@ fn measure(args: &Args, size: Size, mode: ViewMode) -> anyhow::Result<(f64, f64,
             .map_err(anyhow::Error::msg)?;
     }
     stop.store(true, Ordering::Relaxed);
-    for thread in animation.into_iter().chain(slideshow).chain(joins) {
+    if let Some(thread) = animation {
         let _ = thread.join();
+    }
+    // A run whose slideshow or joining viewer stopped early did not measure what it says.
+    for thread in slideshow.into_iter().chain(joins) {
+        thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("a helper thread panicked"))??;
     }
     let samples = net.stats.latency_count() - before;
     let p = |q| net.stats.latency_ms(q).unwrap_or(f64::NAN);
@@ -213,36 +224,33 @@ fn measure(args: &Args, size: Size, mode: ViewMode) -> anyhow::Result<(f64, f64,
 /// Shows a new photograph every 100 ms in a window of its own until `stop`: the samples
 /// that `imageview` ships in turn, each time with its rows turned by a few more, so that
 /// every slide is new to the server and is coded for command-mode viewers. The slides go
-/// `down` rows from the window's top.
+/// `down` rows from the window's top. Its error, if it stops early, says why.
 fn slideshow(
-    display: Result<Display, netui::Error>,
+    mut d: Display,
     stop: Arc<AtomicBool>,
     down: i32,
-) -> std::thread::JoinHandle<()> {
+) -> std::thread::JoinHandle<anyhow::Result<()>> {
     std::thread::spawn(move || {
-        let Ok(mut d) = display else { return };
-        let pictures: Vec<(Size, Vec<u8>)> = demos::imageview::Source::samples()
+        let pictures = demos::imageview::Source::samples()
             .iter()
-            .filter_map(|sample| {
-                let picture = sample.load().ok()?;
+            .map(|sample| {
+                let picture = sample.load().map_err(anyhow::Error::msg)?;
                 let size = picture.size();
-                Some((size, scale_rgb(&picture, size, Color::BLACK)))
+                Ok((size, scale_rgb(&picture, size, Color::BLACK)))
             })
-            .collect();
+            .collect::<anyhow::Result<Vec<(Size, Vec<u8>)>>>()?;
         let Some(&(size, _)) = pictures.first() else {
-            return;
+            bail!("imageview ships no sample to show");
         };
-        let Ok(w) = d.create_window(
+        let w = d.create_window(
             Rect::new(720, 300, size.width, size.height + down as u32),
             "slides",
             Color::BLACK,
-        ) else {
-            return;
-        };
+        )?;
         d.map(w);
         for n in 0.. {
             if stop.load(Ordering::Relaxed) {
-                return;
+                break;
             }
             let (size, rgb) = &pictures[n % pictures.len()];
             let row = 3 * size.width as usize;
@@ -250,47 +258,40 @@ fn slideshow(
             slide.rotate_left(row * (n * 7 % size.height as usize));
             let at = Rect::new(0, down, size.width, size.height);
             d.put_image(w, at, ImageFormat::Rgb8, &slide);
-            if d.present(w).is_err() {
-                return;
-            }
+            d.present(w)?;
             std::thread::sleep(Duration::from_millis(100));
         }
+        Ok(())
     })
 }
 
 /// A command-mode viewer that attaches again every 250 ms until `stop`, reading and
-/// acknowledging its updates meanwhile.
-fn joins(socket: &std::path::Path, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
-    let viewer = std::os::unix::net::UnixStream::connect(socket)
-        .map_err(|e| netui::Error::Disconnected(e.to_string()))
-        .and_then(|stream| {
-            netui::Viewer::connect_stream_with(
-                netui::transport::Stream::Unix(stream),
-                None,
-                socket.display().to_string(),
-                "joins",
-                netui_protocol::frame::Compression::default(),
-            )
-        });
-    std::thread::spawn(move || {
-        let Ok(mut viewer) = viewer else { return };
+/// acknowledging its updates meanwhile. Its error, if it stops early, says why.
+fn joins(
+    socket: &std::path::Path,
+    stop: Arc<AtomicBool>,
+) -> anyhow::Result<std::thread::JoinHandle<anyhow::Result<()>>> {
+    let stream = std::os::unix::net::UnixStream::connect(socket)?;
+    let mut viewer = netui::Viewer::connect_stream_with(
+        netui::transport::Stream::Unix(stream),
+        None,
+        socket.display().to_string(),
+        "joins",
+        netui_protocol::frame::Compression::default(),
+    )?;
+    Ok(std::thread::spawn(move || {
         let mut next = Instant::now();
         while !stop.load(Ordering::Relaxed) {
             if Instant::now() >= next {
-                if viewer.attach_viewer(ViewMode::Commands).is_err() {
-                    return;
-                }
+                viewer.attach_viewer(ViewMode::Commands)?;
                 next += Duration::from_millis(250);
             }
-            match viewer.wait_view(Duration::from_millis(10)) {
-                Ok(Some(netui_protocol::ViewMessage::Scene { update, .. })) => {
-                    if viewer.ack_update(update).is_err() {
-                        return;
-                    }
-                }
-                Ok(_) => {}
-                Err(_) => return,
+            if let Some(netui_protocol::ViewMessage::Scene { update, .. }) =
+                viewer.wait_view(Duration::from_millis(10))?
+            {
+                viewer.ack_update(update)?;
             }
         }
-    })
+        Ok(())
+    }))
 }

@@ -275,7 +275,7 @@ impl Core {
             }
         };
         let (done, mut coded) = mpsc::unbounded_channel();
-        self.viewers.coder = SnapshotCoder::apart(done);
+        self.viewers.coder = SnapshotCoder::apart(self.scene.images(), done);
         runtime.block_on(async {
             let mut open = true;
             loop {

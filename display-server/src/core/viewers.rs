@@ -61,7 +61,6 @@ pub(super) struct RawSnapshot {
     ops: Vec<SceneOp>,
     /// [`Scene::raw_snapshot_bytes`].
     bytes: usize,
-    images: SharedImages,
 }
 
 /// Bytes of raw snapshots (three bytes a pixel of every window and pixmap) that may wait
@@ -81,11 +80,15 @@ pub(super) struct CodedSnapshot {
 }
 
 impl SnapshotCoder {
-    /// Starts the thread that compresses snapshots and hands them to `done`; [`Here`] if it
-    /// cannot start.
+    /// Starts the thread that compresses snapshots through the scene's cache of coded
+    /// images (`images`, [`Scene::images`]) and hands them to `done`; [`Here`] if it cannot
+    /// start.
     ///
     /// [`Here`]: SnapshotCoder::Here
-    pub(super) fn apart(done: mpsc::UnboundedSender<CodedSnapshot>) -> SnapshotCoder {
+    pub(super) fn apart(
+        images: SharedImages,
+        done: mpsc::UnboundedSender<CodedSnapshot>,
+    ) -> SnapshotCoder {
         let (jobs, inbox) = std::sync::mpsc::channel::<RawSnapshot>();
         let waiting = Arc::new(AtomicUsize::new(0));
         let taken = Arc::clone(&waiting);
@@ -93,14 +96,13 @@ impl SnapshotCoder {
             .name("netui-snapshots".into())
             .spawn(move || {
                 // Ends when the core, which holds the sender, has stopped.
-                for snapshot in inbox {
-                    let RawSnapshot {
-                        conn,
-                        number,
-                        ops,
-                        bytes,
-                        images,
-                    } = snapshot;
+                for RawSnapshot {
+                    conn,
+                    number,
+                    ops,
+                    bytes,
+                } in inbox
+                {
                     let ops = pack_snapshot(ops, &images);
                     taken.fetch_sub(bytes, Ordering::Relaxed);
                     if done.send(CodedSnapshot { conn, number, ops }).is_err() {
@@ -170,7 +172,6 @@ fn pump(
                 number,
                 ops: scene.raw_snapshot(),
                 bytes,
-                images: scene.images(),
             };
             if jobs.send(snapshot).is_ok() {
                 viewer.snapshot_away(number, bytes);
@@ -538,7 +539,7 @@ mod tests {
         );
         // Back from the thread, as the thread gives it.
         waiting.fetch_sub(raw.bytes, Ordering::Relaxed);
-        let ops = pack_snapshot(raw.ops, &raw.images);
+        let ops = pack_snapshot(raw.ops, &core.scene().images());
         core.snapshot_coded(CodedSnapshot {
             conn: 1,
             number: raw.number,

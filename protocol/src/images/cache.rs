@@ -7,9 +7,10 @@
 //! reference on an `lz4-ctx` connection, and with the cache its coding costs a comparison
 //! of its bytes. The cache keeps each image raw and compressed, whichever way it was coded,
 //! and is found by either; compressed data found corrupt is kept with why, so that it is
-//! refused again without being decoded again (a reader that found it corrupt, then the core). A display server shares it ([`SharedImages`]) between its
-//! connections' readers, which code each image as its request arrives, and its core, which
-//! carries out every client's requests in turn and so finds them coded.
+//! refused again without being decoded again (by the core, after a reader found it
+//! corrupt). A display server shares it ([`SharedImages`]) between its connections'
+//! readers, which code each image as its request arrives, and its core, which carries out
+//! every client's requests in turn and so finds them coded.
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
@@ -167,19 +168,15 @@ impl CodedImages {
             .iter()
             .position(|c| Arc::ptr_eq(c, &image.coded))
         {
-            Some(at) => {
-                self.bring_forward(at);
-            }
-            None => {
-                self.keep(image.coded.clone());
-            }
+            Some(at) => self.bring_forward(at),
+            None => self.keep(image.coded.clone()),
         }
     }
 
-    /// Keeps `coded` as the latest, forgetting the oldest beyond the bounds; returns where it
-    /// is. (No image is beyond them alone: one is at most a frame's payload raw, and less
-    /// than that compressed.)
-    fn keep(&mut self, coded: Arc<Coded>) -> usize {
+    /// Keeps `coded` as the latest, forgetting the oldest beyond the bounds. (No image is
+    /// beyond them alone: one is at most a frame's payload raw, and less than that
+    /// compressed.)
+    fn keep(&mut self, coded: Arc<Coded>) {
         self.recent.push_front(coded);
         let mut bytes = 0;
         let keep = self
@@ -192,7 +189,6 @@ impl CodedImages {
             })
             .count();
         self.recent.truncate(keep.max(1));
-        0
     }
 
     fn bring_forward(&mut self, at: usize) {
@@ -245,10 +241,10 @@ impl SharedImages {
     /// Codes the images of `request` that whoever carries it out will need, unless they
     /// were coded lately: a compressed image expanded (one found corrupt is kept so, to be
     /// refused there without decoding it again; one too large is left to be refused there),
-    /// a raw one of [`PACK_MIN`] bytes or more packed strip
-    /// by strip while [`SharedImages::packing`]. Coding runs without holding the cache. The
-    /// images come back to be handed over with the request ([`CodedImages::adopt`]): the
-    /// cache may forget them in between.
+    /// a raw one of [`PACK_MIN`] bytes or more packed strip by strip while
+    /// [`SharedImages::packing`]. Coding runs without holding the cache. The images come back
+    /// to be handed over with the request ([`CodedImages::adopt`]): the cache may forget
+    /// them in between.
     pub fn prepare(&self, request: &Request, max_bytes: usize) -> Vec<CodedImage> {
         let Request::PutImage {
             rect, format, data, ..
@@ -260,24 +256,12 @@ impl SharedImages {
             return Vec::new();
         }
         if format.is_compressed() {
-            let size = rect.size();
-            return self
-                .coded(
-                    |c| c.find_packed(*format, size, data),
-                    || Coded::expanding(*format, size, data, max_bytes),
-                )
-                .into_iter()
-                .collect();
+            let expanded = self.expanded_image(*format, rect.size(), data, max_bytes);
+            return expanded.into_iter().collect();
         }
         strips(*format, *rect)
             .filter_map(|(strip, bytes)| {
-                let raw = data.get(bytes)?;
-                let size = strip.size();
-                self.coded(
-                    |c| c.find_raw(*format, size, raw),
-                    || Ok::<_, Infallible>(Coded::packing(*format, size, raw)),
-                )
-                .ok()
+                Some(self.packed_image(*format, strip.size(), data.get(bytes)?))
             })
             .collect()
     }
@@ -294,12 +278,7 @@ impl SharedImages {
         if format.is_compressed() || raw.len() < PACK_MIN {
             return None;
         }
-        let image = self
-            .coded(
-                |c| c.find_raw(format, size, raw),
-                || Ok::<_, Infallible>(Coded::packing(format, size, raw)),
-            )
-            .unwrap_or_else(|never| match never {});
+        let image = self.packed_image(format, size, raw);
         let Coded { format, packed, .. } = &*image.coded;
         packed.as_deref().map(|p| (*format, p.to_vec()))
     }
@@ -314,10 +293,7 @@ impl SharedImages {
         data: &[u8],
         max_bytes: usize,
     ) -> Result<Arc<[u8]>, ImageError> {
-        let image = self.coded(
-            |c| c.find_packed(format, size, data),
-            || Coded::expanding(format, size, data, max_bytes),
-        )?;
+        let image = self.expanded_image(format, size, data, max_bytes)?;
         match &image.coded.corrupt {
             Some(why) => Err(why.clone()),
             None => Ok(image.coded.raw.clone()),
@@ -345,6 +321,30 @@ impl SharedImages {
         let whole = rect.size().area() * format.bytes_per_pixel() as u64;
         format.is_compressed()
             || (self.packing() && data.len() >= PACK_MIN && data.len() as u64 == whole)
+    }
+
+    /// `raw`, an image of `size` in the raw `format`, packed ([`Coded::packing`]) or found.
+    fn packed_image(&self, format: ImageFormat, size: Size, raw: &[u8]) -> CodedImage {
+        self.coded(
+            |c| c.find_raw(format, size, raw),
+            || Ok::<_, Infallible>(Coded::packing(format, size, raw)),
+        )
+        .unwrap_or_else(|never| match never {})
+    }
+
+    /// `data`, an image of `size` in the compressed `format`, expanded or found corrupt
+    /// ([`Coded::expanding`]), or found; or why it is refused before it is decoded.
+    fn expanded_image(
+        &self,
+        format: ImageFormat,
+        size: Size,
+        data: &[u8],
+        max_bytes: usize,
+    ) -> Result<CodedImage, ImageError> {
+        self.coded(
+            |c| c.find_packed(format, size, data),
+            || Coded::expanding(format, size, data, max_bytes),
+        )
     }
 
     /// The image that `find` finds in the cache, or else the one that `code` makes (kept),

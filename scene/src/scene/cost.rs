@@ -96,20 +96,23 @@ impl Scene {
                 format,
                 data,
             } => {
-                let cache = self.coded.lock();
+                // The cache is looked in (and locked: the connections' readers share it)
+                // only for an image that may need the gradient coder.
                 let coded = if *format == ImageFormat::Rgb8Gradient {
-                    !cache.knows(*format, rect.size(), data)
+                    !self.coded.lock().knows(*format, rect.size(), data)
                 } else {
                     // Compressed for command-mode viewers, strip by strip.
                     *format == ImageFormat::Rgb8
                         && data.len() >= images::PACK_MIN
                         && self.packs_images()
-                        && !images::strips(*format, *rect).all(|(strip, bytes)| {
-                            data.get(bytes)
-                                .is_some_and(|raw| cache.knows(*format, strip.size(), raw))
-                        })
+                        && {
+                            let cache = self.coded.lock();
+                            !images::strips(*format, *rect).all(|(strip, bytes)| {
+                                data.get(bytes)
+                                    .is_some_and(|raw| cache.knows(*format, strip.size(), raw))
+                            })
+                        }
                 };
-                drop(cache);
                 let weight = if coded { CODED_PIXEL } else { 1 };
                 self.clipped(*target, |_| rect.size().area().saturating_mul(weight))
             }

@@ -215,8 +215,7 @@ impl Scene {
         // Viewers receive large images compressed (`netui_protocol::images`), each coded once
         // for all of them, and once for all the times it is drawn lately.
         if self.packs_images() {
-            let packed = self.coded.packed(request);
-            for request in packed {
+            for request in self.coded.packed(request) {
                 let op = SceneOp::Request(request.into_owned());
                 self.journal(|| op);
             }

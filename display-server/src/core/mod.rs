@@ -48,6 +48,8 @@ use viewers::{SnapshotCoder, Viewers};
 
 /// Messages taken from the inbox (into the clients' queues) between two turns.
 const INTAKE: usize = 256;
+/// The threads that draw a large fill together, the core's own included.
+const PAINTERS: usize = 2;
 
 /// A request as it came off the wire: decoded, or the reason it could not be.
 #[derive(Debug)]
@@ -274,6 +276,15 @@ impl Core {
                 return;
             }
         };
+        // The renderer shares large fills out to the pool that this thread joins
+        // (`netui_scene::render`); without one it draws them alone.
+        let _painters = rayon_core::ThreadPoolBuilder::new()
+            .num_threads(PAINTERS)
+            .use_current_thread()
+            .thread_name(|i| format!("netui-paint-{i}"))
+            .build()
+            .map_err(|e| tracing::warn!("core: drawing on one thread: {e}"))
+            .ok();
         let (done, mut coded) = mpsc::unbounded_channel();
         self.viewers.coder = SnapshotCoder::apart(self.scene.images(), done);
         runtime.block_on(async {

@@ -10,7 +10,7 @@
 
 use super::blend::Paint;
 use super::capsule::Capsule;
-use super::{Area, Canvas, Damage};
+use super::{Area, Canvas, Damage, Rows, SAMPLE};
 use netui_protocol::{Color, Point, Rect, Segment};
 
 impl Canvas {
@@ -29,9 +29,11 @@ impl Canvas {
         };
         let mut damage = Damage::new();
         if width <= 1 {
-            match paint.opaque_pixel() {
-                Some(pixel) => self.thin_segments(segments, &paint, &area, &mut damage, |_| pixel),
-                None => self.thin_segments(segments, &paint, &area, &mut damage, |p| paint.over(p)),
+            let mut rows = self.rows();
+            if many_steps(segments) && rayon_core::current_thread_index().is_some() {
+                rows.share_segments(segments, &paint, area, &mut damage);
+            } else {
+                rows.thin_segments(segments, &paint, &area, &mut damage);
             }
         } else {
             for s in segments {
@@ -55,6 +57,7 @@ impl Canvas {
         };
         let mut damage = Damage::new();
         if width <= 1 {
+            let mut rows = self.rows();
             let closed = points.len() > 2 && first == last;
             let segments = points.len() - 1;
             for (i, pair) in points.windows(2).enumerate() {
@@ -63,7 +66,7 @@ impl Canvas {
                         start: i == 0,
                         end: !(closed && i + 1 == segments),
                     };
-                    self.thin_line(a, b, ends, &paint, &area, &mut damage);
+                    rows.thin_line(a, b, ends, &paint, &area, &mut damage);
                 }
             }
             return damage.to_rect();
@@ -138,13 +141,84 @@ impl Canvas {
         let cost = |s: &Segment| self.polyline_cost(&[s.a, s.b], width, clip);
         segments.iter().map(cost).fold(0, u64::saturating_add)
     }
+}
+
+/// Sharing a batch of one-pixel segments between threads costs more than it saves below
+/// about this many steps (each segment's longer side, estimated from its first segments).
+const SHARED_STEPS: u64 = 32 * 1024;
+
+/// Whether `segments` have [`SHARED_STEPS`] or more, estimated from the first of them at a
+/// constant cost (as `large` estimates a fill).
+#[inline(never)]
+fn many_steps(segments: &[Segment]) -> bool {
+    let sample = segments.get(..SAMPLE).unwrap_or(segments);
+    let steps = |s: &Segment| {
+        let dx = (i64::from(s.a.x) - i64::from(s.b.x)).unsigned_abs();
+        let dy = (i64::from(s.a.y) - i64::from(s.b.y)).unsigned_abs();
+        dx.max(dy) + 1
+    };
+    let sampled: u64 = sample.iter().map(steps).sum();
+    sampled.saturating_mul(segments.len() as u64)
+        >= SHARED_STEPS.saturating_mul(sample.len() as u64)
+}
+
+impl Rows<'_> {
+    /// One-pixel segments within `clip` (as [`Canvas::segments`] draws them), shared out
+    /// between the threads of the caller's pool in bands of rows: within a band's rows the
+    /// clipped walk lights what the whole line does, so each band draws its part of every
+    /// segment, in order. Adds what is drawn to `damage`.
+    #[inline(never)]
+    fn share_segments(
+        &mut self,
+        segments: &[Segment],
+        paint: &Paint,
+        clip: Area,
+        damage: &mut Damage,
+    ) {
+        let draw = |rows: &mut Rows<'_>, clip: Area| {
+            let mut damage = Damage::new();
+            rows.thin_segments(segments, paint, &clip, &mut damage);
+            damage
+        };
+        let mut reach = Damage::new();
+        for s in segments {
+            let (ax, ay, bx, by) = (
+                i64::from(s.a.x),
+                i64::from(s.a.y),
+                s.b.x.into(),
+                s.b.y.into(),
+            );
+            reach.add(Area::new(
+                ax.min(bx),
+                ay.min(by),
+                ax.max(bx) + 1,
+                ay.max(by) + 1,
+            ));
+        }
+        let bands = rayon_core::current_num_threads();
+        damage.merge(self.in_bands(clip.intersect(reach.0), bands, &draw));
+    }
+
+    /// One-pixel segments within `area`, each as [`Rows::thin_line`] draws it.
+    fn thin_segments(
+        &mut self,
+        segments: &[Segment],
+        paint: &Paint,
+        area: &Area,
+        damage: &mut Damage,
+    ) {
+        match paint.opaque_pixel() {
+            Some(pixel) => self.thin_segments_in(segments, paint, area, damage, |_| pixel),
+            None => self.thin_segments_in(segments, paint, area, damage, |p| paint.over(p)),
+        }
+    }
 
     /// Bresenham's line from `a` to `b`, leaving out the end pixels that `ends` excludes.
     ///
     /// The walk steps an index into the pixels (one pixel along the major axis, one row or
-    /// column along the minor one when the error term carries), as X's fb does. A line whose
-    /// minor extent lies inside the clip needs no test per pixel; others test the minor
-    /// coordinate at each step, and stop once the line has left the clip for good.
+    /// column along the minor one when the error term carries), as X's fb does. The clip is
+    /// applied to the span walked, found with a division at each end, so no pixel is
+    /// tested: a line cut by the clip, or by a band of rows, walks only what it draws.
     #[inline(never)]
     fn thin_line(
         &mut self,
@@ -155,6 +229,17 @@ impl Canvas {
         area: &Area,
         damage: &mut Damage,
     ) {
+        // A segment beside the clip draws nothing (the walk below would find that only pixel
+        // by pixel when the clip is beside it along the minor axis, as a band of rows is).
+        let (top, bottom) = (a.y.min(b.y), a.y.max(b.y));
+        let (left, right) = (a.x.min(b.x), a.x.max(b.x));
+        if i64::from(bottom) < area.top
+            || i64::from(top) >= area.bottom
+            || i64::from(right) < area.left
+            || i64::from(left) >= area.right
+        {
+            return;
+        }
         let (whole, reversed) = Walk::whole(a, b);
         let Walk {
             start: u0,
@@ -166,7 +251,6 @@ impl Canvas {
             x_major,
             ..
         } = whole;
-        let v1 = v0 + step * (rise / 2);
         // Which end is drawn at u0 and which at u1.
         let (draw_u0, draw_u1) = if reversed {
             (ends.end, ends.start)
@@ -188,8 +272,27 @@ impl Canvas {
             return;
         }
         // At u the minor offset is floor(((u - u0) * rise + du) / run), du = u1 - u0: the exact
-        // line rounded. `rem` is the remainder of that division, carried from pixel to pixel.
-        let (offset, rem) = minor_offset(start - u0, rise, u1 - u0, run);
+        // line rounded, which never decreases along the walk. The steps whose minor coordinate
+        // is inside the clip are one span of the major axis: the walk covers only that span.
+        let du = u1 - u0;
+        let (lowest, highest) = if step >= 0 {
+            (minor.0 - v0, minor.1 - 1 - v0)
+        } else {
+            (v0 - (minor.1 - 1), v0 - minor.0)
+        };
+        let Some((first, last)) = offsets_within(rise, du, run, lowest, highest) else {
+            return;
+        };
+        let (start, end) = (
+            start.max(u0.saturating_add(first)),
+            end.min(u0.saturating_add(last)),
+        );
+        if start > end {
+            return;
+        }
+        // `rem` is the remainder of that division, carried from pixel to pixel.
+        let (offset, rem) = minor_offset(start - u0, rise, du, run);
+        let (last_offset, _) = minor_offset(end - u0, rise, du, run);
         let walk = Walk {
             start,
             end,
@@ -197,28 +300,22 @@ impl Canvas {
             rem,
             ..whole
         };
-        let drawn = if v0.min(v1) >= minor.0 && v0.max(v1) < minor.1 {
-            // The whole minor extent is inside the clip: every step lights its pixel.
-            match paint.opaque_pixel() {
-                Some(pixel) => self.walk_inside(&walk, v1, |_| pixel),
-                None => self.walk_inside(&walk, v1, |p| paint.over(p)),
-            }
-        } else {
-            self.walk_clipped(&walk, minor, paint)
+        let last_v = v0 + step * last_offset;
+        let ((x0, y0), (x1, y1)) = match paint.opaque_pixel() {
+            Some(pixel) => self.walk_inside(&walk, last_v, |_| pixel),
+            None => self.walk_inside(&walk, last_v, |p| paint.over(p)),
         };
-        if let Some(((x0, y0), (x1, y1))) = drawn {
-            // The walk is monotonic in both axes, so its first and last pixels span its box.
-            let (left, right) = (x0.min(x1), x0.max(x1));
-            let (top, bottom) = (y0.min(y1), y0.max(y1));
-            damage.add(Area::new(left, top, right + 1, bottom + 1));
-        }
+        // The walk is monotonic in both axes, so its first and last pixels span its box.
+        let (left, right) = (x0.min(x1), x0.max(x1));
+        let (top, bottom) = (y0.min(y1), y0.max(y1));
+        damage.add(Area::new(left, top, right + 1, bottom + 1));
     }
 
-    /// One-pixel segments, each as [`Canvas::thin_line`] draws it; `color` is `paint`'s.
+    /// One-pixel segments, each as [`Rows::thin_line`] draws it; `color` is `paint`'s.
     /// A segment whose both ends are inside the clip (so is every pixel between them), the
     /// usual case, skips the clipping that is most of a short segment's time.
     #[inline(never)]
-    fn thin_segments(
+    fn thin_segments_in(
         &mut self,
         segments: &[Segment],
         paint: &Paint,
@@ -235,7 +332,7 @@ impl Canvas {
         }
     }
 
-    /// [`Canvas::thin_line`] for a segment inside the clip, both ends drawn: the walk from
+    /// [`Rows::thin_line`] for a segment inside the clip, both ends drawn: the walk from
     /// [`Walk::whole`], no clipping.
     #[inline(always)]
     fn thin_inside(&mut self, a: Point, b: Point, damage: &mut Damage, color: impl Fn(u32) -> u32) {
@@ -255,7 +352,7 @@ impl Canvas {
         ));
     }
 
-    /// [`Canvas::walk_inside`] in a function of its own, for long lines: inlined in a loop
+    /// [`Rows::walk_inside`] in a function of its own, for long lines: inlined in a loop
     /// over segments, its loop has fewer registers and reloads some at every pixel (10-15%
     /// slower), which a short line's setup saved by inlining outweighs.
     #[inline(never)]
@@ -273,12 +370,11 @@ impl Canvas {
         walk: &Walk,
         last_v: i64,
         color: impl Fn(u32) -> u32,
-    ) -> Option<((i64, i64), (i64, i64))> {
+    ) -> ((i64, i64), (i64, i64)) {
         let stride = self.width as isize;
         let (x, y) = walk.point(walk.start, walk.v);
-        // The clip is inside the canvas, so both coordinates are non-negative and every index
-        // of the walk is in the pixels.
-        let mut index = y as usize * stride as usize + x as usize;
+        // The clip is inside these rows, so every index of the walk is in the pixels.
+        let mut index = self.index(y, x);
         let (major_step, minor_step) = if walk.x_major {
             (1, walk.step as isize * stride)
         } else {
@@ -289,7 +385,7 @@ impl Canvas {
         // branch is predicted well, where choosing the step without one (a conditional move)
         // puts the error term's test on every index's path and doubles a pixel's time.
         let mut error = walk.rem - walk.run;
-        let pixels = &mut self.pixels;
+        let pixels = &mut *self.pixels;
         let mut put = |index: usize| {
             if let Some(p) = pixels.get_mut(index) {
                 *p = color(*p);
@@ -305,52 +401,11 @@ impl Canvas {
             }
             put(index);
         }
-        Some(((x, y), walk.point(walk.end, last_v)))
-    }
-
-    /// Walks a line that may leave the clip along its minor axis: tests each step, and stops
-    /// once the line has left the clip and moves away from it.
-    fn walk_clipped(
-        &mut self,
-        walk: &Walk,
-        minor: (i64, i64),
-        paint: &Paint,
-    ) -> Option<((i64, i64), (i64, i64))> {
-        let Walk {
-            start,
-            end,
-            mut v,
-            mut rem,
-            rise,
-            run,
-            step,
-            ..
-        } = *walk;
-        let (mut first, mut last) = (None, (0, 0));
-        let stride = self.width as usize;
-        for u in start..=end {
-            if v >= minor.0 && v < minor.1 {
-                let (x, y) = walk.point(u, v);
-                if let Some(p) = self.pixels.get_mut(y as usize * stride + x as usize) {
-                    *p = paint.over(*p);
-                }
-                first.get_or_insert((x, y));
-                last = (x, y);
-            } else if step == 0 || (step > 0 && v >= minor.1) || (step < 0 && v < minor.0) {
-                // Out of the clip and moving away from it (or not moving): nothing more to draw.
-                break;
-            }
-            rem += rise;
-            if rem >= run {
-                rem -= run;
-                v += step;
-            }
-        }
-        first.map(|first| (first, last))
+        ((x, y), walk.point(walk.end, last_v))
     }
 }
 
-/// Steps from which a line inside the clip is walked by [`Canvas::walk_long`].
+/// Steps from which a line inside the clip is walked by [`Rows::walk_long`].
 const LONG_WALK: i64 = 32;
 
 /// A one-pixel line's walk over its clipped major span: the major coordinates `start..=end`,
@@ -560,6 +615,35 @@ impl Ends {
     };
 }
 
+/// The steps `k >= 0` of a walk at which the minor offset `floor((k * rise + du) / run)`
+/// (see [`minor_offset`]) is within `lowest..=highest`, as `(first, last)`: one span, since
+/// the offset never decreases (`last` is `i64::MAX` when it stays within for ever); `None`
+/// when there is none. Computed in 128 bits, where no product of coordinates overflows.
+fn offsets_within(rise: i64, du: i64, run: i64, lowest: i64, highest: i64) -> Option<(i64, i64)> {
+    let (rise, du, run) = (i128::from(rise), i128::from(du), i128::from(run));
+    // The offset is at least `n` from the first k with k * rise + du >= n * run on.
+    let from = |n: i128| {
+        let over = n * run - du;
+        over.div_euclid(rise) + i128::from(over.rem_euclid(rise) != 0)
+    };
+    let first = if lowest <= 0 {
+        0
+    } else if rise == 0 {
+        return None;
+    } else {
+        from(i128::from(lowest))
+    };
+    let last = if highest < 0 {
+        return None;
+    } else if rise == 0 {
+        i128::from(i64::MAX)
+    } else {
+        from(i128::from(highest) + 1) - 1
+    };
+    let clamp = |k: i128| i64::try_from(k).unwrap_or(i64::MAX);
+    (first <= last).then(|| (clamp(first), clamp(last)))
+}
+
 /// `floor((k * rise + du) / run)` and its remainder, for `k, du >= 0`, `run = max(2 * du, 1)`,
 /// `rise <= run`. The product can need 66 bits, so the slow exact path is taken when i64 would
 /// overflow; an unclipped line starts at `k = 0` and takes neither.
@@ -692,6 +776,51 @@ mod tests {
         }
     }
 
+    /// Every one-pixel segment between points of a lattice that reaches beyond the canvas,
+    /// within clips that cut it on each side: the pixels of the whole line inside the clip,
+    /// and a damage box that is exactly theirs.
+    #[test]
+    fn a_clipped_walk_covers_exactly_the_span_inside_the_clip() {
+        let (w, h) = (16, 13);
+        let points: Vec<Point> = (0..11 * 10)
+            .map(|i| Point::new(i % 11 * 2 - 4, i / 11 * 2 - 4))
+            .collect();
+        let clips = [
+            Rect::new(3, 4, 10, 5),
+            Rect::new(0, 0, 1, 13),
+            Rect::new(5, 0, 6, 13),
+            Rect::new(-5, 6, 40, 1),
+        ];
+        for &a in &points {
+            for &b in &points {
+                let mut whole = blank(w, h);
+                whole.line(a, b, 1, Color::WHITE, BIG);
+                for clip in clips {
+                    let mut clipped = blank(w, h);
+                    let damage = clipped.line(a, b, 1, Color::WHITE, clip);
+                    let mut lit = Damage::new();
+                    for y in 0..h as i32 {
+                        for x in 0..w as i32 {
+                            let inside = clip.contains(Point::new(x, y));
+                            let want = if inside { whole.pixel(x, y) } else { Some(0) };
+                            let got = clipped.pixel(x, y);
+                            assert_eq!(got, want, "{a:?} {b:?} {clip:?} ({x},{y})");
+                            if got != Some(0) {
+                                lit.add(Area::new(
+                                    x.into(),
+                                    y.into(),
+                                    (x + 1).into(),
+                                    (y + 1).into(),
+                                ));
+                            }
+                        }
+                    }
+                    assert_eq!(damage, lit.to_rect(), "{a:?} {b:?} {clip:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn segments_inside_the_clip_light_what_the_clipping_walk_does() {
         // Every segment between two pixels of a 9x7 canvas, at every slope and in both
@@ -707,10 +836,57 @@ mod tests {
                     let mut general = blank(w as u32, h as u32);
                     let area = general.area(BIG).unwrap();
                     let mut want = Damage::new();
-                    general.thin_line(a, b, Ends::BOTH, &paint, &area, &mut want);
+                    general
+                        .rows()
+                        .thin_line(a, b, Ends::BOTH, &paint, &area, &mut want);
                     assert_eq!(fast, general, "{a:?} {b:?}");
                     assert_eq!(damage, want.to_rect(), "{a:?} {b:?}");
                 }
+            }
+        }
+    }
+
+    /// Segments enough to be shared out between the threads of the caller's pool light what
+    /// one thread lights: every slope, long and short, crossing the boundary between two
+    /// bands, leaving the canvas, overlapping one another (translucent, so the order shows),
+    /// within clips that cut them.
+    #[test]
+    fn segments_shared_between_threads_light_what_one_thread_lights() {
+        let pool = rayon_core::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .expect("a pool");
+        let (w, h) = (320, 241);
+        let mut segments = Vec::new();
+        for i in 0..400 {
+            let a = Point::new((i * 37) % 360 - 20, (i * 53) % 280 - 20);
+            let b = Point::new((i * 91) % 400 - 40, (i * 17) % 300 - 30);
+            segments.push(Segment { a, b });
+        }
+        // Along the rows where bands meet, and a far-away line through the canvas.
+        segments.push(Segment {
+            a: Point::new(-5, 120),
+            b: Point::new(330, 121),
+        });
+        segments.push(Segment {
+            a: Point::new(160, -2_000_000_000),
+            b: Point::new(161, 2_000_000_000),
+        });
+        assert!(many_steps(&segments));
+        let clips = [BIG, Rect::new(10, 30, 250, 151), Rect::new(0, 120, 320, 1)];
+        for color in [Color::WHITE, Color::rgba(200, 100, 50, 128)] {
+            for clip in clips {
+                let (mut alone, mut shared) = (blank(w, h), blank(w, h));
+                let want = alone.segments(&segments, 1, color, clip);
+                let got = pool.install(|| {
+                    assert!(rayon_core::current_num_threads() > 1);
+                    shared.segments(&segments, 1, color, clip)
+                });
+                assert_eq!(got, want, "{color:?} in {clip:?}: damage");
+                assert!(
+                    alone.pixels() == shared.pixels(),
+                    "{color:?} in {clip:?}: pixels differ"
+                );
             }
         }
     }

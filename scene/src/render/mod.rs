@@ -351,16 +351,33 @@ impl Rows<'_> {
     /// stays as compact as it was.
     #[inline(never)]
     fn share_out(&mut self, rects: &[Rect], clip: Area, paint: &Paint, damage: &mut Damage) {
+        let fill = |rows: &mut Rows<'_>, clip: Area| {
+            let mut damage = Damage::new();
+            for &rect in rects {
+                let visible = Area::of(rect).intersect(clip);
+                rows.fill_area(visible, paint);
+                damage.add(visible);
+            }
+            damage
+        };
+        let mut reach = Damage::new();
         for &rect in rects {
-            damage.add(Area::of(rect).intersect(clip));
+            reach.add(Area::of(rect));
         }
-        self.fill_rects(rects, clip, paint, rayon_core::current_num_threads());
+        let bands = rayon_core::current_num_threads();
+        damage.merge(self.in_bands(clip.intersect(reach.0), bands, &fill));
     }
 
-    /// Fills `rects` within `clip`, in `bands` bands of rows painted at once on the caller's
-    /// pool of threads (each band paints the part of every rectangle in its rows, in order,
-    /// so every pixel gets what a fill by one thread gives it).
-    fn fill_rects(&mut self, rects: &[Rect], clip: Area, paint: &Paint, bands: usize) {
+    /// Paints `clip` with `paint` (which draws within the rows and clip it is given and
+    /// returns what it drew) in `bands` bands of rows at once, on the caller's pool of
+    /// threads. The bands are of equal height, so the clip should be no larger than the box
+    /// of what is drawn (or one thread gets the rows that the drawing leaves out). Each band gets all of the drawing within its rows, so when `paint` draws each
+    /// of its shapes' pixels in those rows as it would draw them in all of them, in order,
+    /// every pixel gets what one thread gives it.
+    fn in_bands<F>(&mut self, clip: Area, bands: usize, paint: &F) -> Damage
+    where
+        F: Fn(&mut Rows<'_>, Area) -> Damage + Sync,
+    {
         let (top, bottom) = (clip.top.max(self.top), clip.bottom.min(self.bottom()));
         if bands > 1 && bottom - top >= 2 {
             let middle = top + (bottom - top) / 2;
@@ -374,15 +391,14 @@ impl Rows<'_> {
                 ..clip
             };
             let half = bands / 2;
-            rayon_core::join(
-                || upper.fill_rects(rects, upper_clip, paint, bands - half),
-                || lower.fill_rects(rects, lower_clip, paint, half),
+            let (mut damage, lower_damage) = rayon_core::join(
+                || upper.in_bands(upper_clip, bands - half, paint),
+                || lower.in_bands(lower_clip, half, paint),
             );
-            return;
+            damage.merge(lower_damage);
+            return damage;
         }
-        for &rect in rects {
-            self.fill_area(Area::of(rect).intersect(clip), paint);
-        }
+        paint(self, clip)
     }
 
     /// The rows above `y` and the rows from `y` on.
@@ -536,6 +552,11 @@ impl Damage {
             d.right.max(area.right),
             d.bottom.max(area.bottom),
         );
+    }
+
+    /// Adds what `other` holds.
+    fn merge(&mut self, other: Damage) {
+        self.add(other.0);
     }
 
     fn to_rect(self) -> Rect {

@@ -146,9 +146,15 @@ impl Canvas {
 /// Sharing a batch of one-pixel segments between threads costs more than it saves below
 /// about this many steps (each segment's longer side, estimated from its first segments).
 const SHARED_STEPS: u64 = 32 * 1024;
+/// ... or when its segments are shorter than this on average: each thread reads every
+/// segment of the batch, so for short ones the reading that both do outweighs the drawing
+/// that each does half of (app-lib merges x11perf's seg10 into batches of 4,096 segments of
+/// ten pixels, 45 K steps, which were drawn 0.79x as fast shared).
+const SHARED_LENGTH: u64 = 32;
 
-/// Whether `segments` have [`SHARED_STEPS`] or more, estimated from the first of them at a
-/// constant cost (as `large` estimates a fill).
+/// Whether `segments` have [`SHARED_STEPS`] or more, and are [`SHARED_LENGTH`] long or more
+/// on average, estimated from the first of them at a constant cost (as `large` estimates a
+/// fill).
 #[inline(never)]
 fn many_steps(segments: &[Segment]) -> bool {
     let sample = segments.get(..SAMPLE).unwrap_or(segments);
@@ -160,6 +166,7 @@ fn many_steps(segments: &[Segment]) -> bool {
     let sampled: u64 = sample.iter().map(steps).sum();
     sampled.saturating_mul(segments.len() as u64)
         >= SHARED_STEPS.saturating_mul(sample.len() as u64)
+        && sampled >= SHARED_LENGTH * sample.len() as u64
 }
 
 impl Rows<'_> {

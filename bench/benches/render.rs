@@ -81,6 +81,22 @@ fn lines(c: &mut Criterion) {
     group.finish();
 }
 
+/// x11perf's rectangles in a batch, as a request of `FillRects` draws them, and what the
+/// server charges for the request.
+fn rectangles(c: &mut Criterion) {
+    let mut group = c.benchmark_group("rectangles");
+    for size in [1, 10] {
+        let mut canvas = canvas();
+        let clip = canvas.bounds();
+        let rects = x11perf::rectangles(size, 4096);
+        group.throughput(Throughput::Elements(rects.len() as u64));
+        group.bench_function(format!("4096 of {size}x{size}"), |b| {
+            b.iter(|| black_box(canvas.fill_rects(&rects, Color::WHITE, clip)))
+        });
+    }
+    group.finish();
+}
+
 fn segments(c: &mut Criterion) {
     let mut group = c.benchmark_group("segments");
     for size in [10, 100, 500] {
@@ -157,5 +173,5 @@ fn copies(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, fills, lines, segments, text, images, copies);
+criterion_group!(benches, fills, rectangles, lines, segments, text, images, copies);
 criterion_main!(benches);

@@ -296,8 +296,9 @@ const COPY_ROWS: i64 = 128;
 
 /// The fewest pixels of a fill of rectangles that is shared out between threads, when its
 /// caller runs in a pool of them (the display server's core does): about 20 us of one
-/// thread's filling. x11perf's rect100 (36 rectangles a request) and rect500 are above it,
-/// rect10 (1,000 of 10x10) below: sharing a smaller fill costs more than it saves.
+/// thread's filling: sharing a smaller fill costs more than it saves. app-lib merges
+/// x11perf's calls into requests of up to 4,096 rectangles: rect10's (410 K pixels),
+/// rect100's and rect500's are above it, rect1's below.
 const BAND_MIN_PIXELS: u64 = 160 * 1024;
 /// The rectangles whose pixels stand for all of a fill's in [`large`].
 const SAMPLE: usize = 8;

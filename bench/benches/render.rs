@@ -156,6 +156,15 @@ fn images(c: &mut Criterion) {
     group.finish();
 }
 
+/// A canvas of pixels that each differ from their neighbours, to copy from.
+fn canvas_with_noise() -> Canvas {
+    let mut c = canvas();
+    for (i, p) in c.pixels_mut().iter_mut().enumerate() {
+        *p = (i as u32).wrapping_mul(2_654_435_761) >> 8;
+    }
+    c
+}
+
 fn copies(c: &mut Criterion) {
     let mut canvas = canvas();
     let clip = canvas.bounds();
@@ -170,6 +179,27 @@ fn copies(c: &mut Criterion) {
             black_box(canvas.copy_within(Rect::new(from.x, from.y, 100, 100), to, clip))
         })
     });
+    group.finish();
+
+    // A copy from another canvas (a pixmap to a window), on the caller's thread and in a
+    // pool of two as the server's core draws (where a large copy is shared out).
+    let pool = rayon_core::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .expect("a pool of two threads");
+    let mut group = c.benchmark_group("copy_from");
+    group.throughput(Throughput::Elements(1));
+    let source = canvas_with_noise();
+    for size in [100, 256, 500] {
+        let rect = Rect::new(0, 0, size, size);
+        let to = Point::new(300, 200);
+        group.bench_function(format!("{size}x{size}"), |b| {
+            b.iter(|| black_box(canvas.copy_from(&source, rect, to, clip)))
+        });
+        group.bench_function(format!("{size}x{size}, two threads"), |b| {
+            pool.install(|| b.iter(|| black_box(canvas.copy_from(&source, rect, to, clip))))
+        });
+    }
     group.finish();
 }
 

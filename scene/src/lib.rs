@@ -3,9 +3,9 @@
 //! The display server composites applications' windows with it, and the thin client replays a
 //! display's requests (command mode) or decodes its pixels (pixel mode) with the same code, so
 //! both pictures are the same by construction. The crate does no I/O, has no clock and no
-//! threads of its own (a large fill, or a batch of long one-pixel segments, is shared out
-//! between the threads of a rayon pool that its caller runs in, as the server's core does;
-//! elsewhere it is drawn on the caller's thread), and the fonts it draws with are its own (`fonts/`, DejaVu, compiled in).
+//! threads of its own (a large fill, a batch of long one-pixel segments or a large copy
+//! from another canvas is shared out between the threads of a rayon pool that its caller
+//! runs in, as the server's core does; elsewhere it is drawn on the caller's thread), and the fonts it draws with are its own (`fonts/`, DejaVu, compiled in).
 //!
 //! # Layout
 //! - [`render`]: the software renderer: draws into 32-bit pixel [`Canvas`]es.

@@ -48,8 +48,8 @@ use viewers::{SnapshotCoder, Viewers};
 
 /// Messages taken from the inbox (into the clients' queues) between two turns.
 const INTAKE: usize = 256;
-/// The threads that draw a large fill (or a batch of long segments) together, the core's
-/// own included.
+/// The threads that draw a large fill, a batch of long segments or a large copy together,
+/// the core's own included.
 const PAINTERS: usize = 2;
 
 /// A request as it came off the wire: decoded, or the reason it could not be.
@@ -277,7 +277,7 @@ impl Core {
                 return;
             }
         };
-        // The renderer shares large fills and segments out to the pool that this thread joins
+        // The renderer shares large fills, segments and copies out to the pool that this thread joins
         // (`netui_scene::render`); without one it draws them alone. rayon keeps (leaks) the
         // small registry of a pool that its builder's thread is in: once a server.
         let _painters = rayon_core::ThreadPoolBuilder::new()

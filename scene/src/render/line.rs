@@ -672,6 +672,7 @@ fn minor_offset(k: i64, rise: i64, du: i64, run: i64) -> (i64, i64) {
 mod tests {
     use super::super::pattern::{assert_picture, blank};
     use super::*;
+    use proptest::prelude::*;
 
     const BIG: Rect = Rect::new(i32::MIN, i32::MIN, u32::MAX, u32::MAX);
 
@@ -895,6 +896,53 @@ mod tests {
                     "{color:?} in {clip:?}: pixels differ"
                 );
             }
+        }
+    }
+
+    fn point() -> impl Strategy<Value = Point> {
+        prop_oneof![
+            6 => (-40..360i32, -40..280i32).prop_map(|(x, y)| Point::new(x, y)),
+            1 => (any::<i32>(), any::<i32>()).prop_map(|(x, y)| Point::new(x, y)),
+        ]
+    }
+
+    fn clip() -> impl Strategy<Value = Rect> {
+        prop_oneof![
+            1 => Just(BIG),
+            4 => (-10..330i32, -10..250i32, 0..340u32, 0..260u32)
+                .prop_map(|(x, y, w, h)| Rect::new(x, y, w, h)),
+        ]
+    }
+
+    proptest! {
+        /// Any batch of one-pixel segments, drawn in bands by a pool of three threads
+        /// (whatever its size: the bands are asked for directly), lights what one thread
+        /// lights and reports the same damage: segments of any length and slope, far
+        /// outside the canvas, along the rows where bands meet, in any clip.
+        #[test]
+        fn any_segments_drawn_in_bands_light_what_one_thread_lights(
+            ends in prop::collection::vec((point(), point()), 1..60),
+            clip in clip(),
+            alpha in prop_oneof![Just(255u8), Just(128)],
+        ) {
+            static POOL: std::sync::OnceLock<rayon_core::ThreadPool> = std::sync::OnceLock::new();
+            let pool = POOL.get_or_init(|| {
+                rayon_core::ThreadPoolBuilder::new().num_threads(3).build().expect("a pool")
+            });
+            let segments: Vec<Segment> = ends.into_iter().map(|(a, b)| Segment { a, b }).collect();
+            let color = Color::rgba(200, 100, 50, alpha);
+            let (mut alone, mut shared) = (blank(320, 241), blank(320, 241));
+            let want = alone.segments(&segments, 1, color, clip);
+            let got = pool.install(|| {
+                let (Some(paint), Some(area)) = (Paint::new(color), shared.area(clip)) else {
+                    return Rect::default();
+                };
+                let mut damage = Damage::new();
+                shared.rows().share_segments(&segments, &paint, area, &mut damage);
+                damage.to_rect()
+            });
+            prop_assert_eq!(got, want);
+            prop_assert!(alone.pixels() == shared.pixels(), "pixels differ");
         }
     }
 

@@ -81,8 +81,8 @@ fn lines(c: &mut Criterion) {
     group.finish();
 }
 
-/// x11perf's rectangles in a batch, as a request of `FillRects` draws them, and what the
-/// server charges for the request.
+/// x11perf's rectangles in a batch of 4,096, as app-lib merges its calls into one request of
+/// `FillRects`.
 fn rectangles(c: &mut Criterion) {
     let mut group = c.benchmark_group("rectangles");
     for size in [1, 10] {

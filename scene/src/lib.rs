@@ -5,7 +5,8 @@
 //! both pictures are the same by construction. The crate does no I/O, has no clock and no
 //! threads of its own (a large fill, a batch of long one-pixel segments or a large copy
 //! from another canvas is shared out between the threads of a rayon pool that its caller
-//! runs in, as the server's core does; elsewhere it is drawn on the caller's thread), and the fonts it draws with are its own (`fonts/`, DejaVu, compiled in).
+//! runs in, as the server's core does; elsewhere it is drawn on the caller's thread), and
+//! the fonts it draws with are its own (`fonts/`, DejaVu, compiled in).
 //!
 //! # Layout
 //! - [`render`]: the software renderer: draws into 32-bit pixel [`Canvas`]es.

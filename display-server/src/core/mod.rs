@@ -277,9 +277,9 @@ impl Core {
                 return;
             }
         };
-        // The renderer shares large fills, segments and copies out to the pool that this thread joins
-        // (`netui_scene::render`); without one it draws them alone. rayon keeps (leaks) the
-        // small registry of a pool that its builder's thread is in: once a server.
+        // The renderer shares large fills, segments and copies out to the pool that this
+        // thread joins (`netui_scene::render`); without one it draws them alone. rayon keeps
+        // (leaks) the small registry of a pool that its builder's thread is in: once a server.
         let _painters = rayon_core::ThreadPoolBuilder::new()
             .num_threads(PAINTERS)
             .use_current_thread()

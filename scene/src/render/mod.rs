@@ -372,9 +372,10 @@ impl Rows<'_> {
     /// Paints `clip` with `paint` (which draws within the rows and clip it is given and
     /// returns what it drew) in `bands` bands of rows at once, on the caller's pool of
     /// threads. The bands are of equal height, so the clip should be no larger than the box
-    /// of what is drawn (or one thread gets the rows that the drawing leaves out). Each band gets all of the drawing within its rows, so when `paint` draws each
-    /// of its shapes' pixels in those rows as it would draw them in all of them, in order,
-    /// every pixel gets what one thread gives it.
+    /// of what is drawn (or one thread gets the rows that the drawing leaves out). Each band
+    /// gets all of the drawing within its rows, so when `paint` draws each of its shapes'
+    /// pixels in those rows as it would draw them in all of them, in order, every pixel gets
+    /// what one thread gives it.
     fn in_bands<F>(&mut self, clip: Area, bands: usize, paint: &F) -> Damage
     where
         F: Fn(&mut Rows<'_>, Area) -> Damage + Sync,

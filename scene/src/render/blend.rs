@@ -78,6 +78,23 @@ impl Paint {
     }
 }
 
+/// Sets the pixels of a row of fewer than four: the first, the middle and the last (some of
+/// them the same one). As a loop, the compiler made this a vector loop under masks that cost
+/// more than the stores (x11perf's rect1 spent more time there than in the rest of its
+/// fill); out of line, so that the longer rows' code around it compiles as it did.
+#[inline(never)]
+fn fill_few(row: &mut [u32], pixel: u32) {
+    let n = row.len();
+    if n == 0 {
+        return;
+    }
+    for i in [0, n / 2, n - 1] {
+        if let Some(p) = row.get_mut(i) {
+            *p = pixel;
+        }
+    }
+}
+
 /// Sets every pixel of `row` to `pixel`. A short row (a small rectangle's, a glyph-sized
 /// one) is written four pixels a store, the last four overlapping the ones before, instead
 /// of four at a time and then one at a time; a long one is written a cache line at a time
@@ -87,7 +104,7 @@ impl Paint {
 fn fill_solid(row: &mut [u32], pixel: u32) {
     let quad = [pixel; 4];
     match row.len() {
-        0..4 => row.iter_mut().for_each(|p| *p = pixel),
+        0..4 => fill_few(row, pixel),
         n @ 4..32 => {
             for chunk in row.chunks_exact_mut(4) {
                 chunk.copy_from_slice(&quad);

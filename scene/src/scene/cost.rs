@@ -10,7 +10,7 @@
 use netui_protocol::{images, ImageFormat, Rect, Request, ResourceId, Size};
 
 use super::Scene;
-use crate::render::{Canvas, SegmentsCost};
+use crate::render::{Canvas, RectsCost, SegmentsCost};
 
 /// What a pixel of an image counts for when it goes through the gradient coder (an image an
 /// application sent as [`ImageFormat::Rgb8Gradient`], or a large opaque one that the journal
@@ -23,19 +23,30 @@ pub const CODED_PIXEL: u64 = 100;
 
 /// What [`Scene::cost_hinted`] may know of a request before it reaches the scene, found by
 /// the thread that decodes it (a connection's), so that the thread that draws need not read
-/// a large batch twice. Only batches of one-pixel segments have one; the default is none.
+/// a large batch twice. Batches of one-pixel segments and of rectangles have one; the
+/// default is none.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CostHint(Option<SegmentsCost>);
+pub struct CostHint(Option<Summary>);
+
+/// A batch's summary, by its kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Summary {
+    Segments(SegmentsCost),
+    Rects(RectsCost),
+}
 
 impl CostHint {
     /// The hint for `request`.
     pub fn of(request: &Request) -> CostHint {
-        match request {
+        CostHint(match request {
             Request::Segments {
                 width, segments, ..
-            } if *width <= 1 => CostHint(SegmentsCost::of(segments)),
-            _ => CostHint(None),
-        }
+            } if *width <= 1 => SegmentsCost::of(segments).map(Summary::Segments),
+            Request::FillRects { rects, .. } | Request::StrokeRects { rects, .. } => {
+                Some(Summary::Rects(RectsCost::of(rects)))
+            }
+            _ => None,
+        })
     }
 }
 
@@ -74,10 +85,19 @@ impl Scene {
     /// [`Scene::cost`], the same figure, helped by `hint`, which must be [`CostHint::of`]
     /// this request (or none).
     pub fn cost_hinted(&self, request: &Request, hint: &CostHint) -> u64 {
-        if let (Request::Segments { target, .. }, CostHint(Some(summary))) = (request, hint) {
-            return self.with_canvas(*target, |canvas, clip| {
-                canvas
-                    .thin_segments_cost(summary, clip)
+        if let (Some(target), CostHint(Some(summary))) = (request.drawing_target(), hint) {
+            return self.with_canvas(target, |canvas, clip| {
+                let hinted = match (request, summary) {
+                    (Request::Segments { .. }, Summary::Segments(s)) => {
+                        canvas.thin_segments_cost(s, clip)
+                    }
+                    (
+                        Request::FillRects { .. } | Request::StrokeRects { .. },
+                        Summary::Rects(r),
+                    ) => canvas.rects_cost(r, clip),
+                    _ => None,
+                };
+                hinted
                     .or_else(|| canvas.draw_cost(request, clip))
                     .unwrap_or(0)
             });
@@ -213,6 +233,31 @@ mod tests {
                 scene.cost(&request)
             );
         }
+
+        /// The same for batches of rectangles, filled and stroked: inside and outside the
+        /// clip, empty, huge.
+        #[test]
+        fn a_hinted_cost_of_rectangles_is_the_cost(
+            rects in prop::collection::vec(
+                (point(), prop_oneof![0..60u32, any::<u32>()], prop_oneof![0..60u32, any::<u32>()]),
+                0..40,
+            ),
+            stroke in any::<bool>(),
+            which in 0..3usize,
+        ) {
+            let (scene, targets) = scene();
+            let target = targets.get(which).copied().unwrap_or(ResourceId(1 << 21 | 9));
+            let rects = rects.into_iter().map(|(p, w, h)| Rect::new(p.x, p.y, w, h)).collect();
+            let request = if stroke {
+                Request::StrokeRects { target, color: Color::BLACK, width: 2, rects }
+            } else {
+                Request::FillRects { target, color: Color::BLACK, rects }
+            };
+            prop_assert_eq!(
+                scene.cost_hinted(&request, &CostHint::of(&request)),
+                scene.cost(&request)
+            );
+        }
     }
 
     /// An image costs its pixels, or [`CODED_PIXEL`] times as many when the gradient coder
@@ -302,7 +347,7 @@ mod tests {
             segments,
         };
         let hint = CostHint::of(&request);
-        let Some(summary) = &hint.0 else {
+        let Some(Summary::Segments(summary)) = &hint.0 else {
             panic!("no hint for thin segments")
         };
         let from_hint = scene.with_canvas(window, |canvas, clip| {

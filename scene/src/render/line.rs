@@ -187,20 +187,11 @@ impl Rows<'_> {
             rows.thin_segments(segments, paint, &clip, &mut damage);
             damage
         };
+        // The box of the segments' boxes (grown by one pixel, as the costs grow them: the
+        // clip cuts the extra off).
         let mut reach = Damage::new();
         for s in segments {
-            let (ax, ay, bx, by) = (
-                i64::from(s.a.x),
-                i64::from(s.a.y),
-                s.b.x.into(),
-                s.b.y.into(),
-            );
-            reach.add(Area::new(
-                ax.min(bx),
-                ay.min(by),
-                ax.max(bx) + 1,
-                ay.max(by) + 1,
-            ));
+            reach.add(grown_box(s));
         }
         let bands = rayon_core::current_num_threads();
         damage.merge(self.in_bands(clip.intersect(reach.0), bands, &draw));

@@ -311,7 +311,9 @@ impl Rows<'_> {
 
     /// One-pixel segments, each as [`Rows::thin_line`] draws it; `color` is `paint`'s.
     /// A segment whose both ends are inside the clip (so is every pixel between them), the
-    /// usual case, skips the clipping that is most of a short segment's time.
+    /// usual case, skips the clipping that is most of a short segment's time; a batch whose
+    /// every end is inside (found in one pass) skips the test of each end too, and adds one
+    /// box to the damage instead of one a segment (together 15-20% of a ten-pixel segment).
     #[inline(never)]
     fn thin_segments_in(
         &mut self,
@@ -321,6 +323,15 @@ impl Rows<'_> {
         damage: &mut Damage,
         color: impl Fn(u32) -> u32 + Copy,
     ) {
+        let ends = ends_box(segments);
+        if area.contains(ends) {
+            // Every end inside, so every pixel: one test and one box for the whole batch.
+            for s in segments {
+                self.thin_walk(s.a, s.b, color);
+            }
+            damage.add(ends);
+            return;
+        }
         for s in segments {
             if area.holds(s.a) && area.holds(s.b) {
                 self.thin_inside(s.a, s.b, damage, color);
@@ -334,13 +345,7 @@ impl Rows<'_> {
     /// [`Walk::whole`], no clipping.
     #[inline(always)]
     fn thin_inside(&mut self, a: Point, b: Point, damage: &mut Damage, color: impl Fn(u32) -> u32) {
-        let (walk, _) = Walk::whole(a, b);
-        let last_v = walk.v + walk.step * (walk.rise / 2);
-        if walk.end - walk.start < LONG_WALK {
-            self.walk_inside(&walk, last_v, color);
-        } else {
-            self.walk_long(&walk, last_v, color);
-        }
+        self.thin_walk(a, b, color);
         let (ax, ay, bx, by) = (a.x.into(), a.y.into(), i64::from(b.x), i64::from(b.y));
         damage.add(Area::new(
             bx.min(ax),
@@ -348,6 +353,18 @@ impl Rows<'_> {
             bx.max(ax) + 1,
             by.max(ay) + 1,
         ));
+    }
+
+    /// The walk of [`Rows::thin_inside`], without its damage.
+    #[inline(always)]
+    fn thin_walk(&mut self, a: Point, b: Point, color: impl Fn(u32) -> u32) {
+        let (walk, _) = Walk::whole(a, b);
+        let last_v = walk.v + walk.step * (walk.rise / 2);
+        if walk.end - walk.start < LONG_WALK {
+            self.walk_inside(&walk, last_v, color);
+        } else {
+            self.walk_long(&walk, last_v, color);
+        }
     }
 
     /// [`Rows::walk_inside`] in a function of its own, for long lines: inlined in a loop
@@ -531,6 +548,19 @@ fn box_pixels(area: &Area) -> u64 {
     ((area.right - area.left) as u64).saturating_mul((area.bottom - area.top) as u64)
 }
 
+/// The box of the segments' end points (and so of their pixels); empty for no segments.
+fn ends_box(segments: &[Segment]) -> Area {
+    let (mut left, mut top, mut right, mut bottom) = (i32::MAX, i32::MAX, i32::MIN, i32::MIN);
+    for s in segments {
+        left = left.min(s.a.x).min(s.b.x);
+        top = top.min(s.a.y).min(s.b.y);
+        right = right.max(s.a.x).max(s.b.x);
+        bottom = bottom.max(s.a.y).max(s.b.y);
+    }
+    let (right, bottom) = (i64::from(right) + 1, i64::from(bottom) + 1);
+    Area::new(left.into(), top.into(), right, bottom)
+}
+
 /// A segment's box grown by one on each side, as [`thin_cost`] grows it.
 fn grown_box(s: &Segment) -> Area {
     let (ax, ay, bx, by) = (
@@ -555,12 +585,7 @@ impl Canvas {
     pub fn thin_segments_cost(&self, summary: &SegmentsCost, clip: Rect) -> Option<u64> {
         let area = self.area(clip)?;
         let across = area.width() as u64 + (area.bottom - area.top) as u64;
-        let reach = summary.reach;
-        let inside = reach.left >= area.left
-            && reach.top >= area.top
-            && reach.right <= area.right
-            && reach.bottom <= area.bottom;
-        if !inside {
+        if !area.contains(summary.reach) {
             return None;
         }
         if summary.largest <= across {
@@ -842,6 +867,49 @@ mod tests {
                     assert_eq!(damage, want.to_rect(), "{a:?} {b:?}");
                 }
             }
+        }
+    }
+
+    /// A batch lights what the general walk lights for each of its segments, with the box
+    /// of theirs as its damage: all inside the clip (one box for the batch), and some cut by
+    /// it.
+    #[test]
+    fn a_batch_lights_what_its_segments_light_one_at_a_time() {
+        let segments: Vec<Segment> = sample_lines()
+            .into_iter()
+            .map(|(a, b)| Segment { a, b })
+            .filter(|s| s.a.x.abs() < 100 && s.b.x.abs() < 100)
+            .collect();
+        let inside: Vec<Segment> = segments
+            .iter()
+            .copied()
+            .filter(|s| {
+                [s.a, s.b]
+                    .iter()
+                    .all(|p| (0..24).contains(&p.x) && (0..20).contains(&p.y))
+            })
+            .collect();
+        assert!(inside.len() > 4 && inside.len() < segments.len());
+        let color = Color::rgba(200, 100, 50, 128);
+        let paint = Paint::new(color).unwrap();
+        for (batch, clip) in [
+            (&inside, BIG),
+            (&inside, Rect::new(3, 2, 15, 11)),
+            (&segments, BIG),
+            (&segments, Rect::new(3, 2, 15, 11)),
+        ] {
+            let mut together = blank(24, 20);
+            let damage = together.segments(batch, 0, color, clip);
+            let mut alone = blank(24, 20);
+            let area = alone.area(clip).unwrap();
+            let mut want = Damage::new();
+            for s in batch.iter() {
+                alone
+                    .rows()
+                    .thin_line(s.a, s.b, Ends::BOTH, &paint, &area, &mut want);
+            }
+            assert_eq!(together, alone, "{clip:?}");
+            assert_eq!(damage, want.to_rect(), "{clip:?}");
         }
     }
 

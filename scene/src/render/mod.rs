@@ -166,6 +166,18 @@ impl Canvas {
         if large(rects, area) && rayon_core::current_thread_index().is_some() {
             self.rows().share_out(rects, area, &paint, &mut damage);
         } else {
+            // A batch inside the clip (as a batch of small rectangles mostly is) is filled
+            // without clipping each one, and adds one box to the damage.
+            let mut reach = Damage::new();
+            for &rect in rects {
+                reach.add(Area::of(rect));
+            }
+            if area.contains(reach.0) {
+                for &rect in rects {
+                    self.fill_area(Area::of(rect), &paint);
+                }
+                return reach.to_rect();
+            }
             for &rect in rects {
                 let visible = Area::of(rect).intersect(area);
                 self.fill_area(visible, &paint);
@@ -353,12 +365,7 @@ impl Canvas {
     pub fn rects_cost(&self, summary: &RectsCost, clip: Rect) -> Option<u64> {
         let area = self.area(clip)?;
         let reach = summary.reach;
-        let inside = reach.is_empty()
-            || (reach.left >= area.left
-                && reach.top >= area.top
-                && reach.right <= area.right
-                && reach.bottom <= area.bottom);
-        inside.then_some(summary.sum)
+        (reach.is_empty() || area.contains(reach)).then_some(summary.sum)
     }
 }
 
@@ -542,6 +549,15 @@ impl Area {
             self.right.min(other.right),
             self.bottom.min(other.bottom),
         )
+    }
+
+    /// Whether `other` is inside, and not empty.
+    fn contains(self, other: Area) -> bool {
+        !other.is_empty()
+            && other.left >= self.left
+            && other.top >= self.top
+            && other.right <= self.right
+            && other.bottom <= self.bottom
     }
 
     /// Whether the pixel at `p` is inside.
@@ -728,6 +744,48 @@ mod tests {
                     "{color:?} in {clip:?}: pixels differ"
                 );
             }
+        }
+    }
+
+    /// A batch of rectangles paints each pixel as blending each rectangle in turn does, and
+    /// its damage is the box of what it painted: small rectangles, overlapping (translucent,
+    /// so the order shows), empty ones, all inside the clip (the batch's one box) and some
+    /// cut by it or by the canvas.
+    #[test]
+    fn a_batch_of_rectangles_paints_each_in_turn() {
+        let (w, h) = (40, 30);
+        let inside = [
+            Rect::new(3, 4, 1, 1),
+            Rect::new(5, 5, 10, 10),
+            Rect::new(9, 9, 10, 10),
+            Rect::new(30, 2, 0, 5),
+            Rect::new(20, 20, 7, 1),
+        ];
+        let mut cut = inside.to_vec();
+        cut.extend([Rect::new(-3, 25, 8, 8), Rect::new(35, -1, 9, 3)]);
+        let color = Color::rgba(200, 100, 50, 128);
+        let paint = Paint::new(color).unwrap();
+        for (rects, clip) in [
+            (&inside[..], BIG),
+            (&inside[..], Rect::new(4, 4, 12, 12)),
+            (&cut[..], BIG),
+        ] {
+            let mut c = Canvas::new(w, h, Color::rgb(1, 2, 3));
+            let damage = c.fill_rects(rects, color, clip);
+            let mut want = Canvas::new(w, h, Color::rgb(1, 2, 3));
+            let mut want_damage = Rect::default();
+            for rect in rects {
+                let visible = rect.intersect(clip).intersect(want.bounds());
+                want_damage = want_damage.union(visible);
+                for y in visible.y..visible.bottom() as i32 {
+                    for x in visible.x..visible.right() as i32 {
+                        let i = y as usize * w as usize + x as usize;
+                        want.pixels[i] = paint.over(want.pixels[i]);
+                    }
+                }
+            }
+            assert!(c.pixels() == want.pixels(), "{clip:?}: pixels differ");
+            assert_eq!(damage, want_damage, "{clip:?}");
         }
     }
 

@@ -1,6 +1,6 @@
 //! Renderer throughput on a 1280x800 canvas, shaped after the x11perf tests the server is
 //! compared with: -rect10, -rect100, -rect500, -seg10, -seg100 (x11perf's own segments),
-//! -ftext, -putimage100, -copywinwin100.
+//! -ftext, -putimage100, -copywinwin100, and -line10 (a polyline of ten-pixel lines).
 #![allow(missing_docs)] // criterion's macros generate undocumented items.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
@@ -94,6 +94,23 @@ fn rectangles(c: &mut Criterion) {
             b.iter(|| black_box(canvas.fill_rects(&rects, Color::WHITE, clip)))
         });
     }
+    group.finish();
+}
+
+/// A one-pixel polyline through the ends of x11perf's ten-pixel segments, each to the next
+/// (as x11perf's -line10 draws its lines: one `XDrawLines` of many short ones).
+fn polylines(c: &mut Criterion) {
+    let mut group = c.benchmark_group("polyline");
+    let mut canvas = canvas();
+    let clip = canvas.bounds();
+    let points: Vec<Point> = x11perf::segments(10, 1000)
+        .iter()
+        .flat_map(|s| [s.a, s.b])
+        .collect();
+    group.throughput(Throughput::Elements(points.len() as u64 - 1));
+    group.bench_function("2000 points thin", |b| {
+        b.iter(|| black_box(canvas.polyline(&points, 0, Color::WHITE, clip)))
+    });
     group.finish();
 }
 
@@ -203,5 +220,5 @@ fn copies(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, fills, rectangles, lines, segments, text, images, copies);
+criterion_group!(benches, fills, rectangles, lines, polylines, segments, text, images, copies);
 criterion_main!(benches);

@@ -60,14 +60,27 @@ impl Canvas {
             let mut rows = self.rows();
             let closed = points.len() > 2 && first == last;
             let segments = points.len() - 1;
-            for (i, pair) in points.windows(2).enumerate() {
-                if let &[a, b] = pair {
-                    let ends = Ends {
-                        start: i == 0,
-                        end: !(closed && i + 1 == segments),
-                    };
-                    rows.thin_line(a, b, ends, &paint, &area, &mut damage);
+            let pairs = points
+                .windows(2)
+                .enumerate()
+                .filter_map(|(i, pair)| match pair {
+                    &[a, b] => Some((a, b, i == 0, !(closed && i + 1 == segments))),
+                    _ => None,
+                });
+            let reach = points_box(points.iter().copied());
+            if area.contains(reach) {
+                // Every point inside, so every pixel: no clipping, and the box of the points
+                // (each of which is drawn) is the damage.
+                for (a, b, start, end) in pairs {
+                    match paint.opaque_pixel() {
+                        Some(pixel) => rows.thin_walk_ends(a, b, Ends { start, end }, |_| pixel),
+                        None => rows.thin_walk_ends(a, b, Ends { start, end }, |p| paint.over(p)),
+                    }
                 }
+                return reach.to_rect();
+            }
+            for (a, b, start, end) in pairs {
+                rows.thin_line(a, b, Ends { start, end }, &paint, &area, &mut damage);
             }
             return damage.to_rect();
         }
@@ -323,7 +336,7 @@ impl Rows<'_> {
         damage: &mut Damage,
         color: impl Fn(u32) -> u32 + Copy,
     ) {
-        let ends = ends_box(segments);
+        let ends = points_box(segments.iter().flat_map(|s| [s.a, s.b]));
         if area.contains(ends) {
             // Every end inside, so every pixel: one test and one box for the whole batch.
             for s in segments {
@@ -364,6 +377,42 @@ impl Rows<'_> {
             self.walk_inside(&walk, last_v, color);
         } else {
             self.walk_long(&walk, last_v, color);
+        }
+    }
+
+    /// [`Rows::thin_walk`] leaving out the end pixels that `ends` excludes (a polyline's
+    /// joints), as [`Rows::thin_line`] does but with no clipping: the line is inside.
+    fn thin_walk_ends(&mut self, a: Point, b: Point, ends: Ends, color: impl Fn(u32) -> u32) {
+        let (mut walk, reversed) = Walk::whole(a, b);
+        let (draw_u0, draw_u1) = if reversed {
+            (ends.end, ends.start)
+        } else {
+            (ends.start, ends.end)
+        };
+        // A dot left out at either end draws nothing (as in `thin_line`).
+        if (!draw_u0 || !draw_u1) && walk.start == walk.end {
+            return;
+        }
+        if !draw_u0 {
+            // One step along: the offset there is floor((rise + du) / run), which is 0 or 1
+            // (rise <= run, du < run), with its remainder.
+            let n = walk.rise + walk.rem;
+            let carry = i64::from(n >= walk.run);
+            walk.start += 1;
+            walk.v += walk.step * carry;
+            walk.rem = n - carry * walk.run;
+        }
+        if !draw_u1 {
+            walk.end -= 1;
+        }
+        if walk.start > walk.end {
+            return;
+        }
+        // The walk's own end is not used: only `thin_line` asks for it.
+        if walk.end - walk.start < LONG_WALK {
+            self.walk_inside(&walk, walk.v, color);
+        } else {
+            self.walk_long(&walk, walk.v, color);
         }
     }
 
@@ -548,14 +597,13 @@ fn box_pixels(area: &Area) -> u64 {
     ((area.right - area.left) as u64).saturating_mul((area.bottom - area.top) as u64)
 }
 
-/// The box of the segments' end points (and so of their pixels); empty for no segments.
-fn ends_box(segments: &[Segment]) -> Area {
+/// The box of `points` (and so of a polyline through them, or of segments between them);
+/// empty for none.
+fn points_box(points: impl IntoIterator<Item = Point>) -> Area {
     let (mut left, mut top, mut right, mut bottom) = (i32::MAX, i32::MAX, i32::MIN, i32::MIN);
-    for s in segments {
-        left = left.min(s.a.x).min(s.b.x);
-        top = top.min(s.a.y).min(s.b.y);
-        right = right.max(s.a.x).max(s.b.x);
-        bottom = bottom.max(s.a.y).max(s.b.y);
+    for p in points {
+        (left, top) = (left.min(p.x), top.min(p.y));
+        (right, bottom) = (right.max(p.x), bottom.max(p.y));
     }
     let (right, bottom) = (i64::from(right) + 1, i64::from(bottom) + 1);
     Area::new(left.into(), top.into(), right, bottom)
@@ -1106,6 +1154,50 @@ mod tests {
             "#####.",
             "......",
         ]);
+    }
+
+    /// A one-pixel polyline inside the clip lights what the general walk lights for each of
+    /// its segments, joints once (translucent, so a joint lit twice shows), and its damage
+    /// is the box of that: open and closed, with dots and turns back, at every slope; and one
+    /// cut by the clip, which the general walk draws.
+    #[test]
+    fn a_polyline_inside_the_clip_lights_what_the_clipping_walk_does() {
+        let (w, h) = (12, 9);
+        let lattice = |i: i32| Point::new((i * 7) % w, (i * 5) % h);
+        let mut polylines: Vec<Vec<Point>> = (2..40)
+            .map(|n| (0..n).map(|i| lattice(i * i + n)).collect())
+            .collect();
+        polylines.push(vec![Point::new(3, 3), Point::new(3, 3), Point::new(3, 3)]);
+        polylines.push(vec![Point::new(1, 1), Point::new(8, 1), Point::new(1, 1)]);
+        polylines.push(vec![
+            Point::new(2, 2),
+            Point::new(9, 7),
+            Point::new(2, 2),
+            Point::new(9, 7),
+        ]);
+        let square = [(0, 0), (11, 0), (11, 8), (0, 8), (0, 0)];
+        polylines.push(square.iter().map(|&(x, y)| Point::new(x, y)).collect());
+        let color = Color::rgba(200, 100, 50, 128);
+        let paint = Paint::new(color).unwrap();
+        let clips = [BIG, Rect::new(2, 1, 7, 6)];
+        for (points, clip) in polylines.iter().flat_map(|p| clips.map(|c| (p, c))) {
+            let mut fast = blank(w as u32, h as u32);
+            let damage = fast.polyline(points, 1, color, clip);
+            let mut general = blank(w as u32, h as u32);
+            let area = general.area(clip).unwrap();
+            let mut want = Damage::new();
+            let closed = points.len() > 2 && points.first() == points.last();
+            let mut rows = general.rows();
+            for (i, pair) in points.windows(2).enumerate() {
+                let ends = Ends {
+                    start: i == 0,
+                    end: !(closed && i + 2 == points.len()),
+                };
+                rows.thin_line(pair[0], pair[1], ends, &paint, &area, &mut want);
+            }
+            assert_eq!(fast, general, "{points:?} in {clip:?}");
+            assert_eq!(damage, want.to_rect(), "{points:?} in {clip:?}");
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The objects that x11perf draws, made as its `Init*` functions make them (`InitRectangles`
-//! in do_rects.c, `GenerateSegments` in do_segs.c, `InitCopyLocations` in do_blt.c), so that
-//! `drawbench` and the renderer's bench time netui on the very pixels that x11perf times X on:
-//! the same sizes, places, slopes and memory touched.
+//! in do_rects.c, `GenerateSegments` in do_segs.c, `InitLines` in do_lines.c,
+//! `InitCopyLocations` in do_blt.c), so that `drawbench` and the renderer's bench time netui
+//! on the very pixels that x11perf times X on: the same sizes, places, slopes and memory
+//! touched.
 //!
 //! x11perf works in a window of [`WIDTH`] x [`HEIGHT`], and draws the same objects at every
 //! repetition (alternating two colours, which netui's renderer does not care about).
@@ -96,6 +97,70 @@ pub fn segments(size: i32, count: usize) -> Vec<Segment> {
         .collect()
 }
 
+/// `InitLines` (do_lines.c): the `count + 1` points of x11perf's polyline of `count` lines
+/// of about `size` pixels. It zigzags down the window (across by the horizontal offset, one
+/// way then the other, and down by the vertical one), turns back up or down at the
+/// window's edge or after [`MAXROWS`] lines, taking a step sideways there while it can, and
+/// the offsets turn through every slope: from (size, 0) the vertical one grows to size, then
+/// the horizontal one shrinks to 0 and grows back, then the vertical one shrinks, `size + 1`
+/// lines each.
+///
+/// ```
+/// use netui_bench::x11perf;
+///
+/// let points = x11perf::lines(10, 1000);
+/// assert_eq!(points.len(), 1001);
+/// let first = [(1, 1), (11, 1), (1, 2)].map(|(x, y)| netui_protocol::Point::new(x, y));
+/// assert_eq!(points[..3], first);
+/// ```
+pub fn lines(size: i32, count: usize) -> Vec<Point> {
+    let half = (size + 19) / 20;
+    let (mut x, mut y) = (half, half);
+    let (mut xdir, mut ydir, mut sideways) = (1, 1, 1);
+    let (mut dx, mut dy, mut dx_step, mut dy_step) = (size, 0, 0, 1);
+    let (mut left_in_phase, mut phase, mut rows) = (size, 0, 0);
+    let mut points = Vec::with_capacity(count + 1);
+    points.push(Point::new(x, y));
+    for _ in 0..count {
+        y += ydir * dy;
+        rows += 1;
+        if y < half || y >= HEIGHT - half || rows > MAXROWS {
+            rows = 0;
+            // A step sideways in the direction it goes, or the direction turns at the edge.
+            if sideways > 0 {
+                if x + size < WIDTH - half {
+                    xdir = 1;
+                } else {
+                    sideways = -1;
+                }
+            } else if x - size > half {
+                xdir = -1;
+            } else {
+                sideways = 1;
+            }
+            ydir = -ydir;
+            y += 2 * ydir * dy;
+        }
+        dy += dy_step;
+        x += xdir * dx;
+        xdir = -xdir;
+        dx += dx_step;
+        points.push(Point::new(x, y));
+        left_in_phase -= 1;
+        if left_in_phase < 0 {
+            left_in_phase = size;
+            phase = (phase + 1) % 4;
+            (dx, dx_step, dy, dy_step) = match phase {
+                0 => (size, 0, 0, 1),
+                1 => (size, -1, size, 0),
+                2 => (0, 1, size, 0),
+                _ => (size, 0, size, -1),
+            };
+        }
+    }
+    points
+}
+
 /// `InitCopyLocations` and `CopyArea`'s order: the top-left corners of the copies of
 /// `size` squares that `copywinwin` makes, as (from, to) pairs. Four copies a repetition,
 /// back and forth between two pairs of places that walk the window in steps of
@@ -152,6 +217,11 @@ mod tests {
                     window.contains(s.a) && window.contains(s.b),
                     "seg{size}: {s:?}"
                 );
+            }
+        }
+        for size in [10, 100, 500] {
+            for p in lines(size, 1000) {
+                assert!(window.contains(p), "line{size}: {p:?}");
             }
         }
         for size in [100, 500] {

@@ -9,14 +9,16 @@
 //! that the time counts the server's work too. Like x11perf, which leaves its requests to
 //! Xlib's buffer, it does not flush before the sync: app-lib sends as its buffer fills
 //! (`--batch N` flushes every N objects instead). A call draws as many objects as x11perf's
-//! does: 1000 small rectangles or segments (x11perf's `POLY`), 36 rectangles of 100x100, one
-//! of anything else. Rectangles, segments and copies are x11perf's own, in its places
-//! ([`netui_bench::x11perf`]): the same pixels and the same memory touched.
+//! does: 1000 small rectangles, segments or lines (x11perf's `POLY`), 36 rectangles of
+//! 100x100, one of anything else. Rectangles, segments, lines and copies are x11perf's own,
+//! in its places ([`netui_bench::x11perf`]): the same pixels and the same memory touched.
 //!
 //! - `rect1`, `rect10`, `rect100`, `rect500`: filled rectangles of that side, one color, in
 //!   `fill_rects` calls (x11perf's `XFillRectangles`).
 //! - `seg10`, `seg100`, `seg500`: one-pixel segments of that length at every slope, in
 //!   `segments` calls (`XDrawSegments`).
+//! - `line10`: a one-pixel polyline of ten-pixel lines at every slope, 1000 lines a
+//!   `polyline` call (`XDrawLines`).
 //! - `ftext`: one 80-character line of 12 px Sans per call (also counted in characters, the
 //!   unit x11perf reports); `aa10text` and `aa24text`: 80 characters at 10 px and 30 at 24
 //!   px, against x11perf's antialiased text of those sizes. netui's text is always
@@ -38,6 +40,7 @@
 //! ```
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -84,6 +87,7 @@ enum Test {
     Seg10,
     Seg100,
     Seg500,
+    Line10,
     Ftext,
     Aa10text,
     Aa24text,
@@ -109,12 +113,17 @@ impl Test {
         format!("{self:?}").to_lowercase()
     }
 
-    /// How many objects x11perf draws in one call (one `XFillRectangles` or
-    /// `XDrawSegments`): its `POLY` (1000) for small rectangles and every segment test, 36
-    /// 100x100 rectangles, one of anything else. drawbench's calls draw as many.
+    /// How many objects x11perf draws in one call (one `XFillRectangles`, `XDrawSegments` or
+    /// `XDrawLines`): its `POLY` (1000) for small rectangles and every segment and line test,
+    /// 36 100x100 rectangles, one of anything else. drawbench's calls draw as many.
     fn per_call(self) -> u32 {
         match self {
-            Test::Rect1 | Test::Rect10 | Test::Seg10 | Test::Seg100 | Test::Seg500 => 1000,
+            Test::Rect1
+            | Test::Rect10
+            | Test::Seg10
+            | Test::Seg100
+            | Test::Seg500
+            | Test::Line10 => 1000,
             Test::Rect100 => 36,
             _ => 1,
         }
@@ -134,6 +143,8 @@ impl Test {
             Test::Seg10 => ("segment", "10-pixel line segment", 1.0, 8),
             Test::Seg100 => ("segment", "100-pixel line segment", 1.0, 8),
             Test::Seg500 => ("segment", "500-pixel line segment", 1.0, 8),
+            // PolyLine's points, 4 bytes each.
+            Test::Line10 => ("line", "10-pixel line", 1.0, 4),
             Test::Ftext => ("80-char line", "Char in 80-char line (6x13)", 80.0, 100),
             // RENDER's CompositeGlyphs8: a 28-byte header, an 8-byte glyph item header and a
             // byte a glyph, padded to 4.
@@ -164,6 +175,8 @@ struct Scene {
     /// call's, drawn again at every call as x11perf does.
     rects: HashMap<Test, Vec<Rect>>,
     segments: HashMap<Test, Vec<Segment>>,
+    /// The points of `line10`'s polyline: one call's lines and one point more.
+    line_points: Vec<Point>,
     /// The copies of each copy test (the source, and where it goes), taken in turn.
     copies: HashMap<Test, Vec<(Rect, Point)>>,
     lines: Vec<String>,
@@ -227,6 +240,7 @@ impl Scene {
         let segments = [(Test::Seg10, 10), (Test::Seg100, 100), (Test::Seg500, 500)]
             .map(|(t, len)| (t, x11perf::segments(len, t.per_call() as usize)))
             .into();
+        let line_points = x11perf::lines(10, Test::Line10.per_call() as usize);
         // x11perf's places go round the window in a few thousand copies.
         let copies = [(Test::Copywinwin100, 100), (Test::Copywinwin500, 500)]
             .map(|(t, side)| {
@@ -239,6 +253,7 @@ impl Scene {
             window,
             rects,
             segments,
+            line_points,
             copies,
             lines,
             images,
@@ -252,13 +267,23 @@ impl Scene {
     fn draw(&self, display: &mut Display, test: Test, first: u32, n: u32) {
         match test {
             Test::Rect1 | Test::Rect10 | Test::Rect100 | Test::Rect500 => {
-                in_calls(&self.rects[&test], first, n, |call| {
-                    display.fill_rects(self.window, call, Color::BLACK);
+                let rects = &self.rects[&test];
+                in_calls(rects.len(), first, n, |call| {
+                    display.fill_rects(self.window, &rects[call], Color::BLACK);
                 });
             }
             Test::Seg10 | Test::Seg100 | Test::Seg500 => {
-                in_calls(&self.segments[&test], first, n, |call| {
-                    display.segments(self.window, call, 0, Color::BLACK);
+                let segments = &self.segments[&test];
+                in_calls(segments.len(), first, n, |call| {
+                    display.segments(self.window, &segments[call], 0, Color::BLACK);
+                });
+            }
+            Test::Line10 => {
+                // Line `i` goes from point `i` to point `i + 1`.
+                let points = &self.line_points;
+                in_calls(points.len() - 1, first, n, |call| {
+                    let through = &points[call.start..=call.end];
+                    display.polyline(self.window, through, 0, Color::BLACK);
                 });
             }
             Test::Ftext
@@ -283,7 +308,8 @@ impl Scene {
             | Test::Rect500
             | Test::Seg10
             | Test::Seg100
-            | Test::Seg500 => unreachable!("{test:?} is drawn in batches (Scene::draw)"),
+            | Test::Seg500
+            | Test::Line10 => unreachable!("{test:?} is drawn in batches (Scene::draw)"),
             Test::Ftext => self.text_line(display, i, 12, 14, TEXT_LEN),
             Test::Aa10text => self.text_line(display, i, 10, 12, TEXT_LEN),
             Test::Aa24text => self.text_line(display, i, 24, 28, AA24_LEN),
@@ -307,14 +333,14 @@ impl Scene {
     }
 }
 
-/// Calls `call` with objects `first..first + n` of `objects`, taken round and round: in one
-/// call, or in two where the end of `objects` cuts them.
-fn in_calls<T>(objects: &[T], first: u32, n: u32, mut call: impl FnMut(&[T])) {
-    let mut at = first as usize % objects.len().max(1);
+/// Calls `call` with the indices of objects `first..first + n` of `objects` objects, taken
+/// round and round: in one call, or in two where the end of the objects cuts them.
+fn in_calls(objects: usize, first: u32, n: u32, mut call: impl FnMut(Range<usize>)) {
+    let mut at = first as usize % objects.max(1);
     let mut left = n as usize;
-    while left > 0 && !objects.is_empty() {
-        let end = (at + left).min(objects.len());
-        call(objects.get(at..end).unwrap_or_default());
+    while left > 0 && objects > 0 {
+        let end = (at + left).min(objects);
+        call(at..end);
         left -= end - at;
         at = 0;
     }

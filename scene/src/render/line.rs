@@ -125,17 +125,18 @@ impl Canvas {
             &[a, b] => Some((a, b)),
             _ => None,
         });
+        if width <= 1 {
+            // In integers: a capsule's floating-point box was most of a thin polyline's cost
+            // (`drawbench line10`). Each cost is below 2^33 and a request has fewer than 2^30
+            // points, so the sum does not overflow.
+            return segments.chain(dot).map(|(a, b)| thin_cost(a, b, &area)).sum();
+        }
         for (a, b) in segments.chain(dot) {
-            let capsule = Capsule::new(a, b, width.max(1));
-            if width > 1 && capsule.covers(&area) {
+            let capsule = Capsule::new(a, b, width);
+            if capsule.covers(&area) {
                 return whole;
             }
-            let cost = if width <= 1 {
-                thin_cost(a, b, &area)
-            } else {
-                capsule.cost(&area)
-            };
-            total = total.saturating_add(cost);
+            total = total.saturating_add(capsule.cost(&area));
         }
         total
     }

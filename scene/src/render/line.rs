@@ -129,7 +129,10 @@ impl Canvas {
             // In integers: a capsule's floating-point box was most of a thin polyline's cost
             // (`drawbench line10`). Each cost is below 2^33 and a request has fewer than 2^30
             // points, so the sum does not overflow.
-            return segments.chain(dot).map(|(a, b)| thin_cost(a, b, &area)).sum();
+            return segments
+                .chain(dot)
+                .map(|(a, b)| thin_cost(a, b, &area))
+                .sum();
         }
         for (a, b) in segments.chain(dot) {
             let capsule = Capsule::new(a, b, width);

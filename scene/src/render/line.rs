@@ -344,7 +344,7 @@ impl Rows<'_> {
         if area.contains(ends) {
             // Every end inside, so every pixel: one test and one box for the whole batch.
             for s in segments {
-                self.thin_walk(s.a, s.b, color);
+                self.thin_walk_ends(s.a, s.b, Ends::BOTH, color);
             }
             damage.add(ends);
             return;
@@ -362,7 +362,7 @@ impl Rows<'_> {
     /// [`Walk::whole`], no clipping.
     #[inline(always)]
     fn thin_inside(&mut self, a: Point, b: Point, damage: &mut Damage, color: impl Fn(u32) -> u32) {
-        self.thin_walk(a, b, color);
+        self.thin_walk_ends(a, b, Ends::BOTH, color);
         let (ax, ay, bx, by) = (a.x.into(), a.y.into(), i64::from(b.x), i64::from(b.y));
         damage.add(Area::new(
             bx.min(ax),
@@ -372,20 +372,10 @@ impl Rows<'_> {
         ));
     }
 
-    /// The walk of [`Rows::thin_inside`], without its damage.
+    /// The walk of a line inside the clip from [`Walk::whole`], leaving out the end pixels
+    /// that `ends` excludes (a polyline's joints) as [`Rows::thin_line`] does. Inlined, so
+    /// that for segments (both ends drawn) the tests of the ends compile away.
     #[inline(always)]
-    fn thin_walk(&mut self, a: Point, b: Point, color: impl Fn(u32) -> u32) {
-        let (walk, _) = Walk::whole(a, b);
-        let last_v = walk.v + walk.step * (walk.rise / 2);
-        if walk.end - walk.start < LONG_WALK {
-            self.walk_inside(&walk, last_v, color);
-        } else {
-            self.walk_long(&walk, last_v, color);
-        }
-    }
-
-    /// [`Rows::thin_walk`] leaving out the end pixels that `ends` excludes (a polyline's
-    /// joints), as [`Rows::thin_line`] does but with no clipping: the line is inside.
     fn thin_walk_ends(&mut self, a: Point, b: Point, ends: Ends, color: impl Fn(u32) -> u32) {
         let (mut walk, reversed) = Walk::whole(a, b);
         let (draw_u0, draw_u1) = if reversed {

@@ -168,10 +168,7 @@ impl Canvas {
         } else {
             // A batch inside the clip (as a batch of small rectangles mostly is) is filled
             // without clipping each one, and adds one box to the damage.
-            let mut reach = Damage::new();
-            for &rect in rects {
-                reach.add(Area::of(rect));
-            }
+            let reach = rects_box(rects);
             if area.contains(reach.0) {
                 for &rect in rects {
                     self.fill_area(Area::of(rect), &paint);
@@ -345,17 +342,21 @@ pub struct RectsCost {
 impl RectsCost {
     /// The summary of `rects`.
     pub fn of(rects: &[Rect]) -> RectsCost {
-        let mut reach = Damage::new();
-        let mut sum = 0u64;
-        for &rect in rects {
-            reach.add(Area::of(rect));
-            sum = sum.saturating_add(rect.size().area());
-        }
+        let sum = rects.iter().map(|r| r.size().area());
         RectsCost {
-            reach: reach.0,
-            sum,
+            reach: rects_box(rects).0,
+            sum: sum.fold(0, u64::saturating_add),
         }
     }
+}
+
+/// The box of the rectangles that are not empty (empty when all are).
+fn rects_box(rects: &[Rect]) -> Damage {
+    let mut reach = Damage::new();
+    for &rect in rects {
+        reach.add(Area::of(rect));
+    }
+    reach
 }
 
 impl Canvas {
@@ -412,10 +413,7 @@ impl Rows<'_> {
             }
             damage
         };
-        let mut reach = Damage::new();
-        for &rect in rects {
-            reach.add(Area::of(rect));
-        }
+        let reach = rects_box(rects);
         let bands = rayon_core::current_num_threads();
         damage.merge(self.in_bands(clip.intersect(reach.0), bands, &fill));
     }

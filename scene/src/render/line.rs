@@ -71,11 +71,9 @@ impl Canvas {
             if area.contains(reach) {
                 // Every point inside, so every pixel: no clipping, and the box of the points
                 // (each of which is drawn) is the damage.
-                for (a, b, start, end) in pairs {
-                    match paint.opaque_pixel() {
-                        Some(pixel) => rows.thin_walk_ends(a, b, Ends { start, end }, |_| pixel),
-                        None => rows.thin_walk_ends(a, b, Ends { start, end }, |p| paint.over(p)),
-                    }
+                match paint.opaque_pixel() {
+                    Some(pixel) => rows.thin_polyline_inside(points, closed, |_| pixel),
+                    None => rows.thin_polyline_inside(points, closed, |p| paint.over(p)),
                 }
                 return reach.to_rect();
             }
@@ -358,6 +356,37 @@ impl Rows<'_> {
         }
     }
 
+    /// A one-pixel polyline through `points` (two or more), all inside the clip, as
+    /// [`Canvas::polyline`] draws it: every segment after the first leaves out its start (the
+    /// joint the one before drew), and the last of a closed one its end too. The segments
+    /// between are walked in a loop of their own, where which ends to draw is known.
+    fn thin_polyline_inside(
+        &mut self,
+        points: &[Point],
+        closed: bool,
+        color: impl Fn(u32) -> u32 + Copy,
+    ) {
+        let [first, second, ..] = points else {
+            return;
+        };
+        // A closed polyline has three points or more, so its first segment is not its last.
+        self.thin_walk_ends(*first, *second, Ends::BOTH, color);
+        // The segments after the first, the closing one apart.
+        let after = &points[1..];
+        let (open, closing) = match after {
+            [.., a, b] if closed => (&after[..after.len() - 1], Some((*a, *b))),
+            _ => (after, None),
+        };
+        for pair in open.windows(2) {
+            if let &[a, b] = pair {
+                self.thin_walk_ends(a, b, Ends::JOINED, color);
+            }
+        }
+        if let Some((a, b)) = closing {
+            self.thin_walk_ends(a, b, Ends::CLOSING, color);
+        }
+    }
+
     /// [`Rows::thin_line`] for a segment inside the clip, both ends drawn: the walk from
     /// [`Walk::whole`], no clipping.
     #[inline(always)]
@@ -372,56 +401,72 @@ impl Rows<'_> {
         ));
     }
 
-    /// The walk of a line inside the clip from [`Walk::whole`], leaving out the end pixels
-    /// that `ends` excludes (a polyline's joints) as [`Rows::thin_line`] does. Inlined, so
-    /// that for segments (both ends drawn) the tests of the ends compile away.
+    /// The walk of a line inside the clip, leaving out the end pixels that `ends` excludes (a
+    /// polyline's joints) as [`Rows::thin_line`] does: the pixels of [`Walk::whole`], set up
+    /// in fewer steps (a short line's setup is most of its time). Inlined, so that for
+    /// segments (both ends drawn) and a polyline's joints the tests of the ends compile away.
     #[inline(always)]
     fn thin_walk_ends(&mut self, a: Point, b: Point, ends: Ends, color: impl Fn(u32) -> u32) {
-        let (mut walk, reversed) = Walk::whole(a, b);
-        let (draw_u0, draw_u1) = if reversed {
-            (ends.end, ends.start)
+        let (ax, ay, bx, by) = (
+            i64::from(a.x),
+            i64::from(a.y),
+            i64::from(b.x),
+            i64::from(b.y),
+        );
+        let (adx, ady) = ((bx - ax).abs(), (by - ay).abs());
+        let x_major = adx >= ady;
+        // From the end of lower major coordinate, as `Walk::whole` goes.
+        let forward = if x_major { ax <= bx } else { ay <= by };
+        let (sx, sy, ex, ey) = if forward {
+            (ax, ay, bx, by)
         } else {
+            (bx, by, ax, ay)
+        };
+        let (first, last) = if forward {
             (ends.start, ends.end)
+        } else {
+            (ends.end, ends.start)
+        };
+        let stride = self.width as isize;
+        let (du, dv, major, minor) = if x_major {
+            (adx, ady, 1, (ey - sy).signum() as isize * stride)
+        } else {
+            (ady, adx, stride, (ex - sx).signum() as isize)
         };
         // A dot left out at either end draws nothing (as in `thin_line`).
-        if (!draw_u0 || !draw_u1) && walk.start == walk.end {
+        if du == 0 && !(first && last) {
             return;
         }
-        if !draw_u0 {
-            // One step along: the offset there is floor((rise + du) / run), which is 0 or 1
-            // (rise <= run, du < run), with its remainder.
-            let n = walk.rise + walk.rem;
-            let carry = i64::from(n >= walk.run);
-            walk.start += 1;
-            walk.v += walk.step * carry;
-            walk.rem = n - carry * walk.run;
-        }
-        if !draw_u1 {
-            walk.end -= 1;
-        }
-        if walk.start > walk.end {
-            return;
-        }
-        // The walk's own end is not used: only `thin_line` asks for it.
-        if walk.end - walk.start < LONG_WALK {
-            self.walk_inside(&walk, walk.v, color);
+        let run = (2 * du).max(1);
+        let steps = Steps {
+            // The clip is inside these rows, so every index of the walk is in the pixels.
+            index: self.index(sy, sx),
+            count: du - i64::from(!last),
+            major,
+            minor,
+            // The offset at the start is 0 with remainder du (see `minor_offset`).
+            error: du - run,
+            rise: 2 * dv,
+            run,
+        };
+        if du < LONG_WALK {
+            self.walk(&steps, first, color);
         } else {
-            self.walk_long(&walk, walk.v, color);
+            self.walk_long(&steps, first, color);
         }
     }
 
-    /// [`Rows::walk_inside`] in a function of its own, for long lines: inlined in a loop
-    /// over segments, its loop has fewer registers and reloads some at every pixel (10-15%
+    /// [`Rows::walk`] in a function of its own, for long lines: inlined in a loop over
+    /// segments, its loop has fewer registers and reloads some at every pixel (10-15%
     /// slower), which a short line's setup saved by inlining outweighs.
     #[inline(never)]
-    fn walk_long(&mut self, walk: &Walk, last_v: i64, color: impl Fn(u32) -> u32) {
-        self.walk_inside(walk, last_v, color);
+    fn walk_long(&mut self, steps: &Steps, first: bool, color: impl Fn(u32) -> u32) {
+        self.walk(steps, first, color);
     }
 
-    /// Walks a line whose every step is inside the clip: steps an index, one store and one
-    /// or two additions a pixel, no tests (but the bounds check that keeps a bug from becoming a
-    /// panic). Returns the first pixel drawn and a corner of the box that holds the rest: the
-    /// last pixel when the walk reaches `last_v`'s end of the line, beyond it otherwise.
+    /// Walks the clipped span of `walk`, whose every step is inside the clip. Returns the
+    /// first pixel drawn and a corner of the box that holds the rest: the last pixel when the
+    /// walk reaches `last_v`'s end of the line, beyond it otherwise.
     #[inline(always)]
     fn walk_inside(
         &mut self,
@@ -431,36 +476,76 @@ impl Rows<'_> {
     ) -> ((i64, i64), (i64, i64)) {
         let stride = self.width as isize;
         let (x, y) = walk.point(walk.start, walk.v);
-        // The clip is inside these rows, so every index of the walk is in the pixels.
-        let mut index = self.index(y, x);
-        let (major_step, minor_step) = if walk.x_major {
+        let (major, minor) = if walk.x_major {
             (1, walk.step as isize * stride)
         } else {
             (stride, walk.step as isize)
         };
-        // The error term less `run`: the minor coordinate steps when it is not negative. As in
-        // X's fb, the major step is taken every pixel and the minor one under a branch; the
-        // branch is predicted well, where choosing the step without one (a conditional move)
-        // puts the error term's test on every index's path and doubles a pixel's time.
-        let mut error = walk.rem - walk.run;
+        let steps = Steps {
+            // The clip is inside these rows, so every index of the walk is in the pixels.
+            index: self.index(y, x),
+            count: walk.end - walk.start,
+            major,
+            minor,
+            error: walk.rem - walk.run,
+            rise: walk.rise,
+            run: walk.run,
+        };
+        self.walk(&steps, true, color);
+        ((x, y), walk.point(walk.end, last_v))
+    }
+
+    /// Walks `steps`, drawing its first pixel when `first` says so: steps an index, one
+    /// store and one or two additions a pixel, no tests (but the bounds check that keeps a
+    /// bug from becoming a panic).
+    #[inline(always)]
+    fn walk(&mut self, steps: &Steps, first: bool, color: impl Fn(u32) -> u32) {
+        let Steps {
+            mut index,
+            count,
+            major,
+            minor,
+            mut error,
+            rise,
+            run,
+        } = *steps;
         let pixels = &mut *self.pixels;
         let mut put = |index: usize| {
             if let Some(p) = pixels.get_mut(index) {
                 *p = color(*p);
             }
         };
-        put(index);
-        for _ in walk.start..walk.end {
-            index = index.wrapping_add_signed(major_step);
-            error += walk.rise;
+        if first {
+            put(index);
+        }
+        // As in X's fb, the major step is taken every pixel and the minor one under a
+        // branch; the branch is predicted well, where choosing the step without one (a
+        // conditional move) puts the error term's test on every index's path and doubles a
+        // pixel's time.
+        for _ in 0..count {
+            index = index.wrapping_add_signed(major);
+            error += rise;
             if error >= 0 {
-                index = index.wrapping_add_signed(minor_step);
-                error -= walk.run;
+                index = index.wrapping_add_signed(minor);
+                error -= run;
             }
             put(index);
         }
-        ((x, y), walk.point(walk.end, last_v))
     }
+}
+
+/// What [`Rows::walk`] steps through: from the pixel at `index`, `count` steps of `major`,
+/// each with a step of `minor` too when the error term (less `run`, so that the minor
+/// coordinate steps when it is not negative) carries.
+#[derive(Debug, Clone, Copy)]
+struct Steps {
+    index: usize,
+    count: i64,
+    major: isize,
+    minor: isize,
+    error: i64,
+    rise: i64,
+    run: i64,
 }
 
 /// Steps from which a line inside the clip is walked by [`Rows::walk_long`].
@@ -677,6 +762,16 @@ impl Ends {
     const BOTH: Ends = Ends {
         start: true,
         end: true,
+    };
+    /// A polyline's segment after the first: its start is the joint the one before drew.
+    const JOINED: Ends = Ends {
+        start: false,
+        end: true,
+    };
+    /// The last segment of a closed polyline: its end is the first point, drawn first.
+    const CLOSING: Ends = Ends {
+        start: false,
+        end: false,
     };
 }
 

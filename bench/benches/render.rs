@@ -97,8 +97,8 @@ fn rectangles(c: &mut Criterion) {
     group.finish();
 }
 
-/// A one-pixel polyline through the ends of x11perf's ten-pixel segments, each to the next
-/// (as x11perf's -line10 draws its lines: one `XDrawLines` of many short ones).
+/// A one-pixel polyline through the ends of x11perf's ten-pixel segments, each to the next,
+/// and x11perf's -line10 (one `XDrawLines` of many short lines).
 fn polylines(c: &mut Criterion) {
     let mut group = c.benchmark_group("polyline");
     let mut canvas = canvas();
@@ -110,6 +110,12 @@ fn polylines(c: &mut Criterion) {
     group.throughput(Throughput::Elements(points.len() as u64 - 1));
     group.bench_function("2000 points thin", |b| {
         b.iter(|| black_box(canvas.polyline(&points, 0, Color::WHITE, clip)))
+    });
+    // x11perf's own -line10: 1,000 lines of ten pixels at every slope, zigzagging.
+    let line10 = x11perf::lines(10, 1000);
+    group.throughput(Throughput::Elements(line10.len() as u64 - 1));
+    group.bench_function("line10", |b| {
+        b.iter(|| black_box(canvas.polyline(&line10, 0, Color::WHITE, clip)))
     });
     group.finish();
 }

@@ -634,12 +634,27 @@ const SMALL_BOXES: u64 = 1024;
 impl SegmentsCost {
     /// The summary of `segments`; `None` for an empty batch.
     pub fn of(segments: &[Segment]) -> Option<SegmentsCost> {
+        Self::of_pairs(segments.iter().map(|s| (s.a, s.b)))
+    }
+
+    /// The summary of the segments of a one-pixel polyline through `points`, whose cost
+    /// ([`Canvas::polyline_cost`]) is theirs; `None` for fewer than two points (a dot, or
+    /// nothing).
+    pub fn of_polyline(points: &[Point]) -> Option<SegmentsCost> {
+        let ends = points.iter().zip(points.get(1..).unwrap_or_default());
+        Self::of_pairs(ends.map(|(&a, &b)| (a, b)))
+    }
+
+    /// The summary of the segments between each pair of `ends`; `None` for none.
+    fn of_pairs(ends: impl Iterator<Item = (Point, Point)> + Clone) -> Option<SegmentsCost> {
         let mut reach = Area::new(i64::MAX, i64::MAX, i64::MIN, i64::MIN);
-        let (mut sum, mut largest) = (0u64, 0u64);
+        let (mut sum, mut largest, mut count) = (0u64, 0u64, 0usize);
         // Made when the first large box comes, with the boxes before it.
         let mut boxes: Option<Vec<u32>> = None;
-        for (i, s) in segments.iter().enumerate() {
-            let box_of = grown_box(s);
+        let pixels_of = |(a, b): (Point, Point)| box_pixels(&grown_box(&Segment { a, b }));
+        let small = |pixels: u64| u32::try_from(pixels).unwrap_or(u32::MAX);
+        for (a, b) in ends.clone() {
+            let box_of = grown_box(&Segment { a, b });
             reach = Area::new(
                 reach.left.min(box_of.left),
                 reach.top.min(box_of.top),
@@ -649,20 +664,19 @@ impl SegmentsCost {
             let pixels = box_pixels(&box_of);
             sum = sum.saturating_add(pixels);
             largest = largest.max(pixels);
-            let small = |pixels: u64| u32::try_from(pixels).unwrap_or(u32::MAX);
             match &mut boxes {
                 Some(boxes) => boxes.push(small(pixels)),
                 None if pixels > SMALL_BOXES => {
-                    let mut kept = Vec::with_capacity(segments.len());
-                    let before = segments[..i].iter().map(|s| box_pixels(&grown_box(s)));
-                    kept.extend(before.map(small));
+                    let mut kept = Vec::with_capacity(ends.size_hint().0);
+                    kept.extend(ends.clone().take(count).map(pixels_of).map(small));
                     kept.push(small(pixels));
                     boxes = Some(kept);
                 }
                 None => {}
             }
+            count += 1;
         }
-        (!segments.is_empty()).then(|| SegmentsCost {
+        (count > 0).then(|| SegmentsCost {
             reach,
             sum,
             largest,

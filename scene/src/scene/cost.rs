@@ -23,8 +23,8 @@ pub const CODED_PIXEL: u64 = 100;
 
 /// What [`Scene::cost_hinted`] may know of a request before it reaches the scene, found by
 /// the thread that decodes it (a connection's), so that the thread that draws need not read
-/// a large batch twice. Batches of one-pixel segments and of rectangles have one; the
-/// default is none.
+/// a large batch twice. Batches of one-pixel segments, one-pixel polylines and batches of
+/// rectangles have one; the default is none.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CostHint(Option<Summary>);
 
@@ -42,6 +42,9 @@ impl CostHint {
             Request::Segments {
                 width, segments, ..
             } if *width <= 1 => SegmentsCost::of(segments).map(Summary::Segments),
+            Request::Lines { width, points, .. } if *width <= 1 => {
+                SegmentsCost::of_polyline(points).map(Summary::Segments)
+            }
             Request::FillRects { rects, .. } | Request::StrokeRects { rects, .. } => {
                 Some(Summary::Rects(RectsCost::of(rects)))
             }
@@ -88,7 +91,7 @@ impl Scene {
         if let (Some(target), CostHint(Some(summary))) = (request.drawing_target(), hint) {
             return self.with_canvas(target, |canvas, clip| {
                 let hinted = match (request, summary) {
-                    (Request::Segments { .. }, Summary::Segments(s)) => {
+                    (Request::Segments { .. } | Request::Lines { .. }, Summary::Segments(s)) => {
                         canvas.thin_segments_cost(s, clip)
                     }
                     (
@@ -346,16 +349,50 @@ mod tests {
             width: 1,
             segments,
         };
-        let hint = CostHint::of(&request);
+        request_cost_from_hint(scene, window, &request)
+    }
+
+    /// The cost of `request` (one-pixel segments or a one-pixel polyline) on `window` from
+    /// its hint alone, checked against the hinted and the unhinted cost.
+    fn request_cost_from_hint(scene: &Scene, window: ResourceId, request: &Request) -> u64 {
+        let hint = CostHint::of(request);
         let Some(Summary::Segments(summary)) = &hint.0 else {
-            panic!("no hint for thin segments")
+            panic!("no hint for {request:?}")
         };
         let from_hint = scene.with_canvas(window, |canvas, clip| {
             canvas.thin_segments_cost(summary, clip).unwrap_or(u64::MAX)
         });
-        assert_eq!(scene.cost_hinted(&request, &hint), from_hint);
-        assert_eq!(scene.cost(&request), from_hint);
+        assert_eq!(scene.cost_hinted(request, &hint), from_hint);
+        assert_eq!(scene.cost(request), from_hint);
         from_hint
+    }
+
+    /// A one-pixel polyline costs what its segments do, found where it is decoded as
+    /// theirs is: short ones from the sum, long ones (boxes larger than a step across the
+    /// window) from the boxes kept. A dot has no hint, and is costed by reading it.
+    #[test]
+    fn polylines_well_inside_are_costed_from_their_hint() {
+        let (scene, [window, _]) = scene();
+        let across = scene.with_canvas(window, |_, clip| u64::from(clip.width + clip.height));
+        let polyline = |points: &[(i32, i32)]| Request::Lines {
+            target: window,
+            color: Color::BLACK,
+            width: 1,
+            points: points.iter().map(|&(x, y)| Point::new(x, y)).collect(),
+        };
+        // Boxes grown by one: 13x7 and 13x7 again.
+        let short = polyline(&[(10, 10), (20, 14), (10, 10)]);
+        assert_eq!(request_cost_from_hint(&scene, window, &short), 2 * 13 * 7);
+        // A box of 23x13, then one of 183x93 and one of 103x53 (each above a step across).
+        let long = polyline(&[(10, 10), (30, 20), (210, 110), (110, 160)]);
+        assert!(across < 103 * 53, "{across}");
+        assert_eq!(
+            request_cost_from_hint(&scene, window, &long),
+            23 * 13 + 2 * across
+        );
+        let dot = polyline(&[(10, 10)]);
+        assert_eq!(CostHint::of(&dot), CostHint::default());
+        assert_eq!(scene.cost(&dot), 3 * 3);
     }
 
     #[test]

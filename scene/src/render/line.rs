@@ -606,8 +606,9 @@ impl Walk {
     }
 }
 
-/// What [`Canvas::segments_cost`] needs of a batch of one-pixel segments when they all lie
-/// well inside the clip: found once where the request is decoded, so that the thread that
+/// What [`Canvas::segments_cost`] needs of a batch of one-pixel segments (or
+/// [`Canvas::polyline_cost`] of a one-pixel polyline's) when they all lie well inside the
+/// clip: found once where the request is decoded, so that the thread that
 /// draws does not read a large batch twice (the first reading of segments decoded on another
 /// core is their cache misses: a fifth of drawbench's seg10 on the thread that draws).
 #[derive(Debug, Clone, PartialEq, Eq)]

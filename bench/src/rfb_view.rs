@@ -258,7 +258,7 @@ const STALLED: Duration = Duration::from_secs(30);
 /// A live RFB viewer of netui's own server (the RFB endpoint at `stream`): connects with
 /// `password`, takes its first full screen, says so on `ready`, then asks for an update as
 /// soon as it has applied one, as VNC viewers do, until it gets the server's final screen on
-/// `target` and shows it (lossless), or the server has been quiet for [`QUIET`] after it
+/// `target` and shows it (lossless), or the server has been quiet for `QUIET` after it
 /// (lossy, reported with its PSNR against it).
 pub fn follow(
     stream: TcpStream,

@@ -100,7 +100,7 @@ pub fn segments(size: i32, count: usize) -> Vec<Segment> {
 /// `InitLines` (do_lines.c): the `count + 1` points of x11perf's polyline of `count` lines
 /// of about `size` pixels. It zigzags down the window (across by the horizontal offset, one
 /// way then the other, and down by the vertical one), turns back up or down at the
-/// window's edge or after [`MAXROWS`] lines, taking a step sideways there while it can, and
+/// window's edge or after `MAXROWS` lines, taking a step sideways there while it can, and
 /// the offsets turn through every slope: from (size, 0) the vertical one grows to size, then
 /// the horizontal one shrinks to 0 and grows back, then the vertical one shrinks, `size + 1`
 /// lines each.

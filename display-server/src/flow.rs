@@ -1,7 +1,7 @@
 //! Flow control for a viewer: how many bytes of updates may be on their way unacknowledged.
 //!
 //! The window is the link's bandwidth-delay product, estimated from the acknowledgements
-//! much as TCP's BBR estimates it, and a quarter more ([`GAIN`]):
+//! much as TCP's BBR estimates it, and a quarter more (`GAIN`):
 //! - The delay is the smallest round trip of a small update sent while nothing else was in
 //!   flight. Once the first update is acknowledged, an empty one goes alone to measure it
 //!   (the caller sends it when [`Flow::probe_due`] says so).

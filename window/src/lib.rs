@@ -3,7 +3,8 @@
 //! through softbuffer, and send the protocol's input back.
 //!
 //! # Layout
-//! - [`event_loop`]: the winit event loop, or a sentence that says why there is none.
+//! - [`event_loop`](mod@event_loop): the winit event loop, or a sentence that says why
+//!   there is none.
 //! - [`frame`]: [`Frame`], the damaged pixels of a screen that travel to a window's thread.
 //! - [`presenter`]: [`Presenter`], a window, its surface and the copy of the screen it shows.
 //! - [`input`]: winit's keyboard and pointer events as the protocol's [`InputEvent`]s.

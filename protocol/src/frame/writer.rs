@@ -118,7 +118,7 @@ pub struct WriterStats {
 /// itself, at the same places whatever the compression.
 ///
 /// With [`Compression::Lz4Ctx`] the writer keeps the stream's context (see the
-/// [module docs](self)): its frames must reach one [`FrameDecoder`], all of them, in order.
+/// module's docs): its frames must reach one [`FrameDecoder`], all of them, in order.
 ///
 /// ```
 /// use netui_protocol::frame::{decode_stream, BatchWriter, Compression};

@@ -415,8 +415,8 @@ impl PixelEncoder {
     /// send as [`RectEncoding::Copy`] before the delta, and its applications' drawing, which
     /// `px-tiles` sends as [`RectEncoding::Draw`] between them (the other encodings ignore
     /// them). Those two also look, in each damaged rectangle, for rows that moved up or down
-    /// without a hint (see [`scroll`]), and send what they find as copies too, after the
-    /// hints.
+    /// without a hint (see the `scroll` module), and send what they find as copies too,
+    /// after the hints.
     ///
     /// The damage must cover every pixel that changed; it is clipped to the screen and empty
     /// rectangles are ignored.

@@ -722,7 +722,7 @@ fn grown_box(s: &Segment) -> Area {
 impl Canvas {
     /// [`Canvas::segments_cost`] of one-pixel segments from their [`SegmentsCost`], when it
     /// tells: every segment's grown box inside the clip, and none larger than the bound of
-    /// [`thin_cost`] (a step across the clip) or the boxes kept. `None` when the segments
+    /// `thin_cost` (a step across the clip) or the boxes kept. `None` when the segments
     /// must be read.
     pub fn thin_segments_cost(&self, summary: &SegmentsCost, clip: Rect) -> Option<u64> {
         let area = self.area(clip)?;

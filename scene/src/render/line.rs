@@ -59,14 +59,6 @@ impl Canvas {
         if width <= 1 {
             let mut rows = self.rows();
             let closed = points.len() > 2 && first == last;
-            let segments = points.len() - 1;
-            let pairs = points
-                .windows(2)
-                .enumerate()
-                .filter_map(|(i, pair)| match pair {
-                    &[a, b] => Some((a, b, i == 0, !(closed && i + 1 == segments))),
-                    _ => None,
-                });
             let reach = points_box(points.iter().copied());
             if area.contains(reach) {
                 // Every point inside, so every pixel: no clipping, and the box of the points
@@ -77,8 +69,12 @@ impl Canvas {
                 }
                 return reach.to_rect();
             }
-            for (a, b, start, end) in pairs {
-                rows.thin_line(a, b, Ends { start, end }, &paint, &area, &mut damage);
+            let segments = points.len() - 1;
+            for (i, pair) in points.windows(2).enumerate() {
+                if let &[a, b] = pair {
+                    let ends = Ends::of_segment(i, segments, closed);
+                    rows.thin_line(a, b, ends, &paint, &area, &mut damage);
+                }
             }
             return damage.to_rect();
         }
@@ -357,9 +353,9 @@ impl Rows<'_> {
     }
 
     /// A one-pixel polyline through `points` (two or more), all inside the clip, as
-    /// [`Canvas::polyline`] draws it: every segment after the first leaves out its start (the
-    /// joint the one before drew), and the last of a closed one its end too. The segments
-    /// between are walked in a loop of their own, where which ends to draw is known.
+    /// [`Canvas::polyline`] draws it: each segment's ends as [`Ends::of_segment`] says. The
+    /// segments between the first and the closing one are walked in a loop of their own,
+    /// where which ends to draw is known.
     fn thin_polyline_inside(
         &mut self,
         points: &[Point],
@@ -788,6 +784,19 @@ impl Ends {
         start: false,
         end: false,
     };
+
+    /// The ends of segment `i` of a one-pixel polyline of `segments` segments (`closed`
+    /// when its last point is its first, which takes three points or more, so that its
+    /// first segment is never its closing one).
+    fn of_segment(i: usize, segments: usize, closed: bool) -> Ends {
+        if i == 0 {
+            Ends::BOTH
+        } else if closed && i + 1 == segments {
+            Ends::CLOSING
+        } else {
+            Ends::JOINED
+        }
+    }
 }
 
 /// The steps `k >= 0` of a walk at which the minor offset `floor((k * rise + du) / run)`

@@ -21,13 +21,23 @@ pub const TOKEN: [u8; 32] = [5; 32];
 pub const VIEW_TOKEN: [u8; 32] = [6; 32];
 
 /// How a test server serves TCP.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum TcpMode {
+    #[default]
     Off,
     /// TLS, with a key made in the test's temporary directory.
     Tls,
     /// Plain TCP (as `--insecure-tcp`).
     Plain,
+}
+
+/// What a test server serves besides its Unix socket, and the limits it enforces.
+#[derive(Debug, Default)]
+struct Serves {
+    tcp: TcpMode,
+    /// VNC viewers, on 127.0.0.1 at a free port.
+    rfb: bool,
+    limits: Limits,
 }
 /// The RFB password of test servers that serve VNC viewers: see and drive.
 pub const RFB_PASSWORD: &str = "netui-pw";
@@ -74,69 +84,47 @@ pub struct TestDisplay {
 impl TestDisplay {
     /// A headless display named `display` with a screen of `size`, on a Unix socket only.
     pub fn start(display: &str, size: Size) -> Self {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let socket = dir.path().join("display.sock");
-        Self::serve(
-            display,
-            size,
-            socket,
-            TcpMode::Off,
-            dir,
-            None,
-            false,
-            Limits::default(),
-        )
+        Self::unnumbered(display, size, Serves::default())
     }
 
     /// Like [`TestDisplay::start`], and serving VNC viewers on 127.0.0.1 at a free port
     /// (see [`TestDisplay::rfb_addr`]) with the passwords [`RFB_PASSWORD`] and
     /// [`RFB_VIEW_PASSWORD`].
     pub fn start_with_rfb(display: &str, size: Size) -> Self {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let socket = dir.path().join("display.sock");
-        Self::serve(
+        Self::unnumbered(
             display,
             size,
-            socket,
-            TcpMode::Off,
-            dir,
-            None,
-            true,
-            Limits::default(),
+            Serves {
+                rfb: true,
+                ..Serves::default()
+            },
         )
     }
 
     /// Like [`TestDisplay::start`], and on 127.0.0.1 at a free port too, in TLS with a key
     /// and certificate made in its temporary directory (see [`TestDisplay::connect_tcp`]).
     pub fn start_with_tcp(display: &str, size: Size) -> Self {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let socket = dir.path().join("display.sock");
-        Self::serve(
+        Self::unnumbered(
             display,
             size,
-            socket,
-            TcpMode::Tls,
-            dir,
-            None,
-            false,
-            Limits::default(),
+            Serves {
+                tcp: TcpMode::Tls,
+                ..Serves::default()
+            },
         )
     }
 
     /// Like [`TestDisplay::start_with_rfb`], and with TLS on TCP: its RFB port offers
     /// VeNCrypt with the same certificate ([`TestDisplay::tls_cert`]).
     pub fn start_with_rfb_tls(display: &str, size: Size) -> Self {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let socket = dir.path().join("display.sock");
-        Self::serve(
+        Self::unnumbered(
             display,
             size,
-            socket,
-            TcpMode::Tls,
-            dir,
-            None,
-            true,
-            Limits::default(),
+            Serves {
+                tcp: TcpMode::Tls,
+                rfb: true,
+                ..Serves::default()
+            },
         )
     }
 
@@ -151,33 +139,25 @@ impl TestDisplay {
 
     /// Like [`TestDisplay::start_with_tcp`], in plain TCP (as `--insecure-tcp`).
     pub fn start_with_plain_tcp(display: &str, size: Size) -> Self {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let socket = dir.path().join("display.sock");
-        Self::serve(
+        Self::unnumbered(
             display,
             size,
-            socket,
-            TcpMode::Plain,
-            dir,
-            None,
-            false,
-            Limits::default(),
+            Serves {
+                tcp: TcpMode::Plain,
+                ..Serves::default()
+            },
         )
     }
 
     /// Like [`TestDisplay::start`], enforcing `limits` (tests of the limits, scaled down).
     pub fn start_with_limits(display: &str, size: Size, limits: Limits) -> Self {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let socket = dir.path().join("display.sock");
-        Self::serve(
+        Self::unnumbered(
             display,
             size,
-            socket,
-            TcpMode::Off,
-            dir,
-            None,
-            false,
-            limits,
+            Serves {
+                limits,
+                ..Serves::default()
+            },
         )
     }
 
@@ -185,51 +165,68 @@ impl TestDisplay {
     /// server would serve it, so that programs started with [`TestDisplay::command`] connect
     /// to it by its name. Socket only.
     pub fn numbered(number: u16, size: Size) -> Self {
-        Self::numbered_with(number, size, false, TcpMode::Off)
+        Self::numbered_with(number, size, Serves::default())
     }
 
     /// [`TestDisplay::numbered`], serving VNC viewers too as [`TestDisplay::start_with_rfb`]
     /// does.
     pub fn numbered_with_rfb(number: u16, size: Size) -> Self {
-        Self::numbered_with(number, size, true, TcpMode::Off)
+        Self::numbered_with(
+            number,
+            size,
+            Serves {
+                rfb: true,
+                ..Serves::default()
+            },
+        )
     }
 
     /// [`TestDisplay::numbered_with_rfb`] with TLS on TCP, as a user's display server has by
     /// default: its RFB port offers VeNCrypt and serves `wss://` with the display's
     /// certificate ([`TestDisplay::tls_cert`]).
     pub fn numbered_with_rfb_tls(number: u16, size: Size) -> Self {
-        Self::numbered_with(number, size, true, TcpMode::Tls)
+        Self::numbered_with(
+            number,
+            size,
+            Serves {
+                tcp: TcpMode::Tls,
+                rfb: true,
+                ..Serves::default()
+            },
+        )
     }
 
-    fn numbered_with(number: u16, size: Size, rfb: bool, tcp: TcpMode) -> Self {
+    /// A display on a socket in a temporary directory of its own.
+    fn unnumbered(display: &str, size: Size, serves: Serves) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let socket = dir.path().join("display.sock");
+        Self::serve(display, size, socket, dir, None, serves)
+    }
+
+    fn numbered_with(number: u16, size: Size, serves: Serves) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let private = dir.path().join("netui");
         netui_display_server::runtime::ensure_private_dir(&private).expect("a private directory");
         let socket = socket_path(&private, number);
-        let name = format!(":{number}");
         Self::serve(
-            &name,
+            &format!(":{number}"),
             size,
             socket,
-            tcp,
             dir,
             Some(number),
-            rfb,
-            Limits::default(),
+            serves,
         )
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn serve(
         display: &str,
         size: Size,
         socket: std::path::PathBuf,
-        tcp: TcpMode,
         dir: tempfile::TempDir,
         number: Option<u16>,
-        rfb: bool,
-        limits: Limits,
+        serves: Serves,
     ) -> Self {
+        let Serves { tcp, rfb, limits } = serves;
         let rfb = rfb.then(|| RfbConfig {
             addr: "127.0.0.1:0".parse().expect("an address"),
             password: RFB_PASSWORD.into(),

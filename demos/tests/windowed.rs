@@ -376,19 +376,8 @@ fn the_session_opens_its_screen_window_and_ends_on_sigterm() {
 /// `keydown CODE` / `keyup CODE` around another key for AltGr.
 fn typed_into_notepad(layout: &str, keys: &[&str]) -> Option<String> {
     let screen = Screen::start("800x600")?;
-    let status = Command::new("setxkbmap")
-        .args(["-display", screen.xvfb.display(), layout])
-        .status();
-    match status {
-        Ok(status) => assert!(status.success(), "setxkbmap {layout} failed"),
-        Err(_) => {
-            assert!(
-                std::env::var_os("NETUI_REQUIRE_XVFB").is_none(),
-                "NETUI_REQUIRE_XVFB is set but setxkbmap is not installed"
-            );
-            eprintln!("SKIPPED: setxkbmap is not installed (apt-get install x11-xkb-utils)");
-            return None;
-        }
+    if !layouts::set_layout(&screen.xvfb, layout) {
+        return None;
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("typed.txt");
@@ -399,43 +388,11 @@ fn typed_into_notepad(layout: &str, keys: &[&str]) -> Option<String> {
             .env("XDG_RUNTIME_DIR", screen.runtime.path())
             .env("RUST_LOG", "error"),
     );
-    // Wait until the notepad's window has the focus.
-    let mut watcher = screen.client("watcher");
-    let end = Instant::now() + DEADLINE;
-    loop {
-        let info = watcher.server_info().expect("info");
-        let focused = info
-            .clients
-            .iter()
-            .flat_map(|c| &c.windows)
-            .any(|w| w.title.contains("Notepad") && w.focused);
-        if focused {
-            break;
-        }
-        assert!(Instant::now() < end, "the notepad never had the focus");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    layouts::wait_for_the_notepad(&mut screen.client("watcher"));
     screen.x(&["windowfocus", "--sync", &screen.window]);
-    for step in keys {
-        let (verb, code) = step.split_once(' ').expect("VERB CODE");
-        screen.x(&[verb, "--window", &screen.window, code]);
-        std::thread::sleep(Duration::from_millis(30));
-    }
-    // Ctrl+S, on the key at US S (keycode 39) whatever it types in the layout.
-    screen.x(&["keydown", "--window", &screen.window, "Control_L"]);
-    screen.x(&["key", "--window", &screen.window, layouts::KEY_S]);
-    screen.x(&["keyup", "--window", &screen.window, "Control_L"]);
-    let end = Instant::now() + DEADLINE;
-    loop {
-        if let Ok(saved) = std::fs::read_to_string(&path) {
-            return Some(saved);
-        }
-        assert!(
-            Instant::now() < end,
-            "the notepad never saved (Ctrl+S under {layout})"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let how = format!("Ctrl+S under {layout}");
+    let saved = layouts::type_and_save(&screen.xvfb, &screen.window, keys, &path, &how);
+    Some(saved)
 }
 
 #[test]

@@ -1,6 +1,16 @@
 //! Keyboard layouts to type through (issue 14): for each, X keycodes to press under
 //! `setxkbmap` (Debian: x11-xkb-utils) and the text a notepad must save. The windowed
-//! display server's tests and the thin client's type the same keys.
+//! display server's tests and the thin client's type the same keys, into the notepad, with
+//! the helpers below.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use netui::Display;
+
+use crate::xvfb::Xvfb;
+use crate::DEADLINE;
 
 /// A layout's keys and what they type.
 pub struct Layout {
@@ -58,3 +68,66 @@ pub const RUSSIAN: Layout = Layout {
 
 /// The key that saves with Ctrl, whatever it types in the layout: the one at US S.
 pub const KEY_S: &str = "39";
+
+/// Sets `xvfb`'s keyboard to `layout` with `setxkbmap`; false, after a `SKIPPED` line, when
+/// setxkbmap is not installed (a failure when `NETUI_REQUIRE_XVFB` is set).
+pub fn set_layout(xvfb: &Xvfb, layout: &str) -> bool {
+    let status = Command::new("setxkbmap")
+        .args(["-display", xvfb.display(), layout])
+        .status();
+    match status {
+        Ok(status) => {
+            assert!(status.success(), "setxkbmap {layout} failed");
+            true
+        }
+        Err(_) => {
+            assert!(
+                std::env::var_os("NETUI_REQUIRE_XVFB").is_none(),
+                "NETUI_REQUIRE_XVFB is set but setxkbmap is not installed"
+            );
+            eprintln!("SKIPPED: setxkbmap is not installed (apt-get install x11-xkb-utils)");
+            false
+        }
+    }
+}
+
+/// Waits until a window of the notepad has the focus on the display that `watcher` is
+/// connected to.
+pub fn wait_for_the_notepad(watcher: &mut Display) {
+    let end = Instant::now() + DEADLINE;
+    loop {
+        let info = watcher.server_info().expect("info");
+        let focused = info
+            .clients
+            .iter()
+            .flat_map(|c| &c.windows)
+            .any(|w| w.title.contains("Notepad") && w.focused);
+        if focused {
+            return;
+        }
+        assert!(Instant::now() < end, "the notepad never had the focus");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Presses `keys` (a [`Layout`]'s) on X window `window` of `xvfb`, then Ctrl+S on the key at
+/// US S ([`KEY_S`]), and returns what the notepad saved to `path`; `how` names the way the
+/// keys went, for the failure.
+pub fn type_and_save(xvfb: &Xvfb, window: &str, keys: &[&str], path: &Path, how: &str) -> String {
+    for step in keys {
+        let (verb, code) = step.split_once(' ').expect("VERB CODE");
+        xvfb.xdotool(&[verb, "--window", window, code]);
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    xvfb.xdotool(&["keydown", "--window", window, "Control_L"]);
+    xvfb.xdotool(&["key", "--window", window, KEY_S]);
+    xvfb.xdotool(&["keyup", "--window", window, "Control_L"]);
+    let end = Instant::now() + DEADLINE;
+    loop {
+        if let Ok(saved) = std::fs::read_to_string(path) {
+            return saved;
+        }
+        assert!(Instant::now() < end, "the notepad never saved ({how})");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

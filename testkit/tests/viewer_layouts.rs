@@ -19,15 +19,7 @@ use netui_testkit::{TestDisplay, DEADLINE};
 /// focus late, with that key held.
 fn typed_through_the_viewer(layout: &str, keys: &[&str], busy: bool) -> Option<String> {
     let xvfb = Xvfb::start()?;
-    let status = Command::new("setxkbmap")
-        .args(["-display", xvfb.display(), layout])
-        .status();
-    if status.is_err() {
-        assert!(
-            std::env::var_os("NETUI_REQUIRE_XVFB").is_none(),
-            "NETUI_REQUIRE_XVFB is set but setxkbmap is not installed"
-        );
-        eprintln!("SKIPPED: setxkbmap is not installed (apt-get install x11-xkb-utils)");
+    if !layouts::set_layout(&xvfb, layout) {
         return None;
     }
     let server = TestDisplay::numbered(1, Size::new(800, 600));
@@ -35,20 +27,7 @@ fn typed_through_the_viewer(layout: &str, keys: &[&str], busy: bool) -> Option<S
     let path = dir.path().join("typed.txt");
     let _notepad = KillOnDrop::spawn(server.command(demo_program("notepad")).arg(&path));
     let mut watcher = server.connect("watcher");
-    let end = Instant::now() + DEADLINE;
-    loop {
-        let info = watcher.server_info().expect("info");
-        if info
-            .clients
-            .iter()
-            .flat_map(|c| &c.windows)
-            .any(|w| w.title.contains("Notepad") && w.focused)
-        {
-            break;
-        }
-        assert!(Instant::now() < end, "the notepad never had the focus");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    layouts::wait_for_the_notepad(&mut watcher);
     let _viewer = KillOnDrop::spawn(
         Command::new(env!("CARGO_BIN_EXE_thin-client-under-test"))
             .args([":1", "--mode", "pixels", "--clipboard", "off"])
@@ -84,25 +63,8 @@ fn typed_through_the_viewer(layout: &str, keys: &[&str], busy: bool) -> Option<S
         assert!(Instant::now() < end, "the viewer never connected");
         std::thread::sleep(Duration::from_millis(50));
     }
-    for step in keys {
-        let (verb, code) = step.split_once(' ').expect("VERB CODE");
-        xvfb.xdotool(&[verb, "--window", &window, code]);
-        std::thread::sleep(Duration::from_millis(30));
-    }
-    xvfb.xdotool(&["keydown", "--window", &window, "Control_L"]);
-    xvfb.xdotool(&["key", "--window", &window, layouts::KEY_S]);
-    xvfb.xdotool(&["keyup", "--window", &window, "Control_L"]);
-    let end = Instant::now() + DEADLINE;
-    loop {
-        if let Ok(saved) = std::fs::read_to_string(&path) {
-            return Some(saved);
-        }
-        assert!(
-            Instant::now() < end,
-            "the notepad never saved (Ctrl+S under {layout} through the viewer)"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let how = format!("Ctrl+S under {layout} through the viewer");
+    Some(layouts::type_and_save(&xvfb, &window, keys, &path, &how))
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use netui_bench::x11perf;
-use netui_protocol::{Color, Font, ImageFormat, Point, Rect};
+use netui_protocol::{Color, Font, ImageFormat, Point, Rect, Segment};
 use netui_scene::render::{Canvas, Fonts};
 
 const WIDTH: u32 = 1280;
@@ -130,11 +130,47 @@ fn segments(c: &mut Criterion) {
         group.bench_function(format!("1000 of {size}px thin"), |b| {
             b.iter(|| black_box(canvas.segments(&segments, 0, Color::WHITE, clip)))
         });
+        if size == 10 {
+            // The floor under the walk: the same pixels stored from a list of their indices,
+            // with no walk at all (each one's bounds checked, as the walk checks them).
+            let lit = lit_indices(&segments);
+            let mut pixels = vec![0u32; (WIDTH * HEIGHT) as usize];
+            group.bench_function("1000 of 10px thin, the stores alone", |b| {
+                b.iter(|| {
+                    for &i in &lit {
+                        if let Some(p) = pixels.get_mut(i as usize) {
+                            *p = 0x00ff_ffff;
+                        }
+                    }
+                    black_box(&mut pixels);
+                })
+            });
+        }
         group.bench_function(format!("1000 of {size}px thin, cost"), |b| {
             b.iter(|| black_box(canvas.segments_cost(&segments, 0, clip)))
         });
     }
     group.finish();
+}
+
+/// The indices of the pixels that `Canvas::segments` lights for each of `segments`, in
+/// order, found by drawing each alone in white on black and taking it off again.
+fn lit_indices(segments: &[Segment]) -> Vec<u32> {
+    let mut canvas = Canvas::new(WIDTH, HEIGHT, Color::BLACK);
+    let clip = canvas.bounds();
+    let mut lit = Vec::new();
+    for s in segments {
+        let drawn = canvas.segments(std::slice::from_ref(s), 0, Color::WHITE, clip);
+        for y in drawn.y..drawn.y + drawn.height as i32 {
+            for x in drawn.x..drawn.x + drawn.width as i32 {
+                if canvas.pixel(x, y) == Some(0x00ff_ffff) {
+                    lit.push(y as u32 * WIDTH + x as u32);
+                }
+            }
+        }
+        canvas.segments(std::slice::from_ref(s), 0, Color::BLACK, clip);
+    }
+    lit
 }
 
 fn text(c: &mut Criterion) {

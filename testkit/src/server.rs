@@ -39,6 +39,7 @@ struct Serves {
     rfb: bool,
     limits: Limits,
 }
+
 /// The RFB password of test servers that serve VNC viewers: see and drive.
 pub const RFB_PASSWORD: &str = "netui-pw";
 /// The view-only RFB password of test servers.

@@ -29,8 +29,10 @@
 //!   in every direction of overlap.
 //!
 //! The timed run also gives the bytes that each call costs, before LZ4 (payload) and on the
-//! wire (after LZ4, with frame headers). With `--xvfb` drawbench then starts Xvfb, runs
-//! x11perf's matching tests against it, and prints both side by side. With `--tls-vs-tcp` it
+//! wire (after LZ4, with frame headers). With `--xvfb` drawbench also starts Xvfb and runs
+//! x11perf's matching test against it right after each of its own (so that the two are
+//! measured within seconds of each other: this machine's speed drifts from minute to
+//! minute), and prints both side by side. With `--tls-vs-tcp` it
 //! runs the tests over loopback TCP instead of the socket, once in plain TCP and once in TLS
 //! 1.3, and prints both beside the round trip of a `sync` in each (what TLS costs).
 //!
@@ -498,15 +500,25 @@ impl Bench {
     }
 }
 
-fn run_netui(tests: &[Test], args: &Args) -> anyhow::Result<Vec<Measured>> {
+/// Runs each test on netui and, given Xvfb, x11perf's same test on it right after: the
+/// two measured within seconds of each other, on a machine whose speed drifts from minute
+/// to minute. Returns netui's measures, in the tests' order, and x11perf's rates by label.
+fn run_tests(
+    tests: &[Test],
+    args: &Args,
+    xvfb: Option<&Xvfb>,
+) -> anyhow::Result<(Vec<Measured>, HashMap<String, f64>)> {
     let mut bench = Bench::start(Transport::Unix)?;
-    let mut results = Vec::new();
+    let (mut netui, mut x11) = (Vec::new(), HashMap::new());
     for &test in tests {
         eprintln!("netui: {}", test.name());
-        results.push(bench.run(test, args)?);
+        netui.push(bench.run(test, args)?);
+        if let Some(xvfb) = xvfb {
+            x11.extend(run_x11perf(xvfb, test, args)?);
+        }
     }
     bench.stop();
-    Ok(results)
+    Ok((netui, x11))
 }
 
 /// The median and 99th percentile of `trips`.
@@ -632,18 +644,16 @@ impl Drop for Xvfb {
     }
 }
 
-/// Runs x11perf on Xvfb; returns its rate (x11perf's unit per second) by result label.
-fn run_x11perf(tests: &[Test], args: &Args) -> anyhow::Result<HashMap<String, f64>> {
-    let xvfb = Xvfb::start()?;
+/// Runs x11perf's `test` on Xvfb (and its antialiased text with `ftext`); returns its rate
+/// (x11perf's unit per second) by result label.
+fn run_x11perf(xvfb: &Xvfb, test: Test, args: &Args) -> anyhow::Result<HashMap<String, f64>> {
     let seconds = args.seconds.ceil().max(1.0).to_string();
     let repeat = args.repeat.to_string();
     let mut cmd = Command::new("x11perf");
     cmd.args(["-display", &xvfb.display]);
     cmd.args(["-repeat", &repeat, "-time", &seconds]);
-    for &test in tests {
-        cmd.arg(format!("-{}", test.name()));
-    }
-    if tests.contains(&Test::Ftext) {
+    cmd.arg(format!("-{}", test.name()));
+    if test == Test::Ftext {
         cmd.arg("-aaftext");
     }
     eprintln!("Xvfb {}: {cmd:?}", xvfb.display);
@@ -710,13 +720,10 @@ fn main() -> anyhow::Result<()> {
     if args.tls_vs_tcp {
         return tls_vs_tcp(&tests, &args);
     }
-    let netui = run_netui(&tests, &args)?;
-    let x11 = if args.xvfb {
-        Some(run_x11perf(&tests, &args)?)
-    } else {
-        None
-    };
-    let xvfb_rate = |label: &str| x11.as_ref().and_then(|x| x.get(label)).copied();
+    let xvfb = args.xvfb.then(Xvfb::start).transpose()?;
+    let (netui, x11) = run_tests(&tests, &args, xvfb.as_ref())?;
+    drop(xvfb);
+    let xvfb_rate = |label: &str| x11.get(label).copied();
 
     println!("netui: {}", setting(&args));
     println!(
